@@ -1,0 +1,98 @@
+# mado: build, demo, tests.
+#
+#   make            build/ngx_http_mado_module.so and build/madoctl
+#   make deps       install the Debian packages needed (idempotent)
+#   make asan       the same in build-asan/ with AddressSanitizer + UBSan
+#   make run        demo: 14 Kyoto offices on http://127.0.0.1:8080/
+#   make test       the whole suite (normal build, then again under asan)
+#   make bench      benchmarks, written to docs/benchmarks.md
+
+SHELL := /bin/bash
+
+NGINX_SRC  ?= /usr/share/nginx/src
+NGINX      ?= /usr/sbin/nginx
+BUILD      ?= build
+PORT       ?= 8080
+
+# every Debian package the build, demo, tests and benchmarks use
+DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
+               libpcre2-dev zlib1g-dev gcc make perl wrk curl
+
+WARN      = -Wall -Wextra -Werror
+OPT       = -O2 -g
+SANITIZE  =
+
+LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_json.c
+LIB_HDRS  = lmdb_store/mado_store.h
+TOOL_SRCS = $(wildcard admin_tool/*.c)
+TOOL_HDRS = $(wildcard admin_tool/*.h)
+MOD_SRCS  = $(wildcard ngx_module/*.c) $(wildcard ngx_module/*.h) config
+
+.PHONY: all deps asan run test test-build test-asan bench clean
+
+all: $(BUILD)/ngx_http_mado_module.so $(BUILD)/madoctl
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+	    $$SUDO apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	else \
+	    echo "all Debian packages present"; \
+	fi
+
+# nginx-dev ships the headers and configure scripts of the packaged nginx;
+# configure a private copy with the package's own flags (--with-compat) so
+# the module's binary signature matches /usr/sbin/nginx.
+$(BUILD)/nginx/objs/Makefile: config $(NGINX_SRC)/conf_flags
+	rm -rf $(BUILD)/nginx
+	mkdir -p $(BUILD)
+	cp -r $(NGINX_SRC) $(BUILD)/nginx
+	cd $(BUILD)/nginx && source ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --add-dynamic-module=$(CURDIR) > configure.log 2>&1 \
+	    || { tail -30 configure.log; exit 1; }
+
+# objs/Makefile's CFLAGS is replaced: ours warn more and may sanitize
+$(BUILD)/ngx_http_mado_module.so: $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(LIB_SRCS) $(LIB_HDRS)
+	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules \
+	    CFLAGS="-pipe -fPIC $(OPT) $(WARN) -Wpointer-arith $(SANITIZE)" \
+	    LINK="$(CC) $(SANITIZE)"
+	cp $(BUILD)/nginx/objs/ngx_http_mado_module.so $@
+
+$(BUILD)/madoctl: $(TOOL_SRCS) $(TOOL_HDRS) $(LIB_SRCS) $(LIB_HDRS)
+	mkdir -p $(BUILD)
+	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -Iadmin_tool \
+	    -o $@ $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lm
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+
+# ---- demo ---------------------------------------------------------------
+
+
+run: deps all
+	@bash conf.example/demo.sh "$(CURDIR)/$(BUILD)" "$(PORT)"
+
+# ---- tests --------------------------------------------------------------
+
+test: deps all asan
+	$(MAKE) test-build
+	$(MAKE) test-asan
+
+test-build:
+	MADO_BUILD=$(CURDIR)/build prove -r -I t/lib t/
+
+test-asan:
+	MADO_BUILD=$(CURDIR)/build-asan MADO_ASAN=1 prove -r -I t/lib t/
+
+bench: deps all
+	bash bench/api.sh
+
+clean:
+	rm -rf build build-asan

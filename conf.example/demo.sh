@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `make run`: a demo of Kyoto's 14 offices with moving figures.
+# usage: demo.sh BUILD_DIR PORT   (BUILD_DIR holds madoctl and the module)
+set -euo pipefail
+
+build=${1:?build dir}
+port=${2:-8080}
+top=$(cd "$(dirname "$0")/.." && pwd)
+# outside the work tree: nginx workers (www-data) must be able to reach it
+demo=${MADO_DEMO_DIR:-${TMPDIR:-/tmp}/mado-demo-$(id -u)}
+nginx=${NGINX:-/usr/sbin/nginx}
+
+mkdir -p "$demo/logs"
+store=$demo/store
+mkdir -p "$store"
+
+user_line=
+if [ "$(id -u)" -eq 0 ]; then
+    # workers run as www-data: let them reach and read-lock the store
+    chmod 0755 "$demo"
+    chgrp www-data "$store"
+    chmod 2770 "$store"
+    user_line="user www-data www-data;"
+fi
+
+madoctl() { "$build/madoctl" --store "$store" "$@"; }
+
+madoctl init
+madoctl load "$top/conf.example/offices.json"
+
+cat > "$demo/nginx.conf" <<CONF
+load_module $build/ngx_http_mado_module.so;
+$user_line
+worker_processes 2;
+daemon off;
+pid $demo/nginx.pid;
+error_log $demo/logs/error.log notice;
+events { worker_connections 1024; }
+http {
+    access_log $demo/logs/access.log;
+    client_body_temp_path $demo/body;
+    proxy_temp_path $demo/proxy;
+    fastcgi_temp_path $demo/fastcgi;
+    uwsgi_temp_path $demo/uwsgi;
+    scgi_temp_path $demo/scgi;
+    mado_store $store;
+    server {
+        listen 127.0.0.1:$port;
+        location = / { return 302 /api/v1/offices; }
+        location /api/ { mado_api; }
+    }
+}
+CONF
+
+"$nginx" -t -q -p "$demo/" -c "$demo/nginx.conf" -e "$demo/logs/error.log"
+
+madoctl simulate --speed 20 --start 08:45 &
+sim=$!
+
+stop() {
+    kill "$sim" 2>/dev/null || true
+    [ -f "$demo/nginx.pid" ] && kill -QUIT "$(cat "$demo/nginx.pid")" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+echo "mado demo: http://127.0.0.1:$port/  (Ctrl-C stops)"
+"$nginx" -p "$demo/" -c "$demo/nginx.conf" -e "$demo/logs/error.log" &
+ngx=$!
+wait "$ngx" || true

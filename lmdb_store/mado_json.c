@@ -1,0 +1,796 @@
+/*
+ * Office definitions <-> JSON.  One parser serves both offices.json (in
+ * madoctl load) and the canonical records in the store (in the module), so
+ * what was validated on the way in is exactly what is read back.
+ */
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "mado_store.h"
+
+
+static const char *const mado_days[8] = {
+    "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL
+};
+
+
+static int mado_json_fail(mado_err_t *err, const char *path,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+
+static int
+mado_json_fail(mado_err_t *err, const char *path, const char *fmt, ...)
+{
+    int      n;
+    va_list  ap;
+
+    if (err != NULL) {
+        n = snprintf(err->text, sizeof(err->text), "%s: ", path);
+        if (n < 0 || (size_t) n >= sizeof(err->text)) {
+            n = 0;
+        }
+
+        va_start(ap, fmt);
+        vsnprintf(err->text + n, sizeof(err->text) - n, fmt, ap);
+        va_end(ap);
+    }
+
+    return MADO_EINVAL;
+}
+
+
+/* refuse keys the schema does not know: a typo must not pass silently */
+static int
+mado_json_keys(yajl_val obj, const char *path, const char *const *known,
+    mado_err_t *err)
+{
+    size_t  i, j, k;
+
+    for (i = 0; i < obj->u.object.len; i++) {
+        const char  *key = obj->u.object.keys[i];
+
+        for (k = 0; known[k] != NULL; k++) {
+            if (strcmp(known[k], key) == 0) {
+                break;
+            }
+        }
+
+        if (known[k] == NULL) {
+            return mado_json_fail(err, path, "unknown key \"%s\"", key);
+        }
+
+        for (j = 0; j < i; j++) {
+            if (strcmp(obj->u.object.keys[j], key) == 0) {
+                return mado_json_fail(err, path, "duplicate key \"%s\"", key);
+            }
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+static yajl_val
+mado_json_get(yajl_val obj, const char *key)
+{
+    size_t  i;
+
+    for (i = 0; i < obj->u.object.len; i++) {
+        if (strcmp(obj->u.object.keys[i], key) == 0) {
+            return obj->u.object.values[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+static int
+mado_json_string(yajl_val obj, const char *key, const char *path,
+    int required, size_t max, char **out, mado_err_t *err)
+{
+    size_t    len;
+    yajl_val  v;
+
+    *out = NULL;
+    v = mado_json_get(obj, key);
+
+    if (v == NULL) {
+        if (required) {
+            return mado_json_fail(err, path, "\"%s\" is required", key);
+        }
+        return MADO_OK;
+    }
+
+    if (!YAJL_IS_STRING(v)) {
+        return mado_json_fail(err, path, "\"%s\" must be a string", key);
+    }
+
+    len = strlen(v->u.string);
+
+    if (len > max) {
+        return mado_json_fail(err, path, "\"%s\" is longer than %zu bytes",
+                              key, max);
+    }
+
+    if (required && len == 0) {
+        return mado_json_fail(err, path, "\"%s\" must not be empty", key);
+    }
+
+    *out = strdup(v->u.string);
+
+    return *out ? MADO_OK : mado_json_fail(err, path, "out of memory");
+}
+
+
+static int
+mado_json_id(yajl_val obj, const char *key, const char *path, char *out,
+    mado_err_t *err)
+{
+    int    rc;
+    char  *s;
+
+    rc = mado_json_string(obj, key, path, 1, MADO_ID_MAX + 16, &s, err);
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    if (!mado_valid_id(s, strlen(s))) {
+        rc = mado_json_fail(err, path,
+                            "\"%s\" must be 1-%d of a-z 0-9 - _, not \"%s\"",
+                            key, MADO_ID_MAX, s);
+        free(s);
+        return rc;
+    }
+
+    strcpy(out, s);
+    free(s);
+
+    return MADO_OK;
+}
+
+
+static int
+mado_json_i18n(yajl_val obj, const char *key, const char *path, int required,
+    mado_i18n_t *out, mado_err_t *err)
+{
+    int       rc, l;
+    char      sub[256];
+    yajl_val  v;
+
+    memset(out, 0, sizeof(mado_i18n_t));
+    v = mado_json_get(obj, key);
+
+    if (v == NULL) {
+        if (required) {
+            return mado_json_fail(err, path, "\"%s\" is required", key);
+        }
+        return MADO_OK;
+    }
+
+    snprintf(sub, sizeof(sub), "%s.%s", path, key);
+
+    if (!YAJL_IS_OBJECT(v)) {
+        return mado_json_fail(err, sub,
+                              "must be an object of language: text");
+    }
+
+    rc = mado_json_keys(v, sub, mado_lang_codes, err);
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    for (l = 0; l < MADO_NLANG; l++) {
+        rc = mado_json_string(v, mado_lang_codes[l], sub,
+                              l == MADO_LANG_JA || l == MADO_LANG_EN,
+                              MADO_TEXT_MAX, &out->text[l], err);
+        if (rc != MADO_OK) {
+            return rc;
+        }
+
+        if (out->text[l] != NULL && out->text[l][0] == '\0') {
+            free(out->text[l]);
+            out->text[l] = NULL;
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+static void
+mado_i18n_free(mado_i18n_t *t)
+{
+    int  l;
+
+    for (l = 0; l < MADO_NLANG; l++) {
+        free(t->text[l]);
+        t->text[l] = NULL;
+    }
+}
+
+
+/* "08:45-12:00,13:00-17:30" or "" (closed) */
+static int
+mado_parse_spans(const char *s, const char *path, mado_span_t *spans,
+    unsigned *n, mado_err_t *err)
+{
+    unsigned     h1, m1, h2, m2;
+    int          used;
+    const char  *p;
+
+    *n = 0;
+    p = s;
+
+    while (*p != '\0') {
+        if (*n == MADO_SPANS_MAX) {
+            return mado_json_fail(err, path, "more than %d opening spans",
+                                  MADO_SPANS_MAX);
+        }
+
+        used = 0;
+        if (sscanf(p, "%2u:%2u-%2u:%2u%n", &h1, &m1, &h2, &m2, &used) != 4
+            || used != 11 || h1 > 24 || h2 > 24 || m1 > 59 || m2 > 59)
+        {
+            return mado_json_fail(err, path,
+                                  "\"%s\" is not like \"08:45-17:30\"", s);
+        }
+
+        spans[*n].open = h1 * 60 + m1;
+        spans[*n].close = h2 * 60 + m2;
+
+        if (spans[*n].close <= spans[*n].open || spans[*n].close > 24 * 60
+            || (*n > 0 && spans[*n].open < spans[*n - 1].close))
+        {
+            return mado_json_fail(err, path,
+                                  "spans in \"%s\" must be increasing", s);
+        }
+
+        (*n)++;
+        p += used;
+
+        if (*p == ',') {
+            p++;
+
+        } else if (*p != '\0') {
+            return mado_json_fail(err, path,
+                                  "\"%s\" is not like \"08:45-17:30\"", s);
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+static int
+mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
+    mado_err_t *err)
+{
+    int       rc;
+    double    mpp;
+    yajl_val  m;
+
+    static const char *const  known[] = {
+        "id", "name", "minutes_per_person", NULL
+    };
+
+    if (!YAJL_IS_OBJECT(v)) {
+        return mado_json_fail(err, path, "must be an object");
+    }
+
+    if ((rc = mado_json_keys(v, path, known, err)) != MADO_OK
+        || (rc = mado_json_id(v, "id", path, c->id, err)) != MADO_OK
+        || (rc = mado_json_i18n(v, "name", path, 1, &c->name, err)) != MADO_OK)
+    {
+        return rc;
+    }
+
+    m = mado_json_get(v, "minutes_per_person");
+
+    if (m == NULL) {
+        return mado_json_fail(err, path, "\"minutes_per_person\" is required");
+    }
+
+    if (!YAJL_IS_NUMBER(m)) {
+        return mado_json_fail(err, path,
+                              "\"minutes_per_person\" must be a number");
+    }
+
+    mpp = YAJL_GET_DOUBLE(m);
+
+    if (!(mpp > 0 && mpp <= 240)) {
+        return mado_json_fail(err, path,
+                              "\"minutes_per_person\" must be more than 0 "
+                              "and at most 240");
+    }
+
+    c->seconds_per_person = (uint32_t) lround(mpp * 60);
+
+    return MADO_OK;
+}
+
+
+static int
+mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
+    mado_err_t *err)
+{
+    int        rc;
+    char       sub[256], *s;
+    size_t     i, j;
+    yajl_val   a, h;
+
+    static const char *const  known[] = {
+        "id", "kind", "name", "address", "phone", "neighbours", "hours",
+        "counters", NULL
+    };
+
+    memset(o, 0, sizeof(mado_office_def_t));
+
+    if (!YAJL_IS_OBJECT(v)) {
+        return mado_json_fail(err, path, "must be an object");
+    }
+
+    if ((rc = mado_json_keys(v, path, known, err)) != MADO_OK
+        || (rc = mado_json_id(v, "id", path, o->id, err)) != MADO_OK
+        || (rc = mado_json_i18n(v, "name", path, 1, &o->name, err)) != MADO_OK
+        || (rc = mado_json_i18n(v, "address", path, 0, &o->address, err))
+           != MADO_OK
+        || (rc = mado_json_string(v, "phone", path, 0, 32, &o->phone, err))
+           != MADO_OK
+        || (rc = mado_json_string(v, "kind", path, 0, 16, &s, err)) != MADO_OK)
+    {
+        return rc;
+    }
+
+    if (s == NULL) {
+        strcpy(o->kind, "ward");
+
+    } else if (strcmp(s, "ward") == 0 || strcmp(s, "branch") == 0) {
+        strcpy(o->kind, s);
+        free(s);
+
+    } else {
+        free(s);
+        return mado_json_fail(err, path,
+                              "\"kind\" must be \"ward\" or \"branch\"");
+    }
+
+    a = mado_json_get(v, "neighbours");
+
+    if (a != NULL) {
+        snprintf(sub, sizeof(sub), "%s.neighbours", path);
+
+        if (!YAJL_IS_ARRAY(a)) {
+            return mado_json_fail(err, sub, "must be an array of office ids");
+        }
+
+        if (a->u.array.len > MADO_NEIGHBOURS_MAX) {
+            return mado_json_fail(err, sub, "more than %d neighbours",
+                                  MADO_NEIGHBOURS_MAX);
+        }
+
+        for (i = 0; i < a->u.array.len; i++) {
+            yajl_val  n = a->u.array.values[i];
+
+            snprintf(sub, sizeof(sub), "%s.neighbours[%zu]", path, i);
+
+            if (!YAJL_IS_STRING(n)
+                || !mado_valid_id(n->u.string, strlen(n->u.string)))
+            {
+                return mado_json_fail(err, sub, "must be an office id");
+            }
+
+            strcpy(o->neighbours[i], n->u.string);
+        }
+
+        o->nneighbours = a->u.array.len;
+    }
+
+    h = mado_json_get(v, "hours");
+    snprintf(sub, sizeof(sub), "%s.hours", path);
+
+    if (h == NULL) {
+        return mado_json_fail(err, path, "\"hours\" is required");
+    }
+
+    if (!YAJL_IS_OBJECT(h)) {
+        return mado_json_fail(err, sub,
+                              "must be an object like {\"mon\": "
+                              "\"08:45-17:30\", ...}");
+    }
+
+    if ((rc = mado_json_keys(h, sub, mado_days, err)) != MADO_OK) {
+        return rc;
+    }
+
+    for (i = 0; i < 7; i++) {
+        yajl_val  d = mado_json_get(h, mado_days[i]);
+
+        snprintf(sub, sizeof(sub), "%s.hours.%s", path, mado_days[i]);
+
+        if (d == NULL || YAJL_IS_NULL(d)) {
+            continue;
+        }
+
+        if (!YAJL_IS_STRING(d)) {
+            return mado_json_fail(err, sub, "must be a string like "
+                                  "\"08:45-17:30\" or \"\" when closed");
+        }
+
+        rc = mado_parse_spans(d->u.string, sub, o->hours[i], &o->nspans[i],
+                              err);
+        if (rc != MADO_OK) {
+            return rc;
+        }
+    }
+
+    a = mado_json_get(v, "counters");
+    snprintf(sub, sizeof(sub), "%s.counters", path);
+
+    if (a == NULL) {
+        return mado_json_fail(err, path, "\"counters\" is required");
+    }
+
+    if (!YAJL_IS_ARRAY(a) || a->u.array.len == 0) {
+        return mado_json_fail(err, sub, "must be a non-empty array");
+    }
+
+    if (a->u.array.len > MADO_COUNTERS_MAX) {
+        return mado_json_fail(err, sub, "more than %d counters",
+                              MADO_COUNTERS_MAX);
+    }
+
+    for (i = 0; i < a->u.array.len; i++) {
+        snprintf(sub, sizeof(sub), "%s.counters[%zu]", path, i);
+
+        rc = mado_parse_counter(a->u.array.values[i], sub, &o->counters[i],
+                                err);
+        o->ncounters = i + 1;
+
+        if (rc != MADO_OK) {
+            return rc;
+        }
+
+        for (j = 0; j < i; j++) {
+            if (strcmp(o->counters[j].id, o->counters[i].id) == 0) {
+                return mado_json_fail(err, sub, "duplicate counter id \"%s\"",
+                                      o->counters[i].id);
+            }
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+static yajl_val
+mado_json_tree(const char *json, size_t len, mado_err_t *err)
+{
+    char      *text, msg[256];
+    yajl_val   root;
+
+    /* yajl_tree_parse wants a C string */
+    text = malloc(len + 1);
+    if (text == NULL) {
+        mado_json_fail(err, "$", "out of memory");
+        return NULL;
+    }
+
+    memcpy(text, json, len);
+    text[len] = '\0';
+
+    if (strlen(text) != len) {
+        free(text);
+        mado_json_fail(err, "$", "contains a NUL byte");
+        return NULL;
+    }
+
+    msg[0] = '\0';
+    root = yajl_tree_parse(text, msg, sizeof(msg));
+    free(text);
+
+    if (root == NULL) {
+        char  *nl;
+
+        /* yajl's message spans lines; keep the first for one-line errors */
+        nl = strchr(msg, '\n');
+        if (nl != NULL) {
+            *nl = '\0';
+        }
+
+        mado_json_fail(err, "$", "not valid JSON (%s)", msg);
+    }
+
+    return root;
+}
+
+
+int
+mado_office_parse(const char *json, size_t len, mado_office_def_t *o,
+    mado_err_t *err)
+{
+    int       rc;
+    yajl_val  root;
+
+    memset(o, 0, sizeof(mado_office_def_t));
+
+    root = mado_json_tree(json, len, err);
+    if (root == NULL) {
+        return MADO_EINVAL;
+    }
+
+    rc = mado_parse_office(root, "$", o, err);
+    yajl_tree_free(root);
+
+    if (rc != MADO_OK) {
+        mado_office_free(o);
+    }
+
+    return rc;
+}
+
+
+int
+mado_offices_parse(const char *json, size_t len, mado_offices_t *all,
+    mado_err_t *err)
+{
+    int        rc;
+    char       path[64];
+    size_t     i, j, k;
+    yajl_val   root, a, ver;
+
+    static const char *const  known[] = { "schema", "offices", NULL };
+
+    memset(all, 0, sizeof(mado_offices_t));
+
+    root = mado_json_tree(json, len, err);
+    if (root == NULL) {
+        return MADO_EINVAL;
+    }
+
+    if (!YAJL_IS_OBJECT(root)) {
+        rc = mado_json_fail(err, "$", "must be an object");
+        goto done;
+    }
+
+    if ((rc = mado_json_keys(root, "$", known, err)) != MADO_OK) {
+        goto done;
+    }
+
+    ver = mado_json_get(root, "schema");
+
+    if (ver != NULL && !(YAJL_IS_INTEGER(ver) && YAJL_GET_INTEGER(ver) == 1)) {
+        rc = mado_json_fail(err, "$.schema", "must be 1");
+        goto done;
+    }
+
+    a = mado_json_get(root, "offices");
+
+    if (a == NULL || !YAJL_IS_ARRAY(a) || a->u.array.len == 0) {
+        rc = mado_json_fail(err, "$.offices", "must be a non-empty array");
+        goto done;
+    }
+
+    if (a->u.array.len > MADO_OFFICES_MAX) {
+        rc = mado_json_fail(err, "$.offices", "more than %d offices",
+                            MADO_OFFICES_MAX);
+        goto done;
+    }
+
+    all->offices = calloc(a->u.array.len, sizeof(mado_office_def_t));
+    if (all->offices == NULL) {
+        rc = mado_json_fail(err, "$", "out of memory");
+        goto done;
+    }
+
+    for (i = 0; i < a->u.array.len; i++) {
+        snprintf(path, sizeof(path), "$.offices[%zu]", i);
+
+        rc = mado_parse_office(a->u.array.values[i], path, &all->offices[i],
+                               err);
+        all->noffices = i + 1;
+
+        if (rc != MADO_OK) {
+            goto done;
+        }
+
+        for (j = 0; j < i; j++) {
+            if (strcmp(all->offices[j].id, all->offices[i].id) == 0) {
+                rc = mado_json_fail(err, path, "duplicate office id \"%s\"",
+                                    all->offices[i].id);
+                goto done;
+            }
+        }
+    }
+
+    /* neighbours must name offices of this file, and not the office itself */
+    for (i = 0; i < all->noffices; i++) {
+        mado_office_def_t  *o = &all->offices[i];
+
+        for (k = 0; k < o->nneighbours; k++) {
+            snprintf(path, sizeof(path), "$.offices[%zu].neighbours[%zu]",
+                     i, k);
+
+            for (j = 0; j < all->noffices; j++) {
+                if (j != i && strcmp(all->offices[j].id, o->neighbours[k]) == 0)
+                {
+                    break;
+                }
+            }
+
+            if (j == all->noffices) {
+                rc = mado_json_fail(err, path, "\"%s\" is not another office "
+                                    "of this file", o->neighbours[k]);
+                goto done;
+            }
+        }
+    }
+
+    rc = MADO_OK;
+
+done:
+
+    yajl_tree_free(root);
+
+    if (rc != MADO_OK) {
+        mado_offices_free(all);
+    }
+
+    return rc;
+}
+
+
+#define mado_gen_str(g, s)                                                    \
+    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
+
+
+static void
+mado_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t)
+{
+    int  l;
+
+    mado_gen_str(g, key);
+    yajl_gen_map_open(g);
+
+    for (l = 0; l < MADO_NLANG; l++) {
+        if (t->text[l] != NULL) {
+            mado_gen_str(g, mado_lang_codes[l]);
+            mado_gen_str(g, t->text[l]);
+        }
+    }
+
+    yajl_gen_map_close(g);
+}
+
+
+char *
+mado_office_to_json(const mado_office_def_t *o, size_t *len)
+{
+    char                  *out, buf[64];
+    size_t                 blen;
+    unsigned               i, d, n;
+    yajl_gen               g;
+    const unsigned char   *p;
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return NULL;
+    }
+
+    yajl_gen_map_open(g);
+
+    mado_gen_str(g, "id");
+    mado_gen_str(g, o->id);
+    mado_gen_str(g, "kind");
+    mado_gen_str(g, o->kind);
+    mado_gen_i18n(g, "name", &o->name);
+
+    if (o->address.text[MADO_LANG_JA] != NULL) {
+        mado_gen_i18n(g, "address", &o->address);
+    }
+
+    if (o->phone != NULL) {
+        mado_gen_str(g, "phone");
+        mado_gen_str(g, o->phone);
+    }
+
+    mado_gen_str(g, "neighbours");
+    yajl_gen_array_open(g);
+    for (i = 0; i < o->nneighbours; i++) {
+        mado_gen_str(g, o->neighbours[i]);
+    }
+    yajl_gen_array_close(g);
+
+    mado_gen_str(g, "hours");
+    yajl_gen_map_open(g);
+
+    for (d = 0; d < 7; d++) {
+        n = 0;
+        buf[0] = '\0';
+
+        for (i = 0; i < o->nspans[d]; i++) {
+            n += snprintf(buf + n, sizeof(buf) - n, "%s%02u:%02u-%02u:%02u",
+                          i ? "," : "",
+                          o->hours[d][i].open / 60, o->hours[d][i].open % 60,
+                          o->hours[d][i].close / 60,
+                          o->hours[d][i].close % 60);
+        }
+
+        mado_gen_str(g, mado_days[d]);
+        mado_gen_str(g, buf);
+    }
+
+    yajl_gen_map_close(g);
+
+    mado_gen_str(g, "counters");
+    yajl_gen_array_open(g);
+
+    for (i = 0; i < o->ncounters; i++) {
+        yajl_gen_map_open(g);
+        mado_gen_str(g, "id");
+        mado_gen_str(g, o->counters[i].id);
+        mado_gen_i18n(g, "name", &o->counters[i].name);
+        mado_gen_str(g, "minutes_per_person");
+        yajl_gen_double(g, o->counters[i].seconds_per_person / 60.0);
+        yajl_gen_map_close(g);
+    }
+
+    yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+
+    if (yajl_gen_get_buf(g, &p, &blen) != yajl_gen_status_ok) {
+        yajl_gen_free(g);
+        return NULL;
+    }
+
+    out = malloc(blen + 1);
+    if (out != NULL) {
+        memcpy(out, p, blen);
+        out[blen] = '\0';
+        *len = blen;
+    }
+
+    yajl_gen_free(g);
+
+    return out;
+}
+
+
+void
+mado_office_free(mado_office_def_t *o)
+{
+    unsigned  i;
+
+    mado_i18n_free(&o->name);
+    mado_i18n_free(&o->address);
+    free(o->phone);
+    o->phone = NULL;
+
+    for (i = 0; i < o->ncounters; i++) {
+        mado_i18n_free(&o->counters[i].name);
+    }
+
+    o->ncounters = 0;
+}
+
+
+void
+mado_offices_free(mado_offices_t *all)
+{
+    unsigned  i;
+
+    for (i = 0; i < all->noffices; i++) {
+        mado_office_free(&all->offices[i]);
+    }
+
+    free(all->offices);
+    all->offices = NULL;
+    all->noffices = 0;
+}

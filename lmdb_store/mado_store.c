@@ -1,0 +1,767 @@
+/*
+ * mado store: LMDB access shared by the nginx module and madoctl.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mado_store.h"
+
+
+const char *const mado_lang_codes[MADO_NLANG + 1] = {
+    "ja", "en", "zh-hans", "zh-hant", "ko", "ja-easy", NULL
+};
+
+const char *const mado_status_names[MADO_NSTATUS] = {
+    "open", "paused", "closed", "ended"
+};
+
+
+/* fixed part of a stored counter state, in the order written */
+#define MADO_STATE_FIXED  (4 + 6 * 4 + 8 + 4)
+
+
+static int mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+
+static int
+mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
+{
+    va_list  ap;
+
+    if (err != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(err->text, sizeof(err->text), fmt, ap);
+        va_end(ap);
+    }
+
+    return rc;
+}
+
+
+int
+mado_store_data_path(const char *dir, char *buf, size_t len)
+{
+    int  n;
+
+    n = snprintf(buf, len, "%s/data.mdb", dir);
+
+    return (n < 0 || (size_t) n >= len) ? -1 : 0;
+}
+
+
+int
+mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
+    size_t mapsize, mado_err_t *err)
+{
+    int           rc;
+    char          path[4096];
+    MDB_txn      *txn;
+    unsigned      envflags, dbflags;
+    struct stat   sb;
+
+    memset(s, 0, sizeof(mado_store_t));
+    s->readonly = (flags & MADO_OPEN_RDONLY) ? 1 : 0;
+
+    if (stat(dir, &sb) == -1) {
+        if (errno == ENOENT && (flags & MADO_OPEN_CREATE)) {
+            if (mkdir(dir, 0770) == -1 && errno != EEXIST) {
+                return mado_fail(err, MADO_ESTORE,
+                                 "cannot create store directory %s: %s",
+                                 dir, strerror(errno));
+            }
+
+        } else {
+            return mado_fail(err, MADO_ESTORE, "store %s: %s", dir,
+                             strerror(errno));
+        }
+
+    } else if (!S_ISDIR(sb.st_mode)) {
+        return mado_fail(err, MADO_ESTORE, "store %s is not a directory", dir);
+    }
+
+    if (mado_store_data_path(dir, path, sizeof(path)) != 0) {
+        return mado_fail(err, MADO_ESTORE, "store path too long");
+    }
+
+    if (!(flags & MADO_OPEN_CREATE) && stat(path, &sb) == -1) {
+        return mado_fail(err, MADO_ESTORE,
+                         "no store in %s (%s); create it with "
+                         "\"madoctl init\"", dir, strerror(errno));
+    }
+
+    rc = mdb_env_create(&s->env);
+    if (rc != 0) {
+        return mado_fail(err, MADO_ESTORE, "mdb_env_create: %s",
+                         mdb_strerror(rc));
+    }
+
+    mdb_env_set_maxdbs(s->env, 8);
+    mdb_env_set_maxreaders(s->env, MADO_MAXREADERS);
+
+    if (mapsize) {
+        mdb_env_set_mapsize(s->env, mapsize);
+    }
+
+    /*
+     * MDB_NOTLS: a reader's transaction handle belongs to the caller, not
+     * to a thread, so the module can keep one per worker and renew it.
+     */
+    envflags = MDB_NOTLS;
+    if (s->readonly) {
+        envflags |= MDB_RDONLY;
+    }
+
+    /* group rw: nginx workers run under another user in the store's group */
+    rc = mdb_env_open(s->env, dir, envflags, 0660);
+    if (rc != 0) {
+        mdb_env_close(s->env);
+        s->env = NULL;
+        return mado_fail(err, MADO_ESTORE, "cannot open store %s: %s",
+                         dir, mdb_strerror(rc));
+    }
+
+    if (!s->readonly) {
+        int  dead;
+
+        /* slots of readers that died (a killed worker or madoctl) */
+        mdb_reader_check(s->env, &dead);
+    }
+
+    dbflags = s->readonly ? 0 : MDB_CREATE;
+
+    rc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn);
+    if (rc != 0) {
+        mado_store_close(s);
+        return mado_fail(err, MADO_ESTORE, "store %s: %s", dir,
+                         mdb_strerror(rc));
+    }
+
+    if ((rc = mdb_dbi_open(txn, "meta", dbflags, &s->meta)) != 0
+        || (rc = mdb_dbi_open(txn, "office", dbflags, &s->office)) != 0
+        || (rc = mdb_dbi_open(txn, "state", dbflags, &s->state)) != 0)
+    {
+        mdb_txn_abort(txn);
+        mado_store_close(s);
+
+        if (rc == MDB_NOTFOUND) {
+            return mado_fail(err, MADO_ESTORE,
+                             "store %s is not initialised; run "
+                             "\"madoctl init\"", dir);
+        }
+
+        return mado_fail(err, MADO_ESTORE, "store %s: %s", dir,
+                         mdb_strerror(rc));
+    }
+
+    if (flags & MADO_OPEN_CREATE) {
+        MDB_val  k, v;
+        char     ver[16];
+
+        k.mv_data = "schema";
+        k.mv_size = 6;
+
+        rc = mdb_get(txn, s->meta, &k, &v);
+        if (rc == MDB_NOTFOUND) {
+            v.mv_size = snprintf(ver, sizeof(ver), "%d", MADO_SCHEMA_VERSION);
+            v.mv_data = ver;
+            rc = mdb_put(txn, s->meta, &k, &v, 0);
+        }
+
+        if (rc != 0) {
+            mdb_txn_abort(txn);
+            mado_store_close(s);
+            return mado_fail(err, MADO_ESTORE, "store %s: %s", dir,
+                             mdb_strerror(rc));
+        }
+    }
+
+    rc = mado_schema_check(s, txn, err);
+    if (rc != MADO_OK) {
+        mdb_txn_abort(txn);
+        mado_store_close(s);
+        return rc;
+    }
+
+    rc = mdb_txn_commit(txn);
+    if (rc != 0) {
+        mado_store_close(s);
+        return mado_fail(err, MADO_ESTORE, "store %s: %s", dir,
+                         mdb_strerror(rc));
+    }
+
+    return MADO_OK;
+}
+
+
+void
+mado_store_close(mado_store_t *s)
+{
+    if (s->env != NULL) {
+        mdb_env_close(s->env);
+        s->env = NULL;
+    }
+}
+
+
+int
+mado_schema_check(mado_store_t *s, MDB_txn *txn, mado_err_t *err)
+{
+    int      rc;
+    char     ver[16];
+    MDB_val  k, v;
+
+    k.mv_data = "schema";
+    k.mv_size = 6;
+
+    rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        return mado_fail(err, MADO_ESTORE,
+                         "store has no schema version; run \"madoctl init\"");
+    }
+
+    if (rc != 0) {
+        return mado_fail(err, MADO_ESTORE, "reading schema version: %s",
+                         mdb_strerror(rc));
+    }
+
+    if (v.mv_size == 0 || v.mv_size >= sizeof(ver)) {
+        return mado_fail(err, MADO_ESTORE, "store schema version is garbled");
+    }
+
+    memcpy(ver, v.mv_data, v.mv_size);
+    ver[v.mv_size] = '\0';
+
+    if (atoi(ver) != MADO_SCHEMA_VERSION) {
+        return mado_fail(err, MADO_ESTORE,
+                         "store has schema version %s, this build reads "
+                         "version %d; upgrade or re-create the store",
+                         ver, MADO_SCHEMA_VERSION);
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_store_read_begin(mado_store_t *s, MDB_txn **txn, mado_err_t *err)
+{
+    int  rc;
+
+    rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+
+    if (rc == MDB_MAP_RESIZED) {
+        /* a writer grew the map: adopt its size (no txn of ours is live) */
+        rc = mdb_env_set_mapsize(s->env, 0);
+        if (rc == 0) {
+            rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+        }
+    }
+
+    if (rc != 0) {
+        *txn = NULL;
+        return mado_fail(err, MADO_ESTORE, "read transaction: %s",
+                         mdb_strerror(rc));
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
+    mado_err_t *err)
+{
+    int          rc, attempt;
+    MDB_txn     *txn;
+    MDB_envinfo  info;
+
+    for (attempt = 0; attempt < 16; attempt++) {
+
+        rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+
+        if (rc == MDB_MAP_RESIZED) {
+            /* another writer grew the map since we opened */
+            mdb_env_set_mapsize(s->env, 0);
+            continue;
+        }
+
+        if (rc != 0) {
+            return mado_fail(err, MADO_ESTORE, "write transaction: %s",
+                             mdb_strerror(rc));
+        }
+
+        rc = fn(s, txn, arg, err);
+
+        if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+            mdb_txn_abort(txn);
+            goto grow;
+        }
+
+        if (rc != MADO_OK) {
+            mdb_txn_abort(txn);
+            return rc;
+        }
+
+        rc = mdb_txn_commit(txn);
+
+        if (rc == 0) {
+            return MADO_OK;
+        }
+
+        if (rc != MDB_MAP_FULL) {
+            return mado_fail(err, MADO_ESTORE, "commit: %s",
+                             mdb_strerror(rc));
+        }
+
+    grow:
+
+        mdb_env_info(s->env, &info);
+
+        rc = mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
+        if (rc != 0) {
+            return mado_fail(err, MADO_ESTORE, "growing the map to %zu: %s",
+                             info.me_mapsize * 2, mdb_strerror(rc));
+        }
+    }
+
+    return mado_fail(err, MADO_ESTORE, "store is full and cannot grow");
+}
+
+
+/*
+ * Storage errors inside a write callback are passed up as the raw LMDB code
+ * when they mean "grow and retry", as MADO_ESTORE otherwise.
+ */
+static int
+mado_mdb_rc(int rc, mado_err_t *err, const char *what)
+{
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+        return rc;
+    }
+
+    return mado_fail(err, MADO_ESTORE, "%s: %s", what, mdb_strerror(rc));
+}
+
+
+int
+mado_office_ids(mado_store_t *s, MDB_txn *txn, char ids[][MADO_ID_MAX + 1],
+    unsigned max, unsigned *n, mado_err_t *err)
+{
+    int          rc;
+    size_t       len;
+    MDB_val      k, v;
+    const char  *p, *end, *nl;
+
+    *n = 0;
+
+    k.mv_data = "offices";
+    k.mv_size = 7;
+
+    rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        return MADO_OK;
+    }
+
+    if (rc != 0) {
+        return mado_fail(err, MADO_ESTORE, "reading office list: %s",
+                         mdb_strerror(rc));
+    }
+
+    p = v.mv_data;
+    end = p + v.mv_size;
+
+    while (p < end && *n < max) {
+        nl = memchr(p, '\n', end - p);
+        len = (nl ? nl : end) - p;
+
+        if (len > 0 && len <= MADO_ID_MAX) {
+            memcpy(ids[*n], p, len);
+            ids[*n][len] = '\0';
+            (*n)++;
+        }
+
+        p += len + 1;
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_office_get(mado_store_t *s, MDB_txn *txn, const char *id,
+    mado_office_def_t *o, mado_err_t *err)
+{
+    int      rc;
+    MDB_val  k, v;
+
+    k.mv_data = (void *) id;
+    k.mv_size = strlen(id);
+
+    rc = mdb_get(txn, s->office, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        return mado_fail(err, MADO_ENOTFOUND, "office \"%s\" not found", id);
+    }
+
+    if (rc != 0) {
+        return mado_fail(err, MADO_ESTORE, "reading office %s: %s", id,
+                         mdb_strerror(rc));
+    }
+
+    return mado_office_parse(v.mv_data, v.mv_size, o, err);
+}
+
+
+const mado_counter_def_t *
+mado_office_counter(const mado_office_def_t *o, const char *counter)
+{
+    unsigned  i;
+
+    for (i = 0; i < o->ncounters; i++) {
+        if (strcmp(o->counters[i].id, counter) == 0) {
+            return &o->counters[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+static size_t
+mado_state_key(const char *office, const char *counter, char *key)
+{
+    size_t  lo, lc;
+
+    lo = strlen(office);
+    lc = strlen(counter);
+
+    memcpy(key, office, lo);
+    key[lo] = '\0';
+    memcpy(key + lo + 1, counter, lc);
+
+    return lo + 1 + lc;
+}
+
+
+int
+mado_state_get(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *counter, mado_counter_state_t *st, mado_err_t *err)
+{
+    int             rc;
+    char            key[2 * MADO_ID_MAX + 2];
+    size_t          fixed;
+    MDB_val         k, v;
+    uint32_t        size;
+    unsigned char   buf[MADO_STATE_FIXED];
+    unsigned char  *p;
+
+    memset(st, 0, sizeof(mado_counter_state_t));
+
+    k.mv_data = key;
+    k.mv_size = mado_state_key(office, counter, key);
+
+    rc = mdb_get(txn, s->state, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        return mado_fail(err, MADO_ENOTFOUND,
+                         "counter \"%s\" of office \"%s\" not found",
+                         counter, office);
+    }
+
+    if (rc != 0) {
+        return mado_fail(err, MADO_ESTORE, "reading %s/%s: %s", office,
+                         counter, mdb_strerror(rc));
+    }
+
+    if (v.mv_size < 4) {
+        return mado_fail(err, MADO_ESTORE, "state of %s/%s is garbled",
+                         office, counter);
+    }
+
+    /* LMDB values need not be aligned: copy out, never cast */
+    memcpy(&size, v.mv_data, 4);
+
+    if (size > v.mv_size || size < 4) {
+        return mado_fail(err, MADO_ESTORE, "state of %s/%s is garbled",
+                         office, counter);
+    }
+
+    memset(buf, 0, sizeof(buf));
+    fixed = size < MADO_STATE_FIXED ? size : MADO_STATE_FIXED;
+    memcpy(buf, v.mv_data, fixed);
+
+    p = buf + 4;
+    memcpy(&st->status, p, 4);        p += 4;
+    memcpy(&st->waiting, p, 4);       p += 4;
+    memcpy(&st->calling, p, 4);       p += 4;
+    memcpy(&st->last_issued, p, 4);   p += 4;
+    memcpy(&st->served_today, p, 4);  p += 4;
+    memcpy(&st->staff, p, 4);         p += 4;
+    memcpy(&st->updated_at, p, 8);    p += 8;
+    memcpy(&st->message_len, p, 4);
+
+    if (st->status >= MADO_NSTATUS) {
+        st->status = MADO_STATUS_CLOSED;
+    }
+
+    if (st->message_len > MADO_MESSAGE_MAX
+        || size + st->message_len > v.mv_size)
+    {
+        st->message_len = 0;
+    }
+
+    memcpy(st->message, (char *) v.mv_data + size, st->message_len);
+    st->message[st->message_len] = '\0';
+
+    return MADO_OK;
+}
+
+
+int
+mado_state_put(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *counter, const mado_counter_state_t *st, mado_err_t *err)
+{
+    int             rc;
+    char            key[2 * MADO_ID_MAX + 2];
+    MDB_val         k, v;
+    uint32_t        size, mlen;
+    unsigned char   buf[MADO_STATE_FIXED + MADO_MESSAGE_MAX];
+    unsigned char  *p;
+
+    size = MADO_STATE_FIXED;
+    mlen = st->message_len > MADO_MESSAGE_MAX ? MADO_MESSAGE_MAX
+                                              : st->message_len;
+    p = buf;
+    memcpy(p, &size, 4);              p += 4;
+    memcpy(p, &st->status, 4);        p += 4;
+    memcpy(p, &st->waiting, 4);       p += 4;
+    memcpy(p, &st->calling, 4);       p += 4;
+    memcpy(p, &st->last_issued, 4);   p += 4;
+    memcpy(p, &st->served_today, 4);  p += 4;
+    memcpy(p, &st->staff, 4);         p += 4;
+    memcpy(p, &st->updated_at, 8);    p += 8;
+    memcpy(p, &mlen, 4);              p += 4;
+    memcpy(p, st->message, mlen);     p += mlen;
+
+    k.mv_data = key;
+    k.mv_size = mado_state_key(office, counter, key);
+    v.mv_data = buf;
+    v.mv_size = p - buf;
+
+    rc = mdb_put(txn, s->state, &k, &v, 0);
+    if (rc != 0) {
+        return mado_mdb_rc(rc, err, "writing counter state");
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
+    int64_t now, mado_err_t *err)
+{
+    int                    rc;
+    char                  *json, *list, *p;
+    char                   ts[32];
+    size_t                 len;
+    unsigned               i, j;
+    MDB_val                k, v;
+    MDB_cursor            *cur;
+    mado_counter_state_t   st;
+    const mado_office_def_t  *o;
+
+    /* drop state of counters that no longer exist */
+    rc = mdb_cursor_open(txn, s->state, &cur);
+    if (rc != 0) {
+        return mado_mdb_rc(rc, err, "opening state cursor");
+    }
+
+    while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+        const char  *office = k.mv_data;
+        const char  *ctr;
+        size_t       lo;
+        int          keep = 0;
+
+        lo = strnlen(office, k.mv_size);
+        ctr = office + lo + 1;
+
+        for (i = 0; i < all->noffices && !keep && lo < k.mv_size; i++) {
+            o = &all->offices[i];
+
+            if (strlen(o->id) != lo || memcmp(o->id, office, lo) != 0) {
+                continue;
+            }
+
+            for (j = 0; j < o->ncounters; j++) {
+                if (strlen(o->counters[j].id) == k.mv_size - lo - 1
+                    && memcmp(o->counters[j].id, ctr, k.mv_size - lo - 1) == 0)
+                {
+                    keep = 1;
+                    break;
+                }
+            }
+        }
+
+        if (!keep) {
+            rc = mdb_cursor_del(cur, 0);
+            if (rc != 0) {
+                mdb_cursor_close(cur);
+                return mado_mdb_rc(rc, err, "removing old counter");
+            }
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    if (rc != MDB_NOTFOUND) {
+        return mado_mdb_rc(rc, err, "walking counter state");
+    }
+
+    rc = mdb_drop(txn, s->office, 0);
+    if (rc != 0) {
+        return mado_mdb_rc(rc, err, "clearing offices");
+    }
+
+    list = malloc(all->noffices * (MADO_ID_MAX + 1) + 1);
+    if (list == NULL) {
+        return mado_fail(err, MADO_ESTORE, "out of memory");
+    }
+
+    p = list;
+
+    for (i = 0; i < all->noffices; i++) {
+        o = &all->offices[i];
+
+        json = mado_office_to_json(o, &len);
+        if (json == NULL) {
+            free(list);
+            return mado_fail(err, MADO_ESTORE, "out of memory");
+        }
+
+        k.mv_data = (void *) o->id;
+        k.mv_size = strlen(o->id);
+        v.mv_data = json;
+        v.mv_size = len;
+
+        rc = mdb_put(txn, s->office, &k, &v, 0);
+        free(json);
+
+        if (rc != 0) {
+            free(list);
+            return mado_mdb_rc(rc, err, "writing office");
+        }
+
+        p += sprintf(p, "%s\n", o->id);
+
+        for (j = 0; j < o->ncounters; j++) {
+            rc = mado_state_get(s, txn, o->id, o->counters[j].id, &st, err);
+
+            if (rc == MADO_ENOTFOUND) {
+                /* a new counter starts closed until staff or a feed open it */
+                memset(&st, 0, sizeof(st));
+                st.status = MADO_STATUS_CLOSED;
+                st.updated_at = now;
+
+                rc = mado_state_put(s, txn, o->id, o->counters[j].id, &st,
+                                    err);
+            }
+
+            if (rc != MADO_OK) {
+                free(list);
+                return rc;
+            }
+        }
+    }
+
+    k.mv_data = "offices";
+    k.mv_size = 7;
+    v.mv_data = list;
+    v.mv_size = p - list;
+
+    rc = mdb_put(txn, s->meta, &k, &v, 0);
+    free(list);
+
+    if (rc != 0) {
+        return mado_mdb_rc(rc, err, "writing office list");
+    }
+
+    k.mv_data = "loaded_at";
+    k.mv_size = 9;
+    v.mv_size = snprintf(ts, sizeof(ts), "%lld", (long long) now);
+    v.mv_data = ts;
+
+    rc = mdb_put(txn, s->meta, &k, &v, 0);
+    if (rc != 0) {
+        return mado_mdb_rc(rc, err, "writing load time");
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_valid_id(const char *id, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > MADO_ID_MAX) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9')
+              || id[i] == '-' || id[i] == '_'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+int
+mado_status_parse(const char *name, size_t len)
+{
+    int  i;
+
+    for (i = 0; i < MADO_NSTATUS; i++) {
+        if (strlen(mado_status_names[i]) == len
+            && memcmp(mado_status_names[i], name, len) == 0)
+        {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+size_t
+mado_time_iso(int64_t t, char *buf)
+{
+    time_t     local;
+    struct tm  tm;
+
+    local = (time_t) (t + MADO_TZ_OFFSET);
+    gmtime_r(&local, &tm);
+
+    return strftime(buf, 26, "%Y-%m-%dT%H:%M:%S+09:00", &tm);
+}
+
+
+int64_t
+mado_wait_minutes(const mado_counter_def_t *c, const mado_counter_state_t *st)
+{
+    if (st->status != MADO_STATUS_OPEN || c->seconds_per_person == 0) {
+        return -1;
+    }
+
+    /* round up: "about 5 minutes" should not be promised as 4 */
+    return ((int64_t) st->waiting * c->seconds_per_person + 59) / 60;
+}

@@ -1,0 +1,223 @@
+/*
+ * mado store: the one place where the on-disk schema of mado lives.
+ *
+ * Used by the nginx module (read-only, one environment per worker) and by
+ * madoctl (the only writer).  Plain C with malloc so that both can link it;
+ * the module copies what it keeps into its own pools.
+ *
+ * Layout (LMDB environment in a directory, named databases):
+ *
+ *   meta    "schema"      -> decimal text, MADO_SCHEMA_VERSION
+ *           "offices"     -> office ids in display order, '\n' separated
+ *           "loaded_at"   -> decimal unix time of the last `madoctl load`
+ *   office  ID            -> the office definition as canonical JSON, the
+ *                            same shape as one element of offices.json
+ *   state   OFFICE\0CTR   -> mado_counter_state_t, binary (see below)
+ *
+ * Later schema versions add databases (history, accounts, audit) next to
+ * these; a reader refuses a store whose schema it does not know.
+ */
+
+#ifndef MADO_STORE_H
+#define MADO_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <lmdb.h>
+
+
+#define MADO_SCHEMA_VERSION     1
+
+#define MADO_ID_MAX             32
+#define MADO_MESSAGE_MAX        280     /* bytes of UTF-8 */
+#define MADO_TEXT_MAX           256     /* names, addresses */
+#define MADO_COUNTERS_MAX       16
+#define MADO_OFFICES_MAX        64
+#define MADO_NEIGHBOURS_MAX     8
+#define MADO_SPANS_MAX          4       /* opening spans per weekday */
+#define MADO_COUNT_MAX          9999    /* waiting, ticket numbers */
+
+#define MADO_DEFAULT_STORE      "/var/lib/mado"
+#define MADO_DEFAULT_MAPSIZE    (16u * 1024 * 1024)
+#define MADO_MAXREADERS         254
+
+/* offset of Japan Standard Time from UTC; Japan keeps no daylight time */
+#define MADO_TZ_OFFSET          (9 * 3600)
+
+
+/* languages, in the order pages list them; "ja" must stay first */
+typedef enum {
+    MADO_LANG_JA = 0,
+    MADO_LANG_EN,
+    MADO_LANG_ZH_HANS,
+    MADO_LANG_ZH_HANT,
+    MADO_LANG_KO,
+    MADO_LANG_JA_EASY,
+    MADO_NLANG
+} mado_lang_e;
+
+/* NULL-terminated */
+extern const char *const mado_lang_codes[MADO_NLANG + 1];
+
+
+typedef enum {
+    MADO_STATUS_OPEN = 0,
+    MADO_STATUS_PAUSED,
+    MADO_STATUS_CLOSED,
+    MADO_STATUS_ENDED,          /* 本日の受付終了 */
+    MADO_NSTATUS
+} mado_status_e;
+
+extern const char *const mado_status_names[MADO_NSTATUS];
+
+
+/* a text in several languages; missing ones are NULL (ja and en are required) */
+typedef struct {
+    char               *text[MADO_NLANG];
+} mado_i18n_t;
+
+
+typedef struct {
+    uint16_t            open;       /* minutes after midnight, local time */
+    uint16_t            close;
+} mado_span_t;
+
+
+typedef struct {
+    char                id[MADO_ID_MAX + 1];
+    mado_i18n_t         name;
+    uint32_t            seconds_per_person;     /* minutes_per_person * 60 */
+} mado_counter_def_t;
+
+
+typedef struct {
+    char                id[MADO_ID_MAX + 1];
+    char                kind[8];                /* "ward" or "branch" */
+    mado_i18n_t         name;
+    mado_i18n_t         address;
+    char               *phone;
+    char                neighbours[MADO_NEIGHBOURS_MAX][MADO_ID_MAX + 1];
+    unsigned            nneighbours;
+    mado_span_t         hours[7][MADO_SPANS_MAX];   /* [0] is Sunday */
+    unsigned            nspans[7];
+    mado_counter_def_t  counters[MADO_COUNTERS_MAX];
+    unsigned            ncounters;
+} mado_office_def_t;
+
+
+typedef struct {
+    mado_office_def_t  *offices;
+    unsigned            noffices;
+} mado_offices_t;
+
+
+/*
+ * Live state of one counter.  Stored as a fixed little header followed by
+ * the message bytes; "size" lets a later version append fields and still
+ * read records written by this one (missing fields read as zero).
+ */
+typedef struct {
+    uint32_t            status;         /* mado_status_e */
+    uint32_t            waiting;        /* tickets issued, not yet called */
+    uint32_t            calling;        /* number now called, 0 = none yet */
+    uint32_t            last_issued;    /* last ticket number issued, 0 = none */
+    uint32_t            served_today;
+    uint32_t            staff;          /* staff serving, 0 = unknown */
+    int64_t             updated_at;     /* unix seconds of the last change */
+    uint32_t            message_len;
+    char                message[MADO_MESSAGE_MAX + 1];
+} mado_counter_state_t;
+
+
+typedef struct {
+    MDB_env            *env;
+    MDB_dbi             meta;
+    MDB_dbi             office;
+    MDB_dbi             state;
+    unsigned            readonly:1;
+} mado_store_t;
+
+
+/* return codes of the functions below; err always gets a sentence */
+#define MADO_OK          0
+#define MADO_EINVAL      1      /* refused or invalid request */
+#define MADO_ESTORE      3      /* store missing, of another schema, or I/O */
+#define MADO_ENOTFOUND   4
+
+
+#define MADO_OPEN_RDONLY  0x01
+#define MADO_OPEN_CREATE  0x02
+
+
+typedef struct {
+    char                text[512];
+} mado_err_t;
+
+
+int mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
+    size_t mapsize, mado_err_t *err);
+void mado_store_close(mado_store_t *s);
+
+/* data.mdb of the store, for callers that watch for a replaced store */
+int mado_store_data_path(const char *dir, char *buf, size_t len);
+
+/*
+ * Read transactions.  A reader that gets MDB_MAP_RESIZED (a writer grew the
+ * map) adopts the new size and retries here, so callers never see it.
+ */
+int mado_store_read_begin(mado_store_t *s, MDB_txn **txn, mado_err_t *err);
+
+/*
+ * Every write is one transaction: fn runs inside it and the result is
+ * committed only when fn returns MADO_OK.  When the map is full the
+ * transaction is aborted, the map doubled and fn run again from scratch,
+ * so fn must keep its effects inside txn (and overwrite, not add to, *arg).
+ */
+typedef int (*mado_write_pt)(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err);
+
+int mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
+    mado_err_t *err);
+
+/* schema */
+int mado_schema_check(mado_store_t *s, MDB_txn *txn, mado_err_t *err);
+
+/* offices: ids in display order */
+int mado_office_ids(mado_store_t *s, MDB_txn *txn, char ids[][MADO_ID_MAX + 1],
+    unsigned max, unsigned *n, mado_err_t *err);
+int mado_office_get(mado_store_t *s, MDB_txn *txn, const char *id,
+    mado_office_def_t *o, mado_err_t *err);
+const mado_counter_def_t *mado_office_counter(const mado_office_def_t *o,
+    const char *counter);
+
+/* replace all definitions; state of counters that remain is kept */
+int mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
+    int64_t now, mado_err_t *err);
+
+int mado_state_get(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *counter, mado_counter_state_t *st, mado_err_t *err);
+int mado_state_put(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *counter, const mado_counter_state_t *st, mado_err_t *err);
+
+
+/* definitions <-> JSON (yajl); errors name the JSON path */
+int mado_offices_parse(const char *json, size_t len, mado_offices_t *all,
+    mado_err_t *err);
+int mado_office_parse(const char *json, size_t len, mado_office_def_t *o,
+    mado_err_t *err);
+char *mado_office_to_json(const mado_office_def_t *o, size_t *len);
+void mado_office_free(mado_office_def_t *o);
+void mado_offices_free(mado_offices_t *all);
+
+
+/* small helpers shared by module and tool */
+int mado_valid_id(const char *id, size_t len);
+int mado_status_parse(const char *name, size_t len);
+/* "2026-11-27T09:05:00+09:00" into buf (>= 26 bytes) */
+size_t mado_time_iso(int64_t t, char *buf);
+/* minutes of wait for someone who takes a ticket now; -1 = unknown */
+int64_t mado_wait_minutes(const mado_counter_def_t *c,
+    const mado_counter_state_t *st);
+
+#endif /* MADO_STORE_H */

@@ -1,0 +1,387 @@
+
+/*
+ * mado: the public JSON API (GET/HEAD only; open data).
+ *
+ *     /api/v1/offices          all offices with their counters
+ *     /api/v1/offices/{id}     one office
+ */
+
+
+#include "ngx_http_mado_module.h"
+
+
+typedef enum {
+    NGX_HTTP_MADO_ROUTE_ALL = 0,
+    NGX_HTTP_MADO_ROUTE_OFFICE
+} ngx_http_mado_route_e;
+
+
+#define NGX_HTTP_MADO_SEGMENTS_MAX  4
+
+
+static ngx_uint_t ngx_http_mado_route(ngx_http_request_t *r,
+    ngx_http_mado_route_e *route, ngx_str_t *office, ngx_str_t *msg);
+static ngx_int_t ngx_http_mado_send_error(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *fmt, ...);
+static ngx_int_t ngx_http_mado_send_doc(ngx_http_request_t *r,
+    ngx_http_mado_snapshot_t *snap, ngx_http_mado_doc_t *doc);
+static ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_str_t *value);
+
+
+static ngx_str_t  ngx_http_mado_json_type = ngx_string("application/json");
+static ngx_str_t  ngx_http_mado_charset = ngx_string("utf-8");
+static ngx_str_t  ngx_http_mado_allow = ngx_string("Allow");
+static ngx_str_t  ngx_http_mado_allow_value = ngx_string("GET, HEAD");
+static ngx_str_t  ngx_http_mado_acao = ngx_string("Access-Control-Allow-Origin");
+static ngx_str_t  ngx_http_mado_acao_value = ngx_string("*");
+static ngx_str_t  ngx_http_mado_cache_control = ngx_string("Cache-Control");
+static ngx_str_t  ngx_http_mado_no_store = ngx_string("no-store");
+static ngx_str_t  ngx_http_mado_retry_after = ngx_string("Retry-After");
+static ngx_str_t  ngx_http_mado_retry_value = ngx_string("5");
+
+
+ngx_int_t
+ngx_http_mado_api_handler(ngx_http_request_t *r)
+{
+    u_char                      text[512];
+    ngx_int_t                   rc;
+    ngx_str_t                   office, msg;
+    ngx_uint_t                  i, status;
+    ngx_http_mado_doc_t        *doc;
+    ngx_http_mado_route_e       route;
+    ngx_http_mado_snapshot_t   *snap;
+    ngx_http_mado_main_conf_t  *mmcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        if (ngx_http_mado_add_header(r, &ngx_http_mado_allow,
+                                     &ngx_http_mado_allow_value)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_mado_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                                        "method_not_allowed",
+                                        "method %V is not allowed here; "
+                                        "use GET or HEAD",
+                                        &r->method_name);
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    msg.data = text;
+    msg.len = sizeof(text);
+
+    status = ngx_http_mado_route(r, &route, &office, &msg);
+
+    if (status != NGX_OK) {
+        return ngx_http_mado_send_error(r, status,
+                                        status == NGX_HTTP_NOT_FOUND
+                                        ? "not_found" : "bad_request",
+                                        "%V", &msg);
+    }
+
+    mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
+
+    snap = ngx_http_mado_snapshot(r, mmcf);
+
+    if (snap == NULL) {
+        if (ngx_http_mado_add_header(r, &ngx_http_mado_retry_after,
+                                     &ngx_http_mado_retry_value)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_mado_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                        "store_unavailable",
+                                        "congestion figures are unavailable "
+                                        "right now; please try again later");
+    }
+
+    if (route == NGX_HTTP_MADO_ROUTE_ALL) {
+        return ngx_http_mado_send_doc(r, snap, &snap->all);
+    }
+
+    doc = snap->offices.elts;
+
+    for (i = 0; i < snap->offices.nelts; i++) {
+        if (doc[i].id.len == office.len
+            && ngx_strncmp(doc[i].id.data, office.data, office.len) == 0)
+        {
+            return ngx_http_mado_send_doc(r, snap, &doc[i]);
+        }
+    }
+
+    return ngx_http_mado_send_error(r, NGX_HTTP_NOT_FOUND, "office_not_found",
+                                    "no office with id \"%V\"", &office);
+}
+
+
+/*
+ * The path is taken relative to the location, so that "location /api/"
+ * and "location /mado/api/" both serve ".../v1/offices".  Well-formed but
+ * unknown paths are 404; malformed ones are 400.  On a refusal the status
+ * is returned and msg says why.
+ */
+static ngx_uint_t
+ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
+    ngx_str_t *office, ngx_str_t *msg)
+{
+    u_char                    *p, *end, *s;
+    ngx_str_t                  seg[NGX_HTTP_MADO_SEGMENTS_MAX];
+    ngx_uint_t                 n;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    p = r->uri.data;
+    end = r->uri.data + r->uri.len;
+
+    if (!clcf->exact_match
+#if (NGX_PCRE)
+        && clcf->regex == NULL
+#endif
+        && r->uri.len >= clcf->name.len
+        && ngx_strncmp(p, clcf->name.data, clcf->name.len) == 0)
+    {
+        p += clcf->name.len;
+    }
+
+    while (p < end && *p == '/') {
+        p++;
+    }
+
+    /* a trailing slash names the same resource */
+    if (end > p && end[-1] == '/') {
+        end--;
+    }
+
+    n = 0;
+
+    while (p < end) {
+        if (n == NGX_HTTP_MADO_SEGMENTS_MAX) {
+            msg->len = ngx_snprintf(msg->data, msg->len,
+                                    "path \"%V\" has too many segments",
+                                    &r->uri)
+                       - msg->data;
+            return NGX_HTTP_BAD_REQUEST;
+        }
+
+        s = p;
+
+        while (p < end && *p != '/') {
+            p++;
+        }
+
+        seg[n].data = s;
+        seg[n].len = p - s;
+
+        if (!mado_valid_id((char *) s, p - s)) {
+            msg->len = ngx_snprintf(msg->data, msg->len,
+                                    "path segment \"%V\" is not 1-%d of "
+                                    "a-z 0-9 - _", &seg[n], MADO_ID_MAX)
+                       - msg->data;
+            return NGX_HTTP_BAD_REQUEST;
+        }
+
+        n++;
+        p++;
+    }
+
+    if (n >= 2
+        && seg[0].len == 2 && ngx_strncmp(seg[0].data, "v1", 2) == 0
+        && seg[1].len == 7 && ngx_strncmp(seg[1].data, "offices", 7) == 0)
+    {
+        if (n == 2) {
+            *route = NGX_HTTP_MADO_ROUTE_ALL;
+            return NGX_OK;
+        }
+
+        if (n == 3) {
+            *route = NGX_HTTP_MADO_ROUTE_OFFICE;
+            *office = seg[2];
+            return NGX_OK;
+        }
+    }
+
+    msg->len = ngx_snprintf(msg->data, msg->len,
+                            "no such resource: %V; see /api/v1/offices",
+                            &r->uri)
+               - msg->data;
+
+    return NGX_HTTP_NOT_FOUND;
+}
+
+
+static ngx_int_t
+ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_doc_t *doc)
+{
+    u_char                    *p;
+    ngx_int_t                  rc;
+    ngx_buf_t                 *b;
+    ngx_str_t                  cc;
+    ngx_chain_t                out;
+    ngx_table_elt_t           *etag;
+    ngx_http_mado_loc_conf_t  *mlcf;
+
+    mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = doc->body.len;
+    r->headers_out.content_type = ngx_http_mado_json_type;
+    r->headers_out.content_type_len = ngx_http_mado_json_type.len;
+    r->headers_out.charset = ngx_http_mado_charset;
+
+    /* the not-modified filter answers If-None-Match from this */
+    etag = ngx_list_push(&r->headers_out.headers);
+    if (etag == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    etag->hash = 1;
+    ngx_str_set(&etag->key, "ETag");
+    etag->value = doc->etag;
+    r->headers_out.etag = etag;
+
+    if (mlcf->max_age > 0) {
+        cc.data = ngx_pnalloc(r->pool, sizeof("public, max-age=") + NGX_TIME_T_LEN);
+        if (cc.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = ngx_sprintf(cc.data, "public, max-age=%T", mlcf->max_age);
+        cc.len = p - cc.data;
+
+    } else {
+        ngx_str_set(&cc, "no-cache");
+    }
+
+    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control, &cc)
+        != NGX_OK
+        || ngx_http_mado_add_header(r, &ngx_http_mado_acao,
+                                    &ngx_http_mado_acao_value)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_mado_snapshot_hold(r, snap) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* no copy: the body stays in the snapshot, held until the request ends */
+    b->pos = doc->body.data;
+    b->last = doc->body.data + doc->body.len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *fmt, ...)
+{
+    u_char       *p;
+    va_list       args;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_str_t     msg, body;
+    ngx_chain_t   out;
+    u_char        text[512];
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(text, text + sizeof(text), fmt, args);
+    va_end(args);
+
+    msg.data = text;
+    msg.len = p - text;
+
+    if (ngx_http_mado_render_error(r, status, code, &msg, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = body.len;
+    r->headers_out.content_type = ngx_http_mado_json_type;
+    r->headers_out.content_type_len = ngx_http_mado_json_type.len;
+    r->headers_out.charset = ngx_http_mado_charset;
+
+    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
+                                 &ngx_http_mado_no_store)
+        != NGX_OK
+        || ngx_http_mado_add_header(r, &ngx_http_mado_acao,
+                                    &ngx_http_mado_acao_value)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = body.data;
+    b->last = body.data + body.len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = *key;
+    h->value = *value;
+
+    return NGX_OK;
+}

@@ -1,0 +1,233 @@
+
+/*
+ * mado: the module definition, its directives and configuration.
+ *
+ *     load_module modules/ngx_http_mado_module.so;
+ *     http {
+ *         mado_store        /var/lib/mado;
+ *         mado_stale_after  15m;
+ *         server {
+ *             location /api/ { mado_api; mado_max_age 5s; }
+ *         }
+ *     }
+ */
+
+
+#include "ngx_http_mado_module.h"
+
+
+static void *ngx_http_mado_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_mado_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_mado_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_mado_api(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_mado_init_process(ngx_cycle_t *cycle);
+static void ngx_http_mado_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_command_t  ngx_http_mado_commands[] = {
+
+    { ngx_string("mado_store"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_mado_main_conf_t, store),
+      NULL },
+
+    { ngx_string("mado_stale_after"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_mado_main_conf_t, stale_after),
+      NULL },
+
+    { ngx_string("mado_api"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_mado_api,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("mado_max_age"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mado_loc_conf_t, max_age),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_mado_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_mado_create_main_conf,        /* create main configuration */
+    ngx_http_mado_init_main_conf,          /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_mado_create_loc_conf,         /* create location configuration */
+    ngx_http_mado_merge_loc_conf           /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_mado_module = {
+    NGX_MODULE_V1,
+    &ngx_http_mado_module_ctx,             /* module context */
+    ngx_http_mado_commands,                /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_mado_init_process,            /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_mado_exit_process,            /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_http_mado_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_mado_main_conf_t  *mmcf;
+
+    mmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_mado_main_conf_t));
+    if (mmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     mmcf->store = { 0, NULL };
+     *     mmcf->worker = NULL;
+     */
+
+    mmcf->stale_after = NGX_CONF_UNSET;
+
+    return mmcf;
+}
+
+
+static char *
+ngx_http_mado_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_mado_main_conf_t *mmcf = conf;
+
+    ngx_file_info_t  fi;
+
+    ngx_conf_init_value(mmcf->stale_after, 15 * 60);
+
+    if (mmcf->store.len == 0) {
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &mmcf->store, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * The store may legitimately appear later (workers pick it up by
+     * themselves), so a missing one is worth a warning, not a refusal.
+     */
+    if (ngx_file_info(mmcf->store.data, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, ngx_errno,
+                           "mado_store \"%V\" is not there yet; "
+                           "create it with \"madoctl init\"", &mmcf->store);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_mado_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_mado_loc_conf_t  *mlcf;
+
+    mlcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_mado_loc_conf_t));
+    if (mlcf == NULL) {
+        return NULL;
+    }
+
+    mlcf->max_age = NGX_CONF_UNSET;
+
+    return mlcf;
+}
+
+
+static char *
+ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_mado_loc_conf_t *prev = parent;
+    ngx_http_mado_loc_conf_t *conf = child;
+
+    (void) cf;
+
+    /* short: figures change by the minute and a stale cache misleads */
+    ngx_conf_merge_sec_value(conf->max_age, prev->max_age, 5);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_mado_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_mado_main_conf_t  *mmcf;
+
+    (void) cmd;
+    (void) conf;
+
+    mmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mado_module);
+
+    if (mmcf->store.len == 0) {
+        return "requires \"mado_store\" to be set before it in \"http\"";
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler != NULL) {
+        return "is duplicate or conflicts with another content handler";
+    }
+
+    clcf->handler = ngx_http_mado_api_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_mado_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_mado_main_conf_t  *mmcf;
+
+    mmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_mado_module);
+
+    if (mmcf == NULL || mmcf->store.len == 0) {
+        return NGX_OK;
+    }
+
+    /* the environment is opened here, after fork: LMDB forbids sharing it */
+    return ngx_http_mado_store_init(cycle, mmcf);
+}
+
+
+static void
+ngx_http_mado_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_mado_main_conf_t  *mmcf;
+
+    mmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_mado_module);
+
+    if (mmcf != NULL && mmcf->worker != NULL) {
+        ngx_http_mado_store_done(mmcf);
+    }
+}

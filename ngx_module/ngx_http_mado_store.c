@@ -1,0 +1,303 @@
+
+/*
+ * mado: the worker's view of the store.
+ *
+ * Each worker opens the LMDB environment read-only after fork and keeps a
+ * snapshot of rendered responses.  A request costs one look at the store's
+ * last transaction id (a read of the mapped meta page); only when a write
+ * has happened, or a counter is about to turn stale, is anything rendered.
+ */
+
+
+#include "ngx_http_mado_module.h"
+
+
+static void ngx_http_mado_store_fail(ngx_log_t *log,
+    ngx_http_mado_worker_t *w, const char *reason);
+static void ngx_http_mado_store_close(ngx_http_mado_worker_t *w);
+static void ngx_http_mado_store_check(ngx_log_t *log,
+    ngx_http_mado_main_conf_t *mmcf);
+static ngx_http_mado_snapshot_t *ngx_http_mado_snapshot_build(
+    ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf);
+static void ngx_http_mado_snapshot_cleanup(void *data);
+
+
+ngx_int_t
+ngx_http_mado_store_init(ngx_cycle_t *cycle, ngx_http_mado_main_conf_t *mmcf)
+{
+    ngx_http_mado_worker_t  *w;
+
+    w = ngx_pcalloc(cycle->pool, sizeof(ngx_http_mado_worker_t));
+    if (w == NULL) {
+        return NGX_ERROR;
+    }
+
+    mmcf->worker = w;
+
+    /* a missing store is not fatal: requests get 503 until it appears */
+    ngx_http_mado_store_check(cycle->log, mmcf);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_mado_store_done(ngx_http_mado_main_conf_t *mmcf)
+{
+    ngx_http_mado_store_close(mmcf->worker);
+}
+
+
+static void
+ngx_http_mado_store_close(ngx_http_mado_worker_t *w)
+{
+    if (w->snapshot != NULL) {
+        ngx_http_mado_snapshot_release(w->snapshot);
+        w->snapshot = NULL;
+    }
+
+    if (w->opened) {
+        mado_store_close(&w->store);
+        w->opened = 0;
+    }
+}
+
+
+static void
+ngx_http_mado_store_fail(ngx_log_t *log, ngx_http_mado_worker_t *w,
+    const char *reason)
+{
+    ngx_cpystrn(w->reason, (u_char *) reason, sizeof(w->reason));
+
+    /* one line per outage, not one per request */
+    if (!w->failing) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "mado store unavailable: %s",
+                      reason);
+        w->failing = 1;
+    }
+}
+
+
+/*
+ * At most once a second: open the store if it is not open, and notice a
+ * store that was removed or replaced (a new data.mdb has another inode) so
+ * that the worker never serves a dead file's figures.
+ */
+static void
+ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
+{
+    char                    path[NGX_MAX_PATH];
+    ngx_file_info_t         fi;
+    mado_err_t              err;
+    ngx_http_mado_worker_t  *w;
+
+    w = mmcf->worker;
+    w->checked = ngx_time();
+
+    /* mmcf->store is null-terminated: it comes from the config parser */
+    if (mado_store_data_path((char *) mmcf->store.data, path, sizeof(path))
+        != 0)
+    {
+        ngx_http_mado_store_fail(log, w, "store path too long");
+        return;
+    }
+
+    if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
+        ngx_http_mado_store_close(w);
+
+        ngx_snprintf((u_char *) err.text, sizeof(err.text) - 1,
+                     "no store at %V (%s)%Z", &mmcf->store,
+                     strerror(ngx_errno));
+        ngx_http_mado_store_fail(log, w, err.text);
+        return;
+    }
+
+    if (w->opened) {
+        if (fi.st_ino == w->ino && fi.st_dev == w->dev) {
+            return;
+        }
+
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "mado store %V was replaced, reopening", &mmcf->store);
+
+        ngx_http_mado_store_close(w);
+    }
+
+    if (mado_store_open(&w->store, (char *) mmcf->store.data,
+                        MADO_OPEN_RDONLY, 0, &err)
+        != MADO_OK)
+    {
+        ngx_http_mado_store_fail(log, w, err.text);
+        return;
+    }
+
+    w->opened = 1;
+    w->ino = fi.st_ino;
+    w->dev = fi.st_dev;
+
+    if (w->failing) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "mado store %V is available again", &mmcf->store);
+        w->failing = 0;
+    }
+}
+
+
+ngx_http_mado_snapshot_t *
+ngx_http_mado_snapshot(ngx_http_request_t *r, ngx_http_mado_main_conf_t *mmcf)
+{
+    MDB_envinfo                info;
+    ngx_http_mado_worker_t    *w;
+    ngx_http_mado_snapshot_t  *snap;
+
+    w = mmcf->worker;
+
+    if (w == NULL) {
+        return NULL;
+    }
+
+    if (ngx_time() != w->checked) {
+        ngx_http_mado_store_check(r->connection->log, mmcf);
+    }
+
+    if (!w->opened) {
+        return NULL;
+    }
+
+    /* me_last_txnid comes from the mapped meta page: no syscall, no lock */
+    if (mdb_env_info(w->store.env, &info) != 0) {
+        ngx_http_mado_store_fail(r->connection->log, w,
+                                 "cannot read store info");
+        return NULL;
+    }
+
+    snap = w->snapshot;
+
+    if (snap != NULL
+        && snap->txnid == info.me_last_txnid
+        && ngx_time() < snap->expires)
+    {
+        return snap;
+    }
+
+    snap = ngx_http_mado_snapshot_build(r->connection->log, mmcf);
+    if (snap == NULL) {
+        return NULL;
+    }
+
+    if (w->snapshot != NULL) {
+        ngx_http_mado_snapshot_release(w->snapshot);
+    }
+
+    w->snapshot = snap;
+
+    return snap;
+}
+
+
+static ngx_http_mado_snapshot_t *
+ngx_http_mado_snapshot_build(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
+{
+    MDB_txn                   *txn;
+    ngx_int_t                  rc;
+    ngx_pool_t                *pool;
+    mado_err_t                 err;
+    ngx_http_mado_worker_t    *w;
+    ngx_http_mado_snapshot_t  *snap;
+
+    w = mmcf->worker;
+
+    if (mado_store_read_begin(&w->store, &txn, &err) != MADO_OK) {
+        ngx_http_mado_store_fail(log, w, err.text);
+        return NULL;
+    }
+
+    pool = ngx_create_pool(16384, log);
+    if (pool == NULL) {
+        mdb_txn_abort(txn);
+        return NULL;
+    }
+
+    snap = ngx_pcalloc(pool, sizeof(ngx_http_mado_snapshot_t));
+    if (snap == NULL) {
+        goto failed;
+    }
+
+    snap->pool = pool;
+    snap->refs = 1;
+
+    /* the id of what is read, not of the look before: a write may be between */
+    snap->txnid = mdb_txn_id(txn);
+
+    if (ngx_array_init(&snap->offices, pool, 16, sizeof(ngx_http_mado_doc_t))
+        != NGX_OK)
+    {
+        goto failed;
+    }
+
+    if (mado_schema_check(&w->store, txn, &err) != MADO_OK) {
+        ngx_http_mado_store_fail(log, w, err.text);
+        goto failed;
+    }
+
+    rc = ngx_http_mado_render(snap, &w->store, txn, ngx_time(),
+                              mmcf->stale_after, log, (u_char *) err.text,
+                              sizeof(err.text));
+    if (rc != NGX_OK) {
+        ngx_http_mado_store_fail(log, w, err.text);
+        goto failed;
+    }
+
+    mdb_txn_abort(txn);
+
+    if (w->failing) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "mado store %V is readable again", &mmcf->store);
+        w->failing = 0;
+    }
+
+    return snap;
+
+failed:
+
+    mdb_txn_abort(txn);
+    ngx_destroy_pool(pool);
+
+    return NULL;
+}
+
+
+/* the request keeps the snapshot's memory alive until it is finalized */
+ngx_int_t
+ngx_http_mado_snapshot_hold(ngx_http_request_t *r,
+    ngx_http_mado_snapshot_t *snap)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_mado_snapshot_cleanup;
+    cln->data = snap;
+    snap->refs++;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_mado_snapshot_release(ngx_http_mado_snapshot_t *snap)
+{
+    if (--snap->refs == 0) {
+        ngx_destroy_pool(snap->pool);
+    }
+}
+
+
+static void
+ngx_http_mado_snapshot_cleanup(void *data)
+{
+    ngx_http_mado_snapshot_release(data);
+}
