@@ -742,6 +742,77 @@ mado_status_parse(const char *name, size_t len)
 }
 
 
+int
+mado_message_check(const char *msg, size_t len, mado_err_t *err)
+{
+    size_t                i, k, n;
+    uint32_t              c;
+    const unsigned char  *p;
+
+    if (len > MADO_MESSAGE_MAX) {
+        return mado_fail(err, MADO_EINVAL,
+                         "must be at most %d bytes of UTF-8, not %zu",
+                         MADO_MESSAGE_MAX, len);
+    }
+
+    p = (const unsigned char *) msg;
+
+    for (i = 0; i < len; i += n) {
+        c = p[i];
+
+        if (c < 0x80) {
+            n = 1;
+
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 2;
+            c &= 0x1f;
+
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 3;
+            c &= 0x0f;
+
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 4;
+            c &= 0x07;
+
+        } else {
+            goto invalid;
+        }
+
+        if (n > len - i) {
+            goto invalid;
+        }
+
+        for (k = 1; k < n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                goto invalid;
+            }
+
+            c = (c << 6) | (p[i + k] & 0x3f);
+        }
+
+        /* overlong forms, UTF-16 surrogates and beyond U+10FFFF */
+        if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000)
+            || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        {
+            goto invalid;
+        }
+
+        if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+            return mado_fail(err, MADO_EINVAL,
+                             "must not contain control characters "
+                             "(U+%04X at byte %zu)", (unsigned) c, i);
+        }
+    }
+
+    return MADO_OK;
+
+invalid:
+
+    return mado_fail(err, MADO_EINVAL, "is not valid UTF-8 (at byte %zu)", i);
+}
+
+
 size_t
 mado_time_iso(int64_t t, char *buf)
 {

@@ -214,6 +214,11 @@ void mado_offices_free(mado_offices_t *all);
 /* small helpers shared by module and tool */
 int mado_valid_id(const char *id, size_t len);
 int mado_status_parse(const char *name, size_t len);
+/*
+ * a counter message: at most MADO_MESSAGE_MAX bytes of valid UTF-8 with no
+ * control characters (pages show it on one line); "" is allowed
+ */
+int mado_message_check(const char *msg, size_t len, mado_err_t *err);
 /* "2026-11-27T09:05:00+09:00" into buf (>= 26 bytes) */
 size_t mado_time_iso(int64_t t, char *buf);
 /* minutes of wait for someone who takes a ticket now; -1 = unknown */

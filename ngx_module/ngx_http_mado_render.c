@@ -118,7 +118,11 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
         return NGX_ERROR;
     }
 
-    mado_time_iso(now, iso);
+    /*
+     * To the minute: every worker then renders the same bytes, hence the
+     * same ETag, for the same figures (and pages say "HH:MM現在" anyway).
+     */
+    mado_time_iso(now - now % 60, iso);
 
     /* "]" closes the list of all offices; one office's tail starts after it */
     tail.data = ngx_pnalloc(snap->pool, sizeof("],\"generated_at\":\"\"}") + 32);

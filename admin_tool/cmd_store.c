@@ -1,0 +1,322 @@
+/*
+ * madoctl init, load: the store itself and the office definitions.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "madoctl.h"
+
+
+/* offices.json is some 40 KB; anything this big is a mistake */
+#define MC_LOAD_MAX         (16u * 1024 * 1024)
+
+#define MC_MAPSIZE_MIN      (64u * 1024)
+#define MC_MAPSIZE_MAX      (1ULL << 40)
+
+
+typedef struct {
+    const mado_offices_t   *all;
+    int64_t                 now;
+} mc_load_t;
+
+
+static int mc_parse_size(const char *name, const char *s, size_t *out);
+static char *mc_read_file(const char *name, const char *shown, size_t *len);
+static int mc_load_write(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err);
+
+
+int
+mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int                          c, rc, exists;
+    char                         path[4096];
+    size_t                       mapsize;
+    const char                  *size_arg;
+    struct stat                  sb;
+    mado_err_t                   err;
+    mado_store_t                 s;
+    static const char *const     names[] = { NULL };
+    static const struct option   opts[] = {
+        { "map-size", required_argument, NULL, 'm' },
+        { "help",     no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    size_arg = NULL;
+
+    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
+        switch (c) {
+
+        case 'm':
+            size_arg = optarg;
+            break;
+
+        case 'h':
+            return mc_help("init");
+
+        default:
+            return mc_getopt_error("init", c, argv);
+        }
+    }
+
+    if ((rc = mc_args("init", argc, argv, names, 0)) != MC_EXIT_OK
+        || (rc = mc_clock(ctx)) != MC_EXIT_OK)
+    {
+        return rc;
+    }
+
+    mapsize = MADO_DEFAULT_MAPSIZE;
+
+    if (size_arg != NULL
+        && mc_parse_size("--map-size", size_arg, &mapsize) != MC_EXIT_OK)
+    {
+        return MC_EXIT_REFUSED;
+    }
+
+    if (mado_store_data_path(ctx->store, path, sizeof(path)) != 0) {
+        mc_error("store path too long");
+        return MC_EXIT_STORE;
+    }
+
+    exists = (stat(path, &sb) == 0);
+
+    if (exists && size_arg != NULL) {
+        mc_error("note: --map-size ignored, the store exists (its map "
+                 "grows by itself when full)");
+    }
+
+    /* an existing store keeps its map size, which may have grown */
+    rc = mado_store_open(&s, ctx->store, MADO_OPEN_CREATE,
+                         exists ? 0 : mapsize, &err);
+    if (rc != MADO_OK) {
+        mc_error("%s", err.text);
+        return MC_EXIT_STORE;
+    }
+
+    mado_store_close(&s);
+
+    if (exists) {
+        printf("store %s ready (schema %d)\n", ctx->store,
+               MADO_SCHEMA_VERSION);
+
+    } else {
+        printf("created store %s (schema %d, map size %zu bytes)\n",
+               ctx->store, MADO_SCHEMA_VERSION, mapsize);
+    }
+
+    return MC_EXIT_OK;
+}
+
+
+/* bytes, or with a K, M or G (binary) suffix; rounded up to whole pages */
+static int
+mc_parse_size(const char *name, const char *s, size_t *out)
+{
+    long                 page;
+    uint64_t             v, unit;
+    const char          *p;
+
+    v = 0;
+
+    for (p = s; *p >= '0' && *p <= '9' && v <= MC_MAPSIZE_MAX; p++) {
+        v = v * 10 + (*p - '0');
+    }
+
+    unit = 1;
+
+    if (p != s && p[0] != '\0' && p[1] == '\0') {
+        switch (*p) {
+        case 'k': case 'K': unit = 1ULL << 10; p++; break;
+        case 'm': case 'M': unit = 1ULL << 20; p++; break;
+        case 'g': case 'G': unit = 1ULL << 30; p++; break;
+        }
+    }
+
+    if (p == s || *p != '\0' || v > MC_MAPSIZE_MAX / unit
+        || v * unit < MC_MAPSIZE_MIN || v * unit > MC_MAPSIZE_MAX)
+    {
+        mc_error("%s: must be a size in bytes from 64K to 1024G (K, M or G "
+                 "may follow), not \"%s\"", name, s);
+        return MC_EXIT_REFUSED;
+    }
+
+    v *= unit;
+
+    /* LMDB wants a multiple of the OS page size */
+    page = sysconf(_SC_PAGESIZE);
+    if (page > 0) {
+        v = (v + page - 1) / page * page;
+    }
+
+    *out = (size_t) v;
+
+    return MC_EXIT_OK;
+}
+
+
+int
+mc_cmd_load(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int                        rc;
+    char                      *json;
+    size_t                     len;
+    unsigned                   i, ncounters;
+    const char                *file, *shown;
+    mc_load_t                  ld;
+    mado_err_t                 err;
+    mado_store_t               s;
+    mado_offices_t             all;
+    static const char *const   names[] = { "FILE", NULL };
+
+    if ((rc = mc_no_options("load", argc, argv)) != MC_CONTINUE) {
+        return rc;
+    }
+
+    if ((rc = mc_args("load", argc, argv, names, 1)) != MC_EXIT_OK
+        || (rc = mc_clock(ctx)) != MC_EXIT_OK)
+    {
+        return rc;
+    }
+
+    file = argv[optind];
+    shown = strcmp(file, "-") == 0 ? "stdin" : file;
+
+    json = mc_read_file(file, shown, &len);
+    if (json == NULL) {
+        return MC_EXIT_REFUSED;
+    }
+
+    /* all of the file is checked before the store is touched */
+    rc = mado_offices_parse(json, len, &all, &err);
+    free(json);
+
+    if (rc != MADO_OK) {
+        mc_error("%s: %s", shown, err.text);
+        return mc_exit_code(rc);
+    }
+
+    rc = mc_store_open(ctx, &s, 0);
+    if (rc != MC_EXIT_OK) {
+        mado_offices_free(&all);
+        return rc;
+    }
+
+    ld.all = &all;
+    ld.now = ctx->now;
+
+    rc = mado_store_write(&s, mc_load_write, &ld, &err);
+    mado_store_close(&s);
+
+    if (rc != MADO_OK) {
+        mado_offices_free(&all);
+        mc_error("%s", err.text);
+        return mc_exit_code(rc);
+    }
+
+    ncounters = 0;
+
+    for (i = 0; i < all.noffices; i++) {
+        ncounters += all.offices[i].ncounters;
+    }
+
+    printf("loaded %u offices, %u counters\n", all.noffices, ncounters);
+
+    mado_offices_free(&all);
+
+    return MC_EXIT_OK;
+}
+
+
+static int
+mc_load_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
+{
+    mc_load_t  *ld = arg;
+
+    /* the library keeps the live state of counters that remain */
+    return mado_offices_put(s, txn, ld->all, ld->now, err);
+}
+
+
+/* the whole of a file, or of stdin for "-"; NUL-terminated for yajl */
+static char *
+mc_read_file(const char *name, const char *shown, size_t *len)
+{
+    FILE    *f;
+    char    *buf, *p;
+    size_t   size, n;
+
+    if (strcmp(name, "-") == 0) {
+        f = stdin;
+
+    } else {
+        f = fopen(name, "rb");
+        if (f == NULL) {
+            mc_error("%s: %s", shown, strerror(errno));
+            return NULL;
+        }
+    }
+
+    size = 64 * 1024;
+    *len = 0;
+
+    buf = malloc(size);
+    if (buf == NULL) {
+        mc_error("%s: out of memory", shown);
+        goto failed;
+    }
+
+    for ( ;; ) {
+        if (size - *len < 2) {
+            if (size >= MC_LOAD_MAX) {
+                mc_error("%s: larger than %u bytes", shown, MC_LOAD_MAX);
+                goto failed;
+            }
+
+            p = realloc(buf, size * 2);
+            if (p == NULL) {
+                mc_error("%s: out of memory", shown);
+                goto failed;
+            }
+
+            buf = p;
+            size *= 2;
+        }
+
+        n = fread(buf + *len, 1, size - *len - 1, f);
+        *len += n;
+
+        if (n == 0) {
+            break;
+        }
+    }
+
+    if (ferror(f)) {
+        mc_error("%s: %s", shown, strerror(errno));
+        goto failed;
+    }
+
+    buf[*len] = '\0';
+
+    if (f != stdin) {
+        fclose(f);
+    }
+
+    return buf;
+
+failed:
+
+    free(buf);
+
+    if (f != stdin) {
+        fclose(f);
+    }
+
+    return NULL;
+}

@@ -1,0 +1,786 @@
+/*
+ * madoctl: main, global options, verb dispatch, usage texts, and small
+ * helpers shared by the verbs.
+ *
+ *   madoctl [--store DIR] VERB [options] [args]
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "madoctl.h"
+
+
+typedef struct {
+    const char         *name;
+    mc_verb_pt          run;
+    const char         *usage;
+} mc_verb_t;
+
+
+static int mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv);
+static const mc_verb_t *mc_verb_find(const char *name);
+static int mc_parse_time(const char *s, int64_t *t);
+static int64_t mc_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+
+static const char  mc_usage[] =
+    "usage: madoctl [--store DIR] VERB [options] [args]\n"
+    "\n"
+    "Administer the mado store: the office definitions and the live state\n"
+    "of their counters, which the nginx module shows to citizens.\n"
+    "\n"
+    "Verbs:\n"
+    "  init       create the store (does nothing on a ready one)\n"
+    "  load       load office definitions from offices.json\n"
+    "  show       show offices and the live state of their counters\n"
+    "  set        change fields of a counter's state by hand\n"
+    "  issue      issue the next ticket at a counter\n"
+    "  call       call the next ticket, or a given one, at a counter\n"
+    "  cancel     cancel an issued ticket that was not called yet\n"
+    "  simulate   generate demo traffic at every counter\n"
+    "  help       show this help, or the help of a verb\n"
+    "\n"
+    "Options:\n"
+    "  --store DIR  the store directory (default: $MADO_STORE, else "
+    MADO_DEFAULT_STORE ")\n"
+    "  -h, --help   show this help\n"
+    "  --version    show the version and the store schema it reads\n"
+    "\n"
+    "Environment:\n"
+    "  MADO_STORE   the store directory when --store is not given\n"
+    "  MADO_NOW     the time to take as now (updated_at), as unix seconds\n"
+    "               or ISO 8601 like 2026-11-27T09:30:00+09:00 (no offset\n"
+    "               means Japan time); for tests and replays\n"
+    "\n"
+    "Exit status:\n"
+    "  0  success\n"
+    "  1  request refused or invalid; the message names the field or\n"
+    "     argument\n"
+    "  2  usage error: unknown verb or option, missing or extra argument,\n"
+    "     invalid MADO_NOW\n"
+    "  3  store unavailable: missing, not initialised, of another schema\n"
+    "     version, or an I/O error\n"
+    "\n"
+    "\"madoctl help VERB\" or \"madoctl VERB --help\" shows a verb's "
+    "options.\n";
+
+
+static const char  mc_usage_init[] =
+    "usage: madoctl [--store DIR] init [--map-size BYTES]\n"
+    "\n"
+    "Create the store (the directory, its LMDB files and the schema\n"
+    "version) unless it exists; on a store of this schema just say that it\n"
+    "is ready.  Files are made group read-write (umask 007): nginx workers\n"
+    "read them as members of the store's group.\n"
+    "\n"
+    "Options:\n"
+    "  --map-size BYTES  map size of a new store; K, M or G may follow\n"
+    "                    (default 16M, at least 64K).  It is only a start:\n"
+    "                    the map doubles when full.  An existing store\n"
+    "                    keeps its size.\n"
+    "  -h, --help        show this help\n";
+
+
+static const char  mc_usage_load[] =
+    "usage: madoctl [--store DIR] load FILE\n"
+    "\n"
+    "Replace the office definitions with those of FILE (offices.json; \"-\"\n"
+    "reads standard input), in one transaction.  The whole file is checked\n"
+    "first: on an error nothing is changed and the message names the place\n"
+    "in the file, like $.offices[3].counters[1].  Counters defined before\n"
+    "and after keep their live state, new ones start closed, and the state\n"
+    "of counters no longer defined is removed.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n";
+
+
+static const char  mc_usage_show[] =
+    "usage: madoctl [--store DIR] show [OFFICE] [--json]\n"
+    "\n"
+    "Show all offices, or OFFICE, with the live state of their counters:\n"
+    "WAITING tickets issued and not called yet, CALLING the number called\n"
+    "last, ISSUED the last number issued (\"-\": none yet), WAIT the wait a\n"
+    "newcomer is shown (\"-\": unknown, or the counter is not open), UPDATED\n"
+    "the Japan time of the last change.\n"
+    "\n"
+    "Options:\n"
+    "  --json      print JSON (all names, ISO 8601 times) instead\n"
+    "  -h, --help  show this help\n";
+
+
+static const char  mc_usage_set[] =
+    "usage: madoctl [--store DIR] set OFFICE COUNTER OPTION...\n"
+    "\n"
+    "Overwrite fields of a counter's live state, e.g. to correct it by hand;\n"
+    "fields without an option are kept.  No consistency between the numbers\n"
+    "is enforced (ticket numbers wrap after 9999).  Prints the new state.\n"
+    "\n"
+    "Options (at least one):\n"
+    "  --waiting N      tickets waiting, 0..9999\n"
+    "  --calling N      the number called last, 0..9999 (0: none yet)\n"
+    "  --last-issued N  the last ticket number issued, 0..9999 (0: none)\n"
+    "  --status STATUS  open, paused, closed or ended (ended: no more\n"
+    "                   tickets today; those waiting are still called)\n"
+    "  --message TEXT   a notice shown with the counter: at most 280 bytes\n"
+    "                   of UTF-8 without control characters; \"\" clears it\n"
+    "  --staff N        staff serving, 0..99 (0: unknown)\n"
+    "  -h, --help       show this help\n";
+
+
+static const char  mc_usage_issue[] =
+    "usage: madoctl [--store DIR] issue OFFICE COUNTER\n"
+    "\n"
+    "Issue the next ticket: the last issued number goes up by one (after\n"
+    "9999 it starts again at 1) and one more person waits (at most 9999).\n"
+    "Refused when the counter is closed or has ended for the day.  Prints\n"
+    "the ticket number.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n";
+
+
+static const char  mc_usage_call[] =
+    "usage: madoctl [--store DIR] call OFFICE COUNTER [NUMBER]\n"
+    "\n"
+    "Call the next ticket (the number called last plus one; after 9999\n"
+    "comes 1), or NUMBER (1..9999, at most the last issued), e.g. someone\n"
+    "who missed their turn.  One person fewer waits (none fewer when nobody\n"
+    "waits and NUMBER is given) and one more was served today.  Refused\n"
+    "when the counter is closed, or nobody waits and NUMBER is not given.\n"
+    "Prints the number called.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n";
+
+
+static const char  mc_usage_cancel[] =
+    "usage: madoctl [--store DIR] cancel OFFICE COUNTER NUMBER\n"
+    "\n"
+    "Cancel ticket NUMBER, issued but not called yet (more than the number\n"
+    "called last, at most the last issued): one person fewer waits.\n"
+    "Prints \"cancelled NUMBER\".\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n";
+
+
+static const char  mc_usage_simulate[] =
+    "usage: madoctl [--store DIR] simulate [options]\n"
+    "\n"
+    "Generate demo traffic at every counter until SIGINT or SIGTERM, or for\n"
+    "--duration seconds.  A virtual clock runs from --start at --speed\n"
+    "times real time.  Each tick is one transaction over all counters: the\n"
+    "first opens them all and clears their messages; people take tickets\n"
+    "more often from 09:00 to 11:00 and from 12:00 to 13:30, on Mondays,\n"
+    "at wards more than at branches, and at certificates most, family\n"
+    "register least; 1 to 4 staff call them, taking about\n"
+    "minutes_per_person each.  Now and then a counter pauses for a few\n"
+    "minutes (\"システム点検中\").  From 17:00 no new tickets are taken\n"
+    "(ended) but those waiting are called; at 17:30 a new day starts at\n"
+    "08:45 with all counts at zero.  Only counters that changed get a new\n"
+    "updated_at (real time).  Every 10 ticks a summary line is printed.\n"
+    "Office definitions are read at the start: restart after \"load\".\n"
+    "\n"
+    "Options:\n"
+    "  --speed X           virtual seconds per real second, more than 0\n"
+    "                      and at most 100000 (default 20)\n"
+    "  --start HH:MM       virtual time to start at, 08:45..17:29\n"
+    "                      (default 09:00)\n"
+    "  --seed N            seed of the random numbers (default: from the\n"
+    "                      time; printed at the start)\n"
+    "  --duration SECONDS  stop after this many real seconds (default:\n"
+    "                      run until stopped)\n"
+    "  --interval SECONDS  real seconds between ticks, 0.01..3600, may be\n"
+    "                      fractional (default 1)\n"
+    "  -h, --help          show this help\n";
+
+
+static const char  mc_usage_help[] =
+    "usage: madoctl help [VERB]\n"
+    "\n"
+    "Show the help of madoctl, or of VERB.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n";
+
+
+static const mc_verb_t  mc_verbs[] = {
+    { "init",     mc_cmd_init,     mc_usage_init },
+    { "load",     mc_cmd_load,     mc_usage_load },
+    { "show",     mc_cmd_show,     mc_usage_show },
+    { "set",      mc_cmd_set,      mc_usage_set },
+    { "issue",    mc_cmd_issue,    mc_usage_issue },
+    { "call",     mc_cmd_call,     mc_usage_call },
+    { "cancel",   mc_cmd_cancel,   mc_usage_cancel },
+    { "simulate", mc_cmd_simulate, mc_usage_simulate },
+    { "help",     mc_cmd_help,     mc_usage_help },
+    { NULL, NULL, NULL }
+};
+
+
+int
+main(int argc, char **argv)
+{
+    int               c, rc;
+    char             *env;
+    mc_ctx_t          ctx;
+    const mc_verb_t  *verb;
+
+    static const struct option  opts[] = {
+        { "store",   required_argument, NULL, 's' },
+        { "help",    no_argument,       NULL, 'h' },
+        { "version", no_argument,       NULL, 'V' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    /* files we create in the store are for the nginx workers' group too */
+    umask(007);
+
+    /* we word option errors ourselves, with "madoctl:" not argv[0] */
+    opterr = 0;
+
+    memset(&ctx, 0, sizeof(mc_ctx_t));
+
+    env = getenv("MADO_STORE");
+    ctx.store = (env != NULL && *env != '\0') ? env : MADO_DEFAULT_STORE;
+
+    /* "+": stop at the verb, its options are its own */
+    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+        switch (c) {
+
+        case 's':
+            if (*optarg == '\0') {
+                return mc_usage_error(NULL, "--store: must not be empty");
+            }
+
+            ctx.store = optarg;
+            break;
+
+        case 'h':
+            fputs(mc_usage, stdout);
+            return MC_EXIT_OK;
+
+        case 'V':
+            printf("madoctl %s (store schema %d)\n", MC_VERSION,
+                   MADO_SCHEMA_VERSION);
+            return MC_EXIT_OK;
+
+        default:
+            return mc_getopt_error(NULL, c, argv);
+        }
+    }
+
+    if (optind >= argc) {
+        return mc_usage_error(NULL, "no verb given");
+    }
+
+    verb = mc_verb_find(argv[optind]);
+    if (verb == NULL) {
+        return mc_usage_error(NULL, "unknown verb \"%s\"", argv[optind]);
+    }
+
+    argc -= optind;
+    argv += optind;
+
+    /*
+     * optind = 0, not 1: only a full reset makes glibc read the verb's
+     * optstring afresh; with 1 it keeps the "+" (stop at the first
+     * argument) of the global parse, and "set kita moving --waiting 3"
+     * would not see its option.
+     */
+    optind = 0;
+
+    rc = verb->run(&ctx, argc, argv);
+
+    /* a full disk or closed pipe must not pass as success */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        mc_error("writing output: %s", strerror(errno));
+        if (rc == MC_EXIT_OK) {
+            rc = MC_EXIT_REFUSED;
+        }
+    }
+
+    return rc;
+}
+
+
+static const mc_verb_t *
+mc_verb_find(const char *name)
+{
+    const mc_verb_t  *v;
+
+    for (v = mc_verbs; v->name != NULL; v++) {
+        if (strcmp(v->name, name) == 0) {
+            return v;
+        }
+    }
+
+    return NULL;
+}
+
+
+static int
+mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int                        rc;
+    const mc_verb_t           *v;
+    static const char *const   names[] = { "VERB", NULL };
+
+    (void) ctx;
+
+    if ((rc = mc_no_options("help", argc, argv)) != MC_CONTINUE) {
+        return rc;
+    }
+
+    if ((rc = mc_args("help", argc, argv, names, 0)) != MC_EXIT_OK) {
+        return rc;
+    }
+
+    if (optind == argc) {
+        fputs(mc_usage, stdout);
+        return MC_EXIT_OK;
+    }
+
+    v = mc_verb_find(argv[optind]);
+    if (v == NULL) {
+        return mc_usage_error(NULL, "help: unknown verb \"%s\"",
+                              argv[optind]);
+    }
+
+    return mc_help(v->name);
+}
+
+
+int
+mc_help(const char *verb)
+{
+    const mc_verb_t  *v;
+
+    v = mc_verb_find(verb);
+    fputs(v ? v->usage : mc_usage, stdout);
+
+    return MC_EXIT_OK;
+}
+
+
+void
+mc_error(const char *fmt, ...)
+{
+    va_list  ap;
+
+    /* stdout first, so that output and error keep their order on a tty */
+    fflush(stdout);
+
+    fputs("madoctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+
+int
+mc_usage_error(const char *verb, const char *fmt, ...)
+{
+    va_list  ap;
+
+    fflush(stdout);
+
+    fputs("madoctl: ", stderr);
+
+    if (verb != NULL) {
+        fprintf(stderr, "%s: ", verb);
+    }
+
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+
+    fprintf(stderr, "\nsee madoctl %s%s--help\n", verb ? verb : "",
+            verb ? " " : "");
+
+    return MC_EXIT_USAGE;
+}
+
+
+/* the '?' or ':' that getopt_long returned, as a usage error */
+int
+mc_getopt_error(const char *verb, int c, char **argv)
+{
+    int          len;
+    const char  *arg;
+
+    /*
+     * For a long option getopt has stepped past its element; for an
+     * unknown short one in a cluster ("-xv") maybe not, so optopt, which
+     * is 0 only for unknown long options, decides.
+     */
+    arg = argv[optind - 1];
+    len = (int) strcspn(arg, "=");
+
+    if (c == ':') {
+        return mc_usage_error(verb, "option %s needs an argument", arg);
+    }
+
+    if (optopt == 0) {
+        return mc_usage_error(verb, "unknown option %.*s", len, arg);
+    }
+
+    if (strncmp(arg, "--", 2) == 0 && arg[len] == '=') {
+        return mc_usage_error(verb, "option %.*s takes no argument", len,
+                              arg);
+    }
+
+    return mc_usage_error(verb, "unknown option -%c", optopt);
+}
+
+
+/* getopt for verbs whose only option is --help; MC_CONTINUE: go on */
+int
+mc_no_options(const char *verb, int argc, char **argv)
+{
+    int                          c;
+    static const struct option   opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
+        if (c == 'h') {
+            return mc_help(verb);
+        }
+
+        return mc_getopt_error(verb, c, argv);
+    }
+
+    return MC_CONTINUE;
+}
+
+
+/*
+ * Check the count of positional arguments left after the options: names
+ * are their metavariables (NULL-terminated), the first min are required.
+ */
+int
+mc_args(const char *verb, int argc, char **argv, const char *const *names,
+    int min)
+{
+    int  n, max;
+
+    for (max = 0; names[max] != NULL; max++) { /* void */ }
+
+    n = argc - optind;
+
+    if (n < min) {
+        return mc_usage_error(verb, "missing %s", names[n]);
+    }
+
+    if (n > max) {
+        return mc_usage_error(verb, "unexpected argument \"%s\"",
+                              argv[optind + max]);
+    }
+
+    return MC_EXIT_OK;
+}
+
+
+/* like the library's: a sentence into err, for write callbacks */
+int
+mc_fail(mado_err_t *err, int rc, const char *fmt, ...)
+{
+    va_list  ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err->text, sizeof(err->text), fmt, ap);
+    va_end(ap);
+
+    return rc;
+}
+
+
+int
+mc_exit_code(int rc)
+{
+    switch (rc) {
+
+    case MADO_OK:
+        return MC_EXIT_OK;
+
+    case MADO_EINVAL:
+    case MADO_ENOTFOUND:
+        return MC_EXIT_REFUSED;
+
+    default:
+        /* MADO_ESTORE, or an LMDB code that got through */
+        return MC_EXIT_STORE;
+    }
+}
+
+
+int
+mc_store_open(mc_ctx_t *ctx, mado_store_t *s, unsigned flags)
+{
+    int         rc;
+    mado_err_t  err;
+
+    /* map size 0: keep the store's own, which may have grown */
+    rc = mado_store_open(s, ctx->store, flags, 0, &err);
+    if (rc != MADO_OK) {
+        mc_error("%s", err.text);
+        return MC_EXIT_STORE;
+    }
+
+    return MC_EXIT_OK;
+}
+
+
+int
+mc_check_id(const char *name, const char *id)
+{
+    if (!mado_valid_id(id, strlen(id))) {
+        mc_error("%s: must be 1-%d of a-z 0-9 - _, not \"%s\"", name,
+                 MADO_ID_MAX, id);
+        return MC_EXIT_REFUSED;
+    }
+
+    return MC_EXIT_OK;
+}
+
+
+/* a decimal integer min..max, nothing else (no sign, no spaces, no 0x) */
+int
+mc_parse_uint(const char *name, const char *s, uint32_t min, uint32_t max,
+    uint32_t *out)
+{
+    uint64_t     v;
+    const char  *p;
+
+    v = 0;
+
+    for (p = s; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (*p - '0');
+
+        if (v > max) {
+            break;
+        }
+    }
+
+    if (p == s || *p != '\0' || v < min || v > max) {
+        mc_error("%s: must be an integer %u..%u, not \"%s\"", name,
+                 (unsigned) min, (unsigned) max, s);
+        return MC_EXIT_REFUSED;
+    }
+
+    *out = (uint32_t) v;
+
+    return MC_EXIT_OK;
+}
+
+
+int
+mc_parse_double(const char *name, const char *s, double min, double max,
+    double *out)
+{
+    char    *end;
+    double   v;
+
+    errno = 0;
+    v = strtod(s, &end);
+
+    if (end == s || *end != '\0' || errno != 0 || !isfinite(v)
+        || v < min || v > max || (min == 0 && v == 0))
+    {
+        if (min == 0) {
+            mc_error("%s: must be a number more than 0 and at most %g, "
+                     "not \"%s\"", name, max, s);
+
+        } else {
+            mc_error("%s: must be a number %g..%g, not \"%s\"", name, min,
+                     max, s);
+        }
+
+        return MC_EXIT_REFUSED;
+    }
+
+    *out = v;
+
+    return MC_EXIT_OK;
+}
+
+
+/* now, from MADO_NOW when set (tests, replays), else the system clock */
+int
+mc_clock(mc_ctx_t *ctx)
+{
+    const char  *v;
+
+    v = getenv("MADO_NOW");
+
+    if (v == NULL || *v == '\0') {
+        ctx->now = (int64_t) time(NULL);
+        return MC_EXIT_OK;
+    }
+
+    if (mc_parse_time(v, &ctx->now) != 0) {
+        mc_error("MADO_NOW: must be unix seconds or ISO 8601 like "
+                 "\"2026-11-27T09:30:00+09:00\", not \"%s\"", v);
+        return MC_EXIT_USAGE;
+    }
+
+    return MC_EXIT_OK;
+}
+
+
+static int
+mc_digits(const char *s, unsigned n, unsigned *out)
+{
+    unsigned  i;
+
+    *out = 0;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+
+        *out = *out * 10 + (s[i] - '0');
+    }
+
+    return 0;
+}
+
+
+/*
+ * "1795739400", or "2026-11-27T09:30:00" followed by an optional fraction
+ * and "Z", "+09:00", "+0900" or "+09"; without an offset Japan time.
+ */
+static int
+mc_parse_time(const char *s, int64_t *t)
+{
+    int64_t      days, off;
+    unsigned     y, mo, d, h, mi, sec, oh, om;
+    uint64_t     v;
+    const char  *p;
+
+    static const unsigned  mdays[12] = {
+        31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
+
+    if (strspn(s, "0123456789") == strlen(s)) {
+        v = 0;
+
+        for (p = s; *p != '\0'; p++) {
+            v = v * 10 + (*p - '0');
+
+            /* up to the end of year 9999 */
+            if (v > 253402300799ULL) {
+                return -1;
+            }
+        }
+
+        *t = (int64_t) v;
+        return 0;
+    }
+
+    if (strlen(s) < 19
+        || mc_digits(s, 4, &y) || s[4] != '-'
+        || mc_digits(s + 5, 2, &mo) || s[7] != '-'
+        || mc_digits(s + 8, 2, &d)
+        || (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+        || mc_digits(s + 11, 2, &h) || s[13] != ':'
+        || mc_digits(s + 14, 2, &mi) || s[16] != ':'
+        || mc_digits(s + 17, 2, &sec))
+    {
+        return -1;
+    }
+
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23
+        || mi > 59 || sec > 59)
+    {
+        return -1;
+    }
+
+    /* 29 February only in leap years */
+    if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+    {
+        return -1;
+    }
+
+    p = s + 19;
+
+    if (*p == '.' || *p == ',') {
+        p++;
+
+        if (*p < '0' || *p > '9') {
+            return -1;
+        }
+
+        p += strspn(p, "0123456789");
+    }
+
+    if (*p == '\0') {
+        off = MADO_TZ_OFFSET;
+
+    } else if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+        off = 0;
+
+    } else if (*p == '+' || *p == '-') {
+        if (mc_digits(p + 1, 2, &oh) != 0) {
+            return -1;
+        }
+
+        om = 0;
+
+        if (p[3] == ':' && mc_digits(p + 4, 2, &om) == 0 && p[6] == '\0') {
+            /* +09:00 */
+
+        } else if (p[3] != ':' && p[3] != '\0'
+                   && mc_digits(p + 3, 2, &om) == 0 && p[5] == '\0')
+        {
+            /* +0900 */
+
+        } else if (p[3] != '\0') {
+            return -1;
+        }
+
+        if (oh > 23 || om > 59) {
+            return -1;
+        }
+
+        off = (int64_t) (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+
+    } else {
+        return -1;
+    }
+
+    days = mc_days_from_civil(y, mo, d);
+    *t = days * 86400 + h * 3600 + mi * 60 + sec - off;
+
+    return 0;
+}
+
+
+/* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant) */
+static int64_t
+mc_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t   era;
+    unsigned  yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned) (y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return era * 146097 + (int64_t) doe - 719468;
+}

@@ -1,0 +1,87 @@
+/*
+ * madoctl: the admin tool of mado, and the only writer of its store.
+ *
+ * madoctl.c      main, global options, verb table, usage texts, and the
+ *                helpers every verb uses (errors, numbers, clock, store)
+ * cmd_store.c    init, load
+ * cmd_show.c     show
+ * cmd_counter.c  set, issue, call, cancel, and the ticket rules that
+ *                simulate shares with them
+ * cmd_simulate.c simulate
+ */
+
+#ifndef MADOCTL_H
+#define MADOCTL_H
+
+#include <stdint.h>
+
+#include "mado_store.h"
+
+
+#define MC_VERSION          "0.1.0"
+
+/* exit codes; the main --help documents them */
+#define MC_EXIT_OK          0
+#define MC_EXIT_REFUSED     1       /* request refused or invalid */
+#define MC_EXIT_USAGE       2       /* unknown verb or option, missing arg */
+#define MC_EXIT_STORE       3       /* store missing, other schema, I/O */
+
+/* not an exit code: "options parsed, go on" */
+#define MC_CONTINUE         (-1)
+
+/*
+ * Every verb's optstring starts with ':' so that getopt_long returns ':'
+ * for a missing option argument and we word the error ourselves.
+ */
+#define MC_OPTS(s)          ":h" s
+
+
+typedef struct {
+    const char         *store;      /* store directory */
+    int64_t             now;        /* set by mc_clock() */
+} mc_ctx_t;
+
+
+/* argv[0] is the verb's name; returns the exit code */
+typedef int (*mc_verb_pt)(mc_ctx_t *ctx, int argc, char **argv);
+
+
+/* madoctl.c */
+void mc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int mc_usage_error(const char *verb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int mc_getopt_error(const char *verb, int c, char **argv);
+int mc_no_options(const char *verb, int argc, char **argv);
+int mc_help(const char *verb);
+int mc_fail(mado_err_t *err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int mc_exit_code(int rc);
+
+int mc_clock(mc_ctx_t *ctx);
+int mc_parse_uint(const char *name, const char *s, uint32_t min,
+    uint32_t max, uint32_t *out);
+int mc_parse_double(const char *name, const char *s, double min, double max,
+    double *out);
+int mc_check_id(const char *name, const char *id);
+int mc_store_open(mc_ctx_t *ctx, mado_store_t *s, unsigned flags);
+int mc_args(const char *verb, int argc, char **argv,
+    const char *const *names, int min);
+
+/* the verbs */
+int mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_load(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_show(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_issue(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_call(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_cancel(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_simulate(mc_ctx_t *ctx, int argc, char **argv);
+
+/* cmd_counter.c: ticket rules shared by the verbs and simulate */
+uint32_t mc_ticket_issue(mado_counter_state_t *st);
+uint32_t mc_ticket_call(mado_counter_state_t *st, uint32_t number);
+void mc_state_message(mado_counter_state_t *st, const char *msg);
+int mc_state_same(const mado_counter_state_t *a,
+    const mado_counter_state_t *b);
+
+#endif /* MADOCTL_H */

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Citizen API throughput against nginx's fastest ways to send the same bytes.
+#
+# One nginx, one worker, serving in the same run:
+#   /api/v1/offices/kita   the module          vs  /return/kita  `return 200` of its exact bytes
+#   /api/v1/offices        the module          vs  /static/all.json  a static file of its bytes
+# Both baselines carry the same extra headers as the module (add_header), so
+# the wire bytes match.  wrk runs each in turn, ROUNDS times, alternating;
+# the median requests/s of each are compared.
+#
+# usage: bench/api.sh [BUILD_DIR]      env: DURATION (s, default 8), ROUNDS (3),
+#                                           CONNS (50), PORT (18080)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+duration=${DURATION:-8}
+rounds=${ROUNDS:-3}
+conns=${CONNS:-50}
+port=${PORT:-18080}
+nginx=${NGINX:-/usr/sbin/nginx}
+
+dir=$(mktemp -d /tmp/mado-bench.XXXXXX)
+chmod 0755 "$dir"
+trap '[ -f "$dir/nginx.pid" ] && kill -QUIT "$(cat "$dir/nginx.pid")" 2>/dev/null; sleep 0.5; rm -rf "$dir"' EXIT
+
+store=$dir/store
+mkdir -p "$store" "$dir/html/static"
+user_line=
+if [ "$(id -u)" -eq 0 ]; then
+    chgrp www-data "$store"; chmod 2770 "$store"
+    user_line="user www-data www-data;"
+fi
+
+"$build/madoctl" --store "$store" init > /dev/null
+"$build/madoctl" --store "$store" load "$top/conf.example/offices.json" > /dev/null
+# give the figures some life: one short burst of the simulator
+"$build/madoctl" --store "$store" simulate --duration 2 --interval 0.2 --seed 7 > /dev/null
+
+write_conf() {
+    cat > "$dir/nginx.conf" <<CONF
+load_module $build/ngx_http_mado_module.so;
+$user_line
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    mado_store $store;
+    mado_stale_after 1d;
+    server {
+        listen 127.0.0.1:$port;
+        location /api/ { mado_api; mado_max_age 5s; }
+        $1
+    }
+}
+CONF
+}
+
+# first start: fetch the exact bytes and headers the module sends
+write_conf ""
+"$nginx" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log"
+sleep 0.5
+curl -sf -o "$dir/one.json" -D "$dir/one.hdr" "http://127.0.0.1:$port/api/v1/offices/kita"
+curl -sf -o "$dir/html/static/all.json" "http://127.0.0.1:$port/api/v1/offices"
+etag=$(grep -i '^etag:' "$dir/one.hdr" | cut -d' ' -f2 | tr -d '\r')
+kill -QUIT "$(cat "$dir/nginx.pid")"; sleep 0.5
+
+if grep -q '[$]' "$dir/one.json"; then
+    echo "the response contains '\$', which 'return' would interpolate" >&2
+    exit 1
+fi
+
+# nginx string: single-quoted, with \ and ' escaped
+one=$(sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g" "$dir/one.json")
+
+write_conf "
+        location = /return/kita {
+            default_type 'application/json; charset=utf-8';
+            add_header ETag '$etag';
+            add_header Cache-Control 'public, max-age=5';
+            add_header Access-Control-Allow-Origin '*';
+            return 200 '$one';
+        }
+        location /static/ {
+            root $dir/html;
+            default_type 'application/json; charset=utf-8';
+            etag off;
+            add_header ETag '\"0123456789abcdef\"';
+            add_header Cache-Control 'public, max-age=5';
+            add_header Access-Control-Allow-Origin '*';
+        }"
+"$nginx" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log"
+sleep 0.5
+
+# the bodies must be the very same bytes, or the comparison means nothing
+cmp <(curl -sf "http://127.0.0.1:$port/return/kita") "$dir/one.json"
+cmp <(curl -sf "http://127.0.0.1:$port/static/all.json") <(curl -sf "http://127.0.0.1:$port/api/v1/offices")
+
+rps() {
+    wrk -t1 -c"$conns" -d"${duration}s" "http://127.0.0.1:$port$1" \
+        | awk '/^Requests\/sec/ { print $2 }'
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+declare -A runs
+paths="/api/v1/offices/kita /return/kita /api/v1/offices /static/all.json"
+
+for path in $paths; do rps "$path" > /dev/null; done   # warm up
+
+for ((i = 1; i <= rounds; i++)); do
+    for path in $paths; do
+        runs[$path]+="$(rps "$path") "
+    done
+done
+
+declare -A med
+for path in $paths; do
+    med[$path]=$(tr ' ' '\n' <<< "${runs[$path]}" | grep . | median)
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+one_bytes=$(stat -c %s "$dir/one.json")
+all_bytes=$(stat -c %s "$dir/html/static/all.json")
+
+cat <<REPORT
+| case | body bytes | mado req/s | baseline req/s | ratio |
+| --- | ---: | ---: | ---: | ---: |
+| one office: \`mado_api\` vs \`return 200\` | $one_bytes | ${med[/api/v1/offices/kita]} | ${med[/return/kita]} | $(ratio "${med[/api/v1/offices/kita]}" "${med[/return/kita]}") |
+| all offices: \`mado_api\` vs static file | $all_bytes | ${med[/api/v1/offices]} | ${med[/static/all.json]} | $(ratio "${med[/api/v1/offices]}" "${med[/static/all.json]}") |
+
+Median of $rounds alternating rounds of \`wrk -t1 -c$conns -d${duration}s\`, nginx with 1 worker,
+on $(nproc) cores; each round's figures: $(for p in $paths; do echo -n "$p: ${runs[$p]}; "; done)
+REPORT
+
+if grep -E '\[(alert|emerg|crit)\]' "$dir/error.log"; then
+    echo "nginx logged alerts during the benchmark" >&2
+    exit 1
+fi

@@ -1,0 +1,1070 @@
+package MadoTest;
+
+# Test harness for mado: runs the real nginx with the real module and the
+# real madoctl against a store in a throw-away directory.  Shaped after
+# nginx-tests' Test::Nginx.  Perl core modules only.
+
+use strict;
+use warnings;
+
+use Carp qw(croak);
+use Cwd qw(abs_path);
+use Encode ();
+use Errno qw(EINTR);
+use Fcntl qw(S_ISDIR);
+use File::Basename qw(dirname);
+use File::Spec;
+use File::Temp qw(tempdir);
+use IO::Select;
+use IO::Socket::INET;
+use IPC::Open3 qw(open3);
+use JSON::PP;
+use POSIX qw(WNOHANG);
+use Scalar::Util qw(weaken);
+use Symbol qw(gensym);
+use Test::More;
+use Time::HiRes qw(sleep time);
+use Time::Local qw(timegm);
+
+our $VERSION = '0.1';
+
+my $REPO = abs_path(File::Spec->catdir(dirname(abs_path(__FILE__)), '..', '..'));
+
+my @INSTANCES;      # weak refs, for END
+
+# test names and diagnostics are text: print them as UTF-8
+{
+    my $tb = Test::More->builder;
+    binmode $tb->$_, ':encoding(UTF-8)' for qw(output failure_output todo_output);
+}
+
+# bytes from a program (UTF-8, or not) as text for names and diagnostics
+sub text {
+    my ($bytes) = @_;
+    return '' unless defined $bytes;
+    return $bytes if utf8::is_utf8($bytes);
+    return Encode::decode('UTF-8', $bytes, Encode::FB_DEFAULT);
+}
+
+
+# ---------------------------------------------------------------- paths
+
+sub repo        { $REPO }
+sub build_dir   { $ENV{MADO_BUILD} || File::Spec->catdir($REPO, 'build') }
+sub madoctl_bin { File::Spec->catfile(build_dir(), 'madoctl') }
+sub module_so   { File::Spec->catfile(build_dir(), 'ngx_http_mado_module.so') }
+sub nginx_bin   { $ENV{NGINX} || '/usr/sbin/nginx' }
+sub offices_json { File::Spec->catfile($REPO, 'conf.example', 'offices.json') }
+sub asan        { $ENV{MADO_ASAN} ? 1 : 0 }
+sub is_root     { $> == 0 }
+
+# plan skip_all unless the named binaries exist ('madoctl', 'module', 'nginx');
+# with MADO_REQUIRE_BINARIES=1 a missing binary is a failure instead
+sub require_binaries {
+    my (@what) = @_;
+    @what = qw(madoctl module nginx) unless @what;
+    my %path = (madoctl => madoctl_bin(), module => module_so(),
+                nginx => nginx_bin());
+    my @missing;
+    for my $w (@what) {
+        my $p = $path{$w} or croak "unknown binary '$w'";
+        my $ok = $w eq 'module' ? -f $p : -x $p;
+        push @missing, $p unless $ok;
+    }
+    return 1 unless @missing;
+    if ($ENV{MADO_REQUIRE_BINARIES}) {
+        plan tests => 1;
+        fail("binaries present (MADO_REQUIRE_BINARIES=1)");
+        diag("missing: @missing");
+        exit 1;
+    }
+    plan skip_all => "missing: @missing (build first, or set MADO_BUILD)";
+}
+
+
+# ---------------------------------------------------------------- setup
+
+sub new {
+    my ($class, %opt) = @_;
+
+    my $keep = $ENV{MADO_KEEP} ? 1 : 0;
+    my $dir = tempdir('mado-test-XXXXXX', TMPDIR => 1, CLEANUP => !$keep);
+    $dir = abs_path($dir);
+
+    my $self = bless {
+        dir         => $dir,
+        store       => "$dir/store",
+        port        => free_port(),
+        workers     => $opt{workers} || 2,
+        owner       => $$,
+        running     => 0,
+        master      => undef,
+        allow       => [],
+    }, $class;
+
+    diag("MADO_KEEP: test directory $dir") if $keep;
+
+    chmod 0755, $dir or die "chmod $dir: $!";
+
+    if (is_root() && asan()) {
+        # workers (www-data) must be able to create their sanitizer logs here
+        my $gid = getgrnam('www-data');
+        die "no group www-data\n" unless defined $gid;
+        chown -1, $gid, $dir or die "chgrp $dir: $!";
+        chmod 0775, $dir or die "chmod $dir: $!";
+    }
+
+    $self->prepare_store;
+
+    push @INSTANCES, $self;
+    weaken($INSTANCES[-1]);
+
+    return $self;
+}
+
+sub dir     { $_[0]{dir} }
+sub store   { $_[0]{store} }
+sub port    { $_[0]{port} }
+sub workers { $_[0]{workers} }
+sub master_pid { $_[0]{master} }
+sub running { $_[0]{running} }
+
+# a TCP port on 127.0.0.1 that was free a moment ago
+sub free_port {
+    my $s = IO::Socket::INET->new(
+        LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp',
+        Listen => 1, ReuseAddr => 1,
+    ) or die "cannot bind a port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+# the store directory, readable and writable by the nginx workers' group
+sub prepare_store {
+    my ($self, $dir) = @_;
+    $dir //= $self->{store};
+
+    unless (-d $dir) {
+        mkdir $dir or die "mkdir $dir: $!";
+    }
+
+    if (is_root()) {
+        my $gid = getgrnam('www-data');
+        die "no group www-data\n" unless defined $gid;
+        chown -1, $gid, $dir or die "chgrp www-data $dir: $!";
+        chmod 02770, $dir or die "chmod $dir: $!";
+    } else {
+        chmod 0770, $dir or die "chmod $dir: $!";
+    }
+    return $dir;
+}
+
+
+# ---------------------------------------------------------------- madoctl
+
+sub madoctl_env {
+    my ($self) = @_;
+    return () unless asan();
+    my $d = $self->{dir};
+    return (
+        ASAN_OPTIONS  => "detect_leaks=1:log_path=$d/asan-madoctl",
+        UBSAN_OPTIONS => "print_stacktrace=1:log_path=$d/ubsan-madoctl",
+    );
+}
+
+sub madoctl_argv {
+    my ($self, @args) = @_;
+    my $opt = (@args && ref $args[-1] eq 'HASH') ? pop @args : {};
+    return (madoctl_bin(),
+            ($opt->{nostore} ? () : ('--store', $opt->{store} // $self->{store})),
+            @args);
+}
+
+sub madoctl {
+    my ($self, @args) = @_;
+    my $opt = (@args && ref $args[-1] eq 'HASH') ? pop @args : {};
+
+    my @cmd = $self->madoctl_argv(@args, $opt);
+    my %env = ($self->madoctl_env, %{ $opt->{env} || {} });
+    my $timeout = $opt->{timeout} // 60;
+
+    my $in = File::Temp->new(DIR => $self->{dir}, UNLINK => 1);
+    binmode $in;
+    print {$in} $opt->{stdin} // '';
+    close $in;
+    open my $infh, '<', $in->filename or die "open: $!";
+
+    local %ENV = %ENV;
+    for my $k (keys %env) {
+        if (defined $env{$k}) { $ENV{$k} = $env{$k} } else { delete $ENV{$k} }
+    }
+
+    # an administrator's usual umask: madoctl must itself make the store
+    # files group-writable for the workers
+    my $oldmask = umask($opt->{umask} // 022);
+    my ($out_fh, $err_fh) = (gensym, gensym);
+    my $pid = eval { open3('<&' . fileno($infh), $out_fh, $err_fh, @cmd) };
+    my $e = $@;
+    umask $oldmask;
+    close $infh;
+    if (!$pid) {
+        return { exit => -1, out => '', err => "cannot run @cmd: $e",
+                 cmd => "@cmd" };
+    }
+
+    my %buf = (out => '', err => '');
+    my %name = (fileno($out_fh) => 'out', fileno($err_fh) => 'err');
+    my $sel = IO::Select->new($out_fh, $err_fh);
+    my $deadline = time + $timeout;
+    my $timed_out = 0;
+
+    while ($sel->count) {
+        my $left = $deadline - time;
+        if ($left <= 0) { $timed_out = 1; last }
+        my @ready = $sel->can_read($left);
+        for my $fh (@ready) {
+            my $n = sysread($fh, my $chunk, 65536);
+            if (!defined $n) {
+                next if $! == EINTR;
+                $n = 0;
+            }
+            if ($n == 0) { $sel->remove($fh); close $fh; next }
+            $buf{ $name{fileno $fh} } .= $chunk;
+        }
+    }
+
+    if ($timed_out) {
+        kill 'KILL', $pid;
+    }
+    waitpid($pid, 0);
+    my $status = $?;
+
+    my $r = {
+        out  => $buf{out},
+        err  => $buf{err},
+        cmd  => join(' ', @cmd[1 .. $#cmd]),
+        raw_status => $status,
+    };
+    if ($timed_out) {
+        $r->{exit} = -1;
+        $r->{err} .= "\n[harness] madoctl timed out after ${timeout}s\n";
+    } elsif ($status & 127) {
+        $r->{exit} = -1;
+        $r->{signal} = $status & 127;
+        $r->{err} .= "\n[harness] madoctl killed by signal " . ($status & 127) . "\n";
+    } else {
+        $r->{exit} = $status >> 8;
+    }
+    return $r;
+}
+
+sub madoctl_ok {
+    my ($self, @args) = @_;
+    my $r = $self->madoctl(@args);
+    my @shown = map { my $a = text($_); length $a > 40 ? substr($a, 0, 30) . '...' : $a }
+                grep { !ref } @args;
+    my $name = "madoctl @shown";
+    $name =~ s/([[:cntrl:]])/sprintf('\\x%02x', ord $1)/ge;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    ok($r->{exit} == 0, "$name: exit 0")
+        or diag("exit $r->{exit}\nstdout: " . text($r->{out}) . "\nstderr: " . text($r->{err}));
+    return $r->{out};
+}
+
+# madoctl show --json, decoded (undef and a failed test if not JSON)
+sub show_json {
+    my ($self, @args) = @_;
+    my $opt = (@args && ref $args[-1] eq 'HASH') ? pop @args : {};
+    my $r = $self->madoctl('show', @args, '--json', $opt);
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    if ($r->{exit} != 0) {
+        fail("madoctl show @args --json: exit 0");
+        diag("exit $r->{exit}\nstderr: " . text($r->{err}));
+        return (undef, $r);
+    }
+    my $data = eval { JSON::PP->new->utf8->decode($r->{out}) };
+    if (!defined $data) {
+        fail("madoctl show @args --json prints JSON");
+        diag("error: $@\nstdout: " . text(substr($r->{out}, 0, 2000)));
+        return (undef, $r);
+    }
+    return wantarray ? ($data, $r) : $data;
+}
+
+
+# ---------------------------------------------------------------- nginx config
+
+sub _user_line {
+    return is_root() ? "user www-data www-data;\n" : '';
+}
+
+sub _env_lines {
+    return '' unless asan();
+    return "env LD_PRELOAD;\nenv ASAN_OPTIONS;\nenv UBSAN_OPTIONS;\n";
+}
+
+sub _http_paths {
+    my ($self) = @_;
+    my $d = $self->{dir};
+    return <<"EOF";
+    access_log $d/access.log;
+    client_body_temp_path $d/body;
+    proxy_temp_path $d/proxy;
+    fastcgi_temp_path $d/fastcgi;
+    uwsgi_temp_path $d/uwsgi;
+    scgi_temp_path $d/scgi;
+EOF
+}
+
+sub write_config {
+    my ($self, $http_extra, $server_extra, $location_extra) = @_;
+    $http_extra //= '';
+    $server_extra //= '';
+    $location_extra //= '';
+    my $d = $self->{dir};
+    my $so = module_so();
+    my $text =
+          "load_module $so;\n"
+        . _user_line()
+        . _env_lines()
+        . "worker_processes $self->{workers};\n"
+        . "daemon on;\n"
+        . "master_process on;\n"
+        . "pid $d/nginx.pid;\n"
+        . "error_log $d/error.log info;\n"
+        . "events { worker_connections 256; }\n"
+        . "http {\n"
+        . $self->_http_paths
+        . "    mado_store $self->{store};\n"
+        . "    $http_extra\n"
+        . "    server {\n"
+        . "        listen 127.0.0.1:$self->{port};\n"
+        . "        location /api/ { mado_api; $location_extra }\n"
+        . "        $server_extra\n"
+        . "    }\n"
+        . "}\n";
+    return $self->_write_conf($text);
+}
+
+# %%PORT%% %%STORE%% %%DIR%% %%MODULE%% and, for convenience,
+# %%USER%% (the user line when root, else nothing), %%ENV%% (env lines
+# needed under ASAN) and %%HTTP_PATHS%% (access_log and temp paths in DIR)
+sub write_config_raw {
+    my ($self, $text) = @_;
+    my %v = (
+        PORT       => $self->{port},
+        STORE      => $self->{store},
+        DIR        => $self->{dir},
+        MODULE     => module_so(),
+        USER       => _user_line(),
+        ENV        => _env_lines(),
+        HTTP_PATHS => $self->_http_paths,
+    );
+    $text =~ s/%%([A-Z_]+)%%/exists $v{$1} ? $v{$1} : croak "unknown placeholder %%$1%%"/ge;
+    return $self->_write_conf($text);
+}
+
+sub _write_conf {
+    my ($self, $text) = @_;
+    my $f = "$self->{dir}/nginx.conf";
+    open my $fh, '>', $f or die "write $f: $!";
+    print {$fh} $text;
+    close $fh or die "close $f: $!";
+    $self->{conf_written} = 1;
+    return $f;
+}
+
+
+# ---------------------------------------------------------------- nginx process
+
+sub _nginx_env {
+    my ($self) = @_;
+    return () unless asan();
+    my $d = $self->{dir};
+    return (
+        LD_PRELOAD    => asan_preload(),
+        ASAN_OPTIONS  => "detect_leaks=0:log_path=$d/asan:abort_on_error=0",
+        UBSAN_OPTIONS => "print_stacktrace=1:log_path=$d/ubsan",
+    );
+}
+
+my $PRELOAD;
+sub asan_preload {
+    return $PRELOAD if defined $PRELOAD;
+    my @p;
+    for my $lib (qw(libasan.so libubsan.so)) {
+        my $p = `gcc -print-file-name=$lib`;
+        chomp $p;
+        push @p, $p;
+    }
+    return $PRELOAD = join ' ', @p;
+}
+
+sub _read_file {
+    my ($f) = @_;
+    open my $fh, '<', $f or return '';
+    local $/;
+    my $t = <$fh>;
+    close $fh;
+    return $t // '';
+}
+
+sub _alive {
+    my ($pid) = @_;
+    return 0 unless $pid;
+    return 0 unless kill 0, $pid;
+    # a zombie (no init reaps daemons in some containers) is dead
+    my $stat = _read_file("/proc/$pid/stat");
+    return 0 if $stat =~ /^\d+ \(.*\) Z/s;
+    return 1;
+}
+
+sub _can_connect {
+    my ($self) = @_;
+    my $s = IO::Socket::INET->new(
+        PeerAddr => '127.0.0.1', PeerPort => $self->{port}, Proto => 'tcp',
+        Timeout => 1,
+    ) or return 0;
+    close $s;
+    return 1;
+}
+
+sub start {
+    my ($self) = @_;
+    croak "nginx already running" if $self->{running};
+    $self->write_config unless $self->{conf_written};
+
+    my $d = $self->{dir};
+    my $pidfile = "$d/nginx.pid";
+    unlink $pidfile;
+
+    my @cmd = (nginx_bin(), '-p', "$d/", '-c', "$d/nginx.conf", '-e', "$d/error.log");
+    my %env = $self->_nginx_env;
+
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        $ENV{$_} = $env{$_} for keys %env;
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$d/nginx.stderr";
+        open STDERR, '>>', "$d/nginx.stderr";
+        exec @cmd or POSIX::_exit(127);
+    }
+    waitpid($pid, 0);
+    my $rc = $?;
+
+    if ($rc != 0) {
+        die "nginx failed to start (status $rc)\n" . $self->_startup_logs;
+    }
+
+    my $deadline = time + 10;
+    my $master;
+    while (time < $deadline) {
+        if (!$master) {
+            my $p = _read_file($pidfile);
+            ($master) = $p =~ /^(\d+)/;
+        }
+        if ($master && !_alive($master)) {
+            last;
+        }
+        if ($master && $self->_can_connect) {
+            $self->{master} = $master;
+            $self->{running} = 1;
+            return $self;
+        }
+        sleep 0.05;
+    }
+
+    my $logs = $self->_startup_logs;
+    if ($master && _alive($master)) {
+        kill 'KILL', $master;
+    }
+    die "nginx did not come up on port $self->{port} within 10 s\n$logs";
+}
+
+sub _startup_logs {
+    my ($self) = @_;
+    my $d = $self->{dir};
+    return "--- nginx.conf\n" . _read_file("$d/nginx.conf")
+        . "--- nginx stderr\n" . _read_file("$d/nginx.stderr")
+        . "--- error.log\n" . _read_file("$d/error.log");
+}
+
+sub worker_pids {
+    my ($self) = @_;
+    return () unless $self->{master};
+    my @pids;
+    for my $line (`ps --ppid $self->{master} -o pid=,stat= 2>/dev/null`) {
+        my ($pid, $stat) = $line =~ /^\s*(\d+)\s+(\S+)/ or next;
+        next if $stat =~ /^Z/;
+        push @pids, $pid;
+    }
+    return sort { $a <=> $b } @pids;
+}
+
+# HUP; true once none of the old workers is left and new ones run
+sub reload {
+    my ($self, $timeout) = @_;
+    $timeout //= 10;
+    croak "nginx not running" unless $self->{running};
+    my %old = map { $_ => 1 } $self->worker_pids;
+    kill 'HUP', $self->{master} or return 0;
+    my $deadline = time + $timeout;
+    while (time < $deadline) {
+        my @now = $self->worker_pids;
+        return 1 if @now && !grep { $old{$_} } @now;
+        sleep 0.05;
+    }
+    return 0;
+}
+
+sub _stop_nginx {
+    my ($self) = @_;
+    return unless $self->{running};
+    my $m = $self->{master};
+    my @workers = $self->worker_pids;
+
+    kill 'QUIT', $m;
+    my $deadline = time + 10;
+    sleep 0.02 while _alive($m) && time < $deadline;
+
+    if (_alive($m)) {
+        kill 'TERM', $m;
+        $deadline = time + 3;
+        sleep 0.02 while _alive($m) && time < $deadline;
+    }
+    if (_alive($m)) {
+        kill 'KILL', $m, @workers;
+        $deadline = time + 3;
+        sleep 0.02 while _alive($m) && time < $deadline;
+    }
+
+    # workers of a master that died the hard way
+    for my $w (@workers) {
+        kill 'KILL', $w if _alive($w);
+    }
+
+    $self->{running} = 0;
+}
+
+sub stop {
+    my ($self) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    $self->_stop_nginx;
+    $self->check_logs;
+    return $self;
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    return unless $self->{owner} && $self->{owner} == $$;
+    local ($?, $!, $@);
+    $self->_stop_nginx if $self->{running};
+}
+
+END {
+    for my $t (@INSTANCES) {
+        next unless $t && $t->{owner} == $$ && $t->{running};
+        local ($?, $!, $@);
+        $t->_stop_nginx;
+    }
+}
+
+
+# ---------------------------------------------------------------- logs
+
+sub allow_log {
+    my ($self, @re) = @_;
+    push @{ $self->{allow} }, @re;
+    return $self;
+}
+
+sub error_log {
+    my ($self) = @_;
+    return _read_file("$self->{dir}/error.log");
+}
+
+sub error_log_lines {
+    my ($self, $re) = @_;
+    return scalar grep { $_ =~ $re } split /\n/, $self->error_log;
+}
+
+my $BAD_LOG = qr/\[(?:alert|emerg|crit)\]|AddressSanitizer|runtime error:|LeakSanitizer/;
+
+sub check_logs {
+    my ($self) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $d = $self->{dir};
+
+    my @bad;
+    for my $f ("$d/error.log", "$d/nginx.stderr") {
+        next unless -e $f;
+        for my $line (split /\n/, _read_file($f)) {
+            next unless $line =~ $BAD_LOG;
+            next if grep { $line =~ $_ } @{ $self->{allow} };
+            push @bad, $line;
+        }
+    }
+    ok(!@bad, 'error log: no alert/crit/emerg or sanitizer lines')
+        or diag(text(join "\n", @bad[0 .. ($#bad < 30 ? $#bad : 30)]));
+
+    my @reports = grep { -s $_ } glob("$d/asan* $d/ubsan*");
+    ok(!@reports, 'no sanitizer reports')
+        or diag(text(join "\n", map { "--- $_\n" . substr(_read_file($_), 0, 6000) } @reports));
+}
+
+
+# ---------------------------------------------------------------- HTTP
+
+sub http {
+    my ($self, $method, $path, $opt) = @_;
+    $opt ||= {};
+    my $timeout = $opt->{timeout} // 5;
+    my %h = %{ $opt->{headers} || {} };
+    my $body = $opt->{body};
+
+    my $req = "$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+    for my $k (sort keys %h) {
+        $req .= "$k: $h{$k}\r\n";
+    }
+    if (defined $body && !grep { lc $_ eq 'content-length' } keys %h) {
+        $req .= "Content-Length: " . length($body) . "\r\n";
+    }
+    $req .= "\r\n";
+    $req .= $body if defined $body;
+
+    my $s = IO::Socket::INET->new(
+        PeerAddr => '127.0.0.1', PeerPort => $opt->{port} // $self->{port},
+        Proto => 'tcp', Timeout => $timeout,
+    ) or return { status => 0, error => "connect: $!", headers => {},
+                  body => '', raw => '' };
+    binmode $s;
+
+    my $deadline = time + $timeout;
+    my $off = 0;
+    my $sel = IO::Select->new($s);
+    while ($off < length $req) {
+        my $left = $deadline - time;
+        return { status => 0, error => 'timeout writing', headers => {},
+                 body => '', raw => '' }
+            if $left <= 0 || !$sel->can_write($left);
+        my $n = syswrite($s, $req, length($req) - $off, $off);
+        if (!defined $n) {
+            next if $! == EINTR;
+            last;       # the server may answer and close early (e.g. 405)
+        }
+        $off += $n;
+    }
+
+    my $raw = '';
+    my $err;
+    while (1) {
+        my $left = $deadline - time;
+        if ($left <= 0) { $err = 'timeout reading'; last }
+        my @r = $sel->can_read($left);
+        next unless @r;
+        my $n = sysread($s, my $chunk, 65536);
+        if (!defined $n) {
+            next if $! == EINTR;
+            $err = "read: $!" unless length $raw;
+            last;
+        }
+        last if $n == 0;
+        $raw .= $chunk;
+    }
+    close $s;
+
+    my $r = parse_response($raw, $method);
+    $r->{error} = $err if $err && !$r->{status};
+    $r->{error} //= $err if $err;
+    return $r;
+}
+
+sub parse_response {
+    my ($raw, $method) = @_;
+    my $r = { status => 0, headers => {}, body => '', raw => $raw };
+
+    my $i = index($raw, "\r\n\r\n");
+    if ($i < 0) {
+        $r->{error} = 'no end of headers';
+        return $r;
+    }
+    my $head = substr($raw, 0, $i);
+    my $rest = substr($raw, $i + 4);
+
+    my ($status_line, @lines) = split /\r\n/, $head;
+    if ($status_line !~ m{^HTTP/1\.[01] (\d{3})(?: (.*))?$}) {
+        $r->{error} = "bad status line: $status_line";
+        return $r;
+    }
+    $r->{status} = $1;
+    $r->{reason} = $2 // '';
+
+    for my $l (@lines) {
+        my ($k, $v) = $l =~ /^([^:]+):\s*(.*?)\s*$/ or next;
+        $k = lc $k;
+        $r->{headers}{$k} = exists $r->{headers}{$k}
+            ? "$r->{headers}{$k}, $v" : $v;
+    }
+
+    my $st = $r->{status};
+    if ((defined $method && uc $method eq 'HEAD')
+        || $st == 204 || $st == 304 || ($st >= 100 && $st < 200))
+    {
+        $r->{body} = '';
+        $r->{extra} = $rest;        # must be empty
+        return $r;
+    }
+
+    my $te = $r->{headers}{'transfer-encoding'} // '';
+    if ($te =~ /\bchunked\b/i) {
+        my $body = '';
+        while (1) {
+            if ($rest !~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+                $r->{error} = 'bad chunk';
+                last;
+            }
+            my $len = hex $1;
+            if ($len == 0) {
+                # trailers
+                $rest =~ s/^(?:[^\r\n]+\r\n)*\r\n//;
+                last;
+            }
+            if (length($rest) < $len + 2) {
+                $r->{error} = 'truncated chunk';
+                $body .= $rest;
+                $rest = '';
+                last;
+            }
+            $body .= substr($rest, 0, $len);
+            substr($rest, 0, $len + 2) = '';
+        }
+        $r->{body} = $body;
+        $r->{extra} = $rest;
+        return $r;
+    }
+
+    if (defined(my $cl = $r->{headers}{'content-length'})) {
+        if (length($rest) < $cl) {
+            $r->{error} = 'truncated body';
+        }
+        $r->{body} = substr($rest, 0, $cl);
+        $r->{extra} = length($rest) > $cl ? substr($rest, $cl) : '';
+        return $r;
+    }
+
+    $r->{body} = $rest;
+    return $r;
+}
+
+sub get {
+    my ($self, $path, $opt) = @_;
+    return $self->http('GET', $path, $opt);
+}
+
+# (response, decoded JSON); a failed test when the body is not JSON
+sub get_json {
+    my ($self, $path, $opt) = @_;
+    my $method = ($opt && $opt->{method}) || 'GET';
+    my $r = $self->http($method, $path, $opt);
+    my $data = eval { JSON::PP->new->utf8->decode($r->{body}) };
+    if (!defined $data) {
+        local $Test::Builder::Level = $Test::Builder::Level + 1;
+        fail("$method $path: body is JSON");
+        diag("status $r->{status}" . ($r->{error} ? " ($r->{error})" : '')
+             . "\nerror: $@\nbody: " . text(substr($r->{body}, 0, 2000)));
+    }
+    return wantarray ? ($r, $data) : $data;
+}
+
+
+# ---------------------------------------------------------------- data helpers
+
+sub read_json_file {
+    my ($f) = @_;
+    $f //= offices_json();
+    open my $fh, '<:raw', $f or die "open $f: $!";
+    local $/;
+    my $t = <$fh>;
+    return JSON::PP->new->utf8->decode($t);
+}
+
+sub write_json_file {
+    my ($f, $data) = @_;
+    open my $fh, '>:raw', $f or die "write $f: $!";
+    print {$fh} JSON::PP->new->utf8->pretty->canonical->encode($data);
+    close $fh or die "close $f: $!";
+    return $f;
+}
+
+# offices.json grown to OFFICES offices: the real ones, then generated
+# "genNN" branches with COUNTERS counters "cNN" each and TEXT-byte ASCII
+# names and addresses in every language (for tests of a growing store)
+sub generated_offices {
+    my (%o) = @_;
+    my $n = $o{offices} // 14;
+    my $nc = $o{counters} // 4;
+    my $len = $o{text} // 120;
+    my $d = read_json_file();
+    my $tmpl = $d->{offices}[0];
+    my @langs = sort keys %{ $tmpl->{name} };
+    my $pad = sub { substr($_[0] . ('.' x $len), 0, $len) };
+
+    for my $i (scalar(@{ $d->{offices} }) + 1 .. $n) {
+        my $id = sprintf 'gen%02d', $i;
+        my %off = (
+            id         => $id,
+            kind       => 'branch',
+            name       => { map { $_ => $pad->("Generated office $i ($_) ") } @langs },
+            address    => { map { $_ => $pad->("$i Generated-cho, Kyoto ($_) ") } @langs },
+            phone      => sprintf('075-000-%04d', $i),
+            neighbours => ['kita'],
+            hours      => { %{ $tmpl->{hours} } },
+            counters   => [ map {
+                my $j = $_;
+                { id => sprintf('c%02d', $j),
+                  name => { map { $_ => $pad->("Counter $j of office $i ($_) ") } @langs },
+                  minutes_per_person => 5 + $j / 10 }
+            } 1 .. $nc ],
+        );
+        push @{ $d->{offices} }, \%off;
+    }
+    return $d;
+}
+
+# find OFFICE/COUNTER in API- or show --json-shaped data: an object with
+# "id" => OFFICE and a "counters" array, holding an object with id COUNTER
+sub find_counter {
+    my ($data, $office, $counter) = @_;
+    my $o = find_office($data, $office) or return undef;
+    for my $c (@{ $o->{counters} || [] }) {
+        return $c if ref $c eq 'HASH' && ($c->{id} // '') eq $counter;
+    }
+    return undef;
+}
+
+sub find_office {
+    my ($data, $office) = @_;
+    my @todo = ($data);
+    while (@todo) {
+        my $x = shift @todo;
+        if (ref $x eq 'HASH') {
+            return $x if ($x->{id} // '') eq $office && ref $x->{counters} eq 'ARRAY';
+            push @todo, values %$x;
+        } elsif (ref $x eq 'ARRAY') {
+            push @todo, @$x;
+        }
+    }
+    return undef;
+}
+
+# "2026-11-27T09:05:00+09:00" -> unix seconds, undef if not that format
+sub parse_jst {
+    my ($s) = @_;
+    return undef unless defined $s && !ref $s;
+    my ($Y, $M, $D, $h, $m, $sec) =
+        $s =~ /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\+09:00$/ or return undef;
+    my $t = eval { timegm($sec, $m, $h, $D, $M - 1, $Y) };
+    return defined $t ? $t - 9 * 3600 : undef;
+}
+
+# true for a JSON number (not a string holding digits) as decoded by JSON::PP
+sub is_json_number {
+    my ($v) = @_;
+    return 0 unless defined $v && !ref $v;
+    my $e = JSON::PP->new->allow_nonref->encode($v);
+    return $e =~ /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/ ? 1 : 0;
+}
+
+1;
+
+__END__
+
+=head1 NAME
+
+MadoTest - test harness for mado (nginx module, LMDB store, madoctl)
+
+=head1 SYNOPSIS
+
+    use FindBin; use lib "$FindBin::Bin/lib";
+    use MadoTest;
+
+    MadoTest::require_binaries(qw(madoctl module nginx));
+    my $t = MadoTest->new;                 # temp dir, free port, store dir
+    $t->madoctl_ok('init');
+    $t->madoctl_ok('load', MadoTest::offices_json());
+    $t->write_config('mado_stale_after 15m;', '', 'mado_max_age 5s;');
+    $t->start;
+    my ($r, $data) = $t->get_json('/api/v1/offices');
+    $t->stop;                              # also checks the logs (2 tests)
+    done_testing;
+
+=head1 ENVIRONMENT
+
+B<MADO_BUILD> directory of F<madoctl> and F<ngx_http_mado_module.so>
+(default F<E<lt>repoE<gt>/build>).  B<NGINX> nginx binary (default
+F</usr/sbin/nginx>).  B<MADO_KEEP> keep the test directory.  B<MADO_ASAN>
+the binaries are built with ASan/UBSan: nginx runs with C<LD_PRELOAD> of
+libasan and libubsan, and every report goes to F<DIR/asan*>/F<DIR/ubsan*>,
+which C<check_logs> requires empty.  B<MADO_REQUIRE_BINARIES> turn a
+missing binary from a skip into a failure.
+
+=head1 SETUP
+
+=over
+
+=item MadoTest->new(workers => N)
+
+Temp dir (mode 0755; with ASan as root also group www-data, 0775 so the
+workers can write their reports), a free port on 127.0.0.1, and the store
+directory C<< $t->store >> = F<DIR/store> made by C<prepare_store>.
+C<workers> is worker_processes (default 2).
+
+=item $t->prepare_store([DIR])
+
+mkdir; as root chgrp www-data and chmod 02770 (setgid, so the store files
+madoctl creates get group www-data), else chmod 0770.
+
+=item $t->dir, $t->store, $t->port, $t->workers, $t->master_pid, $t->running
+
+=item MadoTest::free_port, repo, build_dir, madoctl_bin, module_so, nginx_bin, offices_json, asan, is_root
+
+=item MadoTest::require_binaries(NAMES)
+
+C<plan skip_all> unless the binaries (madoctl, module, nginx) exist.
+
+=back
+
+=head1 MADOCTL
+
+=over
+
+=item $t->madoctl(ARGS..., {stdin => TEXT, env => {K => V}, nostore => 1, store => DIR, timeout => S, umask => M})
+
+Runs the real madoctl with C<--store DIR> first (not with C<nostore>),
+through IPC::Open3, with umask 022 unless told.  An C<env> value of undef
+removes the variable.  Returns C<{exit, out, err, cmd}>; exit is -1 when
+the command was killed or timed out (default 60 s).
+
+=item $t->madoctl_ok(ARGS...)
+
+Asserts exit 0 (one test, stderr in diag on failure) and returns stdout.
+
+=item $t->madoctl_argv(ARGS..., {...}), $t->madoctl_env
+
+The command line and the extra environment, for tests that fork and exec
+madoctl themselves.
+
+=item $t->show_json(ARGS..., {...})
+
+C<madoctl show ARGS --json>, decoded; in list context also the result
+hash.  A failed test (and undef) when it fails or prints no JSON.
+
+=back
+
+=head1 NGINX
+
+=over
+
+=item $t->write_config($http_extra, $server_extra, $location_extra)
+
+Writes F<DIR/nginx.conf>: the module, C<user www-data> when root, 2
+workers, daemon, pid, error_log info and all temp paths in DIR,
+C<mado_store>, and one server on the port with C<location /api/ { mado_api; }>.
+
+=item $t->write_config_raw($text)
+
+Writes a config of your own after replacing %%PORT%%, %%STORE%%,
+%%DIR%%, %%MODULE%%, %%USER%%, %%ENV%% and %%HTTP_PATHS%%.
+
+=item $t->start
+
+Runs nginx with C<-p DIR/ -c DIR/nginx.conf -e DIR/error.log>, waits up to
+10 s for the pid file and the port; dies with the config and logs if not.
+
+=item $t->stop
+
+QUIT, then TERM, then KILL (10 s, 3 s), then C<check_logs>.  Instances
+still running at DESTROY or END are stopped without tests.
+
+=item $t->reload([TIMEOUT])
+
+HUP; true once all old workers are gone and new ones run (10 s).
+
+=item $t->worker_pids
+
+Children of the master (C<ps --ppid>), zombies left out.
+
+=back
+
+=head1 LOGS
+
+=over
+
+=item $t->check_logs
+
+Two tests: no C<[alert]>, C<[crit]>, C<[emerg]>, AddressSanitizer,
+C<runtime error:> or LeakSanitizer line in the error log or nginx's stderr
+(save those matching C<allow_log>), and no non-empty F<DIR/asan*> or
+F<DIR/ubsan*>.
+
+=item $t->allow_log(qr/.../)
+
+=item $t->error_log, $t->error_log_lines(qr/.../)
+
+The whole log; the number of lines matching.
+
+=back
+
+=head1 HTTP
+
+=over
+
+=item $t->http($method, $path, {headers => {...}, body => ..., timeout => 5})
+
+One HTTP/1.1 request with C<Host: localhost> and C<Connection: close> on a
+new connection.  Returns C<{status, reason, headers => {lc name => value},
+body, raw, extra, error}>: repeated headers joined with ", ", chunked bodies
+decoded, no body for HEAD, 1xx, 204 and 304 (C<extra> holds what followed
+the message and must be empty).  status 0 and C<error> when the connection
+failed.
+
+=item $t->get_json($path, {method => 'GET', ...})
+
+C<(response, data)> with the body decoded by C<< JSON::PP->new->utf8 >>;
+a failed test, not a die, when the body is not JSON.
+
+=item MadoTest::parse_response($raw, $method)
+
+=back
+
+=head1 DATA
+
+=over
+
+=item MadoTest::text($bytes)
+
+UTF-8 bytes (from a program or a response) as text, for test names and
+diagnostics; loading MadoTest sets UTF-8 layers on Test::More's handles.
+
+=item MadoTest::read_json_file([FILE]), write_json_file(FILE, DATA)
+
+=item MadoTest::generated_offices(offices => N, counters => M, text => BYTES)
+
+offices.json grown with generated offices C<genNN> (counters C<cNN>), for
+tests of a growing store.
+
+=item MadoTest::find_office($data, ID), find_counter($data, OFFICE, COUNTER)
+
+Find the office object (C<id> and a C<counters> array) anywhere in decoded
+API or C<show --json> output.
+
+=item MadoTest::parse_jst($s)
+
+C<YYYY-MM-DDTHH:MM:SS+09:00> to unix seconds, undef if not that form.
+
+=item MadoTest::is_json_number($v)
+
+=back
+
+=cut
