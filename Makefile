@@ -86,10 +86,10 @@ test: deps all asan
 	$(MAKE) test-asan
 
 test-build:
-	MADO_BUILD=$(CURDIR)/build prove -r -I t/lib t/
+	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build prove -r -I t/lib t/
 
 test-asan:
-	MADO_BUILD=$(CURDIR)/build-asan MADO_ASAN=1 prove -r -I t/lib t/
+	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build-asan MADO_ASAN=1 prove -r -I t/lib t/
 
 bench: deps all
 	bash bench/api.sh
