@@ -88,6 +88,15 @@ write_conf "
             add_header Access-Control-Allow-Origin '*';
             return 200 '$one';
         }
+        # reference only: nginx's own simplest content handler against
+        # 'return' of as many bytes with the same headers, to show what
+        # answering in the content phase (after access checks) costs
+        location = /ref/empty_gif { empty_gif; }
+        location = /ref/return_43 {
+            default_type image/gif;
+            add_header Last-Modified 'Sun, 28 Sep 1970 06:00:00 GMT';
+            return 200 'GIF89a-------------------------------------';
+        }
         location /static/ {
             root $dir/html;
             default_type 'application/json; charset=utf-8';
@@ -111,7 +120,7 @@ rps() {
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 declare -A runs
-paths="/api/v1/offices/kita /return/kita /api/v1/offices /static/all.json"
+paths="/api/v1/offices/kita /return/kita /api/v1/offices /static/all.json /ref/empty_gif /ref/return_43"
 
 for path in $paths; do rps "$path" > /dev/null; done   # warm up
 
@@ -136,6 +145,7 @@ cat <<REPORT
 | --- | ---: | ---: | ---: | ---: |
 | one office: \`mado_api\` vs \`return 200\` | $one_bytes | ${med[/api/v1/offices/kita]} | ${med[/return/kita]} | $(ratio "${med[/api/v1/offices/kita]}" "${med[/return/kita]}") |
 | all offices: \`mado_api\` vs static file | $all_bytes | ${med[/api/v1/offices]} | ${med[/static/all.json]} | $(ratio "${med[/api/v1/offices]}" "${med[/static/all.json]}") |
+| reference: nginx's \`empty_gif\` vs \`return 200\` | 43 | ${med[/ref/empty_gif]} | ${med[/ref/return_43]} | $(ratio "${med[/ref/empty_gif]}" "${med[/ref/return_43]}") |
 
 Median of $rounds alternating rounds of \`wrk -t1 -c$conns -d${duration}s\`, nginx with 1 worker,
 on $(nproc) cores; each round's figures: $(for p in $paths; do echo -n "$p: ${runs[$p]}; "; done)

@@ -29,8 +29,9 @@ static ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
 
 
-static ngx_str_t  ngx_http_mado_json_type = ngx_string("application/json");
-static ngx_str_t  ngx_http_mado_charset = ngx_string("utf-8");
+/* whole, so the header filter need not join a charset on every response */
+static ngx_str_t  ngx_http_mado_json_type =
+    ngx_string("application/json; charset=utf-8");
 static ngx_str_t  ngx_http_mado_allow = ngx_string("Allow");
 static ngx_str_t  ngx_http_mado_allow_value = ngx_string("GET, HEAD");
 static ngx_str_t  ngx_http_mado_acao = ngx_string("Access-Control-Allow-Origin");
@@ -116,7 +117,7 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
 
     for (i = 0; i < snap->offices.nelts; i++) {
         if (doc[i].id.len == office.len
-            && ngx_strncmp(doc[i].id.data, office.data, office.len) == 0)
+            && ngx_memcmp(doc[i].id.data, office.data, office.len) == 0)
         {
             return ngx_http_mado_send_doc(r, snap, &doc[i]);
         }
@@ -124,6 +125,41 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
 
     return ngx_http_mado_send_error(r, NGX_HTTP_NOT_FOUND, "office_not_found",
                                     "no office with id \"%V\"", &office);
+}
+
+
+/* the characters of mado ids (mado_valid_id()), as a table: this is per request */
+static ngx_inline ngx_uint_t
+ngx_http_mado_valid_segment(ngx_str_t *seg)
+{
+    u_char      *p, *end;
+
+    static uint32_t  id_chars[] = {
+        0x00000000, /* 0000 0000 0000 0000  0000 0000 0000 0000 */
+
+                    /* ?>=< ;:98 7654 3210  /.-, +*)( '&%$ #"!  */
+        0x03ff2000, /* 0000 0011 1111 1111  0010 0000 0000 0000 */
+
+                    /* _^]\ [ZYX WVUT SRQP  ONML KJIH GFED CBA@ */
+        0x80000000, /* 1000 0000 0000 0000  0000 0000 0000 0000 */
+
+                    /*  ~}| {zyx wvut srqp  onml kjih gfed cba` */
+        0x07fffffe, /* 0000 0111 1111 1111  1111 1111 1111 1110 */
+
+        0x00000000, 0x00000000, 0x00000000, 0x00000000
+    };
+
+    if (seg->len == 0 || seg->len > MADO_ID_MAX) {
+        return 0;
+    }
+
+    for (p = seg->data, end = p + seg->len; p < end; p++) {
+        if (!(id_chars[*p >> 5] & (1U << (*p & 0x1f)))) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -186,7 +222,7 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
         seg[n].data = s;
         seg[n].len = p - s;
 
-        if (!mado_valid_id((char *) s, p - s)) {
+        if (!ngx_http_mado_valid_segment(&seg[n])) {
             msg->len = ngx_snprintf(msg->data, msg->len,
                                     "path segment \"%V\" is not 1-%d of "
                                     "a-z 0-9 - _", &seg[n], MADO_ID_MAX)
@@ -199,8 +235,8 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
     }
 
     if (n >= 2
-        && seg[0].len == 2 && ngx_strncmp(seg[0].data, "v1", 2) == 0
-        && seg[1].len == 7 && ngx_strncmp(seg[1].data, "offices", 7) == 0)
+        && seg[0].len == 2 && ngx_memcmp(seg[0].data, "v1", 2) == 0
+        && seg[1].len == 7 && ngx_memcmp(seg[1].data, "offices", 7) == 0)
     {
         if (n == 2) {
             *route = NGX_HTTP_MADO_ROUTE_ALL;
@@ -227,10 +263,8 @@ static ngx_int_t
 ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
     ngx_http_mado_doc_t *doc)
 {
-    u_char                    *p;
     ngx_int_t                  rc;
     ngx_buf_t                 *b;
-    ngx_str_t                  cc;
     ngx_chain_t                out;
     ngx_table_elt_t           *etag;
     ngx_http_mado_loc_conf_t  *mlcf;
@@ -240,8 +274,7 @@ ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = doc->body.len;
     r->headers_out.content_type = ngx_http_mado_json_type;
-    r->headers_out.content_type_len = ngx_http_mado_json_type.len;
-    r->headers_out.charset = ngx_http_mado_charset;
+    r->headers_out.content_type_len = sizeof("application/json") - 1;
 
     /* the not-modified filter answers If-None-Match from this */
     etag = ngx_list_push(&r->headers_out.headers);
@@ -254,20 +287,8 @@ ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
     etag->value = doc->etag;
     r->headers_out.etag = etag;
 
-    if (mlcf->max_age > 0) {
-        cc.data = ngx_pnalloc(r->pool, sizeof("public, max-age=") + NGX_TIME_T_LEN);
-        if (cc.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        p = ngx_sprintf(cc.data, "public, max-age=%T", mlcf->max_age);
-        cc.len = p - cc.data;
-
-    } else {
-        ngx_str_set(&cc, "no-cache");
-    }
-
-    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control, &cc)
+    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
+                                 &mlcf->cache_control)
         != NGX_OK
         || ngx_http_mado_add_header(r, &ngx_http_mado_acao,
                                     &ngx_http_mado_acao_value)
@@ -331,8 +352,7 @@ ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.status = status;
     r->headers_out.content_length_n = body.len;
     r->headers_out.content_type = ngx_http_mado_json_type;
-    r->headers_out.content_type_len = ngx_http_mado_json_type.len;
-    r->headers_out.charset = ngx_http_mado_charset;
+    r->headers_out.content_type_len = sizeof("application/json") - 1;
 
     if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
                                  &ngx_http_mado_no_store)

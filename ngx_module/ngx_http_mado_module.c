@@ -168,10 +168,26 @@ ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_mado_loc_conf_t *prev = parent;
     ngx_http_mado_loc_conf_t *conf = child;
 
-    (void) cf;
+    u_char  *p;
 
     /* short: figures change by the minute and a stale cache misleads */
     ngx_conf_merge_sec_value(conf->max_age, prev->max_age, 5);
+
+    if (conf->max_age == 0) {
+        ngx_str_set(&conf->cache_control, "no-cache");
+        return NGX_CONF_OK;
+    }
+
+    conf->cache_control.data = ngx_pnalloc(cf->pool,
+                                           sizeof("public, max-age=") - 1
+                                           + NGX_TIME_T_LEN);
+    if (conf->cache_control.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_sprintf(conf->cache_control.data, "public, max-age=%T",
+                    conf->max_age);
+    conf->cache_control.len = p - conf->cache_control.data;
 
     return NGX_CONF_OK;
 }

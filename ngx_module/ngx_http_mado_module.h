@@ -59,6 +59,7 @@ typedef struct {
 
 typedef struct {
     time_t                     max_age;
+    ngx_str_t                  cache_control;   /* made once from max_age */
 } ngx_http_mado_loc_conf_t;
 
 
