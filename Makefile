@@ -16,7 +16,8 @@ PORT       ?= 8080
 
 # every Debian package the build, demo, tests and benchmarks use
 DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
-               libpcre2-dev zlib1g-dev gcc make perl wrk curl
+               libpcre2-dev zlib1g-dev libqrencode-dev gcc make perl wrk curl \
+               chromium
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
@@ -62,12 +63,13 @@ $(BUILD)/ngx_http_mado_module.so: $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(LIB
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules \
 	    CFLAGS="-pipe -fPIC $(OPT) $(WARN) -Wpointer-arith $(SANITIZE)" \
 	    LINK="$(CC) $(SANITIZE)"
-	cp $(BUILD)/nginx/objs/ngx_http_mado_module.so $@
+	# a new inode: overwriting a loaded .so in place crashes running workers
+	cp $(BUILD)/nginx/objs/ngx_http_mado_module.so $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/madoctl: $(TOOL_SRCS) $(TOOL_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	mkdir -p $(BUILD)
 	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -Iadmin_tool \
-	    -o $@ $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lm
+	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lm && mv -f $@.tmp $@
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \

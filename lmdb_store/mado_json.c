@@ -278,7 +278,7 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
     yajl_val  m;
 
     static const char *const  known[] = {
-        "id", "name", "minutes_per_person", NULL
+        "id", "name", "minutes_per_person", "levels", NULL
     };
 
     if (!YAJL_IS_OBJECT(v)) {
@@ -312,6 +312,38 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
     }
 
     c->seconds_per_person = (uint32_t) lround(mpp * 60);
+
+    /* minutes of wait where やや混雑, 混雑, 大変混雑 begin */
+    c->levels[0] = 15;
+    c->levels[1] = 30;
+    c->levels[2] = 60;
+
+    m = mado_json_get(v, "levels");
+
+    if (m != NULL) {
+        size_t  i;
+
+        if (!YAJL_IS_ARRAY(m) || m->u.array.len != MADO_NLEVELS - 1) {
+            return mado_json_fail(err, path, "\"levels\" must be an array of "
+                                  "%d minutes, like [15, 30, 60]",
+                                  MADO_NLEVELS - 1);
+        }
+
+        for (i = 0; i < MADO_NLEVELS - 1; i++) {
+            yajl_val  l = m->u.array.values[i];
+
+            if (!YAJL_IS_INTEGER(l) || YAJL_GET_INTEGER(l) < 1
+                || YAJL_GET_INTEGER(l) > 600
+                || (i > 0 && YAJL_GET_INTEGER(l) <= c->levels[i - 1]))
+            {
+                return mado_json_fail(err, path, "\"levels\"[%zu] must be "
+                                      "an increasing whole number of minutes "
+                                      "1..600", i);
+            }
+
+            c->levels[i] = (uint16_t) YAJL_GET_INTEGER(l);
+        }
+    }
 
     return MADO_OK;
 }
@@ -738,7 +770,15 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
         mado_gen_str(g, o->counters[i].id);
         mado_gen_i18n(g, "name", &o->counters[i].name);
         mado_gen_str(g, "minutes_per_person");
-        yajl_gen_double(g, o->counters[i].seconds_per_person / 60.0);
+        n = snprintf(buf, sizeof(buf), "%g",
+                     o->counters[i].seconds_per_person / 60.0);
+        yajl_gen_number(g, buf, n);
+        mado_gen_str(g, "levels");
+        yajl_gen_array_open(g);
+        for (d = 0; d < MADO_NLEVELS - 1; d++) {
+            yajl_gen_integer(g, o->counters[i].levels[d]);
+        }
+        yajl_gen_array_close(g);
         yajl_gen_map_close(g);
     }
 

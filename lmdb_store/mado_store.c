@@ -836,3 +836,73 @@ mado_wait_minutes(const mado_counter_def_t *c, const mado_counter_state_t *st)
     /* round up: "about 5 minutes" should not be promised as 4 */
     return ((int64_t) st->waiting * c->seconds_per_person + 59) / 60;
 }
+
+
+int
+mado_wait_range(const mado_counter_def_t *c, const mado_counter_state_t *st,
+    int64_t *low, int64_t *high)
+{
+    int64_t  est;
+
+    if (st->status != MADO_STATUS_OPEN || c->seconds_per_person == 0) {
+        return -1;
+    }
+
+    /* seconds; the estimate is honest only as a band around it */
+    est = (int64_t) st->waiting * c->seconds_per_person;
+
+    *low = (est * 8 / 10) / 300 * 5;
+    *high = ((est * 12 / 10) + 299) / 300 * 5;
+
+    if (st->waiting > 0 && *high < *low + 5) {
+        *high = *low + 5;
+    }
+
+    return 0;
+}
+
+
+int
+mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st)
+{
+    int      l;
+    int64_t  wait;
+
+    wait = mado_wait_minutes(c, st);
+    if (wait < 0) {
+        return -1;
+    }
+
+    for (l = 0; l < MADO_NLEVELS - 1; l++) {
+        if (wait < c->levels[l]) {
+            break;
+        }
+    }
+
+    return l;
+}
+
+
+int64_t
+mado_next_open(const mado_office_def_t *o, int64_t now)
+{
+    int64_t    day0, t;
+    unsigned   d, k, wday;
+
+    /* local midnight of today, and today's weekday (1970-01-01 was a Thursday) */
+    day0 = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
+    wday = (unsigned) (((now + MADO_TZ_OFFSET) / 86400 + 4) % 7);
+
+    for (d = 0; d < 8; d++) {
+        for (k = 0; k < o->nspans[(wday + d) % 7]; k++) {
+            t = day0 + (int64_t) d * 86400
+                + (int64_t) o->hours[(wday + d) % 7][k].open * 60;
+
+            if (t > now) {
+                return t;
+            }
+        }
+    }
+
+    return -1;
+}

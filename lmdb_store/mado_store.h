@@ -84,10 +84,14 @@ typedef struct {
 } mado_span_t;
 
 
+#define MADO_NLEVELS            4       /* 空いています .. 大変混雑 */
+
 typedef struct {
     char                id[MADO_ID_MAX + 1];
     mado_i18n_t         name;
     uint32_t            seconds_per_person;     /* minutes_per_person * 60 */
+    /* wait in minutes from which levels 1, 2, 3 begin ("levels" in JSON) */
+    uint16_t            levels[MADO_NLEVELS - 1];
 } mado_counter_def_t;
 
 
@@ -224,5 +228,12 @@ size_t mado_time_iso(int64_t t, char *buf);
 /* minutes of wait for someone who takes a ticket now; -1 = unknown */
 int64_t mado_wait_minutes(const mado_counter_def_t *c,
     const mado_counter_state_t *st);
+/* the wait shown as a range, rounded to 5 minutes; -1 = unknown */
+int mado_wait_range(const mado_counter_def_t *c,
+    const mado_counter_state_t *st, int64_t *low, int64_t *high);
+/* congestion level 0..3 from the wait; -1 = unknown (not open) */
+int mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st);
+/* start of the next opening span after now (weekly hours); -1 = none */
+int64_t mado_next_open(const mado_office_def_t *o, int64_t now);
 
 #endif /* MADO_STORE_H */

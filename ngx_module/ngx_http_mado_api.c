@@ -23,10 +23,6 @@ static ngx_uint_t ngx_http_mado_route(ngx_http_request_t *r,
     ngx_http_mado_route_e *route, ngx_str_t *office, ngx_str_t *msg);
 static ngx_int_t ngx_http_mado_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, const char *fmt, ...);
-static ngx_int_t ngx_http_mado_send_doc(ngx_http_request_t *r,
-    ngx_http_mado_snapshot_t *snap, ngx_http_mado_doc_t *doc);
-static ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r,
-    ngx_str_t *key, ngx_str_t *value);
 
 
 /* whole, so the header filter need not join a charset on every response */
@@ -40,6 +36,8 @@ static ngx_str_t  ngx_http_mado_cache_control = ngx_string("Cache-Control");
 static ngx_str_t  ngx_http_mado_no_store = ngx_string("no-store");
 static ngx_str_t  ngx_http_mado_retry_after = ngx_string("Retry-After");
 static ngx_str_t  ngx_http_mado_retry_value = ngx_string("5");
+static ngx_str_t  ngx_http_mado_vary = ngx_string("Vary");
+static ngx_str_t  ngx_http_mado_vary_encoding = ngx_string("Accept-Encoding");
 
 
 ngx_int_t
@@ -48,9 +46,10 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
     u_char                      text[512];
     ngx_int_t                   rc;
     ngx_str_t                   office, msg;
-    ngx_uint_t                  i, status;
-    ngx_http_mado_doc_t        *doc;
+    ngx_uint_t                  status;
     ngx_http_mado_route_e       route;
+    ngx_http_mado_office_t     *o;
+    ngx_http_mado_loc_conf_t   *mlcf;
     ngx_http_mado_snapshot_t   *snap;
     ngx_http_mado_main_conf_t  *mmcf;
 
@@ -109,18 +108,22 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
                                         "right now; please try again later");
     }
 
+    mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
+
     if (route == NGX_HTTP_MADO_ROUTE_ALL) {
-        return ngx_http_mado_send_doc(r, snap, &snap->all);
+        return ngx_http_mado_send_doc(r, snap, &snap->all,
+                                      &ngx_http_mado_json_type,
+                                      &mlcf->cache_control,
+                                      NGX_HTTP_MADO_SEND_CORS);
     }
 
-    doc = snap->offices.elts;
+    o = ngx_http_mado_snapshot_office(snap, &office);
 
-    for (i = 0; i < snap->offices.nelts; i++) {
-        if (doc[i].id.len == office.len
-            && ngx_memcmp(doc[i].id.data, office.data, office.len) == 0)
-        {
-            return ngx_http_mado_send_doc(r, snap, &doc[i]);
-        }
+    if (o != NULL) {
+        return ngx_http_mado_send_doc(r, snap, &o->api,
+                                      &ngx_http_mado_json_type,
+                                      &mlcf->cache_control,
+                                      NGX_HTTP_MADO_SEND_CORS);
     }
 
     return ngx_http_mado_send_error(r, NGX_HTTP_NOT_FOUND, "office_not_found",
@@ -259,24 +262,58 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
 }
 
 
-static ngx_int_t
+/*
+ * Send a cached document without copying it: the body stays in the
+ * snapshot, which the request holds until it is finalized.  The
+ * not-modified filter answers If-None-Match from the ETag set here.
+ */
+ngx_int_t
 ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
-    ngx_http_mado_doc_t *doc)
+    ngx_http_mado_doc_t *doc, ngx_str_t *type, ngx_str_t *cache_control,
+    ngx_uint_t flags)
 {
-    ngx_int_t                  rc;
-    ngx_buf_t                 *b;
-    ngx_chain_t                out;
-    ngx_table_elt_t           *etag;
-    ngx_http_mado_loc_conf_t  *mlcf;
+    ngx_int_t         rc;
+    ngx_str_t        *body, *etag_value;
+    ngx_buf_t        *b;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *etag;
 
-    mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
+    body = &doc->body;
+    etag_value = &doc->etag;
+
+    if (flags & NGX_HTTP_MADO_SEND_GZIP) {
+        if (ngx_http_mado_add_header(r, &ngx_http_mado_vary,
+                                     &ngx_http_mado_vary_encoding)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_gzip_ok(r) == NGX_OK
+            && ngx_http_mado_doc_gzip(snap->pool, doc, r->connection->log)
+               == NGX_OK)
+        {
+            body = &doc->gzip;
+            etag_value = &doc->gzip_etag;
+
+            r->headers_out.content_encoding = ngx_list_push(
+                                                   &r->headers_out.headers);
+            if (r->headers_out.content_encoding == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            r->headers_out.content_encoding->hash = 1;
+            ngx_str_set(&r->headers_out.content_encoding->key,
+                        "Content-Encoding");
+            ngx_str_set(&r->headers_out.content_encoding->value, "gzip");
+        }
+    }
 
     r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = doc->body.len;
-    r->headers_out.content_type = ngx_http_mado_json_type;
-    r->headers_out.content_type_len = sizeof("application/json") - 1;
+    r->headers_out.content_length_n = body->len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
 
-    /* the not-modified filter answers If-None-Match from this */
     etag = ngx_list_push(&r->headers_out.headers);
     if (etag == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -284,13 +321,18 @@ ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
 
     etag->hash = 1;
     ngx_str_set(&etag->key, "ETag");
-    etag->value = doc->etag;
+    etag->value = *etag_value;
     r->headers_out.etag = etag;
 
     if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
-                                 &mlcf->cache_control)
-        != NGX_OK
-        || ngx_http_mado_add_header(r, &ngx_http_mado_acao,
+                                 cache_control)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if ((flags & NGX_HTTP_MADO_SEND_CORS)
+        && ngx_http_mado_add_header(r, &ngx_http_mado_acao,
                                     &ngx_http_mado_acao_value)
            != NGX_OK)
     {
@@ -308,13 +350,12 @@ ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_mado_snapshot_hold(r, snap) != NGX_OK) {
+    if (snap != NULL && ngx_http_mado_snapshot_hold(r, snap) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* no copy: the body stays in the snapshot, held until the request ends */
-    b->pos = doc->body.data;
-    b->last = doc->body.data + doc->body.len;
+    b->pos = body->data;
+    b->last = body->data + body->len;
     b->memory = 1;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
@@ -352,7 +393,7 @@ ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.status = status;
     r->headers_out.content_length_n = body.len;
     r->headers_out.content_type = ngx_http_mado_json_type;
-    r->headers_out.content_type_len = sizeof("application/json") - 1;
+    r->headers_out.content_type_len = ngx_http_mado_json_type.len;
 
     if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
                                  &ngx_http_mado_no_store)
@@ -388,7 +429,7 @@ ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value)
 {

@@ -6,8 +6,13 @@
  *     http {
  *         mado_store        /var/lib/mado;
  *         mado_stale_after  15m;
+ *         mado_messages     /etc/mado/i18n;
+ *         mado_assets       /usr/share/mado/assets;
+ *         mado_public_url   https://mado.example.jp;
+ *         mado_refresh      30s;
  *         server {
  *             location /api/ { mado_api; mado_max_age 5s; }
+ *             location /     { mado_pages; }
  *         }
  *     }
  */
@@ -23,6 +28,10 @@ static char *ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_mado_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_mado_pages(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_mado_set_handler(ngx_conf_t *cf,
+    ngx_http_handler_pt handler);
 static ngx_int_t ngx_http_mado_init_process(ngx_cycle_t *cycle);
 static void ngx_http_mado_exit_process(ngx_cycle_t *cycle);
 
@@ -46,6 +55,41 @@ static ngx_command_t  ngx_http_mado_commands[] = {
     { ngx_string("mado_api"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_mado_api,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("mado_messages"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_mado_main_conf_t, messages),
+      NULL },
+
+    { ngx_string("mado_assets"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_mado_main_conf_t, assets),
+      NULL },
+
+    { ngx_string("mado_public_url"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_mado_main_conf_t, public_url),
+      NULL },
+
+    { ngx_string("mado_refresh"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_mado_main_conf_t, refresh),
+      NULL },
+
+    { ngx_string("mado_pages"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_mado_pages,
       0,
       0,
       NULL },
@@ -110,6 +154,7 @@ ngx_http_mado_create_main_conf(ngx_conf_t *cf)
      */
 
     mmcf->stale_after = NGX_CONF_UNSET;
+    mmcf->refresh = NGX_CONF_UNSET;
 
     return mmcf;
 }
@@ -123,6 +168,37 @@ ngx_http_mado_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_file_info_t  fi;
 
     ngx_conf_init_value(mmcf->stale_after, 15 * 60);
+    ngx_conf_init_value(mmcf->refresh, 30);
+
+    if (mmcf->refresh < 5) {
+        return "\"mado_refresh\" must be at least 5s";
+    }
+
+    if (mmcf->public_url.len && mmcf->public_url.data[mmcf->public_url.len - 1]
+                                == '/')
+    {
+        mmcf->public_url.len--;
+    }
+
+    if (mmcf->messages.len) {
+        if (ngx_conf_full_name(cf->cycle, &mmcf->messages, 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_http_mado_messages_load(cf, mmcf) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (mmcf->assets.len) {
+        if (ngx_conf_full_name(cf->cycle, &mmcf->assets, 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_http_mado_assets_load(cf, mmcf) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
 
     if (mmcf->store.len == 0) {
         return NGX_CONF_OK;
@@ -196,16 +272,46 @@ ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static char *
 ngx_http_mado_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_core_loc_conf_t   *clcf;
-    ngx_http_mado_main_conf_t  *mmcf;
-
     (void) cmd;
     (void) conf;
+
+    return ngx_http_mado_set_handler(cf, ngx_http_mado_api_handler);
+}
+
+
+static char *
+ngx_http_mado_pages(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    (void) cmd;
+    (void) conf;
+
+    return ngx_http_mado_set_handler(cf, ngx_http_mado_pages_handler);
+}
+
+
+/*
+ * The http main block is parsed to its end before locations are merged,
+ * but directives run in order: so "mado_store" etc. must precede the
+ * server blocks, as nginx's own main-level directives usually do.
+ */
+static char *
+ngx_http_mado_set_handler(ngx_conf_t *cf, ngx_http_handler_pt handler)
+{
+    ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_mado_main_conf_t  *mmcf;
 
     mmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mado_module);
 
     if (mmcf->store.len == 0) {
         return "requires \"mado_store\" to be set before it in \"http\"";
+    }
+
+    if (handler == ngx_http_mado_pages_handler
+        && (mmcf->messages.len == 0 || mmcf->assets.len == 0
+            || mmcf->public_url.len == 0))
+    {
+        return "requires \"mado_messages\", \"mado_assets\" and "
+               "\"mado_public_url\" to be set before it in \"http\"";
     }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -214,7 +320,7 @@ ngx_http_mado_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate or conflicts with another content handler";
     }
 
-    clcf->handler = ngx_http_mado_api_handler;
+    clcf->handler = handler;
 
     return NGX_CONF_OK;
 }

@@ -13,34 +13,61 @@
 #include <ngx_http.h>
 
 #include "mado_store.h"
+#include "ngx_http_mado_messages.h"
 
 
 /* one ready-to-send representation: body bytes and their strong ETag */
 typedef struct {
-    ngx_str_t                  id;
     ngx_str_t                  body;
     ngx_str_t                  etag;
+    ngx_str_t                  gzip;        /* made on first demand */
+    ngx_str_t                  gzip_etag;
 } ngx_http_mado_doc_t;
 
 
+typedef enum {
+    NGX_HTTP_MADO_PAGE_OFFICE = 0,
+    NGX_HTTP_MADO_PAGE_SIGNAGE,
+    NGX_HTTP_MADO_PAGE_EMBED,
+    NGX_HTTP_MADO_PAGE_QR,
+    NGX_HTTP_MADO_NPAGES
+} ngx_http_mado_page_e;
+
+
+/* one office as read in one transaction */
+typedef struct {
+    ngx_str_t                  id;
+    mado_office_def_t          def;         /* freed with the snapshot */
+    mado_counter_state_t      *states;      /* [def.ncounters] */
+    u_char                    *stale;       /* [def.ncounters] */
+    ngx_uint_t                 any_stale;
+    ngx_http_mado_doc_t        api;
+    ngx_http_mado_doc_t       *pages[NGX_HTTP_MADO_NPAGES][MADO_NLANG];
+} ngx_http_mado_office_t;
+
+
 /*
- * Everything rendered from one store transaction.  Requests point into its
- * pool without copying, so it lives until the last of them is finalized.
+ * Everything read in one store transaction and what is rendered from it.
+ * Requests point into its pool without copying, so it lives until the last
+ * of them is finalized.  Pages are rendered on first demand.
  */
 typedef struct {
     ngx_pool_t                *pool;
     ngx_uint_t                 refs;
     size_t                     txnid;
+    time_t                     now;         /* the minute it was rendered at */
     time_t                     expires;     /* re-render: staleness or clock */
+    ngx_uint_t                 any_stale;
     ngx_http_mado_doc_t        all;
-    ngx_array_t                offices;     /* of ngx_http_mado_doc_t */
+    ngx_http_mado_doc_t       *index[MADO_NLANG];
+    ngx_array_t                offices;     /* of ngx_http_mado_office_t */
 } ngx_http_mado_snapshot_t;
 
 
 /* per-worker state: lives in the worker's cycle pool, never in the master */
 typedef struct {
     mado_store_t               store;
-    ngx_uint_t                 opened;      /* unsigned flags */
+    ngx_uint_t                 opened;
     ngx_uint_t                 failing;     /* a failure is logged */
     time_t                     checked;
     ino_t                      ino;
@@ -50,9 +77,30 @@ typedef struct {
 } ngx_http_mado_worker_t;
 
 
+/* a static asset (mado.css, mado.js) kept in memory with its hashed name */
+typedef struct {
+    ngx_str_t                  name;        /* "mado.css" */
+    ngx_str_t                  url;         /* "/assets/mado.0123abcd.css" */
+    ngx_str_t                  type;
+    ngx_http_mado_doc_t        doc;
+} ngx_http_mado_asset_t;
+
+
 typedef struct {
     ngx_str_t                  store;
     time_t                     stale_after;
+
+    ngx_str_t                  messages;    /* directory of catalogs */
+    ngx_str_t                 *catalog[MADO_NLANG];   /* [NGX_HTTP_MADO_NMSG] */
+    ngx_str_t                  i18n_json[MADO_NLANG]; /* catalog for scripts */
+
+    ngx_str_t                  assets;      /* directory of mado.css, .js */
+    ngx_http_mado_asset_t      css;
+    ngx_http_mado_asset_t      js;
+
+    ngx_str_t                  public_url;
+    time_t                     refresh;
+
     ngx_http_mado_worker_t    *worker;
 } ngx_http_mado_main_conf_t;
 
@@ -75,16 +123,53 @@ ngx_http_mado_snapshot_t *ngx_http_mado_snapshot(ngx_http_request_t *r,
 ngx_int_t ngx_http_mado_snapshot_hold(ngx_http_request_t *r,
     ngx_http_mado_snapshot_t *snap);
 void ngx_http_mado_snapshot_release(ngx_http_mado_snapshot_t *snap);
+ngx_http_mado_office_t *ngx_http_mado_snapshot_office(
+    ngx_http_mado_snapshot_t *snap, ngx_str_t *id);
 
-/* ngx_http_mado_render.c */
+/* ngx_http_mado_render.c: JSON */
 ngx_int_t ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
     mado_store_t *store, MDB_txn *txn, time_t now, time_t stale_after,
     ngx_log_t *log, u_char *reason, size_t reason_len);
 ngx_int_t ngx_http_mado_render_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, ngx_str_t *message, ngx_str_t *out);
+ngx_int_t ngx_http_mado_doc_set(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
+    u_char *data, size_t len);
+ngx_int_t ngx_http_mado_doc_gzip(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
+    ngx_log_t *log);
 
 /* ngx_http_mado_api.c */
 ngx_int_t ngx_http_mado_api_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_mado_send_doc(ngx_http_request_t *r,
+    ngx_http_mado_snapshot_t *snap, ngx_http_mado_doc_t *doc,
+    ngx_str_t *type, ngx_str_t *cache_control, ngx_uint_t flags);
+ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value);
+
+#define NGX_HTTP_MADO_SEND_GZIP   0x01      /* the doc may go gzipped */
+#define NGX_HTTP_MADO_SEND_CORS   0x02
+
+/* ngx_http_mado_i18n.c */
+char *ngx_http_mado_messages_load(ngx_conf_t *cf,
+    ngx_http_mado_main_conf_t *mmcf);
+mado_lang_e ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit);
+const char *ngx_http_mado_lang_tag(mado_lang_e lang);
+
+/* ngx_http_mado_html.c */
+ngx_int_t ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
+    ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
+    ngx_http_mado_page_e page, mado_lang_e lang, ngx_log_t *log,
+    ngx_http_mado_doc_t **out);
+ngx_int_t ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
+    ngx_http_mado_snapshot_t *snap, mado_lang_e lang, ngx_log_t *log,
+    ngx_http_mado_doc_t **out);
+ngx_int_t ngx_http_mado_render_message_page(ngx_http_request_t *r,
+    ngx_http_mado_main_conf_t *mmcf, mado_lang_e lang, ngx_uint_t status,
+    ngx_str_t *out);
+
+/* ngx_http_mado_pages.c */
+ngx_int_t ngx_http_mado_pages_handler(ngx_http_request_t *r);
+char *ngx_http_mado_assets_load(ngx_conf_t *cf,
+    ngx_http_mado_main_conf_t *mmcf);
 
 
 #endif /* _NGX_HTTP_MADO_MODULE_H_INCLUDED_ */

@@ -1,6 +1,6 @@
 
 /*
- * mado: rendering of the JSON documents, with yajl.
+ * mado: reading a snapshot out of the store, and the JSON documents.
  *
  * Each office is rendered once per snapshot as a JSON fragment; the
  * one-office and all-offices documents are that fragment wrapped, so both
@@ -9,6 +9,7 @@
 
 
 #include <yajl/yajl_gen.h>
+#include <zlib.h>
 
 #include "ngx_http_mado_module.h"
 
@@ -25,13 +26,18 @@ static const char *const  ngx_http_mado_days[7] = {
 };
 
 
-static ngx_int_t ngx_http_mado_render_office(yajl_gen g,
-    mado_store_t *store, MDB_txn *txn, mado_office_def_t *o, time_t now,
-    time_t stale_after, time_t *expires, mado_err_t *err);
+static ngx_int_t ngx_http_mado_read(ngx_http_mado_snapshot_t *snap,
+    mado_store_t *store, MDB_txn *txn, time_t now, time_t stale_after,
+    mado_err_t *err);
+static void ngx_http_mado_render_office(yajl_gen g,
+    ngx_http_mado_office_t *office, time_t now);
 static void ngx_http_mado_gen_i18n(yajl_gen g, mado_i18n_t *t);
 static ngx_int_t ngx_http_mado_doc(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
     ngx_str_t *head, ngx_str_t *parts, ngx_uint_t nparts, ngx_str_t *sep,
     ngx_str_t *tail);
+static ngx_int_t ngx_http_mado_etag(ngx_pool_t *pool, ngx_str_t *body,
+    ngx_str_t *etag, const char *suffix);
+static void ngx_http_mado_defs_cleanup(void *data);
 
 
 ngx_int_t
@@ -39,27 +45,24 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
     MDB_txn *txn, time_t now, time_t stale_after, ngx_log_t *log,
     u_char *reason, size_t reason_len)
 {
-    size_t                 len;
-    unsigned               i, n;
-    yajl_gen               g;
-    ngx_str_t             *frags, head, sep, tail, office_tail;
-    ngx_int_t              rc;
-    mado_err_t             err;
-    ngx_http_mado_doc_t   *doc;
-    mado_office_def_t      def;
-    const unsigned char   *buf;
-    char                   ids[MADO_OFFICES_MAX][MADO_ID_MAX + 1];
-    char                   iso[32];
+    size_t                   len;
+    ngx_uint_t               i, n;
+    yajl_gen                 g;
+    ngx_str_t               *frags, head, sep, tail, office_tail;
+    mado_err_t               err;
+    ngx_http_mado_office_t  *office;
+    const unsigned char     *buf;
+    char                     iso[32];
 
-    if (mado_office_ids(store, txn, ids, MADO_OFFICES_MAX, &n, &err)
-        != MADO_OK)
+    if (ngx_http_mado_read(snap, store, txn, now, stale_after, &err)
+        != NGX_OK)
     {
         ngx_cpystrn(reason, (u_char *) err.text, reason_len);
         return NGX_ERROR;
     }
 
-    /* figures turn stale with time alone, and generated_at should move */
-    snap->expires = now + 60 - now % 60;
+    n = snap->offices.nelts;
+    office = snap->offices.elts;
 
     frags = ngx_palloc(snap->pool, (n ? n : 1) * sizeof(ngx_str_t));
     if (frags == NULL) {
@@ -74,31 +77,17 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
     /* a bad byte in a message must never yield invalid JSON */
     yajl_gen_config(g, yajl_gen_validate_utf8, 1);
 
-    rc = NGX_OK;
-
     for (i = 0; i < n; i++) {
-
-        if (mado_office_get(store, txn, ids[i], &def, &err) != MADO_OK) {
-            rc = NGX_ERROR;
-            break;
-        }
-
         yajl_gen_clear(g);
         yajl_gen_reset(g, NULL);
 
-        rc = ngx_http_mado_render_office(g, store, txn, &def, now,
-                                         stale_after, &snap->expires, &err);
-        mado_office_free(&def);
-
-        if (rc != NGX_OK) {
-            break;
-        }
+        ngx_http_mado_render_office(g, &office[i], now);
 
         if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-            ngx_sprintf((u_char *) err.text, "cannot render office %s%Z",
-                        ids[i]);
-            rc = NGX_ERROR;
-            break;
+            yajl_gen_free(g);
+            ngx_snprintf(reason, reason_len, "cannot render office %V%Z",
+                         &office[i].id);
+            return NGX_ERROR;
         }
 
         frags[i].data = ngx_pnalloc(snap->pool, len);
@@ -113,16 +102,7 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
 
     yajl_gen_free(g);
 
-    if (rc != NGX_OK) {
-        ngx_cpystrn(reason, (u_char *) err.text, reason_len);
-        return NGX_ERROR;
-    }
-
-    /*
-     * To the minute: every worker then renders the same bytes, hence the
-     * same ETag, for the same figures (and pages say "HH:MM現在" anyway).
-     */
-    mado_time_iso(now - now % 60, iso);
+    mado_time_iso(snap->now, iso);
 
     /* "]" closes the list of all offices; one office's tail starts after it */
     tail.data = ngx_pnalloc(snap->pool, sizeof("],\"generated_at\":\"\"}") + 32);
@@ -140,21 +120,8 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
     ngx_str_null(&sep);
 
     for (i = 0; i < n; i++) {
-        doc = ngx_array_push(&snap->offices);
-        if (doc == NULL) {
-            return NGX_ERROR;
-        }
-
-        doc->id.len = ngx_strlen(ids[i]);
-        doc->id.data = ngx_pnalloc(snap->pool, doc->id.len);
-        if (doc->id.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(doc->id.data, ids[i], doc->id.len);
-
-        if (ngx_http_mado_doc(snap->pool, doc, &head, &frags[i], 1, &sep,
-                              &office_tail)
+        if (ngx_http_mado_doc(snap->pool, &office[i].api, &head, &frags[i], 1,
+                              &sep, &office_tail)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -163,7 +130,6 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
 
     ngx_str_set(&head, "{\"offices\":[");
     ngx_str_set(&sep, ",");
-    ngx_str_null(&snap->all.id);
 
     if (ngx_http_mado_doc(snap->pool, &snap->all, &head, frags, n, &sep, &tail)
         != NGX_OK)
@@ -172,23 +138,129 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "mado rendered txn %uz, %ui offices",
-                   snap->txnid, snap->offices.nelts);
+                   "mado rendered txn %uz, %ui offices", snap->txnid, n);
 
     return NGX_OK;
 }
 
 
+/* copy every office and counter out of the transaction into the snapshot */
 static ngx_int_t
-ngx_http_mado_render_office(yajl_gen g, mado_store_t *store, MDB_txn *txn,
-    mado_office_def_t *o, time_t now, time_t stale_after, time_t *expires,
-    mado_err_t *err)
+ngx_http_mado_read(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
+    MDB_txn *txn, time_t now, time_t stale_after, mado_err_t *err)
 {
+    unsigned                 i, j, n;
+    ngx_pool_cleanup_t      *cln;
+    mado_counter_state_t    *st;
+    ngx_http_mado_office_t  *office;
+    char                     ids[MADO_OFFICES_MAX][MADO_ID_MAX + 1];
+
+    if (mado_office_ids(store, txn, ids, MADO_OFFICES_MAX, &n, err)
+        != MADO_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /*
+     * To the minute: every worker then renders the same bytes, hence the
+     * same ETag, for the same figures (and pages say "HH:MM現在" anyway).
+     */
+    snap->now = now - now % 60;
+    snap->expires = snap->now + 60;
+
+    cln = ngx_pool_cleanup_add(snap->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_mado_defs_cleanup;
+    cln->data = snap;
+
+    for (i = 0; i < n; i++) {
+        office = ngx_array_push(&snap->offices);
+        if (office == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memzero(office, sizeof(ngx_http_mado_office_t));
+
+        if (mado_office_get(store, txn, ids[i], &office->def, err)
+            != MADO_OK)
+        {
+            snap->offices.nelts--;
+            return NGX_ERROR;
+        }
+
+        office->id.data = (u_char *) office->def.id;
+        office->id.len = ngx_strlen(office->def.id);
+
+        office->states = ngx_pcalloc(snap->pool, office->def.ncounters
+                                     * sizeof(mado_counter_state_t));
+        office->stale = ngx_pcalloc(snap->pool, office->def.ncounters);
+
+        if (office->states == NULL || office->stale == NULL) {
+            return NGX_ERROR;
+        }
+
+        for (j = 0; j < office->def.ncounters; j++) {
+            st = &office->states[j];
+
+            if (mado_state_get(store, txn, ids[i], office->def.counters[j].id,
+                               st, err)
+                != MADO_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            if (st->status != MADO_STATUS_OPEN) {
+                continue;
+            }
+
+            if (now - st->updated_at > stale_after) {
+                office->stale[j] = 1;
+                office->any_stale = 1;
+                snap->any_stale = 1;
+
+            } else if (st->updated_at + stale_after + 1 < snap->expires) {
+                /* re-render the moment this counter turns stale */
+                snap->expires = st->updated_at + stale_after + 1;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_mado_defs_cleanup(void *data)
+{
+    ngx_http_mado_snapshot_t *snap = data;
+
+    ngx_uint_t               i;
+    ngx_http_mado_office_t  *office;
+
+    office = snap->offices.elts;
+
+    for (i = 0; i < snap->offices.nelts; i++) {
+        mado_office_free(&office[i].def);
+    }
+}
+
+
+static void
+ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
+    time_t now)
+{
+    int                    level;
     char                   iso[32], spans[64];
-    int64_t                wait;
+    int64_t                wait, low, high, next;
     unsigned               i, d, k, n;
+    mado_office_def_t     *o;
     mado_counter_def_t    *c;
-    mado_counter_state_t   st;
+    mado_counter_state_t  *st;
+
+    o = &office->def;
 
     yajl_gen_map_open(g);
 
@@ -225,12 +297,11 @@ ngx_http_mado_render_office(yajl_gen g, mado_store_t *store, MDB_txn *txn,
     ngx_http_mado_gen_lit(g, "counters");
     yajl_gen_array_open(g);
 
+    next = mado_next_open(o, now);
+
     for (i = 0; i < o->ncounters; i++) {
         c = &o->counters[i];
-
-        if (mado_state_get(store, txn, o->id, c->id, &st, err) != MADO_OK) {
-            return NGX_ERROR;
-        }
+        st = &office->states[i];
 
         yajl_gen_map_open(g);
 
@@ -239,28 +310,60 @@ ngx_http_mado_render_office(yajl_gen g, mado_store_t *store, MDB_txn *txn,
         ngx_http_mado_gen_lit(g, "name");
         ngx_http_mado_gen_i18n(g, &c->name);
         ngx_http_mado_gen_lit(g, "status");
-        ngx_http_mado_gen_str(g, mado_status_names[st.status]);
+        ngx_http_mado_gen_str(g, mado_status_names[st->status]);
         ngx_http_mado_gen_lit(g, "waiting");
-        yajl_gen_integer(g, st.waiting);
+        yajl_gen_integer(g, st->waiting);
         ngx_http_mado_gen_lit(g, "calling");
-        yajl_gen_integer(g, st.calling);
+        yajl_gen_integer(g, st->calling);
         ngx_http_mado_gen_lit(g, "last_issued");
-        yajl_gen_integer(g, st.last_issued);
+        yajl_gen_integer(g, st->last_issued);
 
         ngx_http_mado_gen_lit(g, "wait_minutes");
-        wait = mado_wait_minutes(c, &st);
+        wait = mado_wait_minutes(c, st);
         if (wait < 0) {
             yajl_gen_null(g);
         } else {
             yajl_gen_integer(g, wait);
         }
 
-        ngx_http_mado_gen_lit(g, "message");
-        if (st.message_len == 0) {
+        ngx_http_mado_gen_lit(g, "wait_range");
+        if (mado_wait_range(c, st, &low, &high) != 0) {
             yajl_gen_null(g);
 
-        } else if (yajl_gen_string(g, (const unsigned char *) st.message,
-                                   st.message_len)
+        } else {
+            yajl_gen_map_open(g);
+            ngx_http_mado_gen_lit(g, "low");
+            yajl_gen_integer(g, low);
+            ngx_http_mado_gen_lit(g, "high");
+            yajl_gen_integer(g, high);
+            yajl_gen_map_close(g);
+        }
+
+        ngx_http_mado_gen_lit(g, "level");
+        level = mado_level(c, st);
+        if (level < 0) {
+            yajl_gen_null(g);
+        } else {
+            yajl_gen_integer(g, level);
+        }
+
+        ngx_http_mado_gen_lit(g, "next_open");
+        if ((st->status == MADO_STATUS_CLOSED || st->status == MADO_STATUS_ENDED)
+            && next > 0)
+        {
+            mado_time_iso(next, iso);
+            ngx_http_mado_gen_str(g, iso);
+
+        } else {
+            yajl_gen_null(g);
+        }
+
+        ngx_http_mado_gen_lit(g, "message");
+        if (st->message_len == 0) {
+            yajl_gen_null(g);
+
+        } else if (yajl_gen_string(g, (const unsigned char *) st->message,
+                                   st->message_len)
                    != yajl_gen_status_ok)
         {
             /* madoctl validates UTF-8; a garbled record shows no message */
@@ -268,35 +371,17 @@ ngx_http_mado_render_office(yajl_gen g, mado_store_t *store, MDB_txn *txn,
         }
 
         ngx_http_mado_gen_lit(g, "updated_at");
-        mado_time_iso(st.updated_at, iso);
+        mado_time_iso(st->updated_at, iso);
         ngx_http_mado_gen_str(g, iso);
 
         ngx_http_mado_gen_lit(g, "stale");
-
-        if (st.status == MADO_STATUS_OPEN) {
-            if (now - st.updated_at > stale_after) {
-                yajl_gen_bool(g, 1);
-
-            } else {
-                yajl_gen_bool(g, 0);
-
-                /* re-render the moment this counter turns stale */
-                if (st.updated_at + stale_after + 1 < *expires) {
-                    *expires = st.updated_at + stale_after + 1;
-                }
-            }
-
-        } else {
-            yajl_gen_bool(g, 0);
-        }
+        yajl_gen_bool(g, office->stale[i]);
 
         yajl_gen_map_close(g);
     }
 
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
-
-    return NGX_OK;
 }
 
 
@@ -351,18 +436,100 @@ ngx_http_mado_doc(ngx_pool_t *pool, ngx_http_mado_doc_t *doc, ngx_str_t *head,
     p = ngx_cpymem(p, tail->data, tail->len);
     doc->body.len = p - doc->body.data;
 
-    doc->etag.data = ngx_pnalloc(pool, sizeof("\"0123456789abcdef\"") - 1);
-    if (doc->etag.data == NULL) {
+    return ngx_http_mado_etag(pool, &doc->body, &doc->etag, "");
+}
+
+
+ngx_int_t
+ngx_http_mado_doc_set(ngx_pool_t *pool, ngx_http_mado_doc_t *doc, u_char *data,
+    size_t len)
+{
+    ngx_memzero(doc, sizeof(ngx_http_mado_doc_t));
+
+    doc->body.data = ngx_pnalloc(pool, len);
+    if (doc->body.data == NULL) {
         return NGX_ERROR;
     }
 
-    /* two independent 32-bit hashes: a collision must not hide a change */
-    p = ngx_sprintf(doc->etag.data, "\"%08xD%08xD\"",
-                    ngx_crc32_long(doc->body.data, doc->body.len),
-                    ngx_murmur_hash2(doc->body.data, doc->body.len));
-    doc->etag.len = p - doc->etag.data;
+    ngx_memcpy(doc->body.data, data, len);
+    doc->body.len = len;
+
+    return ngx_http_mado_etag(pool, &doc->body, &doc->etag, "");
+}
+
+
+/* two independent 32-bit hashes: a collision must not hide a change */
+static ngx_int_t
+ngx_http_mado_etag(ngx_pool_t *pool, ngx_str_t *body, ngx_str_t *etag,
+    const char *suffix)
+{
+    etag->data = ngx_pnalloc(pool, sizeof("\"0123456789abcdef-gz\""));
+    if (etag->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    etag->len = ngx_sprintf(etag->data, "\"%08xD%08xD%s\"",
+                            ngx_crc32_long(body->data, body->len),
+                            ngx_murmur_hash2(body->data, body->len), suffix)
+                - etag->data;
 
     return NGX_OK;
+}
+
+
+/*
+ * The gzip variant is made once per document and kept beside it, so a
+ * client that accepts gzip costs no compression per request.  It is its own
+ * representation, hence its own strong ETag.
+ */
+ngx_int_t
+ngx_http_mado_doc_gzip(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
+    ngx_log_t *log)
+{
+    int        rc;
+    u_char    *out;
+    size_t     size;
+    z_stream   z;
+
+    if (doc->gzip.len) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&z, sizeof(z_stream));
+
+    /* windowBits 16 + 15: a gzip wrapper, as Content-Encoding: gzip wants */
+    rc = deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9,
+                      Z_DEFAULT_STRATEGY);
+    if (rc != Z_OK) {
+        ngx_log_error(NGX_LOG_ALERT, log, 0, "deflateInit2() failed: %d", rc);
+        return NGX_ERROR;
+    }
+
+    size = deflateBound(&z, doc->body.len);
+
+    out = ngx_pnalloc(pool, size);
+    if (out == NULL) {
+        deflateEnd(&z);
+        return NGX_ERROR;
+    }
+
+    z.next_in = doc->body.data;
+    z.avail_in = doc->body.len;
+    z.next_out = out;
+    z.avail_out = size;
+
+    rc = deflate(&z, Z_FINISH);
+    deflateEnd(&z);
+
+    if (rc != Z_STREAM_END) {
+        ngx_log_error(NGX_LOG_ALERT, log, 0, "deflate() failed: %d", rc);
+        return NGX_ERROR;
+    }
+
+    doc->gzip.data = out;
+    doc->gzip.len = size - z.avail_out;
+
+    return ngx_http_mado_etag(pool, &doc->body, &doc->gzip_etag, "-gz");
 }
 
 

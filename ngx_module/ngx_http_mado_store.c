@@ -229,7 +229,8 @@ ngx_http_mado_snapshot_build(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
     /* the id of what is read, not of the look before: a write may be between */
     snap->txnid = mdb_txn_id(txn);
 
-    if (ngx_array_init(&snap->offices, pool, 16, sizeof(ngx_http_mado_doc_t))
+    if (ngx_array_init(&snap->offices, pool, 16,
+                       sizeof(ngx_http_mado_office_t))
         != NGX_OK)
     {
         goto failed;
@@ -300,4 +301,24 @@ static void
 ngx_http_mado_snapshot_cleanup(void *data)
 {
     ngx_http_mado_snapshot_release(data);
+}
+
+
+ngx_http_mado_office_t *
+ngx_http_mado_snapshot_office(ngx_http_mado_snapshot_t *snap, ngx_str_t *id)
+{
+    ngx_uint_t               i;
+    ngx_http_mado_office_t  *office;
+
+    office = snap->offices.elts;
+
+    for (i = 0; i < snap->offices.nelts; i++) {
+        if (office[i].id.len == id->len
+            && ngx_memcmp(office[i].id.data, id->data, id->len) == 0)
+        {
+            return &office[i];
+        }
+    }
+
+    return NULL;
 }

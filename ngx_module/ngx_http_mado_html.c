@@ -1,0 +1,970 @@
+
+/*
+ * mado: the citizen pages, rendered to HTML from a snapshot.
+ *
+ * Every page is complete without JavaScript; the script only refreshes the
+ * same elements from the JSON API (docs/pages.md is the contract).  All
+ * text from the store, the catalogs or the request is HTML-escaped here.
+ */
+
+
+#include "ngx_http_mado_module.h"
+
+
+typedef struct {
+    u_char                     *data;
+    size_t                      len;
+    size_t                      cap;
+    ngx_uint_t                  failed;
+    ngx_pool_t                 *pool;       /* scratch for growing */
+    ngx_str_t                  *msg;        /* the language's catalog */
+    mado_lang_e                 lang;
+    ngx_http_mado_main_conf_t  *mmcf;
+    ngx_http_mado_snapshot_t   *snap;
+} ngx_http_mado_html_t;
+
+
+typedef struct {
+    const char                 *name;
+    ngx_str_t                   value;
+} ngx_http_mado_var_t;
+
+
+#define h_lit(h, s)  h_raw(h, (u_char *) s, sizeof(s) - 1)
+#define h_msg(h, k)  h_esc_str(h, &(h)->msg[NGX_HTTP_MADO_MSG_##k])
+
+
+static void h_raw(ngx_http_mado_html_t *h, u_char *s, size_t len);
+static void h_esc(ngx_http_mado_html_t *h, u_char *s, size_t len);
+static void h_esc_str(ngx_http_mado_html_t *h, ngx_str_t *s);
+static void h_cstr(ngx_http_mado_html_t *h, const char *s);
+static void h_num(ngx_http_mado_html_t *h, int64_t n);
+static void h_fmt(ngx_http_mado_html_t *h, ngx_http_mado_msg_e key,
+    ngx_http_mado_var_t *vars, ngx_uint_t nvars);
+static void h_hhmm(ngx_http_mado_html_t *h, int64_t t);
+static void h_time(ngx_http_mado_html_t *h, int64_t t);
+static void h_name(ngx_http_mado_html_t *h, mado_i18n_t *t);
+static void h_head(ngx_http_mado_html_t *h, const char *page,
+    ngx_http_mado_office_t *office, ngx_str_t *self);
+static void h_foot(ngx_http_mado_html_t *h, ngx_http_mado_page_e page);
+static void h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale);
+static void h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
+    ngx_uint_t i, ngx_uint_t heading, ngx_uint_t compact);
+static void h_myticket(ngx_http_mado_html_t *h,
+    ngx_http_mado_office_t *office);
+static void h_hours(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office);
+static void h_spans(ngx_http_mado_html_t *h, mado_office_def_t *o,
+    ngx_uint_t wday);
+static ngx_int_t h_init(ngx_http_mado_html_t *h,
+    ngx_http_mado_main_conf_t *mmcf, ngx_http_mado_snapshot_t *snap,
+    mado_lang_e lang, ngx_log_t *log);
+static ngx_int_t h_done(ngx_http_mado_html_t *h, ngx_pool_t *pool,
+    ngx_http_mado_doc_t **out);
+
+
+ngx_int_t
+ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
+    ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
+    ngx_http_mado_page_e page, mado_lang_e lang, ngx_log_t *log,
+    ngx_http_mado_doc_t **out)
+{
+    u_char                buf[128];
+    ngx_str_t             self;
+    ngx_uint_t            i;
+    ngx_http_mado_html_t  h;
+
+    if (h_init(&h, mmcf, snap, lang, log) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    self.data = buf;
+
+    switch (page) {
+
+    case NGX_HTTP_MADO_PAGE_SIGNAGE:
+        self.len = ngx_sprintf(buf, "/%V/signage", &office->id) - buf;
+        h_head(&h, "signage", office, &self);
+
+        h_lit(&h, "<main id=\"main\"><h1>");
+        h_name(&h, &office->def.name);
+        h_lit(&h, "</h1>");
+        h_asof(&h, office->any_stale);
+
+        h_lit(&h, "<div class=\"counters\">");
+        for (i = 0; i < office->def.ncounters; i++) {
+            h_counter(&h, office, i, 2, 0);
+        }
+        h_lit(&h, "</div>");
+        break;
+
+    case NGX_HTTP_MADO_PAGE_EMBED:
+        self.len = ngx_sprintf(buf, "/embed/%V", &office->id) - buf;
+        h_head(&h, "embed", office, &self);
+
+        h_lit(&h, "<main id=\"main\"><h1><a href=\"/");
+        h_esc_str(&h, &office->id);
+        h_lit(&h, "?lang=");
+        h_cstr(&h, mado_lang_codes[lang]);
+        h_lit(&h, "\" target=\"_top\">");
+        h_name(&h, &office->def.name);
+        h_lit(&h, "</a></h1>");
+        h_asof(&h, office->any_stale);
+
+        h_lit(&h, "<div class=\"counters\">");
+        for (i = 0; i < office->def.ncounters; i++) {
+            h_counter(&h, office, i, 2, 1);
+        }
+        h_lit(&h, "</div><p class=\"more\"><a href=\"/");
+        h_esc_str(&h, &office->id);
+        h_lit(&h, "?lang=");
+        h_cstr(&h, mado_lang_codes[lang]);
+        h_lit(&h, "\" target=\"_top\">");
+        h_msg(&h, EMBED_MORE);
+        h_lit(&h, "</a></p>");
+        break;
+
+    default: /* NGX_HTTP_MADO_PAGE_OFFICE */
+        self.len = ngx_sprintf(buf, "/%V", &office->id) - buf;
+        h_head(&h, "office", office, &self);
+
+        h_lit(&h, "<main id=\"main\"><p class=\"crumbs\"><a href=\"/\">");
+        h_msg(&h, NAV_ALL_OFFICES);
+        h_lit(&h, "</a></p><h1>");
+        h_name(&h, &office->def.name);
+        h_lit(&h, "</h1>");
+        h_asof(&h, office->any_stale);
+
+        h_lit(&h, "<div class=\"counters\">");
+        for (i = 0; i < office->def.ncounters; i++) {
+            h_counter(&h, office, i, 2, 0);
+        }
+        h_lit(&h, "</div>");
+
+        h_myticket(&h, office);
+        h_hours(&h, office);
+
+        h_lit(&h, "<p class=\"links\"><a href=\"/");
+        h_esc_str(&h, &office->id);
+        h_lit(&h, "/signage\">");
+        h_msg(&h, NAV_SIGNAGE);
+        h_lit(&h, "</a></p>");
+        break;
+    }
+
+    h_foot(&h, page);
+
+    return h_done(&h, snap->pool, out);
+}
+
+
+ngx_int_t
+ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
+    ngx_http_mado_snapshot_t *snap, mado_lang_e lang, ngx_log_t *log,
+    ngx_http_mado_doc_t **out)
+{
+    int64_t                  wait, longest, low, high, best_low, best_high;
+    ngx_str_t                self;
+    ngx_uint_t               i, j;
+    ngx_http_mado_var_t      var[2];
+    ngx_http_mado_html_t     h;
+    ngx_http_mado_office_t  *office;
+
+    if (h_init(&h, mmcf, snap, lang, log) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&self, "/");
+    h_head(&h, "index", NULL, &self);
+
+    h_lit(&h, "<main id=\"main\"><h1>");
+    h_msg(&h, SITE_TITLE);
+    h_lit(&h, "</h1><p class=\"lead\">");
+    h_msg(&h, SITE_LEAD);
+    h_lit(&h, "</p>");
+    h_asof(&h, snap->any_stale);
+
+    h_lit(&h, "<div class=\"offices\">");
+
+    office = snap->offices.elts;
+
+    for (i = 0; i < snap->offices.nelts; i++) {
+        h_lit(&h, "<section class=\"office-card\" data-office-card=\"");
+        h_esc_str(&h, &office[i].id);
+        h_lit(&h, "\" aria-labelledby=\"o-");
+        h_esc_str(&h, &office[i].id);
+        h_lit(&h, "\"><h2 id=\"o-");
+        h_esc_str(&h, &office[i].id);
+        h_lit(&h, "\"><a href=\"/");
+        h_esc_str(&h, &office[i].id);
+        h_lit(&h, "\">");
+        h_name(&h, &office[i].def.name);
+        h_lit(&h, "</a></h2>");
+
+        longest = -1;
+        best_low = best_high = 0;
+
+        for (j = 0; j < office[i].def.ncounters; j++) {
+            wait = mado_wait_minutes(&office[i].def.counters[j],
+                                     &office[i].states[j]);
+
+            if (wait > longest
+                && mado_wait_range(&office[i].def.counters[j],
+                                   &office[i].states[j], &low, &high) == 0)
+            {
+                longest = wait;
+                best_low = low;
+                best_high = high;
+            }
+        }
+
+        h_lit(&h, "<p class=\"longest\">");
+        h_msg(&h, LABEL_LONGEST_WAIT);
+        h_lit(&h, ": <span class=\"longest-wait\">");
+
+        if (longest < 0) {
+            h_msg(&h, UNKNOWN);
+
+        } else if (best_high == 0) {
+            h_msg(&h, MINUTES_NONE);
+
+        } else {
+            var[0].name = "low";
+            var[0].value.data = ngx_pnalloc(h.pool, NGX_INT64_LEN);
+            var[1].name = "high";
+            var[1].value.data = ngx_pnalloc(h.pool, NGX_INT64_LEN);
+
+            if (var[0].value.data && var[1].value.data) {
+                var[0].value.len = ngx_sprintf(var[0].value.data, "%L",
+                                               best_low) - var[0].value.data;
+                var[1].value.len = ngx_sprintf(var[1].value.data, "%L",
+                                               best_high) - var[1].value.data;
+                h_fmt(&h, NGX_HTTP_MADO_MSG_MINUTES_RANGE, var, 2);
+            }
+        }
+
+        h_lit(&h, "</span></p><ul class=\"counters\">");
+
+        for (j = 0; j < office[i].def.ncounters; j++) {
+            h_lit(&h, "<li>");
+            h_counter(&h, &office[i], j, 3, 1);
+            h_lit(&h, "</li>");
+        }
+
+        h_lit(&h, "</ul></section>");
+    }
+
+    h_lit(&h, "</div>");
+
+    h_foot(&h, NGX_HTTP_MADO_NPAGES);
+
+    return h_done(&h, snap->pool, out);
+}
+
+
+/* 404 and 503 as pages, in the visitor's language */
+ngx_int_t
+ngx_http_mado_render_message_page(ngx_http_request_t *r,
+    ngx_http_mado_main_conf_t *mmcf, mado_lang_e lang, ngx_uint_t status,
+    ngx_str_t *out)
+{
+    ngx_str_t              self;
+    ngx_http_mado_doc_t   *doc;
+    ngx_http_mado_html_t   h;
+
+    if (h_init(&h, mmcf, NULL, lang, r->connection->log) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&self, "/");
+    h_head(&h, status == NGX_HTTP_NOT_FOUND ? "not-found" : "unavailable",
+           NULL, &self);
+
+    h_lit(&h, "<main id=\"main\"><h1>");
+
+    if (status == NGX_HTTP_NOT_FOUND) {
+        h_msg(&h, PAGE_NOT_FOUND_TITLE);
+        h_lit(&h, "</h1><p>");
+        h_msg(&h, PAGE_NOT_FOUND_TEXT);
+
+    } else {
+        h_msg(&h, PAGE_UNAVAILABLE_TITLE);
+        h_lit(&h, "</h1><p>");
+        h_msg(&h, PAGE_UNAVAILABLE_TEXT);
+    }
+
+    h_lit(&h, "</p><p><a href=\"/\">");
+    h_msg(&h, NAV_ALL_OFFICES);
+    h_lit(&h, "</a></p>");
+
+    h_foot(&h, NGX_HTTP_MADO_NPAGES);
+
+    if (h_done(&h, r->pool, &doc) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    *out = doc->body;
+
+    return NGX_OK;
+}
+
+
+static void
+h_head(ngx_http_mado_html_t *h, const char *page,
+    ngx_http_mado_office_t *office, ngx_str_t *self)
+{
+    ngx_uint_t           l;
+    ngx_http_mado_var_t  var;
+
+    h_lit(h, "<!DOCTYPE html>\n<html lang=\"");
+    h_cstr(h, ngx_http_mado_lang_tag(h->lang));
+    h_lit(h, "\" data-page=\"");
+    h_cstr(h, page);
+    h_lit(h, "\"");
+
+    if (office != NULL) {
+        h_lit(h, " data-office=\"");
+        h_esc_str(h, &office->id);
+        h_lit(h, "\" data-api=\"/api/v1/offices/");
+        h_esc_str(h, &office->id);
+        h_lit(h, "\"");
+
+    } else {
+        h_lit(h, " data-api=\"/api/v1/offices\"");
+    }
+
+    h_lit(h, " data-refresh=\"");
+    h_num(h, h->mmcf->refresh);
+    h_lit(h, "\"><head><meta charset=\"utf-8\">"
+          "<meta name=\"viewport\" content=\"width=device-width, "
+          "initial-scale=1\"><title>");
+
+    if (office != NULL) {
+        var.name = "office";
+        var.value.data = (u_char *) office->def.name.text[h->lang];
+
+        if (var.value.data == NULL) {
+            var.value.data = (u_char *) office->def.name.text[MADO_LANG_JA];
+        }
+
+        var.value.len = ngx_strlen(var.value.data);
+
+        h_fmt(h, ngx_strcmp(page, "signage") == 0
+                 ? NGX_HTTP_MADO_MSG_PAGE_SIGNAGE_TITLE
+                 : NGX_HTTP_MADO_MSG_PAGE_OFFICE_TITLE, &var, 1);
+        h_lit(h, " | ");
+    }
+
+    h_msg(h, SITE_TITLE);
+    h_lit(h, "</title><link rel=\"stylesheet\" href=\"");
+    h_esc_str(h, &h->mmcf->css.url);
+    h_lit(h, "\"><script src=\"");
+    h_esc_str(h, &h->mmcf->js.url);
+    h_lit(h, "\" defer></script></head><body>");
+
+    if (ngx_strcmp(page, "embed") != 0) {
+        h_lit(h, "<a class=\"skip\" href=\"#main\">");
+        h_msg(h, NAV_SKIP);
+        h_lit(h, "</a>");
+    }
+
+    h_lit(h, "<header class=\"site\"><p class=\"site-title\"><a href=\"/\">");
+    h_msg(h, SITE_TITLE);
+    h_lit(h, "</a></p><nav class=\"langs\" aria-label=\"");
+    h_msg(h, NAV_LANGUAGES);
+    h_lit(h, "\"><ul>");
+
+    for (l = 0; l < MADO_NLANG; l++) {
+        h_lit(h, "<li><a href=\"");
+        h_esc_str(h, self);
+        h_lit(h, "?lang=");
+        h_cstr(h, mado_lang_codes[l]);
+        h_lit(h, "\" hreflang=\"");
+        h_cstr(h, ngx_http_mado_lang_tag(l));
+        h_lit(h, "\" lang=\"");
+        h_cstr(h, ngx_http_mado_lang_tag(l));
+        h_lit(h, "\"");
+
+        if (l == h->lang) {
+            h_lit(h, " aria-current=\"true\"");
+        }
+
+        h_lit(h, ">");
+        h_esc_str(h, &h->mmcf->catalog[l][NGX_HTTP_MADO_MSG_LANG_NAME]);
+        h_lit(h, "</a></li>");
+    }
+
+    h_lit(h, "</ul></nav></header>");
+}
+
+
+static void
+h_foot(ngx_http_mado_html_t *h, ngx_http_mado_page_e page)
+{
+    (void) page;
+
+    h_lit(h, "<div id=\"mado-live\" class=\"visually-hidden\" "
+          "aria-live=\"polite\"></div></main><footer class=\"site\"><p>");
+    h_msg(h, FOOTER_ABOUT);
+    h_lit(h, "</p><noscript><p>");
+    h_msg(h, FOOTER_NO_JS);
+    h_lit(h, "</p></noscript><p><a href=\"/api/v1/offices\">");
+    h_msg(h, FOOTER_API);
+    h_lit(h, "</a></p></footer>"
+          "<script type=\"application/json\" id=\"mado-i18n\">");
+    /* escaped when the catalog was loaded: no "<" inside */
+    h_raw(h, h->mmcf->i18n_json[h->lang].data,
+          h->mmcf->i18n_json[h->lang].len);
+    h_lit(h, "</script></body></html>\n");
+}
+
+
+static void
+h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale)
+{
+    ngx_http_mado_var_t  var;
+    u_char               buf[8];
+
+    var.name = "time";
+    var.value.data = buf;
+    var.value.len = 0;
+
+    h_lit(h, "<p class=\"asof\">");
+
+    /* the time inside <time>, the rest of the sentence around it */
+    if (h->snap != NULL) {
+        ngx_str_t  *fmt = &h->msg[NGX_HTTP_MADO_MSG_ASOF];
+        u_char     *p;
+
+        p = ngx_strlcasestrn(fmt->data, fmt->data + fmt->len,
+                             (u_char *) "{time}", 5);
+
+        if (p == NULL) {
+            h_esc_str(h, fmt);
+
+        } else {
+            h_esc(h, fmt->data, p - fmt->data);
+            h_time(h, h->snap->now);
+            h_esc(h, p + 6, fmt->data + fmt->len - p - 6);
+        }
+    }
+
+    h_lit(h, "</p>");
+
+    if (stale) {
+        h_lit(h, "<div class=\"stale-banner\" role=\"status\">");
+        h_msg(h, STALE_BANNER);
+        h_lit(h, "</div>");
+    }
+
+    (void) var;
+}
+
+
+static void
+h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
+    ngx_uint_t i, ngx_uint_t heading, ngx_uint_t compact)
+{
+    int                    level;
+    int64_t                low, high, next, day0, nday0;
+    u_char                 nbuf[3][NGX_INT64_LEN];
+    ngx_uint_t             wday;
+    ngx_http_mado_var_t    var[3];
+    mado_counter_def_t    *c;
+    mado_counter_state_t  *st;
+
+    c = &office->def.counters[i];
+    st = &office->states[i];
+    level = mado_level(c, st);
+
+    h_lit(h, "<article class=\"counter\" id=\"c-");
+    h_cstr(h, c->id);
+    h_lit(h, "\" data-counter=\"");
+    h_cstr(h, c->id);
+    h_lit(h, "\" data-status=\"");
+    h_cstr(h, mado_status_names[st->status]);
+    h_lit(h, "\" data-level=\"");
+
+    if (level < 0) {
+        h_lit(h, "unknown");
+    } else {
+        h_num(h, level);
+    }
+
+    h_lit(h, "\" data-stale=\"");
+    h_cstr(h, office->stale[i] ? "true" : "false");
+    h_lit(h, "\"><h");
+    h_num(h, heading);
+    h_lit(h, " class=\"name\">");
+    h_name(h, &c->name);
+    h_lit(h, "</h");
+    h_num(h, heading);
+    h_lit(h, "><p class=\"status\"><span class=\"status-text\">");
+    h_esc_str(h, &h->msg[NGX_HTTP_MADO_MSG_STATUS_OPEN + st->status]);
+    h_lit(h, "</span>");
+
+    next = mado_next_open(&office->def, h->snap->now);
+
+    if ((st->status == MADO_STATUS_CLOSED || st->status == MADO_STATUS_ENDED)
+        && next > 0)
+    {
+        day0 = (h->snap->now + MADO_TZ_OFFSET) / 86400;
+        nday0 = (next + MADO_TZ_OFFSET) / 86400;
+        wday = (ngx_uint_t) ((nday0 + 4) % 7);
+
+        var[0].name = "day";
+        var[0].value = h->msg[nday0 == day0 ? NGX_HTTP_MADO_MSG_TODAY
+                              : nday0 == day0 + 1 ? NGX_HTTP_MADO_MSG_TOMORROW
+                              : NGX_HTTP_MADO_MSG_WEEKDAY_0 + wday];
+        var[1].name = "time";
+        var[1].value.data = nbuf[0];
+        var[1].value.len = ngx_sprintf(nbuf[0], "%02L:%02L",
+                                       (next + MADO_TZ_OFFSET) % 86400 / 3600,
+                                       (next + MADO_TZ_OFFSET) % 3600 / 60)
+                           - nbuf[0];
+
+        h_lit(h, " <span class=\"next-open\">");
+        h_fmt(h, NGX_HTTP_MADO_MSG_NEXT_OPEN, var, 2);
+        h_lit(h, "</span>");
+    }
+
+    h_lit(h, "</p><dl class=\"figures\">");
+
+    h_lit(h, "<div><dt>");
+    h_msg(h, LABEL_CALLING);
+    h_lit(h, "</dt><dd class=\"calling\">");
+
+    if (st->calling == 0) {
+        h_msg(h, NONE_CALLED);
+    } else {
+        h_num(h, st->calling);
+    }
+
+    h_lit(h, "</dd></div><div><dt>");
+    h_msg(h, LABEL_WAITING);
+    h_lit(h, "</dt><dd class=\"waiting\">");
+
+    var[0].name = "n";
+    var[0].value.data = nbuf[0];
+    var[0].value.len = ngx_sprintf(nbuf[0], "%uD", st->waiting) - nbuf[0];
+    h_fmt(h, NGX_HTTP_MADO_MSG_PEOPLE, var, 1);
+
+    h_lit(h, "</dd></div><div><dt>");
+    h_msg(h, LABEL_WAIT);
+    h_lit(h, "</dt><dd class=\"wait\">");
+
+    if (mado_wait_range(c, st, &low, &high) != 0) {
+        h_msg(h, UNKNOWN);
+
+    } else if (st->waiting == 0) {
+        h_msg(h, MINUTES_NONE);
+
+    } else {
+        var[0].name = "low";
+        var[0].value.data = nbuf[1];
+        var[0].value.len = ngx_sprintf(nbuf[1], "%L", low) - nbuf[1];
+        var[1].name = "high";
+        var[1].value.data = nbuf[2];
+        var[1].value.len = ngx_sprintf(nbuf[2], "%L", high) - nbuf[2];
+        h_fmt(h, NGX_HTTP_MADO_MSG_MINUTES_RANGE, var, 2);
+    }
+
+    h_lit(h, "</dd></div><div><dt>");
+    h_msg(h, LABEL_LEVEL);
+    h_lit(h, "</dt><dd class=\"level\"><span class=\"level-icon\" "
+          "aria-hidden=\"true\"></span><span class=\"level-text\">");
+
+    if (level < 0) {
+        h_msg(h, LEVEL_UNKNOWN);
+    } else {
+        h_esc_str(h, &h->msg[NGX_HTTP_MADO_MSG_LEVEL_0 + level]);
+    }
+
+    h_lit(h, "</span></dd></div></dl>");
+
+    if (st->message_len) {
+        h_lit(h, "<p class=\"message\">");
+        h_esc(h, (u_char *) st->message, st->message_len);
+        h_lit(h, "</p>");
+    }
+
+    if (!compact || office->stale[i]) {
+        h_lit(h, "<p class=\"updated\">");
+
+        if (office->stale[i]) {
+            h_msg(h, STALE_COUNTER);
+            h_lit(h, " ");
+        }
+
+        var[0].name = "time";
+        var[0].value.data = nbuf[0];
+        var[0].value.len = 0;
+
+        {
+            ngx_str_t  *fmt = &h->msg[NGX_HTTP_MADO_MSG_UPDATED];
+            u_char     *p;
+
+            p = ngx_strlcasestrn(fmt->data, fmt->data + fmt->len,
+                                 (u_char *) "{time}", 5);
+
+            if (p == NULL) {
+                h_esc_str(h, fmt);
+
+            } else {
+                h_esc(h, fmt->data, p - fmt->data);
+                h_time(h, st->updated_at);
+                h_esc(h, p + 6, fmt->data + fmt->len - p - 6);
+            }
+        }
+
+        h_lit(h, "</p>");
+    }
+
+    h_lit(h, "</article>");
+}
+
+
+static void
+h_myticket(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office)
+{
+    ngx_uint_t  i;
+
+    static const char *const  distances[] = { "1", "2", "3", "5", "10" };
+
+    /* action="#": without the script the form goes nowhere, and the ticket
+       number never reaches the server or its logs */
+    h_lit(h, "<section class=\"myticket\" aria-labelledby=\"myticket-h\">"
+          "<h2 id=\"myticket-h\">");
+    h_msg(h, MYTICKET_TITLE);
+    h_lit(h, "</h2><p>");
+    h_msg(h, MYTICKET_LEAD);
+    h_lit(h, "</p><form class=\"myticket-form\" action=\"#\" method=\"get\">"
+          "<p><label for=\"mt-counter\">");
+    h_msg(h, MYTICKET_COUNTER);
+    h_lit(h, "</label><select id=\"mt-counter\" name=\"counter\">");
+
+    for (i = 0; i < office->def.ncounters; i++) {
+        h_lit(h, "<option value=\"");
+        h_cstr(h, office->def.counters[i].id);
+        h_lit(h, "\">");
+        h_name(h, &office->def.counters[i].name);
+        h_lit(h, "</option>");
+    }
+
+    h_lit(h, "</select></p><p><label for=\"mt-ticket\">");
+    h_msg(h, MYTICKET_NUMBER);
+    h_lit(h, "</label><input id=\"mt-ticket\" name=\"ticket\" type=\"number\" "
+          "inputmode=\"numeric\" min=\"1\" max=\"9999\" autocomplete=\"off\">"
+          "</p><p><label for=\"mt-distance\">");
+    h_msg(h, MYTICKET_DISTANCE);
+    h_lit(h, "</label><select id=\"mt-distance\" name=\"distance\">");
+
+    for (i = 0; i < sizeof(distances) / sizeof(distances[0]); i++) {
+        h_lit(h, "<option value=\"");
+        h_cstr(h, distances[i]);
+        h_lit(h, "\"");
+
+        if (i == 2) {
+            h_lit(h, " selected");
+        }
+
+        h_lit(h, ">");
+        h_cstr(h, distances[i]);
+        h_lit(h, "</option>");
+    }
+
+    h_lit(h, "</select></p><p class=\"buttons\"><button type=\"submit\">");
+    h_msg(h, MYTICKET_SET);
+    h_lit(h, "</button> <button type=\"button\" class=\"myticket-clear\">");
+    h_msg(h, MYTICKET_CLEAR);
+    h_lit(h, "</button></p></form><p class=\"myticket-status\" "
+          "aria-live=\"polite\"></p></section>");
+}
+
+
+static void
+h_hours(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office)
+{
+    ngx_uint_t  d, today;
+
+    today = (ngx_uint_t) (((h->snap->now + MADO_TZ_OFFSET) / 86400 + 4) % 7);
+
+    h_lit(h, "<section class=\"hours\" aria-labelledby=\"hours-h\">"
+          "<h2 id=\"hours-h\">");
+    h_msg(h, HOURS_TITLE);
+    h_lit(h, "</h2><p class=\"today-hours\">");
+
+    if (office->def.nspans[today] == 0) {
+        h_msg(h, HOURS_CLOSED_TODAY);
+    } else {
+        h_spans(h, &office->def, today);
+    }
+
+    h_lit(h, "</p><table><caption>");
+    h_msg(h, HOURS_WEEK_TITLE);
+    h_lit(h, "</caption><tbody>");
+
+    /* Monday first, as Japanese office notices list them */
+    for (d = 1; d <= 7; d++) {
+        h_lit(h, "<tr");
+
+        if (d % 7 == today) {
+            h_lit(h, " class=\"today\"");
+        }
+
+        h_lit(h, "><th scope=\"row\">");
+        h_esc_str(h, &h->msg[NGX_HTTP_MADO_MSG_WEEKDAY_0 + d % 7]);
+        h_lit(h, "</th><td>");
+
+        if (office->def.nspans[d % 7] == 0) {
+            h_msg(h, UNKNOWN);
+        } else {
+            h_spans(h, &office->def, d % 7);
+        }
+
+        h_lit(h, "</td></tr>");
+    }
+
+    h_lit(h, "</tbody></table></section>");
+}
+
+
+static void
+h_spans(ngx_http_mado_html_t *h, mado_office_def_t *o, ngx_uint_t wday)
+{
+    u_char      buf[16];
+    ngx_uint_t  k;
+
+    for (k = 0; k < o->nspans[wday]; k++) {
+        if (k) {
+            h_lit(h, ", ");
+        }
+
+        h_raw(h, buf, ngx_sprintf(buf, "%02ui:%02ui–%02ui:%02ui",
+                                  (ngx_uint_t) o->hours[wday][k].open / 60,
+                                  (ngx_uint_t) o->hours[wday][k].open % 60,
+                                  (ngx_uint_t) o->hours[wday][k].close / 60,
+                                  (ngx_uint_t) o->hours[wday][k].close % 60)
+                      - buf);
+    }
+}
+
+
+/* ---- the output buffer -------------------------------------------------- */
+
+
+static ngx_int_t
+h_init(ngx_http_mado_html_t *h, ngx_http_mado_main_conf_t *mmcf,
+    ngx_http_mado_snapshot_t *snap, mado_lang_e lang, ngx_log_t *log)
+{
+    ngx_memzero(h, sizeof(ngx_http_mado_html_t));
+
+    h->pool = ngx_create_pool(4096, log);
+    if (h->pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->cap = 32768;
+    h->data = ngx_pnalloc(h->pool, h->cap);
+    if (h->data == NULL) {
+        ngx_destroy_pool(h->pool);
+        return NGX_ERROR;
+    }
+
+    h->mmcf = mmcf;
+    h->snap = snap;
+    h->lang = lang;
+    h->msg = mmcf->catalog[lang];
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+h_done(ngx_http_mado_html_t *h, ngx_pool_t *pool, ngx_http_mado_doc_t **out)
+{
+    ngx_int_t             rc;
+    ngx_http_mado_doc_t  *doc;
+
+    rc = NGX_ERROR;
+
+    if (!h->failed) {
+        doc = ngx_palloc(pool, sizeof(ngx_http_mado_doc_t));
+
+        if (doc != NULL
+            && ngx_http_mado_doc_set(pool, doc, h->data, h->len) == NGX_OK)
+        {
+            *out = doc;
+            rc = NGX_OK;
+        }
+    }
+
+    ngx_destroy_pool(h->pool);
+
+    return rc;
+}
+
+
+static void
+h_raw(ngx_http_mado_html_t *h, u_char *s, size_t len)
+{
+    u_char  *p;
+
+    if (h->failed) {
+        return;
+    }
+
+    if (h->len + len > h->cap) {
+        /* the old block stays in the scratch pool until h_done() */
+        h->cap = 2 * (h->len + len);
+
+        p = ngx_pnalloc(h->pool, h->cap);
+        if (p == NULL) {
+            h->failed = 1;
+            return;
+        }
+
+        ngx_memcpy(p, h->data, h->len);
+        h->data = p;
+    }
+
+    ngx_memcpy(h->data + h->len, s, len);
+    h->len += len;
+}
+
+
+static void
+h_esc(ngx_http_mado_html_t *h, u_char *s, size_t len)
+{
+    u_char  *p, *end, *start;
+
+    start = s;
+    end = s + len;
+
+    for (p = s; p < end; p++) {
+        const char  *rep;
+
+        switch (*p) {
+        case '&':  rep = "&amp;";  break;
+        case '<':  rep = "&lt;";   break;
+        case '>':  rep = "&gt;";   break;
+        case '"':  rep = "&quot;"; break;
+        case '\'': rep = "&#39;";  break;
+        default:   continue;
+        }
+
+        h_raw(h, start, p - start);
+        h_cstr(h, rep);
+        start = p + 1;
+    }
+
+    h_raw(h, start, end - start);
+}
+
+
+static void
+h_esc_str(ngx_http_mado_html_t *h, ngx_str_t *s)
+{
+    h_esc(h, s->data, s->len);
+}
+
+
+static void
+h_cstr(ngx_http_mado_html_t *h, const char *s)
+{
+    h_raw(h, (u_char *) s, ngx_strlen(s));
+}
+
+
+static void
+h_num(ngx_http_mado_html_t *h, int64_t n)
+{
+    u_char  buf[NGX_INT64_LEN];
+
+    h_raw(h, buf, ngx_sprintf(buf, "%L", n) - buf);
+}
+
+
+/* a catalog text with {name} placeholders, everything escaped */
+static void
+h_fmt(ngx_http_mado_html_t *h, ngx_http_mado_msg_e key,
+    ngx_http_mado_var_t *vars, ngx_uint_t nvars)
+{
+    u_char      *p, *end, *start, *close;
+    size_t       len;
+    ngx_str_t   *fmt;
+    ngx_uint_t   i;
+
+    fmt = &h->msg[key];
+    start = fmt->data;
+    end = fmt->data + fmt->len;
+
+    for (p = start; p < end; p++) {
+        if (*p != '{') {
+            continue;
+        }
+
+        close = ngx_strlchr(p, end, '}');
+        if (close == NULL) {
+            break;
+        }
+
+        len = close - p - 1;
+
+        for (i = 0; i < nvars; i++) {
+            if (ngx_strlen(vars[i].name) == len
+                && ngx_strncmp(vars[i].name, p + 1, len) == 0)
+            {
+                h_esc(h, start, p - start);
+                h_esc_str(h, &vars[i].value);
+                start = close + 1;
+                break;
+            }
+        }
+
+        p = close;
+    }
+
+    h_esc(h, start, end - start);
+}
+
+
+static void
+h_hhmm(ngx_http_mado_html_t *h, int64_t t)
+{
+    u_char  buf[8];
+
+    t += MADO_TZ_OFFSET;
+
+    h_raw(h, buf, ngx_sprintf(buf, "%02L:%02L", t % 86400 / 3600,
+                              t % 3600 / 60) - buf);
+}
+
+
+static void
+h_time(ngx_http_mado_html_t *h, int64_t t)
+{
+    char  iso[32];
+
+    mado_time_iso(t, iso);
+
+    h_lit(h, "<time datetime=\"");
+    h_cstr(h, iso);
+    h_lit(h, "\">");
+    h_hhmm(h, t);
+    h_lit(h, "</time>");
+}
+
+
+static void
+h_name(ngx_http_mado_html_t *h, mado_i18n_t *t)
+{
+    char  *s;
+
+    s = t->text[h->lang];
+
+    if (s == NULL) {
+        s = t->text[MADO_LANG_JA];
+    }
+
+    h_esc(h, (u_char *) s, ngx_strlen(s));
+}

@@ -1,0 +1,91 @@
+
+/*
+ * mado: the keys of the message catalogs (conf.example/i18n/LANG.json).
+ * The Japanese catalog must have every key; others fall back to it.
+ */
+
+
+#ifndef _NGX_HTTP_MADO_MESSAGES_H_INCLUDED_
+#define _NGX_HTTP_MADO_MESSAGES_H_INCLUDED_
+
+
+#define NGX_HTTP_MADO_MESSAGES(X)                                             \
+    X(LANG_NAME,               "lang.name") \
+    X(SITE_TITLE,              "site.title") \
+    X(SITE_LEAD,               "site.lead") \
+    X(NAV_SKIP,                "nav.skip") \
+    X(NAV_LANGUAGES,           "nav.languages") \
+    X(NAV_ALL_OFFICES,         "nav.all_offices") \
+    X(NAV_OFFICE_PAGE,         "nav.office_page") \
+    X(NAV_SIGNAGE,             "nav.signage") \
+    X(PAGE_OFFICE_TITLE,       "page.office_title") \
+    X(PAGE_SIGNAGE_TITLE,      "page.signage_title") \
+    X(PAGE_NOT_FOUND_TITLE,    "page.not_found_title") \
+    X(PAGE_NOT_FOUND_TEXT,     "page.not_found_text") \
+    X(PAGE_UNAVAILABLE_TITLE,  "page.unavailable_title") \
+    X(PAGE_UNAVAILABLE_TEXT,   "page.unavailable_text") \
+    X(ASOF,                    "asof") \
+    X(UPDATED,                 "updated") \
+    X(STATUS_OPEN,             "status.open") \
+    X(STATUS_PAUSED,           "status.paused") \
+    X(STATUS_CLOSED,           "status.closed") \
+    X(STATUS_ENDED,            "status.ended") \
+    X(NEXT_OPEN,               "next_open") \
+    X(LEVEL_0,                 "level.0") \
+    X(LEVEL_1,                 "level.1") \
+    X(LEVEL_2,                 "level.2") \
+    X(LEVEL_3,                 "level.3") \
+    X(LEVEL_UNKNOWN,           "level.unknown") \
+    X(LABEL_CALLING,           "label.calling") \
+    X(LABEL_WAITING,           "label.waiting") \
+    X(LABEL_WAIT,              "label.wait") \
+    X(LABEL_LEVEL,             "label.level") \
+    X(LABEL_LONGEST_WAIT,      "label.longest_wait") \
+    X(PEOPLE,                  "people") \
+    X(MINUTES_RANGE,           "minutes_range") \
+    X(MINUTES_NONE,            "minutes_none") \
+    X(UNKNOWN,                 "unknown") \
+    X(NONE_CALLED,             "none_called") \
+    X(STALE_BANNER,            "stale.banner") \
+    X(STALE_COUNTER,           "stale.counter") \
+    X(HOURS_TITLE,             "hours.title") \
+    X(HOURS_CLOSED_TODAY,      "hours.closed_today") \
+    X(HOURS_WEEK_TITLE,        "hours.week_title") \
+    X(WEEKDAY_0,               "weekday.0") \
+    X(WEEKDAY_1,               "weekday.1") \
+    X(WEEKDAY_2,               "weekday.2") \
+    X(WEEKDAY_3,               "weekday.3") \
+    X(WEEKDAY_4,               "weekday.4") \
+    X(WEEKDAY_5,               "weekday.5") \
+    X(WEEKDAY_6,               "weekday.6") \
+    X(TODAY,                   "today") \
+    X(TOMORROW,                "tomorrow") \
+    X(MYTICKET_TITLE,          "myticket.title") \
+    X(MYTICKET_LEAD,           "myticket.lead") \
+    X(MYTICKET_COUNTER,        "myticket.counter") \
+    X(MYTICKET_NUMBER,         "myticket.number") \
+    X(MYTICKET_DISTANCE,       "myticket.distance") \
+    X(MYTICKET_SET,            "myticket.set") \
+    X(MYTICKET_CLEAR,          "myticket.clear") \
+    X(MYTICKET_AHEAD,          "myticket.ahead") \
+    X(MYTICKET_SOON,           "myticket.soon") \
+    X(MYTICKET_CALLED,         "myticket.called") \
+    X(MYTICKET_PASSED,         "myticket.passed") \
+    X(MYTICKET_INVALID,        "myticket.invalid") \
+    X(MYTICKET_NOTIFY_TITLE,   "myticket.notify_title") \
+    X(LIVE_CHANGED,            "live.changed") \
+    X(EMBED_MORE,              "embed.more") \
+    X(FOOTER_ABOUT,            "footer.about") \
+    X(FOOTER_API,              "footer.api") \
+    X(FOOTER_NO_JS,            "footer.no_js")
+
+
+typedef enum {
+#define NGX_HTTP_MADO_MSG_ENUM(name, key)  NGX_HTTP_MADO_MSG_##name,
+    NGX_HTTP_MADO_MESSAGES(NGX_HTTP_MADO_MSG_ENUM)
+#undef NGX_HTTP_MADO_MSG_ENUM
+    NGX_HTTP_MADO_NMSG
+} ngx_http_mado_msg_e;
+
+
+#endif /* _NGX_HTTP_MADO_MESSAGES_H_INCLUDED_ */

@@ -1,0 +1,227 @@
+// The office page with JavaScript: figures refresh in place from the API
+// (no reload, focus and scroll kept, a polite live-region announcement),
+// and "my number" works in the browser only: the ticket number never
+// reaches the server; nearing one's turn fires 'mado:alert'.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import {
+  Mado, PHONE, catalog, fill, launchBrowser, screenshotPath, seedState, skipReason, watch,
+} from './lib.mjs';
+
+const CALLING = '.counter[data-counter="moving"] .calling';
+const FORM = 'form.myticket-form';
+const COUNTER = '#mt-counter';
+const TICKET = '#mt-ticket';
+const DISTANCE = '#mt-distance';
+const STATUS = '.myticket-status';
+const LIVE_MS = 12000;      // mado_refresh 5s: a change shows within two polls
+
+const isFavicon = (s) => /\/favicon\.ico\b/.test(s);
+
+// a regexp for a catalog template: "{n}" matches a number
+function templateRe(t) {
+  const parts = String(t).split(/\{\w+\}/).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(parts.join('\\d+'));
+}
+
+// does a URL (path, query) or log line carry NUMBER as a number of its own?
+const carries = (s, number) => new RegExp(`(?:^|[^0-9])${number}(?:[^0-9]|$)`).test(s) || /ticket/i.test(s);
+
+describe('live office page', { skip: skipReason() }, () => {
+  let m;
+  let browser;
+  let ctx;
+  let page;
+  let w;
+  const cat = catalog('ja');
+
+  before(async () => {
+    m = new Mado();
+    seedState(m);
+    // ticket numbers no other figure on the page or in a URL is likely to share
+    m.madoctl('set', 'kita', 'moving', '--status', 'open', '--waiting', '6', '--calling', '4711',
+      '--last-issued', '4717', '--message', '');
+    await m.start();
+    browser = await launchBrowser();
+    ctx = await browser.newContext(PHONE);
+    await ctx.grantPermissions(['notifications'], { origin: m.origin });
+    page = await ctx.newPage();
+    w = watch(page, m);
+  });
+
+  after(async () => {
+    await ctx?.close();
+    await browser?.close();
+    await m?.stop();
+  });
+
+  const calling = () => page.locator(CALLING).textContent().then((t) => t.trim());
+
+  test('figures change in place: no reload, focus and scroll kept, announced', async () => {
+    await page.goto(m.url('/kita?lang=ja'));
+    assert.equal(await calling(), '4711', 'the calling number at load');
+
+    // a marker, the focus on the ticket input, the page scrolled a little
+    const before = await page.evaluate(({ TICKET: sel }) => {
+      window.__marker = 'kept';
+      const input = document.querySelector(sel);
+      input.focus({ preventScroll: true });
+      window.__focused = document.activeElement;
+      const room = document.documentElement.scrollHeight - window.innerHeight;
+      window.scrollTo(0, Math.max(0, Math.min(250, room)));
+      return { scrollY: window.scrollY, active: document.activeElement?.id, room };
+    }, { TICKET });
+    assert.equal(before.active, TICKET.slice(1), 'the ticket input has the focus');
+
+    m.madoctl('set', 'kita', 'moving', '--status', 'open', '--waiting', '3');
+    const n = m.madoctl('call', 'kita', 'moving').trim();
+    assert.match(n, /^\d+$/, `madoctl call prints the number called: ${n}`);
+    assert.notEqual(n, '4711', 'madoctl call moved the number on');
+
+    const t0 = Date.now();
+    await page.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent.trim() === want,
+      [CALLING, n], { timeout: LIVE_MS, polling: 100 }).catch(async () => {
+      await page.screenshot({ path: screenshotPath('live-timeout'), fullPage: true });
+      assert.fail(`${CALLING} still shows "${await calling()}" ${LIVE_MS / 1000} s after madoctl call made it ${n} `
+        + '(screenshot t/out/screenshots/live-timeout.png)');
+    });
+    const took = Date.now() - t0;
+
+    const after = await page.evaluate(() => ({
+      navigations: performance.getEntriesByType('navigation').length,
+      marker: window.__marker,
+      sameFocus: document.activeElement === window.__focused,
+      active: document.activeElement ? `${document.activeElement.tagName}#${document.activeElement.id}` : null,
+      scrollY: window.scrollY,
+      live: document.getElementById('mado-live')?.textContent.trim() ?? null,
+    }));
+    await page.screenshot({ path: screenshotPath('live-office-ja-phone'), fullPage: false });
+
+    assert.equal(after.navigations, 1, 'one navigation entry: the page was not reloaded');
+    assert.equal(after.marker, 'kept', 'window.__marker survived: the page was not reloaded');
+    assert.ok(after.sameFocus, `the focus stayed on the ticket input (now on ${after.active})`);
+    assert.ok(Math.abs(after.scrollY - before.scrollY) <= 1, `scrollY ${before.scrollY} before, ${after.scrollY} after the refresh`);
+    assert.ok(after.live, '#mado-live announced the change (it is empty)');
+    assert.ok(after.live.includes(n), `#mado-live "${after.live}" should mention the new number ${n}`);
+    const counterName = m.counter('kita', 'moving').name.ja;
+    assert.ok(after.live.includes(counterName), `#mado-live "${after.live}" should name the counter "${counterName}"`);
+    console.log(`# the new number showed ${took} ms after madoctl call`);
+  });
+
+  test('my number: counted in the browser, nothing sent; mado:alert when near', async () => {
+    const now = Number(await calling());
+    const ticket = now + 2;
+    const urlBefore = page.url();
+
+    await page.evaluate(() => {
+      window.__alerted = 0;
+      window.__alerts = [];
+      // capture on window sees the event wherever it is dispatched
+      window.addEventListener('mado:alert', (e) => {
+        window.__alerted += 1;
+        window.__alerts.push({ t: Date.now(), detail: e.detail ?? null });
+      }, true);
+    });
+
+    await page.selectOption(COUNTER, 'moving');
+    await page.fill(TICKET, String(ticket));
+    await page.selectOption(DISTANCE, '2');
+    await page.locator(`${FORM} button[type="submit"]`).click();
+
+    const ahead = templateRe(cat['myticket.ahead']);
+    const soon = templateRe(cat['myticket.soon']);
+    await page.waitForFunction(([sel, a, s]) => {
+      const t = document.querySelector(sel)?.textContent ?? '';
+      return new RegExp(a).test(t) || new RegExp(s).test(t);
+    }, [STATUS, ahead.source, soon.source], { timeout: 3000 }).catch(async () => {
+      assert.fail(`after setting ticket ${ticket} (calling ${now}), ${STATUS} says "${await page.locator(STATUS).textContent()}", `
+        + `expected "${cat['myticket.ahead']}" or "${cat['myticket.soon']}"`);
+    });
+
+    const u = new URL(page.url());
+    assert.equal(u.search, new URL(urlBefore).search, `the form changed the query: ${page.url()}`);
+    assert.ok(!carries(u.search, ticket), `the page URL carries the ticket: ${page.url()}`);
+    assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation').length), 1,
+      'setting the ticket did not navigate');
+
+    const atSet = await page.evaluate(() => window.__alerted);
+    const tCall = Date.now();
+    const n = m.madoctl('call', 'kita', 'moving').trim();
+    await page.waitForFunction((t) => window.__alerts.some((a) => a.t >= t), tCall, { timeout: LIVE_MS, polling: 100 })
+      .catch(async () => {
+        const st = await page.locator(STATUS).textContent();
+        assert.fail(`no 'mado:alert' within ${LIVE_MS / 1000} s of madoctl call (now ${n}, ticket ${ticket}, distance 2; `
+          + `${atSet} alert(s) when the ticket was set; status "${st}"; calling shown "${await calling()}")`);
+      });
+    await page.screenshot({ path: screenshotPath('live-myticket-ja-phone'), fullPage: true });
+
+    // the number is called: the status says so
+    m.madoctl('call', 'kita', 'moving', String(ticket));
+    await page.waitForFunction(([sel, want]) => (document.querySelector(sel)?.textContent ?? '').includes(want),
+      [STATUS, cat['myticket.called']], { timeout: LIVE_MS, polling: 100 }).catch(async () => {
+      assert.fail(`ticket ${ticket} was called, ${STATUS} says "${await page.locator(STATUS).textContent()}" after ${LIVE_MS / 1000} s`);
+    });
+
+    const sent = w.requests.filter((r) => { const x = new URL(r); return carries(x.pathname + x.search, ticket); });
+    assert.deepEqual(sent, [], `requests carrying the ticket number ${ticket}`);
+    const logged = m.accessLog().split('\n').filter((l) => {
+      const fields = l.match(/"[^"]*"/g) || [];        // request line, referer, user agent
+      return fields.slice(0, 2).some((f) => carries(f, ticket));
+    });
+    assert.deepEqual(logged, [], `access.log lines carrying the ticket number ${ticket}`);
+    assert.deepEqual(w.nonGet, [], 'requests other than GET/HEAD');
+    const pr = w.problems().filter((x) => !isFavicon(x));
+    assert.deepEqual(pr, [], `console and network:\n${pr.join('\n')}`);
+  });
+
+  test('#ticket=N in the fragment is picked up at load', async () => {
+    m.madoctl('set', 'kita', 'moving', '--status', 'open', '--calling', '4000', '--waiting', '30');
+    const ticket = 4020;
+    const p2 = await ctx.newPage();
+    const w2 = watch(p2, m);
+    try {
+      await p2.goto(m.url(`/kita?lang=ja#ticket=${ticket}`));
+      const ahead = templateRe(cat['myticket.ahead']);
+      await p2.waitForFunction(([sel, a]) => new RegExp(a).test(document.querySelector(sel)?.textContent ?? ''),
+        [STATUS, ahead.source], { timeout: 5000 }).catch(async () => {
+        await p2.screenshot({ path: screenshotPath('live-fragment'), fullPage: true });
+        assert.fail(`/kita#ticket=${ticket} (calling 4000): ${STATUS} says "${await p2.locator(STATUS).textContent()}", `
+          + `expected "${cat['myticket.ahead']}"`);
+      });
+      assert.equal(await p2.inputValue(TICKET), String(ticket), 'the ticket input shows the number from the fragment');
+      const sent = w2.requests.filter((r) => { const x = new URL(r); return carries(x.pathname + x.search, ticket); });
+      assert.deepEqual(sent, [], `requests carrying the ticket number ${ticket}`);
+      const pr = w2.problems().filter((x) => !isFavicon(x));
+      assert.deepEqual(pr, [], `console and network:\n${pr.join('\n')}`);
+    } finally {
+      await p2.close();
+    }
+  });
+
+  test('without JavaScript the my-number form sends nothing to the server', async () => {
+    const c2 = await browser.newContext({ ...PHONE, javaScriptEnabled: false });
+    try {
+      const p2 = await c2.newPage();
+      const w2 = watch(p2, m);
+      await p2.goto(m.url('/kita?lang=ja'));
+      const ticket = 4567;
+      const form = p2.locator(FORM);
+      if (!(await form.count()) || !(await form.isVisible())) return;   // hidden without JS: nothing to submit
+      const input = p2.locator(TICKET);
+      if (!(await input.isVisible()) || !(await input.isEditable())) return;
+      await input.fill(String(ticket));
+      await Promise.all([
+        p2.waitForEvent('framenavigated', { timeout: 2000 }).catch(() => null),
+        p2.locator(`${FORM} button[type="submit"]`).click(),
+      ]);
+      await p2.waitForLoadState('load');
+      const sent = w2.requests.filter((r) => { const x = new URL(r); return carries(x.pathname + x.search, ticket); });
+      assert.deepEqual(sent, [], 'with JavaScript off, submitting the form sent the ticket number to the server '
+        + '(a GET form with named fields puts them in the query); hide the form without JS or give its fields no name');
+    } finally {
+      await c2.close();
+    }
+  });
+});
