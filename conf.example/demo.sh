@@ -44,10 +44,14 @@ http {
     uwsgi_temp_path $demo/uwsgi;
     scgi_temp_path $demo/scgi;
     mado_store $store;
+    mado_messages $top/conf.example/i18n;
+    mado_assets $top/conf.example/assets;
+    mado_public_url http://127.0.0.1:$port;
+    mado_refresh 10s;
     server {
         listen 127.0.0.1:$port;
-        location = / { return 302 /api/v1/offices; }
         location /api/ { mado_api; }
+        location / { mado_pages; }
     }
 }
 CONF
@@ -59,7 +63,7 @@ sim=$!
 
 stop() {
     kill "$sim" 2>/dev/null || true
-    [ -f "$demo/nginx.pid" ] && kill -QUIT "$(cat "$demo/nginx.pid")" 2>/dev/null || true
+    kill -QUIT "$(cat "$demo/nginx.pid" 2>/dev/null)" 2>/dev/null || true
 }
 trap stop INT TERM EXIT
 

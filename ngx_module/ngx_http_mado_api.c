@@ -289,9 +289,13 @@ ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        /* assets (no snapshot) were compressed at configuration time */
         if (ngx_http_gzip_ok(r) == NGX_OK
-            && ngx_http_mado_doc_gzip(snap->pool, doc, r->connection->log)
-               == NGX_OK)
+            && (doc->gzip.len
+                || (snap != NULL
+                    && ngx_http_mado_doc_gzip(snap->pool, doc,
+                                              r->connection->log)
+                       == NGX_OK)))
         {
             body = &doc->gzip;
             etag_value = &doc->gzip_etag;
