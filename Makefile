@@ -29,7 +29,7 @@ TOOL_SRCS = $(wildcard admin_tool/*.c)
 TOOL_HDRS = $(wildcard admin_tool/*.h)
 MOD_SRCS  = $(wildcard ngx_module/*.c) $(wildcard ngx_module/*.h) config
 
-.PHONY: all deps asan run test test-build test-asan bench clean
+.PHONY: all deps asan run test test-build test-asan test-browser bench clean
 
 all: $(BUILD)/ngx_http_mado_module.so $(BUILD)/madoctl
 
@@ -45,6 +45,10 @@ deps:
 	else \
 	    echo "all Debian packages present"; \
 	fi
+	@# the browser tests need node and npm: Debian's when the machine has none
+	@command -v npm > /dev/null || { \
+	    SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends nodejs npm; }
 
 # nginx-dev ships the headers and configure scripts of the packaged nginx;
 # configure a private copy with the package's own flags (--with-compat) so
@@ -86,12 +90,20 @@ run: deps all
 test: deps all asan
 	$(MAKE) test-build
 	$(MAKE) test-asan
+	$(MAKE) test-browser
 
 test-build:
 	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build prove -r -I t/lib t/
 
 test-asan:
 	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build-asan MADO_ASAN=1 prove -r -I t/lib t/
+
+# headless Debian chromium driven by playwright-core, pages checked by axe-core
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+test-browser: node_modules/.package-lock.json
+	MADO_BUILD=$(CURDIR)/build node --test --test-concurrency=1 t/browser/
 
 bench: deps all
 	bash bench/api.sh

@@ -4,6 +4,8 @@
 # One nginx, one worker, serving in the same run:
 #   /api/v1/offices/kita   the module          vs  /return/kita  `return 200` of its exact bytes
 #   /api/v1/offices        the module          vs  /static/all.json  a static file of its bytes
+#   /kita (office page)    the module          vs  /static/kita.html a static file of its bytes,
+#                          plain and with Accept-Encoding: gzip (gzip_static of its gzip bytes)
 # Both baselines carry the same extra headers as the module (add_header), so
 # the wire bytes match.  wrk runs each in turn, ROUNDS times, alternating;
 # the median requests/s of each are compared.
@@ -54,9 +56,13 @@ http {
     scgi_temp_path $dir/scgi;
     mado_store $store;
     mado_stale_after 1d;
+    mado_messages $top/conf.example/i18n;
+    mado_assets $top/conf.example/assets;
+    mado_public_url http://127.0.0.1:$port;
     server {
         listen 127.0.0.1:$port;
         location /api/ { mado_api; mado_max_age 5s; }
+        location / { mado_pages; mado_max_age 5s; }
         $1
     }
 }
@@ -70,6 +76,9 @@ sleep 0.5
 curl -sf -o "$dir/one.json" -D "$dir/one.hdr" "http://127.0.0.1:$port/api/v1/offices/kita"
 curl -sf -o "$dir/html/static/all.json" "http://127.0.0.1:$port/api/v1/offices"
 etag=$(grep -i '^etag:' "$dir/one.hdr" | cut -d' ' -f2 | tr -d '\r')
+curl -sf -H 'Accept-Language: ja' -o "$dir/html/static/kita.html" "http://127.0.0.1:$port/kita"
+curl -sf -H 'Accept-Language: ja' -H 'Accept-Encoding: gzip' \
+     -o "$dir/html/static/kita.html.gz" "http://127.0.0.1:$port/kita"
 kill -QUIT "$(cat "$dir/nginx.pid")"; sleep 0.5
 
 if grep -q '[$]' "$dir/one.json"; then
@@ -97,6 +106,15 @@ write_conf "
             add_header Last-Modified 'Sun, 28 Sep 1970 06:00:00 GMT';
             return 200 'GIF89a-------------------------------------';
         }
+        location = /static/kita.html {
+            root $dir/html;
+            default_type 'text/html; charset=utf-8';
+            gzip_static on;
+            etag off;
+            add_header Vary 'Accept-Language, Cookie';
+            add_header ETag '\"0123456789abcdef\"';
+            add_header Cache-Control 'public, max-age=5';
+        }
         location /static/ {
             root $dir/html;
             default_type 'application/json; charset=utf-8';
@@ -111,16 +129,23 @@ sleep 0.5
 # the bodies must be the very same bytes, or the comparison means nothing
 cmp <(curl -sf "http://127.0.0.1:$port/return/kita") "$dir/one.json"
 cmp <(curl -sf "http://127.0.0.1:$port/static/all.json") <(curl -sf "http://127.0.0.1:$port/api/v1/offices")
+cmp <(curl -sf -H 'Accept-Language: ja' "http://127.0.0.1:$port/static/kita.html") \
+    <(curl -sf -H 'Accept-Language: ja' "http://127.0.0.1:$port/kita")
+cmp <(curl -sf -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/static/kita.html") \
+    <(curl -sf -H 'Accept-Language: ja' -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/kita")
 
+# a path ending in "+gz" is fetched with Accept-Encoding: gzip
 rps() {
-    wrk -t1 -c"$conns" -d"${duration}s" "http://127.0.0.1:$port$1" \
-        | awk '/^Requests\/sec/ { print $2 }'
+    local path=${1%+gz} hdr=()
+    [ "$path" != "$1" ] && hdr=(-H 'Accept-Encoding: gzip')
+    wrk -t1 -c"$conns" -d"${duration}s" -H 'Accept-Language: ja' "${hdr[@]}" \
+        "http://127.0.0.1:$port$path" | awk '/^Requests\/sec/ { print $2 }'
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 declare -A runs
-paths="/api/v1/offices/kita /return/kita /api/v1/offices /static/all.json /ref/empty_gif /ref/return_43"
+paths="/api/v1/offices/kita /return/kita /api/v1/offices /static/all.json /kita /static/kita.html /kita+gz /static/kita.html+gz /ref/empty_gif /ref/return_43"
 
 for path in $paths; do rps "$path" > /dev/null; done   # warm up
 
@@ -145,6 +170,8 @@ cat <<REPORT
 | --- | ---: | ---: | ---: | ---: |
 | one office: \`mado_api\` vs \`return 200\` | $one_bytes | ${med[/api/v1/offices/kita]} | ${med[/return/kita]} | $(ratio "${med[/api/v1/offices/kita]}" "${med[/return/kita]}") |
 | all offices: \`mado_api\` vs static file | $all_bytes | ${med[/api/v1/offices]} | ${med[/static/all.json]} | $(ratio "${med[/api/v1/offices]}" "${med[/static/all.json]}") |
+| office page: \`mado_pages\` vs static file | $(stat -c %s "$dir/html/static/kita.html") | ${med[/kita]} | ${med[/static/kita.html]} | $(ratio "${med[/kita]}" "${med[/static/kita.html]}") |
+| office page gzip: \`mado_pages\` vs \`gzip_static\` | $(stat -c %s "$dir/html/static/kita.html.gz") | ${med[/kita+gz]} | ${med[/static/kita.html+gz]} | $(ratio "${med[/kita+gz]}" "${med[/static/kita.html+gz]}") |
 | reference: nginx's \`empty_gif\` vs \`return 200\` | 43 | ${med[/ref/empty_gif]} | ${med[/ref/return_43]} | $(ratio "${med[/ref/empty_gif]}" "${med[/ref/return_43]}") |
 
 Median of $rounds alternating rounds of \`wrk -t1 -c$conns -d${duration}s\`, nginx with 1 worker,

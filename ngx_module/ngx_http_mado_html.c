@@ -48,6 +48,8 @@ static void h_head(ngx_http_mado_html_t *h, const char *page,
     ngx_http_mado_office_t *office, ngx_str_t *self);
 static void h_foot(ngx_http_mado_html_t *h, ngx_http_mado_page_e page);
 static void h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale);
+static void h_timed(ngx_http_mado_html_t *h, ngx_http_mado_msg_e key,
+    int64_t t);
 static void h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     ngx_uint_t i, ngx_uint_t heading, ngx_uint_t compact);
 static void h_myticket(ngx_http_mado_html_t *h,
@@ -421,33 +423,8 @@ h_foot(ngx_http_mado_html_t *h, ngx_http_mado_page_e page)
 static void
 h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale)
 {
-    ngx_http_mado_var_t  var;
-    u_char               buf[8];
-
-    var.name = "time";
-    var.value.data = buf;
-    var.value.len = 0;
-
     h_lit(h, "<p class=\"asof\">");
-
-    /* the time inside <time>, the rest of the sentence around it */
-    if (h->snap != NULL) {
-        ngx_str_t  *fmt = &h->msg[NGX_HTTP_MADO_MSG_ASOF];
-        u_char     *p;
-
-        p = ngx_strlcasestrn(fmt->data, fmt->data + fmt->len,
-                             (u_char *) "{time}", 5);
-
-        if (p == NULL) {
-            h_esc_str(h, fmt);
-
-        } else {
-            h_esc(h, fmt->data, p - fmt->data);
-            h_time(h, h->snap->now);
-            h_esc(h, p + 6, fmt->data + fmt->len - p - 6);
-        }
-    }
-
+    h_timed(h, NGX_HTTP_MADO_MSG_ASOF, h->snap->now);
     h_lit(h, "</p>");
 
     if (stale) {
@@ -455,8 +432,29 @@ h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale)
         h_msg(h, STALE_BANNER);
         h_lit(h, "</div>");
     }
+}
 
-    (void) var;
+
+/* a catalog text whose {time} becomes a <time> element */
+static void
+h_timed(ngx_http_mado_html_t *h, ngx_http_mado_msg_e key, int64_t t)
+{
+    u_char     *p;
+    ngx_str_t  *fmt;
+
+    fmt = &h->msg[key];
+
+    p = ngx_strlcasestrn(fmt->data, fmt->data + fmt->len,
+                         (u_char *) "{time}", sizeof("{time}") - 2);
+
+    if (p == NULL) {
+        h_esc_str(h, fmt);
+        return;
+    }
+
+    h_esc(h, fmt->data, p - fmt->data);
+    h_time(h, t);
+    h_esc(h, p + 6, fmt->data + fmt->len - p - 6);
 }
 
 
@@ -595,26 +593,7 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
             h_lit(h, " ");
         }
 
-        var[0].name = "time";
-        var[0].value.data = nbuf[0];
-        var[0].value.len = 0;
-
-        {
-            ngx_str_t  *fmt = &h->msg[NGX_HTTP_MADO_MSG_UPDATED];
-            u_char     *p;
-
-            p = ngx_strlcasestrn(fmt->data, fmt->data + fmt->len,
-                                 (u_char *) "{time}", 5);
-
-            if (p == NULL) {
-                h_esc_str(h, fmt);
-
-            } else {
-                h_esc(h, fmt->data, p - fmt->data);
-                h_time(h, st->updated_at);
-                h_esc(h, p + 6, fmt->data + fmt->len - p - 6);
-            }
-        }
+        h_timed(h, NGX_HTTP_MADO_MSG_UPDATED, st->updated_at);
 
         h_lit(h, "</p>");
     }

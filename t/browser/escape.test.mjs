@@ -13,7 +13,7 @@ const XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">
 const XSS2 = '<img src=x onerror="window.__xss=3"><svg onload="window.__xss=4"></svg>&amp; "quoted" \'single\'';
 const isFavicon = (s) => /\/favicon\.ico\b/.test(s);
 
-describe('escaping', { skip: skipReason() }, () => {
+describe('escaping', { skip: skipReason(), timeout: 180000 }, () => {
   let m;
   let browser;
 

@@ -222,8 +222,9 @@ export class Mado {
 
   config({ pages = true, http = '', server = '' } = {}) {
     const d = this.dir;
+    const mod = this.module || MODULE;
     const env = asan() ? 'env LD_PRELOAD;\nenv ASAN_OPTIONS;\nenv UBSAN_OPTIONS;\n' : '';
-    return `load_module ${MODULE};
+    return `load_module ${mod};
 ${isRoot() ? 'user www-data www-data;\n' : ''}${env}worker_processes 2;
 daemon on;
 pid ${d}/nginx.pid;
@@ -265,6 +266,10 @@ ${pages ? '        location / { mado_pages; }\n' : ''}    }
     if (this.running) throw new Error('nginx already running');
     if (!this.port) this.port = await freePort();
     const d = this.dir;
+    // a private copy: a `make` during the run rewrites build/*.so in place,
+    // which would crash the workers that have it mapped
+    this.module = path.join(d, path.basename(MODULE));
+    fs.copyFileSync(MODULE, this.module);
     fs.writeFileSync(`${d}/nginx.conf`, this.config(opt));
     fs.rmSync(`${d}/nginx.pid`, { force: true });
     const env = { ...process.env };

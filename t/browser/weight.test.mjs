@@ -36,7 +36,7 @@ function decode(r) {
   return r.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(r.body).toString('utf8') : r.body.toString('utf8');
 }
 
-describe('page weight and caching', { skip: skipReason({ browser: false }) }, () => {
+describe('page weight and caching', { skip: skipReason({ browser: false }), timeout: 60000 }, () => {
   let m;
   let html;        // the office page, decoded
   let assets;      // [{url, kind}]
