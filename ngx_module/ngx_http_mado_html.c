@@ -330,7 +330,7 @@ h_head(ngx_http_mado_html_t *h, const char *page,
         h_esc_str(h, &office->id);
         h_lit(h, "\"");
 
-    } else {
+    } else if (ngx_strcmp(page, "index") == 0) {
         h_lit(h, " data-api=\"/api/v1/offices\"");
     }
 
@@ -354,10 +354,20 @@ h_head(ngx_http_mado_html_t *h, const char *page,
                  ? NGX_HTTP_MADO_MSG_PAGE_SIGNAGE_TITLE
                  : NGX_HTTP_MADO_MSG_PAGE_OFFICE_TITLE, &var, 1);
         h_lit(h, " | ");
+
+    } else if (ngx_strcmp(page, "not-found") == 0) {
+        h_msg(h, PAGE_NOT_FOUND_TITLE);
+        h_lit(h, " | ");
+
+    } else if (ngx_strcmp(page, "unavailable") == 0) {
+        h_msg(h, PAGE_UNAVAILABLE_TITLE);
+        h_lit(h, " | ");
     }
 
     h_msg(h, SITE_TITLE);
-    h_lit(h, "</title><link rel=\"stylesheet\" href=\"");
+    /* an empty icon: browsers would otherwise fetch /favicon.ico, a 404 */
+    h_lit(h, "</title><link rel=\"icon\" href=\"data:,\">"
+          "<link rel=\"stylesheet\" href=\"");
     h_esc_str(h, &h->mmcf->css.url);
     h_lit(h, "\"><script src=\"");
     h_esc_str(h, &h->mmcf->js.url);
@@ -609,9 +619,13 @@ h_myticket(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office)
 
     static const char *const  distances[] = { "1", "2", "3", "5", "10" };
 
-    /* action="#": without the script the form goes nowhere, and the ticket
-       number never reaches the server or its logs */
-    h_lit(h, "<section class=\"myticket\" aria-labelledby=\"myticket-h\">"
+    /*
+     * Hidden until the script shows it: it all runs in the browser, and a
+     * form submitted without the script would put the ticket number in a
+     * URL, i.e. in the server's logs.
+     */
+    h_lit(h, "<section class=\"myticket\" aria-labelledby=\"myticket-h\" "
+          "hidden>"
           "<h2 id=\"myticket-h\">");
     h_msg(h, MYTICKET_TITLE);
     h_lit(h, "</h2><p>");

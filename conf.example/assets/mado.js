@@ -8,6 +8,8 @@
   var lang = (attr('lang') || 'ja').toLowerCase();
   var refresh = parseInt(attr('data-refresh'), 10) || 30;
   if (refresh < 5) refresh = 5;
+  // the my-number form only works with this script: CSS hides it until then
+  root.classList.add('mado-js');
   var state = W.madoState = { lastJson: null, refreshes: 0, alerts: 0 };
 
   var T = {};
@@ -47,7 +49,7 @@
   }
 
   /* ---- live refresh ---- */
-  var prev = {}, lastText = null, timer = null, busy = false, warned = false;
+  var prev = {}, lastText = null, timer = null, busy = false, warned = false, polling = false;
 
   function readCalling(el) {
     var v = parseInt((((q('.calling', el) || {}).textContent) || '').replace(/\D/g, ''), 10);
@@ -100,7 +102,22 @@
     } else {
       drop(msg);
     }
-    setTime(q('.updated', el), c.updated_at);
+    var up = q('.updated', el);
+    setTime(up, c.updated_at);
+    staleNote(up, !!c.stale);
+  }
+
+  // the module writes "情報が古い可能性があります " before the time of a stale counter
+  function staleNote(up, stale) {
+    var tm = up && q('time', up), note = t('stale.counter');
+    if (!tm || !T['stale.counter']) return;
+    var pre = tm.previousSibling, txt = pre && pre.nodeType === 3 ? pre.nodeValue : null;
+    var has = txt !== null && txt.indexOf(note) === 0;
+    if (stale && !has) {
+      if (txt !== null) pre.nodeValue = note + ' ' + txt; else up.insertBefore(d.createTextNode(note + ' '), tm);
+    } else if (!stale && has) {
+      pre.nodeValue = txt.slice(note.length).replace(/^\s+/, '');
+    }
   }
 
   function apply(json) {
@@ -118,7 +135,9 @@
         Array.prototype.forEach.call(els, function (el) { updateCounter(el, c, json.generated_at); });
         var key = (page === 'index' ? o.id : officeId) + '/' + c.id, cal = num(c.calling);
         if (key in prev && prev[key] !== cal && cal > 0) {
-          var nm = c.name && typeof c.name === 'object' ? c.name[lang] || c.name.ja : c.name;
+          // the page's own name for it (やさしい日本語 pages say lang="ja")
+          var nm = (q('.name', els[0]) || {}).textContent;
+          nm = nm && nm.trim() || (c.name && typeof c.name === 'object' ? c.name[lang] || c.name.ja : c.name);
           said.push(fmt('live.changed', { counter: nm || c.id, calling: cal, waiting: fmt('people', { n: num(c.waiting) }) }));
         }
         prev[key] = cal;
@@ -147,7 +166,7 @@
     timer = wanted() ? setTimeout(tick, refresh * 1000) : null;
   }
   function tick() {
-    if (!api || !W.fetch) return;
+    if (!polling || !W.fetch) return;
     if (busy || !wanted()) return schedule();
     busy = true;
     fetch(api, { cache: 'no-cache', headers: { Accept: 'application/json' } })
@@ -214,8 +233,9 @@
     if (my.ticket === calling) {
       ahead = 0; kind = 'called'; text = t('myticket.called');
     } else {
-      ahead = my.ticket > calling ? my.ticket - calling
-        : calling - my.ticket > 5000 ? my.ticket + 9999 - calling  // numbers wrapped after 9999
+      // the numbers strictly between the one called and yours (calling 4000, ticket 4020: 19)
+      ahead = my.ticket > calling ? my.ticket - calling - 1
+        : calling - my.ticket > 5000 ? my.ticket + 9999 - calling - 1  // numbers wrapped after 9999
         : -1;
       if (ahead < 0) { kind = 'passed'; text = t('myticket.passed'); }
       else if (ahead <= my.distance) { kind = 'soon'; text = fmt('myticket.soon', { n: ahead }); }
@@ -276,6 +296,7 @@
     form = q('form.myticket-form', sec);
     if (!form) return;
     out = q('.myticket-status', sec);
+    [sec, form].forEach(function (el) { if (el.removeAttribute) el.removeAttribute('hidden'); });
 
     form.addEventListener('submit', function (e) {
       e.preventDefault();  // the number never leaves this device
@@ -327,5 +348,7 @@
   if (page === 'office') {
     try { initTicket(); } catch (e) { /* the figures still refresh */ }
   }
-  if (api && page) schedule();
+  // only pages with figures poll (not the 404 or "unavailable" pages)
+  polling = !!api && /^(index|office|signage|embed)$/.test(page) && !!q('.counter[data-counter]');
+  if (polling) schedule();
 })();

@@ -154,6 +154,21 @@ function asanPreload() {
 
 // ------------------------------------------------------------ the instance
 
+// nginx daemons still running when this process ends (a crash, ^C, a test
+// runner that gave up) are told to quit, as MadoTest.pm's END block does
+const INSTANCES = new Set();
+let exitHooked = false;
+function hookExit() {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on('exit', () => {
+    for (const m of INSTANCES) if (m.running && m.master) kill(m.master, 'SIGQUIT');
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(sig, () => process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 })[sig]));
+  }
+}
+
 export class Mado {
   constructor({ offices = OFFICES_JSON, init = true } = {}) {
     this.dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mado-browser-')));
@@ -299,6 +314,8 @@ ${pages ? '        location / { mado_pages; }\n' : ''}    }
     }
     this.master = master;
     this.running = true;
+    INSTANCES.add(this);
+    hookExit();
     return this;
   }
 
@@ -317,6 +334,7 @@ ${pages ? '        location / { mado_pages; }\n' : ''}    }
       }
       for (const w of workers) if (alive(w)) kill(w, 'SIGKILL');
       this.running = false;
+      INSTANCES.delete(this);
     }
     const problems = this.logProblems();
     if (!process.env.MADO_KEEP && !problems.length) {
