@@ -175,8 +175,8 @@ close $fh;
 
 (my $pages2 = $pages) =~ s{\Q$repo\E/conf\.example/i18n}{$i18n};
 $t->write_config($pages2, 'location / { mado_pages; }');
-my $out = `@{[MadoTest::nginx_bin()]} -t -p @{[$t->dir]}/ -c @{[$t->dir]}/nginx.conf -e @{[$t->dir]}/error.log 2>&1`;
-is($? >> 8, 0, 'nginx -t passes with an incomplete catalog');
+my ($rc, $out) = $t->nginx_test;
+is($rc, 0, 'nginx -t passes with an incomplete catalog');
 like($out, qr{\[warn\].*"en" lacks "myticket\.clear", the Japanese text is used}, 'and names the missing key');
 
 # the Japanese catalog must be complete
@@ -185,13 +185,13 @@ $ja =~ s/\s*"myticket\.clear":\s*"[^"]*",//s or die;
 open $fh, '>', "$i18n/ja.json" or die $!;
 print $fh $ja;
 close $fh;
-$out = `@{[MadoTest::nginx_bin()]} -t -p @{[$t->dir]}/ -c @{[$t->dir]}/nginx.conf -e @{[$t->dir]}/error.log 2>&1`;
-isnt($? >> 8, 0, 'nginx -t refuses an incomplete Japanese catalog');
+($rc, $out) = $t->nginx_test;
+isnt($rc, 0, 'nginx -t refuses an incomplete Japanese catalog');
 like($out, qr{\[emerg\].*"ja" lacks "myticket\.clear"}, 'naming the key');
 
 # mado_pages without its directives
 $t->write_config('', 'location / { mado_pages; }');
-$out = `@{[MadoTest::nginx_bin()]} -t -p @{[$t->dir]}/ -c @{[$t->dir]}/nginx.conf -e @{[$t->dir]}/error.log 2>&1`;
+($rc, $out) = $t->nginx_test;
 like($out, qr{"mado_pages" directive requires "mado_messages", "mado_assets" and "mado_public_url"},
     'mado_pages says what it needs');
 

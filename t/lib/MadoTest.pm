@@ -389,6 +389,15 @@ sub _nginx_env {
     );
 }
 
+# "nginx -t" on this test's config: (exit code, everything it printed)
+sub nginx_test {
+    my ($self) = @_;
+    my $d = $self->{dir};
+    local %ENV = (%ENV, $self->_nginx_env);
+    my $out = `@{[nginx_bin()]} -t -p $d/ -c $d/nginx.conf -e $d/error.log 2>&1`;
+    return ($? >> 8, $out);
+}
+
 my $PRELOAD;
 sub asan_preload {
     return $PRELOAD if defined $PRELOAD;
