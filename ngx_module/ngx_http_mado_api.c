@@ -377,10 +377,7 @@ ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t status,
 {
     u_char       *p;
     va_list       args;
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
     ngx_str_t     msg, body;
-    ngx_chain_t   out;
     u_char        text[512];
 
     va_start(args, fmt);
@@ -394,20 +391,37 @@ ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = body.len;
-    r->headers_out.content_type = ngx_http_mado_json_type;
-    r->headers_out.content_type_len = ngx_http_mado_json_type.len;
-
-    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
-                                 &ngx_http_mado_no_store)
-        != NGX_OK
-        || ngx_http_mado_add_header(r, &ngx_http_mado_acao,
-                                    &ngx_http_mado_acao_value)
-           != NGX_OK)
+    if (ngx_http_mado_add_header(r, &ngx_http_mado_acao,
+                                 &ngx_http_mado_acao_value)
+        != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    return ngx_http_mado_send_body(r, status, &ngx_http_mado_json_type, &body);
+}
+
+
+/* an answer made for this request alone (errors): never cached */
+ngx_int_t
+ngx_http_mado_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_str_t *body)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
+                                 &ngx_http_mado_no_store)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = body->len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
 
     rc = ngx_http_send_header(r);
 
@@ -420,8 +434,8 @@ ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->pos = body.data;
-    b->last = body.data + body.len;
+    b->pos = body->data;
+    b->last = body->data + body->len;
     b->memory = 1;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;

@@ -90,13 +90,10 @@ ngx_http_mado_catalog_load(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
     mado_lang_e lang)
 {
     char           errbuf[256];
-    u_char        *text;
-    ssize_t        n;
-    ngx_fd_t       fd;
-    ngx_str_t      path;
+    ngx_int_t      rc;
+    ngx_str_t      path, text;
     ngx_uint_t     i, k;
     yajl_val       root, v;
-    ngx_file_info_t  fi;
 
     mmcf->catalog[lang] = ngx_pcalloc(cf->pool,
                                       NGX_HTTP_MADO_NMSG * sizeof(ngx_str_t));
@@ -114,50 +111,27 @@ ngx_http_mado_catalog_load(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
     ngx_sprintf(path.data, "%V/%s.json%Z", &mmcf->messages,
                 mado_lang_codes[lang]);
 
-    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    rc = ngx_http_mado_conf_read(cf, "mado_messages", &path, 1024 * 1024,
+                                 &text);
 
-    if (fd == NGX_INVALID_FILE) {
-        if (lang == MADO_LANG_JA) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               "mado_messages: cannot open \"%V\"", &path);
-            return NGX_ERROR;
-        }
-
+    if (rc == NGX_DECLINED && lang != MADO_LANG_JA) {
         ngx_conf_log_error(NGX_LOG_WARN, cf, ngx_errno,
                            "mado_messages: cannot open \"%V\", "
                            "Japanese texts are used", &path);
         return NGX_OK;
     }
 
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) > 1024 * 1024)
-    {
-        ngx_close_file(fd);
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "mado_messages: \"%V\" is unreadable or too large",
-                           &path);
+    if (rc != NGX_OK) {
+        if (rc == NGX_DECLINED) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               "mado_messages: cannot open \"%V\"", &path);
+        }
+
         return NGX_ERROR;
     }
-
-    text = ngx_pnalloc(cf->temp_pool, ngx_file_size(&fi) + 1);
-    if (text == NULL) {
-        ngx_close_file(fd);
-        return NGX_ERROR;
-    }
-
-    n = ngx_read_fd(fd, text, ngx_file_size(&fi));
-    ngx_close_file(fd);
-
-    if (n != (ssize_t) ngx_file_size(&fi)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "mado_messages: cannot read \"%V\"", &path);
-        return NGX_ERROR;
-    }
-
-    text[n] = '\0';
     errbuf[0] = '\0';
 
-    root = yajl_tree_parse((char *) text, errbuf, sizeof(errbuf));
+    root = yajl_tree_parse((char *) text.data, errbuf, sizeof(errbuf));
 
     if (root == NULL || !YAJL_IS_OBJECT(root)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -353,3 +353,53 @@ ngx_http_mado_exit_process(ngx_cycle_t *cycle)
         ngx_http_mado_store_done(mmcf);
     }
 }
+
+
+/*
+ * A whole file read at configuration time (catalogs, assets), NUL
+ * terminated.  NGX_DECLINED: it cannot be opened (ngx_errno says why),
+ * which the caller may tolerate; NGX_ERROR: anything else, logged here.
+ */
+ngx_int_t
+ngx_http_mado_conf_read(ngx_conf_t *cf, const char *directive,
+    ngx_str_t *path, size_t max, ngx_str_t *text)
+{
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_file_info_t  fi;
+
+    fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || (size_t) ngx_file_size(&fi) > max)
+    {
+        ngx_close_file(fd);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s: \"%V\" is unreadable or larger than %uz "
+                           "bytes", directive, path, max);
+        return NGX_ERROR;
+    }
+
+    text->len = ngx_file_size(&fi);
+    text->data = ngx_pnalloc(cf->temp_pool, text->len + 1);
+    if (text->data == NULL) {
+        ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    n = ngx_read_fd(fd, text->data, text->len);
+    ngx_close_file(fd);
+
+    if (n != (ssize_t) text->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "%s: cannot read \"%V\"", directive, path);
+        return NGX_ERROR;
+    }
+
+    text->data[n] = '\0';
+
+    return NGX_OK;
+}

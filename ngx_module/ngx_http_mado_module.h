@@ -114,6 +114,10 @@ typedef struct {
 extern ngx_module_t  ngx_http_mado_module;
 
 
+/* ngx_http_mado_module.c */
+ngx_int_t ngx_http_mado_conf_read(ngx_conf_t *cf, const char *directive,
+    ngx_str_t *path, size_t max, ngx_str_t *text);
+
 /* ngx_http_mado_store.c */
 ngx_int_t ngx_http_mado_store_init(ngx_cycle_t *cycle,
     ngx_http_mado_main_conf_t *mmcf);
@@ -142,6 +146,8 @@ ngx_int_t ngx_http_mado_api_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_mado_send_doc(ngx_http_request_t *r,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_doc_t *doc,
     ngx_str_t *type, ngx_str_t *cache_control, ngx_uint_t flags);
+ngx_int_t ngx_http_mado_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_str_t *body);
 ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value);
 

@@ -299,10 +299,7 @@ static ngx_int_t
 ngx_http_mado_send_message(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf, mado_lang_e lang, ngx_uint_t status)
 {
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_str_t     body, no_store;
-    ngx_chain_t   out;
+    ngx_str_t  body;
 
     if (ngx_http_mado_render_message_page(r, mmcf, lang, status, &body)
         != NGX_OK)
@@ -310,41 +307,8 @@ ngx_http_mado_send_message(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_str_set(&no_store, "no-store");
-
-    if (ngx_http_mado_add_header(r, &(ngx_str_t) ngx_string("Cache-Control"),
-                                 &no_store)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = body.len;
-    r->headers_out.content_type = ngx_http_mado_html_type;
-    r->headers_out.content_type_len = ngx_http_mado_html_type.len;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = body.data;
-    b->last = body.data + body.len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_mado_send_body(r, status, &ngx_http_mado_html_type,
+                                   &body);
 }
 
 
@@ -443,11 +407,8 @@ ngx_http_mado_asset_load(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
     ngx_http_mado_asset_t *asset, const char *name, const char *ext,
     const char *type)
 {
-    u_char           *text;
-    ssize_t           n;
-    ngx_fd_t          fd;
-    ngx_str_t         path;
-    ngx_file_info_t   fi;
+    ngx_int_t   rc;
+    ngx_str_t   path, text;
 
     path.len = mmcf->assets.len + ngx_strlen(name) + ngx_strlen(ext) + 2;
     path.data = ngx_pnalloc(cf->pool, path.len + 1);
@@ -457,39 +418,20 @@ ngx_http_mado_asset_load(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
 
     ngx_sprintf(path.data, "%V/%s.%s%Z", &mmcf->assets, name, ext);
 
-    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
+    rc = ngx_http_mado_conf_read(cf, "mado_assets", &path, 4 * 1024 * 1024,
+                                 &text);
+
+    if (rc == NGX_DECLINED) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            "mado_assets: cannot open \"%V\"", &path);
+    }
+
+    if (rc != NGX_OK) {
         return NGX_ERROR;
     }
 
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) > 4 * 1024 * 1024)
-    {
-        ngx_close_file(fd);
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "mado_assets: \"%V\" is unreadable or too large",
-                           &path);
-        return NGX_ERROR;
-    }
-
-    text = ngx_pnalloc(cf->temp_pool, ngx_file_size(&fi) + 1);
-    if (text == NULL) {
-        ngx_close_file(fd);
-        return NGX_ERROR;
-    }
-
-    n = ngx_read_fd(fd, text, ngx_file_size(&fi));
-    ngx_close_file(fd);
-
-    if (n != (ssize_t) ngx_file_size(&fi)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "mado_assets: cannot read \"%V\"", &path);
-        return NGX_ERROR;
-    }
-
-    if (ngx_http_mado_doc_set(cf->pool, &asset->doc, text, n) != NGX_OK
+    if (ngx_http_mado_doc_set(cf->pool, &asset->doc, text.data, text.len)
+        != NGX_OK
         || ngx_http_mado_doc_gzip(cf->pool, &asset->doc, cf->log) != NGX_OK)
     {
         return NGX_ERROR;
