@@ -318,8 +318,8 @@ ngx_http_mado_render_qr(ngx_http_mado_main_conf_t *mmcf,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
     ngx_log_t *log, ngx_http_mado_doc_t **out)
 {
-    u_char               *buf, *p, *url;
-    size_t                size;
+    u_char               *buf, *p, *url, *label;
+    size_t                size, len;
     ngx_int_t             rc;
     ngx_uint_t            x, y, w, quiet;
     QRcode               *qr;
@@ -342,7 +342,17 @@ ngx_http_mado_render_qr(ngx_http_mado_main_conf_t *mmcf,
     w = qr->width;
     quiet = 4;
 
-    size = 512 + w * w * sizeof("M000,000h1v1h-1z") + ngx_strlen(url);
+    /* the URL is shown as the image's name: escaped like any text */
+    len = ngx_strlen(url);
+    label = ngx_pnalloc(snap->pool, len + ngx_escape_html(NULL, url, len) + 1);
+    if (label == NULL) {
+        QRcode_free(qr);
+        return NGX_ERROR;
+    }
+
+    *(u_char *) ngx_escape_html(label, url, len) = '\0';
+
+    size = 512 + w * w * sizeof("M000,000h1v1h-1z") + ngx_strlen(label);
 
     buf = ngx_pnalloc(snap->pool, size);
     if (buf == NULL) {
@@ -355,7 +365,7 @@ ngx_http_mado_render_qr(ngx_http_mado_main_conf_t *mmcf,
                     "role=\"img\" aria-label=\"%s\">"
                     "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>"
                     "<path fill=\"#000\" d=\"",
-                    w + 2 * quiet, w + 2 * quiet, url);
+                    w + 2 * quiet, w + 2 * quiet, label);
 
     for (y = 0; y < w; y++) {
         for (x = 0; x < w; x++) {
