@@ -23,7 +23,7 @@ WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
 SANITIZE  =
 
-LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_json.c
+LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_json.c lmdb_store/mado_calendar.c
 LIB_HDRS  = lmdb_store/mado_store.h
 TOOL_SRCS = $(wildcard admin_tool/*.c)
 TOOL_HDRS = $(wildcard admin_tool/*.h)

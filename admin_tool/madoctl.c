@@ -46,6 +46,7 @@ static const char  mc_usage[] =
     "  call       call the next ticket, or a given one, at a counter\n"
     "  cancel     cancel an issued ticket that was not called yet\n"
     "  simulate   generate demo traffic at every counter\n"
+    "  holidays   list the national holidays of Japan in a year\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
@@ -204,6 +205,26 @@ static const char  mc_usage_simulate[] =
     "  -h, --help          show this help\n";
 
 
+static const char  mc_usage_holidays[] =
+    "usage: madoctl holidays [YEAR] [--json]\n"
+    "\n"
+    "List the national holidays of Japan in YEAR (1973..2099; default: this\n"
+    "year in Japan time, from MADO_NOW or the clock), one a line:\n"
+    "\n"
+    "  2026-05-06 (水) 振替休日\n"
+    "\n"
+    "They are computed by the rules of the Act on National Holidays as\n"
+    "amended (国民の祝日, 振替休日, 国民の休日), with the holidays of laws\n"
+    "of their own (1989, 1990, 1993, 2019).  Where the Cabinet Office list\n"
+    "says only \"休日\", this names the kind: 振替休日 or 国民の休日.  The\n"
+    "store is not used.  The year-end closure of offices (12/29..1/3) is\n"
+    "not listed: it is no national holiday.\n"
+    "\n"
+    "Options:\n"
+    "  --json      print a JSON array of {\"date\": \"YYYY-MM-DD\", \"name\": ...}\n"
+    "  -h, --help  show this help\n";
+
+
 static const char  mc_usage_help[] =
     "usage: madoctl help [VERB]\n"
     "\n"
@@ -222,6 +243,7 @@ static const mc_verb_t  mc_verbs[] = {
     { "call",     mc_cmd_call,     mc_usage_call },
     { "cancel",   mc_cmd_cancel,   mc_usage_cancel },
     { "simulate", mc_cmd_simulate, mc_usage_simulate },
+    { "holidays", mc_cmd_holidays, mc_usage_holidays },
     { "help",     mc_cmd_help,     mc_usage_help },
     { NULL, NULL, NULL }
 };

@@ -236,4 +236,35 @@ int mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st);
 /* start of the next opening span after now (weekly hours); -1 = none */
 int64_t mado_next_open(const mado_office_def_t *o, int64_t now);
 
+
+/*
+ * calendar (mado_calendar.c): the days Japanese public offices are closed
+ * besides weekends, computed by the rules of 国民の祝日に関する法律 as
+ * amended, so that no yearly table has to be kept up to date.  Dates are
+ * Japan-local Gregorian year, month 1..12, day 1..31.  No allocation, no
+ * state: safe in nginx workers and madoctl alike.
+ */
+
+#define MADO_HOLIDAY_YEAR_MIN   1973    /* 振替休日 began 1973-04-12 */
+#define MADO_HOLIDAY_YEAR_MAX   2099    /* end of the equinox formula */
+
+/*
+ * 1 if the date is a holiday, with its Japanese name in *name_ja (a static
+ * string; name_ja may be NULL): a 国民の祝日 ("元日", "成人の日", ...),
+ * "振替休日", "国民の休日", or a holiday by a law of its own ("大喪の礼"
+ * 1989-02-24, "即位礼正殿の儀" 1990-11-12 and 2019-10-22, "結婚の儀"
+ * 1993-06-09, "天皇の即位の日" 2019-05-01).  0, and *name_ja NULL, for
+ * other days, invalid dates and years outside MADO_HOLIDAY_YEAR_MIN..MAX.
+ * 春分の日 and 秋分の日 come from the standard approximation of the
+ * equinoxes; every year the Cabinet Office has published (up to 2027 so
+ * far: it publishes a year in the February before) agrees with it.
+ */
+int mado_holiday(int year, int month, int day, const char **name_ja);
+
+/* 0 = Sunday .. 6 = Saturday; -1 for an invalid date or a year not 1..9999 */
+int mado_weekday(int year, int month, int day);
+
+/* 1 for 12/29..1/3, when public offices close for the new year (年末年始) */
+int mado_is_year_end(int month, int day);
+
 #endif /* MADO_STORE_H */

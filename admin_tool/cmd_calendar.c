@@ -1,0 +1,196 @@
+/*
+ * madoctl holidays: the national holidays of a year, from the store
+ * library's calendar (no store needed), as lines or as JSON.
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "madoctl.h"
+
+
+typedef struct {
+    int                 month;
+    int                 day;
+    const char         *name;
+} mc_holiday_t;
+
+
+/* a year has 16..22 holidays; room to spare */
+#define MC_HOLIDAYS_MAX     40
+
+
+static unsigned mc_holidays_of(int year, mc_holiday_t *h, unsigned max);
+static int mc_holidays_json(int year, const mc_holiday_t *h, unsigned n);
+
+
+int
+mc_cmd_holidays(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int                          c, rc, json, year;
+    time_t                       local;
+    uint32_t                     v;
+    unsigned                     i, n;
+    struct tm                    tm;
+    mc_holiday_t                 h[MC_HOLIDAYS_MAX];
+    static const char *const     names[] = { "YEAR", NULL };
+    static const char            wdays[7][4] = {
+        "日", "月", "火", "水", "木", "金", "土"
+    };
+    static const struct option   opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    json = 0;
+
+    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
+        switch (c) {
+
+        case 'j':
+            json = 1;
+            break;
+
+        case 'h':
+            return mc_help("holidays");
+
+        default:
+            return mc_getopt_error("holidays", c, argv);
+        }
+    }
+
+    if ((rc = mc_args("holidays", argc, argv, names, 0)) != MC_EXIT_OK) {
+        return rc;
+    }
+
+    if (optind < argc) {
+        rc = mc_parse_uint("YEAR", argv[optind], MADO_HOLIDAY_YEAR_MIN,
+                           MADO_HOLIDAY_YEAR_MAX, &v);
+        if (rc != MC_EXIT_OK) {
+            return rc;
+        }
+
+        year = (int) v;
+
+    } else {
+        /* this year in Japan: on 31 December after 15:00 UTC it is 1 January */
+        if ((rc = mc_clock(ctx)) != MC_EXIT_OK) {
+            return rc;
+        }
+
+        local = (time_t) (ctx->now + MADO_TZ_OFFSET);
+
+        if (gmtime_r(&local, &tm) == NULL) {
+            mc_error("YEAR: cannot tell the current year from MADO_NOW");
+            return MC_EXIT_REFUSED;
+        }
+
+        year = tm.tm_year + 1900;
+
+        if (year < MADO_HOLIDAY_YEAR_MIN || year > MADO_HOLIDAY_YEAR_MAX) {
+            mc_error("YEAR: the current year %d is outside %d..%d; give one",
+                     year, MADO_HOLIDAY_YEAR_MIN, MADO_HOLIDAY_YEAR_MAX);
+            return MC_EXIT_REFUSED;
+        }
+    }
+
+    n = mc_holidays_of(year, h, MC_HOLIDAYS_MAX);
+
+    if (json) {
+        return mc_holidays_json(year, h, n);
+    }
+
+    for (i = 0; i < n; i++) {
+        printf("%04d-%02d-%02d (%s) %s\n", year, h[i].month, h[i].day,
+               wdays[mado_weekday(year, h[i].month, h[i].day)], h[i].name);
+    }
+
+    return MC_EXIT_OK;
+}
+
+
+static unsigned
+mc_holidays_of(int year, mc_holiday_t *h, unsigned max)
+{
+    int          m, d;
+    unsigned     n;
+    const char  *name;
+
+    n = 0;
+
+    for (m = 1; m <= 12; m++) {
+        /* mado_holiday() says 0 for the days a month does not have */
+        for (d = 1; d <= 31 && n < max; d++) {
+            if (mado_holiday(year, m, d, &name)) {
+                h[n].month = m;
+                h[n].day = d;
+                h[n].name = name;
+                n++;
+            }
+        }
+    }
+
+    return n;
+}
+
+
+#define mc_gen_str(g, s)                                                      \
+    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
+
+
+static int
+mc_holidays_json(int year, const mc_holiday_t *h, unsigned n)
+{
+    char                  date[16];
+    size_t                len;
+    unsigned              i;
+    yajl_gen              g;
+    const unsigned char  *buf;
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        mc_error("out of memory");
+        return MC_EXIT_STORE;
+    }
+
+    yajl_gen_config(g, yajl_gen_beautify, 1);
+    yajl_gen_config(g, yajl_gen_indent_string, "  ");
+
+    yajl_gen_array_open(g);
+
+    for (i = 0; i < n; i++) {
+        snprintf(date, sizeof(date), "%04d-%02d-%02d", year, h[i].month,
+                 h[i].day);
+
+        yajl_gen_map_open(g);
+        mc_gen_str(g, "date");
+        mc_gen_str(g, date);
+        mc_gen_str(g, "name");
+        mc_gen_str(g, h[i].name);
+        yajl_gen_map_close(g);
+    }
+
+    yajl_gen_array_close(g);
+
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+        yajl_gen_free(g);
+        mc_error("cannot generate JSON");
+        return MC_EXIT_STORE;
+    }
+
+    fwrite(buf, 1, len, stdout);
+
+    /* beautified yajl output ends with a newline already */
+    if (len == 0 || buf[len - 1] != '\n') {
+        putchar('\n');
+    }
+
+    yajl_gen_free(g);
+
+    return MC_EXIT_OK;
+}

@@ -1,0 +1,412 @@
+/*
+ * mado store: the Japanese national holiday calendar, computed by the rules
+ * of 国民の祝日に関する法律 (Act on National Holidays) as amended, with the
+ * one-off holidays of separate laws, for 1973..2099.
+ *
+ * Computed, not tabled: the Cabinet Office publishes each year's list only
+ * about a year ahead, and offices plan further than that.  Rules that the
+ * law changed carry the date of the change, so past years stay right.
+ *
+ * Pure C99: no allocation, no state, no dependencies (the nginx module and
+ * madoctl both link it).
+ */
+
+#include <stddef.h>
+
+#include "mado_store.h"
+
+
+#define MADO_CAL_YEAR_MIN   1973
+#define MADO_CAL_YEAR_MAX   2099
+
+
+/* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant) */
+static long
+mado_cal_days(int y, int m, int d)
+{
+    long      era;
+    unsigned  yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned) (y - era * 400);
+    doy = (153 * (unsigned) (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return era * 146097 + (long) doe - 719468;
+}
+
+
+/* the inverse of mado_cal_days() */
+static void
+mado_cal_civil(long z, int *y, int *m, int *d)
+{
+    long      era;
+    unsigned  doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = (unsigned) (z - era * 146097);
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+
+    *d = (int) (doy - (153 * mp + 2) / 5 + 1);
+    *m = (int) (mp < 10 ? mp + 3 : mp - 9);
+    *y = (int) (yoe + era * 400) + (*m <= 2);
+}
+
+
+/* 0 = Sunday; 1970-01-01 was a Thursday */
+static int
+mado_cal_wday(long days)
+{
+    return (int) (((days % 7) + 7 + 4) % 7);
+}
+
+
+static int
+mado_cal_valid(int y, int m, int d)
+{
+    static const int  mdays[12] = {
+        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
+
+    if (m < 1 || m > 12 || d < 1) {
+        return 0;
+    }
+
+    if (m == 2 && d == 29) {
+        return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    }
+
+    return d <= mdays[m - 1];
+}
+
+
+/* the day of month of the nth (1-based) Monday of y-m */
+static int
+mado_cal_nth_monday(int y, int m, int n)
+{
+    int  w;
+
+    w = mado_cal_wday(mado_cal_days(y, m, 1));
+
+    return 1 + (8 - w) % 7 + (n - 1) * 7;
+}
+
+
+static long
+mado_cal_floor_div(long a, long b)
+{
+    return (a >= 0) ? a / b : -((-a + b - 1) / b);
+}
+
+
+/*
+ * The day of the vernal (March) or autumnal (September) equinox, by the
+ * approximation that agrees with the National Astronomical Observatory's
+ * almanac (暦要項), on which the Cabinet declares these two holidays:
+ *
+ *   floor(C + 0.242194 * (y - 1980) - (y - B) / 4)
+ *
+ * with C = 20.8431 / 23.2488 and B = 1980 for 1980..2099, and
+ * C = 20.8357 / 23.2588 and B = 1983 for 1900..1979.  (y - B) / 4 is an
+ * integer division truncated toward zero, as the formula is given: for
+ * 1973..1979 a floor there would move the equinoxes a day late.  Done in
+ * millionths with integers: in doubles a value that should land on a
+ * whole day could fall just short of it.
+ */
+static int
+mado_cal_equinox(int y, int autumn)
+{
+    long  c, b, v;
+
+    if (y >= 1980) {
+        c = autumn ? 23248800 : 20843100;
+        b = 1980;
+
+    } else {
+        c = autumn ? 23258800 : 20835700;
+        b = 1983;
+    }
+
+    v = c + 242194L * (y - 1980) - 1000000L * ((y - b) / 4);
+
+    return (int) mado_cal_floor_div(v, 1000000);
+}
+
+
+/*
+ * A 国民の祝日 proper (article 2 of the law, as in force on that date), or
+ * a holiday by a law of its own; not the rest days of article 3.  The
+ * one-offs of 2019 count here because their law deems them 国民の祝日 for
+ * article 3 paragraph 3 (so 4/30 and 5/2 became 国民の休日).  NULL: none.
+ */
+static const char *
+mado_cal_proper(int y, int m, int d)
+{
+    switch (m) {
+
+    case 1:
+        if (d == 1) {
+            return "元日";
+        }
+
+        /* the second Monday since 2000, 1/15 before */
+        if (d == (y >= 2000 ? mado_cal_nth_monday(y, 1, 2) : 15)) {
+            return "成人の日";
+        }
+
+        break;
+
+    case 2:
+        if (d == 11) {
+            return "建国記念の日";
+        }
+
+        if (d == 23 && y >= 2020) {
+            return "天皇誕生日";
+        }
+
+        if (d == 24 && y == 1989) {
+            /* 昭和天皇の大喪の礼の行われる日を休日とする法律 */
+            return "大喪の礼";
+        }
+
+        break;
+
+    case 3:
+        if (d == mado_cal_equinox(y, 0)) {
+            return "春分の日";
+        }
+
+        break;
+
+    case 4:
+        if (d == 29) {
+            /* the birthday of the Showa emperor under three names */
+            return (y <= 1988) ? "天皇誕生日"
+                   : (y <= 2006) ? "みどりの日" : "昭和の日";
+        }
+
+        break;
+
+    case 5:
+        switch (d) {
+        case 1:
+            if (y == 2019) {
+                return "天皇の即位の日";
+            }
+            break;
+        case 3:
+            return "憲法記念日";
+        case 4:
+            /* before 2007 a 国民の休日 at most, by article 3 */
+            if (y >= 2007) {
+                return "みどりの日";
+            }
+            break;
+        case 5:
+            return "こどもの日";
+        }
+
+        break;
+
+    case 6:
+        if (d == 9 && y == 1993) {
+            /* 皇太子徳仁親王の結婚の儀の行われる日を休日とする法律 */
+            return "結婚の儀";
+        }
+
+        break;
+
+    case 7:
+        /* moved for the Tokyo Olympics (2020, then postponed to 2021) */
+        if (y == 2020) {
+            return (d == 23) ? "海の日" : (d == 24) ? "スポーツの日" : NULL;
+        }
+
+        if (y == 2021) {
+            return (d == 22) ? "海の日" : (d == 23) ? "スポーツの日" : NULL;
+        }
+
+        if ((y >= 2003 && d == mado_cal_nth_monday(y, 7, 3))
+            || (y >= 1996 && y <= 2002 && d == 20))
+        {
+            return "海の日";
+        }
+
+        break;
+
+    case 8:
+        if (y == 2020) {
+            return (d == 10) ? "山の日" : NULL;
+        }
+
+        if (y == 2021) {
+            return (d == 8) ? "山の日" : NULL;
+        }
+
+        if (y >= 2016 && d == 11) {
+            return "山の日";
+        }
+
+        break;
+
+    case 9:
+        if (d == (y >= 2003 ? mado_cal_nth_monday(y, 9, 3) : 15)) {
+            return "敬老の日";
+        }
+
+        if (d == mado_cal_equinox(y, 1)) {
+            return "秋分の日";
+        }
+
+        break;
+
+    case 10:
+        if (y == 2019 && d == 22) {
+            return "即位礼正殿の儀";
+        }
+
+        /* in July in 2020 and 2021 */
+        if (y == 2020 || y == 2021) {
+            break;
+        }
+
+        if (d == (y >= 2000 ? mado_cal_nth_monday(y, 10, 2) : 10)) {
+            return (y >= 2020) ? "スポーツの日" : "体育の日";
+        }
+
+        break;
+
+    case 11:
+        if (d == 3) {
+            return "文化の日";
+        }
+
+        if (d == 23) {
+            return "勤労感謝の日";
+        }
+
+        if (d == 12 && y == 1990) {
+            /* 即位礼正殿の儀の行われる日を休日とする法律 (1990) */
+            return "即位礼正殿の儀";
+        }
+
+        break;
+
+    case 12:
+        /*
+         * none in 2019: the emperor born on 12/23 abdicated on 4/30, and
+         * 2/23, his successor's birthday, became the holiday from 2020
+         */
+        if (d == 23 && y >= 1989 && y <= 2018) {
+            return "天皇誕生日";
+        }
+
+        break;
+    }
+
+    return NULL;
+}
+
+
+static const char *
+mado_cal_proper_days(long days)
+{
+    int  y, m, d;
+
+    mado_cal_civil(days, &y, &m, &d);
+
+    return mado_cal_proper(y, m, d);
+}
+
+
+int
+mado_holiday(int year, int month, int day, const char **name_ja)
+{
+    long         t, k;
+    const char  *name;
+
+    name = NULL;
+
+    if (year < MADO_CAL_YEAR_MIN || year > MADO_CAL_YEAR_MAX
+        || !mado_cal_valid(year, month, day))
+    {
+        goto done;
+    }
+
+    name = mado_cal_proper(year, month, day);
+    if (name != NULL) {
+        goto done;
+    }
+
+    t = mado_cal_days(year, month, day);
+
+    /*
+     * 振替休日 (article 3 paragraph 2, since 1973-04-12): when a 国民の
+     * 祝日 falls on a Sunday, the next day, and since 2007 the nearest day
+     * after it that is not a 国民の祝日 (5/3 on a Sunday gives 5/6).  So
+     * walk back over the 国民の祝日 just before today to a Sunday.
+     */
+    for (k = t - 1; mado_cal_proper_days(k) != NULL; k--) {
+        if (mado_cal_wday(k) == 0) {
+            if (k >= mado_cal_days(2007, 1, 1)
+                || (k == t - 1 && k >= mado_cal_days(1973, 4, 12)))
+            {
+                name = "振替休日";
+            }
+
+            break;
+        }
+    }
+
+    if (name != NULL) {
+        goto done;
+    }
+
+    /*
+     * 国民の休日 (article 3 paragraph 3, since 1985-12-27): a day between
+     * two 国民の祝日.  Before 2007 the law left out Sundays (and 振替休日,
+     * handled above).  The 2007 text has no such exception, but with the
+     * dates of today's 祝日 no Sunday lies between two of them, so one
+     * test serves both.
+     */
+    if (t >= mado_cal_days(1985, 12, 27)
+        && mado_cal_wday(t) != 0
+        && mado_cal_proper_days(t - 1) != NULL
+        && mado_cal_proper_days(t + 1) != NULL)
+    {
+        name = "国民の休日";
+    }
+
+done:
+
+    if (name_ja != NULL) {
+        *name_ja = name;
+    }
+
+    return name != NULL;
+}
+
+
+int
+mado_weekday(int year, int month, int day)
+{
+    /* a year bound keeps the day count far from overflow */
+    if (year < 1 || year > 9999 || !mado_cal_valid(year, month, day)) {
+        return -1;
+    }
+
+    return mado_cal_wday(mado_cal_days(year, month, day));
+}
+
+
+int
+mado_is_year_end(int month, int day)
+{
+    return (month == 12 && day >= 29 && day <= 31)
+           || (month == 1 && day >= 1 && day <= 3);
+}
