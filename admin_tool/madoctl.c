@@ -47,6 +47,7 @@ static const char  mc_usage[] =
     "  cancel     cancel an issued ticket that was not called yet\n"
     "  simulate   generate demo traffic at every counter\n"
     "  holidays   list the national holidays of Japan in a year\n"
+    "  calendar   show an office's opening hours day by day\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
@@ -225,6 +226,28 @@ static const char  mc_usage_holidays[] =
     "  -h, --help  show this help\n";
 
 
+static const char  mc_usage_calendar[] =
+    "usage: madoctl calendar OFFICE [--from YYYY-MM-DD] [--days N]\n"
+    "                               [--counter COUNTER] [--json]\n"
+    "\n"
+    "Show the opening hours of OFFICE (or of one of its counters) day by\n"
+    "day, as the pages apply them: the weekly \"hours\" of offices.json, then\n"
+    "national holidays and 年末年始 (12/29..1/3) closed unless the office has\n"
+    "\"holidays\": false, \"closed_dates\" (臨時閉庁日, per office or per\n"
+    "counter) and \"open_dates\" (臨時開庁日 with their hours), e.g.\n"
+    "\n"
+    "  2027-01-01 (金) closed 元日\n"
+    "  2027-03-28 (日) 09:00-16:00 臨時開庁日\n"
+    "\n"
+    "Options:\n"
+    "  --from DATE        the first day (default: today in Japan time)\n"
+    "  --days N           how many days, 1..400 (default 14)\n"
+    "  --counter COUNTER  apply that counter's own closed days too\n"
+    "  --json             a JSON array of {\"date\", \"hours\" (\"\" = closed),\n"
+    "                     \"note\" (a reason or null)}\n"
+    "  -h, --help         show this help\n";
+
+
 static const char  mc_usage_help[] =
     "usage: madoctl help [VERB]\n"
     "\n"
@@ -244,6 +267,7 @@ static const mc_verb_t  mc_verbs[] = {
     { "cancel",   mc_cmd_cancel,   mc_usage_cancel },
     { "simulate", mc_cmd_simulate, mc_usage_simulate },
     { "holidays", mc_cmd_holidays, mc_usage_holidays },
+    { "calendar", mc_cmd_calendar, mc_usage_calendar },
     { "help",     mc_cmd_help,     mc_usage_help },
     { NULL, NULL, NULL }
 };

@@ -8,7 +8,7 @@
  * cmd_counter.c  set, issue, call, cancel, and the ticket rules that
  *                simulate shares with them
  * cmd_simulate.c simulate
- * cmd_calendar.c holidays
+ * cmd_calendar.c holidays, calendar
  */
 
 #ifndef MADOCTL_H
@@ -78,6 +78,7 @@ int mc_cmd_call(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_cancel(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_simulate(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_holidays(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_calendar(mc_ctx_t *ctx, int argc, char **argv);
 
 /* cmd_counter.c: ticket rules shared by the verbs and simulate */
 uint32_t mc_ticket_issue(mado_counter_state_t *st);

@@ -13,6 +13,9 @@
 
 #include <stddef.h>
 
+#include <stdio.h>
+#include <string.h>
+
 #include "mado_store.h"
 
 
@@ -409,4 +412,97 @@ mado_is_year_end(int month, int day)
 {
     return (month == 12 && day >= 29 && day <= 31)
            || (month == 1 && day >= 1 && day <= 3);
+}
+
+
+mado_date_t
+mado_date_parse(const char *s)
+{
+    int  y, m, d, used;
+
+    used = 0;
+
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10
+        || s[4] != '-' || s[7] != '-' || s[10] != '\0'
+        || mado_weekday(y, m, d) < 0)
+    {
+        return -1;
+    }
+
+    return y * 10000 + m * 100 + d;
+}
+
+
+static int
+mado_date_in(const mado_date_t *dates, unsigned n, mado_date_t date)
+{
+    unsigned  i;
+
+    for (i = 0; i < n; i++) {
+        if (dates[i] == date) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+unsigned
+mado_day_spans(const mado_office_def_t *o, const mado_counter_def_t *c,
+    int year, int month, int day, mado_span_t *spans, const char **why)
+{
+    int           wday;
+    unsigned      i, n;
+    const char   *name, *dummy;
+    mado_date_t   date;
+
+    if (why == NULL) {
+        why = &dummy;
+    }
+
+    *why = NULL;
+
+    wday = mado_weekday(year, month, day);
+    if (wday < 0) {
+        return 0;
+    }
+
+    date = year * 10000 + month * 100 + day;
+
+    if (c != NULL && mado_date_in(c->closed, c->nclosed, date)) {
+        *why = "窓口休止日";
+        return 0;
+    }
+
+    for (i = 0; i < o->nopen; i++) {
+        if (o->open[i].date == date) {
+            *why = "臨時開庁日";
+            memcpy(spans, o->open[i].spans,
+                   o->open[i].nspans * sizeof(mado_span_t));
+            return o->open[i].nspans;
+        }
+    }
+
+    if (mado_date_in(o->closed, o->nclosed, date)) {
+        *why = "臨時閉庁日";
+        return 0;
+    }
+
+    if (!o->open_on_holidays) {
+        if (mado_holiday(year, month, day, &name)) {
+            *why = name;
+            return 0;
+        }
+
+        if (mado_is_year_end(month, day)) {
+            *why = "年末年始";
+            return 0;
+        }
+    }
+
+    n = o->nspans[wday];
+    memcpy(spans, o->hours[wday], n * sizeof(mado_span_t));
+
+    return n;
 }

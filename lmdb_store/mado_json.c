@@ -269,6 +269,56 @@ mado_parse_spans(const char *s, const char *path, mado_span_t *spans,
 }
 
 
+/* "closed_dates": ["2026-12-28", ...] */
+static int
+mado_json_dates(yajl_val obj, const char *path, mado_date_t *dates,
+    unsigned *n, mado_err_t *err)
+{
+    char      sub[256];
+    size_t    i, j;
+    yajl_val  a, d;
+
+    *n = 0;
+    a = mado_json_get(obj, "closed_dates");
+
+    if (a == NULL) {
+        return MADO_OK;
+    }
+
+    snprintf(sub, sizeof(sub), "%s.closed_dates", path);
+
+    if (!YAJL_IS_ARRAY(a)) {
+        return mado_json_fail(err, sub, "must be an array of dates "
+                              "like [\"2026-12-28\"]");
+    }
+
+    if (a->u.array.len > MADO_DATES_MAX) {
+        return mado_json_fail(err, sub, "more than %d dates", MADO_DATES_MAX);
+    }
+
+    for (i = 0; i < a->u.array.len; i++) {
+        d = a->u.array.values[i];
+        snprintf(sub, sizeof(sub), "%s.closed_dates[%zu]", path, i);
+
+        if (!YAJL_IS_STRING(d)
+            || (dates[i] = mado_date_parse(d->u.string)) < 0)
+        {
+            return mado_json_fail(err, sub, "is not a date YYYY-MM-DD");
+        }
+
+        for (j = 0; j < i; j++) {
+            if (dates[j] == dates[i]) {
+                return mado_json_fail(err, sub, "is given twice");
+            }
+        }
+    }
+
+    *n = a->u.array.len;
+
+    return MADO_OK;
+}
+
+
 static int
 mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
     mado_err_t *err)
@@ -278,7 +328,7 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
     yajl_val  m;
 
     static const char *const  known[] = {
-        "id", "name", "minutes_per_person", "levels", NULL
+        "id", "name", "minutes_per_person", "levels", "closed_dates", NULL
     };
 
     if (!YAJL_IS_OBJECT(v)) {
@@ -287,7 +337,9 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
 
     if ((rc = mado_json_keys(v, path, known, err)) != MADO_OK
         || (rc = mado_json_id(v, "id", path, c->id, err)) != MADO_OK
-        || (rc = mado_json_i18n(v, "name", path, 1, &c->name, err)) != MADO_OK)
+        || (rc = mado_json_i18n(v, "name", path, 1, &c->name, err)) != MADO_OK
+        || (rc = mado_json_dates(v, path, c->closed, &c->nclosed, err))
+           != MADO_OK)
     {
         return rc;
     }
@@ -360,7 +412,7 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
 
     static const char *const  known[] = {
         "id", "kind", "name", "address", "phone", "neighbours", "hours",
-        "counters", NULL
+        "holidays", "closed_dates", "open_dates", "counters", NULL
     };
 
     memset(o, 0, sizeof(mado_office_def_t));
@@ -460,6 +512,69 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
                               err);
         if (rc != MADO_OK) {
             return rc;
+        }
+    }
+
+    h = mado_json_get(v, "holidays");
+
+    if (h != NULL && !YAJL_IS_TRUE(h) && !YAJL_IS_FALSE(h)) {
+        return mado_json_fail(err, path, "\"holidays\" must be true (closed "
+                              "on national holidays and 年末年始) or false");
+    }
+
+    o->open_on_holidays = (h != NULL && YAJL_IS_FALSE(h));
+
+    if ((rc = mado_json_dates(v, path, o->closed, &o->nclosed, err))
+        != MADO_OK)
+    {
+        return rc;
+    }
+
+    h = mado_json_get(v, "open_dates");
+
+    if (h != NULL) {
+        snprintf(sub, sizeof(sub), "%s.open_dates", path);
+
+        if (!YAJL_IS_OBJECT(h)) {
+            return mado_json_fail(err, sub, "must be an object like "
+                                  "{\"2027-03-28\": \"09:00-16:00\"}");
+        }
+
+        if (h->u.object.len > MADO_DATES_MAX) {
+            return mado_json_fail(err, sub, "more than %d dates",
+                                  MADO_DATES_MAX);
+        }
+
+        for (i = 0; i < h->u.object.len; i++) {
+            yajl_val  d = h->u.object.values[i];
+
+            snprintf(sub, sizeof(sub), "%s.open_dates.%s", path,
+                     h->u.object.keys[i]);
+
+            o->open[i].date = mado_date_parse(h->u.object.keys[i]);
+
+            if (o->open[i].date < 0) {
+                return mado_json_fail(err, sub, "is not a date YYYY-MM-DD");
+            }
+
+            for (j = 0; j < i; j++) {
+                if (o->open[j].date == o->open[i].date) {
+                    return mado_json_fail(err, sub, "is given twice");
+                }
+            }
+
+            if (!YAJL_IS_STRING(d) || d->u.string[0] == '\0') {
+                return mado_json_fail(err, sub, "must be opening hours like "
+                                      "\"09:00-16:00\"");
+            }
+
+            rc = mado_parse_spans(d->u.string, sub, o->open[i].spans,
+                                  &o->open[i].nspans, err);
+            if (rc != MADO_OK) {
+                return rc;
+            }
+
+            o->nopen = i + 1;
         }
     }
 
@@ -702,6 +817,57 @@ mado_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t)
 }
 
 
+static void
+mado_gen_date(yajl_gen g, mado_date_t date)
+{
+    char  buf[16];
+    int   n;
+
+    n = snprintf(buf, sizeof(buf), "%04d-%02d-%02d", (int) (date / 10000),
+                 (int) (date / 100 % 100), (int) (date % 100));
+    yajl_gen_string(g, (const unsigned char *) buf, n);
+}
+
+
+static void
+mado_gen_dates(yajl_gen g, const mado_date_t *dates, unsigned n)
+{
+    unsigned  i;
+
+    if (n == 0) {
+        return;
+    }
+
+    mado_gen_str(g, "closed_dates");
+    yajl_gen_array_open(g);
+
+    for (i = 0; i < n; i++) {
+        mado_gen_date(g, dates[i]);
+    }
+
+    yajl_gen_array_close(g);
+}
+
+
+static void
+mado_gen_spans(yajl_gen g, const mado_span_t *spans, unsigned n)
+{
+    char      buf[64];
+    unsigned  i, len;
+
+    len = 0;
+    buf[0] = '\0';
+
+    for (i = 0; i < n; i++) {
+        len += snprintf(buf + len, sizeof(buf) - len, "%s%02u:%02u-%02u:%02u",
+                        i ? "," : "", spans[i].open / 60, spans[i].open % 60,
+                        spans[i].close / 60, spans[i].close % 60);
+    }
+
+    yajl_gen_string(g, (const unsigned char *) buf, len);
+}
+
+
 char *
 mado_office_to_json(const mado_office_def_t *o, size_t *len)
 {
@@ -744,22 +910,28 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
     yajl_gen_map_open(g);
 
     for (d = 0; d < 7; d++) {
-        n = 0;
-        buf[0] = '\0';
-
-        for (i = 0; i < o->nspans[d]; i++) {
-            n += snprintf(buf + n, sizeof(buf) - n, "%s%02u:%02u-%02u:%02u",
-                          i ? "," : "",
-                          o->hours[d][i].open / 60, o->hours[d][i].open % 60,
-                          o->hours[d][i].close / 60,
-                          o->hours[d][i].close % 60);
-        }
-
         mado_gen_str(g, mado_days[d]);
-        mado_gen_str(g, buf);
+        mado_gen_spans(g, o->hours[d], o->nspans[d]);
     }
 
     yajl_gen_map_close(g);
+
+    mado_gen_str(g, "holidays");
+    yajl_gen_bool(g, !o->open_on_holidays);
+
+    mado_gen_dates(g, o->closed, o->nclosed);
+
+    if (o->nopen) {
+        mado_gen_str(g, "open_dates");
+        yajl_gen_map_open(g);
+
+        for (i = 0; i < o->nopen; i++) {
+            mado_gen_date(g, o->open[i].date);
+            mado_gen_spans(g, o->open[i].spans, o->open[i].nspans);
+        }
+
+        yajl_gen_map_close(g);
+    }
 
     mado_gen_str(g, "counters");
     yajl_gen_array_open(g);
@@ -769,6 +941,7 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
         mado_gen_str(g, "id");
         mado_gen_str(g, o->counters[i].id);
         mado_gen_i18n(g, "name", &o->counters[i].name);
+        mado_gen_dates(g, o->counters[i].closed, o->counters[i].nclosed);
         mado_gen_str(g, "minutes_per_person");
         n = snprintf(buf, sizeof(buf), "%g",
                      o->counters[i].seconds_per_person / 60.0);

@@ -884,19 +884,28 @@ mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st)
 
 
 int64_t
-mado_next_open(const mado_office_def_t *o, int64_t now)
+mado_next_open(const mado_office_def_t *o, const mado_counter_def_t *c,
+    int64_t now)
 {
-    int64_t    day0, t;
-    unsigned   d, k, wday;
+    time_t       local;
+    int64_t      day0, t;
+    unsigned     d, k, n;
+    struct tm    tm;
+    mado_span_t  spans[MADO_SPANS_MAX];
 
-    /* local midnight of today, and today's weekday (1970-01-01 was a Thursday) */
+    /* local midnight of today */
     day0 = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
-    wday = (unsigned) (((now + MADO_TZ_OFFSET) / 86400 + 4) % 7);
 
-    for (d = 0; d < 8; d++) {
-        for (k = 0; k < o->nspans[(wday + d) % 7]; k++) {
-            t = day0 + (int64_t) d * 86400
-                + (int64_t) o->hours[(wday + d) % 7][k].open * 60;
+    /* 年末年始 and a holiday week together stay well under three weeks */
+    for (d = 0; d < 21; d++) {
+        local = (time_t) (day0 + (int64_t) d * 86400 + MADO_TZ_OFFSET);
+        gmtime_r(&local, &tm);
+
+        n = mado_day_spans(o, c, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                           spans, NULL);
+
+        for (k = 0; k < n; k++) {
+            t = day0 + (int64_t) d * 86400 + (int64_t) spans[k].open * 60;
 
             if (t > now) {
                 return t;

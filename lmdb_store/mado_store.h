@@ -86,9 +86,24 @@ typedef struct {
 
 #define MADO_NLEVELS            4       /* 空いています .. 大変混雑 */
 
+#define MADO_DATES_MAX          32      /* extra closed or open days */
+
+/* a local date as YYYYMMDD, e.g. 20270328 */
+typedef int32_t  mado_date_t;
+
+typedef struct {
+    mado_date_t         date;
+    mado_span_t         spans[MADO_SPANS_MAX];
+    unsigned            nspans;
+} mado_open_date_t;
+
+
 typedef struct {
     char                id[MADO_ID_MAX + 1];
     mado_i18n_t         name;
+    /* days this counter alone is closed ("closed_dates") */
+    mado_date_t         closed[MADO_DATES_MAX];
+    unsigned            nclosed;
     uint32_t            seconds_per_person;     /* minutes_per_person * 60 */
     /* wait in minutes from which levels 1, 2, 3 begin ("levels" in JSON) */
     uint16_t            levels[MADO_NLEVELS - 1];
@@ -105,6 +120,12 @@ typedef struct {
     unsigned            nneighbours;
     mado_span_t         hours[7][MADO_SPANS_MAX];   /* [0] is Sunday */
     unsigned            nspans[7];
+    /* "holidays": false keeps national holidays and 年末年始 open days */
+    unsigned            open_on_holidays;
+    mado_date_t         closed[MADO_DATES_MAX];     /* 臨時閉庁日 */
+    unsigned            nclosed;
+    mado_open_date_t    open[MADO_DATES_MAX];       /* 臨時開庁日 */
+    unsigned            nopen;
     mado_counter_def_t  counters[MADO_COUNTERS_MAX];
     unsigned            ncounters;
 } mado_office_def_t;
@@ -233,8 +254,9 @@ int mado_wait_range(const mado_counter_def_t *c,
     const mado_counter_state_t *st, int64_t *low, int64_t *high);
 /* congestion level 0..3 from the wait; -1 = unknown (not open) */
 int mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st);
-/* start of the next opening span after now (weekly hours); -1 = none */
-int64_t mado_next_open(const mado_office_def_t *o, int64_t now);
+/* start of the next opening span after now (calendar); -1 = none soon */
+int64_t mado_next_open(const mado_office_def_t *o,
+    const mado_counter_def_t *c, int64_t now);
 
 
 /*
@@ -266,5 +288,19 @@ int mado_weekday(int year, int month, int day);
 
 /* 1 for 12/29..1/3, when public offices close for the new year (年末年始) */
 int mado_is_year_end(int month, int day);
+
+/*
+ * The opening spans of an office, or of one of its counters (c may be
+ * NULL), on a local date: 臨時開庁日 first, then 臨時閉庁日, national
+ * holidays and 年末年始 (unless the office opens on them), then the weekly
+ * hours.  Returns the number of spans (0 = closed) and, when why is not
+ * NULL, a short Japanese reason for a closed or extra day, or NULL.
+ */
+unsigned mado_day_spans(const mado_office_def_t *o,
+    const mado_counter_def_t *c, int year, int month, int day,
+    mado_span_t *spans, const char **why);
+
+/* "2027-03-28" -> 20270328, checking the date exists; -1 if not */
+mado_date_t mado_date_parse(const char *s);
 
 #endif /* MADO_STORE_H */

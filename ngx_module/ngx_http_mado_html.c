@@ -510,11 +510,13 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     h_esc_str(h, &h->msg[NGX_HTTP_MADO_MSG_STATUS_OPEN + st->status]);
     h_lit(h, "</span>");
 
-    next = mado_next_open(&office->def, h->snap->now);
+    next = -1;
 
-    if ((st->status == MADO_STATUS_CLOSED || st->status == MADO_STATUS_ENDED)
-        && next > 0)
-    {
+    if (st->status == MADO_STATUS_CLOSED || st->status == MADO_STATUS_ENDED) {
+        next = mado_next_open(&office->def, c, h->snap->now);
+    }
+
+    if (next > 0) {
         day0 = (h->snap->now + MADO_TZ_OFFSET) / 86400;
         nday0 = (next + MADO_TZ_OFFSET) / 86400;
         wday = (ngx_uint_t) ((nday0 + 4) % 7);

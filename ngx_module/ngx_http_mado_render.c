@@ -297,8 +297,6 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
     ngx_http_mado_gen_lit(g, "counters");
     yajl_gen_array_open(g);
 
-    next = mado_next_open(o, now);
-
     for (i = 0; i < o->ncounters; i++) {
         c = &o->counters[i];
         st = &office->states[i];
@@ -348,9 +346,14 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
         }
 
         ngx_http_mado_gen_lit(g, "next_open");
-        if ((st->status == MADO_STATUS_CLOSED || st->status == MADO_STATUS_ENDED)
-            && next > 0)
-        {
+
+        next = -1;
+
+        if (st->status == MADO_STATUS_CLOSED || st->status == MADO_STATUS_ENDED) {
+            next = mado_next_open(o, c, now);
+        }
+
+        if (next > 0) {
             mado_time_iso(next, iso);
             ngx_http_mado_gen_str(g, iso);
 
