@@ -444,9 +444,10 @@ mc_op_run(mc_ctx_t *ctx, mc_op_t *op)
 static int
 mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 {
-    int                  rc, found;
-    mc_op_t             *op = arg;
-    mado_office_def_t    o;
+    int                        rc;
+    mc_op_t                   *op = arg;
+    mado_office_def_t          o;
+    const mado_counter_def_t  *c;
 
     memset(&o, 0, sizeof(mado_office_def_t));
 
@@ -467,16 +468,23 @@ mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         return rc;
     }
 
-    found = (mado_office_counter(&o, op->counter) != NULL);
-    mado_office_free(&o);
+    c = mado_office_counter(&o, op->counter);
 
-    if (!found) {
+    if (c == NULL) {
+        mado_office_free(&o);
         return mc_fail(err, MADO_EINVAL, "COUNTER: office %s has no counter "
                        "\"%s\"", op->office, op->counter);
     }
 
     /* op->st is overwritten here, so a re-run starts afresh */
     rc = mado_state_get(s, txn, op->office, op->counter, &op->st, err);
+
+    if (rc == MADO_OK) {
+        /* the first write of an opening day starts from zero */
+        mado_new_day(&o, c, &op->st, op->now);
+    }
+
+    mado_office_free(&o);
 
     if (rc == MADO_ENOTFOUND) {
         return mc_fail(err, MADO_ESTORE, "state of %s/%s is missing; run "

@@ -55,6 +55,7 @@ http {
     uwsgi_temp_path $dir/uwsgi;
     scgi_temp_path $dir/scgi;
     mado_store $store;
+    mado_calendar off;
     mado_stale_after 1d;
     mado_messages $top/conf.example/i18n;
     mado_assets $top/conf.example/assets;

@@ -44,6 +44,8 @@ http {
     uwsgi_temp_path $demo/uwsgi;
     scgi_temp_path $demo/scgi;
     mado_store $store;
+    # the simulator keeps its own clock (a morning at 20x): show what it writes
+    mado_calendar off;
     mado_messages $top/conf.example/i18n;
     mado_assets $top/conf.example/assets;
     mado_public_url http://127.0.0.1:$port;

@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "mado_store.h"
 
@@ -505,4 +506,91 @@ mado_day_spans(const mado_office_def_t *o, const mado_counter_def_t *c,
     memcpy(spans, o->hours[wday], n * sizeof(mado_span_t));
 
     return n;
+}
+
+
+/* today's spans and the local midnight of now */
+static unsigned
+mado_today(const mado_office_def_t *o, const mado_counter_def_t *c,
+    int64_t now, mado_span_t *spans, int64_t *midnight)
+{
+    time_t     local;
+    struct tm  tm;
+
+    *midnight = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
+
+    local = (time_t) (now + MADO_TZ_OFFSET);
+    gmtime_r(&local, &tm);
+
+    return mado_day_spans(o, c, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                          spans, NULL);
+}
+
+
+int
+mado_new_day(const mado_office_def_t *o, const mado_counter_def_t *c,
+    mado_counter_state_t *st, int64_t now)
+{
+    int64_t      midnight, opens;
+    unsigned     n;
+    mado_span_t  spans[MADO_SPANS_MAX];
+
+    n = mado_today(o, c, now, spans, &midnight);
+
+    if (n == 0) {
+        return 0;
+    }
+
+    opens = midnight + (int64_t) spans[0].open * 60;
+
+    if (now < opens || st->updated_at >= opens) {
+        return 0;
+    }
+
+    /* staff on duty may carry over; the queue of yesterday does not */
+    st->status = MADO_STATUS_OPEN;
+    st->waiting = 0;
+    st->calling = 0;
+    st->last_issued = 0;
+    st->served_today = 0;
+    st->message_len = 0;
+    st->message[0] = '\0';
+    st->updated_at = opens;
+
+    return 1;
+}
+
+
+void
+mado_effective_state(const mado_office_def_t *o, const mado_counter_def_t *c,
+    const mado_counter_state_t *st, int64_t now, mado_counter_state_t *out)
+{
+    int64_t      midnight, minute;
+    unsigned     k, n;
+    mado_span_t  spans[MADO_SPANS_MAX];
+
+    *out = *st;
+
+    mado_new_day(o, c, out, now);
+
+    n = mado_today(o, c, now, spans, &midnight);
+    minute = (now - midnight) / 60;
+
+    for (k = 0; k < n; k++) {
+        if (minute >= spans[k].open && minute < spans[k].close) {
+            break;
+        }
+    }
+
+    if (k == n) {
+        out->status = MADO_STATUS_CLOSED;
+        return;
+    }
+
+    if (c->reception_ends && minute >= c->reception_ends
+        && (out->status == MADO_STATUS_OPEN
+            || out->status == MADO_STATUS_PAUSED))
+    {
+        out->status = MADO_STATUS_ENDED;
+    }
 }

@@ -328,7 +328,8 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
     yajl_val  m;
 
     static const char *const  known[] = {
-        "id", "name", "minutes_per_person", "levels", "closed_dates", NULL
+        "id", "name", "minutes_per_person", "levels", "closed_dates",
+        "reception_ends", NULL
     };
 
     if (!YAJL_IS_OBJECT(v)) {
@@ -364,6 +365,24 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
     }
 
     c->seconds_per_person = (uint32_t) lround(mpp * 60);
+
+    m = mado_json_get(v, "reception_ends");
+
+    if (m != NULL) {
+        unsigned  hh, mm;
+        int       used = 0;
+
+        if (!YAJL_IS_STRING(m)
+            || sscanf(m->u.string, "%2u:%2u%n", &hh, &mm, &used) != 2
+            || used != 5 || m->u.string[5] != '\0' || hh > 23 || mm > 59
+            || hh * 60 + mm == 0)
+        {
+            return mado_json_fail(err, path, "\"reception_ends\" must be a "
+                                  "time like \"17:00\"");
+        }
+
+        c->reception_ends = (uint16_t) (hh * 60 + mm);
+    }
 
     /* minutes of wait where やや混雑, 混雑, 大変混雑 begin */
     c->levels[0] = 15;
@@ -942,6 +961,14 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
         mado_gen_str(g, o->counters[i].id);
         mado_gen_i18n(g, "name", &o->counters[i].name);
         mado_gen_dates(g, o->counters[i].closed, o->counters[i].nclosed);
+
+        if (o->counters[i].reception_ends) {
+            n = snprintf(buf, sizeof(buf), "%02u:%02u",
+                         o->counters[i].reception_ends / 60u,
+                         o->counters[i].reception_ends % 60u);
+            mado_gen_str(g, "reception_ends");
+            yajl_gen_string(g, (const unsigned char *) buf, n);
+        }
         mado_gen_str(g, "minutes_per_person");
         n = snprintf(buf, sizeof(buf), "%g",
                      o->counters[i].seconds_per_person / 60.0);

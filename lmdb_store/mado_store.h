@@ -105,6 +105,9 @@ typedef struct {
     mado_date_t         closed[MADO_DATES_MAX];
     unsigned            nclosed;
     uint32_t            seconds_per_person;     /* minutes_per_person * 60 */
+    /* minutes after midnight from which no tickets are taken (受付終了);
+       0 = until closing */
+    uint16_t            reception_ends;
     /* wait in minutes from which levels 1, 2, 3 begin ("levels" in JSON) */
     uint16_t            levels[MADO_NLEVELS - 1];
 } mado_counter_def_t;
@@ -299,6 +302,21 @@ int mado_is_year_end(int month, int day);
 unsigned mado_day_spans(const mado_office_def_t *o,
     const mado_counter_def_t *c, int year, int month, int day,
     mado_span_t *spans, const char **why);
+
+/*
+ * What a counter shows at now, by the calendar: a state from before
+ * today's opening is yesterday's, so its counts start again from zero
+ * (status open); outside the day's opening spans the counter is closed;
+ * from its "reception_ends" time it is ended.  The stored state is not
+ * changed: the history of the day before stays as it was written.
+ */
+void mado_effective_state(const mado_office_def_t *o,
+    const mado_counter_def_t *c, const mado_counter_state_t *st, int64_t now,
+    mado_counter_state_t *out);
+
+/* only the new-day part of that, for writers; 1 if counts were reset */
+int mado_new_day(const mado_office_def_t *o, const mado_counter_def_t *c,
+    mado_counter_state_t *st, int64_t now);
 
 /* "2027-03-28" -> 20270328, checking the date exists; -1 if not */
 mado_date_t mado_date_parse(const char *s);

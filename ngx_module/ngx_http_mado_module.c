@@ -87,6 +87,13 @@ static ngx_command_t  ngx_http_mado_commands[] = {
       offsetof(ngx_http_mado_main_conf_t, refresh),
       NULL },
 
+    { ngx_string("mado_calendar"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_mado_main_conf_t, calendar),
+      NULL },
+
     { ngx_string("mado_pages"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_mado_pages,
@@ -155,6 +162,7 @@ ngx_http_mado_create_main_conf(ngx_conf_t *cf)
 
     mmcf->stale_after = NGX_CONF_UNSET;
     mmcf->refresh = NGX_CONF_UNSET;
+    mmcf->calendar = NGX_CONF_UNSET;
 
     return mmcf;
 }
@@ -169,6 +177,7 @@ ngx_http_mado_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_value(mmcf->stale_after, 15 * 60);
     ngx_conf_init_value(mmcf->refresh, 30);
+    ngx_conf_init_value(mmcf->calendar, 1);
 
     if (mmcf->refresh < 5) {
         return "\"mado_refresh\" must be at least 5s";

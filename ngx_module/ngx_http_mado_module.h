@@ -100,6 +100,8 @@ typedef struct {
 
     ngx_str_t                  public_url;
     time_t                     refresh;
+    ngx_flag_t                 calendar;    /* status follows the calendar */
+    time_t                     clock_offset;    /* MADO_NOW, for tests */
 
     ngx_http_mado_worker_t    *worker;
 } ngx_http_mado_main_conf_t;
@@ -112,6 +114,9 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_http_mado_module;
+
+
+#define ngx_http_mado_now(mmcf)  (ngx_time() + (mmcf)->clock_offset)
 
 
 /* ngx_http_mado_module.c */
@@ -133,7 +138,7 @@ ngx_http_mado_office_t *ngx_http_mado_snapshot_office(
 /* ngx_http_mado_render.c: JSON */
 ngx_int_t ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
     mado_store_t *store, MDB_txn *txn, time_t now, time_t stale_after,
-    ngx_log_t *log, u_char *reason, size_t reason_len);
+    ngx_flag_t calendar, ngx_log_t *log, u_char *reason, size_t reason_len);
 ngx_int_t ngx_http_mado_render_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, ngx_str_t *message, ngx_str_t *out);
 ngx_int_t ngx_http_mado_doc_set(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,

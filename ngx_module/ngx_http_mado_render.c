@@ -28,7 +28,7 @@ static const char *const  ngx_http_mado_days[7] = {
 
 static ngx_int_t ngx_http_mado_read(ngx_http_mado_snapshot_t *snap,
     mado_store_t *store, MDB_txn *txn, time_t now, time_t stale_after,
-    mado_err_t *err);
+    ngx_flag_t calendar, mado_err_t *err);
 static void ngx_http_mado_render_office(yajl_gen g,
     ngx_http_mado_office_t *office, time_t now);
 static void ngx_http_mado_gen_i18n(yajl_gen g, mado_i18n_t *t);
@@ -42,8 +42,8 @@ static void ngx_http_mado_defs_cleanup(void *data);
 
 ngx_int_t
 ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
-    MDB_txn *txn, time_t now, time_t stale_after, ngx_log_t *log,
-    u_char *reason, size_t reason_len)
+    MDB_txn *txn, time_t now, time_t stale_after, ngx_flag_t calendar,
+    ngx_log_t *log, u_char *reason, size_t reason_len)
 {
     size_t                   len;
     ngx_uint_t               i, n;
@@ -54,7 +54,7 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
     const unsigned char     *buf;
     char                     iso[32];
 
-    if (ngx_http_mado_read(snap, store, txn, now, stale_after, &err)
+    if (ngx_http_mado_read(snap, store, txn, now, stale_after, calendar, &err)
         != NGX_OK)
     {
         ngx_cpystrn(reason, (u_char *) err.text, reason_len);
@@ -147,7 +147,8 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
 /* copy every office and counter out of the transaction into the snapshot */
 static ngx_int_t
 ngx_http_mado_read(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
-    MDB_txn *txn, time_t now, time_t stale_after, mado_err_t *err)
+    MDB_txn *txn, time_t now, time_t stale_after, ngx_flag_t calendar,
+    mado_err_t *err)
 {
     unsigned                 i, j, n;
     ngx_pool_cleanup_t      *cln;
@@ -210,6 +211,14 @@ ngx_http_mado_read(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
                 != MADO_OK)
             {
                 return NGX_ERROR;
+            }
+
+            /* closed, ended, a new day: what citizens see at this minute */
+            if (calendar) {
+                mado_counter_state_t  stored = *st;
+
+                mado_effective_state(&office->def, &office->def.counters[j],
+                                     &stored, now, st);
             }
 
             if (st->status != MADO_STATUS_OPEN) {

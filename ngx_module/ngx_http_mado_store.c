@@ -25,6 +25,8 @@ static void ngx_http_mado_snapshot_cleanup(void *data);
 ngx_int_t
 ngx_http_mado_store_init(ngx_cycle_t *cycle, ngx_http_mado_main_conf_t *mmcf)
 {
+    char                    *now;
+    time_t                   t;
     ngx_http_mado_worker_t  *w;
 
     w = ngx_pcalloc(cycle->pool, sizeof(ngx_http_mado_worker_t));
@@ -33,6 +35,29 @@ ngx_http_mado_store_init(ngx_cycle_t *cycle, ngx_http_mado_main_conf_t *mmcf)
     }
 
     mmcf->worker = w;
+
+    /*
+     * A test clock: with "env MADO_NOW;" in nginx.conf the workers see the
+     * variable and run that much ahead of (or behind) the real clock, so
+     * the calendar can be tested at any hour.  Production sets nothing.
+     */
+    now = getenv("MADO_NOW");
+
+    if (now != NULL) {
+        t = ngx_atotm((u_char *) now, ngx_strlen(now));
+
+        if (t == NGX_ERROR) {
+            ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                          "MADO_NOW must be unix seconds, not \"%s\"", now);
+            return NGX_ERROR;
+        }
+
+        mmcf->clock_offset = t - ngx_time();
+
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "mado clock set by MADO_NOW: %T s from the real one",
+                      mmcf->clock_offset);
+    }
 
     /* a missing store is not fatal: requests get 503 until it appears */
     ngx_http_mado_store_check(cycle->log, mmcf);
@@ -175,7 +200,7 @@ ngx_http_mado_snapshot(ngx_http_request_t *r, ngx_http_mado_main_conf_t *mmcf)
 
     if (snap != NULL
         && snap->txnid == info.me_last_txnid
-        && ngx_time() < snap->expires)
+        && ngx_http_mado_now(mmcf) < snap->expires)
     {
         return snap;
     }
@@ -241,8 +266,8 @@ ngx_http_mado_snapshot_build(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
         goto failed;
     }
 
-    rc = ngx_http_mado_render(snap, &w->store, txn, ngx_time(),
-                              mmcf->stale_after, log, (u_char *) err.text,
+    rc = ngx_http_mado_render(snap, &w->store, txn, ngx_http_mado_now(mmcf),
+                              mmcf->stale_after, mmcf->calendar, log, (u_char *) err.text,
                               sizeof(err.text));
     if (rc != NGX_OK) {
         ngx_http_mado_store_fail(log, w, err.text);
