@@ -329,7 +329,7 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
 
     static const char *const  known[] = {
         "id", "name", "minutes_per_person", "levels", "closed_dates",
-        "reception_ends", NULL
+        "reception_ends", "jam_messages", NULL
     };
 
     if (!YAJL_IS_OBJECT(v)) {
@@ -382,6 +382,55 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
         }
 
         c->reception_ends = (uint16_t) (hh * 60 + mm);
+    }
+
+    m = mado_json_get(v, "jam_messages");
+
+    if (m != NULL) {
+        size_t  i;
+        char    sub[320];
+
+        static const char *const  jam_known[] = { "from", "text", NULL };
+
+        if (!YAJL_IS_ARRAY(m) || m->u.array.len > MADO_JAM_MAX) {
+            return mado_json_fail(err, path, "\"jam_messages\" must be an "
+                                  "array of at most %d {\"from\": N, "
+                                  "\"text\": {...}}", MADO_JAM_MAX);
+        }
+
+        for (i = 0; i < m->u.array.len; i++) {
+            yajl_val  j = m->u.array.values[i], f;
+
+            snprintf(sub, sizeof(sub), "%s.jam_messages[%zu]", path, i);
+
+            if (!YAJL_IS_OBJECT(j)) {
+                return mado_json_fail(err, sub, "must be an object");
+            }
+
+            if ((rc = mado_json_keys(j, sub, jam_known, err)) != MADO_OK) {
+                return rc;
+            }
+
+            f = mado_json_get(j, "from");
+
+            if (f == NULL || !YAJL_IS_INTEGER(f) || YAJL_GET_INTEGER(f) < 1
+                || YAJL_GET_INTEGER(f) > MADO_COUNT_MAX
+                || (i > 0 && YAJL_GET_INTEGER(f) <= c->jam[i - 1].from))
+            {
+                return mado_json_fail(err, sub, "\"from\" must be a number "
+                                      "waiting, 1..%d, increasing",
+                                      MADO_COUNT_MAX);
+            }
+
+            c->jam[i].from = (uint32_t) YAJL_GET_INTEGER(f);
+
+            rc = mado_json_i18n(j, "text", sub, 1, &c->jam[i].text, err);
+            c->njam = i + 1;
+
+            if (rc != MADO_OK) {
+                return rc;
+            }
+        }
     }
 
     /* minutes of wait where やや混雑, 混雑, 大変混雑 begin */
@@ -962,6 +1011,21 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
         mado_gen_i18n(g, "name", &o->counters[i].name);
         mado_gen_dates(g, o->counters[i].closed, o->counters[i].nclosed);
 
+        if (o->counters[i].njam) {
+            mado_gen_str(g, "jam_messages");
+            yajl_gen_array_open(g);
+
+            for (d = 0; d < o->counters[i].njam; d++) {
+                yajl_gen_map_open(g);
+                mado_gen_str(g, "from");
+                yajl_gen_integer(g, o->counters[i].jam[d].from);
+                mado_gen_i18n(g, "text", &o->counters[i].jam[d].text);
+                yajl_gen_map_close(g);
+            }
+
+            yajl_gen_array_close(g);
+        }
+
         if (o->counters[i].reception_ends) {
             n = snprintf(buf, sizeof(buf), "%02u:%02u",
                          o->counters[i].reception_ends / 60u,
@@ -1015,6 +1079,10 @@ mado_office_free(mado_office_def_t *o)
 
     for (i = 0; i < o->ncounters; i++) {
         mado_i18n_free(&o->counters[i].name);
+
+        while (o->counters[i].njam) {
+            mado_i18n_free(&o->counters[i].jam[--o->counters[i].njam].text);
+        }
     }
 
     o->ncounters = 0;

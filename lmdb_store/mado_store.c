@@ -915,3 +915,66 @@ mado_next_open(const mado_office_def_t *o, const mado_counter_def_t *c,
 
     return -1;
 }
+
+
+size_t
+mado_jam_message(const mado_counter_def_t *c, const mado_counter_state_t *st,
+    mado_lang_e lang, char *buf, size_t len)
+{
+    int          n;
+    size_t       out;
+    int64_t      low, high;
+    unsigned     k;
+    const char  *p, *t;
+
+    if (len == 0 || st->status != MADO_STATUS_OPEN
+        || mado_wait_range(c, st, &low, &high) != 0)
+    {
+        return 0;
+    }
+
+    for (k = c->njam; k > 0; k--) {
+        if (st->waiting >= c->jam[k - 1].from) {
+            break;
+        }
+    }
+
+    if (k == 0) {
+        return 0;
+    }
+
+    t = c->jam[k - 1].text.text[lang];
+    if (t == NULL) {
+        t = c->jam[k - 1].text.text[MADO_LANG_JA];
+    }
+
+    out = 0;
+
+    for (p = t; *p != '\0' && out + 1 < len; p++) {
+        n = -1;
+
+        if (strncmp(p, "{waiting}", 9) == 0) {
+            n = snprintf(buf + out, len - out, "%u", st->waiting);
+            p += 8;
+
+        } else if (strncmp(p, "{low}", 5) == 0) {
+            n = snprintf(buf + out, len - out, "%lld", (long long) low);
+            p += 4;
+
+        } else if (strncmp(p, "{high}", 6) == 0) {
+            n = snprintf(buf + out, len - out, "%lld", (long long) high);
+            p += 5;
+        }
+
+        if (n < 0) {
+            buf[out++] = *p;
+
+        } else {
+            out += ((size_t) n < len - out) ? (size_t) n : len - out - 1;
+        }
+    }
+
+    buf[out] = '\0';
+
+    return out;
+}

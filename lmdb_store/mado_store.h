@@ -87,6 +87,7 @@ typedef struct {
 #define MADO_NLEVELS            4       /* 空いています .. 大変混雑 */
 
 #define MADO_DATES_MAX          32      /* extra closed or open days */
+#define MADO_JAM_MAX            4       /* jam messages per counter */
 
 /* a local date as YYYYMMDD, e.g. 20270328 */
 typedef int32_t  mado_date_t;
@@ -110,6 +111,12 @@ typedef struct {
     uint16_t            reception_ends;
     /* wait in minutes from which levels 1, 2, 3 begin ("levels" in JSON) */
     uint16_t            levels[MADO_NLEVELS - 1];
+    /* jam messages: from this many waiting on, this text ("jam_messages") */
+    struct {
+        uint32_t        from;
+        mado_i18n_t     text;
+    }                   jam[MADO_JAM_MAX];
+    unsigned            njam;
 } mado_counter_def_t;
 
 
@@ -313,6 +320,14 @@ unsigned mado_day_spans(const mado_office_def_t *o,
 void mado_effective_state(const mado_office_def_t *o,
     const mado_counter_def_t *c, const mado_counter_state_t *st, int64_t now,
     mado_counter_state_t *out);
+
+/*
+ * The jam message of a counter's state in one language (Japanese when that
+ * language has none), its {waiting} {low} {high} filled in, into buf;
+ * 0 when there is none (not open, or fewer waiting than the first step).
+ */
+size_t mado_jam_message(const mado_counter_def_t *c,
+    const mado_counter_state_t *st, mado_lang_e lang, char *buf, size_t len);
 
 /* only the new-day part of that, for writers; 1 if counts were reset */
 int mado_new_day(const mado_office_def_t *o, const mado_counter_def_t *c,

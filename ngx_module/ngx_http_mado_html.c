@@ -319,6 +319,8 @@ h_head(ngx_http_mado_html_t *h, const char *page,
 
     h_lit(h, "<!DOCTYPE html>\n<html lang=\"");
     h_cstr(h, ngx_http_mado_lang_tag(h->lang));
+    h_lit(h, "\" data-lang=\"");
+    h_cstr(h, mado_lang_codes[h->lang]);
     h_lit(h, "\" data-page=\"");
     h_cstr(h, page);
     h_lit(h, "\"");
@@ -473,6 +475,8 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     ngx_uint_t i, ngx_uint_t heading, ngx_uint_t compact)
 {
     int                    level;
+    char                   jam[512];
+    size_t                 jlen;
     int64_t                low, high, next, day0, nday0;
     u_char                 nbuf[3][NGX_INT64_LEN];
     ngx_uint_t             wday;
@@ -590,6 +594,14 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     }
 
     h_lit(h, "</span></dd></div></dl>");
+
+    jlen = mado_jam_message(c, st, h->lang, jam, sizeof(jam));
+
+    if (jlen) {
+        h_lit(h, "<p class=\"jam\">");
+        h_esc(h, (u_char *) jam, jlen);
+        h_lit(h, "</p>");
+    }
 
     if (st->message_len) {
         h_lit(h, "<p class=\"message\">");

@@ -262,9 +262,10 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
     time_t now)
 {
     int                    level;
-    char                   iso[32], spans[64];
+    char                   iso[32], spans[64], jam[512];
+    size_t                 len;
     int64_t                wait, low, high, next;
-    unsigned               i, d, k, n;
+    unsigned               i, d, k, n, l;
     mado_office_def_t     *o;
     mado_counter_def_t    *c;
     mado_counter_state_t  *st;
@@ -368,6 +369,23 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
 
         } else {
             yajl_gen_null(g);
+        }
+
+        ngx_http_mado_gen_lit(g, "jam_message");
+
+        if (mado_jam_message(c, st, MADO_LANG_JA, jam, sizeof(jam)) == 0) {
+            yajl_gen_null(g);
+
+        } else {
+            yajl_gen_map_open(g);
+
+            for (l = 0; l < MADO_NLANG; l++) {
+                len = mado_jam_message(c, st, l, jam, sizeof(jam));
+                ngx_http_mado_gen_str(g, mado_lang_codes[l]);
+                yajl_gen_string(g, (const unsigned char *) jam, len);
+            }
+
+            yajl_gen_map_close(g);
         }
 
         ngx_http_mado_gen_lit(g, "message");

@@ -43,7 +43,7 @@ sub body { decode_utf8($_[0]{body}) }
 my $r = $t->http('GET', '/kita');
 is($r->{status}, 200, 'office page: 200');
 like($r->{headers}{'content-type'}, qr{^text/html; charset=utf-8$}, 'HTML, UTF-8');
-like(body($r), qr{<html lang="ja" data-page="office" data-office="kita"}, 'Japanese by default');
+like(body($r), qr{<html lang="ja" data-lang="ja" data-page="office" data-office="kita"}, 'Japanese by default');
 like(body($r), qr{data-refresh="20"}, 'mado_refresh reaches the page');
 like($r->{headers}{vary} // '', qr/Accept-Language/, 'Vary: Accept-Language');
 ok(!defined $r->{headers}{'set-cookie'}, 'no cookie without ?lang=');
@@ -103,6 +103,33 @@ $t->madoctl_ok(qw(call kita moving));
 $r = $t->http('GET', '/kita', { headers => { 'Accept-Language' => 'ja' } });
 like(body($r), qr{<dd class="calling">18</dd>}, 'a write shows on the next page request');
 isnt($r->{headers}{etag}, $plain->{headers}{etag}, 'with a new ETag');
+
+# ------------------------------------------------------------------ jam messages
+
+# offices.json: moving has "from": 10 and "from": 20; 15.8 minutes a person at kita
+$t->madoctl_ok(qw(set kita moving --waiting 12));
+my ($jr, $jd) = $t->get_json('/api/v1/offices/kita');
+my ($jc) = grep { $_->{id} eq 'moving' } @{ $jd->{office}{counters} };
+my ($low, $high) = @{ $jc->{wait_range} }{qw(low high)};
+is($jc->{jam_message}{ja}, "ただいま混みあっています。待ち時間の目安は${low}分から${high}分です。",
+    'API: the jam message for 12 waiting, with the range filled in');
+is($jc->{jam_message}{en}, "It is busy now. Expect to wait $low to $high minutes.", 'in every language');
+$r = $t->http('GET', '/kita?lang=ko');
+like(body($r), qr{<p class="jam">현재 혼잡합니다\. 예상 대기 시간은 \Q$low~$high\E분입니다\.</p>},
+    'page: in the page language');
+$t->madoctl_ok(qw(set kita moving --waiting 25));
+($jr, $jd) = $t->get_json('/api/v1/offices/kita');
+($jc) = grep { $_->{id} eq 'moving' } @{ $jd->{office}{counters} };
+like($jc->{jam_message}{ja}, qr/^大変混みあっています/, '25 waiting: the next step');
+$t->madoctl_ok(qw(set kita moving --waiting 3));
+($jr, $jd) = $t->get_json('/api/v1/offices/kita');
+($jc) = grep { $_->{id} eq 'moving' } @{ $jd->{office}{counters} };
+ok(!defined $jc->{jam_message}, 'below the first step: none');
+$t->madoctl_ok(qw(set kita moving --waiting 30 --status paused));
+($jr, $jd) = $t->get_json('/api/v1/offices/kita');
+($jc) = grep { $_->{id} eq 'moving' } @{ $jd->{office}{counters} };
+ok(!defined $jc->{jam_message}, 'paused: none (the wait is unknown)');
+$t->madoctl_ok(qw(set kita moving --waiting 4 --status open));
 
 # ------------------------------------------------------------------ assets, QR
 

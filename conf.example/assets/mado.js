@@ -62,6 +62,8 @@
     if (!(key in prev)) prev[key] = readCalling(el);
   });
 
+  var pageLang = d.documentElement.getAttribute('data-lang') || 'ja';
+
   function updateCounter(el, c, gen) {
     var level = [0, 1, 2, 3].indexOf(c.level) >= 0 ? String(c.level) : 'unknown';
     var status = typeof c.status === 'string' ? c.status : 'closed';
@@ -91,11 +93,26 @@
       : r && typeof r === 'object' ? fmt('minutes_range', { low: r.low, high: r.high }) : t('unknown'));
     setText(q('.level-text', el), t('level.' + level));
 
+    // the jam message, in the page's language, right after the figures
+    var jm = c.jam_message && typeof c.jam_message === 'object'
+      ? (c.jam_message[pageLang] || c.jam_message.ja || '') : '';
+    var jam = q('.jam', el);
+    if (jm) {
+      if (!jam) {
+        jam = make('p', 'jam');
+        var fig = q('.figures', el) || q('dl', el);
+        if (fig) after(fig, jam); else el.insertBefore(jam, q('.updated', el));
+      }
+      setText(jam, jm);
+    } else {
+      drop(jam);
+    }
+
     var msg = q('.message', el);
     if (typeof c.message === 'string' && c.message !== '') {
       if (!msg) {
         msg = make('p', 'message');
-        var dl = q('.figures', el) || q('dl', el);
+        var dl = jam || q('.figures', el) || q('dl', el);
         if (dl) after(dl, msg); else el.insertBefore(msg, q('.updated', el));
       }
       setText(msg, c.message);

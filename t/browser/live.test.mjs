@@ -110,6 +110,24 @@ describe('live office page', { skip: skipReason(), timeout: 180000 }, () => {
     console.log(`# the new number showed ${took} ms after madoctl call`);
   });
 
+  test('the jam message follows the waiting count in place, in the page language', async () => {
+    m.madoctl('set', 'kita', 'moving', '--status', 'open', '--waiting', '2');
+    await page.goto(m.url('/kita?lang=en'));
+    const JAM = '.counter[data-counter="moving"] .jam';
+    assert.equal(await page.$(JAM), null, 'no jam message for 2 waiting');
+
+    m.madoctl('set', 'kita', 'moving', '--waiting', '12');
+    await page.waitForFunction((sel) => /^It is busy now\. Expect to wait \d+ to \d+ minutes\.$/
+      .test(document.querySelector(sel)?.textContent ?? ''), JAM, { timeout: LIVE_MS, polling: 100 });
+
+    m.madoctl('set', 'kita', 'moving', '--waiting', '1');
+    await page.waitForFunction((sel) => document.querySelector(sel) === null, JAM,
+      { timeout: LIVE_MS, polling: 100 });
+
+    // ?lang=en set the language cookie: give the next tests Japanese back
+    await page.goto(m.url('/kita?lang=ja'));
+  });
+
   test('my number: counted in the browser, nothing sent; mado:alert when near', async () => {
     const now = Number(await calling());
     // distance 2, four numbers to go: "ahead" when set; the calls that follow
