@@ -237,7 +237,11 @@ ngx_http_mado_snapshot_build(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
         return NULL;
     }
 
-    pool = ngx_create_pool(16384, log);
+    /*
+     * The cycle's log, not the request's: the snapshot outlives the request
+     * that built it, and ngx_destroy_pool() logs through pool->log.
+     */
+    pool = ngx_create_pool(16384, ngx_cycle->log);
     if (pool == NULL) {
         mdb_txn_abort(txn);
         return NULL;
