@@ -147,10 +147,8 @@ static int
 mc_holidays_json(int year, const mc_holiday_t *h, unsigned n)
 {
     char                  date[16];
-    size_t                len;
     unsigned              i;
     yajl_gen              g;
-    const unsigned char  *buf;
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL) {
@@ -177,22 +175,7 @@ mc_holidays_json(int year, const mc_holiday_t *h, unsigned n)
 
     yajl_gen_array_close(g);
 
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-        yajl_gen_free(g);
-        mc_error("cannot generate JSON");
-        return MC_EXIT_STORE;
-    }
-
-    fwrite(buf, 1, len, stdout);
-
-    /* beautified yajl output ends with a newline already */
-    if (len == 0 || buf[len - 1] != '\n') {
-        putchar('\n');
-    }
-
-    yajl_gen_free(g);
-
-    return MC_EXIT_OK;
+    return mc_json_print(g);
 }
 
 
@@ -219,8 +202,6 @@ mc_cmd_calendar(mc_ctx_t *ctx, int argc, char **argv)
     const char                  *why, *a_from, *a_counter;
     mado_office_def_t            o;
     const mado_counter_def_t    *ctr;
-    const unsigned char         *buf;
-    size_t                       blen;
     static const char *const     names[] = { "OFFICE", NULL };
     static const char            wdays[7][4] = {
         "日", "月", "火", "水", "木", "金", "土"
@@ -400,14 +381,5 @@ mc_cmd_calendar(mc_ctx_t *ctx, int argc, char **argv)
 
     yajl_gen_array_close(g);
 
-    if (yajl_gen_get_buf(g, &buf, &blen) != yajl_gen_status_ok) {
-        yajl_gen_free(g);
-        mc_error("cannot generate JSON");
-        return MC_EXIT_STORE;
-    }
-
-    fwrite(buf, 1, blen, stdout);
-    yajl_gen_free(g);
-
-    return MC_EXIT_OK;
+    return mc_json_print(g);
 }

@@ -330,11 +330,9 @@ static int
 mc_show_json(const mc_show_office_t *offices, unsigned n)
 {
     char                        iso[32];
-    size_t                      len;
     int64_t                     min;
     unsigned                    i, j;
     yajl_gen                    g;
-    const unsigned char        *buf;
     const mado_office_def_t    *o;
     const mado_counter_state_t *st;
 
@@ -411,22 +409,7 @@ mc_show_json(const mc_show_office_t *offices, unsigned n)
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
 
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-        yajl_gen_free(g);
-        mc_error("cannot generate JSON");
-        return MC_EXIT_STORE;
-    }
-
-    fwrite(buf, 1, len, stdout);
-
-    /* beautified yajl output ends with a newline already */
-    if (len == 0 || buf[len - 1] != '\n') {
-        putchar('\n');
-    }
-
-    yajl_gen_free(g);
-
-    return MC_EXIT_OK;
+    return mc_json_print(g);
 }
 
 

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "madoctl.h"
 
 
@@ -28,7 +30,6 @@ typedef struct {
 static int mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv);
 static const mc_verb_t *mc_verb_find(const char *name);
 static int mc_parse_time(const char *s, int64_t *t);
-static int64_t mc_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 
 static const char  mc_usage[] =
@@ -808,25 +809,36 @@ mc_parse_time(const char *s, int64_t *t)
         return -1;
     }
 
-    days = mc_days_from_civil(y, mo, d);
+    days = mado_days_from_civil((int) y, (int) mo, (int) d);
     *t = days * 86400 + h * 3600 + mi * 60 + sec - off;
 
     return 0;
 }
 
 
-/* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant) */
-static int64_t
-mc_days_from_civil(int64_t y, unsigned m, unsigned d)
+
+
+/* print what a yajl generator made, with a final newline, and free it */
+int
+mc_json_print(yajl_gen g)
 {
-    int64_t   era;
-    unsigned  yoe, doy, doe;
+    size_t                len;
+    const unsigned char  *buf;
 
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned) (y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+        yajl_gen_free(g);
+        mc_error("cannot generate JSON");
+        return MC_EXIT_STORE;
+    }
 
-    return era * 146097 + (int64_t) doe - 719468;
+    fwrite(buf, 1, len, stdout);
+
+    /* beautified yajl output ends with a newline already */
+    if (len == 0 || buf[len - 1] != '\n') {
+        putchar('\n');
+    }
+
+    yajl_gen_free(g);
+
+    return MC_EXIT_OK;
 }

@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "mado_store.h"
 
 
@@ -69,6 +71,8 @@ int mc_args(const char *verb, int argc, char **argv,
     const char *const *names, int min);
 
 /* the verbs */
+int mc_json_print(yajl_gen g);
+
 int mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_load(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_show(mc_ctx_t *ctx, int argc, char **argv);

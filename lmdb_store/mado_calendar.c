@@ -25,8 +25,8 @@
 
 
 /* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant) */
-static long
-mado_cal_days(int y, int m, int d)
+long
+mado_days_from_civil(int y, int m, int d)
 {
     long      era;
     unsigned  yoe, doy, doe;
@@ -41,7 +41,7 @@ mado_cal_days(int y, int m, int d)
 }
 
 
-/* the inverse of mado_cal_days() */
+/* the inverse of mado_days_from_civil() */
 static void
 mado_cal_civil(long z, int *y, int *m, int *d)
 {
@@ -94,7 +94,7 @@ mado_cal_nth_monday(int y, int m, int n)
 {
     int  w;
 
-    w = mado_cal_wday(mado_cal_days(y, m, 1));
+    w = mado_cal_wday(mado_days_from_civil(y, m, 1));
 
     return 1 + (8 - w) % 7 + (n - 1) * 7;
 }
@@ -347,7 +347,7 @@ mado_holiday(int year, int month, int day, const char **name_ja)
         goto done;
     }
 
-    t = mado_cal_days(year, month, day);
+    t = mado_days_from_civil(year, month, day);
 
     /*
      * 振替休日 (article 3 paragraph 2, since 1973-04-12): when a 国民の
@@ -357,8 +357,8 @@ mado_holiday(int year, int month, int day, const char **name_ja)
      */
     for (k = t - 1; mado_cal_proper_days(k) != NULL; k--) {
         if (mado_cal_wday(k) == 0) {
-            if (k >= mado_cal_days(2007, 1, 1)
-                || (k == t - 1 && k >= mado_cal_days(1973, 4, 12)))
+            if (k >= mado_days_from_civil(2007, 1, 1)
+                || (k == t - 1 && k >= mado_days_from_civil(1973, 4, 12)))
             {
                 name = "振替休日";
             }
@@ -378,7 +378,7 @@ mado_holiday(int year, int month, int day, const char **name_ja)
      * dates of today's 祝日 no Sunday lies between two of them, so one
      * test serves both.
      */
-    if (t >= mado_cal_days(1985, 12, 27)
+    if (t >= mado_days_from_civil(1985, 12, 27)
         && mado_cal_wday(t) != 0
         && mado_cal_proper_days(t - 1) != NULL
         && mado_cal_proper_days(t + 1) != NULL)
@@ -404,7 +404,7 @@ mado_weekday(int year, int month, int day)
         return -1;
     }
 
-    return mado_cal_wday(mado_cal_days(year, month, day));
+    return mado_cal_wday(mado_days_from_civil(year, month, day));
 }
 
 

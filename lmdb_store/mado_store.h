@@ -293,6 +293,9 @@ int64_t mado_next_open(const mado_office_def_t *o,
  */
 int mado_holiday(int year, int month, int day, const char **name_ja);
 
+/* days since 1970-01-01 of a (proleptic Gregorian) date; no checks */
+long mado_days_from_civil(int year, int month, int day);
+
 /* 0 = Sunday .. 6 = Saturday; -1 for an invalid date or a year not 1..9999 */
 int mado_weekday(int year, int month, int day);
 
