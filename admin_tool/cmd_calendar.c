@@ -139,10 +139,6 @@ mc_holidays_of(int year, mc_holiday_t *h, unsigned max)
 }
 
 
-#define mc_gen_str(g, s)                                                      \
-    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
-
-
 static int
 mc_holidays_json(int year, const mc_holiday_t *h, unsigned n)
 {

@@ -303,29 +303,6 @@ mc_show_table(const mc_show_office_t *offices, unsigned n)
 }
 
 
-#define mc_gen_str(g, s)                                                      \
-    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
-
-
-static void
-mc_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t)
-{
-    int  l;
-
-    mc_gen_str(g, key);
-    yajl_gen_map_open(g);
-
-    for (l = 0; l < MADO_NLANG; l++) {
-        if (t->text[l] != NULL) {
-            mc_gen_str(g, mado_lang_codes[l]);
-            mc_gen_str(g, t->text[l]);
-        }
-    }
-
-    yajl_gen_map_close(g);
-}
-
-
 static int
 mc_show_json(const mc_show_office_t *offices, unsigned n)
 {
@@ -355,7 +332,7 @@ mc_show_json(const mc_show_office_t *offices, unsigned n)
         yajl_gen_map_open(g);
         mc_gen_str(g, "id");
         mc_gen_str(g, o->id);
-        mc_gen_i18n(g, "name", &o->name);
+        mado_gen_i18n(g, "name", &o->name);
         mc_gen_str(g, "counters");
         yajl_gen_array_open(g);
 
@@ -365,7 +342,7 @@ mc_show_json(const mc_show_office_t *offices, unsigned n)
             yajl_gen_map_open(g);
             mc_gen_str(g, "id");
             mc_gen_str(g, o->counters[j].id);
-            mc_gen_i18n(g, "name", &o->counters[j].name);
+            mado_gen_i18n(g, "name", &o->counters[j].name);
             mc_gen_str(g, "status");
             mc_gen_str(g, mado_status_names[st->status]);
             mc_gen_str(g, "waiting");

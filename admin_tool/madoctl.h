@@ -71,6 +71,9 @@ int mc_args(const char *verb, int argc, char **argv,
     const char *const *names, int min);
 
 /* the verbs */
+#define mc_gen_str(g, s)                                                      \
+    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
+
 int mc_json_print(yajl_gen g);
 
 int mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv);

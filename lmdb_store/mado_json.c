@@ -866,12 +866,15 @@ done:
     yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
 
 
-static void
+void
 mado_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t)
 {
     int  l;
 
-    mado_gen_str(g, key);
+    if (key != NULL) {
+        mado_gen_str(g, key);
+    }
+
     yajl_gen_map_open(g);
 
     for (l = 0; l < MADO_NLANG; l++) {

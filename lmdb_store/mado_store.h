@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <lmdb.h>
+#include <yajl/yajl_gen.h>
 
 
 #define MADO_SCHEMA_VERSION     1
@@ -242,6 +243,8 @@ int mado_offices_parse(const char *json, size_t len, mado_offices_t *all,
 int mado_office_parse(const char *json, size_t len, mado_office_def_t *o,
     mado_err_t *err);
 char *mado_office_to_json(const mado_office_def_t *o, size_t *len);
+/* a text in several languages as {"ja": ..., "en": ...}, after "key" if given */
+void mado_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t);
 void mado_office_free(mado_office_def_t *o);
 void mado_offices_free(mado_offices_t *all);
 

@@ -31,7 +31,6 @@ static ngx_int_t ngx_http_mado_read(ngx_http_mado_snapshot_t *snap,
     ngx_flag_t calendar, mado_err_t *err);
 static void ngx_http_mado_render_office(yajl_gen g,
     ngx_http_mado_office_t *office, time_t now);
-static void ngx_http_mado_gen_i18n(yajl_gen g, mado_i18n_t *t);
 static ngx_int_t ngx_http_mado_doc(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
     ngx_str_t *head, ngx_str_t *parts, ngx_uint_t nparts, ngx_str_t *sep,
     ngx_str_t *tail);
@@ -279,7 +278,7 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
     ngx_http_mado_gen_lit(g, "kind");
     ngx_http_mado_gen_str(g, o->kind);
     ngx_http_mado_gen_lit(g, "name");
-    ngx_http_mado_gen_i18n(g, &o->name);
+    mado_gen_i18n(g, NULL, &o->name);
 
     ngx_http_mado_gen_lit(g, "hours");
     yajl_gen_map_open(g);
@@ -316,7 +315,7 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
         ngx_http_mado_gen_lit(g, "id");
         ngx_http_mado_gen_str(g, c->id);
         ngx_http_mado_gen_lit(g, "name");
-        ngx_http_mado_gen_i18n(g, &c->name);
+        mado_gen_i18n(g, NULL, &c->name);
         ngx_http_mado_gen_lit(g, "status");
         ngx_http_mado_gen_str(g, mado_status_names[st->status]);
         ngx_http_mado_gen_lit(g, "waiting");
@@ -411,24 +410,6 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
     }
 
     yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-}
-
-
-static void
-ngx_http_mado_gen_i18n(yajl_gen g, mado_i18n_t *t)
-{
-    int  l;
-
-    yajl_gen_map_open(g);
-
-    for (l = 0; l < MADO_NLANG; l++) {
-        if (t->text[l] != NULL) {
-            ngx_http_mado_gen_str(g, mado_lang_codes[l]);
-            ngx_http_mado_gen_str(g, t->text[l]);
-        }
-    }
-
     yajl_gen_map_close(g);
 }
 
