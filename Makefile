@@ -16,14 +16,15 @@ PORT       ?= 8080
 
 # every Debian package the build, demo, tests and benchmarks use
 DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
-               libpcre2-dev zlib1g-dev libqrencode-dev gcc make perl wrk curl \
+               libpcre2-dev zlib1g-dev libqrencode-dev gcc make perl wrk hyperfine curl \
                chromium fonts-noto-cjk
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
 SANITIZE  =
 
-LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_json.c lmdb_store/mado_calendar.c
+LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_json.c lmdb_store/mado_calendar.c \
+            lmdb_store/mado_feed.c
 LIB_HDRS  = lmdb_store/mado_store.h
 TOOL_SRCS = $(wildcard admin_tool/*.c)
 TOOL_HDRS = $(wildcard admin_tool/*.h)

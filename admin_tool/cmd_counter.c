@@ -40,6 +40,8 @@ struct mc_op_s {
     int                     status;
     const char             *message;        /* NULL: keep */
 
+    const mado_counter_def_t *def;          /* valid while change runs */
+
     mado_counter_state_t    st;             /* out: the state written */
     uint32_t                result;         /* out: ticket issued/called */
 };
@@ -266,7 +268,7 @@ mc_issue_change(mc_op_t *op, mado_err_t *err)
                        "tickets for today", op->office, op->counter);
     }
 
-    op->result = mc_ticket_issue(&op->st);
+    op->result = mc_ticket_issue(&op->st, op->def, op->now);
 
     return MADO_OK;
 }
@@ -324,7 +326,7 @@ mc_call_change(mc_op_t *op, mado_err_t *err)
                        "%u)", op->number, st->last_issued);
     }
 
-    op->result = mc_ticket_call(st, op->number);
+    op->result = mc_ticket_call(st, op->def, op->number, op->now);
 
     return MADO_OK;
 }
@@ -481,21 +483,25 @@ mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
     if (rc == MADO_OK) {
         /* the first write of an opening day starts from zero */
-        mado_new_day(&o, c, &op->st, op->now);
+        mado_new_day(&op->st, op->now);
     }
 
-    mado_office_free(&o);
-
     if (rc == MADO_ENOTFOUND) {
+        mado_office_free(&o);
         return mc_fail(err, MADO_ESTORE, "state of %s/%s is missing; run "
                        "\"madoctl load\" again", op->office, op->counter);
     }
 
     if (rc != MADO_OK) {
+        mado_office_free(&o);
         return rc;
     }
 
+    op->def = c;
     rc = op->change(op, err);
+    op->def = NULL;
+    mado_office_free(&o);
+
     if (rc != MADO_OK) {
         return rc;
     }
@@ -507,11 +513,25 @@ mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 }
 
 
-uint32_t
-mc_ticket_issue(mado_counter_state_t *st)
+/* the number after n in the counter's range (c NULL: 1..MADO_COUNT_MAX) */
+static uint32_t
+mc_ticket_next(const mado_counter_def_t *c, uint32_t n)
 {
-    st->last_issued = (st->last_issued >= MADO_COUNT_MAX)
-                      ? 1 : st->last_issued + 1;
+    uint32_t  first, last;
+
+    first = c ? c->ticket_first : 1;
+    last = c ? c->ticket_last : MADO_COUNT_MAX;
+
+    return (n < first || n >= last) ? first : n + 1;
+}
+
+
+uint32_t
+mc_ticket_issue(mado_counter_state_t *st, const mado_counter_def_t *c,
+    int64_t now)
+{
+    st->last_issued = mc_ticket_next(c, st->last_issued);
+    st->issued_at = now;
 
     if (st->waiting < MADO_COUNT_MAX) {
         st->waiting++;
@@ -523,13 +543,15 @@ mc_ticket_issue(mado_counter_state_t *st)
 
 /* number 0: the next one */
 uint32_t
-mc_ticket_call(mado_counter_state_t *st, uint32_t number)
+mc_ticket_call(mado_counter_state_t *st, const mado_counter_def_t *c,
+    uint32_t number, int64_t now)
 {
     if (number == 0) {
-        number = (st->calling >= MADO_COUNT_MAX) ? 1 : st->calling + 1;
+        number = mc_ticket_next(c, st->calling);
     }
 
     st->calling = number;
+    st->called_at = now;
 
     /* a re-call when nobody waits leaves waiting at 0 */
     if (st->waiting > 0) {

@@ -647,7 +647,7 @@ mc_sim_counter(mc_sim_t *sim, unsigned i, double len)
         arrivals = mc_rand_poisson(&nx->rng, lambda);
 
         while (arrivals-- > 0 && st->waiting < MADO_COUNT_MAX) {
-            mc_ticket_issue(st);
+            mc_ticket_issue(st, NULL, sim->now);
         }
     }
 
@@ -678,7 +678,7 @@ mc_sim_counter(mc_sim_t *sim, unsigned i, double len)
                 break;
             }
 
-            mc_ticket_call(st, 0);
+            mc_ticket_call(st, NULL, 0, sim->now);
             lv->busy[j] = mc_rand_exp(&nx->rng, d->service);
         }
     }

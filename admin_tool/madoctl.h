@@ -9,6 +9,7 @@
  *                simulate shares with them
  * cmd_simulate.c simulate
  * cmd_calendar.c holidays, calendar
+ * cmd_feed.c     feed: ticket-machine event logs into counter state
  */
 
 #ifndef MADOCTL_H
@@ -61,6 +62,8 @@ int mc_fail(mado_err_t *err, int rc, const char *fmt, ...)
 int mc_exit_code(int rc);
 
 int mc_clock(mc_ctx_t *ctx);
+/* unix seconds, or ISO 8601 (no offset: Japan time); -1 if neither */
+int mc_parse_time(const char *s, int64_t *t);
 int mc_parse_uint(const char *name, const char *s, uint32_t min,
     uint32_t max, uint32_t *out);
 int mc_parse_double(const char *name, const char *s, double min, double max,
@@ -86,10 +89,13 @@ int mc_cmd_cancel(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_simulate(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_holidays(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_calendar(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv);
 
 /* cmd_counter.c: ticket rules shared by the verbs and simulate */
-uint32_t mc_ticket_issue(mado_counter_state_t *st);
-uint32_t mc_ticket_call(mado_counter_state_t *st, uint32_t number);
+uint32_t mc_ticket_issue(mado_counter_state_t *st,
+    const mado_counter_def_t *c, int64_t now);
+uint32_t mc_ticket_call(mado_counter_state_t *st,
+    const mado_counter_def_t *c, uint32_t number, int64_t now);
 void mc_state_message(mado_counter_state_t *st, const char *msg);
 int mc_state_same(const mado_counter_state_t *a,
     const mado_counter_state_t *b);

@@ -528,22 +528,17 @@ mado_today(const mado_office_def_t *o, const mado_counter_def_t *c,
 
 
 int
-mado_new_day(const mado_office_def_t *o, const mado_counter_def_t *c,
-    mado_counter_state_t *st, int64_t now)
+mado_new_day(mado_counter_state_t *st, int64_t now)
 {
-    int64_t      midnight, opens;
-    unsigned     n;
-    mado_span_t  spans[MADO_SPANS_MAX];
+    int64_t  midnight;
 
-    n = mado_today(o, c, now, spans, &midnight);
+    /*
+     * The day starts at local midnight, not at opening: tickets a machine
+     * hands out before the doors open belong to the day they are for.
+     */
+    midnight = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
 
-    if (n == 0) {
-        return 0;
-    }
-
-    opens = midnight + (int64_t) spans[0].open * 60;
-
-    if (now < opens || st->updated_at >= opens) {
+    if (st->updated_at >= midnight) {
         return 0;
     }
 
@@ -553,11 +548,26 @@ mado_new_day(const mado_office_def_t *o, const mado_counter_def_t *c,
     st->calling = 0;
     st->last_issued = 0;
     st->served_today = 0;
+    st->issued_at = 0;
+    st->called_at = 0;
     st->message_len = 0;
     st->message[0] = '\0';
-    st->updated_at = opens;
+    st->updated_at = midnight;
 
     return 1;
+}
+
+
+mado_date_t
+mado_local_date(int64_t t)
+{
+    time_t     local;
+    struct tm  tm;
+
+    local = (time_t) (t + MADO_TZ_OFFSET);
+    gmtime_r(&local, &tm);
+
+    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
 
@@ -565,16 +575,22 @@ void
 mado_effective_state(const mado_office_def_t *o, const mado_counter_def_t *c,
     const mado_counter_state_t *st, int64_t now, mado_counter_state_t *out)
 {
+    int          reset;
     int64_t      midnight, minute;
     unsigned     k, n;
     mado_span_t  spans[MADO_SPANS_MAX];
 
     *out = *st;
 
-    mado_new_day(o, c, out, now);
+    reset = mado_new_day(out, now);
 
     n = mado_today(o, c, now, spans, &midnight);
     minute = (now - midnight) / 60;
+
+    /* fresh counts read "as of the opening" once the doors are open */
+    if (reset && n > 0 && minute >= spans[0].open) {
+        out->updated_at = midnight + (int64_t) spans[0].open * 60;
+    }
 
     for (k = 0; k < n; k++) {
         if (minute >= spans[k].open && minute < spans[k].close) {

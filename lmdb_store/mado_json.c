@@ -319,6 +319,78 @@ mado_json_dates(yajl_val obj, const char *path, mado_date_t *dates,
 }
 
 
+/*
+ * What a ticket machine needs: "business_codes" (the machine's 業務コード
+ * that this counter serves) and "ticket_range" ([first, last]: numbers
+ * wrap to first after last on busy days).
+ */
+static int
+mado_parse_feed_rules(yajl_val v, const char *path, mado_counter_def_t *c,
+    mado_err_t *err)
+{
+    size_t    i, k;
+    yajl_val  m, e;
+
+    c->ticket_first = 1;
+    c->ticket_last = MADO_COUNT_MAX;
+
+    m = mado_json_get(v, "ticket_range");
+
+    if (m != NULL) {
+        if (!YAJL_IS_ARRAY(m) || m->u.array.len != 2
+            || !YAJL_IS_INTEGER(m->u.array.values[0])
+            || !YAJL_IS_INTEGER(m->u.array.values[1])
+            || YAJL_GET_INTEGER(m->u.array.values[0]) < 1
+            || YAJL_GET_INTEGER(m->u.array.values[1]) > MADO_COUNT_MAX
+            || YAJL_GET_INTEGER(m->u.array.values[0])
+               >= YAJL_GET_INTEGER(m->u.array.values[1]))
+        {
+            return mado_json_fail(err, path, "\"ticket_range\" must be "
+                                  "[first, last] with 1 <= first < last "
+                                  "<= %d, like [1, 300]", MADO_COUNT_MAX);
+        }
+
+        c->ticket_first = (uint16_t) YAJL_GET_INTEGER(m->u.array.values[0]);
+        c->ticket_last = (uint16_t) YAJL_GET_INTEGER(m->u.array.values[1]);
+    }
+
+    m = mado_json_get(v, "business_codes");
+
+    if (m == NULL) {
+        return MADO_OK;
+    }
+
+    if (!YAJL_IS_ARRAY(m) || m->u.array.len > MADO_CODES_MAX) {
+        return mado_json_fail(err, path, "\"business_codes\" must be an "
+                              "array of at most %d strings", MADO_CODES_MAX);
+    }
+
+    for (i = 0; i < m->u.array.len; i++) {
+        e = m->u.array.values[i];
+
+        if (!YAJL_IS_STRING(e) || !mado_code_valid(e->u.string)) {
+            return mado_json_fail(err, path, "\"business_codes\"[%zu] must "
+                                  "be 1..%d bytes of UTF-8 without commas, "
+                                  "spaces at either end or control "
+                                  "characters, like \"01\"", i,
+                                  MADO_CODE_MAX);
+        }
+
+        for (k = 0; k < i; k++) {
+            if (mado_code_eq(c->codes[k], e->u.string)) {
+                return mado_json_fail(err, path, "\"business_codes\"[%zu] "
+                                      "repeats \"%s\"", i, e->u.string);
+            }
+        }
+
+        strcpy(c->codes[i], e->u.string);
+        c->ncodes = i + 1;
+    }
+
+    return MADO_OK;
+}
+
+
 static int
 mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
     mado_err_t *err)
@@ -329,7 +401,8 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
 
     static const char *const  known[] = {
         "id", "name", "minutes_per_person", "levels", "closed_dates",
-        "reception_ends", "jam_messages", NULL
+        "reception_ends", "jam_messages", "business_codes", "ticket_range",
+        NULL
     };
 
     if (!YAJL_IS_OBJECT(v)) {
@@ -433,6 +506,10 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
         }
     }
 
+    if ((rc = mado_parse_feed_rules(v, path, c, err)) != MADO_OK) {
+        return rc;
+    }
+
     /* minutes of wait where やや混雑, 混雑, 大変混雑 begin */
     c->levels[0] = 15;
     c->levels[1] = 30;
@@ -475,7 +552,7 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
 {
     int        rc;
     char       sub[256], *s;
-    size_t     i, j;
+    size_t     i, j, k;
     yajl_val   a, h;
 
     static const char *const  known[] = {
@@ -677,6 +754,19 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
             if (strcmp(o->counters[j].id, o->counters[i].id) == 0) {
                 return mado_json_fail(err, sub, "duplicate counter id \"%s\"",
                                       o->counters[i].id);
+            }
+        }
+
+        /* a business code must lead to one counter */
+        for (k = 0; k < o->counters[i].ncodes; k++) {
+            const mado_counter_def_t  *other;
+
+            other = mado_office_code(o, o->counters[i].codes[k]);
+
+            if (other != &o->counters[i]) {
+                return mado_json_fail(err, sub, "business code \"%s\" is "
+                                      "already counter \"%s\"'s",
+                                      o->counters[i].codes[k], other->id);
             }
         }
     }
@@ -1046,6 +1136,25 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
             yajl_gen_integer(g, o->counters[i].levels[d]);
         }
         yajl_gen_array_close(g);
+
+        if (o->counters[i].ncodes) {
+            mado_gen_str(g, "business_codes");
+            yajl_gen_array_open(g);
+            for (d = 0; d < o->counters[i].ncodes; d++) {
+                mado_gen_str(g, o->counters[i].codes[d]);
+            }
+            yajl_gen_array_close(g);
+        }
+
+        if (o->counters[i].ticket_first != 1
+            || o->counters[i].ticket_last != MADO_COUNT_MAX)
+        {
+            mado_gen_str(g, "ticket_range");
+            yajl_gen_array_open(g);
+            yajl_gen_integer(g, o->counters[i].ticket_first);
+            yajl_gen_integer(g, o->counters[i].ticket_last);
+            yajl_gen_array_close(g);
+        }
         yajl_gen_map_close(g);
     }
 

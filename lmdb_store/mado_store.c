@@ -22,7 +22,11 @@ const char *const mado_status_names[MADO_NSTATUS] = {
 
 
 /* fixed part of a stored counter state, in the order written */
-#define MADO_STATE_FIXED  (4 + 6 * 4 + 8 + 4)
+/*
+ * size, six counts, updated_at, message_len; then fields added later
+ * (issued_at, called_at), which read as 0 from records written before
+ */
+#define MADO_STATE_FIXED  (4 + 6 * 4 + 8 + 4 + 8 + 8)
 
 
 static int mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
@@ -101,7 +105,7 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
                          mdb_strerror(rc));
     }
 
-    mdb_env_set_maxdbs(s->env, 8);
+    mdb_env_set_maxdbs(s->env, 16);
     mdb_env_set_maxreaders(s->env, MADO_MAXREADERS);
 
     if (mapsize) {
@@ -144,7 +148,10 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
 
     if ((rc = mdb_dbi_open(txn, "meta", dbflags, &s->meta)) != 0
         || (rc = mdb_dbi_open(txn, "office", dbflags, &s->office)) != 0
-        || (rc = mdb_dbi_open(txn, "state", dbflags, &s->state)) != 0)
+        || (rc = mdb_dbi_open(txn, "state", dbflags, &s->state)) != 0
+        || (!s->readonly
+            && ((rc = mdb_dbi_open(txn, "ticket", dbflags, &s->ticket)) != 0
+                || (rc = mdb_dbi_open(txn, "feed", dbflags, &s->feed)) != 0)))
     {
         mdb_txn_abort(txn);
         mado_store_close(s);
@@ -502,7 +509,9 @@ mado_state_get(mado_store_t *s, MDB_txn *txn, const char *office,
     memcpy(&st->served_today, p, 4);  p += 4;
     memcpy(&st->staff, p, 4);         p += 4;
     memcpy(&st->updated_at, p, 8);    p += 8;
-    memcpy(&st->message_len, p, 4);
+    memcpy(&st->message_len, p, 4);   p += 4;
+    memcpy(&st->issued_at, p, 8);     p += 8;
+    memcpy(&st->called_at, p, 8);
 
     if (st->status >= MADO_NSTATUS) {
         st->status = MADO_STATUS_CLOSED;
@@ -545,6 +554,8 @@ mado_state_put(mado_store_t *s, MDB_txn *txn, const char *office,
     memcpy(p, &st->staff, 4);         p += 4;
     memcpy(p, &st->updated_at, 8);    p += 8;
     memcpy(p, &mlen, 4);              p += 4;
+    memcpy(p, &st->issued_at, 8);     p += 8;
+    memcpy(p, &st->called_at, 8);     p += 8;
     memcpy(p, st->message, mlen);     p += mlen;
 
     k.mv_data = key;

@@ -13,9 +13,15 @@
  *   office  ID            -> the office definition as canonical JSON, the
  *                            same shape as one element of offices.json
  *   state   OFFICE\0CTR   -> mado_counter_state_t, binary (see below)
+ *   ticket  OFFICE\0CTR\0N -> the day's fate of ticket N (N: 2 bytes, big
+ *                            endian), kept by the ticket-machine feed
+ *   feed    OFFICE\0FP     -> how far the feed has read the file whose
+ *                            first line hashes to FP (16 hex digits)
  *
- * Later schema versions add databases (history, accounts, audit) next to
- * these; a reader refuses a store whose schema it does not know.
+ * Writers create databases that are missing; the module opens only meta,
+ * office and state.  Adding a database or appending fields to a record
+ * keeps the schema version; a change that older code would misread bumps
+ * it, and a reader refuses a store whose schema it does not know.
  */
 
 #ifndef MADO_STORE_H
@@ -88,6 +94,8 @@ typedef struct {
 #define MADO_NLEVELS            4       /* 空いています .. 大変混雑 */
 
 #define MADO_DATES_MAX          32      /* extra closed or open days */
+#define MADO_CODES_MAX          8       /* business codes per counter */
+#define MADO_CODE_MAX           16      /* bytes of one business code */
 #define MADO_JAM_MAX            4       /* jam messages per counter */
 
 /* a local date as YYYYMMDD, e.g. 20270328 */
@@ -118,6 +126,12 @@ typedef struct {
         mado_i18n_t     text;
     }                   jam[MADO_JAM_MAX];
     unsigned            njam;
+    /* the ticket machine's 業務コード served here ("business_codes") */
+    char                codes[MADO_CODES_MAX][MADO_CODE_MAX + 1];
+    unsigned            ncodes;
+    /* ticket numbers run first..last, then wrap ("ticket_range") */
+    uint16_t            ticket_first;
+    uint16_t            ticket_last;
 } mado_counter_def_t;
 
 
@@ -161,6 +175,8 @@ typedef struct {
     uint32_t            served_today;
     uint32_t            staff;          /* staff serving, 0 = unknown */
     int64_t             updated_at;     /* unix seconds of the last change */
+    int64_t             issued_at;      /* when last_issued was issued */
+    int64_t             called_at;      /* when calling was called */
     uint32_t            message_len;
     char                message[MADO_MESSAGE_MAX + 1];
 } mado_counter_state_t;
@@ -171,6 +187,8 @@ typedef struct {
     MDB_dbi             meta;
     MDB_dbi             office;
     MDB_dbi             state;
+    MDB_dbi             ticket;         /* writers only */
+    MDB_dbi             feed;           /* writers only */
     unsigned            readonly:1;
 } mado_store_t;
 
@@ -318,7 +336,7 @@ unsigned mado_day_spans(const mado_office_def_t *o,
 
 /*
  * What a counter shows at now, by the calendar: a state from before
- * today's opening is yesterday's, so its counts start again from zero
+ * today (local midnight) is yesterday's, so its counts start again from zero
  * (status open); outside the day's opening spans the counter is closed;
  * from its "reception_ends" time it is ended.  The stored state is not
  * changed: the history of the day before stays as it was written.
@@ -335,11 +353,94 @@ void mado_effective_state(const mado_office_def_t *o,
 size_t mado_jam_message(const mado_counter_def_t *c,
     const mado_counter_state_t *st, mado_lang_e lang, char *buf, size_t len);
 
-/* only the new-day part of that, for writers; 1 if counts were reset */
-int mado_new_day(const mado_office_def_t *o, const mado_counter_def_t *c,
-    mado_counter_state_t *st, int64_t now);
+/*
+ * only the new-day part of that, for writers: a state last changed before
+ * local midnight starts from zero; 1 if counts were reset
+ */
+int mado_new_day(mado_counter_state_t *st, int64_t now);
 
 /* "2027-03-28" -> 20270328, checking the date exists; -1 if not */
 mado_date_t mado_date_parse(const char *s);
+
+/* the local date (JST) of a unix time, as YYYYMMDD */
+mado_date_t mado_local_date(int64_t t);
+
+
+/*
+ * Ticket-machine feed (mado_feed.c).  Events carry the machine's own
+ * ticket numbers.  Each number's day is kept in the "ticket" database:
+ * when its current round was issued and the latest call and cancel seen.
+ * Its fate is the kind of the latest of these (in one second: issue, then
+ * call, then cancel), and counts change only by the difference an event
+ * makes to that fate:
+ *
+ *   waiting  = tickets whose latest event is their issue
+ *   served   = tickets whose latest event is a call (a cancel after the
+ *              call is a no-show)
+ *   calling, last_issued = the ticket of the latest call, issue
+ *
+ * A latest-of rule commutes: lines of one second in any order, a call read
+ * before its issue, or a line fed twice give the same counts.  An issue of
+ * a number already issued earlier that day starts the number's next round
+ * (the range wrapped); events older than the current round are settled
+ * history.  Events of a day before the counter's current day change
+ * nothing.  An issue or call opens a counter that is closed; a pause or
+ * end of reception set by staff stays.
+ */
+
+typedef enum {
+    MADO_EV_ISSUE = 0,
+    MADO_EV_CALL,
+    MADO_EV_CANCEL,
+    MADO_NEV
+} mado_event_e;
+
+extern const char *const mado_event_names[MADO_NEV];
+
+/* what applying an event did */
+typedef enum {
+    MADO_FEED_APPLIED = 0,
+    MADO_FEED_DUPLICATE,        /* already known: nothing changed */
+    MADO_FEED_OLD               /* of an earlier day than the counter's */
+} mado_feed_result_e;
+
+typedef struct {
+    int64_t             time;
+    uint32_t            type;       /* mado_event_e */
+    uint32_t            ticket;
+} mado_ticket_event_t;
+
+/*
+ * Apply one event to a counter's state st (read by the caller in txn and
+ * put back by it, so that a batch puts each counter once); the ticket
+ * record is read and written here.  The caller checks ticket against the
+ * counter's range.
+ */
+int mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
+    const mado_counter_def_t *c,
+    mado_counter_state_t *st, const mado_ticket_event_t *ev,
+    mado_feed_result_e *result, mado_err_t *err);
+
+/* the counter that serves a business code, or NULL */
+const mado_counter_def_t *mado_office_code(const mado_office_def_t *o,
+    const char *code);
+/* codes compare as numbers when both are digits: "01" is "1" */
+int mado_code_eq(const char *a, const char *b);
+int mado_code_valid(const char *code);
+
+/* where a feed stands in one file */
+typedef struct {
+    uint64_t            offset;     /* bytes applied: a line boundary */
+    uint64_t            line;       /* lines up to offset */
+    uint64_t            events;     /* events applied from this file */
+    uint64_t            bad;        /* lines skipped as bad */
+    int64_t             updated_at;
+} mado_feed_cursor_t;
+
+/* fp: 16 hex digits naming the file by its first line */
+int mado_feed_cursor_get(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *fp, mado_feed_cursor_t *cur, mado_err_t *err);
+int mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *fp, const mado_feed_cursor_t *cur, mado_err_t *err);
 
 #endif /* MADO_STORE_H */

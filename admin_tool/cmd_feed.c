@@ -1,0 +1,1313 @@
+/*
+ * madoctl feed: a ticket machine's event log into counter state.
+ *
+ * The file is read in chunks.  Complete lines are parsed outside any
+ * transaction; a batch of them is then applied in one mado_store_write
+ * together with the file's cursor (how far it has been applied), so a
+ * batch counts entirely or not at all and a restart goes on after it.
+ *
+ * A file is known by a hash of its bytes up to and including its first
+ * event line: not by path or inode, which rotation and copies change, and
+ * not by its first line alone, which may be a header every day's file
+ * shares.
+ */
+
+#define _GNU_SOURCE                     /* qsort_r */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <iconv.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <yajl/yajl_tree.h>
+
+#include "madoctl.h"
+
+
+#define MC_FEED_LINE_MAX    4096            /* bytes of one line */
+#define MC_FEED_BUF         (1024 * 1024)
+#define MC_FEED_AHEAD       3600            /* an event may lead the clock */
+#define MC_FEED_KEY_MAX     MADO_ID_MAX     /* a business code or counter */
+#define MC_FEED_WHY_MAX     200
+
+enum { MC_FMT_VOICECALL = 0, MC_FMT_JSONL };
+enum { MC_ENC_AUTO = 0, MC_ENC_UTF8, MC_ENC_SJIS };
+
+/* what became of a line */
+enum {
+    MC_LINE_EVENT = 0,          /* parsed; the write sets the result */
+    MC_LINE_BLANK,
+    MC_LINE_BAD
+};
+
+
+typedef struct {
+    uint64_t                line;
+    mado_ticket_event_t     ev;
+    char                    key[MC_FEED_KEY_MAX + 1];
+    uint8_t                 kind;           /* MC_LINE_* */
+    uint8_t                 result;         /* mado_feed_result_e, or BAD */
+    char                    why[MC_FEED_WHY_MAX];
+} mc_feed_line_t;
+
+#define MC_RESULT_BAD       0xff
+
+
+typedef struct {
+    mc_ctx_t               *ctx;
+    mado_store_t            store;
+
+    const char             *office;
+    const char             *path;
+    const char             *name;           /* for messages */
+    int                     format;
+    int                     encoding;
+    unsigned                follow:1;
+    unsigned                quiet:1;
+    unsigned                seekable:1;
+    unsigned                rotating:1;
+    unsigned                overlong:1;     /* inside a too long line */
+    double                  interval;
+    size_t                  batch_max;
+    iconv_t                 cd;
+
+    int                     fd;
+    dev_t                   dev;
+    ino_t                   ino;
+
+    char                   *buf;            /* file bytes from pos on */
+    size_t                  len;
+    uint64_t                pos;
+    uint64_t                line;           /* lines before buf[0] */
+
+    unsigned                fp_known:1;
+    unsigned                have_cursor:1;
+    char                    fp[17];
+    size_t                  fp_len;         /* bytes the hash covers */
+    uint64_t                fp_hash;
+    uint64_t                expect;         /* cursor offset in the store */
+    uint64_t                skip_to;        /* pipes: applied before */
+
+    mc_feed_line_t         *lines;
+    size_t                  nlines;
+    size_t                 *order;          /* events, in applying order */
+    size_t                  norder;
+    uint64_t                batch_end;      /* offset after the batch */
+
+    /* per batch, set by the write callback */
+    uint64_t                b_applied, b_dup, b_old, b_bad;
+
+    /* totals */
+    uint64_t                t_lines, t_applied, t_dup, t_old, t_bad;
+    uint64_t                t_before;
+} mc_feed_t;
+
+
+static volatile sig_atomic_t  mc_feed_stop;
+
+
+static void mc_feed_signal(int signo);
+static int mc_feed_open(mc_feed_t *f);
+static void mc_feed_reset(mc_feed_t *f);
+static int mc_feed_process(mc_feed_t *f, int at_eof);
+static int mc_feed_identify(mc_feed_t *f, int at_eof);
+static int mc_feed_resume(mc_feed_t *f);
+static int mc_feed_flush(mc_feed_t *f);
+static int mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err);
+static int mc_feed_watch(mc_feed_t *f);
+static void mc_feed_parse(mc_feed_t *f, const char *p, size_t len,
+    mc_feed_line_t *l);
+static void mc_feed_voicecall(char *text, mc_feed_line_t *l);
+static void mc_feed_jsonl(char *text, mc_feed_line_t *l);
+static void mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int mc_utf8_valid(const char *p, size_t len);
+static uint64_t mc_fnv1a(const char *p, size_t len);
+
+
+int
+mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int                          c, rc;
+    uint32_t                     n;
+    mc_feed_t                    f;
+    const char                  *format, *encoding, *interval, *batch;
+    struct sigaction             sa;
+    static const char *const     names[] = { "FILE", NULL };
+    static const struct option   opts[] = {
+        { "office",   required_argument, NULL, 'o' },
+        { "format",   required_argument, NULL, 'f' },
+        { "encoding", required_argument, NULL, 'e' },
+        { "follow",   no_argument,       NULL, 'F' },
+        { "interval", required_argument, NULL, 'i' },
+        { "batch",    required_argument, NULL, 'b' },
+        { "quiet",    no_argument,       NULL, 'q' },
+        { "help",     no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    memset(&f, 0, sizeof(mc_feed_t));
+    f.ctx = ctx;
+    f.fd = -1;
+    f.cd = (iconv_t) -1;
+    f.interval = 0.5;
+    f.batch_max = 4096;
+
+    format = encoding = interval = batch = NULL;
+
+    while ((c = getopt_long(argc, argv, MC_OPTS("q"), opts, NULL)) != -1) {
+        switch (c) {
+
+        case 'o': f.office = optarg; break;
+        case 'f': format = optarg; break;
+        case 'e': encoding = optarg; break;
+        case 'F': f.follow = 1; break;
+        case 'i': interval = optarg; break;
+        case 'b': batch = optarg; break;
+        case 'q': f.quiet = 1; break;
+
+        case 'h':
+            return mc_help("feed");
+
+        default:
+            return mc_getopt_error("feed", c, argv);
+        }
+    }
+
+    if ((rc = mc_args("feed", argc, argv, names, 1)) != MC_EXIT_OK) {
+        return rc;
+    }
+
+    if (f.office == NULL) {
+        return mc_usage_error("feed", "--office is required");
+    }
+
+    if (format == NULL) {
+        return mc_usage_error("feed", "--format is required (voicecall or "
+                              "jsonl)");
+    }
+
+    if ((rc = mc_clock(ctx)) != MC_EXIT_OK) {
+        return rc;
+    }
+
+    if (mc_check_id("--office", f.office) != MC_EXIT_OK) {
+        return MC_EXIT_REFUSED;
+    }
+
+    if (strcmp(format, "voicecall") == 0) {
+        f.format = MC_FMT_VOICECALL;
+
+    } else if (strcmp(format, "jsonl") == 0) {
+        f.format = MC_FMT_JSONL;
+
+    } else {
+        mc_error("--format: must be voicecall or jsonl, not \"%s\"", format);
+        return MC_EXIT_REFUSED;
+    }
+
+    if (encoding == NULL || strcmp(encoding, "auto") == 0) {
+        f.encoding = MC_ENC_AUTO;
+
+    } else if (strcasecmp(encoding, "utf-8") == 0
+               || strcasecmp(encoding, "utf8") == 0)
+    {
+        f.encoding = MC_ENC_UTF8;
+
+    } else if (strcasecmp(encoding, "sjis") == 0
+               || strcasecmp(encoding, "shift_jis") == 0
+               || strcasecmp(encoding, "cp932") == 0)
+    {
+        f.encoding = MC_ENC_SJIS;
+
+    } else {
+        mc_error("--encoding: must be auto, utf-8 or sjis, not \"%s\"",
+                 encoding);
+        return MC_EXIT_REFUSED;
+    }
+
+    if (interval != NULL
+        && mc_parse_double("--interval", interval, 0.05, 60, &f.interval))
+    {
+        return MC_EXIT_REFUSED;
+    }
+
+    if (batch != NULL) {
+        if (mc_parse_uint("--batch", batch, 1, 100000, &n)) {
+            return MC_EXIT_REFUSED;
+        }
+
+        f.batch_max = n;
+    }
+
+    f.path = argv[optind];
+    f.name = strcmp(f.path, "-") == 0 ? "stdin" : f.path;
+
+    if (f.encoding != MC_ENC_UTF8) {
+        /* CP932: what Windows-driven machines write; a superset of SJIS */
+        f.cd = iconv_open("UTF-8", "CP932");
+
+        if (f.cd == (iconv_t) -1) {
+            mc_error("this system cannot convert Shift_JIS (CP932): %s",
+                     strerror(errno));
+            return MC_EXIT_STORE;
+        }
+    }
+
+    f.buf = malloc(MC_FEED_BUF);
+    f.lines = calloc(f.batch_max, sizeof(mc_feed_line_t));
+    f.order = calloc(f.batch_max, sizeof(size_t));
+
+    if (f.buf == NULL || f.lines == NULL || f.order == NULL) {
+        mc_error("out of memory");
+        rc = MC_EXIT_STORE;
+        goto done;
+    }
+
+    rc = mc_store_open(ctx, &f.store, 0);
+    if (rc != MC_EXIT_OK) {
+        goto done;
+    }
+
+    /* no SA_RESTART: a signal ends the wait for more data at once */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = mc_feed_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    rc = mc_feed_open(&f);
+
+    while (rc == MC_EXIT_OK && !mc_feed_stop) {
+        ssize_t  got;
+
+        got = read(f.fd, f.buf + f.len, MC_FEED_BUF - f.len);
+
+        if (got < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+
+            mc_error("%s: %s", f.name, strerror(errno));
+            rc = MC_EXIT_STORE;
+            break;
+        }
+
+        f.len += got;
+
+        rc = mc_feed_process(&f, got == 0);
+
+        if (rc != MC_EXIT_OK || got > 0) {
+            continue;
+        }
+
+        if (!f.follow || !f.seekable) {
+            break;
+        }
+
+        rc = mc_feed_watch(&f);
+    }
+
+    if (rc == MC_EXIT_OK && f.len > 0 && !f.overlong) {
+        fprintf(stderr, "madoctl feed: %s:%llu: incomplete last line left "
+                "for when it is complete\n", f.name,
+                (unsigned long long) f.line + 1);
+    }
+
+    if (rc == MC_EXIT_OK && !f.quiet) {
+        printf("%s: %llu lines: %llu applied, %llu already known, %llu of "
+               "an earlier day, %llu bad", f.name,
+               (unsigned long long) f.t_lines,
+               (unsigned long long) f.t_applied,
+               (unsigned long long) f.t_dup,
+               (unsigned long long) f.t_old,
+               (unsigned long long) f.t_bad);
+
+        if (f.t_before) {
+            printf("; %llu lines were applied before",
+                   (unsigned long long) f.t_before);
+        }
+
+        putchar('\n');
+    }
+
+    mado_store_close(&f.store);
+
+done:
+
+    if (f.fd > 0) {
+        close(f.fd);
+    }
+
+    if (f.cd != (iconv_t) -1) {
+        iconv_close(f.cd);
+    }
+
+    free(f.buf);
+    free(f.lines);
+    free(f.order);
+
+    return rc;
+}
+
+
+static void
+mc_feed_signal(int signo)
+{
+    (void) signo;
+    mc_feed_stop = 1;
+}
+
+
+static int
+mc_feed_open(mc_feed_t *f)
+{
+    struct stat  sb;
+
+    if (strcmp(f->path, "-") == 0) {
+        f->fd = 0;
+
+    } else {
+        f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+
+        if (f->fd == -1) {
+            mc_error("FILE: cannot open %s: %s", f->path, strerror(errno));
+            return (errno == ENOENT) ? MC_EXIT_REFUSED : MC_EXIT_STORE;
+        }
+    }
+
+    if (fstat(f->fd, &sb) == -1) {
+        mc_error("%s: %s", f->name, strerror(errno));
+        return MC_EXIT_STORE;
+    }
+
+    if (S_ISDIR(sb.st_mode)) {
+        mc_error("FILE: %s is a directory", f->path);
+        return MC_EXIT_REFUSED;
+    }
+
+    f->seekable = S_ISREG(sb.st_mode) ? 1 : 0;
+    f->dev = sb.st_dev;
+    f->ino = sb.st_ino;
+
+    mc_feed_reset(f);
+
+    return MC_EXIT_OK;
+}
+
+
+/* start reading the file from its first byte, as a file not seen yet */
+static void
+mc_feed_reset(mc_feed_t *f)
+{
+    f->len = 0;
+    f->pos = 0;
+    f->line = 0;
+    f->overlong = 0;
+    f->fp_known = 0;
+    f->have_cursor = 0;
+    f->expect = 0;
+    f->skip_to = 0;
+    f->nlines = 0;
+}
+
+
+/* apply the complete lines in the buffer */
+static int
+mc_feed_process(mc_feed_t *f, int at_eof)
+{
+    int              rc;
+    char            *p, *end, *nl;
+    size_t           used, len;
+    mc_feed_line_t  *l;
+
+    if (!f->fp_known) {
+        rc = mc_feed_identify(f, at_eof);
+
+        if (rc != MC_EXIT_OK || !f->fp_known) {
+            return rc;
+        }
+    }
+
+    p = f->buf;
+    end = f->buf + f->len;
+
+    while (p < end) {
+        nl = memchr(p, '\n', end - p);
+
+        if (nl == NULL) {
+            break;
+        }
+
+        len = nl - p;
+        used = (nl + 1) - f->buf;
+
+        if (f->overlong) {
+            /* the end of a line reported when it began */
+            f->overlong = 0;
+            f->line++;
+            p = nl + 1;
+            continue;
+        }
+
+        f->line++;
+
+        if (f->pos + used <= f->skip_to) {
+            /* a pipe: this line was applied by an earlier run */
+            f->t_before++;
+            p = nl + 1;
+            continue;
+        }
+
+        l = &f->lines[f->nlines++];
+        l->line = f->line;
+        mc_feed_parse(f, p, len, l);
+
+        p = nl + 1;
+        f->batch_end = f->pos + used;
+
+        if (f->nlines == f->batch_max) {
+            /* consume up to here first: the flush may exit on error */
+            rc = mc_feed_flush(f);
+            if (rc != MC_EXIT_OK) {
+                return rc;
+            }
+        }
+    }
+
+    rc = mc_feed_flush(f);
+    if (rc != MC_EXIT_OK) {
+        return rc;
+    }
+
+    used = p - f->buf;
+
+    if (used == 0 && f->len == MC_FEED_BUF) {
+        /* a line longer than the buffer: report it, drop what we have */
+        l = &f->lines[0];
+        l->line = f->line + 1;
+        mc_feed_bad(l, "longer than %d bytes", MC_FEED_LINE_MAX);
+        fprintf(stderr, "madoctl feed: %s:%llu: %s\n", f->name,
+                (unsigned long long) l->line, l->why);
+        f->t_bad++;
+        f->overlong = 1;
+        used = f->len;
+    }
+
+    memmove(f->buf, f->buf + used, f->len - used);
+    f->len -= used;
+    f->pos += used;
+
+    return MC_EXIT_OK;
+}
+
+
+/*
+ * Name the file by the hash of its bytes up to the end of its first event
+ * line, then look up how far it was applied before.
+ */
+static int
+mc_feed_identify(mc_feed_t *f, int at_eof)
+{
+    char            *p, *end, *nl;
+    mc_feed_line_t   probe;
+
+    p = f->buf;
+    end = f->buf + f->len;
+
+    while (p < end && (nl = memchr(p, '\n', end - p)) != NULL) {
+        memset(&probe, 0, sizeof(probe));
+        mc_feed_parse(f, p, nl - p, &probe);
+
+        if (probe.kind == MC_LINE_EVENT) {
+            f->fp_len = (nl + 1) - f->buf;
+            f->fp_hash = mc_fnv1a(f->buf, f->fp_len);
+            snprintf(f->fp, sizeof(f->fp), "%016llx",
+                     (unsigned long long) f->fp_hash);
+            f->fp_known = 1;
+
+            return mc_feed_resume(f);
+        }
+
+        p = nl + 1;
+    }
+
+    if ((at_eof && !f->follow) || f->len == MC_FEED_BUF) {
+        /*
+         * No event line to name the file by: its lines are still checked
+         * and reported, but nothing is remembered.
+         */
+        f->fp_len = 0;
+        f->fp_known = 1;
+        f->have_cursor = 0;
+        strcpy(f->fp, "");
+    }
+
+    return MC_EXIT_OK;
+}
+
+
+static int
+mc_feed_resume(mc_feed_t *f)
+{
+    int                  rc;
+    char                 last;
+    MDB_txn             *txn;
+    mado_err_t           err;
+    struct stat          sb;
+    mado_feed_cursor_t   cur;
+
+    rc = mado_store_read_begin(&f->store, &txn, &err);
+    if (rc != MADO_OK) {
+        mc_error("%s", err.text);
+        return mc_exit_code(rc);
+    }
+
+    rc = mado_feed_cursor_get(&f->store, txn, f->office, f->fp, &cur, &err);
+    mdb_txn_abort(txn);
+
+    if (rc == MADO_ENOTFOUND) {
+        return MC_EXIT_OK;
+    }
+
+    if (rc != MADO_OK) {
+        mc_error("%s", err.text);
+        return mc_exit_code(rc);
+    }
+
+    f->have_cursor = 1;
+    f->expect = cur.offset;
+
+    if (!f->seekable) {
+        f->skip_to = cur.offset;
+        return MC_EXIT_OK;
+    }
+
+    /*
+     * The cursor must fall on a line end inside the file; if the file was
+     * cut shorter or rewritten, read it all again: the ticket records make
+     * events already applied count nothing.
+     */
+    if (cur.offset == 0
+        || fstat(f->fd, &sb) == -1
+        || (uint64_t) sb.st_size < cur.offset
+        || pread(f->fd, &last, 1, (off_t) cur.offset - 1) != 1
+        || last != '\n')
+    {
+        if (cur.offset > 0) {
+            fprintf(stderr, "madoctl feed: %s: changed since it was read "
+                    "to byte %llu; reading it from the start\n", f->name,
+                    (unsigned long long) cur.offset);
+        }
+
+        return MC_EXIT_OK;
+    }
+
+    if (lseek(f->fd, (off_t) cur.offset, SEEK_SET) == -1) {
+        mc_error("%s: %s", f->name, strerror(errno));
+        return MC_EXIT_STORE;
+    }
+
+    f->t_before += cur.line;
+    f->pos = cur.offset;
+    f->line = cur.line;
+    f->len = 0;
+
+    return MC_EXIT_OK;
+}
+
+
+static int
+mc_feed_compare(const void *a, const void *b, void *arg)
+{
+    mc_feed_line_t        *lines = arg;
+    const mc_feed_line_t  *x = &lines[*(const size_t *) a];
+    const mc_feed_line_t  *y = &lines[*(const size_t *) b];
+
+    if (x->ev.time != y->ev.time) {
+        return x->ev.time < y->ev.time ? -1 : 1;
+    }
+
+    /* the same second: issue, call, cancel, as they must have happened */
+    if (x->ev.type != y->ev.type) {
+        return x->ev.type < y->ev.type ? -1 : 1;
+    }
+
+    /* (which of two calls of one second is "calling" the store decides) */
+    return x->line < y->line ? -1 : (x->line > y->line);
+}
+
+
+/* apply the parsed lines as one transaction and report them */
+static int
+mc_feed_flush(mc_feed_t *f)
+{
+    int              rc;
+    size_t           i, n;
+    mado_err_t       err;
+    mc_feed_line_t  *l;
+
+    if (f->nlines == 0) {
+        return MC_EXIT_OK;
+    }
+
+    for (i = 0, n = 0; i < f->nlines; i++) {
+        if (f->lines[i].kind == MC_LINE_EVENT) {
+            f->order[n++] = i;
+        }
+    }
+
+    qsort_r(f->order, n, sizeof(size_t), mc_feed_compare, f->lines);
+    f->norder = n;
+
+    /* a long follow sees the clock move */
+    rc = mc_clock(f->ctx);
+    if (rc != MC_EXIT_OK) {
+        return rc;
+    }
+
+    rc = mado_store_write(&f->store, mc_feed_write, f, &err);
+
+    if (rc != MADO_OK) {
+        mc_error("%s", err.text);
+        return mc_exit_code(rc);
+    }
+
+    for (i = 0; i < f->nlines; i++) {
+        l = &f->lines[i];
+
+        if (l->kind == MC_LINE_BAD
+            || (l->kind == MC_LINE_EVENT && l->result == MC_RESULT_BAD))
+        {
+            fprintf(stderr, "madoctl feed: %s:%llu: %s\n", f->name,
+                    (unsigned long long) l->line, l->why);
+        }
+    }
+
+    f->t_lines += f->nlines;
+    f->t_applied += f->b_applied;
+    f->t_dup += f->b_dup;
+    f->t_old += f->b_old;
+    f->t_bad += f->b_bad;
+
+    if (f->fp_len) {
+        f->have_cursor = 1;
+        f->expect = f->batch_end;
+    }
+
+    f->nlines = 0;
+
+    return MC_EXIT_OK;
+}
+
+
+static int
+mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
+{
+    int                        rc;
+    size_t                     i;
+    unsigned                   ci;
+    mc_feed_t                 *f = arg;
+    mc_feed_line_t            *l;
+    mado_office_def_t          o;
+    mado_feed_cursor_t         cur;
+    mado_feed_result_e         res;
+    const mado_counter_def_t  *c;
+    unsigned char              loaded[MADO_COUNTERS_MAX];
+    mado_counter_state_t       st[MADO_COUNTERS_MAX];
+
+    /* outputs are overwritten: this may run again when the map grows */
+    f->b_applied = f->b_dup = f->b_old = f->b_bad = 0;
+
+    for (i = 0; i < f->nlines; i++) {
+        if (f->lines[i].kind == MC_LINE_BAD) {
+            f->b_bad++;
+        }
+    }
+
+    if (f->fp_len) {
+        rc = mado_feed_cursor_get(s, txn, f->office, f->fp, &cur, err);
+
+        if (rc != MADO_OK && rc != MADO_ENOTFOUND) {
+            return rc;
+        }
+
+        /* two feeds of one file would count its lines twice */
+        if ((rc == MADO_OK) != f->have_cursor
+            || (rc == MADO_OK && cur.offset != f->expect))
+        {
+            return mc_fail(err, MADO_EINVAL, "another \"madoctl feed\" is "
+                           "reading this file for office %s (its cursor "
+                           "moved); stopping", f->office);
+        }
+    }
+
+    memset(&o, 0, sizeof(mado_office_def_t));
+
+    rc = mado_office_get(s, txn, f->office, &o, err);
+
+    if (rc == MADO_ENOTFOUND) {
+        return mc_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
+                       f->office);
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    memset(loaded, 0, sizeof(loaded));
+
+    for (i = 0; i < f->norder; i++) {
+        l = &f->lines[f->order[i]];
+        l->result = MC_RESULT_BAD;
+
+        if (f->format == MC_FMT_VOICECALL) {
+            c = mado_office_code(&o, l->key);
+
+            if (c == NULL) {
+                mc_feed_bad(l, "business code \"%s\" is no counter's at "
+                            "office %s (\"business_codes\" in offices.json)",
+                            l->key, f->office);
+            }
+
+        } else {
+            c = mado_office_counter(&o, l->key);
+
+            if (c == NULL) {
+                mc_feed_bad(l, "\"counter\": office %s has no counter "
+                            "\"%s\"", f->office, l->key);
+            }
+        }
+
+        if (c == NULL) {
+            f->b_bad++;
+            continue;
+        }
+
+        if (l->ev.ticket < c->ticket_first || l->ev.ticket > c->ticket_last) {
+            mc_feed_bad(l, "ticket %u is outside counter %s's ticket_range "
+                        "%u..%u", l->ev.ticket, c->id, c->ticket_first,
+                        c->ticket_last);
+            f->b_bad++;
+            continue;
+        }
+
+        if (l->ev.time > f->ctx->now + MC_FEED_AHEAD) {
+            mc_feed_bad(l, "time is more than an hour ahead of the clock");
+            f->b_bad++;
+            continue;
+        }
+
+        ci = c - o.counters;
+
+        if (!loaded[ci]) {
+            rc = mado_state_get(s, txn, f->office, c->id, &st[ci], err);
+
+            if (rc == MADO_ENOTFOUND) {
+                rc = mc_fail(err, MADO_ESTORE, "state of %s/%s is missing; "
+                             "run \"madoctl load\" again", f->office, c->id);
+            }
+
+            if (rc != MADO_OK) {
+                goto failed;
+            }
+
+            loaded[ci] = 1;
+        }
+
+        rc = mado_ticket_apply(s, txn, f->office, c, &st[ci], &l->ev,
+                               &res, err);
+        if (rc != MADO_OK) {
+            goto failed;
+        }
+
+        l->result = (uint8_t) res;
+
+        switch (res) {
+        case MADO_FEED_APPLIED:   f->b_applied++; break;
+        case MADO_FEED_DUPLICATE: f->b_dup++; break;
+        default:                  f->b_old++; break;
+        }
+    }
+
+    for (ci = 0; ci < o.ncounters; ci++) {
+        if (loaded[ci]) {
+            rc = mado_state_put(s, txn, f->office, o.counters[ci].id,
+                                &st[ci], err);
+            if (rc != MADO_OK) {
+                goto failed;
+            }
+        }
+    }
+
+    mado_office_free(&o);
+
+    if (f->fp_len == 0) {
+        return MADO_OK;
+    }
+
+    if (!f->have_cursor) {
+        memset(&cur, 0, sizeof(cur));
+    }
+
+    cur.offset = f->batch_end;
+    cur.line = f->line;
+    cur.events += f->b_applied;
+    cur.bad += f->b_bad;
+    cur.updated_at = f->ctx->now;
+
+    return mado_feed_cursor_put(s, txn, f->office, f->fp, &cur, err);
+
+failed:
+
+    mado_office_free(&o);
+    return rc;
+}
+
+
+/*
+ * At the end of the data with --follow: notice truncation and rotation,
+ * or wait a little.
+ */
+static int
+mc_feed_watch(mc_feed_t *f)
+{
+    char             head[MC_FEED_LINE_MAX + 1];
+    struct stat      fsb, psb;
+    struct timespec  ts;
+
+    if (fstat(f->fd, &fsb) == -1) {
+        mc_error("%s: %s", f->name, strerror(errno));
+        return MC_EXIT_STORE;
+    }
+
+    /* shorter than what we read, or rewritten from the start in place */
+    if ((uint64_t) fsb.st_size < f->pos + f->len
+        || (f->fp_len && f->fp_len <= sizeof(head)
+            && (pread(f->fd, head, f->fp_len, 0) != (ssize_t) f->fp_len
+                || mc_fnv1a(head, f->fp_len) != f->fp_hash)))
+    {
+        fprintf(stderr, "madoctl feed: %s: truncated or rewritten; reading "
+                "it from the start\n", f->name);
+
+        if (lseek(f->fd, 0, SEEK_SET) == -1) {
+            mc_error("%s: %s", f->name, strerror(errno));
+            return MC_EXIT_STORE;
+        }
+
+        mc_feed_reset(f);
+        return MC_EXIT_OK;
+    }
+
+    if (stat(f->path, &psb) == 0
+        && (psb.st_ino != f->ino || psb.st_dev != f->dev))
+    {
+        /* read what was written to the old file before the move, once */
+        if (!f->rotating) {
+            f->rotating = 1;
+            return MC_EXIT_OK;
+        }
+
+        f->rotating = 0;
+
+        if (f->len > 0 && !f->overlong) {
+            fprintf(stderr, "madoctl feed: %s:%llu: incomplete last line of "
+                    "the rotated file, skipped\n", f->name,
+                    (unsigned long long) f->line + 1);
+            f->t_bad++;
+        }
+
+        fprintf(stderr, "madoctl feed: %s: rotated; reading the new file\n",
+                f->name);
+
+        close(f->fd);
+        f->fd = -1;
+
+        return mc_feed_open(f);
+    }
+
+    f->rotating = 0;
+
+    ts.tv_sec = (time_t) f->interval;
+    ts.tv_nsec = (long) ((f->interval - (double) ts.tv_sec) * 1e9);
+
+    /* a signal cuts the sleep short; the caller sees mc_feed_stop */
+    nanosleep(&ts, NULL);
+
+    return MC_EXIT_OK;
+}
+
+
+/* one line (without its LF) into l */
+static void
+mc_feed_parse(mc_feed_t *f, const char *p, size_t len, mc_feed_line_t *l)
+{
+    char    text[3 * MC_FEED_LINE_MAX + 1], *in, *out;
+    size_t  i, inleft, outleft;
+
+    memset(&l->ev, 0, sizeof(l->ev));
+    l->key[0] = '\0';
+    l->why[0] = '\0';
+    l->kind = MC_LINE_EVENT;
+    l->result = 0;
+
+    if (len > 0 && p[len - 1] == '\r') {
+        len--;
+    }
+
+    /* a UTF-8 byte order mark some Windows tools write */
+    if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+        p += 3;
+        len -= 3;
+    }
+
+    for (i = 0; i < len && (p[i] == ' ' || p[i] == '\t'); i++) {
+        /* void */
+    }
+
+    if (i == len) {
+        l->kind = MC_LINE_BLANK;
+        return;
+    }
+
+    if (len > MC_FEED_LINE_MAX) {
+        mc_feed_bad(l, "longer than %d bytes", MC_FEED_LINE_MAX);
+        return;
+    }
+
+    if (memchr(p, '\0', len) != NULL) {
+        mc_feed_bad(l, "contains a NUL byte (a binary file?)");
+        return;
+    }
+
+    if (f->encoding == MC_ENC_UTF8
+        || (f->encoding == MC_ENC_AUTO && mc_utf8_valid(p, len)))
+    {
+        if (!mc_utf8_valid(p, len)) {
+            mc_feed_bad(l, "not valid UTF-8 (try --encoding sjis)");
+            return;
+        }
+
+        memcpy(text, p, len);
+        text[len] = '\0';
+
+    } else {
+        in = (char *) p;
+        inleft = len;
+        out = text;
+        outleft = sizeof(text) - 1;
+
+        iconv(f->cd, NULL, NULL, NULL, NULL);
+
+        if (iconv(f->cd, &in, &inleft, &out, &outleft) == (size_t) -1) {
+            mc_feed_bad(l, "neither UTF-8 nor Shift_JIS");
+            return;
+        }
+
+        *out = '\0';
+    }
+
+    if (f->format == MC_FMT_VOICECALL) {
+        mc_feed_voicecall(text, l);
+
+    } else {
+        mc_feed_jsonl(text, l);
+    }
+}
+
+
+static char *
+mc_trim(char *s)
+{
+    char  *e;
+
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+
+    e = s + strlen(s);
+
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
+        *--e = '\0';
+    }
+
+    return s;
+}
+
+
+static int
+mc_all_digits(const char *s, size_t min, size_t max)
+{
+    size_t  n;
+
+    n = strspn(s, "0123456789");
+
+    return n == strlen(s) && n >= min && n <= max;
+}
+
+
+/* YYYYMMDD,HH:MM[:SS],EVENT,CODE,TICKET[,...] */
+static void
+mc_feed_voicecall(char *text, mc_feed_line_t *l)
+{
+    int        nf, y, mo, d, h, mi, sec, used;
+    char      *field[5], *p, *comma;
+    unsigned   ticket;
+
+    for (p = text, nf = 0; nf < 5; nf++) {
+        field[nf] = p;
+        comma = strchr(p, ',');
+
+        if (comma == NULL) {
+            nf++;
+            break;
+        }
+
+        *comma = '\0';
+        p = comma + 1;
+    }
+
+    if (nf < 5) {
+        mc_feed_bad(l, "%d comma-separated fields, expected 5 or more: "
+                    "date,time,event,business code,ticket", nf);
+        return;
+    }
+
+    for (nf = 0; nf < 5; nf++) {
+        field[nf] = mc_trim(field[nf]);
+    }
+
+    if (!mc_all_digits(field[0], 8, 8)
+        || sscanf(field[0], "%4d%2d%2d", &y, &mo, &d) != 3
+        || mado_weekday(y, mo, d) < 0)
+    {
+        mc_feed_bad(l, "date \"%.16s\" is not a date as YYYYMMDD", field[0]);
+        return;
+    }
+
+    used = 0;
+    sec = 0;
+
+    if (!(sscanf(field[1], "%2d:%2d:%2d%n", &h, &mi, &sec, &used) == 3
+          && field[1][used] == '\0')
+        && !(used = 0, sscanf(field[1], "%2d:%2d%n", &h, &mi, &used) == 2
+             && field[1][used] == '\0'))
+    {
+        mc_feed_bad(l, "time \"%.16s\" is not HH:MM or HH:MM:SS", field[1]);
+        return;
+    }
+
+    if (strspn(field[1], "0123456789:") != strlen(field[1])
+        || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+    {
+        mc_feed_bad(l, "time \"%.16s\" is not HH:MM or HH:MM:SS", field[1]);
+        return;
+    }
+
+    if (field[2][0] < '0' || field[2][0] > '2' || field[2][1] != '\0') {
+        mc_feed_bad(l, "event \"%.16s\" is not 0 (issued), 1 (called) or "
+                    "2 (cancelled)", field[2]);
+        return;
+    }
+
+    if (!mado_code_valid(field[3])) {
+        mc_feed_bad(l, "business code \"%.24s\" is not 1..%d bytes of text",
+                    field[3], MADO_CODE_MAX);
+        return;
+    }
+
+    if (!mc_all_digits(field[4], 1, 4)
+        || (ticket = (unsigned) atoi(field[4])) < 1)
+    {
+        mc_feed_bad(l, "ticket \"%.16s\" is not a number 1..%d", field[4],
+                    MADO_COUNT_MAX);
+        return;
+    }
+
+    l->ev.time = mado_days_from_civil(y, mo, d) * 86400
+                 + h * 3600 + mi * 60 + sec - MADO_TZ_OFFSET;
+    l->ev.type = (uint32_t) (field[2][0] - '0');
+    l->ev.ticket = ticket;
+    strcpy(l->key, field[3]);
+}
+
+
+/* {"time": ..., "event": ..., "counter": ..., "ticket": N} */
+static void
+mc_feed_jsonl(char *text, mc_feed_line_t *l)
+{
+    char        errbuf[128], *nl;
+    size_t      i;
+    yajl_val    root, v;
+    long long   n;
+
+    static const char  *p_time[] = { "time", NULL };
+    static const char  *p_event[] = { "event", NULL };
+    static const char  *p_counter[] = { "counter", NULL };
+    static const char  *p_ticket[] = { "ticket", NULL };
+
+    errbuf[0] = '\0';
+    root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
+
+    if (root == NULL) {
+        nl = strchr(errbuf, '\n');
+        if (nl != NULL) {
+            *nl = '\0';
+        }
+
+        mc_feed_bad(l, "not JSON: %s", errbuf);
+        return;
+    }
+
+    if (!YAJL_IS_OBJECT(root)) {
+        mc_feed_bad(l, "not a JSON object");
+        goto done;
+    }
+
+    v = yajl_tree_get(root, p_time, yajl_t_any);
+
+    if (v == NULL) {
+        mc_feed_bad(l, "\"time\" is required");
+        goto done;
+    }
+
+    if (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0) {
+        l->ev.time = YAJL_GET_INTEGER(v);
+
+    } else if (!YAJL_IS_STRING(v)
+               || mc_parse_time(v->u.string, &l->ev.time) != 0)
+    {
+        mc_feed_bad(l, "\"time\" must be ISO 8601 like "
+                    "\"2026-11-27T09:30:00+09:00\" or unix seconds");
+        goto done;
+    }
+
+    v = yajl_tree_get(root, p_event, yajl_t_string);
+
+    for (i = 0; v != NULL && i < MADO_NEV; i++) {
+        if (strcmp(v->u.string, mado_event_names[i]) == 0) {
+            break;
+        }
+    }
+
+    if (v == NULL || i == MADO_NEV) {
+        mc_feed_bad(l, "\"event\" must be \"issue\", \"call\" or \"cancel\"");
+        goto done;
+    }
+
+    l->ev.type = (uint32_t) i;
+
+    v = yajl_tree_get(root, p_counter, yajl_t_string);
+
+    if (v == NULL
+        || !mado_valid_id(v->u.string, strlen(v->u.string)))
+    {
+        mc_feed_bad(l, "\"counter\" must be a counter id like "
+                    "\"certificates\"");
+        goto done;
+    }
+
+    strcpy(l->key, v->u.string);
+
+    v = yajl_tree_get(root, p_ticket, yajl_t_number);
+    n = (v != NULL && YAJL_IS_INTEGER(v)) ? YAJL_GET_INTEGER(v) : 0;
+
+    if (n < 1 || n > MADO_COUNT_MAX) {
+        mc_feed_bad(l, "\"ticket\" must be a whole number 1..%d",
+                    MADO_COUNT_MAX);
+        goto done;
+    }
+
+    l->ev.ticket = (uint32_t) n;
+
+done:
+
+    yajl_tree_free(root);
+}
+
+
+static void
+mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
+{
+    va_list  ap;
+
+    l->kind = MC_LINE_BAD;
+
+    va_start(ap, fmt);
+    vsnprintf(l->why, sizeof(l->why), fmt, ap);
+    va_end(ap);
+}
+
+
+static int
+mc_utf8_valid(const char *s, size_t len)
+{
+    size_t                i, n, k;
+    uint32_t              cp;
+    const unsigned char  *p = (const unsigned char *) s;
+
+    for (i = 0; i < len; i += n) {
+        if (p[i] < 0x80) {
+            n = 1;
+            continue;
+        }
+
+        if (p[i] >= 0xc2 && p[i] <= 0xdf) {
+            n = 2; cp = p[i] & 0x1f;
+
+        } else if (p[i] >= 0xe0 && p[i] <= 0xef) {
+            n = 3; cp = p[i] & 0x0f;
+
+        } else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
+            n = 4; cp = p[i] & 0x07;
+
+        } else {
+            return 0;
+        }
+
+        if (i + n > len) {
+            return 0;
+        }
+
+        for (k = 1; k < n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                return 0;
+            }
+
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)
+            || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static uint64_t
+mc_fnv1a(const char *p, size_t len)
+{
+    size_t    i;
+    uint64_t  h = 0xcbf29ce484222325ULL;
+
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char) p[i];
+        h *= 0x100000001b3ULL;
+    }
+
+    return h;
+}

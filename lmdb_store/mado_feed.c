@@ -1,0 +1,512 @@
+/*
+ * The ticket-machine feed's part of the store: business codes, the day's
+ * ticket records, the rule that turns an event into counts, and cursors.
+ * See mado_store.h for the counting rule and why it makes events commute.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "mado_store.h"
+
+
+const char *const  mado_event_names[MADO_NEV] = { "issue", "call", "cancel" };
+
+
+/*
+ * A number's record for the day: when its current round was issued, and
+ * the latest call and cancel seen.  Its fate is the kind of the latest of
+ * these (in one second: issue, then call, then cancel), so events may come
+ * in any order and twice.  0 = not seen.
+ */
+typedef struct {
+    mado_date_t         date;
+    int64_t             issued_at;
+    int64_t             call_seen;
+    int64_t             cancel_seen;
+} mado_ticket_t;
+
+/* date, pad, issued_at, call_seen, cancel_seen */
+#define MADO_TK_SIZE        (4 + 4 + 3 * 8)
+
+typedef enum {
+    MADO_FATE_NONE = 0,
+    MADO_FATE_WAITING,
+    MADO_FATE_SERVED,           /* called, and not cancelled since */
+    MADO_FATE_CANCELLED
+} mado_fate_e;
+
+
+/* offset, line, events, bad, updated_at */
+#define MADO_CURSOR_SIZE    (5 * 8)
+
+
+static int
+mado_feed_fail(mado_err_t *err, int rc, const char *what, int mrc)
+{
+    snprintf(err->text, sizeof(err->text), "%s: %s", what, mdb_strerror(mrc));
+
+    /* a full map goes back to mado_store_write, which grows it */
+    return (mrc == MDB_MAP_FULL || mrc == MDB_TXN_FULL) ? mrc : rc;
+}
+
+
+int
+mado_code_valid(const char *code)
+{
+    size_t  i, len;
+
+    len = strlen(code);
+
+    if (len == 0 || len > MADO_CODE_MAX || code[0] == ' '
+        || code[len - 1] == ' ')
+    {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) code[i] < 0x20 || code[i] == 0x7f
+            || code[i] == ',')
+        {
+            return 0;
+        }
+    }
+
+    return mado_message_check(code, len, NULL) == MADO_OK;
+}
+
+
+static const char *
+mado_code_digits(const char *s)
+{
+    const char  *p;
+
+    for (p = s; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            return NULL;
+        }
+    }
+
+    if (p == s) {
+        return NULL;
+    }
+
+    /* "007" is "7", "0" stays "0" */
+    while (s[0] == '0' && s[1] != '\0') {
+        s++;
+    }
+
+    return s;
+}
+
+
+int
+mado_code_eq(const char *a, const char *b)
+{
+    const char  *da, *db;
+
+    da = mado_code_digits(a);
+    db = mado_code_digits(b);
+
+    if (da != NULL && db != NULL) {
+        return strcmp(da, db) == 0;
+    }
+
+    return strcmp(a, b) == 0;
+}
+
+
+const mado_counter_def_t *
+mado_office_code(const mado_office_def_t *o, const char *code)
+{
+    unsigned  i, k;
+
+    for (i = 0; i < o->ncounters; i++) {
+        for (k = 0; k < o->counters[i].ncodes; k++) {
+            if (mado_code_eq(o->counters[i].codes[k], code)) {
+                return &o->counters[i];
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+static size_t
+mado_ticket_key(const char *office, const char *counter, uint32_t ticket,
+    unsigned char *key)
+{
+    size_t  lo, lc;
+
+    lo = strlen(office);
+    lc = strlen(counter);
+
+    memcpy(key, office, lo + 1);
+    memcpy(key + lo + 1, counter, lc + 1);
+
+    /* big endian: a counter's tickets sort by number */
+    key[lo + lc + 2] = (unsigned char) (ticket >> 8);
+    key[lo + lc + 3] = (unsigned char) ticket;
+
+    return lo + lc + 4;
+}
+
+
+static int
+mado_ticket_get(mado_store_t *s, MDB_txn *txn, MDB_val *k, mado_ticket_t *t,
+    mado_err_t *err)
+{
+    int             rc;
+    MDB_val         v;
+    unsigned char  *p;
+
+    memset(t, 0, sizeof(mado_ticket_t));
+
+    rc = mdb_get(txn, s->ticket, k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        return MADO_OK;
+    }
+
+    if (rc != 0) {
+        return mado_feed_fail(err, MADO_ESTORE, "reading a ticket", rc);
+    }
+
+    if (v.mv_size < MADO_TK_SIZE) {
+        /* unreadable: the ticket starts afresh rather than stop the feed */
+        return MADO_OK;
+    }
+
+    p = v.mv_data;
+    memcpy(&t->date, p, 4);          p += 8;
+    memcpy(&t->issued_at, p, 8);     p += 8;
+    memcpy(&t->call_seen, p, 8);     p += 8;
+    memcpy(&t->cancel_seen, p, 8);
+
+    return MADO_OK;
+}
+
+
+static int
+mado_ticket_put(mado_store_t *s, MDB_txn *txn, MDB_val *k,
+    const mado_ticket_t *t, mado_err_t *err)
+{
+    int            rc;
+    MDB_val        v;
+    unsigned char  buf[MADO_TK_SIZE], *p;
+
+    memset(buf, 0, sizeof(buf));
+    p = buf;
+    memcpy(p, &t->date, 4);          p += 8;
+    memcpy(p, &t->issued_at, 8);     p += 8;
+    memcpy(p, &t->call_seen, 8);     p += 8;
+    memcpy(p, &t->cancel_seen, 8);
+
+    v.mv_data = buf;
+    v.mv_size = sizeof(buf);
+
+    rc = mdb_put(txn, s->ticket, k, &v, 0);
+    if (rc != 0) {
+        return mado_feed_fail(err, MADO_ESTORE, "writing a ticket", rc);
+    }
+
+    return MADO_OK;
+}
+
+
+static mado_fate_e
+mado_ticket_fate(const mado_ticket_t *t)
+{
+    mado_fate_e  fate;
+    int64_t      at;
+
+    fate = MADO_FATE_NONE;
+    at = 0;
+
+    if (t->issued_at) {
+        fate = MADO_FATE_WAITING;
+        at = t->issued_at;
+    }
+
+    if (t->call_seen && t->call_seen >= at) {
+        fate = MADO_FATE_SERVED;
+        at = t->call_seen;
+    }
+
+    if (t->cancel_seen && t->cancel_seen >= at) {
+        fate = MADO_FATE_CANCELLED;
+    }
+
+    return fate;
+}
+
+
+/* a comes after b going round the counter's range (b = 0: none yet) */
+static int
+mado_ticket_after(const mado_counter_def_t *c, uint32_t a, uint32_t b)
+{
+    uint32_t  r, d;
+
+    if (b < c->ticket_first || b > c->ticket_last) {
+        return 1;
+    }
+
+    r = (uint32_t) c->ticket_last - c->ticket_first + 1;
+    d = (a + r - b) % r;
+
+    return d != 0 && d < (r + 1) / 2;
+}
+
+
+/* the latest event of its kind; in one second, the later number */
+static int
+mado_ticket_latest(const mado_counter_def_t *c, int64_t t, uint32_t ticket,
+    int64_t at, uint32_t current)
+{
+    return t > at || (t == at && mado_ticket_after(c, ticket, current));
+}
+
+
+static void
+mado_count_add(uint32_t *n, int d)
+{
+    if (d > 0 && *n < MADO_COUNT_MAX) {
+        (*n)++;
+
+    } else if (d < 0 && *n > 0) {
+        /* counts set by hand may be lower than the tickets say */
+        (*n)--;
+    }
+}
+
+
+int
+mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
+    const mado_counter_def_t *c,
+    mado_counter_state_t *st, const mado_ticket_event_t *ev,
+    mado_feed_result_e *result, mado_err_t *err)
+{
+    int             rc;
+    MDB_val         k;
+    mado_date_t     day;
+    mado_fate_e     f0, f1;
+    mado_ticket_t   t;
+    unsigned char   key[2 * MADO_ID_MAX + 4];
+
+    day = mado_local_date(ev->time);
+
+    /* a day before the counter's is history; the live counts go on */
+    if (st->updated_at > 0 && day < mado_local_date(st->updated_at)) {
+        *result = MADO_FEED_OLD;
+        return MADO_OK;
+    }
+
+    mado_new_day(st, ev->time);
+
+    k.mv_data = key;
+    k.mv_size = mado_ticket_key(office, c->id, ev->ticket, key);
+
+    if ((rc = mado_ticket_get(s, txn, &k, &t, err)) != MADO_OK) {
+        return rc;
+    }
+
+    if (t.date != day) {
+        memset(&t, 0, sizeof(mado_ticket_t));
+        t.date = day;
+    }
+
+    f0 = mado_ticket_fate(&t);
+
+    /*
+     * An event from before the number's current round belongs to an
+     * earlier round, which later events have already settled: a log
+     * replayed after the range wrapped must not reopen it.
+     */
+    if (t.issued_at && ev->time < t.issued_at) {
+        *result = MADO_FEED_DUPLICATE;
+        return MADO_OK;
+    }
+
+    *result = MADO_FEED_APPLIED;
+
+    switch (ev->type) {
+
+    case MADO_EV_ISSUE:
+        if (t.issued_at == ev->time) {
+            *result = MADO_FEED_DUPLICATE;
+            break;
+        }
+
+        if (t.issued_at) {
+            /*
+             * Issued again later the same day: the range wrapped.  The
+             * settled round keeps its counts; a call or cancel seen at or
+             * after this issue was the new round's.
+             */
+            f0 = MADO_FATE_NONE;
+
+            if (t.call_seen < ev->time) {
+                t.call_seen = 0;
+            }
+
+            if (t.cancel_seen < ev->time) {
+                t.cancel_seen = 0;
+            }
+        }
+
+        t.issued_at = ev->time;
+
+        if (mado_ticket_latest(c, ev->time, ev->ticket, st->issued_at,
+                               st->last_issued))
+        {
+            st->last_issued = ev->ticket;
+            st->issued_at = ev->time;
+        }
+
+        break;
+
+    case MADO_EV_CALL:
+        /* an earlier call (or this one again) changes nothing */
+        if (ev->time <= t.call_seen) {
+            *result = MADO_FEED_DUPLICATE;
+            break;
+        }
+
+        t.call_seen = ev->time;
+
+        if (mado_ticket_latest(c, ev->time, ev->ticket, st->called_at,
+                               st->calling))
+        {
+            st->calling = ev->ticket;
+            st->called_at = ev->time;
+        }
+
+        break;
+
+    default: /* MADO_EV_CANCEL */
+        if (ev->time <= t.cancel_seen) {
+            *result = MADO_FEED_DUPLICATE;
+            break;
+        }
+
+        t.cancel_seen = ev->time;
+        break;
+    }
+
+    if (*result == MADO_FEED_DUPLICATE) {
+        return MADO_OK;
+    }
+
+    f1 = mado_ticket_fate(&t);
+
+    mado_count_add(&st->waiting, (f1 == MADO_FATE_WAITING)
+                                 - (f0 == MADO_FATE_WAITING));
+
+    if (f0 == MADO_FATE_SERVED && f1 != MADO_FATE_SERVED) {
+        if (st->served_today > 0) {
+            st->served_today--;
+        }
+
+    } else if (f1 == MADO_FATE_SERVED && f0 != MADO_FATE_SERVED
+               && st->served_today < UINT32_MAX)
+    {
+        st->served_today++;
+    }
+
+    if (ev->time > st->updated_at) {
+        st->updated_at = ev->time;
+    }
+
+    /* a machine handing out or calling tickets means the counter works;
+       a pause or the end of reception set by staff stays */
+    if (ev->type != MADO_EV_CANCEL && st->status == MADO_STATUS_CLOSED) {
+        st->status = MADO_STATUS_OPEN;
+    }
+
+    return mado_ticket_put(s, txn, &k, &t, err);
+}
+
+
+static size_t
+mado_cursor_key(const char *office, const char *fp, char *key)
+{
+    size_t  lo;
+
+    lo = strlen(office);
+    memcpy(key, office, lo + 1);
+    memcpy(key + lo + 1, fp, 16);
+
+    return lo + 1 + 16;
+}
+
+
+int
+mado_feed_cursor_get(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *fp, mado_feed_cursor_t *cur, mado_err_t *err)
+{
+    int             rc;
+    char            key[MADO_ID_MAX + 18];
+    MDB_val         k, v;
+    unsigned char  *p;
+
+    memset(cur, 0, sizeof(mado_feed_cursor_t));
+
+    k.mv_data = key;
+    k.mv_size = mado_cursor_key(office, fp, key);
+
+    rc = mdb_get(txn, s->feed, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        return MADO_ENOTFOUND;
+    }
+
+    if (rc != 0) {
+        return mado_feed_fail(err, MADO_ESTORE, "reading a feed cursor", rc);
+    }
+
+    if (v.mv_size < MADO_CURSOR_SIZE) {
+        snprintf(err->text, sizeof(err->text),
+                 "the feed cursor of %s/%.16s is garbled", office, fp);
+        return MADO_ESTORE;
+    }
+
+    p = v.mv_data;
+    memcpy(&cur->offset, p, 8);      p += 8;
+    memcpy(&cur->line, p, 8);        p += 8;
+    memcpy(&cur->events, p, 8);      p += 8;
+    memcpy(&cur->bad, p, 8);         p += 8;
+    memcpy(&cur->updated_at, p, 8);
+
+    return MADO_OK;
+}
+
+
+int
+mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *fp, const mado_feed_cursor_t *cur, mado_err_t *err)
+{
+    int            rc;
+    char           key[MADO_ID_MAX + 18];
+    MDB_val        k, v;
+    unsigned char  buf[MADO_CURSOR_SIZE], *p;
+
+    p = buf;
+    memcpy(p, &cur->offset, 8);      p += 8;
+    memcpy(p, &cur->line, 8);        p += 8;
+    memcpy(p, &cur->events, 8);      p += 8;
+    memcpy(p, &cur->bad, 8);         p += 8;
+    memcpy(p, &cur->updated_at, 8);
+
+    k.mv_data = key;
+    k.mv_size = mado_cursor_key(office, fp, key);
+    v.mv_data = buf;
+    v.mv_size = sizeof(buf);
+
+    rc = mdb_put(txn, s->feed, &k, &v, 0);
+    if (rc != 0) {
+        return mado_feed_fail(err, MADO_ESTORE, "writing a feed cursor", rc);
+    }
+
+    return MADO_OK;
+}
