@@ -108,6 +108,7 @@ test-browser: node_modules/.package-lock.json
 
 bench: deps all
 	bash bench/api.sh
+	bash bench/feed.sh
 
 clean:
 	rm -rf build build-asan
