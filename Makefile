@@ -24,7 +24,7 @@ OPT       = -O2 -g
 SANITIZE  =
 
 LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_json.c lmdb_store/mado_calendar.c \
-            lmdb_store/mado_feed.c
+            lmdb_store/mado_feed.c lmdb_store/mado_estimate.c
 LIB_HDRS  = lmdb_store/mado_store.h
 TOOL_SRCS = $(wildcard admin_tool/*.c)
 TOOL_HDRS = $(wildcard admin_tool/*.h)
@@ -109,6 +109,7 @@ test-browser: node_modules/.package-lock.json
 bench: deps all
 	bash bench/api.sh
 	bash bench/feed.sh
+	bash bench/estimate.sh
 
 clean:
 	rm -rf build build-asan

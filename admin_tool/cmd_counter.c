@@ -530,6 +530,8 @@ uint32_t
 mc_ticket_issue(mado_counter_state_t *st, const mado_counter_def_t *c,
     int64_t now)
 {
+    mado_service_issue(st, now);
+
     st->last_issued = mc_ticket_next(c, st->last_issued);
     st->issued_at = now;
 
@@ -548,6 +550,11 @@ mc_ticket_call(mado_counter_state_t *st, const mado_counter_def_t *c,
 {
     if (number == 0) {
         number = mc_ticket_next(c, st->calling);
+    }
+
+    /* simulate (c NULL) keeps virtual time: nothing to learn from it */
+    if (c != NULL) {
+        mado_service_call(c, st, now);
     }
 
     st->calling = number;

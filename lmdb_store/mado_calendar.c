@@ -550,6 +550,7 @@ mado_new_day(mado_counter_state_t *st, int64_t now)
     st->served_today = 0;
     st->issued_at = 0;
     st->called_at = 0;
+    mado_service_new_day(st);
     st->message_len = 0;
     st->message[0] = '\0';
     st->updated_at = midnight;

@@ -330,6 +330,16 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
 
     *result = MADO_FEED_APPLIED;
 
+    /* the estimate learns from tickets joining and leaving the queue */
+    if (ev->type == MADO_EV_ISSUE && ev->time != t.issued_at) {
+        mado_service_issue(st, ev->time);
+
+    } else if (ev->type == MADO_EV_CALL && f0 == MADO_FATE_WAITING
+               && ev->time > t.call_seen)
+    {
+        mado_service_call(c, st, ev->time);
+    }
+
     switch (ev->type) {
 
     case MADO_EV_ISSUE:

@@ -24,9 +24,10 @@ const char *const mado_status_names[MADO_NSTATUS] = {
 /* fixed part of a stored counter state, in the order written */
 /*
  * size, six counts, updated_at, message_len; then fields added later
- * (issued_at, called_at), which read as 0 from records written before
+ * (issued_at, called_at, busy_from, svc_ms, svc_n), which read as 0 from
+ * records written before
  */
-#define MADO_STATE_FIXED  (4 + 6 * 4 + 8 + 4 + 8 + 8)
+#define MADO_STATE_FIXED  (4 + 6 * 4 + 8 + 4 + 8 + 8 + 8 + 4 + 4)
 
 
 static int mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
@@ -511,7 +512,10 @@ mado_state_get(mado_store_t *s, MDB_txn *txn, const char *office,
     memcpy(&st->updated_at, p, 8);    p += 8;
     memcpy(&st->message_len, p, 4);   p += 4;
     memcpy(&st->issued_at, p, 8);     p += 8;
-    memcpy(&st->called_at, p, 8);
+    memcpy(&st->called_at, p, 8);     p += 8;
+    memcpy(&st->busy_from, p, 8);     p += 8;
+    memcpy(&st->svc_ms, p, 4);        p += 4;
+    memcpy(&st->svc_n, p, 4);
 
     if (st->status >= MADO_NSTATUS) {
         st->status = MADO_STATUS_CLOSED;
@@ -556,6 +560,9 @@ mado_state_put(mado_store_t *s, MDB_txn *txn, const char *office,
     memcpy(p, &mlen, 4);              p += 4;
     memcpy(p, &st->issued_at, 8);     p += 8;
     memcpy(p, &st->called_at, 8);     p += 8;
+    memcpy(p, &st->busy_from, 8);     p += 8;
+    memcpy(p, &st->svc_ms, 4);        p += 4;
+    memcpy(p, &st->svc_n, 4);         p += 4;
     memcpy(p, st->message, mlen);     p += mlen;
 
     k.mv_data = key;
@@ -834,42 +841,6 @@ mado_time_iso(int64_t t, char *buf)
     gmtime_r(&local, &tm);
 
     return strftime(buf, 26, "%Y-%m-%dT%H:%M:%S+09:00", &tm);
-}
-
-
-int64_t
-mado_wait_minutes(const mado_counter_def_t *c, const mado_counter_state_t *st)
-{
-    if (st->status != MADO_STATUS_OPEN || c->seconds_per_person == 0) {
-        return -1;
-    }
-
-    /* round up: "about 5 minutes" should not be promised as 4 */
-    return ((int64_t) st->waiting * c->seconds_per_person + 59) / 60;
-}
-
-
-int
-mado_wait_range(const mado_counter_def_t *c, const mado_counter_state_t *st,
-    int64_t *low, int64_t *high)
-{
-    int64_t  est;
-
-    if (st->status != MADO_STATUS_OPEN || c->seconds_per_person == 0) {
-        return -1;
-    }
-
-    /* seconds; the estimate is honest only as a band around it */
-    est = (int64_t) st->waiting * c->seconds_per_person;
-
-    *low = (est * 8 / 10) / 300 * 5;
-    *high = ((est * 12 / 10) + 299) / 300 * 5;
-
-    if (st->waiting > 0 && *high < *low + 5) {
-        *high = *low + 5;
-    }
-
-    return 0;
 }
 
 

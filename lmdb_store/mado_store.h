@@ -177,6 +177,10 @@ typedef struct {
     int64_t             updated_at;     /* unix seconds of the last change */
     int64_t             issued_at;      /* when last_issued was issued */
     int64_t             called_at;      /* when calling was called */
+    /* what the estimate learns from the calls (mado_estimate.c) */
+    int64_t             busy_from;      /* queue not empty since */
+    uint32_t            svc_ms;         /* staff-ms per call, smoothed */
+    uint32_t            svc_n;          /* calls it has learnt from */
     uint32_t            message_len;
     char                message[MADO_MESSAGE_MAX + 1];
 } mado_counter_state_t;
@@ -277,6 +281,28 @@ int mado_status_parse(const char *name, size_t len);
 int mado_message_check(const char *msg, size_t len, mado_err_t *err);
 /* "2026-11-27T09:05:00+09:00" into buf (>= 26 bytes) */
 size_t mado_time_iso(int64_t t, char *buf);
+/*
+ * The wait estimate (mado_estimate.c).  Writers tell it about every issue
+ * and call, before they change the counts; it learns how long a call
+ * takes per member of staff from the gaps between calls while people
+ * were waiting all along, and blends that with the configured
+ * minutes_per_person while it has seen few calls.
+ */
+void mado_service_issue(mado_counter_state_t *st, int64_t t);
+void mado_service_call(const mado_counter_def_t *c, mado_counter_state_t *st,
+    int64_t t);
+/*
+ * seconds of wait for a ticket taken now, and the band the actual wait
+ * falls in for most tickets (not rounded); -1 = unknown: not open
+ */
+int mado_estimate(const mado_counter_def_t *c, const mado_counter_state_t *st,
+    int64_t *est, int64_t *low, int64_t *high);
+/* called by mado_new_day: a new day keeps a little of the day before */
+void mado_service_new_day(mado_counter_state_t *st);
+/* the old rule, kept as the benchmark's baseline: waiting x configured */
+int64_t mado_estimate_baseline(const mado_counter_def_t *c,
+    const mado_counter_state_t *st);
+
 /* minutes of wait for someone who takes a ticket now; -1 = unknown */
 int64_t mado_wait_minutes(const mado_counter_def_t *c,
     const mado_counter_state_t *st);
