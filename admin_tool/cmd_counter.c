@@ -41,6 +41,7 @@ struct mc_op_s {
     const char             *message;        /* NULL: keep */
 
     const mado_counter_def_t *def;          /* valid while change runs */
+    mado_hev_e              hev;            /* what the history records */
 
     mado_counter_state_t    st;             /* out: the state written */
     uint32_t                result;         /* out: ticket issued/called */
@@ -79,6 +80,7 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
 
     memset(&op, 0, sizeof(mc_op_t));
     op.change = mc_set_change;
+    op.hev = MADO_HEV_SET;
     op.waiting = op.calling = op.last_issued = op.staff = MC_KEEP;
     op.status = MC_KEEP;
 
@@ -236,6 +238,7 @@ mc_cmd_issue(mc_ctx_t *ctx, int argc, char **argv)
 
     memset(&op, 0, sizeof(mc_op_t));
     op.change = mc_issue_change;
+    op.hev = MADO_HEV_ISSUE;
 
     if ((rc = mc_no_options("issue", argc, argv)) != MC_CONTINUE) {
         return rc;
@@ -285,6 +288,7 @@ mc_cmd_call(mc_ctx_t *ctx, int argc, char **argv)
 
     memset(&op, 0, sizeof(mc_op_t));
     op.change = mc_call_change;
+    op.hev = MADO_HEV_CALL;
 
     if ((rc = mc_no_options("call", argc, argv)) != MC_CONTINUE) {
         return rc;
@@ -343,6 +347,7 @@ mc_cmd_cancel(mc_ctx_t *ctx, int argc, char **argv)
 
     memset(&op, 0, sizeof(mc_op_t));
     op.change = mc_cancel_change;
+    op.hev = MADO_HEV_CANCEL;
 
     if ((rc = mc_no_options("cancel", argc, argv)) != MC_CONTINUE) {
         return rc;
@@ -448,7 +453,9 @@ mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 {
     int                        rc;
     mc_op_t                   *op = arg;
+    mado_event_t               ev;
     mado_office_def_t          o;
+    mado_counter_state_t       before;
     const mado_counter_def_t  *c;
 
     memset(&o, 0, sizeof(mado_office_def_t));
@@ -497,16 +504,42 @@ mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         return rc;
     }
 
+    before = op->st;
+
     op->def = c;
     rc = op->change(op, err);
     op->def = NULL;
+
+    if (rc != MADO_OK) {
+        mado_office_free(&o);
+        return rc;
+    }
+
+    op->st.updated_at = op->now;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.time = op->now;
+    ev.type = op->hev;
+    ev.ticket = op->result;
+    ev.wait = -1;
+
+    /* the ticket's times, so that the history knows how long it waited */
+    if (op->hev == MADO_HEV_ISSUE || op->hev == MADO_HEV_CALL) {
+        rc = mado_ticket_note(s, txn, op->office, c, op->result,
+                              op->hev == MADO_HEV_CALL, op->now, &ev.wait,
+                              err);
+    }
+
+    if (rc == MADO_OK) {
+        rc = mado_history_record(s, txn, op->office, &o, c, &before, &op->st,
+                                 &ev, err);
+    }
+
     mado_office_free(&o);
 
     if (rc != MADO_OK) {
         return rc;
     }
-
-    op->st.updated_at = op->now;
 
     /* an LMDB "map full" goes up as it is: the library grows and re-runs */
     return mado_state_put(s, txn, op->office, op->counter, &op->st, err);

@@ -720,7 +720,10 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     mc_feed_line_t            *l;
     mado_office_def_t          o;
     mado_feed_cursor_t         cur;
+    int32_t                    wait;
+    mado_event_t               hev;
     mado_feed_result_e         res;
+    mado_counter_state_t       before;
     const mado_counter_def_t  *c;
     unsigned char              loaded[MADO_COUNTERS_MAX];
     mado_counter_state_t       st[MADO_COUNTERS_MAX];
@@ -824,13 +827,29 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
             loaded[ci] = 1;
         }
 
+        before = st[ci];
+
         rc = mado_ticket_apply(s, txn, f->office, c, &st[ci], &l->ev,
-                               &res, err);
+                               &res, &wait, err);
         if (rc != MADO_OK) {
             goto failed;
         }
 
         l->result = (uint8_t) res;
+
+        if (res == MADO_FEED_APPLIED) {
+            memset(&hev, 0, sizeof(hev));
+            hev.time = l->ev.time;
+            hev.type = l->ev.type;          /* issue, call, cancel alike */
+            hev.ticket = l->ev.ticket;
+            hev.wait = wait;
+
+            rc = mado_history_record(s, txn, f->office, &o, c, &before,
+                                     &st[ci], &hev, err);
+            if (rc != MADO_OK) {
+                goto failed;
+            }
+        }
 
         switch (res) {
         case MADO_FEED_APPLIED:   f->b_applied++; break;

@@ -49,6 +49,7 @@ static const char  mc_usage[] =
     "  holidays   list the national holidays of Japan in a year\n"
     "  calendar   show an office's opening hours day by day\n"
     "  feed       read a ticket machine's event log into counter state\n"
+    "  report     an office's day-by-hour history, as CSV or printable HTML\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
@@ -295,6 +296,30 @@ static const char  mc_usage_feed[] =
     "  -h, --help           show this help\n";
 
 
+static const char  mc_usage_report[] =
+    "usage: madoctl [--store DIR] report --office OFFICE --from YYYY-MM-DD\n"
+    "                                    --to YYYY-MM-DD [--format csv|html]\n"
+    "\n"
+    "The history of OFFICE per day and hour, from --from to --to (at most\n"
+    "366 days): tickets issued, numbers called (people served), tickets\n"
+    "cancelled, the average and the longest wait of those called (from\n"
+    "their issue to their call), and per day the peak hour (most tickets\n"
+    "issued).  The figures are the history API's.\n"
+    "\n"
+    "csv (the default): one row per date, counter and hour with activity,\n"
+    "and a row with hour \"day\" of the day's totals and its peak_hour;\n"
+    "RFC 4180 with CRLF.  html: a printable report in Japanese, a page per\n"
+    "day on A4, e.g. for the monthly review (print it from a browser, or\n"
+    "chromium --headless --print-to-pdf=report.pdf report.html).\n"
+    "\n"
+    "Options:\n"
+    "  --office OFFICE   the office\n"
+    "  --from DATE       the first day\n"
+    "  --to DATE         the last day\n"
+    "  --format FORMAT   csv or html (default csv)\n"
+    "  -h, --help        show this help\n";
+
+
 static const char  mc_usage_help[] =
     "usage: madoctl help [VERB]\n"
     "\n"
@@ -316,6 +341,7 @@ static const mc_verb_t  mc_verbs[] = {
     { "holidays", mc_cmd_holidays, mc_usage_holidays },
     { "calendar", mc_cmd_calendar, mc_usage_calendar },
     { "feed",     mc_cmd_feed,     mc_usage_feed },
+    { "report",   mc_cmd_report,   mc_usage_report },
     { "help",     mc_cmd_help,     mc_usage_help },
     { NULL, NULL, NULL }
 };

@@ -10,6 +10,7 @@
  * cmd_simulate.c simulate
  * cmd_calendar.c holidays, calendar
  * cmd_feed.c     feed: ticket-machine event logs into counter state
+ * cmd_report.c   report: the history per day and hour, CSV or HTML
  */
 
 #ifndef MADOCTL_H
@@ -90,6 +91,7 @@ int mc_cmd_simulate(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_holidays(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_calendar(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_report(mc_ctx_t *ctx, int argc, char **argv);
 
 /* cmd_counter.c: ticket rules shared by the verbs and simulate */
 uint32_t mc_ticket_issue(mado_counter_state_t *st,

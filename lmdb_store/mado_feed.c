@@ -285,7 +285,7 @@ int
 mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     const mado_counter_def_t *c,
     mado_counter_state_t *st, const mado_ticket_event_t *ev,
-    mado_feed_result_e *result, mado_err_t *err)
+    mado_feed_result_e *result, int32_t *wait, mado_err_t *err)
 {
     int             rc;
     MDB_val         k;
@@ -294,6 +294,7 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     mado_ticket_t   t;
     unsigned char   key[2 * MADO_ID_MAX + 4];
 
+    *wait = -1;
     day = mado_local_date(ev->time);
 
     /* a day before the counter's is history; the live counts go on */
@@ -410,6 +411,10 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
 
     f1 = mado_ticket_fate(&t);
 
+    if (f0 == MADO_FATE_WAITING && f1 == MADO_FATE_SERVED) {
+        *wait = (int32_t) (ev->time - t.issued_at);
+    }
+
     mado_count_add(&st->waiting, (f1 == MADO_FATE_WAITING)
                                  - (f0 == MADO_FATE_WAITING));
 
@@ -435,6 +440,48 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     }
 
     return mado_ticket_put(s, txn, &k, &t, err);
+}
+
+
+int
+mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,
+    const mado_counter_def_t *c, uint32_t ticket, int called, int64_t t,
+    int32_t *wait, mado_err_t *err)
+{
+    int             rc;
+    MDB_val         k;
+    mado_date_t     day;
+    mado_ticket_t   tk;
+    unsigned char   key[2 * MADO_ID_MAX + 4];
+
+    *wait = -1;
+    day = mado_local_date(t);
+
+    k.mv_data = key;
+    k.mv_size = mado_ticket_key(office, c->id, ticket, key);
+
+    if ((rc = mado_ticket_get(s, txn, &k, &tk, err)) != MADO_OK) {
+        return rc;
+    }
+
+    if (tk.date != day || !called) {
+        memset(&tk, 0, sizeof(mado_ticket_t));
+        tk.date = day;
+    }
+
+    if (!called) {
+        tk.issued_at = t;
+
+    } else {
+        if (tk.issued_at && tk.call_seen < tk.issued_at && t >= tk.issued_at)
+        {
+            *wait = (int32_t) (t - tk.issued_at);
+        }
+
+        tk.call_seen = t;
+    }
+
+    return mado_ticket_put(s, txn, &k, &tk, err);
 }
 
 

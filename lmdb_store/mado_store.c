@@ -152,7 +152,10 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
         || (rc = mdb_dbi_open(txn, "state", dbflags, &s->state)) != 0
         || (!s->readonly
             && ((rc = mdb_dbi_open(txn, "ticket", dbflags, &s->ticket)) != 0
-                || (rc = mdb_dbi_open(txn, "feed", dbflags, &s->feed)) != 0)))
+                || (rc = mdb_dbi_open(txn, "feed", dbflags, &s->feed)) != 0
+                || (rc = mdb_dbi_open(txn, "event", dbflags, &s->event)) != 0
+                || (rc = mdb_dbi_open(txn, "sample", dbflags, &s->sample))
+                   != 0)))
     {
         mdb_txn_abort(txn);
         mado_store_close(s);
@@ -187,6 +190,16 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
             return mado_fail(err, MADO_ESTORE, "store %s: %s", dir,
                              mdb_strerror(rc));
         }
+    }
+
+    s->history = 1;
+
+    if (s->readonly
+        && (mdb_dbi_open(txn, "event", 0, &s->event) != 0
+            || mdb_dbi_open(txn, "sample", 0, &s->sample) != 0))
+    {
+        /* a store no writer of this version has opened yet: no history */
+        s->history = 0;
     }
 
     rc = mado_schema_check(s, txn, err);

@@ -17,6 +17,11 @@
  *                            endian), kept by the ticket-machine feed
  *   feed    OFFICE\0FP     -> how far the feed has read the file whose
  *                            first line hashes to FP (16 hex digits)
+ *   event   OFFICE\0T\0N   -> one change of a counter at unix time T (8
+ *                            bytes big endian; N: 2 bytes, the order
+ *                            within the second): mado_event_t
+ *   sample  OFFICE\0CTR\0T -> a counter's figures at T, every 5 minutes
+ *                            while open: mado_sample_t
  *
  * Writers create databases that are missing; the module opens only meta,
  * office and state.  Adding a database or appending fields to a record
@@ -193,7 +198,10 @@ typedef struct {
     MDB_dbi             state;
     MDB_dbi             ticket;         /* writers only */
     MDB_dbi             feed;           /* writers only */
+    MDB_dbi             event;
+    MDB_dbi             sample;
     unsigned            readonly:1;
+    unsigned            history:1;      /* event and sample exist */
 } mado_store_t;
 
 
@@ -445,7 +453,7 @@ typedef struct {
 int mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     const mado_counter_def_t *c,
     mado_counter_state_t *st, const mado_ticket_event_t *ev,
-    mado_feed_result_e *result, mado_err_t *err);
+    mado_feed_result_e *result, int32_t *wait, mado_err_t *err);
 
 /* the counter that serves a business code, or NULL */
 const mado_counter_def_t *mado_office_code(const mado_office_def_t *o,
@@ -453,6 +461,105 @@ const mado_counter_def_t *mado_office_code(const mado_office_def_t *o,
 /* codes compare as numbers when both are digits: "01" is "1" */
 int mado_code_eq(const char *a, const char *b);
 int mado_code_valid(const char *code);
+
+/*
+ * History (mado_history.c).  Every write records what it changed as an
+ * event, and fills in the 5-minute samples since the counter's previous
+ * change with the figures it had then (the state cannot have changed in
+ * between, so the samples are exact without a sampling daemon).  Keys are
+ * ordered by office and time, so a day reads as one range.
+ */
+
+typedef enum {
+    MADO_HEV_ISSUE = 0,
+    MADO_HEV_CALL,
+    MADO_HEV_CANCEL,
+    MADO_HEV_SET,               /* figures corrected by hand */
+    MADO_NHEV
+} mado_hev_e;
+
+extern const char *const mado_hev_names[MADO_NHEV];
+
+typedef struct {
+    int64_t             time;
+    char                counter[MADO_ID_MAX + 1];
+    uint32_t            type;       /* mado_hev_e */
+    uint32_t            status;     /* after the change */
+    uint32_t            ticket;     /* issue, call, cancel */
+    uint32_t            waiting;    /* after */
+    uint32_t            served;     /* after */
+    uint32_t            staff;      /* after */
+    int32_t             wait;       /* call: seconds the ticket waited;
+                                       -1 unknown */
+} mado_event_t;
+
+#define MADO_SAMPLE_EVERY       300     /* seconds */
+
+typedef struct {
+    int64_t             time;
+    uint32_t            status;
+    uint32_t            waiting;
+    uint32_t            calling;
+    uint32_t            served;
+    uint32_t            staff;
+    int32_t             wait;       /* estimated seconds; -1 unknown */
+} mado_sample_t;
+
+/*
+ * Record a change of counter c from *before to *after at t (writers, in
+ * their transaction); ev carries type, ticket and wait, the rest is
+ * filled in here.
+ */
+int mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
+    const mado_office_def_t *o, const mado_counter_def_t *c,
+    const mado_counter_state_t *before, const mado_counter_state_t *after,
+    mado_event_t *ev, mado_err_t *err);
+
+/* per counter and hour of one day: what the reports and the API show */
+typedef struct {
+    uint32_t            issued;
+    uint32_t            served;
+    uint32_t            cancelled;
+    uint32_t            waits;          /* calls whose wait is known */
+    int64_t             wait_sum;       /* seconds */
+    int32_t             wait_max;
+    uint32_t            samples;
+    uint64_t            waiting_sum;
+    uint32_t            waiting_max;
+} mado_hour_t;
+
+typedef struct {
+    char                id[MADO_ID_MAX + 1];
+    mado_hour_t         hours[24];
+    mado_sample_t      *samples;
+    size_t              nsamples;
+} mado_counter_day_t;
+
+typedef struct {
+    char                office[MADO_ID_MAX + 1];
+    mado_date_t         date;
+    mado_counter_day_t  counters[MADO_COUNTERS_MAX];
+    unsigned            ncounters;
+} mado_day_t;
+
+/*
+ * Read one day of an office's history; counters as defined now.  Samples
+ * after the last change are added up to min(end of day, now) from the
+ * current state.  Free with mado_day_free.
+ */
+int mado_history_day(mado_store_t *s, MDB_txn *txn,
+    const mado_office_def_t *o, mado_date_t date, int64_t now, mado_day_t *d,
+    mado_err_t *err);
+void mado_day_free(mado_day_t *d);
+/* the day as JSON (the API's document) or CSV (one row per sample) */
+void mado_day_json(yajl_gen g, const mado_office_def_t *o,
+    const mado_day_t *d);
+char *mado_day_csv(const mado_day_t *d, size_t *len);
+
+/* manual issue and call keep the ticket's times too, for the waits */
+int mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,
+    const mado_counter_def_t *c, uint32_t ticket, int called, int64_t t,
+    int32_t *wait, mado_err_t *err);
 
 /* where a feed stands in one file */
 typedef struct {

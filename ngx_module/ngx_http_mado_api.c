@@ -2,8 +2,9 @@
 /*
  * mado: the public JSON API (GET/HEAD only; open data).
  *
- *     /api/v1/offices          all offices with their counters
- *     /api/v1/offices/{id}     one office
+ *     /api/v1/offices                      all offices with their counters
+ *     /api/v1/offices/{id}                 one office
+ *     /api/v1/offices/{id}/history[.csv]   one day (ngx_http_mado_history.c)
  */
 
 
@@ -12,7 +13,9 @@
 
 typedef enum {
     NGX_HTTP_MADO_ROUTE_ALL = 0,
-    NGX_HTTP_MADO_ROUTE_OFFICE
+    NGX_HTTP_MADO_ROUTE_OFFICE,
+    NGX_HTTP_MADO_ROUTE_HISTORY,
+    NGX_HTTP_MADO_ROUTE_HISTORY_CSV
 } ngx_http_mado_route_e;
 
 
@@ -92,7 +95,34 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
 
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
 
-    snap = ngx_http_mado_snapshot(r, mmcf);
+    if (route == NGX_HTTP_MADO_ROUTE_HISTORY
+        || route == NGX_HTTP_MADO_ROUTE_HISTORY_CSV)
+    {
+        rc = ngx_http_mado_history_handler(r, &office,
+                                     route == NGX_HTTP_MADO_ROUTE_HISTORY_CSV,
+                                     &status);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+
+        if (status == NGX_HTTP_NOT_FOUND) {
+            return ngx_http_mado_send_error(r, status, "office_not_found",
+                                            "no office with id \"%V\"",
+                                            &office);
+        }
+
+        if (status == NGX_HTTP_BAD_REQUEST) {
+            return ngx_http_mado_send_error(r, status, "bad_request",
+                                            "date: must be a date as "
+                                            "YYYY-MM-DD, not after today "
+                                            "(Japan time)");
+        }
+
+        snap = NULL;
+
+    } else {
+        snap = ngx_http_mado_snapshot(r, mmcf);
+    }
 
     if (snap == NULL) {
         if (ngx_http_mado_add_header(r, &ngx_http_mado_retry_after,
@@ -225,7 +255,11 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
         seg[n].data = s;
         seg[n].len = p - s;
 
-        if (!ngx_http_mado_valid_segment(&seg[n])) {
+        /* the one name with a dot: the CSV of a history */
+        if (!ngx_http_mado_valid_segment(&seg[n])
+            && !(n == 3 && seg[n].len == 11
+                 && ngx_memcmp(seg[n].data, "history.csv", 11) == 0))
+        {
             msg->len = ngx_snprintf(msg->data, msg->len,
                                     "path segment \"%V\" is not 1-%d of "
                                     "a-z 0-9 - _", &seg[n], MADO_ID_MAX)
@@ -248,6 +282,22 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
 
         if (n == 3) {
             *route = NGX_HTTP_MADO_ROUTE_OFFICE;
+            *office = seg[2];
+            return NGX_OK;
+        }
+
+        if (n == 4 && seg[3].len == 7
+            && ngx_memcmp(seg[3].data, "history", 7) == 0)
+        {
+            *route = NGX_HTTP_MADO_ROUTE_HISTORY;
+            *office = seg[2];
+            return NGX_OK;
+        }
+
+        if (n == 4 && seg[3].len == 11
+            && ngx_memcmp(seg[3].data, "history.csv", 11) == 0)
+        {
+            *route = NGX_HTTP_MADO_ROUTE_HISTORY_CSV;
             *office = seg[2];
             return NGX_OK;
         }

@@ -159,6 +159,10 @@ ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
 #define NGX_HTTP_MADO_SEND_GZIP   0x01      /* the doc may go gzipped */
 #define NGX_HTTP_MADO_SEND_CORS   0x02
 
+/* ngx_http_mado_history.c */
+ngx_int_t ngx_http_mado_history_handler(ngx_http_request_t *r,
+    ngx_str_t *office, ngx_uint_t csv, ngx_uint_t *status);
+
 /* ngx_http_mado_i18n.c */
 char *ngx_http_mado_messages_load(ngx_conf_t *cf,
     ngx_http_mado_main_conf_t *mmcf);

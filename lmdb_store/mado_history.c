@@ -1,0 +1,739 @@
+/*
+ * History: an event for every change, 5-minute samples while open, and
+ * the day's figures per counter and hour that the API, the pages and
+ * "madoctl report" show.  See mado_store.h for the keys.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mado_store.h"
+
+
+const char *const  mado_hev_names[MADO_NHEV] = {
+    "issue", "call", "cancel", "set"
+};
+
+
+/* type, status, ticket, waiting, staff, pad, served, wait; then the id */
+#define MADO_EV_FIXED       (1 + 1 + 2 + 2 + 2 + 4 + 4)
+
+/* status, pad, waiting, calling, served, staff, wait */
+#define MADO_SAMPLE_SIZE    (4 + 4 * 4 + 4 + 4)
+
+/* days of samples a write fills in at most (a counter left for a week) */
+#define MADO_SAMPLE_BACK    86400
+
+
+static int
+mado_hist_fail(mado_err_t *err, const char *what, int rc)
+{
+    snprintf(err->text, sizeof(err->text), "%s: %s", what, mdb_strerror(rc));
+
+    /* a full map goes back to mado_store_write, which grows it */
+    return (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) ? rc : MADO_ESTORE;
+}
+
+
+static void
+mado_be64(unsigned char *p, uint64_t v)
+{
+    int  i;
+
+    for (i = 7; i >= 0; i--) {
+        p[i] = (unsigned char) v;
+        v >>= 8;
+    }
+}
+
+
+static uint64_t
+mado_get_be64(const unsigned char *p)
+{
+    int       i;
+    uint64_t  v = 0;
+
+    for (i = 0; i < 8; i++) {
+        v = (v << 8) | p[i];
+    }
+
+    return v;
+}
+
+
+/* office\0 T(8) [N(2)] */
+static size_t
+mado_event_key(const char *office, int64_t t, unsigned seq,
+    unsigned char *key)
+{
+    size_t  lo;
+
+    lo = strlen(office);
+    memcpy(key, office, lo + 1);
+    mado_be64(key + lo + 1, (uint64_t) t);
+    key[lo + 9] = (unsigned char) (seq >> 8);
+    key[lo + 10] = (unsigned char) seq;
+
+    return lo + 11;
+}
+
+
+/* office\0counter\0 T(8) */
+static size_t
+mado_sample_key(const char *office, const char *counter, int64_t t,
+    unsigned char *key)
+{
+    size_t  lo, lc;
+
+    lo = strlen(office);
+    lc = strlen(counter);
+    memcpy(key, office, lo + 1);
+    memcpy(key + lo + 1, counter, lc + 1);
+    mado_be64(key + lo + lc + 2, (uint64_t) t);
+
+    return lo + lc + 10;
+}
+
+
+static void
+mado_sample_of(const mado_counter_def_t *c, const mado_counter_state_t *st,
+    int64_t t, mado_sample_t *sm)
+{
+    int64_t  est, low, high;
+
+    sm->time = t;
+    sm->status = st->status;
+    sm->waiting = st->waiting;
+    sm->calling = st->calling;
+    sm->served = st->served_today;
+    sm->staff = st->staff;
+    sm->wait = mado_estimate(c, st, &est, &low, &high) == 0
+               ? (int32_t) est : -1;
+}
+
+
+static int
+mado_sample_put(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *counter, const mado_sample_t *sm, mado_err_t *err)
+{
+    int            rc;
+    MDB_val        k, v;
+    unsigned char  key[2 * MADO_ID_MAX + 10], buf[MADO_SAMPLE_SIZE], *p;
+
+    memset(buf, 0, sizeof(buf));
+    p = buf;
+    memcpy(p, &sm->status, 4);   p += 4;
+    memcpy(p, &sm->waiting, 4);  p += 4;
+    memcpy(p, &sm->calling, 4);  p += 4;
+    memcpy(p, &sm->served, 4);   p += 4;
+    memcpy(p, &sm->staff, 4);    p += 4;
+    memcpy(p, &sm->wait, 4);
+
+    k.mv_data = key;
+    k.mv_size = mado_sample_key(office, counter, sm->time, key);
+    v.mv_data = buf;
+    v.mv_size = sizeof(buf);
+
+    rc = mdb_put(txn, s->sample, &k, &v, 0);
+    if (rc != 0) {
+        return mado_hist_fail(err, "writing a sample", rc);
+    }
+
+    return MADO_OK;
+}
+
+
+static void
+mado_sample_get(const MDB_val *k, const MDB_val *v, mado_sample_t *sm)
+{
+    const unsigned char  *p = v->mv_data;
+
+    memset(sm, 0, sizeof(mado_sample_t));
+    sm->time = (int64_t) mado_get_be64((const unsigned char *) k->mv_data
+                                       + k->mv_size - 8);
+
+    if (v->mv_size < MADO_SAMPLE_SIZE) {
+        sm->wait = -1;
+        return;
+    }
+
+    memcpy(&sm->status, p, 4);   p += 4;
+    memcpy(&sm->waiting, p, 4);  p += 4;
+    memcpy(&sm->calling, p, 4);  p += 4;
+    memcpy(&sm->served, p, 4);   p += 4;
+    memcpy(&sm->staff, p, 4);    p += 4;
+    memcpy(&sm->wait, p, 4);
+}
+
+
+int
+mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
+    const mado_office_def_t *o, const mado_counter_def_t *c,
+    const mado_counter_state_t *before, const mado_counter_state_t *after,
+    mado_event_t *ev, mado_err_t *err)
+{
+    int                    rc;
+    int64_t                slot, from;
+    size_t                 klen, lo, lc;
+    unsigned               seq;
+    MDB_val                k, v;
+    MDB_cursor            *cur;
+    mado_sample_t          sm;
+    mado_counter_state_t   eff;
+    unsigned char          key[MADO_ID_MAX + 12], buf[MADO_EV_FIXED + MADO_ID_MAX];
+    unsigned char         *p;
+    uint8_t                b;
+    uint16_t               h;
+
+    /* the samples since the previous change: the figures it left */
+    if (before->updated_at > 0) {
+        from = before->updated_at;
+
+        if (from < ev->time - MADO_SAMPLE_BACK) {
+            from = ev->time - MADO_SAMPLE_BACK;
+        }
+
+        slot = (from / MADO_SAMPLE_EVERY + 1) * MADO_SAMPLE_EVERY;
+
+        for ( /* void */ ; slot <= ev->time; slot += MADO_SAMPLE_EVERY) {
+            mado_effective_state(o, c, before, slot, &eff);
+
+            if (eff.status == MADO_STATUS_CLOSED) {
+                continue;
+            }
+
+            mado_sample_of(c, &eff, slot, &sm);
+
+            rc = mado_sample_put(s, txn, office, c->id, &sm, err);
+            if (rc != MADO_OK) {
+                return rc;
+            }
+        }
+    }
+
+    ev->status = after->status;
+    ev->waiting = after->waiting;
+    ev->served = after->served_today;
+    ev->staff = after->staff;
+    strcpy(ev->counter, c->id);
+
+    /* the next number within the second */
+    rc = mdb_cursor_open(txn, s->event, &cur);
+    if (rc != 0) {
+        return mado_hist_fail(err, "reading events", rc);
+    }
+
+    seq = 0;
+    lo = strlen(office);
+
+    k.mv_data = key;
+    k.mv_size = mado_event_key(office, ev->time + 1, 0, key);
+
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    rc = (rc == 0) ? mdb_cursor_get(cur, &k, &v, MDB_PREV)
+                   : mdb_cursor_get(cur, &k, &v, MDB_LAST);
+
+    if (rc == 0 && k.mv_size == lo + 11
+        && memcmp(k.mv_data, office, lo + 1) == 0
+        && (int64_t) mado_get_be64((unsigned char *) k.mv_data + lo + 1)
+           == ev->time)
+    {
+        p = (unsigned char *) k.mv_data + lo + 9;
+        seq = ((unsigned) p[0] << 8 | p[1]) + 1;
+    }
+
+    mdb_cursor_close(cur);
+
+    if (seq > 0xffff) {
+        /* 65536 changes of one office in one second: keep the first */
+        return MADO_OK;
+    }
+
+    klen = mado_event_key(office, ev->time, seq, key);
+
+    lc = strlen(c->id);
+    p = buf;
+    b = (uint8_t) ev->type;                     memcpy(p, &b, 1); p += 1;
+    b = (uint8_t) ev->status;                   memcpy(p, &b, 1); p += 1;
+    h = (uint16_t) ev->ticket;                  memcpy(p, &h, 2); p += 2;
+    h = (uint16_t) ev->waiting;                 memcpy(p, &h, 2); p += 2;
+    h = (uint16_t) ev->staff;                   memcpy(p, &h, 2); p += 2;
+    memcpy(p, &ev->served, 4);                  p += 4;
+    memcpy(p, &ev->wait, 4);                    p += 4;
+    memcpy(p, c->id, lc);                       p += lc;
+
+    k.mv_data = key;
+    k.mv_size = klen;
+    v.mv_data = buf;
+    v.mv_size = p - buf;
+
+    rc = mdb_put(txn, s->event, &k, &v, 0);
+    if (rc != 0) {
+        return mado_hist_fail(err, "writing an event", rc);
+    }
+
+    return MADO_OK;
+}
+
+
+static int
+mado_event_get(const MDB_val *k, const MDB_val *v, size_t lo,
+    mado_event_t *ev)
+{
+    const unsigned char  *p = v->mv_data;
+    size_t                lc;
+    uint16_t              h;
+
+    if (k->mv_size != lo + 11 || v->mv_size < MADO_EV_FIXED
+        || v->mv_size > MADO_EV_FIXED + MADO_ID_MAX)
+    {
+        return -1;
+    }
+
+    memset(ev, 0, sizeof(mado_event_t));
+    ev->time = (int64_t) mado_get_be64((const unsigned char *) k->mv_data
+                                       + lo + 1);
+    ev->type = p[0];
+    ev->status = p[1];
+    memcpy(&h, p + 2, 2);   ev->ticket = h;
+    memcpy(&h, p + 4, 2);   ev->waiting = h;
+    memcpy(&h, p + 6, 2);   ev->staff = h;
+    memcpy(&ev->served, p + 8, 4);
+    memcpy(&ev->wait, p + 12, 4);
+
+    lc = v->mv_size - MADO_EV_FIXED;
+    memcpy(ev->counter, p + MADO_EV_FIXED, lc);
+    ev->counter[lc] = '\0';
+
+    return ev->type < MADO_NHEV ? 0 : -1;
+}
+
+
+static int
+mado_day_add_sample(mado_counter_day_t *cd, const mado_sample_t *sm,
+    size_t *cap)
+{
+    mado_sample_t  *n;
+
+    if (cd->nsamples == *cap) {
+        *cap = *cap ? *cap * 2 : 128;
+        n = realloc(cd->samples, *cap * sizeof(mado_sample_t));
+        if (n == NULL) {
+            return -1;
+        }
+        cd->samples = n;
+    }
+
+    cd->samples[cd->nsamples++] = *sm;
+
+    return 0;
+}
+
+
+int
+mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
+    mado_date_t date, int64_t now, mado_day_t *d, mado_err_t *err)
+{
+    int                    rc;
+    int64_t                start, end, slot, last;
+    size_t                 lo, cap, klen;
+    unsigned               i, hr;
+    MDB_val                k, v;
+    MDB_cursor            *cur;
+    mado_event_t           ev;
+    mado_sample_t          sm;
+    mado_hour_t           *hh;
+    mado_counter_state_t   st, eff;
+    unsigned char          key[2 * MADO_ID_MAX + 12];
+
+    memset(d, 0, sizeof(mado_day_t));
+    d->date = date;
+    snprintf(d->office, sizeof(d->office), "%s", o->id);
+
+    start = mado_days_from_civil(date / 10000, date / 100 % 100, date % 100)
+            * 86400 - MADO_TZ_OFFSET;
+    end = start + 86400;
+
+    for (i = 0; i < o->ncounters; i++) {
+        strcpy(d->counters[i].id, o->counters[i].id);
+    }
+
+    d->ncounters = o->ncounters;
+
+    if (!s->history) {
+        return MADO_OK;
+    }
+
+    lo = strlen(o->id);
+
+    /* events: one range of keys */
+    rc = mdb_cursor_open(txn, s->event, &cur);
+    if (rc != 0) {
+        return mado_hist_fail(err, "reading events", rc);
+    }
+
+    k.mv_data = key;
+    k.mv_size = mado_event_key(o->id, start, 0, key);
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        if (k.mv_size < lo + 9 || memcmp(k.mv_data, o->id, lo + 1) != 0
+            || mado_event_get(&k, &v, lo, &ev) != 0)
+        {
+            break;
+        }
+
+        if (ev.time >= end) {
+            break;
+        }
+
+        for (i = 0; i < d->ncounters; i++) {
+            if (strcmp(d->counters[i].id, ev.counter) == 0) {
+                break;
+            }
+        }
+
+        if (i == d->ncounters) {
+            continue;                   /* a counter since removed */
+        }
+
+        hh = &d->counters[i].hours[(ev.time - start) / 3600];
+
+        switch (ev.type) {
+
+        case MADO_HEV_ISSUE:
+            hh->issued++;
+            break;
+
+        case MADO_HEV_CALL:
+            hh->served++;
+
+            if (ev.wait >= 0) {
+                hh->waits++;
+                hh->wait_sum += ev.wait;
+                if (ev.wait > hh->wait_max) {
+                    hh->wait_max = ev.wait;
+                }
+            }
+
+            break;
+
+        case MADO_HEV_CANCEL:
+            hh->cancelled++;
+            break;
+
+        default:
+            break;
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return mado_hist_fail(err, "reading events", rc);
+    }
+
+    /* samples: a range per counter */
+    for (i = 0; i < d->ncounters; i++) {
+        mado_counter_day_t  *cd = &d->counters[i];
+
+        cap = 0;
+        last = start;
+
+        rc = mdb_cursor_open(txn, s->sample, &cur);
+        if (rc != 0) {
+            return mado_hist_fail(err, "reading samples", rc);
+        }
+
+        k.mv_data = key;
+        k.mv_size = klen = mado_sample_key(o->id, cd->id, start, key);
+
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+             rc == 0;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        {
+            if (k.mv_size != klen
+                || memcmp(k.mv_data, key, klen - 8) != 0)
+            {
+                break;
+            }
+
+            mado_sample_get(&k, &v, &sm);
+
+            if (sm.time >= end) {
+                break;
+            }
+
+            if (mado_day_add_sample(cd, &sm, &cap) != 0) {
+                mdb_cursor_close(cur);
+                snprintf(err->text, sizeof(err->text), "out of memory");
+                return MADO_ESTORE;
+            }
+
+            last = sm.time;
+        }
+
+        mdb_cursor_close(cur);
+
+        /* after the last change nothing was written: it still holds */
+        if (mado_state_get(s, txn, o->id, cd->id, &st, err) == MADO_OK) {
+            if (st.updated_at > last) {
+                last = st.updated_at;
+            }
+
+            for (slot = (last / MADO_SAMPLE_EVERY + 1) * MADO_SAMPLE_EVERY;
+                 slot < end && slot <= now;
+                 slot += MADO_SAMPLE_EVERY)
+            {
+                if (slot < start) {
+                    continue;
+                }
+
+                mado_effective_state(o, &o->counters[i], &st, slot, &eff);
+
+                if (eff.status == MADO_STATUS_CLOSED) {
+                    continue;
+                }
+
+                mado_sample_of(&o->counters[i], &eff, slot, &sm);
+
+                if (mado_day_add_sample(cd, &sm, &cap) != 0) {
+                    snprintf(err->text, sizeof(err->text), "out of memory");
+                    return MADO_ESTORE;
+                }
+            }
+        }
+
+        for (size_t j = 0; j < cd->nsamples; j++) {
+            hr = (unsigned) ((cd->samples[j].time - start) / 3600);
+            hh = &cd->hours[hr];
+            hh->samples++;
+            hh->waiting_sum += cd->samples[j].waiting;
+            if (cd->samples[j].waiting > hh->waiting_max) {
+                hh->waiting_max = cd->samples[j].waiting;
+            }
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+void
+mado_day_free(mado_day_t *d)
+{
+    unsigned  i;
+
+    for (i = 0; i < d->ncounters; i++) {
+        free(d->counters[i].samples);
+        d->counters[i].samples = NULL;
+        d->counters[i].nsamples = 0;
+    }
+}
+
+
+static int
+mado_hour_used(const mado_hour_t *h)
+{
+    return h->issued || h->served || h->cancelled || h->samples;
+}
+
+
+static void
+mado_gen_minutes(yajl_gen g, const char *key, int64_t seconds, int known)
+{
+    char  buf[32];
+    int   n;
+
+    yajl_gen_string(g, (const unsigned char *) key, strlen(key));
+
+    if (!known) {
+        yajl_gen_null(g);
+        return;
+    }
+
+    n = snprintf(buf, sizeof(buf), "%.1f", seconds / 60.0);
+    yajl_gen_number(g, buf, n);
+}
+
+
+#define mado_key(g, k)                                                        \
+    yajl_gen_string(g, (const unsigned char *) (k), strlen(k))
+
+
+void
+mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
+{
+    char                       iso[32], date[16];
+    unsigned                   i, h;
+    size_t                     j, n;
+    int64_t                    start;
+    const mado_hour_t         *hh;
+    const mado_sample_t       *sm;
+    const mado_counter_day_t  *cd;
+
+    start = mado_days_from_civil(d->date / 10000, d->date / 100 % 100,
+                                 d->date % 100) * 86400 - MADO_TZ_OFFSET;
+
+    n = snprintf(date, sizeof(date), "%04d-%02d-%02d", d->date / 10000,
+                 d->date / 100 % 100, d->date % 100);
+
+    yajl_gen_map_open(g);
+    mado_key(g, "office");
+    mado_key(g, o->id);
+    mado_gen_i18n(g, "name", &o->name);
+    mado_key(g, "date");
+    yajl_gen_string(g, (const unsigned char *) date, n);
+    mado_key(g, "counters");
+    yajl_gen_array_open(g);
+
+    for (i = 0; i < d->ncounters; i++) {
+        cd = &d->counters[i];
+
+        yajl_gen_map_open(g);
+        mado_key(g, "id");
+        mado_key(g, cd->id);
+        mado_gen_i18n(g, "name", &o->counters[i].name);
+
+        mado_key(g, "hours");
+        yajl_gen_array_open(g);
+
+        for (h = 0; h < 24; h++) {
+            hh = &cd->hours[h];
+
+            if (!mado_hour_used(hh)) {
+                continue;
+            }
+
+            yajl_gen_map_open(g);
+            mado_key(g, "hour");
+            yajl_gen_integer(g, h);
+            mado_key(g, "issued");
+            yajl_gen_integer(g, hh->issued);
+            mado_key(g, "served");
+            yajl_gen_integer(g, hh->served);
+            mado_key(g, "cancelled");
+            yajl_gen_integer(g, hh->cancelled);
+            mado_gen_minutes(g, "wait_avg_minutes",
+                             hh->waits ? hh->wait_sum / hh->waits : 0,
+                             hh->waits > 0);
+            mado_gen_minutes(g, "wait_max_minutes", hh->wait_max,
+                             hh->waits > 0);
+            mado_key(g, "waiting_avg");
+
+            if (hh->samples) {
+                char  buf[32];
+                int   bn;
+
+                bn = snprintf(buf, sizeof(buf), "%.1f",
+                              (double) hh->waiting_sum / hh->samples);
+                yajl_gen_number(g, buf, bn);
+
+            } else {
+                yajl_gen_null(g);
+            }
+
+            mado_key(g, "waiting_max");
+            if (hh->samples) {
+                yajl_gen_integer(g, hh->waiting_max);
+            } else {
+                yajl_gen_null(g);
+            }
+
+            yajl_gen_map_close(g);
+        }
+
+        yajl_gen_array_close(g);
+
+        mado_key(g, "samples");
+        yajl_gen_array_open(g);
+
+        for (j = 0; j < cd->nsamples; j++) {
+            sm = &cd->samples[j];
+
+            yajl_gen_map_open(g);
+            mado_key(g, "time");
+            n = mado_time_iso(sm->time, iso);
+            yajl_gen_string(g, (const unsigned char *) iso, n);
+            mado_key(g, "status");
+            mado_key(g, mado_status_names[sm->status < MADO_NSTATUS
+                                          ? sm->status : MADO_STATUS_CLOSED]);
+            mado_key(g, "waiting");
+            yajl_gen_integer(g, sm->waiting);
+            mado_key(g, "calling");
+            yajl_gen_integer(g, sm->calling);
+            mado_key(g, "served_today");
+            yajl_gen_integer(g, sm->served);
+            mado_key(g, "staff");
+            yajl_gen_integer(g, sm->staff);
+            mado_gen_minutes(g, "wait_minutes", sm->wait, sm->wait >= 0);
+            yajl_gen_map_close(g);
+        }
+
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+    }
+
+    yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+
+    (void) start;
+}
+
+
+char *
+mado_day_csv(const mado_day_t *d, size_t *len)
+{
+    char                 *out, *p, iso[32];
+    size_t                cap, n, need;
+    unsigned              i;
+    size_t                j;
+    const mado_sample_t  *sm;
+
+    cap = 256;
+    for (i = 0; i < d->ncounters; i++) {
+        cap += d->counters[i].nsamples * 160;
+    }
+
+    out = malloc(cap);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    /* RFC 4180: CRLF, a header row; nothing here needs quoting */
+    p = out;
+    p += sprintf(p, "time,office,counter,status,waiting,calling,"
+                 "served_today,staff,wait_minutes\r\n");
+
+    for (i = 0; i < d->ncounters; i++) {
+        for (j = 0; j < d->counters[i].nsamples; j++) {
+            sm = &d->counters[i].samples[j];
+            n = mado_time_iso(sm->time, iso);
+            iso[n] = '\0';
+
+            need = (size_t) (p - out) + 160;
+            if (need > cap) {
+                break;
+            }
+
+            p += sprintf(p, "%s,%s,%s,%s,%u,%u,%u,%u,", iso, d->office,
+                         d->counters[i].id,
+                         mado_status_names[sm->status < MADO_NSTATUS
+                                           ? sm->status : MADO_STATUS_CLOSED],
+                         sm->waiting, sm->calling, sm->served, sm->staff);
+
+            if (sm->wait >= 0) {
+                p += sprintf(p, "%.1f", sm->wait / 60.0);
+            }
+
+            p += sprintf(p, "\r\n");
+        }
+    }
+
+    *len = (size_t) (p - out);
+
+    return out;
+}
