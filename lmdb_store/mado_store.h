@@ -526,6 +526,9 @@ typedef struct {
     uint32_t            samples;
     uint64_t            waiting_sum;
     uint32_t            waiting_max;
+    /* the waits again, by the hour the tickets were issued in */
+    uint32_t            iwaits;
+    int64_t             iwait_sum;
 } mado_hour_t;
 
 typedef struct {
@@ -555,6 +558,39 @@ void mado_day_free(mado_day_t *d);
 void mado_day_json(yajl_gen g, const mado_office_def_t *o,
     const mado_day_t *d);
 char *mado_day_csv(const mado_day_t *d, size_t *len);
+
+/*
+ * The forecast (混雑予想): per counter, weekday and hour, the people
+ * waiting and the wait of tickets issued then, over the last weeks
+ * before today; and today's hours so far.
+ */
+#define MADO_FORECAST_WEEKS_MAX 26
+
+typedef struct {
+    uint64_t            waiting_sum;
+    uint32_t            samples;
+    int64_t             wait_sum;       /* seconds, by issue hour */
+    uint32_t            waits;
+    uint32_t            issued;
+    uint16_t            days;           /* days with data in this cell */
+} mado_cell_t;
+
+typedef struct {
+    mado_cell_t         cells[7][24];   /* [weekday, 0 = Sunday][hour] */
+} mado_counter_forecast_t;
+
+typedef struct {
+    mado_date_t             from, to;   /* the weeks looked at */
+    unsigned                weeks;
+    mado_counter_forecast_t counters[MADO_COUNTERS_MAX];
+    mado_day_t              today;
+} mado_forecast_t;
+
+int mado_forecast(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
+    int64_t now, unsigned weeks, mado_forecast_t *f, mado_err_t *err);
+void mado_forecast_free(mado_forecast_t *f);
+void mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
+    const mado_forecast_t *f);
 
 /* manual issue and call keep the ticket's times too, for the waits */
 int mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,

@@ -5,6 +5,7 @@
  *     /api/v1/offices                      all offices with their counters
  *     /api/v1/offices/{id}                 one office
  *     /api/v1/offices/{id}/history[.csv]   one day (ngx_http_mado_history.c)
+ *     /api/v1/offices/{id}/forecast        weekday x hour, and today
  */
 
 
@@ -15,7 +16,8 @@ typedef enum {
     NGX_HTTP_MADO_ROUTE_ALL = 0,
     NGX_HTTP_MADO_ROUTE_OFFICE,
     NGX_HTTP_MADO_ROUTE_HISTORY,
-    NGX_HTTP_MADO_ROUTE_HISTORY_CSV
+    NGX_HTTP_MADO_ROUTE_HISTORY_CSV,
+    NGX_HTTP_MADO_ROUTE_FORECAST
 } ngx_http_mado_route_e;
 
 
@@ -95,12 +97,15 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
 
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
 
-    if (route == NGX_HTTP_MADO_ROUTE_HISTORY
-        || route == NGX_HTTP_MADO_ROUTE_HISTORY_CSV)
+    if (route != NGX_HTTP_MADO_ROUTE_ALL
+        && route != NGX_HTTP_MADO_ROUTE_OFFICE)
     {
         rc = ngx_http_mado_history_handler(r, &office,
-                                     route == NGX_HTTP_MADO_ROUTE_HISTORY_CSV,
-                                     &status);
+                       route == NGX_HTTP_MADO_ROUTE_HISTORY_CSV
+                       ? NGX_HTTP_MADO_HISTORY_CSV
+                       : route == NGX_HTTP_MADO_ROUTE_FORECAST
+                         ? NGX_HTTP_MADO_FORECAST : NGX_HTTP_MADO_HISTORY_JSON,
+                       &status);
         if (rc != NGX_DECLINED) {
             return rc;
         }
@@ -109,6 +114,14 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
             return ngx_http_mado_send_error(r, status, "office_not_found",
                                             "no office with id \"%V\"",
                                             &office);
+        }
+
+        if (status == NGX_HTTP_BAD_REQUEST
+            && route == NGX_HTTP_MADO_ROUTE_FORECAST)
+        {
+            return ngx_http_mado_send_error(r, status, "bad_request",
+                                            "weeks: must be a whole number "
+                                            "1..%d", MADO_FORECAST_WEEKS_MAX);
         }
 
         if (status == NGX_HTTP_BAD_REQUEST) {
@@ -290,6 +303,14 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
             && ngx_memcmp(seg[3].data, "history", 7) == 0)
         {
             *route = NGX_HTTP_MADO_ROUTE_HISTORY;
+            *office = seg[2];
+            return NGX_OK;
+        }
+
+        if (n == 4 && seg[3].len == 8
+            && ngx_memcmp(seg[3].data, "forecast", 8) == 0)
+        {
+            *route = NGX_HTTP_MADO_ROUTE_FORECAST;
             *office = seg[2];
             return NGX_OK;
         }

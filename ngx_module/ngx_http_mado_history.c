@@ -5,6 +5,7 @@
  *     /api/v1/offices/{id}/history?date=YYYY-MM-DD       JSON
  *     /api/v1/offices/{id}/history.csv?date=YYYY-MM-DD   CSV, as is
  *                                                        Accept: text/csv
+ *     /api/v1/offices/{id}/forecast?weeks=N              weekday x hour
  *
  * A day is read from the store per request (events and 5-minute samples
  * of one office and day: a few thousand records) and not cached here: a
@@ -18,6 +19,8 @@
 
 static ngx_int_t ngx_http_mado_history_date(ngx_http_request_t *r,
     time_t now, mado_date_t *date, ngx_uint_t *today);
+static ngx_int_t ngx_http_mado_forecast_weeks(ngx_http_request_t *r,
+    unsigned *weeks);
 
 
 static ngx_str_t  ngx_http_mado_json_type =
@@ -25,6 +28,8 @@ static ngx_str_t  ngx_http_mado_json_type =
 static ngx_str_t  ngx_http_mado_csv_type =
     ngx_string("text/csv; charset=utf-8; header=present");
 static ngx_str_t  ngx_http_mado_past_cache = ngx_string("public, max-age=86400");
+static ngx_str_t  ngx_http_mado_forecast_cache =
+    ngx_string("public, max-age=300");
 static ngx_str_t  ngx_http_mado_vary = ngx_string("Vary");
 static ngx_str_t  ngx_http_mado_vary_accept = ngx_string("Accept");
 
@@ -32,10 +37,13 @@ static ngx_str_t  ngx_http_mado_vary_accept = ngx_string("Accept");
 /* NGX_DECLINED and *status when it cannot answer; the caller says why */
 ngx_int_t
 ngx_http_mado_history_handler(ngx_http_request_t *r, ngx_str_t *office,
-    ngx_uint_t csv, ngx_uint_t *status)
+    ngx_http_mado_history_e kind, ngx_uint_t *status)
 {
     char                       *text;
     size_t                      len;
+    unsigned                    weeks;
+    ngx_uint_t                  csv, forecast;
+    mado_forecast_t            *fc;
     time_t                      now;
     MDB_txn                    *txn;
     ngx_int_t                   rc;
@@ -70,23 +78,37 @@ ngx_http_mado_history_handler(ngx_http_request_t *r, ngx_str_t *office,
     }
 
     now = ngx_http_mado_now(mmcf);
+    csv = (kind == NGX_HTTP_MADO_HISTORY_CSV);
+    forecast = (kind == NGX_HTTP_MADO_FORECAST);
+    weeks = 0;
+    fc = NULL;
 
-    if (ngx_http_mado_history_date(r, now, &date, &today) != NGX_OK) {
+    if (forecast) {
+        date = mado_local_date(now);
+        today = 1;
+
+        if (ngx_http_mado_forecast_weeks(r, &weeks) != NGX_OK) {
+            *status = NGX_HTTP_BAD_REQUEST;
+            return NGX_DECLINED;
+        }
+
+    } else if (ngx_http_mado_history_date(r, now, &date, &today) != NGX_OK) {
         *status = NGX_HTTP_BAD_REQUEST;
         return NGX_DECLINED;
     }
 
     /* Accept: text/csv chooses CSV too; caches must keep both apart */
-    if (ngx_http_mado_add_header(r, &ngx_http_mado_vary,
-                                 &ngx_http_mado_vary_accept)
-        != NGX_OK)
+    if (!forecast
+        && ngx_http_mado_add_header(r, &ngx_http_mado_vary,
+                                    &ngx_http_mado_vary_accept)
+           != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     accept = r->headers_in.accept;
 
-    if (!csv && accept != NULL
+    if (!csv && !forecast && accept != NULL
         && ngx_strlcasestrn(accept->value.data,
                             accept->value.data + accept->value.len,
                             (u_char *) "text/csv", 8 - 1)
@@ -121,18 +143,65 @@ ngx_http_mado_history_handler(ngx_http_request_t *r, ngx_str_t *office,
         return NGX_DECLINED;
     }
 
-    rc = mado_history_day(&w->store, txn, &def, date, now, &day, &err);
+    if (forecast) {
+        /* a few kilobytes too big for a worker's stack */
+        fc = ngx_pcalloc(r->pool, sizeof(mado_forecast_t));
+        if (fc == NULL) {
+            mdb_txn_abort(txn);
+            mado_office_free(&def);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rc = mado_forecast(&w->store, txn, &def, now, weeks, fc, &err);
+
+    } else {
+        rc = mado_history_day(&w->store, txn, &def, date, now, &day, &err);
+    }
+
     mdb_txn_abort(txn);
 
     if (rc != MADO_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "mado history of %V: %s", office, err.text);
-        mado_day_free(&day);
+
+        if (forecast) {
+            mado_forecast_free(fc);
+        } else {
+            mado_day_free(&day);
+        }
+
         mado_office_free(&def);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     rc = NGX_ERROR;
+
+    if (forecast) {
+        g = yajl_gen_alloc(NULL);
+
+        if (g != NULL) {
+            yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+            mado_forecast_json(g, &def, fc);
+
+            if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+                rc = ngx_http_mado_doc_set(r->pool, &doc, (u_char *) buf,
+                                           len);
+            }
+
+            yajl_gen_free(g);
+        }
+
+        mado_forecast_free(fc);
+        mado_office_free(&def);
+
+        if (rc != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_mado_send_doc(r, NULL, &doc, &ngx_http_mado_json_type,
+                                      &ngx_http_mado_forecast_cache,
+                                      NGX_HTTP_MADO_SEND_CORS);
+    }
 
     if (csv) {
         text = mado_day_csv(&day, &len);
@@ -205,6 +274,31 @@ ngx_http_mado_history_date(ngx_http_request_t *r, time_t now,
     }
 
     *today = (*date == t);
+
+    return NGX_OK;
+}
+
+
+/* ?weeks=N, 1..MADO_FORECAST_WEEKS_MAX, default 8 */
+static ngx_int_t
+ngx_http_mado_forecast_weeks(ngx_http_request_t *r, unsigned *weeks)
+{
+    ngx_int_t  n;
+    ngx_str_t  arg;
+
+    *weeks = 8;
+
+    if (ngx_http_arg(r, (u_char *) "weeks", 5, &arg) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    n = ngx_atoi(arg.data, arg.len);
+
+    if (n < 1 || n > MADO_FORECAST_WEEKS_MAX) {
+        return NGX_ERROR;
+    }
+
+    *weeks = (unsigned) n;
 
     return NGX_OK;
 }

@@ -160,8 +160,14 @@ ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
 #define NGX_HTTP_MADO_SEND_CORS   0x02
 
 /* ngx_http_mado_history.c */
+typedef enum {
+    NGX_HTTP_MADO_HISTORY_JSON = 0,
+    NGX_HTTP_MADO_HISTORY_CSV,
+    NGX_HTTP_MADO_FORECAST
+} ngx_http_mado_history_e;
+
 ngx_int_t ngx_http_mado_history_handler(ngx_http_request_t *r,
-    ngx_str_t *office, ngx_uint_t csv, ngx_uint_t *status);
+    ngx_str_t *office, ngx_http_mado_history_e kind, ngx_uint_t *status);
 
 /* ngx_http_mado_i18n.c */
 char *ngx_http_mado_messages_load(ngx_conf_t *cf,
