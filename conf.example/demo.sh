@@ -26,7 +26,22 @@ fi
 madoctl() { "$build/madoctl" --store "$store" "$@"; }
 
 madoctl init
-madoctl load "$top/conf.example/offices.json"
+now=$(date +%s)
+# the definitions as of before the history below, so that it applies
+MADO_NOW=$((now - 57 * 86400)) madoctl load "$top/conf.example/offices.json"
+
+# eight weeks of ticket-machine logs for the history and the forecast,
+# fed like a real machine's (once: a restart goes on from the store)
+if [ ! -e "$demo/history.done" ]; then
+    mkdir -p "$demo/history"
+    MADO_STORE=$store perl "$top/conf.example/demo-history.pl" "$build/madoctl" \
+        "$top/conf.example/offices.json" "$demo/history" 56 "$now"
+    for log in "$demo/history"/*.log; do
+        MADO_NOW=$now madoctl feed --office "$(basename "$log" .log)" \
+            --format voicecall --quiet "$log"
+    done
+    touch "$demo/history.done"
+fi
 
 cat > "$demo/nginx.conf" <<CONF
 load_module $build/ngx_http_mado_module.so;
