@@ -402,7 +402,7 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
     static const char *const  known[] = {
         "id", "name", "minutes_per_person", "levels", "closed_dates",
         "reception_ends", "jam_messages", "business_codes", "ticket_range",
-        NULL
+        "any_office", NULL
     };
 
     if (!YAJL_IS_OBJECT(v)) {
@@ -508,6 +508,17 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
 
     if ((rc = mado_parse_feed_rules(v, path, c, err)) != MADO_OK) {
         return rc;
+    }
+
+    m = mado_json_get(v, "any_office");
+
+    if (m != NULL) {
+        if (!YAJL_IS_TRUE(m) && !YAJL_IS_FALSE(m)) {
+            return mado_json_fail(err, path, "\"any_office\" must be true "
+                                  "or false");
+        }
+
+        c->any_office = YAJL_IS_TRUE(m) ? 1 : 0;
     }
 
     /* minutes of wait where やや混雑, 混雑, 大変混雑 begin */
@@ -1136,6 +1147,11 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
             yajl_gen_integer(g, o->counters[i].levels[d]);
         }
         yajl_gen_array_close(g);
+
+        if (o->counters[i].any_office) {
+            mado_gen_str(g, "any_office");
+            yajl_gen_bool(g, 1);
+        }
 
         if (o->counters[i].ncodes) {
             mado_gen_str(g, "business_codes");

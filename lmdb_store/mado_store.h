@@ -137,6 +137,8 @@ typedef struct {
     /* ticket numbers run first..last, then wrap ("ticket_range") */
     uint16_t            ticket_first;
     uint16_t            ticket_last;
+    /* a service any office does: pages suggest quieter neighbours */
+    unsigned            any_office:1;
 } mado_counter_def_t;
 
 

@@ -77,6 +77,15 @@
     X(EMBED_MORE,              "embed.more") \
     X(FOOTER_ABOUT,            "footer.about") \
     X(FOOTER_API,              "footer.api") \
+    X(TREND_TITLE,             "trend.title") \
+    X(TREND_LEAD,              "trend.lead") \
+    X(TREND_USUAL,             "trend.usual") \
+    X(TREND_TODAY,             "trend.today") \
+    X(TREND_HOUR,              "trend.hour") \
+    X(TREND_WEEK_TITLE,        "trend.week_title") \
+    X(TREND_NONE,              "trend.none") \
+    X(SUGGEST_TITLE,           "suggest.title") \
+    X(SUGGEST_TEXT,            "suggest.text") \
     X(FOOTER_NO_JS,            "footer.no_js")
 
 

@@ -74,6 +74,9 @@ typedef struct {
     dev_t                      dev;
     ngx_http_mado_snapshot_t  *snapshot;
     u_char                     reason[512];
+    ngx_pool_t                *trends_pool;     /* forecasts of today */
+    mado_date_t                trends_date;
+    ngx_array_t                trends;
 } ngx_http_mado_worker_t;
 
 
@@ -168,6 +171,11 @@ typedef enum {
 
 ngx_int_t ngx_http_mado_history_handler(ngx_http_request_t *r,
     ngx_str_t *office, ngx_http_mado_history_e kind, ngx_uint_t *status);
+
+/* ngx_http_mado_trends.c */
+ngx_int_t ngx_http_mado_trends_get(ngx_http_mado_main_conf_t *mmcf,
+    ngx_http_mado_office_t *office, time_t now, ngx_log_t *log,
+    mado_forecast_t **forecast, mado_day_t *today);
 
 /* ngx_http_mado_i18n.c */
 char *ngx_http_mado_messages_load(ngx_conf_t *cf,

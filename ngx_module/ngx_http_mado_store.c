@@ -81,6 +81,12 @@ ngx_http_mado_store_close(ngx_http_mado_worker_t *w)
         w->snapshot = NULL;
     }
 
+    /* forecasts of a store that is gone or replaced */
+    if (w->trends_pool != NULL) {
+        ngx_destroy_pool(w->trends_pool);
+        w->trends_pool = NULL;
+    }
+
     if (w->opened) {
         mado_store_close(&w->store);
         w->opened = 0;

@@ -85,7 +85,10 @@ write_log($t->dir . '/today.log', @today);
 $ENV{MADO_NOW} = $TODAY + 11 * 3600;
 $t->madoctl_ok(qw(feed --office minami --format voicecall), $t->dir . '/today.log');
 
-$t->write_config('mado_stale_after 1d;');
+my $repo = MadoTest::repo();
+$t->write_config("mado_stale_after 1d;\n    mado_messages $repo/conf.example/i18n;\n"
+                 . "    mado_assets $repo/conf.example/assets;\n    mado_public_url https://mado.example.jp/;",
+                 'location / { mado_pages; }');
 {
     my $f = $t->dir . '/nginx.conf';
     my $c = do { local (@ARGV, $/) = $f; <> };
@@ -180,6 +183,62 @@ for my $q ('weeks=0', 'weeks=27', 'weeks=two') {
 }
 ($r) = $t->get_json('/api/v1/offices/minami/forecast');
 is($r->{status}, 200, 'forecast without weeks: 8 by default');
+
+# ------------------------------------------------------------ the office page
+
+{
+    my $page = $t->http('GET', '/minami?lang=en');
+    is($page->{status}, 200, 'office page: 200');
+    my $body = $page->{body} // '';
+    like($body, qr{<section class="trends"}, 'office page: the busy-hours section');
+    like($body, qr{a usual Friday \(past 8 weeks\)}, "office page: today's weekday named");
+
+    # the chart's table: the usual Friday and today, hour by hour
+    my ($fig) = $body =~ m{<figure class="trend"><figcaption>Certificates</figcaption>(.*?)</figure>}s;
+    ok($fig, 'office page: a chart for certificates');
+    like($fig // '', qr{<svg viewBox="0 0 320 110" aria-hidden="true"}, 'the chart is an inline SVG');
+    my %row;
+    while (($fig // '') =~ m{<tr><th scope="row">(\d+):00</th><td>([^<]*)</td><td>([^<]*)</td></tr>}g) {
+        $row{$1} = [$2, $3];
+    }
+    ($r, $d) = $t->get_json('/api/v1/offices/minami/forecast?weeks=8');
+    my ($cc) = grep { $_->{id} eq 'certificates' } @{ $d->{counters} };
+    my ($fri) = grep { $_->{weekday} == 5 } @{ $cc->{weekdays} };
+    my %usual = map { $_->{hour} => $_->{waiting_avg} } @{ $fri->{hours} };
+    my %now = map { $_->{hour} => $_->{waiting_avg} } @{ $cc->{today} };
+    my ($n, $same) = (0, 0);
+    for my $h (sort { $a <=> $b } keys %row) {
+        $n++;
+        my $u = defined $usual{$h} ? sprintf('%.1f', $usual{$h}) : "\x{2014}";
+        my $t2 = defined $now{$h} ? sprintf('%.1f', $now{$h}) : "\x{2014}";
+        utf8::encode($u); utf8::encode($t2);
+        $same++ if $row{$h}[0] eq $u && $row{$h}[1] eq $t2;
+        diag("hour $h: page @{ $row{$h} }, API $u $t2") unless $row{$h}[0] eq $u && $row{$h}[1] eq $t2;
+    }
+    cmp_ok($n, '>=', 9, 'the table has the opening hours');
+    is($same, $n, "the chart's table says what the forecast API says");
+    my $rects = () = ($fig // '') =~ /<rect class="(?:usual|today)"/g;
+    cmp_ok($rects, '>=', 4, 'bars are drawn');
+    like($fig // '', qr{<details class="week"><summary>People waiting by day and hour}, 'the week as small charts');
+    my @days = ($fig // '') =~ m{<tr><th scope="row">(\w+day)</th>}g;
+    is_deeply([ grep { /^(Mon|Tues|Wednes|Thurs|Fri)day$/ } @days ], [qw(Monday Tuesday Wednesday Thursday Friday)],
+              'the week table lists the weekdays, Monday first');
+
+    # suggestions: certificates is a service any office does
+    local $ENV{MADO_NOW} = $TODAY + 11 * 3600;
+    $t->madoctl_ok(qw(set minami certificates --status open --waiting 20 --staff 1));
+    $t->madoctl_ok(qw(set fushimi certificates --status open --waiting 1 --staff 1));
+    $t->madoctl_ok(qw(set shimogyo certificates --status open --waiting 40 --staff 1));
+    $t->madoctl_ok(qw(set fukakusa certificates --status paused --waiting 0));
+    $page = $t->http('GET', '/minami?lang=en');
+    my ($sug) = ($page->{body} // '') =~ m{<section class="suggest"[^>]*>(.*?)</section>}s;
+    ok($sug, 'a busy office suggests quieter neighbours');
+    like($sug // '', qr{<a href="/fushimi\?lang=en">Fushimi Ward Office</a>}, 'the quieter neighbour is suggested');
+    unlike($sug // '', qr{shimogyo}, 'a busier neighbour is not');
+    unlike($sug // '', qr{fukakusa}, 'a paused neighbour is not');
+    $page = $t->http('GET', '/fushimi?lang=en');
+    unlike($page->{body} // '', qr{<section class="suggest"}, 'the quietest office suggests nothing');
+}
 
 $t->stop;
 $t->check_logs;

@@ -1,0 +1,174 @@
+// docs/openapi.yaml is the contract of the public API: every documented
+// route is requested from a real nginx with the module, and each
+// documented response (200 and the errors) must come with the documented
+// content type and a body that the documented schema accepts.  Routes the
+// document does not know must not answer 200.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+
+import { Mado, REPO, skipReason } from './lib.mjs';
+
+const SPEC = YAML.parse(fs.readFileSync(path.join(REPO, 'docs', 'openapi.yaml'), 'utf8'));
+
+// ------------------------------------------------------------ a small validator
+
+function resolve(schema) {
+  while (schema && schema.$ref) {
+    const parts = schema.$ref.replace(/^#\//, '').split('/');
+    schema = parts.reduce((o, k) => o[k], SPEC);
+  }
+  return schema;
+}
+
+// the errors of value against schema (OpenAPI 3.0 subset), as paths
+function validate(value, schema, where = '$', errors = []) {
+  schema = resolve(schema);
+  if (!schema) return errors;
+  if (value === null) {
+    if (!schema.nullable) errors.push(`${where}: null, not allowed`);
+    return errors;
+  }
+  if (schema.allOf) for (const s of schema.allOf) validate(value, s, where, errors);
+  const type = schema.type;
+  const typeOf = Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
+  if (type === 'number' && typeof value !== 'number') errors.push(`${where}: ${typeOf}, want number`);
+  else if (type && type !== 'number' && type !== typeOf) errors.push(`${where}: ${typeOf}, want ${type}`);
+  if (schema.enum && !schema.enum.includes(value)) errors.push(`${where}: ${JSON.stringify(value)} not in enum`);
+  if (typeof value === 'number') {
+    if (schema.minimum != null && value < schema.minimum) errors.push(`${where}: ${value} < ${schema.minimum}`);
+    if (schema.maximum != null && value > schema.maximum) errors.push(`${where}: ${value} > ${schema.maximum}`);
+  }
+  if (typeof value === 'string' && schema.pattern && !new RegExp(schema.pattern).test(value)) {
+    errors.push(`${where}: ${JSON.stringify(value.slice(0, 80))} does not match ${schema.pattern}`);
+  }
+  if (Array.isArray(value)) {
+    if (schema.minItems != null && value.length < schema.minItems) errors.push(`${where}: fewer than ${schema.minItems} items`);
+    if (schema.maxItems != null && value.length > schema.maxItems) errors.push(`${where}: more than ${schema.maxItems} items`);
+    if (schema.items) value.forEach((v, i) => validate(v, schema.items, `${where}[${i}]`, errors));
+  }
+  if (typeOf === 'object') {
+    for (const k of schema.required || []) {
+      if (!(k in value)) errors.push(`${where}: missing ${k}`);
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (schema.properties && schema.properties[k]) validate(v, schema.properties[k], `${where}.${k}`, errors);
+      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+        validate(v, schema.additionalProperties, `${where}.${k}`, errors);
+      }
+    }
+  }
+  return errors;
+}
+
+// ------------------------------------------------------------ requests
+
+// an example request for each documented path: parameters from the spec
+function exampleUrl(route, op) {
+  let url = `/api${route}`;
+  const query = [];
+  for (let p of op.parameters || []) {
+    p = resolve(p);
+    const s = resolve(p.schema) || {};
+    const value = s.example ?? s.default ?? (s.enum ? s.enum[0] : undefined);
+    if (p.in === 'path') url = url.replace(`{${p.name}}`, value);
+    else if (p.in === 'query' && value !== undefined) query.push(`${p.name}=${value}`);
+  }
+  return query.length ? `${url}?${query.join('&')}` : url;
+}
+
+// requests that must give each documented error
+function errorUrls(route, status) {
+  const base = `/api${route}`;
+  if (status === '404') return [base.replace('{office}', 'nowhere')];
+  if (status === '400') {
+    const urls = [];
+    if (route.includes('{office}')) urls.push(base.replace('{office}', 'KITA!'));
+    if (route.endsWith('/history') || route.endsWith('/history.csv')) urls.push(`${base.replace('{office}', 'kita')}?date=2026-02-30`);
+    if (route.endsWith('/forecast')) urls.push(`${base.replace('{office}', 'kita')}?weeks=0`);
+    return urls;
+  }
+  return [];
+}
+
+function checkBody(res, content, what) {
+  const type = (res.headers['content-type'] || '').split(';')[0];
+  assert.ok(content[type], `${what}: content type ${type} is documented (${Object.keys(content)})`);
+  const schema = content[type].schema;
+  const text = res.body.toString('utf8');
+  const value = type === 'application/json' ? JSON.parse(text) : text;
+  const errors = validate(value, schema);
+  assert.deepEqual(errors.slice(0, 10), [], `${what}: the body matches the documented schema`);
+}
+
+describe('docs/openapi.yaml against the running API', { skip: skipReason({ browser: false }) }, () => {
+  let m;
+
+  before(async () => {
+    m = new Mado();
+    const now = '2026-11-27T12:00:00+09:00';
+    // a morning at kita, so that history and forecast have something
+    const log = path.join(m.dir, 'kita.log');
+    fs.writeFileSync(log, [
+      '20261127,09:00:00,0,21,1', '20261127,09:04:00,0,21,2', '20261127,09:10:00,1,21,1',
+      '20261127,09:20:00,1,21,2', '20261127,10:01:00,0,11,101',
+    ].join('\r\n') + '\r\n');
+    m.madoctl('feed', '--office', 'kita', '--format', 'voicecall', log, { env: { MADO_NOW: now } });
+    m.madoctl('set', 'kita', 'family', '--status', 'paused', '--message', '点検中', { env: { MADO_NOW: now } });
+    await m.start();
+  });
+
+  after(async () => { if (m) await m.stop(); });
+
+  const routes = Object.entries(SPEC.paths);
+
+  it('documents the routes of the API', () => {
+    assert.deepEqual(routes.map(([r]) => r).sort(), [
+      '/v1/offices', '/v1/offices/{office}', '/v1/offices/{office}/forecast',
+      '/v1/offices/{office}/history', '/v1/offices/{office}/history.csv',
+    ]);
+  });
+
+  for (const [route, item] of routes) {
+    const op = item.get;
+
+    it(`GET ${route}: 200 as documented`, async () => {
+      const url = exampleUrl(route, op);
+      const res = await m.request(url);
+      assert.equal(res.status, 200, `${url}: ${res.body}`);
+      checkBody(res, resolve(op.responses['200']).content, url);
+      for (const h of Object.keys(resolve(op.responses['200']).headers || {})) {
+        assert.ok(res.headers[h.toLowerCase()], `${url}: header ${h}`);
+      }
+    });
+
+    for (const status of Object.keys(op.responses).filter((s) => s !== '200' && s !== '503')) {
+      it(`GET ${route}: ${status} as documented`, async () => {
+        const urls = errorUrls(route, status);
+        assert.ok(urls.length, `a request for ${status} on ${route}`);
+        for (const url of urls) {
+          const res = await m.request(url);
+          assert.equal(res.status, Number(status), `${url}: ${res.body}`);
+          checkBody(res, resolve(op.responses[status]).content, url);
+        }
+      });
+    }
+  }
+
+  it('answers Accept: text/csv on history with the documented CSV', async () => {
+    const res = await m.request('/api/v1/offices/kita/history?date=2026-11-27', { headers: { Accept: 'text/csv' } });
+    assert.equal(res.status, 200);
+    checkBody(res, SPEC.paths['/v1/offices/{office}/history'].get.responses['200'].content, 'history as CSV');
+  });
+
+  it('has no undocumented routes under /api/v1/offices/{office}', async () => {
+    for (const p of ['/api/v1/offices/kita/counters', '/api/v1/offices/kita/today', '/api/v1/offices/kita/history.json',
+      '/api/v2/offices', '/api/v1/offices/kita/forecast/monday']) {
+      const res = await m.request(p);
+      assert.notEqual(res.status, 200, `${p} answers 200 but is not documented`);
+    }
+  });
+});
