@@ -110,6 +110,7 @@ bench: deps all
 	bash bench/api.sh
 	bash bench/feed.sh
 	bash bench/estimate.sh
+	bash bench/year.sh
 
 clean:
 	rm -rf build build-asan

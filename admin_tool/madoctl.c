@@ -50,6 +50,7 @@ static const char  mc_usage[] =
     "  calendar   show an office's opening hours day by day\n"
     "  feed       read a ticket machine's event log into counter state\n"
     "  report     an office's day-by-hour history, as CSV or printable HTML\n"
+    "  compact    fold old history into hourly figures (retention)\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
@@ -320,6 +321,27 @@ static const char  mc_usage_report[] =
     "  -h, --help        show this help\n";
 
 
+static const char  mc_usage_compact[] =
+    "usage: madoctl [--store DIR] compact [--keep-days N]\n"
+    "                                     [--keep-hourly-days M]\n"
+    "\n"
+    "The retention of the history.  The events and 5-minute samples of the\n"
+    "days before the last N (default 60) are folded into hourly figures\n"
+    "per counter (tickets issued, called, cancelled, waits, people\n"
+    "waiting) and deleted; reports, the forecast and the history API use\n"
+    "the hourly figures for those days (the history API then has no\n"
+    "samples for them).  Hourly figures older than M days (default 1830,\n"
+    "five years; 0 keeps them) are deleted.  One transaction per office\n"
+    "and day: it may run while nginx, the feed and staff work.  Run it\n"
+    "daily (conf.example/systemd/mado-compact.timer).\n"
+    "\n"
+    "Options:\n"
+    "  --keep-days N          days of full detail, 1..3660 (default 60)\n"
+    "  --keep-hourly-days M   days of hourly figures, 0 or at least N\n"
+    "                         (default 1830)\n"
+    "  -h, --help             show this help\n";
+
+
 static const char  mc_usage_help[] =
     "usage: madoctl help [VERB]\n"
     "\n"
@@ -342,6 +364,7 @@ static const mc_verb_t  mc_verbs[] = {
     { "calendar", mc_cmd_calendar, mc_usage_calendar },
     { "feed",     mc_cmd_feed,     mc_usage_feed },
     { "report",   mc_cmd_report,   mc_usage_report },
+    { "compact",  mc_cmd_compact,  mc_usage_compact },
     { "help",     mc_cmd_help,     mc_usage_help },
     { NULL, NULL, NULL }
 };

@@ -11,6 +11,7 @@
  * cmd_calendar.c holidays, calendar
  * cmd_feed.c     feed: ticket-machine event logs into counter state
  * cmd_report.c   report: the history per day and hour, CSV or HTML
+ * cmd_compact.c  compact: the retention of the history
  */
 
 #ifndef MADOCTL_H
@@ -92,6 +93,7 @@ int mc_cmd_holidays(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_calendar(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_report(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv);
 
 /* cmd_counter.c: ticket rules shared by the verbs and simulate */
 uint32_t mc_ticket_issue(mado_counter_state_t *st,

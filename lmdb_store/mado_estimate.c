@@ -108,8 +108,12 @@ mado_estimate(const mado_counter_def_t *c, const mado_counter_state_t *st,
     per_call = (w * learnt + (1.0 - w) * prior) / mado_staff(st);
 
     if (st->waiting == 0) {
-        /* nobody ahead: called as soon as someone is free */
-        *est = *low = *high = 0;
+        /*
+         * nobody ahead: called as soon as someone is free, which may take
+         * up to about half a call when all are busy
+         */
+        *est = *low = 0;
+        *high = (int64_t) (0.5 * per_call + 0.5);
         return 0;
     }
 
@@ -168,8 +172,8 @@ mado_wait_range(const mado_counter_def_t *c, const mado_counter_state_t *st,
     *low = l / 300 * 5;
     *high = (h + 299) / 300 * 5;
 
-    /* a band of at least 5 minutes, unless nobody is ahead */
-    if (st->waiting > 0 && *high < *low + 5) {
+    /* a band of at least 5 minutes */
+    if (*high < *low + 5) {
         *high = *low + 5;
     }
 

@@ -334,6 +334,177 @@ mado_day_add_sample(mado_counter_day_t *cd, const mado_sample_t *sm,
 }
 
 
+/* issued, served, cancelled, waits, wait_max, samples, waiting_max, iwaits
+   (8 x 4); wait_sum, waiting_sum, iwait_sum (3 x 8) */
+#define MADO_HOURLY_SIZE    (8 * 4 + 3 * 8)
+
+
+static void
+mado_hour_put_buf(const mado_hour_t *h, unsigned char *p)
+{
+    memcpy(p, &h->issued, 4);        p += 4;
+    memcpy(p, &h->served, 4);        p += 4;
+    memcpy(p, &h->cancelled, 4);     p += 4;
+    memcpy(p, &h->waits, 4);         p += 4;
+    memcpy(p, &h->wait_max, 4);      p += 4;
+    memcpy(p, &h->samples, 4);       p += 4;
+    memcpy(p, &h->waiting_max, 4);   p += 4;
+    memcpy(p, &h->iwaits, 4);        p += 4;
+    memcpy(p, &h->wait_sum, 8);      p += 8;
+    memcpy(p, &h->waiting_sum, 8);   p += 8;
+    memcpy(p, &h->iwait_sum, 8);
+}
+
+
+static void
+mado_hour_get_buf(mado_hour_t *h, const unsigned char *p)
+{
+    memcpy(&h->issued, p, 4);        p += 4;
+    memcpy(&h->served, p, 4);        p += 4;
+    memcpy(&h->cancelled, p, 4);     p += 4;
+    memcpy(&h->waits, p, 4);         p += 4;
+    memcpy(&h->wait_max, p, 4);      p += 4;
+    memcpy(&h->samples, p, 4);       p += 4;
+    memcpy(&h->waiting_max, p, 4);   p += 4;
+    memcpy(&h->iwaits, p, 4);        p += 4;
+    memcpy(&h->wait_sum, p, 8);      p += 8;
+    memcpy(&h->waiting_sum, p, 8);   p += 8;
+    memcpy(&h->iwait_sum, p, 8);
+}
+
+
+/* a += b: sums add, maxima take the larger */
+static void
+mado_hour_add(mado_hour_t *a, const mado_hour_t *b)
+{
+    a->issued += b->issued;
+    a->served += b->served;
+    a->cancelled += b->cancelled;
+    a->waits += b->waits;
+    a->wait_sum += b->wait_sum;
+    a->samples += b->samples;
+    a->waiting_sum += b->waiting_sum;
+    a->iwaits += b->iwaits;
+    a->iwait_sum += b->iwait_sum;
+
+    if (b->wait_max > a->wait_max) {
+        a->wait_max = b->wait_max;
+    }
+
+    if (b->waiting_max > a->waiting_max) {
+        a->waiting_max = b->waiting_max;
+    }
+}
+
+
+/* one event into the hours of the day starting at start */
+static void
+mado_hours_event(mado_hour_t *hours, const mado_event_t *ev, int64_t start)
+{
+    mado_hour_t  *hh;
+
+    hh = &hours[(ev->time - start) / 3600];
+
+    switch (ev->type) {
+
+    case MADO_HEV_ISSUE:
+        hh->issued++;
+        break;
+
+    case MADO_HEV_CALL:
+        hh->served++;
+
+        if (ev->wait >= 0) {
+            hh->waits++;
+            hh->wait_sum += ev->wait;
+
+            if (ev->wait > hh->wait_max) {
+                hh->wait_max = ev->wait;
+            }
+
+            /* and by the hour the ticket was issued in */
+            if (ev->time - ev->wait >= start) {
+                hh = &hours[(ev->time - ev->wait - start) / 3600];
+                hh->iwaits++;
+                hh->iwait_sum += ev->wait;
+            }
+        }
+
+        break;
+
+    case MADO_HEV_CANCEL:
+        hours[(ev->time - start) / 3600].cancelled++;
+        break;
+
+    default:
+        break;
+    }
+}
+
+
+static void
+mado_hours_sample(mado_hour_t *hours, const mado_sample_t *sm, int64_t start)
+{
+    mado_hour_t  *hh = &hours[(sm->time - start) / 3600];
+
+    hh->samples++;
+    hh->waiting_sum += sm->waiting;
+
+    if (sm->waiting > hh->waiting_max) {
+        hh->waiting_max = sm->waiting;
+    }
+}
+
+
+/* the compacted hours of one counter and day, added to hours */
+static int
+mado_hourly_read(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *counter, int64_t start, mado_hour_t *hours, mado_err_t *err)
+{
+    int             rc;
+    size_t          klen;
+    int64_t         t;
+    MDB_val         k, v;
+    MDB_cursor     *cur;
+    mado_hour_t     h;
+    unsigned char   key[2 * MADO_ID_MAX + 12];
+
+    rc = mdb_cursor_open(txn, s->hourly, &cur);
+    if (rc != 0) {
+        return mado_hist_fail(err, "reading hourly figures", rc);
+    }
+
+    k.mv_data = key;
+    k.mv_size = klen = mado_sample_key(office, counter, start, key);
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        if (k.mv_size != klen || memcmp(k.mv_data, key, klen - 8) != 0) {
+            break;
+        }
+
+        t = (int64_t) mado_get_be64((unsigned char *) k.mv_data + klen - 8);
+
+        if (t >= start + 86400) {
+            break;
+        }
+
+        if (v.mv_size < MADO_HOURLY_SIZE) {
+            continue;
+        }
+
+        mado_hour_get_buf(&h, v.mv_data);
+        mado_hour_add(&hours[(t - start) / 3600], &h);
+    }
+
+    mdb_cursor_close(cur);
+
+    return MADO_OK;
+}
+
+
 int
 mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
     mado_date_t date, int64_t now, mado_day_t *d, mado_err_t *err)
@@ -341,12 +512,11 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
     int                    rc;
     int64_t                start, end, slot, last;
     size_t                 lo, cap, klen;
-    unsigned               i, hr;
+    unsigned               i;
     MDB_val                k, v;
     MDB_cursor            *cur;
     mado_event_t           ev;
     mado_sample_t          sm;
-    mado_hour_t           *hh;
     mado_counter_state_t   st, eff;
     unsigned char          key[2 * MADO_ID_MAX + 12];
 
@@ -403,43 +573,7 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
             continue;                   /* a counter since removed */
         }
 
-        hh = &d->counters[i].hours[(ev.time - start) / 3600];
-
-        switch (ev.type) {
-
-        case MADO_HEV_ISSUE:
-            hh->issued++;
-            break;
-
-        case MADO_HEV_CALL:
-            hh->served++;
-
-            if (ev.wait >= 0) {
-                hh->waits++;
-                hh->wait_sum += ev.wait;
-                if (ev.wait > hh->wait_max) {
-                    hh->wait_max = ev.wait;
-                }
-
-                if (ev.time - ev.wait >= start) {
-                    mado_hour_t  *ih;
-
-                    ih = &d->counters[i].hours[(ev.time - ev.wait - start)
-                                               / 3600];
-                    ih->iwaits++;
-                    ih->iwait_sum += ev.wait;
-                }
-            }
-
-            break;
-
-        case MADO_HEV_CANCEL:
-            hh->cancelled++;
-            break;
-
-        default:
-            break;
-        }
+        mado_hours_event(d->counters[i].hours, &ev, start);
     }
 
     mdb_cursor_close(cur);
@@ -520,13 +654,13 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
         }
 
         for (size_t j = 0; j < cd->nsamples; j++) {
-            hr = (unsigned) ((cd->samples[j].time - start) / 3600);
-            hh = &cd->hours[hr];
-            hh->samples++;
-            hh->waiting_sum += cd->samples[j].waiting;
-            if (cd->samples[j].waiting > hh->waiting_max) {
-                hh->waiting_max = cd->samples[j].waiting;
-            }
+            mado_hours_sample(cd->hours, &cd->samples[j], start);
+        }
+
+        /* a day past retention: only its hours are left */
+        rc = mado_hourly_read(s, txn, o->id, cd->id, start, cd->hours, err);
+        if (rc != MADO_OK) {
+            return rc;
         }
     }
 
@@ -942,4 +1076,413 @@ mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
 
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
+}
+
+
+/* ------------------------------------------------------------ retention */
+
+#define MADO_COMPACT_COUNTERS   (2 * MADO_COUNTERS_MAX)
+
+typedef struct {
+    const char             *office;
+    int64_t                 day;        /* local midnight */
+    /* out, overwritten by each run */
+    uint64_t                events;
+    uint64_t                samples;
+    unsigned                n;
+    struct {
+        char                id[MADO_ID_MAX + 1];
+        mado_hour_t         hours[24];
+    }                       c[MADO_COMPACT_COUNTERS];
+} mado_compact_t;
+
+
+static mado_hour_t *
+mado_compact_hours(mado_compact_t *cp, const char *id)
+{
+    unsigned  i;
+
+    for (i = 0; i < cp->n; i++) {
+        if (strcmp(cp->c[i].id, id) == 0) {
+            return cp->c[i].hours;
+        }
+    }
+
+    if (cp->n == MADO_COMPACT_COUNTERS) {
+        return NULL;
+    }
+
+    memset(&cp->c[cp->n], 0, sizeof(cp->c[0]));
+    snprintf(cp->c[cp->n].id, sizeof(cp->c[0].id), "%s", id);
+
+    return cp->c[cp->n++].hours;
+}
+
+
+/* one office and day: fold, delete, write the hours */
+static int
+mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
+{
+    int              rc;
+    size_t           lo, lc, klen;
+    unsigned         i, h;
+    MDB_val          k, v;
+    MDB_cursor      *cur;
+    mado_hour_t     *hours, old;
+    mado_event_t     ev;
+    mado_sample_t    sm;
+    mado_compact_t  *cp = arg;
+    unsigned char    key[2 * MADO_ID_MAX + 12], buf[MADO_HOURLY_SIZE];
+    char             counter[MADO_ID_MAX + 1];
+
+    cp->events = cp->samples = 0;
+    cp->n = 0;
+    lo = strlen(cp->office);
+
+    /* events: one range */
+    rc = mdb_cursor_open(txn, s->event, &cur);
+    if (rc != 0) {
+        return mado_hist_fail(err, "compacting events", rc);
+    }
+
+    k.mv_data = key;
+    k.mv_size = mado_event_key(cp->office, cp->day, 0, key);
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        if (k.mv_size < lo + 9 || memcmp(k.mv_data, cp->office, lo + 1) != 0
+            || (int64_t) mado_get_be64((unsigned char *) k.mv_data + lo + 1)
+               >= cp->day + 86400)
+        {
+            break;
+        }
+
+        if (mado_event_get(&k, &v, lo, &ev) == 0
+            && (hours = mado_compact_hours(cp, ev.counter)) != NULL)
+        {
+            mado_hours_event(hours, &ev, cp->day);
+        }
+
+        rc = mdb_cursor_del(cur, 0);
+        if (rc != 0) {
+            mdb_cursor_close(cur);
+            return mado_hist_fail(err, "compacting events", rc);
+        }
+
+        cp->events++;
+    }
+
+    mdb_cursor_close(cur);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return mado_hist_fail(err, "compacting events", rc);
+    }
+
+    /* samples: a range per counter; "office\0counter\1" is past one */
+    rc = mdb_cursor_open(txn, s->sample, &cur);
+    if (rc != 0) {
+        return mado_hist_fail(err, "compacting samples", rc);
+    }
+
+    memcpy(key, cp->office, lo + 1);
+    k.mv_data = key;
+    k.mv_size = lo + 1;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+
+    while (rc == 0) {
+        if (k.mv_size < lo + 10 || memcmp(k.mv_data, cp->office, lo + 1) != 0)
+        {
+            break;
+        }
+
+        lc = k.mv_size - lo - 10;
+        if (lc > MADO_ID_MAX) {
+            break;
+        }
+
+        memcpy(counter, (char *) k.mv_data + lo + 1, lc);
+        counter[lc] = '\0';
+
+        /* this counter's samples of the day */
+        k.mv_data = key;
+        k.mv_size = klen = mado_sample_key(cp->office, counter, cp->day, key);
+
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+             rc == 0;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        {
+            if (k.mv_size != klen || memcmp(k.mv_data, key, klen - 8) != 0) {
+                break;
+            }
+
+            mado_sample_get(&k, &v, &sm);
+
+            if (sm.time >= cp->day + 86400) {
+                break;
+            }
+
+            if ((hours = mado_compact_hours(cp, counter)) != NULL) {
+                mado_hours_sample(hours, &sm, cp->day);
+            }
+
+            rc = mdb_cursor_del(cur, 0);
+            if (rc != 0) {
+                mdb_cursor_close(cur);
+                return mado_hist_fail(err, "compacting samples", rc);
+            }
+
+            cp->samples++;
+        }
+
+        if (rc != 0 && rc != MDB_NOTFOUND) {
+            mdb_cursor_close(cur);
+            return mado_hist_fail(err, "compacting samples", rc);
+        }
+
+        /* the next counter */
+        lc = strlen(counter);
+        memcpy(key, cp->office, lo + 1);
+        memcpy(key + lo + 1, counter, lc);
+        key[lo + 1 + lc] = '\1';
+        k.mv_data = key;
+        k.mv_size = lo + 2 + lc;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+
+    mdb_cursor_close(cur);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return mado_hist_fail(err, "compacting samples", rc);
+    }
+
+    /* the hours, added to what an earlier run may have left */
+    for (i = 0; i < cp->n; i++) {
+        for (h = 0; h < 24; h++) {
+            mado_hour_t  *hh = &cp->c[i].hours[h];
+
+            if (!hh->issued && !hh->served && !hh->cancelled
+                && !hh->samples)
+            {
+                continue;
+            }
+
+            k.mv_data = key;
+            k.mv_size = mado_sample_key(cp->office, cp->c[i].id,
+                                        cp->day + h * 3600, key);
+
+            rc = mdb_get(txn, s->hourly, &k, &v);
+
+            if (rc == 0 && v.mv_size >= MADO_HOURLY_SIZE) {
+                mado_hour_get_buf(&old, v.mv_data);
+                mado_hour_add(hh, &old);
+
+            } else if (rc != 0 && rc != MDB_NOTFOUND) {
+                return mado_hist_fail(err, "reading hourly figures", rc);
+            }
+
+            memset(buf, 0, sizeof(buf));
+            mado_hour_put_buf(hh, buf);
+            v.mv_data = buf;
+            v.mv_size = sizeof(buf);
+
+            rc = mdb_put(txn, s->hourly, &k, &v, 0);
+            if (rc != 0) {
+                return mado_hist_fail(err, "writing hourly figures", rc);
+            }
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+/* the earliest time an office has events or samples of; 0: none */
+static int64_t
+mado_compact_first(mado_store_t *s, MDB_txn *txn, const char *office)
+{
+    int             rc;
+    size_t          lo;
+    int64_t         first, t;
+    MDB_val         k, v;
+    MDB_cursor     *cur;
+    unsigned char   key[2 * MADO_ID_MAX + 12];
+
+    first = 0;
+    lo = strlen(office);
+
+    if (mdb_cursor_open(txn, s->event, &cur) == 0) {
+        memcpy(key, office, lo + 1);
+        k.mv_data = key;
+        k.mv_size = lo + 1;
+
+        if (mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) == 0
+            && k.mv_size == lo + 11 && memcmp(k.mv_data, office, lo + 1) == 0)
+        {
+            first = (int64_t) mado_get_be64((unsigned char *) k.mv_data
+                                            + lo + 1);
+        }
+
+        mdb_cursor_close(cur);
+    }
+
+    if (mdb_cursor_open(txn, s->sample, &cur) == 0) {
+        memcpy(key, office, lo + 1);
+        k.mv_data = key;
+        k.mv_size = lo + 1;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+
+        /* the first sample of each counter */
+        while (rc == 0 && k.mv_size >= lo + 10
+               && memcmp(k.mv_data, office, lo + 1) == 0)
+        {
+            size_t  lc = k.mv_size - lo - 10;
+
+            t = (int64_t) mado_get_be64((unsigned char *) k.mv_data
+                                        + k.mv_size - 8);
+            if (first == 0 || t < first) {
+                first = t;
+            }
+
+            memmove(key, k.mv_data, lo + 1 + lc);
+            key[lo + 1 + lc] = '\1';
+            k.mv_data = key;
+            k.mv_size = lo + 2 + lc;
+            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        }
+
+        mdb_cursor_close(cur);
+    }
+
+    return first;
+}
+
+
+/* hourly records before drop, of every office */
+static int
+mado_compact_drop(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
+{
+    int              rc;
+    int64_t          t;
+    MDB_val          k, v;
+    MDB_cursor      *cur;
+    uint64_t        *dropped = ((uint64_t **) arg)[0];
+    int64_t          drop = *((int64_t **) arg)[1];
+
+    *dropped = 0;
+
+    rc = mdb_cursor_open(txn, s->hourly, &cur);
+    if (rc != 0) {
+        return mado_hist_fail(err, "dropping hourly figures", rc);
+    }
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+         rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        if (k.mv_size < 10) {
+            continue;
+        }
+
+        t = (int64_t) mado_get_be64((unsigned char *) k.mv_data
+                                    + k.mv_size - 8);
+
+        if (t < drop) {
+            rc = mdb_cursor_del(cur, 0);
+            if (rc != 0) {
+                break;
+            }
+
+            (*dropped)++;
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return mado_hist_fail(err, "dropping hourly figures", rc);
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_history_compact(mado_store_t *s, int64_t before, int64_t drop,
+    mado_compact_stats_t *stats, mado_err_t *err)
+{
+    int               rc;
+    char              ids[MADO_OFFICES_MAX][MADO_ID_MAX + 1];
+    int64_t           first, day;
+    unsigned          i, n;
+    MDB_txn          *txn;
+    mado_compact_t   *cp;
+    void             *drop_arg[2];
+
+    memset(stats, 0, sizeof(mado_compact_stats_t));
+
+    rc = mado_store_read_begin(s, &txn, err);
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    rc = mado_office_ids(s, txn, ids, MADO_OFFICES_MAX, &n, err);
+    mdb_txn_abort(txn);
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    cp = malloc(sizeof(mado_compact_t));
+    if (cp == NULL) {
+        snprintf(err->text, sizeof(err->text), "out of memory");
+        return MADO_ESTORE;
+    }
+
+    for (i = 0; i < n; i++) {
+        rc = mado_store_read_begin(s, &txn, err);
+        if (rc != MADO_OK) {
+            break;
+        }
+
+        first = mado_compact_first(s, txn, ids[i]);
+        mdb_txn_abort(txn);
+
+        if (first == 0 || first >= before) {
+            continue;
+        }
+
+        day = (first + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
+
+        for ( /* void */ ; day < before; day += 86400) {
+            cp->office = ids[i];
+            cp->day = day;
+
+            rc = mado_store_write(s, mado_compact_day, cp, err);
+            if (rc != MADO_OK) {
+                break;
+            }
+
+            if (cp->events || cp->samples) {
+                stats->days++;
+                stats->events += cp->events;
+                stats->samples += cp->samples;
+            }
+        }
+
+        if (rc != MADO_OK) {
+            break;
+        }
+    }
+
+    free(cp);
+
+    if (rc == MADO_OK && drop > 0) {
+        drop_arg[0] = &stats->hours_dropped;
+        drop_arg[1] = &drop;
+        rc = mado_store_write(s, mado_compact_drop, drop_arg, err);
+    }
+
+    return rc;
 }

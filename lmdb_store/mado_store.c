@@ -155,6 +155,8 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
                 || (rc = mdb_dbi_open(txn, "feed", dbflags, &s->feed)) != 0
                 || (rc = mdb_dbi_open(txn, "event", dbflags, &s->event)) != 0
                 || (rc = mdb_dbi_open(txn, "sample", dbflags, &s->sample))
+                   != 0
+                || (rc = mdb_dbi_open(txn, "hourly", dbflags, &s->hourly))
                    != 0)))
     {
         mdb_txn_abort(txn);
@@ -196,7 +198,8 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
 
     if (s->readonly
         && (mdb_dbi_open(txn, "event", 0, &s->event) != 0
-            || mdb_dbi_open(txn, "sample", 0, &s->sample) != 0))
+            || mdb_dbi_open(txn, "sample", 0, &s->sample) != 0
+            || mdb_dbi_open(txn, "hourly", 0, &s->hourly) != 0))
     {
         /* a store no writer of this version has opened yet: no history */
         s->history = 0;

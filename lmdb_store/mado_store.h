@@ -22,6 +22,8 @@
  *                            within the second): mado_event_t
  *   sample  OFFICE\0CTR\0T -> a counter's figures at T, every 5 minutes
  *                            while open: mado_sample_t
+ *   hourly  OFFICE\0CTR\0H -> events and samples of the hour starting at
+ *                            H, once compacted (madoctl compact): mado_hour_t
  *
  * Writers create databases that are missing; the module opens only meta,
  * office and state.  Adding a database or appending fields to a record
@@ -202,6 +204,7 @@ typedef struct {
     MDB_dbi             feed;           /* writers only */
     MDB_dbi             event;
     MDB_dbi             sample;
+    MDB_dbi             hourly;
     unsigned            readonly:1;
     unsigned            history:1;      /* event and sample exist */
 } mado_store_t;
@@ -556,6 +559,22 @@ int mado_history_day(mado_store_t *s, MDB_txn *txn,
     const mado_office_def_t *o, mado_date_t date, int64_t now, mado_day_t *d,
     mado_err_t *err);
 void mado_day_free(mado_day_t *d);
+/*
+ * Retention: fold the events and samples of every day before "before"
+ * (a local midnight) into hourly records and delete them; delete hourly
+ * records before "drop" (0: keep them).  One transaction per office and
+ * day, so it can run while everything else does.
+ */
+typedef struct {
+    uint64_t            days;
+    uint64_t            events;
+    uint64_t            samples;
+    uint64_t            hours_dropped;
+} mado_compact_stats_t;
+
+int mado_history_compact(mado_store_t *s, int64_t before, int64_t drop,
+    mado_compact_stats_t *stats, mado_err_t *err);
+
 /* the day as JSON (the API's document) or CSV (one row per sample) */
 void mado_day_json(yajl_gen g, const mado_office_def_t *o,
     const mado_day_t *d);

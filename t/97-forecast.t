@@ -240,6 +240,55 @@ is($r->{status}, 200, 'forecast without weeks: 8 by default');
     unlike($page->{body} // '', qr{<section class="suggest"}, 'the quietest office suggests nothing');
 }
 
+# ------------------------------------------------------------ retention
+
+{
+    local $ENV{MADO_NOW} = $TODAY + 11 * 3600;
+    my ($r1, $before_day) = $t->get_json('/api/v1/offices/minami/history?date=2026-11-16');
+    my ($r2, $before_fc) = $t->get_json('/api/v1/offices/minami/forecast?weeks=2');
+    my $before_rep = $t->madoctl(qw(report --office minami --from 2026-11-13 --to 2026-11-26))->{out};
+    my (undef, $yday) = $t->get_json('/api/v1/offices/minami/history?date=2026-11-26');
+    # the counter fed (idle ones show the figures they stood at, which no
+    # change ever wrote)
+    my $nsamples = sub { my ($c) = grep { $_->{id} eq 'certificates' } @{ $_[0]{counters} }; scalar @{ $c->{samples} } };
+    cmp_ok($nsamples->($before_day), '>', 0, 'before compaction: the day has samples');
+
+    my $c = $t->madoctl(qw(compact --keep-days 3));
+    is($c->{exit}, 0, 'compact: exit 0') or diag($c->{err});
+    like($c->{out}, qr/compacted (\d+) office-days/, 'compact: says what it did');
+    my ($days) = $c->{out} =~ /compacted (\d+) office-days/;
+    is($days, 6, 'compact: the six days fed before the last 3');
+
+    my (undef, $after_day) = $t->get_json('/api/v1/offices/minami/history?date=2026-11-16');
+    is($nsamples->($after_day), 0, 'after compaction: no samples of that day');
+    is_deeply([ map { $_->{hours} } @{ $after_day->{counters} } ],
+              [ map { $_->{hours} } @{ $before_day->{counters} } ],
+              'after compaction: the hours of the day are the same');
+    my (undef, $after_fc) = $t->get_json('/api/v1/offices/minami/forecast?weeks=2');
+    is_deeply([ map { $_->{weekdays} } @{ $after_fc->{counters} } ],
+              [ map { $_->{weekdays} } @{ $before_fc->{counters} } ],
+              'after compaction: the forecast is the same');
+    is($t->madoctl(qw(report --office minami --from 2026-11-13 --to 2026-11-26))->{out}, $before_rep,
+       'after compaction: the report is the same');
+    my (undef, $yday2) = $t->get_json('/api/v1/offices/minami/history?date=2026-11-26');
+    is_deeply($yday2, $yday, 'a day within --keep-days keeps its samples');
+
+    $c = $t->madoctl(qw(compact --keep-days 3));
+    like($c->{out}, qr/compacted 0 office-days/, 'compact again: nothing left to do');
+    my (undef, $again) = $t->get_json('/api/v1/offices/minami/history?date=2026-11-16');
+    is_deeply($again, $after_day, 'compact again: nothing changes');
+
+    $c = $t->madoctl(qw(compact --keep-days 3 --keep-hourly-days 10));
+    like($c->{out}, qr/dropped [1-9]\d* hourly figures/, 'hourly figures past --keep-hourly-days are dropped');
+    my (undef, $gone) = $t->get_json('/api/v1/offices/minami/history?date=2026-11-16');
+    my ($gc) = grep { $_->{id} eq 'certificates' } @{ $gone->{counters} };
+    is_deeply([ grep { $_->{issued} || $_->{served} } @{ $gc->{hours} } ], [], 'a dropped day has no tickets left');
+
+    $c = $t->madoctl(qw(compact --keep-days 30 --keep-hourly-days 10));
+    is($c->{exit}, 1, 'hourly shorter than detail: exit 1');
+    like($c->{err}, qr/--keep-hourly-days/, 'the option is named');
+}
+
 $t->stop;
 $t->check_logs;
 done_testing;

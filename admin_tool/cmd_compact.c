@@ -1,0 +1,103 @@
+/*
+ * madoctl compact: the retention of the history.  Events and 5-minute
+ * samples older than --keep-days are folded into hourly figures (what
+ * the reports, the forecast and the history API of old days use) and
+ * deleted; hourly figures older than --keep-hourly-days are deleted.
+ * Meant to run daily (conf.example/systemd/mado-compact.timer).
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "madoctl.h"
+
+
+int
+mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int                          c, rc;
+    int64_t                      today, before, drop;
+    uint32_t                     keep, keep_hourly;
+    mado_err_t                   err;
+    mado_store_t                 s;
+    mado_compact_stats_t         st;
+    const char                  *a_keep, *a_hourly;
+    static const char *const     names[] = { NULL };
+    static const struct option   opts[] = {
+        { "keep-days",        required_argument, NULL, 'k' },
+        { "keep-hourly-days", required_argument, NULL, 'H' },
+        { "help",             no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    a_keep = a_hourly = NULL;
+
+    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
+        switch (c) {
+
+        case 'k': a_keep = optarg; break;
+        case 'H': a_hourly = optarg; break;
+
+        case 'h':
+            return mc_help("compact");
+
+        default:
+            return mc_getopt_error("compact", c, argv);
+        }
+    }
+
+    if ((rc = mc_args("compact", argc, argv, names, 0)) != MC_EXIT_OK
+        || (rc = mc_clock(ctx)) != MC_EXIT_OK)
+    {
+        return rc;
+    }
+
+    keep = 60;
+    keep_hourly = 1830;
+
+    /* the forecast looks at up to 26 weeks of detail */
+    if (a_keep != NULL
+        && mc_parse_uint("--keep-days", a_keep, 1, 3660, &keep))
+    {
+        return MC_EXIT_REFUSED;
+    }
+
+    if (a_hourly != NULL
+        && mc_parse_uint("--keep-hourly-days", a_hourly, 0, 36600,
+                         &keep_hourly))
+    {
+        return MC_EXIT_REFUSED;
+    }
+
+    if (keep_hourly != 0 && keep_hourly < keep) {
+        mc_error("--keep-hourly-days: %u is less than --keep-days %u",
+                 keep_hourly, keep);
+        return MC_EXIT_REFUSED;
+    }
+
+    today = (ctx->now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
+    before = today - (int64_t) keep * 86400;
+    drop = keep_hourly ? today - (int64_t) keep_hourly * 86400 : 0;
+
+    rc = mc_store_open(ctx, &s, 0);
+    if (rc != MC_EXIT_OK) {
+        return rc;
+    }
+
+    rc = mado_history_compact(&s, before, drop, &st, &err);
+    mado_store_close(&s);
+
+    if (rc != MADO_OK) {
+        mc_error("%s", err.text);
+        return mc_exit_code(rc);
+    }
+
+    printf("compacted %llu office-days (%llu events, %llu samples) into "
+           "hourly figures; dropped %llu hourly figures\n",
+           (unsigned long long) st.days, (unsigned long long) st.events,
+           (unsigned long long) st.samples,
+           (unsigned long long) st.hours_dropped);
+
+    return MC_EXIT_OK;
+}
