@@ -24,7 +24,8 @@ OPT       = -O2 -g
 SANITIZE  =
 
 LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_json.c lmdb_store/mado_calendar.c \
-            lmdb_store/mado_feed.c lmdb_store/mado_estimate.c lmdb_store/mado_history.c
+            lmdb_store/mado_feed.c lmdb_store/mado_estimate.c lmdb_store/mado_history.c \
+            lmdb_store/mado_audit.c
 LIB_HDRS  = lmdb_store/mado_store.h
 TOOL_SRCS = $(wildcard admin_tool/*.c)
 TOOL_HDRS = $(wildcard admin_tool/*.h)
@@ -74,7 +75,7 @@ $(BUILD)/ngx_http_mado_module.so: $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(LIB
 $(BUILD)/madoctl: $(TOOL_SRCS) $(TOOL_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	mkdir -p $(BUILD)
 	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -Iadmin_tool \
-	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lm && mv -f $@.tmp $@
+	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lcrypto -lm && mv -f $@.tmp $@
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \

@@ -13,6 +13,28 @@
 #include "madoctl.h"
 
 
+/* each compacted office-day, and the drop, is its own audited write */
+static int
+mc_compact_audit(mado_store_t *s, MDB_txn *txn, const char *office,
+    int64_t day, uint64_t events, uint64_t samples, uint64_t dropped,
+    void *arg, mado_err_t *err)
+{
+    char           d[32], e[24], sm[24], dr[24];
+    mc_ctx_t      *ctx = arg;
+    const char    *folded[] = { "day", d, "events", e, "samples", sm, NULL };
+    const char    *gone[] = { "before", d, "hourly_dropped", dr, NULL };
+
+    mado_time_iso(day, d);
+    d[10] = '\0';
+    snprintf(e, sizeof(e), "%llu", (unsigned long long) events);
+    snprintf(sm, sizeof(sm), "%llu", (unsigned long long) samples);
+    snprintf(dr, sizeof(dr), "%llu", (unsigned long long) dropped);
+
+    return mc_audit(s, txn, ctx->now, "compact", office, NULL, NULL, NULL,
+                    office ? folded : gone, err);
+}
+
+
 int
 mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
 {
@@ -85,7 +107,8 @@ mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
         return rc;
     }
 
-    rc = mado_history_compact(&s, before, drop, &st, &err);
+    rc = mado_history_compact(&s, before, drop, mc_compact_audit, ctx, &st,
+                              &err);
     mado_store_close(&s);
 
     if (rc != MADO_OK) {

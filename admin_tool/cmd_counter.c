@@ -535,6 +535,11 @@ mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
                                  &ev, err);
     }
 
+    if (rc == MADO_OK) {
+        rc = mc_audit(s, txn, op->now, mado_hev_names[op->hev], op->office,
+                      op->counter, &before, &op->st, NULL, err);
+    }
+
     mado_office_free(&o);
 
     if (rc != MADO_OK) {

@@ -725,8 +725,12 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     mado_feed_result_e         res;
     mado_counter_state_t       before;
     const mado_counter_def_t  *c;
+    char                       lines[48];
     unsigned char              loaded[MADO_COUNTERS_MAX];
     mado_counter_state_t       st[MADO_COUNTERS_MAX];
+    mado_counter_state_t       first[MADO_COUNTERS_MAX];
+    const char                *extra[] = { "file", f->name, "lines", lines,
+                                           NULL };
 
     /* outputs are overwritten: this may run again when the map grows */
     f->b_applied = f->b_dup = f->b_old = f->b_bad = 0;
@@ -825,6 +829,7 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
             }
 
             loaded[ci] = 1;
+            first[ci] = st[ci];
         }
 
         before = st[ci];
@@ -858,10 +863,21 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         }
     }
 
+    snprintf(lines, sizeof(lines), "%llu-%llu",
+             (unsigned long long) (f->line - f->nlines + 1),
+             (unsigned long long) f->line);
+
     for (ci = 0; ci < o.ncounters; ci++) {
         if (loaded[ci]) {
             rc = mado_state_put(s, txn, f->office, o.counters[ci].id,
                                 &st[ci], err);
+
+            if (rc == MADO_OK && !mc_state_same(&first[ci], &st[ci])) {
+                rc = mc_audit(s, txn, f->ctx->now, "feed", f->office,
+                              o.counters[ci].id, &first[ci], &st[ci], extra,
+                              err);
+            }
+
             if (rc != MADO_OK) {
                 goto failed;
             }

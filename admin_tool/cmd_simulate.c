@@ -487,9 +487,12 @@ mc_sim_tick(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     int                      rc;
     double                   left, len;
     unsigned                 i;
+    char                     n[16];
+    unsigned                 changed = 0;
     mc_sim_t                *sim = arg;
     mc_sim_state_t          *nx = &sim->next;
     mado_counter_state_t    *st;
+    const char              *extra[] = { "counters_changed", n, NULL };
 
     /* from the committed state, so that a re-run repeats the same tick */
     nx->rng = sim->cur.rng;
@@ -575,6 +578,7 @@ mc_sim_tick(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         }
 
         st->updated_at = sim->now;
+        changed++;
 
         rc = mado_state_put(s, txn, sim->defs[i].office,
                             sim->defs[i].counter, st, err);
@@ -585,7 +589,15 @@ mc_sim_tick(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
     nx->ticks++;
 
-    return MADO_OK;
+    if (changed == 0) {
+        return MADO_OK;
+    }
+
+    /* one record per tick: the demo's traffic is not worth one per counter */
+    snprintf(n, sizeof(n), "%u", changed);
+
+    return mc_audit(s, txn, sim->now, "simulate", NULL, NULL, NULL, NULL,
+                    extra, err);
 }
 
 

@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 typedef struct {
     const mado_offices_t   *all;
     int64_t                 now;
+    const char             *file;
 } mc_load_t;
 
 
@@ -92,6 +94,31 @@ mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv)
                  "grows by itself when full)");
     }
 
+    /* the audit key first: no store may exist that cannot be audited */
+    if (stat(ctx->audit_key, &sb) == -1) {
+        char  dir[4096], *slash;
+
+        snprintf(dir, sizeof(dir), "%s", ctx->audit_key);
+        slash = strrchr(dir, '/');
+
+        if (slash != NULL && slash != dir) {
+            *slash = '\0';
+            /* e.g. /etc/mado: for root and the mado group only */
+            if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+                mc_error("audit key directory %s: %s", dir, strerror(errno));
+                return MC_EXIT_STORE;
+            }
+        }
+
+        if (mado_audit_key_create(ctx->audit_key, &err) != MADO_OK) {
+            mc_error("%s", err.text);
+            return MC_EXIT_STORE;
+        }
+
+        printf("created audit key %s (keep it outside the store, and "
+               "backed up apart from it)\n", ctx->audit_key);
+    }
+
     /* an existing store keeps its map size, which may have grown */
     rc = mado_store_open(&s, ctx->store, MADO_OPEN_CREATE,
                          exists ? 0 : mapsize, &err);
@@ -101,6 +128,10 @@ mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv)
     }
 
     mado_store_close(&s);
+
+    if (!exists && (rc = mc_audit_only(ctx, "init", NULL)) != MC_EXIT_OK) {
+        return rc;
+    }
 
     if (exists) {
         printf("store %s ready (schema %d)\n", ctx->store,
@@ -210,6 +241,7 @@ mc_cmd_load(mc_ctx_t *ctx, int argc, char **argv)
 
     ld.all = &all;
     ld.now = ctx->now;
+    ld.file = shown;
 
     rc = mado_store_write(&s, mc_load_write, &ld, &err);
     mado_store_close(&s);
@@ -237,10 +269,21 @@ mc_cmd_load(mc_ctx_t *ctx, int argc, char **argv)
 static int
 mc_load_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 {
-    mc_load_t  *ld = arg;
+    int          rc;
+    char         n[16];
+    mc_load_t   *ld = arg;
+    const char  *extra[] = { "file", ld->file, "offices", n, NULL };
 
     /* the library keeps the live state of counters that remain */
-    return mado_offices_put(s, txn, ld->all, ld->now, err);
+    rc = mado_offices_put(s, txn, ld->all, ld->now, err);
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    snprintf(n, sizeof(n), "%u", ld->all->noffices);
+
+    return mc_audit(s, txn, ld->now, "load", NULL, NULL, NULL, NULL, extra,
+                    err);
 }
 
 

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <yajl/yajl_gen.h>
@@ -51,16 +53,23 @@ static const char  mc_usage[] =
     "  feed       read a ticket machine's event log into counter state\n"
     "  report     an office's day-by-hour history, as CSV or printable HTML\n"
     "  compact    fold old history into hourly figures (retention)\n"
+    "  audit      list or verify the audit trail of every write\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
     "  --store DIR  the store directory (default: $MADO_STORE, else "
     MADO_DEFAULT_STORE ")\n"
+    "  --audit-key FILE\n"
+    "               the key of the audit trail, outside the store, mode\n"
+    "               0600 (default: $MADO_AUDIT_KEY, else "
+    MC_DEFAULT_AUDIT_KEY ");\n"
+    "               every write needs it; \"init\" makes it\n"
     "  -h, --help   show this help\n"
     "  --version    show the version and the store schema it reads\n"
     "\n"
     "Environment:\n"
     "  MADO_STORE   the store directory when --store is not given\n"
+    "  MADO_AUDIT_KEY  the audit key when --audit-key is not given\n"
     "  MADO_NOW     the time to take as now (updated_at), as unix seconds\n"
     "               or ISO 8601 like 2026-11-27T09:30:00+09:00 (no offset\n"
     "               means Japan time); for tests and replays\n"
@@ -342,6 +351,36 @@ static const char  mc_usage_compact[] =
     "  -h, --help             show this help\n";
 
 
+static const char  mc_usage_audit[] =
+    "usage: madoctl [--store DIR] audit list [--from DATE] [--to DATE]\n"
+    "                                        [--office OFFICE] [--action A]\n"
+    "                                        [--actor TEXT] [--json]\n"
+    "       madoctl [--store DIR] [--audit-key FILE] audit verify\n"
+    "\n"
+    "Every write (init, load, set, issue, call, cancel, feed, simulate,\n"
+    "compact) appends an audit record in the same transaction as the\n"
+    "change: time, who (the OS user, and who used sudo), from where, what,\n"
+    "and the counter before and after.  Records are chained with\n"
+    "HMAC-SHA-256 under the audit key, which is kept outside the store.\n"
+    "\n"
+    "list prints the records, oldest first (one a line: number, time,\n"
+    "actor, action, office/counter, what changed; --json: an array of\n"
+    "{\"seq\", \"record\"}), filtered by day, office, action or actor.\n"
+    "\n"
+    "verify recomputes the chain with the key: exit status 0 and the\n"
+    "number of records when intact; 1 and the first broken record when a\n"
+    "record was altered, removed or inserted, or records were cut from the\n"
+    "end.\n"
+    "\n"
+    "Options of list:\n"
+    "  --from DATE, --to DATE  days (Japan time), inclusive\n"
+    "  --office OFFICE         records of that office\n"
+    "  --action ACTION         e.g. set, call, feed, load\n"
+    "  --actor TEXT            actors containing TEXT, e.g. os:root\n"
+    "  --json                  JSON instead of lines\n"
+    "  -h, --help              show this help\n";
+
+
 static const char  mc_usage_help[] =
     "usage: madoctl help [VERB]\n"
     "\n"
@@ -365,6 +404,7 @@ static const mc_verb_t  mc_verbs[] = {
     { "feed",     mc_cmd_feed,     mc_usage_feed },
     { "report",   mc_cmd_report,   mc_usage_report },
     { "compact",  mc_cmd_compact,  mc_usage_compact },
+    { "audit",    mc_cmd_audit,    mc_usage_audit },
     { "help",     mc_cmd_help,     mc_usage_help },
     { NULL, NULL, NULL }
 };
@@ -379,8 +419,9 @@ main(int argc, char **argv)
     const mc_verb_t  *verb;
 
     static const struct option  opts[] = {
-        { "store",   required_argument, NULL, 's' },
-        { "help",    no_argument,       NULL, 'h' },
+        { "store",     required_argument, NULL, 's' },
+        { "audit-key", required_argument, NULL, 'k' },
+        { "help",      no_argument,       NULL, 'h' },
         { "version", no_argument,       NULL, 'V' },
         { NULL, 0, NULL, 0 }
     };
@@ -396,6 +437,10 @@ main(int argc, char **argv)
     env = getenv("MADO_STORE");
     ctx.store = (env != NULL && *env != '\0') ? env : MADO_DEFAULT_STORE;
 
+    env = getenv("MADO_AUDIT_KEY");
+    ctx.audit_key = (env != NULL && *env != '\0') ? env
+                                                  : MC_DEFAULT_AUDIT_KEY;
+
     /* "+": stop at the verb, its options are its own */
     while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
         switch (c) {
@@ -406,6 +451,14 @@ main(int argc, char **argv)
             }
 
             ctx.store = optarg;
+            break;
+
+        case 'k':
+            if (*optarg == '\0') {
+                return mc_usage_error(NULL, "--audit-key: must not be empty");
+            }
+
+            ctx.audit_key = optarg;
             break;
 
         case 'h':
@@ -682,7 +735,104 @@ mc_store_open(mc_ctx_t *ctx, mado_store_t *s, unsigned flags)
         return MC_EXIT_STORE;
     }
 
+    /* a writer writes nothing it cannot audit; verify needs it too */
+    if (!(flags & MADO_OPEN_RDONLY) || (flags & MC_OPEN_AUDIT)) {
+        if (mado_audit_key_load(ctx->audit_key, s->audit_key, &err)
+            != MADO_OK)
+        {
+            mado_store_close(s);
+            mc_error("%s", err.text);
+            return MC_EXIT_STORE;
+        }
+
+        s->audit = 1;
+    }
+
     return MC_EXIT_OK;
+}
+
+
+/* who runs this: the login user, and who used sudo to become them */
+const char *
+mc_actor(void)
+{
+    static char     actor[128];
+    const char     *sudo;
+    struct passwd  *pw;
+
+    if (actor[0] == '\0') {
+        pw = getpwuid(getuid());
+        sudo = getenv("SUDO_USER");
+
+        snprintf(actor, sizeof(actor), "os:%s%s%s",
+                 pw ? pw->pw_name : "?", sudo ? " via sudo by " : "",
+                 sudo ? sudo : "");
+    }
+
+    return actor;
+}
+
+
+/*
+ * The audit record of a write, in its transaction: who, when, what, and
+ * the counter before and after (either may be NULL); extra is a JSON
+ * object's members, e.g. "\"file\":\"x.log\"", or NULL.
+ */
+int
+mc_audit(mado_store_t *s, MDB_txn *txn, int64_t now, const char *action,
+    const char *office, const char *counter,
+    const mado_counter_state_t *before, const mado_counter_state_t *after,
+    const char *const *extra, mado_err_t *err)
+{
+    int                    rc;
+    char                   iso[32];
+    size_t                 len;
+    yajl_gen               g;
+    const unsigned char   *buf;
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return mc_fail(err, MADO_ESTORE, "out of memory");
+    }
+
+    yajl_gen_map_open(g);
+    mc_gen_str(g, "time");
+    len = mado_time_iso(now, iso);
+    yajl_gen_string(g, (const unsigned char *) iso, len);
+    mc_gen_str(g, "actor");
+    mc_gen_str(g, mc_actor());
+    mc_gen_str(g, "client");
+    mc_gen_str(g, "local");
+    mc_gen_str(g, "action");
+    mc_gen_str(g, action);
+
+    if (office != NULL) {
+        mc_gen_str(g, "office");
+        mc_gen_str(g, office);
+    }
+
+    if (counter != NULL) {
+        mc_gen_str(g, "counter");
+        mc_gen_str(g, counter);
+    }
+
+    for ( /* void */ ; extra != NULL && extra[0] != NULL; extra += 2) {
+        mc_gen_str(g, extra[0]);
+        mc_gen_str(g, extra[1]);
+    }
+
+    if (before != NULL || after != NULL) {
+        mado_audit_gen_state(g, "before", before);
+        mado_audit_gen_state(g, "after", after);
+    }
+
+    yajl_gen_map_close(g);
+
+    yajl_gen_get_buf(g, &buf, &len);
+    rc = mado_audit_append(s, txn, (const char *) buf, len, err);
+    yajl_gen_free(g);
+
+    return rc;
 }
 
 
@@ -935,6 +1085,54 @@ mc_json_print(yajl_gen g)
     }
 
     yajl_gen_free(g);
+
+    return MC_EXIT_OK;
+}
+
+
+typedef struct {
+    int64_t                 now;
+    const char             *action;
+    const char *const      *extra;
+} mc_audit_only_t;
+
+
+static int
+mc_audit_only_write(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err)
+{
+    mc_audit_only_t  *a = arg;
+
+    return mc_audit(s, txn, a->now, a->action, NULL, NULL, NULL, NULL,
+                    a->extra, err);
+}
+
+
+/* a write that is only its audit record: init, simulate starting */
+int
+mc_audit_only(mc_ctx_t *ctx, const char *action, const char *const *extra)
+{
+    int               rc;
+    mado_err_t        err;
+    mado_store_t      s;
+    mc_audit_only_t   a;
+
+    rc = mc_store_open(ctx, &s, 0);
+    if (rc != MC_EXIT_OK) {
+        return rc;
+    }
+
+    a.now = ctx->now;
+    a.action = action;
+    a.extra = extra;
+
+    rc = mado_store_write(&s, mc_audit_only_write, &a, &err);
+    mado_store_close(&s);
+
+    if (rc != MADO_OK) {
+        mc_error("%s", err.text);
+        return mc_exit_code(rc);
+    }
 
     return MC_EXIT_OK;
 }

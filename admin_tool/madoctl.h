@@ -12,6 +12,7 @@
  * cmd_feed.c     feed: ticket-machine event logs into counter state
  * cmd_report.c   report: the history per day and hour, CSV or HTML
  * cmd_compact.c  compact: the retention of the history
+ * cmd_audit.c    audit list, audit verify
  */
 
 #ifndef MADOCTL_H
@@ -42,8 +43,14 @@
 #define MC_OPTS(s)          ":h" s
 
 
+#define MC_DEFAULT_AUDIT_KEY  "/etc/mado/audit.key"
+
+/* mc_store_open: read-only, but with the audit key (audit verify) */
+#define MC_OPEN_AUDIT       0x100
+
 typedef struct {
     const char         *store;      /* store directory */
+    const char         *audit_key;  /* the audit trail's key file */
     int64_t             now;        /* set by mc_clock() */
 } mc_ctx_t;
 
@@ -72,6 +79,13 @@ int mc_parse_double(const char *name, const char *s, double min, double max,
     double *out);
 int mc_check_id(const char *name, const char *id);
 int mc_store_open(mc_ctx_t *ctx, mado_store_t *s, unsigned flags);
+const char *mc_actor(void);
+int mc_audit_only(mc_ctx_t *ctx, const char *action,
+    const char *const *extra);
+int mc_audit(mado_store_t *s, MDB_txn *txn, int64_t now, const char *action,
+    const char *office, const char *counter,
+    const mado_counter_state_t *before, const mado_counter_state_t *after,
+    const char *const *extra, mado_err_t *err);
 int mc_args(const char *verb, int argc, char **argv,
     const char *const *names, int min);
 
@@ -94,6 +108,7 @@ int mc_cmd_calendar(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_report(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_audit(mc_ctx_t *ctx, int argc, char **argv);
 
 /* cmd_counter.c: ticket rules shared by the verbs and simulate */
 uint32_t mc_ticket_issue(mado_counter_state_t *st,

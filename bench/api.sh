@@ -25,6 +25,7 @@ nginx=${NGINX:-/usr/sbin/nginx}
 dir=$(mktemp -d /tmp/mado-bench.XXXXXX)
 chmod 0755 "$dir"
 trap '[ -f "$dir/nginx.pid" ] && kill -QUIT "$(cat "$dir/nginx.pid")" 2>/dev/null; sleep 0.5; rm -rf "$dir"' EXIT
+export MADO_AUDIT_KEY=$dir/audit.key
 
 store=$dir/store
 mkdir -p "$store" "$dir/html/static"

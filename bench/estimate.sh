@@ -13,7 +13,7 @@ trap 'rm -rf "$dir"' EXIT
 
 # the library the module and madoctl link, as they build it
 cc -std=gnu99 -O2 -Wall -Wextra -Werror -I"$top/lmdb_store" -o "$dir/estimate" \
-    "$top/bench/estimate.c" "$top"/lmdb_store/*.c -llmdb -lyajl -lm
+    "$top/bench/estimate.c" "$top"/lmdb_store/*.c -llmdb -lyajl -lcrypto -lm
 
 status=0
 for seed in $seeds; do

@@ -15,6 +15,7 @@ runs=${RUNS:-5}
 
 dir=$(mktemp -d /tmp/mado-bench-feed.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
+export MADO_AUDIT_KEY=$dir/audit.key
 
 cc -O2 -Wall -Wextra -Werror -o "$dir/lmdb_puts" "$top/bench/lmdb_puts.c" -llmdb
 

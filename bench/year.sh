@@ -16,6 +16,7 @@ build=${1:-$top/build}
 days=${DAYS:-365}
 dir=$(mktemp -d /tmp/mado-bench-year.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
+export MADO_AUDIT_KEY=$dir/audit.key
 
 madoctl() { "$build/madoctl" "$@"; }
 

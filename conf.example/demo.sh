@@ -23,6 +23,9 @@ if [ "$(id -u)" -eq 0 ]; then
     user_line="user www-data www-data;"
 fi
 
+# the audit trail's key, outside the store as in production
+export MADO_AUDIT_KEY=$demo/audit.key
+
 madoctl() { "$build/madoctl" --store "$store" "$@"; }
 
 madoctl init

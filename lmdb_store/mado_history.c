@@ -1086,6 +1086,8 @@ mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
 typedef struct {
     const char             *office;
     int64_t                 day;        /* local midnight */
+    mado_compact_audit_pt   audit;
+    void                   *arg;
     /* out, overwritten by each run */
     uint64_t                events;
     uint64_t                samples;
@@ -1294,6 +1296,11 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         }
     }
 
+    if (cp->audit != NULL && (cp->events || cp->samples)) {
+        return cp->audit(s, txn, cp->office, cp->day, cp->events, cp->samples,
+                         0, cp->arg, err);
+    }
+
     return MADO_OK;
 }
 
@@ -1359,6 +1366,14 @@ mado_compact_first(mado_store_t *s, MDB_txn *txn, const char *office)
 }
 
 
+typedef struct {
+    int64_t                 before;
+    mado_compact_audit_pt   audit;
+    void                   *arg;
+    uint64_t                dropped;    /* out */
+} mado_compact_drop_t;
+
+
 /* hourly records before drop, of every office */
 static int
 mado_compact_drop(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
@@ -1367,10 +1382,9 @@ mado_compact_drop(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     int64_t          t;
     MDB_val          k, v;
     MDB_cursor      *cur;
-    uint64_t        *dropped = ((uint64_t **) arg)[0];
-    int64_t          drop = *((int64_t **) arg)[1];
+    mado_compact_drop_t  *d = arg;
 
-    *dropped = 0;
+    d->dropped = 0;
 
     rc = mdb_cursor_open(txn, s->hourly, &cur);
     if (rc != 0) {
@@ -1388,13 +1402,13 @@ mado_compact_drop(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         t = (int64_t) mado_get_be64((unsigned char *) k.mv_data
                                     + k.mv_size - 8);
 
-        if (t < drop) {
+        if (t < d->before) {
             rc = mdb_cursor_del(cur, 0);
             if (rc != 0) {
                 break;
             }
 
-            (*dropped)++;
+            d->dropped++;
         }
     }
 
@@ -1404,21 +1418,27 @@ mado_compact_drop(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         return mado_hist_fail(err, "dropping hourly figures", rc);
     }
 
+    if (d->audit != NULL && d->dropped) {
+        return d->audit(s, txn, NULL, d->before, 0, 0, d->dropped, d->arg,
+                        err);
+    }
+
     return MADO_OK;
 }
 
 
 int
 mado_history_compact(mado_store_t *s, int64_t before, int64_t drop,
-    mado_compact_stats_t *stats, mado_err_t *err)
+    mado_compact_audit_pt audit, void *arg, mado_compact_stats_t *stats,
+    mado_err_t *err)
 {
     int               rc;
     char              ids[MADO_OFFICES_MAX][MADO_ID_MAX + 1];
     int64_t           first, day;
     unsigned          i, n;
     MDB_txn          *txn;
-    mado_compact_t   *cp;
-    void             *drop_arg[2];
+    mado_compact_t      *cp;
+    mado_compact_drop_t  dr;
 
     memset(stats, 0, sizeof(mado_compact_stats_t));
 
@@ -1458,6 +1478,8 @@ mado_history_compact(mado_store_t *s, int64_t before, int64_t drop,
         for ( /* void */ ; day < before; day += 86400) {
             cp->office = ids[i];
             cp->day = day;
+            cp->audit = audit;
+            cp->arg = arg;
 
             rc = mado_store_write(s, mado_compact_day, cp, err);
             if (rc != MADO_OK) {
@@ -1479,9 +1501,11 @@ mado_history_compact(mado_store_t *s, int64_t before, int64_t drop,
     free(cp);
 
     if (rc == MADO_OK && drop > 0) {
-        drop_arg[0] = &stats->hours_dropped;
-        drop_arg[1] = &drop;
-        rc = mado_store_write(s, mado_compact_drop, drop_arg, err);
+        dr.before = drop;
+        dr.audit = audit;
+        dr.arg = arg;
+        rc = mado_store_write(s, mado_compact_drop, &dr, err);
+        stats->hours_dropped = dr.dropped;
     }
 
     return rc;

@@ -157,6 +157,10 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
                 || (rc = mdb_dbi_open(txn, "sample", dbflags, &s->sample))
                    != 0
                 || (rc = mdb_dbi_open(txn, "hourly", dbflags, &s->hourly))
+                   != 0
+                || (rc = mdb_dbi_open(txn, "audit", dbflags, &s->audit_db))
+                   != 0
+                || (rc = mdb_dbi_open(txn, "account", dbflags, &s->account))
                    != 0)))
     {
         mdb_txn_abort(txn);

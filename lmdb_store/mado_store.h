@@ -24,6 +24,9 @@
  *                            while open: mado_sample_t
  *   hourly  OFFICE\0CTR\0H -> events and samples of the hour starting at
  *                            H, once compacted (madoctl compact): mado_hour_t
+ *   audit   N             -> audit record N (8 bytes big endian): its MAC
+ *                            and one line of JSON (mado_audit.c)
+ *   account ID            -> a staff account (mado_account.c)
  *
  * Writers create databases that are missing; the module opens only meta,
  * office and state.  Adding a database or appending fields to a record
@@ -205,8 +208,12 @@ typedef struct {
     MDB_dbi             event;
     MDB_dbi             sample;
     MDB_dbi             hourly;
+    MDB_dbi             audit_db;
+    MDB_dbi             account;
+    unsigned char       audit_key[32];
     unsigned            readonly:1;
     unsigned            history:1;      /* event and sample exist */
+    unsigned            audit:1;        /* audit_key is loaded */
 } mado_store_t;
 
 
@@ -572,8 +579,14 @@ typedef struct {
     uint64_t            hours_dropped;
 } mado_compact_stats_t;
 
+/* called in each compaction transaction, to audit it */
+typedef int (*mado_compact_audit_pt)(mado_store_t *s, MDB_txn *txn,
+    const char *office, int64_t day, uint64_t events, uint64_t samples,
+    uint64_t dropped, void *arg, mado_err_t *err);
+
 int mado_history_compact(mado_store_t *s, int64_t before, int64_t drop,
-    mado_compact_stats_t *stats, mado_err_t *err);
+    mado_compact_audit_pt audit, void *arg, mado_compact_stats_t *stats,
+    mado_err_t *err);
 
 /* the day as JSON (the API's document) or CSV (one row per sample) */
 void mado_day_json(yajl_gen g, const mado_office_def_t *o,
@@ -617,6 +630,34 @@ void mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
 int mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,
     const mado_counter_def_t *c, uint32_t ticket, int called, int64_t t,
     int32_t *wait, mado_err_t *err);
+
+/*
+ * The audit trail (mado_audit.c): a record per write, in the write's
+ * transaction, chained with HMAC-SHA-256 under a key outside the store.
+ */
+#define MADO_AUDIT_KEY_LEN      32
+
+int mado_audit_key_load(const char *path,
+    unsigned char key[MADO_AUDIT_KEY_LEN], mado_err_t *err);
+/* a new random key in a new 0600 file; never over an existing one */
+int mado_audit_key_create(const char *path, mado_err_t *err);
+/* append one record (a JSON object, one line) */
+int mado_audit_append(mado_store_t *s, MDB_txn *txn, const char *json,
+    size_t len, mado_err_t *err);
+void mado_audit_gen_state(yajl_gen g, const char *key,
+    const mado_counter_state_t *st);
+
+typedef struct {
+    uint64_t            records;
+    uint64_t            broken;     /* the first bad record; 0: none */
+    char                why[256];
+} mado_audit_verify_t;
+
+/* fn gets each record in order; non-zero stops.  Without fn: verify */
+typedef int (*mado_audit_pt)(uint64_t seq, const char *json, size_t len,
+    void *arg);
+int mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn,
+    void *arg, mado_audit_verify_t *res, mado_err_t *err);
 
 /* where a feed stands in one file */
 typedef struct {

@@ -206,7 +206,7 @@ export class Mado {
   madoctl(...args) {
     let opt = {};
     if (args.length && typeof args[args.length - 1] === 'object') opt = args.pop();
-    const env = { ...process.env, ...(opt.env || {}) };
+    const env = { ...process.env, MADO_AUDIT_KEY: `${this.dir}/audit.key`, ...(opt.env || {}) };
     if (asan()) {
       env.ASAN_OPTIONS = `detect_leaks=1:log_path=${this.dir}/asan-madoctl`;
       env.UBSAN_OPTIONS = `print_stacktrace=1:log_path=${this.dir}/ubsan-madoctl`;

@@ -163,11 +163,14 @@ sub prepare_store {
 
 # ---------------------------------------------------------------- madoctl
 
+# every run writes its audit trail under this test's own key
 sub madoctl_env {
     my ($self) = @_;
-    return () unless asan();
     my $d = $self->{dir};
+    my @audit = (MADO_AUDIT_KEY => "$d/audit.key");
+    return @audit unless asan();
     return (
+        @audit,
         ASAN_OPTIONS  => "detect_leaks=1:log_path=$d/asan-madoctl",
         UBSAN_OPTIONS => "print_stacktrace=1:log_path=$d/ubsan-madoctl",
     );

@@ -1,0 +1,475 @@
+/*
+ * The audit trail: every write appends a record in the same transaction
+ * as the change it describes.  Records are chained with HMAC-SHA-256
+ * under a key kept outside the store, so that one altered, removed or
+ * inserted record, or a cut tail, shows in "madoctl audit verify" even to
+ * someone who can write the store but cannot read the key:
+ *
+ *   mac(n)  = HMAC(key, be64(n) || mac(n-1) || json(n))     mac(0) = 0^32
+ *   head    = be64(last) || mac(last) || HMAC(key, "head" || the two)
+ *
+ * A record is its MAC followed by one line of JSON (time, actor, client,
+ * action and what changed, before and after), so that it reads as it is.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "mado_store.h"
+
+
+#define MADO_MAC_LEN        32
+
+static const unsigned char  mado_zero_mac[MADO_MAC_LEN];
+
+
+static int
+mado_audit_fail(mado_err_t *err, int rc, const char *what, int mrc)
+{
+    snprintf(err->text, sizeof(err->text), "%s: %s", what,
+             mrc ? mdb_strerror(mrc) : strerror(errno));
+
+    if (mrc == MDB_MAP_FULL || mrc == MDB_TXN_FULL) {
+        return mrc;
+    }
+
+    return rc;
+}
+
+
+int
+mado_audit_key_load(const char *path, unsigned char key[MADO_AUDIT_KEY_LEN],
+    mado_err_t *err)
+{
+    int           fd;
+    char          hex[2 * MADO_AUDIT_KEY_LEN + 2];
+    ssize_t       n;
+    unsigned      i, b;
+    struct stat   sb;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        snprintf(err->text, sizeof(err->text), "audit key %s: %s (make one "
+                 "with \"madoctl init\")", path, strerror(errno));
+        return MADO_ESTORE;
+    }
+
+    /* readable by others is a key given away */
+    if (fstat(fd, &sb) == -1 || (sb.st_mode & 077)) {
+        close(fd);
+        snprintf(err->text, sizeof(err->text), "audit key %s must be mode "
+                 "0600 (readable by its owner only)", path);
+        return MADO_ESTORE;
+    }
+
+    n = read(fd, hex, sizeof(hex));
+    close(fd);
+
+    if (n < 2 * MADO_AUDIT_KEY_LEN) {
+        snprintf(err->text, sizeof(err->text), "audit key %s is not %d hex "
+                 "digits", path, 2 * MADO_AUDIT_KEY_LEN);
+        return MADO_ESTORE;
+    }
+
+    for (i = 0; i < MADO_AUDIT_KEY_LEN; i++) {
+        if (sscanf(hex + 2 * i, "%2x", &b) != 1) {
+            snprintf(err->text, sizeof(err->text), "audit key %s is not %d "
+                     "hex digits", path, 2 * MADO_AUDIT_KEY_LEN);
+            return MADO_ESTORE;
+        }
+        key[i] = (unsigned char) b;
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_audit_key_create(const char *path, mado_err_t *err)
+{
+    int            fd;
+    char           hex[2 * MADO_AUDIT_KEY_LEN + 2];
+    unsigned       i;
+    unsigned char  key[MADO_AUDIT_KEY_LEN];
+
+    if (RAND_bytes(key, sizeof(key)) != 1) {
+        snprintf(err->text, sizeof(err->text), "no random bytes for the "
+                 "audit key");
+        return MADO_ESTORE;
+    }
+
+    for (i = 0; i < MADO_AUDIT_KEY_LEN; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    }
+
+    hex[2 * MADO_AUDIT_KEY_LEN] = '\n';
+    OPENSSL_cleanse(key, sizeof(key));
+
+    /* never over an existing key: the chain would no longer verify */
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd == -1) {
+        snprintf(err->text, sizeof(err->text), "audit key %s: %s", path,
+                 strerror(errno));
+        return errno == EEXIST ? MADO_EINVAL : MADO_ESTORE;
+    }
+
+    if (write(fd, hex, 2 * MADO_AUDIT_KEY_LEN + 1)
+        != 2 * MADO_AUDIT_KEY_LEN + 1
+        || fsync(fd) == -1)
+    {
+        close(fd);
+        unlink(path);
+        snprintf(err->text, sizeof(err->text), "audit key %s: %s", path,
+                 strerror(errno));
+        return MADO_ESTORE;
+    }
+
+    OPENSSL_cleanse(hex, sizeof(hex));
+    close(fd);
+
+    return MADO_OK;
+}
+
+
+static void
+mado_be64_put(unsigned char *p, uint64_t v)
+{
+    int  i;
+
+    for (i = 7; i >= 0; i--) {
+        p[i] = (unsigned char) v;
+        v >>= 8;
+    }
+}
+
+
+static uint64_t
+mado_be64_get(const unsigned char *p)
+{
+    int       i;
+    uint64_t  v = 0;
+
+    for (i = 0; i < 8; i++) {
+        v = (v << 8) | p[i];
+    }
+
+    return v;
+}
+
+
+/* HMAC-SHA-256 of the concatenation of n parts (EVP_Q_mac, OpenSSL 3) */
+static void
+mado_hmac(const unsigned char *key, const unsigned char *const *part,
+    const size_t *len, int n, unsigned char *mac)
+{
+    int             i;
+    size_t          total, off, out;
+    unsigned char  *buf;
+
+    for (i = 0, total = 0; i < n; i++) {
+        total += len[i];
+    }
+
+    buf = malloc(total ? total : 1);
+
+    if (buf == NULL) {
+        /* a MAC that never verifies rather than a wrong one */
+        memset(mac, 0, MADO_MAC_LEN);
+        return;
+    }
+
+    for (i = 0, off = 0; i < n; i++) {
+        memcpy(buf + off, part[i], len[i]);
+        off += len[i];
+    }
+
+    if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key,
+                  MADO_AUDIT_KEY_LEN, buf, total, mac, MADO_MAC_LEN, &out)
+        == NULL)
+    {
+        memset(mac, 0, MADO_MAC_LEN);
+    }
+
+    free(buf);
+}
+
+
+static void
+mado_audit_mac(const unsigned char *key, uint64_t seq,
+    const unsigned char *prev, const char *json, size_t len,
+    unsigned char *mac)
+{
+    unsigned char         be[8];
+    const unsigned char  *part[3];
+    size_t                plen[3];
+
+    mado_be64_put(be, seq);
+
+    part[0] = be;                               plen[0] = 8;
+    part[1] = prev;                             plen[1] = MADO_MAC_LEN;
+    part[2] = (const unsigned char *) json;     plen[2] = len;
+
+    mado_hmac(key, part, plen, 3, mac);
+}
+
+
+static void
+mado_audit_head_mac(const unsigned char *key, const unsigned char *head,
+    unsigned char *mac)
+{
+    const unsigned char  *part[2];
+    size_t                plen[2];
+
+    part[0] = (const unsigned char *) "head";   plen[0] = 4;
+    part[1] = head;                             plen[1] = 8 + MADO_MAC_LEN;
+
+    mado_hmac(key, part, plen, 2, mac);
+}
+
+
+int
+mado_audit_append(mado_store_t *s, MDB_txn *txn, const char *json,
+    size_t len, mado_err_t *err)
+{
+    int             rc;
+    uint64_t        seq;
+    MDB_val         k, v;
+    unsigned char   head[8 + 2 * MADO_MAC_LEN], key[8], *rec;
+
+    if (!s->audit) {
+        snprintf(err->text, sizeof(err->text), "no audit key: writes are "
+                 "refused without their audit record");
+        return MADO_ESTORE;
+    }
+
+    k.mv_data = "audit_head";
+    k.mv_size = 10;
+
+    rc = mdb_get(txn, s->meta, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        seq = 1;
+        memcpy(head + 8, mado_zero_mac, MADO_MAC_LEN);
+
+    } else if (rc != 0) {
+        return mado_audit_fail(err, MADO_ESTORE, "reading the audit head",
+                               rc);
+
+    } else if (v.mv_size != sizeof(head)) {
+        snprintf(err->text, sizeof(err->text), "the audit head is garbled; "
+                 "run \"madoctl audit verify\"");
+        return MADO_ESTORE;
+
+    } else {
+        memcpy(head, v.mv_data, sizeof(head));
+        seq = mado_be64_get(head) + 1;
+    }
+
+    rec = malloc(MADO_MAC_LEN + len);
+    if (rec == NULL) {
+        snprintf(err->text, sizeof(err->text), "out of memory");
+        return MADO_ESTORE;
+    }
+
+    /* this record's MAC over the one before */
+    mado_audit_mac(s->audit_key, seq, head + 8, json, len, rec);
+    memcpy(rec + MADO_MAC_LEN, json, len);
+
+    mado_be64_put(key, seq);
+    k.mv_data = key;
+    k.mv_size = 8;
+    v.mv_data = rec;
+    v.mv_size = MADO_MAC_LEN + len;
+
+    /* a record never replaces one */
+    rc = mdb_put(txn, s->audit_db, &k, &v, MDB_NOOVERWRITE);
+
+    if (rc == 0) {
+        mado_be64_put(head, seq);
+        memcpy(head + 8, rec, MADO_MAC_LEN);
+        mado_audit_head_mac(s->audit_key, head, head + 8 + MADO_MAC_LEN);
+
+        k.mv_data = "audit_head";
+        k.mv_size = 10;
+        v.mv_data = head;
+        v.mv_size = sizeof(head);
+        rc = mdb_put(txn, s->meta, &k, &v, 0);
+    }
+
+    free(rec);
+
+    if (rc != 0) {
+        return mado_audit_fail(err, MADO_ESTORE, "writing an audit record",
+                               rc);
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
+    mado_audit_verify_t *res, mado_err_t *err)
+{
+    int             rc;
+    uint64_t        seq, expect;
+    MDB_val         k, v;
+    MDB_cursor     *cur;
+    unsigned char   prev[MADO_MAC_LEN], mac[MADO_MAC_LEN];
+    unsigned char   head[8 + 2 * MADO_MAC_LEN], hmac[MADO_MAC_LEN];
+
+    memset(res, 0, sizeof(mado_audit_verify_t));
+    memcpy(prev, mado_zero_mac, MADO_MAC_LEN);
+    expect = 1;
+
+    rc = mdb_cursor_open(txn, s->audit_db, &cur);
+    if (rc != 0) {
+        return mado_audit_fail(err, MADO_ESTORE, "reading the audit trail",
+                               rc);
+    }
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+         rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        if (k.mv_size != 8 || v.mv_size < MADO_MAC_LEN) {
+            if (!res->broken) {
+                res->broken = expect;
+                snprintf(res->why, sizeof(res->why), "record after %llu "
+                         "has a malformed key or value",
+                         (unsigned long long) (expect - 1));
+            }
+            continue;
+        }
+
+        seq = mado_be64_get(k.mv_data);
+
+        if (!res->broken && seq != expect) {
+            res->broken = seq > expect ? expect : seq;
+            snprintf(res->why, sizeof(res->why), seq > expect
+                     ? "record %llu is missing (removed)"
+                     : "record %llu is out of order (inserted)",
+                     (unsigned long long) res->broken);
+        }
+
+        if (s->audit && !res->broken) {
+            mado_audit_mac(s->audit_key, seq, prev,
+                           (char *) v.mv_data + MADO_MAC_LEN,
+                           v.mv_size - MADO_MAC_LEN, mac);
+
+            if (CRYPTO_memcmp(mac, v.mv_data, MADO_MAC_LEN) != 0) {
+                res->broken = seq;
+                snprintf(res->why, sizeof(res->why), "record %llu does not "
+                         "match its MAC (altered, or inserted)",
+                         (unsigned long long) seq);
+            }
+        }
+
+        memcpy(prev, v.mv_data, MADO_MAC_LEN);
+        expect = seq + 1;
+        res->records++;
+
+        if (fn != NULL) {
+            rc = fn(seq, (char *) v.mv_data + MADO_MAC_LEN,
+                    v.mv_size - MADO_MAC_LEN, arg);
+            if (rc != 0) {
+                break;
+            }
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    if (rc != 0 && rc != MDB_NOTFOUND && fn == NULL) {
+        return mado_audit_fail(err, MADO_ESTORE, "reading the audit trail",
+                               rc);
+    }
+
+    if (fn != NULL || !s->audit || res->broken) {
+        return MADO_OK;
+    }
+
+    /* the head: the last record is the one it names, under the key */
+    k.mv_data = "audit_head";
+    k.mv_size = 10;
+    rc = mdb_get(txn, s->meta, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        if (res->records) {
+            res->broken = 1;
+            snprintf(res->why, sizeof(res->why), "the audit head is missing");
+        }
+        return MADO_OK;
+    }
+
+    if (rc != 0 || v.mv_size != sizeof(head)) {
+        res->broken = expect;
+        snprintf(res->why, sizeof(res->why), "the audit head is garbled");
+        return MADO_OK;
+    }
+
+    memcpy(head, v.mv_data, sizeof(head));
+    mado_audit_head_mac(s->audit_key, head, hmac);
+
+    if (CRYPTO_memcmp(hmac, head + 8 + MADO_MAC_LEN, MADO_MAC_LEN) != 0) {
+        res->broken = mado_be64_get(head);
+        snprintf(res->why, sizeof(res->why), "the audit head does not match "
+                 "its MAC (altered)");
+
+    } else if (mado_be64_get(head) != expect - 1
+               || CRYPTO_memcmp(head + 8, prev, MADO_MAC_LEN) != 0)
+    {
+        res->broken = mado_be64_get(head) > expect - 1
+                      ? expect : mado_be64_get(head) + 1;
+        snprintf(res->why, sizeof(res->why), "the trail ends at record %llu "
+                 "but its head names record %llu (records removed from the "
+                 "end, or added after it)", (unsigned long long) (expect - 1),
+                 (unsigned long long) mado_be64_get(head));
+    }
+
+    return MADO_OK;
+}
+
+
+/* {"status":..,"waiting":..,...} of a state, for before and after */
+void
+mado_audit_gen_state(yajl_gen g, const char *key,
+    const mado_counter_state_t *st)
+{
+    yajl_gen_string(g, (const unsigned char *) key, strlen(key));
+
+    if (st == NULL) {
+        yajl_gen_null(g);
+        return;
+    }
+
+#define K(s)  yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
+
+    yajl_gen_map_open(g);
+    K("status");
+    K(mado_status_names[st->status < MADO_NSTATUS ? st->status : 0]);
+    K("waiting");
+    yajl_gen_integer(g, st->waiting);
+    K("calling");
+    yajl_gen_integer(g, st->calling);
+    K("last_issued");
+    yajl_gen_integer(g, st->last_issued);
+    K("served_today");
+    yajl_gen_integer(g, st->served_today);
+    K("staff");
+    yajl_gen_integer(g, st->staff);
+    K("message");
+    yajl_gen_string(g, (const unsigned char *) st->message, st->message_len);
+    yajl_gen_map_close(g);
+
+#undef K
+}
