@@ -54,6 +54,8 @@ static const char  mc_usage[] =
     "  report     an office's day-by-hour history, as CSV or printable HTML\n"
     "  compact    fold old history into hourly figures (retention)\n"
     "  audit      list or verify the audit trail of every write\n"
+    "  user       staff accounts: add, passwd, disable, enable, list, grant,\n"
+    "             revoke\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
@@ -381,6 +383,33 @@ static const char  mc_usage_audit[] =
     "  -h, --help              show this help\n";
 
 
+static const char  mc_usage_user[] =
+    "usage: madoctl [--store DIR] user add USER --role admin|staff|feed\n"
+    "                                      [--office OFFICE]... [--password-stdin]\n"
+    "       madoctl user passwd USER [--password-stdin]\n"
+    "       madoctl user disable|enable USER\n"
+    "       madoctl user grant|revoke USER OFFICE...\n"
+    "       madoctl user list [--json]\n"
+    "\n"
+    "The accounts of the update API.  Roles: admin (everything), staff (the\n"
+    "counters of the offices granted), feed (a ticket machine's feed for\n"
+    "the offices granted).  People have passwords: at least 12 characters,\n"
+    "not containing the user id, kept only as PBKDF2-HMAC-SHA-256 (600000\n"
+    "iterations, 128-bit random salt).  A feed account gets a random token\n"
+    "instead, printed once by add and by passwd (which replaces it); only\n"
+    "its SHA-256 is kept.  The password is asked twice on the terminal, or\n"
+    "read as one line from standard input with --password-stdin.  After 5\n"
+    "failed logins an account waits (30 s, doubling, at most an hour);\n"
+    "passwd and enable end the wait.  Every change is audited (who gave\n"
+    "which rights), never a secret.\n"
+    "\n"
+    "Options:\n"
+    "  --role ROLE         add: admin, staff or feed\n"
+    "  --office OFFICE     add: an office granted (repeat for more)\n"
+    "  --password-stdin    read the password from standard input\n"
+    "  -h, --help          show this help\n";
+
+
 static const char  mc_usage_help[] =
     "usage: madoctl help [VERB]\n"
     "\n"
@@ -405,6 +434,7 @@ static const mc_verb_t  mc_verbs[] = {
     { "report",   mc_cmd_report,   mc_usage_report },
     { "compact",  mc_cmd_compact,  mc_usage_compact },
     { "audit",    mc_cmd_audit,    mc_usage_audit },
+    { "user",     mc_cmd_user,     mc_usage_user },
     { "help",     mc_cmd_help,     mc_usage_help },
     { NULL, NULL, NULL }
 };

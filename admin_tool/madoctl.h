@@ -13,6 +13,7 @@
  * cmd_report.c   report: the history per day and hour, CSV or HTML
  * cmd_compact.c  compact: the retention of the history
  * cmd_audit.c    audit list, audit verify
+ * cmd_user.c     user: staff accounts
  */
 
 #ifndef MADOCTL_H
@@ -109,6 +110,7 @@ int mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_report(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_audit(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv);
 
 /* cmd_counter.c: ticket rules shared by the verbs and simulate */
 uint32_t mc_ticket_issue(mado_counter_state_t *st,

@@ -659,6 +659,62 @@ typedef int (*mado_audit_pt)(uint64_t seq, const char *json, size_t len,
 int mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn,
     void *arg, mado_audit_verify_t *res, mado_err_t *err);
 
+/* staff accounts (mado_account.c) */
+typedef enum {
+    MADO_ROLE_ADMIN = 0,
+    MADO_ROLE_STAFF,
+    MADO_ROLE_FEED,
+    MADO_NROLES
+} mado_role_e;
+
+extern const char *const mado_role_names[MADO_NROLES];
+
+#define MADO_PBKDF2_ITERATIONS  600000
+#define MADO_SALT_LEN           16      /* 128 bits */
+#define MADO_HASH_LEN           32
+#define MADO_TOKEN_BYTES        32
+#define MADO_TOKEN_LEN          (5 + 2 * MADO_TOKEN_BYTES)  /* "mado_" hex */
+#define MADO_PASSWORD_MIN       12      /* characters */
+#define MADO_PASSWORD_MAX       256     /* bytes */
+#define MADO_LOGIN_FAILURES     5       /* then the account waits */
+
+typedef struct {
+    char                id[MADO_ID_MAX + 1];
+    uint32_t            role;           /* mado_role_e */
+    uint32_t            disabled;
+    uint32_t            iterations;     /* 0: a token (feed) account */
+    unsigned char       salt[MADO_SALT_LEN];
+    unsigned char       hash[MADO_HASH_LEN];
+    uint32_t            failures;       /* failed logins in a row */
+    int64_t             locked_until;
+    int64_t             created_at;
+    int64_t             updated_at;
+    int64_t             last_login;
+    char                offices[MADO_OFFICES_MAX][MADO_ID_MAX + 1];
+    unsigned            noffices;
+} mado_account_t;
+
+int mado_role_parse(const char *name);
+int mado_password_policy(const char *id, const char *password,
+    mado_err_t *err);
+int mado_password_set(mado_account_t *a, const char *password,
+    mado_err_t *err);
+int mado_password_check(const mado_account_t *a, const char *password);
+/* a new token into token (MADO_TOKEN_LEN + 1 bytes); only its hash stays */
+int mado_token_new(mado_account_t *a, char *token, mado_err_t *err);
+int mado_token_check(const mado_account_t *a, const char *token);
+void mado_login_failed(mado_account_t *a, int64_t now);
+void mado_login_ok(mado_account_t *a, int64_t now);
+/* may a change the counters of office (enabled, admin or granted) */
+int mado_account_may(const mado_account_t *a, const char *office);
+int mado_account_get(mado_store_t *s, MDB_txn *txn, const char *id,
+    mado_account_t *a, mado_err_t *err);
+int mado_account_put(mado_store_t *s, MDB_txn *txn, const mado_account_t *a,
+    mado_err_t *err);
+int mado_account_each(mado_store_t *s, MDB_txn *txn,
+    int (*fn)(const mado_account_t *a, void *arg), void *arg,
+    mado_err_t *err);
+
 /* where a feed stands in one file */
 typedef struct {
     uint64_t            offset;     /* bytes applied: a line boundary */

@@ -1,0 +1,585 @@
+/*
+ * madoctl user add|passwd|disable|enable|list|grant|revoke: the staff
+ * accounts that the update API (coming) authenticates.  Every change is
+ * one audited write; the audit record never holds a password or token.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "madoctl.h"
+
+
+typedef enum {
+    MC_USER_ADD = 0,
+    MC_USER_PASSWD,
+    MC_USER_DISABLE,
+    MC_USER_ENABLE,
+    MC_USER_GRANT,
+    MC_USER_REVOKE
+} mc_user_op_e;
+
+static const char *const  mc_user_ops[] = {
+    "user.add", "user.passwd", "user.disable", "user.enable", "user.grant",
+    "user.revoke"
+};
+
+
+typedef struct {
+    mc_user_op_e        op;
+    const char         *id;
+    int                 role;
+    char              **offices;
+    int                 noffices;
+    const char         *password;       /* NULL: a feed account's token */
+    int64_t             now;
+    char                token[MADO_TOKEN_LEN + 1];      /* out */
+} mc_user_t;
+
+
+static int mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err);
+static int mc_user_list(mc_ctx_t *ctx, int argc, char **argv);
+static int mc_read_password(const char *id, int from_stdin, char *buf,
+    size_t len);
+
+
+int
+mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int                          c, rc, i, from_stdin;
+    char                         pw[MADO_PASSWORD_MAX + 2];
+    const char                  *verb, *role;
+    mado_err_t                   err;
+    mado_store_t                 s;
+    mc_user_t                    u;
+    static const char *const     verbs[] = {
+        "add", "passwd", "disable", "enable", "grant", "revoke", NULL
+    };
+    static const struct option   opts[] = {
+        { "role",           required_argument, NULL, 'r' },
+        { "office",         required_argument, NULL, 'o' },
+        { "password-stdin", no_argument,       NULL, 'p' },
+        { "help",           no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    char                        *offices[MADO_OFFICES_MAX];
+
+    if (argc < 2 || strcmp(argv[1], "-h") == 0
+        || strcmp(argv[1], "--help") == 0)
+    {
+        return argc < 2 ? mc_usage_error("user", "say add, passwd, "
+                                         "disable, enable, list, grant or "
+                                         "revoke")
+                        : mc_help("user");
+    }
+
+    verb = argv[1];
+
+    if (strcmp(verb, "list") == 0) {
+        return mc_user_list(ctx, argc - 1, argv + 1);
+    }
+
+    for (i = 0; verbs[i] != NULL; i++) {
+        if (strcmp(verb, verbs[i]) == 0) {
+            break;
+        }
+    }
+
+    if (verbs[i] == NULL) {
+        return mc_usage_error("user", "unknown user verb \"%s\"", verb);
+    }
+
+    memset(&u, 0, sizeof(u));
+    u.op = (mc_user_op_e) i;
+    u.role = -1;
+    u.offices = offices;
+    role = NULL;
+    from_stdin = 0;
+
+    argc--;
+    argv++;
+    optind = 0;
+
+    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
+        switch (c) {
+
+        case 'r':
+            role = optarg;
+            break;
+
+        case 'o':
+            if (u.noffices == MADO_OFFICES_MAX) {
+                return mc_usage_error("user", "too many --office");
+            }
+            offices[u.noffices++] = optarg;
+            break;
+
+        case 'p':
+            from_stdin = 1;
+            break;
+
+        case 'h':
+            return mc_help("user");
+
+        default:
+            return mc_getopt_error("user", c, argv);
+        }
+    }
+
+    if (optind >= argc) {
+        return mc_usage_error("user", "USER is missing");
+    }
+
+    u.id = argv[optind++];
+
+    /* grant and revoke take offices as arguments too */
+    for ( /* void */ ; optind < argc; optind++) {
+        if ((u.op != MC_USER_GRANT && u.op != MC_USER_REVOKE)
+            || u.noffices == MADO_OFFICES_MAX)
+        {
+            return mc_usage_error("user", "unexpected argument \"%s\"",
+                                  argv[optind]);
+        }
+        offices[u.noffices++] = argv[optind];
+    }
+
+    if ((rc = mc_clock(ctx)) != MC_EXIT_OK) {
+        return rc;
+    }
+
+    u.now = ctx->now;
+
+    if (mc_check_id("USER", u.id) != MC_EXIT_OK) {
+        return MC_EXIT_REFUSED;
+    }
+
+    for (i = 0; i < u.noffices; i++) {
+        if (mc_check_id("--office", offices[i]) != MC_EXIT_OK) {
+            return MC_EXIT_REFUSED;
+        }
+    }
+
+    if (u.op == MC_USER_ADD) {
+        if (role == NULL) {
+            return mc_usage_error("user", "--role is required (admin, staff "
+                                  "or feed)");
+        }
+
+        u.role = mado_role_parse(role);
+        if (u.role < 0) {
+            mc_error("--role: must be admin, staff or feed, not \"%s\"", role);
+            return MC_EXIT_REFUSED;
+        }
+
+        if (u.role != MADO_ROLE_ADMIN && u.noffices == 0) {
+            mc_error("--office: a %s account needs at least one office",
+                     role);
+            return MC_EXIT_REFUSED;
+        }
+
+    } else if (role != NULL) {
+        return mc_usage_error("user", "--role is for add only");
+    }
+
+    if ((u.op == MC_USER_GRANT || u.op == MC_USER_REVOKE) && u.noffices == 0)
+    {
+        return mc_usage_error("user", "OFFICE is missing");
+    }
+
+    rc = mc_store_open(ctx, &s, 0);
+    if (rc != MC_EXIT_OK) {
+        return rc;
+    }
+
+    /* a password is needed for add and passwd of a person, not a machine */
+    if ((u.op == MC_USER_ADD && u.role != MADO_ROLE_FEED)
+        || u.op == MC_USER_PASSWD)
+    {
+        MDB_txn         *txn;
+        mado_account_t   a;
+
+        if (u.op == MC_USER_PASSWD) {
+            if (mado_store_read_begin(&s, &txn, &err) != MADO_OK) {
+                mado_store_close(&s);
+                mc_error("%s", err.text);
+                return MC_EXIT_STORE;
+            }
+
+            rc = mado_account_get(&s, txn, u.id, &a, &err);
+            mdb_txn_abort(txn);
+
+            if (rc != MADO_OK) {
+                mado_store_close(&s);
+                mc_error("USER: %s", err.text);
+                return mc_exit_code(rc);
+            }
+
+            u.role = (int) a.role;
+            OPENSSL_cleanse(&a, sizeof(a));
+        }
+
+        if (u.role != MADO_ROLE_FEED) {
+            if (mc_read_password(u.id, from_stdin, pw, sizeof(pw)) != 0) {
+                mado_store_close(&s);
+                return MC_EXIT_REFUSED;
+            }
+
+            if (mado_password_policy(u.id, pw, &err) != MADO_OK) {
+                OPENSSL_cleanse(pw, sizeof(pw));
+                mado_store_close(&s);
+                mc_error("%s", err.text);
+                return MC_EXIT_REFUSED;
+            }
+
+            u.password = pw;
+        }
+    }
+
+    rc = mado_store_write(&s, mc_user_write, &u, &err);
+    mado_store_close(&s);
+    OPENSSL_cleanse(pw, sizeof(pw));
+
+    if (rc != MADO_OK) {
+        mc_error("%s", err.text);
+        OPENSSL_cleanse(u.token, sizeof(u.token));
+        return mc_exit_code(rc);
+    }
+
+    if (u.token[0] != '\0') {
+        /* shown once: only its hash is kept */
+        printf("%s\n", u.token);
+        OPENSSL_cleanse(u.token, sizeof(u.token));
+
+    } else {
+        printf("%s: %s\n", u.id, mc_user_ops[u.op] + 5);
+    }
+
+    return MC_EXIT_OK;
+}
+
+
+static int
+mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
+{
+    int              rc, i;
+    unsigned         k, j;
+    char             offices[MADO_OFFICES_MAX * (MADO_ID_MAX + 1) + 1];
+    mc_user_t       *u = arg;
+    mado_account_t   a;
+    mado_office_def_t o;
+    const char      *extra[] = { "user", u->id, "role", "", "offices",
+                                 offices, NULL };
+
+    u->token[0] = '\0';
+
+    rc = mado_account_get(s, txn, u->id, &a, err);
+
+    if (u->op == MC_USER_ADD) {
+        if (rc == MADO_OK) {
+            return mc_fail(err, MADO_EINVAL, "USER: \"%s\" exists", u->id);
+        }
+
+        if (rc != MADO_ENOTFOUND) {
+            return rc;
+        }
+
+        memset(&a, 0, sizeof(a));
+        snprintf(a.id, sizeof(a.id), "%s", u->id);
+        a.role = (uint32_t) u->role;
+        a.created_at = u->now;
+
+    } else if (rc != MADO_OK) {
+        return rc == MADO_ENOTFOUND
+               ? mc_fail(err, MADO_EINVAL, "USER: no user \"%s\"", u->id)
+               : rc;
+    }
+
+    /* offices must exist when granted */
+    for (i = 0; i < u->noffices && u->op != MC_USER_REVOKE; i++) {
+        memset(&o, 0, sizeof(o));
+        rc = mado_office_get(s, txn, u->offices[i], &o, err);
+        mado_office_free(&o);
+
+        if (rc == MADO_ENOTFOUND) {
+            return mc_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
+                           u->offices[i]);
+        }
+
+        if (rc != MADO_OK) {
+            return rc;
+        }
+    }
+
+    switch (u->op) {
+
+    case MC_USER_ADD:
+    case MC_USER_GRANT:
+        for (i = 0; i < u->noffices; i++) {
+            for (k = 0; k < a.noffices; k++) {
+                if (strcmp(a.offices[k], u->offices[i]) == 0) {
+                    break;
+                }
+            }
+
+            if (k == a.noffices && a.noffices < MADO_OFFICES_MAX) {
+                strcpy(a.offices[a.noffices++], u->offices[i]);
+            }
+        }
+
+        if (u->op == MC_USER_ADD) {
+            rc = (a.role == MADO_ROLE_FEED)
+                 ? mado_token_new(&a, u->token, err)
+                 : mado_password_set(&a, u->password, err);
+            if (rc != MADO_OK) {
+                return rc;
+            }
+        }
+
+        break;
+
+    case MC_USER_REVOKE:
+        for (i = 0; i < u->noffices; i++) {
+            for (k = 0, j = 0; k < a.noffices; k++) {
+                if (strcmp(a.offices[k], u->offices[i]) != 0) {
+                    memmove(a.offices[j++], a.offices[k], MADO_ID_MAX + 1);
+                }
+            }
+            a.noffices = j;
+        }
+        break;
+
+    case MC_USER_PASSWD:
+        rc = (a.role == MADO_ROLE_FEED) ? mado_token_new(&a, u->token, err)
+                                        : mado_password_set(&a, u->password,
+                                                            err);
+        if (rc != MADO_OK) {
+            return rc;
+        }
+
+        /* a new secret ends a lockout */
+        a.failures = 0;
+        a.locked_until = 0;
+        break;
+
+    case MC_USER_DISABLE:
+        a.disabled = 1;
+        break;
+
+    case MC_USER_ENABLE:
+        a.disabled = 0;
+        a.failures = 0;
+        a.locked_until = 0;
+        break;
+    }
+
+    a.updated_at = u->now;
+
+    rc = mado_account_put(s, txn, &a, err);
+
+    if (rc == MADO_OK) {
+        offices[0] = '\0';
+        for (k = 0; k < a.noffices; k++) {
+            if (k) {
+                strcat(offices, ",");
+            }
+            strcat(offices, a.offices[k]);
+        }
+
+        extra[3] = mado_role_names[a.role];
+
+        /* who has which rights, never a secret */
+        rc = mc_audit(s, txn, u->now, mc_user_ops[u->op], NULL, NULL, NULL,
+                      NULL, extra, err);
+    }
+
+    OPENSSL_cleanse(&a, sizeof(a));
+
+    return rc;
+}
+
+
+/* one line from stdin, or asked twice on the terminal without echo */
+static int
+mc_read_password(const char *id, int from_stdin, char *buf, size_t len)
+{
+    char            again[MADO_PASSWORD_MAX + 2];
+    FILE           *tty;
+    size_t          n;
+    struct termios  old, quiet;
+
+    if (from_stdin) {
+        if (fgets(buf, (int) len, stdin) == NULL) {
+            mc_error("password: nothing on standard input");
+            return -1;
+        }
+
+        n = strcspn(buf, "\r\n");
+        if (buf[n] == '\0' && n == len - 1) {
+            mc_error("password: at most %d bytes", MADO_PASSWORD_MAX);
+            return -1;
+        }
+
+        buf[n] = '\0';
+        return 0;
+    }
+
+    tty = fopen("/dev/tty", "r+");
+    if (tty == NULL) {
+        mc_error("password: no terminal to ask on; give --password-stdin");
+        return -1;
+    }
+
+    tcgetattr(fileno(tty), &old);
+    quiet = old;
+    quiet.c_lflag &= ~ECHO;
+    tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+
+    fprintf(tty, "password for %s: ", id);
+    fflush(tty);
+    buf[0] = again[0] = '\0';
+
+    if (fgets(buf, (int) len, tty) != NULL) {
+        fprintf(tty, "\nagain: ");
+        fflush(tty);
+        if (fgets(again, sizeof(again), tty) == NULL) {
+            again[0] = '\0';
+        }
+    }
+
+    tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    fprintf(tty, "\n");
+    fclose(tty);
+
+    buf[strcspn(buf, "\r\n")] = '\0';
+    again[strcspn(again, "\r\n")] = '\0';
+
+    n = strcmp(buf, again);
+    OPENSSL_cleanse(again, sizeof(again));
+
+    if (n != 0) {
+        mc_error("password: the two entries differ");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+typedef struct {
+    int                 json;
+    yajl_gen            g;
+    int64_t             now;
+} mc_user_list_t;
+
+
+static int
+mc_user_print(const mado_account_t *a, void *arg)
+{
+    char             offices[MADO_OFFICES_MAX * (MADO_ID_MAX + 1) + 1];
+    unsigned         k;
+    mc_user_list_t  *l = arg;
+    const char      *state;
+
+    state = a->disabled ? "disabled"
+            : a->locked_until > l->now ? "locked" : "enabled";
+
+    if (l->json) {
+        yajl_gen g = l->g;
+
+        yajl_gen_map_open(g);
+        mc_gen_str(g, "id");          mc_gen_str(g, a->id);
+        mc_gen_str(g, "role");        mc_gen_str(g, mado_role_names[a->role]);
+        mc_gen_str(g, "state");       mc_gen_str(g, state);
+        mc_gen_str(g, "secret");
+        mc_gen_str(g, a->iterations ? "password" : "token");
+        mc_gen_str(g, "iterations");  yajl_gen_integer(g, a->iterations);
+        mc_gen_str(g, "failures");    yajl_gen_integer(g, a->failures);
+        mc_gen_str(g, "offices");
+        yajl_gen_array_open(g);
+        for (k = 0; k < a->noffices; k++) {
+            mc_gen_str(g, a->offices[k]);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+        return 0;
+    }
+
+    offices[0] = '\0';
+    for (k = 0; k < a->noffices; k++) {
+        if (k) {
+            strcat(offices, ",");
+        }
+        strcat(offices, a->offices[k]);
+    }
+
+    printf("%-20s %-6s %-9s %s\n", a->id, mado_role_names[a->role], state,
+           a->role == MADO_ROLE_ADMIN ? "(all)" : offices);
+
+    return 0;
+}
+
+
+static int
+mc_user_list(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int              rc;
+    MDB_txn         *txn;
+    mado_err_t       err;
+    mado_store_t     s;
+    mc_user_list_t   l;
+
+    memset(&l, 0, sizeof(l));
+
+    if (argc > 2 || (argc == 2 && strcmp(argv[1], "--json") != 0)) {
+        return mc_usage_error("user", "list takes --json only");
+    }
+
+    l.json = (argc == 2);
+
+    if ((rc = mc_clock(ctx)) != MC_EXIT_OK
+        || (rc = mc_store_open(ctx, &s, 0)) != MC_EXIT_OK)
+    {
+        return rc;
+    }
+
+    l.now = ctx->now;
+
+    if (mado_store_read_begin(&s, &txn, &err) != MADO_OK) {
+        mado_store_close(&s);
+        mc_error("%s", err.text);
+        return MC_EXIT_STORE;
+    }
+
+    if (l.json) {
+        l.g = yajl_gen_alloc(NULL);
+        yajl_gen_config(l.g, yajl_gen_beautify, 1);
+        yajl_gen_array_open(l.g);
+
+    } else {
+        printf("%-20s %-6s %-9s %s\n", "USER", "ROLE", "STATE", "OFFICES");
+    }
+
+    rc = mado_account_each(&s, txn, mc_user_print, &l, &err);
+    mdb_txn_abort(txn);
+    mado_store_close(&s);
+
+    if (l.json) {
+        yajl_gen_array_close(l.g);
+        mc_json_print(l.g);
+    }
+
+    if (rc != MADO_OK) {
+        mc_error("%s", err.text);
+        return mc_exit_code(rc);
+    }
+
+    return MC_EXIT_OK;
+}

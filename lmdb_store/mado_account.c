@@ -1,0 +1,539 @@
+/*
+ * Staff accounts: who may change what, and how they prove it.
+ *
+ *   admin  everything
+ *   staff  the counters of the offices granted
+ *   feed   a ticket machine's feed for the offices granted; a long random
+ *          token instead of a password
+ *
+ * Passwords are kept as PBKDF2-HMAC-SHA-256 (MADO_PBKDF2_ITERATIONS,
+ * 128-bit random salt) and tokens as SHA-256, both CRYPTREC-listed; every
+ * comparison is constant-time.  A record is a JSON object (hashes in hex)
+ * so that later fields can be added without a new schema.
+ */
+
+#define _GNU_SOURCE                     /* strcasestr */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "mado_store.h"
+
+
+const char *const  mado_role_names[MADO_NROLES] = { "admin", "staff", "feed" };
+
+
+static int
+mado_acct_fail(mado_err_t *err, int rc, const char *fmt, const char *a)
+{
+    snprintf(err->text, sizeof(err->text), fmt, a);
+    return rc;
+}
+
+
+int
+mado_role_parse(const char *name)
+{
+    int  i;
+
+    for (i = 0; i < MADO_NROLES; i++) {
+        if (strcmp(name, mado_role_names[i]) == 0) {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+static void
+mado_hex(const unsigned char *p, size_t n, char *out)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        snprintf(out + 2 * i, 3, "%02x", p[i]);
+    }
+}
+
+
+static int
+mado_unhex(const char *s, unsigned char *p, size_t n)
+{
+    size_t    i;
+    unsigned  b;
+
+    if (s == NULL || strlen(s) != 2 * n) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (sscanf(s + 2 * i, "%2x", &b) != 1) {
+            return -1;
+        }
+        p[i] = (unsigned char) b;
+    }
+
+    return 0;
+}
+
+
+int
+mado_password_policy(const char *id, const char *password, mado_err_t *err)
+{
+    size_t       i, chars, len;
+    const char  *p;
+
+    len = strlen(password);
+
+    /* characters, not bytes: a Japanese passphrase counts as read */
+    for (p = password, chars = 0; *p; p++) {
+        if (((unsigned char) *p & 0xc0) != 0x80) {
+            chars++;
+        }
+    }
+
+    if (chars < MADO_PASSWORD_MIN) {
+        snprintf(err->text, sizeof(err->text), "password: at least %d "
+                 "characters", MADO_PASSWORD_MIN);
+        return MADO_EINVAL;
+    }
+
+    if (len > MADO_PASSWORD_MAX) {
+        snprintf(err->text, sizeof(err->text), "password: at most %d bytes",
+                 MADO_PASSWORD_MAX);
+        return MADO_EINVAL;
+    }
+
+    if (mado_message_check(password, len, NULL) != MADO_OK) {
+        snprintf(err->text, sizeof(err->text), "password: must be UTF-8 "
+                 "text without control characters");
+        return MADO_EINVAL;
+    }
+
+    if (strcasestr(password, id) != NULL) {
+        snprintf(err->text, sizeof(err->text), "password: must not contain "
+                 "the user id");
+        return MADO_EINVAL;
+    }
+
+    for (i = 1; i < len && password[i] == password[0]; i++) {
+        /* void */
+    }
+
+    if (i == len) {
+        snprintf(err->text, sizeof(err->text), "password: must not be one "
+                 "character repeated");
+        return MADO_EINVAL;
+    }
+
+    return MADO_OK;
+}
+
+
+static int
+mado_pbkdf2(const char *password, const unsigned char *salt,
+    uint32_t iterations, unsigned char *out)
+{
+    return PKCS5_PBKDF2_HMAC(password, (int) strlen(password), salt,
+                             MADO_SALT_LEN, (int) iterations, EVP_sha256(),
+                             MADO_HASH_LEN, out)
+           == 1 ? 0 : -1;
+}
+
+
+int
+mado_password_set(mado_account_t *a, const char *password, mado_err_t *err)
+{
+    if (RAND_bytes(a->salt, MADO_SALT_LEN) != 1) {
+        return mado_acct_fail(err, MADO_ESTORE, "no random bytes%s", "");
+    }
+
+    a->iterations = MADO_PBKDF2_ITERATIONS;
+
+    if (mado_pbkdf2(password, a->salt, a->iterations, a->hash) != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "PBKDF2 failed%s", "");
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_password_check(const mado_account_t *a, const char *password)
+{
+    unsigned char  h[MADO_HASH_LEN];
+
+    /* a token account has no password; compute anyway: equal time */
+    if (mado_pbkdf2(password, a->salt,
+                    a->iterations ? a->iterations : MADO_PBKDF2_ITERATIONS, h)
+        != 0)
+    {
+        return 0;
+    }
+
+    return CRYPTO_memcmp(h, a->hash, MADO_HASH_LEN) == 0 && a->iterations;
+}
+
+
+int
+mado_token_new(mado_account_t *a, char *token, mado_err_t *err)
+{
+    unsigned char  raw[MADO_TOKEN_BYTES];
+    unsigned int   n;
+
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        return mado_acct_fail(err, MADO_ESTORE, "no random bytes%s", "");
+    }
+
+    /* "mado_" and 64 hex digits: recognisable when it leaks into a log */
+    memcpy(token, "mado_", 5);
+    mado_hex(raw, sizeof(raw), token + 5);
+    OPENSSL_cleanse(raw, sizeof(raw));
+
+    a->iterations = 0;
+    memset(a->salt, 0, MADO_SALT_LEN);
+
+    if (EVP_Digest(token, strlen(token), a->hash, &n, EVP_sha256(), NULL)
+        != 1)
+    {
+        return mado_acct_fail(err, MADO_ESTORE, "SHA-256 failed%s", "");
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_token_check(const mado_account_t *a, const char *token)
+{
+    unsigned int   n;
+    unsigned char  h[MADO_HASH_LEN];
+
+    if (EVP_Digest(token, strlen(token), h, &n, EVP_sha256(), NULL) != 1) {
+        return 0;
+    }
+
+    return CRYPTO_memcmp(h, a->hash, MADO_HASH_LEN) == 0 && !a->iterations;
+}
+
+
+/* failures before a lockout, and how it grows: 30 s, 1, 2, 4 ... min, 1 h */
+void
+mado_login_failed(mado_account_t *a, int64_t now)
+{
+    int64_t  wait;
+
+    if (a->failures < UINT32_MAX) {
+        a->failures++;
+    }
+
+    if (a->failures < MADO_LOGIN_FAILURES) {
+        return;
+    }
+
+    wait = 30;
+
+    for (uint32_t i = MADO_LOGIN_FAILURES; i < a->failures && wait < 3600; i++)
+    {
+        wait *= 2;
+    }
+
+    a->locked_until = now + (wait > 3600 ? 3600 : wait);
+}
+
+
+void
+mado_login_ok(mado_account_t *a, int64_t now)
+{
+    a->failures = 0;
+    a->locked_until = 0;
+    a->last_login = now;
+}
+
+
+int
+mado_account_may(const mado_account_t *a, const char *office)
+{
+    unsigned  i;
+
+    if (a->disabled) {
+        return 0;
+    }
+
+    if (a->role == MADO_ROLE_ADMIN) {
+        return 1;
+    }
+
+    for (i = 0; i < a->noffices; i++) {
+        if (strcmp(a->offices[i], office) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* ------------------------------------------------------------ storage */
+
+#define K(s)  yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
+
+static char *
+mado_account_json(const mado_account_t *a, size_t *len)
+{
+    char                  salt[2 * MADO_SALT_LEN + 1];
+    char                  hash[2 * MADO_HASH_LEN + 1];
+    char                 *out;
+    unsigned              i;
+    yajl_gen              g;
+    const unsigned char  *buf;
+
+    mado_hex(a->salt, MADO_SALT_LEN, salt);
+    mado_hex(a->hash, MADO_HASH_LEN, hash);
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return NULL;
+    }
+
+    yajl_gen_map_open(g);
+    K("id");            K(a->id);
+    K("role");          K(mado_role_names[a->role]);
+    K("disabled");      yajl_gen_bool(g, a->disabled);
+    K("iterations");    yajl_gen_integer(g, a->iterations);
+    K("salt");          K(salt);
+    K("hash");          K(hash);
+    K("failures");      yajl_gen_integer(g, a->failures);
+    K("locked_until");  yajl_gen_integer(g, a->locked_until);
+    K("created_at");    yajl_gen_integer(g, a->created_at);
+    K("updated_at");    yajl_gen_integer(g, a->updated_at);
+    K("last_login");    yajl_gen_integer(g, a->last_login);
+    K("offices");
+    yajl_gen_array_open(g);
+    for (i = 0; i < a->noffices; i++) {
+        K(a->offices[i]);
+    }
+    yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+
+    OPENSSL_cleanse(hash, sizeof(hash));
+
+    out = NULL;
+
+    if (yajl_gen_get_buf(g, &buf, len) == yajl_gen_status_ok) {
+        out = malloc(*len);
+        if (out != NULL) {
+            memcpy(out, buf, *len);
+        }
+    }
+
+    yajl_gen_clear(g);
+    yajl_gen_free(g);
+
+    return out;
+}
+
+#undef K
+
+
+static int64_t
+mado_tree_int(yajl_val v, const char *key)
+{
+    const char  *path[] = { key, NULL };
+    yajl_val     n;
+
+    n = yajl_tree_get(v, path, yajl_t_number);
+
+    return (n != NULL && YAJL_IS_INTEGER(n)) ? YAJL_GET_INTEGER(n) : 0;
+}
+
+
+static const char *
+mado_tree_str(yajl_val v, const char *key)
+{
+    const char  *path[] = { key, NULL };
+    yajl_val     s;
+
+    s = yajl_tree_get(v, path, yajl_t_string);
+
+    return s ? s->u.string : NULL;
+}
+
+
+static int
+mado_account_parse(const char *json, size_t len, mado_account_t *a)
+{
+    int          role;
+    char        *text;
+    size_t       i;
+    yajl_val     root, offices, t;
+    const char  *id, *path[] = { "offices", NULL }, *dp[] = { "disabled",
+                                                              NULL };
+
+    memset(a, 0, sizeof(mado_account_t));
+
+    text = malloc(len + 1);
+    if (text == NULL) {
+        return -1;
+    }
+
+    memcpy(text, json, len);
+    text[len] = '\0';
+    root = yajl_tree_parse(text, NULL, 0);
+    OPENSSL_cleanse(text, len);
+    free(text);
+
+    if (root == NULL) {
+        return -1;
+    }
+
+    id = mado_tree_str(root, "id");
+    role = mado_role_parse(mado_tree_str(root, "role") ? mado_tree_str(root,
+                                                                   "role")
+                                                       : "");
+
+    if (id == NULL || strlen(id) > MADO_ID_MAX || role < 0
+        || mado_unhex(mado_tree_str(root, "salt"), a->salt, MADO_SALT_LEN)
+        || mado_unhex(mado_tree_str(root, "hash"), a->hash, MADO_HASH_LEN))
+    {
+        yajl_tree_free(root);
+        return -1;
+    }
+
+    strcpy(a->id, id);
+    a->role = (uint32_t) role;
+    t = yajl_tree_get(root, dp, yajl_t_any);
+    a->disabled = (t != NULL && YAJL_IS_TRUE(t));
+    a->iterations = (uint32_t) mado_tree_int(root, "iterations");
+    a->failures = (uint32_t) mado_tree_int(root, "failures");
+    a->locked_until = mado_tree_int(root, "locked_until");
+    a->created_at = mado_tree_int(root, "created_at");
+    a->updated_at = mado_tree_int(root, "updated_at");
+    a->last_login = mado_tree_int(root, "last_login");
+
+    offices = yajl_tree_get(root, path, yajl_t_array);
+
+    for (i = 0; offices != NULL && i < offices->u.array.len
+                && i < MADO_OFFICES_MAX; i++)
+    {
+        t = offices->u.array.values[i];
+
+        if (YAJL_IS_STRING(t) && strlen(t->u.string) <= MADO_ID_MAX) {
+            strcpy(a->offices[a->noffices++], t->u.string);
+        }
+    }
+
+    yajl_tree_free(root);
+
+    return 0;
+}
+
+
+int
+mado_account_get(mado_store_t *s, MDB_txn *txn, const char *id,
+    mado_account_t *a, mado_err_t *err)
+{
+    int      rc;
+    MDB_val  k, v;
+
+    k.mv_data = (void *) id;
+    k.mv_size = strlen(id);
+
+    rc = mdb_get(txn, s->account, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        return mado_acct_fail(err, MADO_ENOTFOUND, "no user \"%s\"", id);
+    }
+
+    if (rc != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "reading accounts: %s",
+                              mdb_strerror(rc));
+    }
+
+    if (mado_account_parse(v.mv_data, v.mv_size, a) != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "the account of \"%s\" is "
+                              "garbled", id);
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_account_put(mado_store_t *s, MDB_txn *txn, const mado_account_t *a,
+    mado_err_t *err)
+{
+    int      rc;
+    char    *json;
+    size_t   len;
+    MDB_val  k, v;
+
+    json = mado_account_json(a, &len);
+    if (json == NULL) {
+        return mado_acct_fail(err, MADO_ESTORE, "out of memory%s", "");
+    }
+
+    k.mv_data = (void *) a->id;
+    k.mv_size = strlen(a->id);
+    v.mv_data = json;
+    v.mv_size = len;
+
+    rc = mdb_put(txn, s->account, &k, &v, 0);
+
+    OPENSSL_cleanse(json, len);
+    free(json);
+
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+        return rc;
+    }
+
+    if (rc != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "writing an account: %s",
+                              mdb_strerror(rc));
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_account_each(mado_store_t *s, MDB_txn *txn,
+    int (*fn)(const mado_account_t *a, void *arg), void *arg,
+    mado_err_t *err)
+{
+    int             rc;
+    MDB_val         k, v;
+    MDB_cursor     *cur;
+    mado_account_t  a;
+
+    rc = mdb_cursor_open(txn, s->account, &cur);
+    if (rc != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "reading accounts: %s",
+                              mdb_strerror(rc));
+    }
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+         rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        if (mado_account_parse(v.mv_data, v.mv_size, &a) == 0 && fn(&a, arg))
+        {
+            break;
+        }
+    }
+
+    mdb_cursor_close(cur);
+    OPENSSL_cleanse(&a, sizeof(a));
+
+    return MADO_OK;
+}
