@@ -1145,6 +1145,7 @@ h_tenths_text(ngx_http_mado_html_t *h, ngx_int_t v)
 #define NGX_HTTP_MADO_CHART_H   110
 #define NGX_HTTP_MADO_CHART_X0  24      /* left of the plot: the scale */
 #define NGX_HTTP_MADO_CHART_Y1  90      /* bottom of the plot: the hours */
+#define NGX_HTTP_MADO_WEEK_X0   60      /* the week: after the day names */
 
 
 /*
@@ -1356,7 +1357,8 @@ h_trend_week(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     h_fmt(h, NGX_HTTP_MADO_MSG_TREND_WEEK_TITLE, &var, 1);
     h_lit(h, "</summary>");
 
-    slot = (NGX_HTTP_MADO_CHART_W - NGX_HTTP_MADO_CHART_X0) / (to - from);
+    /* room on the left for the longest weekday name ("Wednesday") */
+    slot = (NGX_HTTP_MADO_CHART_W - NGX_HTTP_MADO_WEEK_X0) / (to - from);
 
     h_raw(h, buf, ngx_sprintf(buf, "<svg viewBox=\"0 0 %d %ui\" "
                               "aria-hidden=\"true\" focusable=\"false\">",
@@ -1382,16 +1384,16 @@ h_trend_week(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
                 continue;
             }
 
-            x = NGX_HTTP_MADO_CHART_X0 + 8 + (hr - from) * slot;
+            x = NGX_HTTP_MADO_WEEK_X0 + (hr - from) * slot;
             bh = (ngx_uint_t) (v * 20 / max);
             if (bh == 0) {
                 bh = 1;
             }
 
-            h_raw(h, buf, ngx_sprintf(buf, "<rect class=\"usual\" x=\"%ui\" "
+            h_raw(h, buf, ngx_sprintf(buf, "<rect class=\"week\" x=\"%ui\" "
                                       "y=\"%ui\" width=\"%ui\" "
-                                      "height=\"%ui\"/>", x + 2,
-                                      row * 24 + 22 - bh, slot - 4, bh)
+                                      "height=\"%ui\"/>", x + 3,
+                                      row * 24 + 22 - bh, slot - 6, bh)
                           - buf);
         }
 
@@ -1401,7 +1403,7 @@ h_trend_week(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     for (hr = from; hr < to; hr++) {
         h_raw(h, buf, ngx_sprintf(buf, "<text x=\"%ui\" y=\"%ui\" "
                                   "class=\"hour\">%ui</text>",
-                                  NGX_HTTP_MADO_CHART_X0 + 8 + (hr - from) * slot
+                                  NGX_HTTP_MADO_WEEK_X0 + (hr - from) * slot
                                   + slot / 2, rows * 24 + 14, hr) - buf);
     }
 
