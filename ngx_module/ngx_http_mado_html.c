@@ -1194,14 +1194,30 @@ h_trends(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     h_lit(h, "<section class=\"trends\" aria-labelledby=\"trends-h\">"
           "<h2 id=\"trends-h\">");
     h_msg(h, TREND_TITLE);
-    h_lit(h, "</h2><p>");
-    h_fmt(h, NGX_HTTP_MADO_MSG_TREND_LEAD, var, 2);
-    h_lit(h, "</p><p class=\"legend\" aria-hidden=\"true\">"
-          "<span class=\"key usual\"></span>");
-    h_fmt(h, NGX_HTTP_MADO_MSG_TREND_USUAL, var, 1);
-    h_lit(h, " <span class=\"key today\"></span>");
-    h_msg(h, TREND_TODAY);
-    h_lit(h, "</p>");
+    h_lit(h, "</h2>");
+
+    /* a weekday the office is closed has no usual day to compare with */
+    for (i = 0, any = 0; i < o->ncounters && !any; i++) {
+        for (hr = from; hr < to; hr++) {
+            if (f->counters[i].cells[wd][hr].samples
+                || today->counters[i].hours[hr].samples)
+            {
+                any = 1;
+                break;
+            }
+        }
+    }
+
+    if (any) {
+        h_lit(h, "<p>");
+        h_fmt(h, NGX_HTTP_MADO_MSG_TREND_LEAD, var, 2);
+        h_lit(h, "</p><p class=\"legend\" aria-hidden=\"true\">"
+              "<span class=\"key usual\"></span>");
+        h_fmt(h, NGX_HTTP_MADO_MSG_TREND_USUAL, var, 1);
+        h_lit(h, " <span class=\"key today\"></span>");
+        h_msg(h, TREND_TODAY);
+        h_lit(h, "</p>");
+    }
 
     for (i = 0; i < o->ncounters; i++) {
         max = 10;
