@@ -1,10 +1,11 @@
 /*
  * madoctl set, issue, call, cancel: changes to one counter's live state.
  *
- * Each is one mado_store_write whose callback reads the state, checks the
- * request against it and puts the result, so two madoctl runs (or a run
- * and simulate) never interleave.  The callback may run again when the
- * map grows: it only ever overwrites the outputs in its argument.
+ * Each is one mado_store_write whose callback applies the library's rules
+ * (mado_counter_apply, shared with the update API) and audits the change,
+ * so two madoctl runs (or a run and simulate) never interleave.  The
+ * callback may run again when the map grows: it only ever overwrites the
+ * outputs in its argument.
  */
 
 #include <getopt.h>
@@ -16,36 +17,17 @@
 
 #define MC_STAFF_MAX        99
 
-#define MC_KEEP             (-1)
 
 
-typedef struct mc_op_s  mc_op_t;
-
-/* the part of a verb that checks and changes the state read in the txn */
-typedef int (*mc_op_pt)(mc_op_t *op, mado_err_t *err);
-
-struct mc_op_s {
+typedef struct {
     const char             *office;
     const char             *counter;
     int64_t                 now;
-    mc_op_pt                change;
-
-    uint32_t                number;         /* call, cancel; 0: next */
-
-    /* set: new values, MC_KEEP to keep */
-    int64_t                 waiting;
-    int64_t                 calling;
-    int64_t                 last_issued;
-    int64_t                 staff;
-    int                     status;
-    const char             *message;        /* NULL: keep */
-
-    const mado_counter_def_t *def;          /* valid while change runs */
-    mado_hev_e              hev;            /* what the history records */
+    mado_counter_op_t       op;
 
     mado_counter_state_t    st;             /* out: the state written */
     uint32_t                result;         /* out: ticket issued/called */
-};
+} mc_op_t;
 
 
 static int mc_op_args(int argc, char **argv, const char *const *names,
@@ -53,10 +35,6 @@ static int mc_op_args(int argc, char **argv, const char *const *names,
 static int mc_op_run(mc_ctx_t *ctx, mc_op_t *op);
 static int mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err);
-static int mc_set_change(mc_op_t *op, mado_err_t *err);
-static int mc_issue_change(mc_op_t *op, mado_err_t *err);
-static int mc_call_change(mc_op_t *op, mado_err_t *err);
-static int mc_cancel_change(mc_op_t *op, mado_err_t *err);
 
 
 int
@@ -79,10 +57,10 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
     };
 
     memset(&op, 0, sizeof(mc_op_t));
-    op.change = mc_set_change;
-    op.hev = MADO_HEV_SET;
-    op.waiting = op.calling = op.last_issued = op.staff = MC_KEEP;
-    op.status = MC_KEEP;
+    op.op.type = MADO_HEV_SET;
+    op.op.waiting = op.op.calling = op.op.last_issued = op.op.staff
+        = MADO_KEEP;
+    op.op.status = MADO_KEEP;
 
     waiting = calling = last = staff = status = NULL;
     any = 0;
@@ -95,7 +73,7 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
         case 'c': calling = optarg; break;
         case 'l': last = optarg; break;
         case 's': status = optarg; break;
-        case 'm': op.message = optarg; break;
+        case 'm': op.op.message = optarg; break;
         case 'f': staff = optarg; break;
 
         case 'h':
@@ -126,44 +104,44 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
         if (mc_parse_uint("--waiting", waiting, 0, MADO_COUNT_MAX, &v)) {
             return MC_EXIT_REFUSED;
         }
-        op.waiting = v;
+        op.op.waiting = v;
     }
 
     if (calling != NULL) {
         if (mc_parse_uint("--calling", calling, 0, MADO_COUNT_MAX, &v)) {
             return MC_EXIT_REFUSED;
         }
-        op.calling = v;
+        op.op.calling = v;
     }
 
     if (last != NULL) {
         if (mc_parse_uint("--last-issued", last, 0, MADO_COUNT_MAX, &v)) {
             return MC_EXIT_REFUSED;
         }
-        op.last_issued = v;
+        op.op.last_issued = v;
     }
 
     if (staff != NULL) {
         if (mc_parse_uint("--staff", staff, 0, MC_STAFF_MAX, &v)) {
             return MC_EXIT_REFUSED;
         }
-        op.staff = v;
+        op.op.staff = v;
     }
 
     if (status != NULL) {
-        op.status = mado_status_parse(status, strlen(status));
+        op.op.status = mado_status_parse(status, strlen(status));
 
-        if (op.status < 0) {
+        if (op.op.status < 0) {
             mc_error("--status: must be open, paused, closed or ended, "
                      "not \"%s\"", status);
             return MC_EXIT_REFUSED;
         }
     }
 
-    if (op.message != NULL) {
+    if (op.op.message != NULL) {
         mado_err_t  err;
 
-        if (mado_message_check(op.message, strlen(op.message), &err)
+        if (mado_message_check(op.op.message, strlen(op.op.message), &err)
             != MADO_OK)
         {
             mc_error("--message: %s", err.text);
@@ -192,41 +170,6 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
 }
 
 
-static int
-mc_set_change(mc_op_t *op, mado_err_t *err)
-{
-    mado_counter_state_t  *st = &op->st;
-
-    (void) err;
-
-    /* no checks between the numbers: set is for repairs, and wraps */
-
-    if (op->waiting != MC_KEEP) {
-        st->waiting = (uint32_t) op->waiting;
-    }
-
-    if (op->calling != MC_KEEP) {
-        st->calling = (uint32_t) op->calling;
-    }
-
-    if (op->last_issued != MC_KEEP) {
-        st->last_issued = (uint32_t) op->last_issued;
-    }
-
-    if (op->staff != MC_KEEP) {
-        st->staff = (uint32_t) op->staff;
-    }
-
-    if (op->status != MC_KEEP) {
-        st->status = (uint32_t) op->status;
-    }
-
-    if (op->message != NULL) {
-        mc_state_message(st, op->message);
-    }
-
-    return MADO_OK;
-}
 
 
 int
@@ -237,8 +180,7 @@ mc_cmd_issue(mc_ctx_t *ctx, int argc, char **argv)
     static const char *const   names[] = { "OFFICE", "COUNTER", NULL };
 
     memset(&op, 0, sizeof(mc_op_t));
-    op.change = mc_issue_change;
-    op.hev = MADO_HEV_ISSUE;
+    op.op.type = MADO_HEV_ISSUE;
 
     if ((rc = mc_no_options("issue", argc, argv)) != MC_CONTINUE) {
         return rc;
@@ -258,23 +200,6 @@ mc_cmd_issue(mc_ctx_t *ctx, int argc, char **argv)
 }
 
 
-static int
-mc_issue_change(mc_op_t *op, mado_err_t *err)
-{
-    if (op->st.status == MADO_STATUS_CLOSED) {
-        return mc_fail(err, MADO_EINVAL, "counter %s/%s is closed",
-                       op->office, op->counter);
-    }
-
-    if (op->st.status == MADO_STATUS_ENDED) {
-        return mc_fail(err, MADO_EINVAL, "counter %s/%s has ended taking "
-                       "tickets for today", op->office, op->counter);
-    }
-
-    op->result = mc_ticket_issue(&op->st, op->def, op->now);
-
-    return MADO_OK;
-}
 
 
 int
@@ -287,8 +212,7 @@ mc_cmd_call(mc_ctx_t *ctx, int argc, char **argv)
     };
 
     memset(&op, 0, sizeof(mc_op_t));
-    op.change = mc_call_change;
-    op.hev = MADO_HEV_CALL;
+    op.op.type = MADO_HEV_CALL;
 
     if ((rc = mc_no_options("call", argc, argv)) != MC_CONTINUE) {
         return rc;
@@ -308,32 +232,6 @@ mc_cmd_call(mc_ctx_t *ctx, int argc, char **argv)
 }
 
 
-static int
-mc_call_change(mc_op_t *op, mado_err_t *err)
-{
-    mado_counter_state_t  *st = &op->st;
-
-    if (st->status == MADO_STATUS_CLOSED) {
-        return mc_fail(err, MADO_EINVAL, "counter %s/%s is closed",
-                       op->office, op->counter);
-    }
-
-    if (op->number == 0) {
-        if (st->waiting == 0) {
-            return mc_fail(err, MADO_EINVAL, "nobody is waiting at %s/%s",
-                           op->office, op->counter);
-        }
-
-    } else if (op->number > st->last_issued) {
-        return mc_fail(err, MADO_EINVAL,
-                       "ticket %u has not been issued (last issued "
-                       "%u)", op->number, st->last_issued);
-    }
-
-    op->result = mc_ticket_call(st, op->def, op->number, op->now);
-
-    return MADO_OK;
-}
 
 
 int
@@ -346,8 +244,7 @@ mc_cmd_cancel(mc_ctx_t *ctx, int argc, char **argv)
     };
 
     memset(&op, 0, sizeof(mc_op_t));
-    op.change = mc_cancel_change;
-    op.hev = MADO_HEV_CANCEL;
+    op.op.type = MADO_HEV_CANCEL;
 
     if ((rc = mc_no_options("cancel", argc, argv)) != MC_CONTINUE) {
         return rc;
@@ -367,33 +264,6 @@ mc_cmd_cancel(mc_ctx_t *ctx, int argc, char **argv)
 }
 
 
-static int
-mc_cancel_change(mc_op_t *op, mado_err_t *err)
-{
-    mado_counter_state_t  *st = &op->st;
-
-    if (op->number > st->last_issued) {
-        return mc_fail(err, MADO_EINVAL,
-                       "ticket %u has not been issued (last issued "
-                       "%u)", op->number, st->last_issued);
-    }
-
-    if (op->number <= st->calling) {
-        return mc_fail(err, MADO_EINVAL,
-                       "ticket %u has already been called (calling "
-                       "%u)", op->number, st->calling);
-    }
-
-    if (st->waiting == 0) {
-        return mc_fail(err, MADO_EINVAL, "nobody is waiting at %s/%s",
-                       op->office, op->counter);
-    }
-
-    st->waiting--;
-    op->result = op->number;
-
-    return MADO_OK;
-}
 
 
 /* OFFICE COUNTER [NUMBER], checked for syntax; the count already is */
@@ -411,7 +281,7 @@ mc_op_args(int argc, char **argv, const char *const *names, mc_op_t *op)
 
     if (optind + 2 < argc) {
         if (mc_parse_uint(names[2], argv[optind + 2], 1, MADO_COUNT_MAX,
-                          &op->number) != MC_EXIT_OK)
+                          &op->op.number) != MC_EXIT_OK)
         {
             return MC_EXIT_REFUSED;
         }
@@ -447,184 +317,38 @@ mc_op_run(mc_ctx_t *ctx, mc_op_t *op)
 }
 
 
-/* the write callback of every verb here: read, check and change, put */
+/* the write callback of every verb here: the library's rules, audited */
 static int
 mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 {
-    int                        rc;
-    mc_op_t                   *op = arg;
-    mado_event_t               ev;
-    mado_office_def_t          o;
-    mado_counter_state_t       before;
-    const mado_counter_def_t  *c;
+    int                    rc;
+    mc_op_t               *op = arg;
+    const char            *field;
+    mado_err_t             e;
+    mado_counter_state_t   before;
 
-    memset(&o, 0, sizeof(mado_office_def_t));
+    rc = mado_counter_apply(s, txn, op->office, op->counter, &op->op,
+                            op->now, &before, &op->st, &op->result, &field,
+                            err);
 
-    rc = mado_office_get(s, txn, op->office, &o, err);
-
-    if (rc == MADO_ENOTFOUND) {
-        return mc_fail(err, MADO_EINVAL, "OFFICE: no office \"%s\"",
-                       op->office);
-    }
-
-    if (rc == MADO_EINVAL) {
-        /* a definition the library wrote and cannot read back */
-        return mc_fail(err, MADO_ESTORE, "office %s in the store is garbled",
-                       op->office);
+    if (rc == MADO_EINVAL && field != NULL && strcmp(field, "number") != 0) {
+        /* name the argument as the usage does */
+        e = *err;
+        snprintf(err->text, sizeof(err->text), "%s: %.480s",
+                 strcmp(field, "office") == 0 ? "OFFICE" : "COUNTER", e.text);
     }
 
     if (rc != MADO_OK) {
         return rc;
     }
 
-    c = mado_office_counter(&o, op->counter);
-
-    if (c == NULL) {
-        mado_office_free(&o);
-        return mc_fail(err, MADO_EINVAL, "COUNTER: office %s has no counter "
-                       "\"%s\"", op->office, op->counter);
-    }
-
-    /* op->st is overwritten here, so a re-run starts afresh */
-    rc = mado_state_get(s, txn, op->office, op->counter, &op->st, err);
-
-    if (rc == MADO_OK) {
-        /* the first write of an opening day starts from zero */
-        mado_new_day(&op->st, op->now);
-    }
-
-    if (rc == MADO_ENOTFOUND) {
-        mado_office_free(&o);
-        return mc_fail(err, MADO_ESTORE, "state of %s/%s is missing; run "
-                       "\"madoctl load\" again", op->office, op->counter);
-    }
-
-    if (rc != MADO_OK) {
-        mado_office_free(&o);
-        return rc;
-    }
-
-    before = op->st;
-
-    op->def = c;
-    rc = op->change(op, err);
-    op->def = NULL;
-
-    if (rc != MADO_OK) {
-        mado_office_free(&o);
-        return rc;
-    }
-
-    op->st.updated_at = op->now;
-
-    memset(&ev, 0, sizeof(ev));
-    ev.time = op->now;
-    ev.type = op->hev;
-    ev.ticket = op->result;
-    ev.wait = -1;
-
-    /* the ticket's times, so that the history knows how long it waited */
-    if (op->hev == MADO_HEV_ISSUE || op->hev == MADO_HEV_CALL) {
-        rc = mado_ticket_note(s, txn, op->office, c, op->result,
-                              op->hev == MADO_HEV_CALL, op->now, &ev.wait,
-                              err);
-    }
-
-    if (rc == MADO_OK) {
-        rc = mado_history_record(s, txn, op->office, &o, c, &before, &op->st,
-                                 &ev, err);
-    }
-
-    if (rc == MADO_OK) {
-        rc = mc_audit(s, txn, op->now, mado_hev_names[op->hev], op->office,
-                      op->counter, &before, &op->st, NULL, err);
-    }
-
-    mado_office_free(&o);
-
-    if (rc != MADO_OK) {
-        return rc;
-    }
-
-    /* an LMDB "map full" goes up as it is: the library grows and re-runs */
-    return mado_state_put(s, txn, op->office, op->counter, &op->st, err);
+    return mc_audit(s, txn, op->now, mado_hev_names[op->op.type], op->office,
+                    op->counter, &before, &op->st, NULL, err);
 }
 
 
-/* the number after n in the counter's range (c NULL: 1..MADO_COUNT_MAX) */
-static uint32_t
-mc_ticket_next(const mado_counter_def_t *c, uint32_t n)
-{
-    uint32_t  first, last;
-
-    first = c ? c->ticket_first : 1;
-    last = c ? c->ticket_last : MADO_COUNT_MAX;
-
-    return (n < first || n >= last) ? first : n + 1;
-}
 
 
-uint32_t
-mc_ticket_issue(mado_counter_state_t *st, const mado_counter_def_t *c,
-    int64_t now)
-{
-    mado_service_issue(st, now);
-
-    st->last_issued = mc_ticket_next(c, st->last_issued);
-    st->issued_at = now;
-
-    if (st->waiting < MADO_COUNT_MAX) {
-        st->waiting++;
-    }
-
-    return st->last_issued;
-}
-
-
-/* number 0: the next one */
-uint32_t
-mc_ticket_call(mado_counter_state_t *st, const mado_counter_def_t *c,
-    uint32_t number, int64_t now)
-{
-    if (number == 0) {
-        number = mc_ticket_next(c, st->calling);
-    }
-
-    /* simulate (c NULL) keeps virtual time: nothing to learn from it */
-    if (c != NULL) {
-        mado_service_call(c, st, now);
-    }
-
-    st->calling = number;
-    st->called_at = now;
-
-    /* a re-call when nobody waits leaves waiting at 0 */
-    if (st->waiting > 0) {
-        st->waiting--;
-    }
-
-    if (st->served_today < UINT32_MAX) {
-        st->served_today++;
-    }
-
-    return number;
-}
-
-
-void
-mc_state_message(mado_counter_state_t *st, const char *msg)
-{
-    size_t  len;
-
-    len = strlen(msg);
-    if (len > MADO_MESSAGE_MAX) {
-        len = MADO_MESSAGE_MAX;
-    }
-
-    memcpy(st->message, msg, len);
-    st->message[len] = '\0';
-    st->message_len = (uint32_t) len;
-}
 
 
 /* the same as far as readers can see; updated_at is not compared */

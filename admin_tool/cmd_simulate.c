@@ -523,7 +523,7 @@ mc_sim_tick(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         if (nx->ticks == 0) {
             /* the demo starts with every counter open and no notices */
             st->status = MADO_STATUS_OPEN;
-            mc_state_message(st, "");
+            mado_counter_message(st, "");
 
             if (st->staff == 0) {
                 st->staff = sim->defs[i].staff;
@@ -638,7 +638,7 @@ mc_sim_counter(mc_sim_t *sim, unsigned i, double len)
             if (lv->pause_left <= 0) {
                 lv->pause_left = 0;
                 st->status = MADO_STATUS_OPEN;
-                mc_state_message(st, "");
+                mado_counter_message(st, "");
             }
         }
 
@@ -648,7 +648,7 @@ mc_sim_counter(mc_sim_t *sim, unsigned i, double len)
         /* a few virtual minutes */
         lv->pause_left = 180 + mc_rand_unit(&nx->rng) * 420;
         st->status = MADO_STATUS_PAUSED;
-        mc_state_message(st, MC_SIM_PAUSE_MSG);
+        mado_counter_message(st, MC_SIM_PAUSE_MSG);
     }
 
     /* tickets are taken while open or paused, as "issue" allows */
@@ -659,7 +659,7 @@ mc_sim_counter(mc_sim_t *sim, unsigned i, double len)
         arrivals = mc_rand_poisson(&nx->rng, lambda);
 
         while (arrivals-- > 0 && st->waiting < MADO_COUNT_MAX) {
-            mc_ticket_issue(st, NULL, sim->now);
+            mado_counter_issue(st, NULL, sim->now);
         }
     }
 
@@ -690,7 +690,7 @@ mc_sim_counter(mc_sim_t *sim, unsigned i, double len)
                 break;
             }
 
-            mc_ticket_call(st, NULL, 0, sim->now);
+            mado_counter_call(st, NULL, 0, sim->now);
             lv->busy[j] = mc_rand_exp(&nx->rng, d->service);
         }
     }
@@ -718,7 +718,7 @@ mc_sim_close(mc_sim_t *sim)
         {
             if (nx->live[i].pause_left > 0) {
                 nx->live[i].pause_left = 0;
-                mc_state_message(st, "");
+                mado_counter_message(st, "");
             }
 
             st->status = MADO_STATUS_ENDED;
@@ -753,7 +753,7 @@ mc_sim_new_day(mc_sim_t *sim)
         st->last_issued = 0;
         st->served_today = 0;
         st->staff = sim->defs[i].staff;
-        mc_state_message(st, "");
+        mado_counter_message(st, "");
     }
 }
 

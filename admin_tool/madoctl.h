@@ -5,8 +5,7 @@
  *                helpers every verb uses (errors, numbers, clock, store)
  * cmd_store.c    init, load
  * cmd_show.c     show
- * cmd_counter.c  set, issue, call, cancel, and the ticket rules that
- *                simulate shares with them
+ * cmd_counter.c  set, issue, call, cancel (their rules: mado_counter.c)
  * cmd_simulate.c simulate
  * cmd_calendar.c holidays, calendar
  * cmd_feed.c     feed: ticket-machine event logs into counter state
@@ -112,12 +111,7 @@ int mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_audit(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv);
 
-/* cmd_counter.c: ticket rules shared by the verbs and simulate */
-uint32_t mc_ticket_issue(mado_counter_state_t *st,
-    const mado_counter_def_t *c, int64_t now);
-uint32_t mc_ticket_call(mado_counter_state_t *st,
-    const mado_counter_def_t *c, uint32_t number, int64_t now);
-void mc_state_message(mado_counter_state_t *st, const char *msg);
+/* cmd_counter.c: "the same as far as readers can see" (simulate, feed) */
 int mc_state_same(const mado_counter_state_t *a,
     const mado_counter_state_t *b);
 

@@ -659,6 +659,40 @@ typedef int (*mado_audit_pt)(uint64_t seq, const char *json, size_t len,
 int mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn,
     void *arg, mado_audit_verify_t *res, mado_err_t *err);
 
+/*
+ * The changes a person makes to a counter (mado_counter.c), for madoctl
+ * and the update API alike.  The caller audits them.
+ */
+#define MADO_KEEP               (-1)
+
+typedef struct {
+    mado_hev_e          type;       /* set, issue, call, cancel */
+    uint32_t            number;     /* call (0: the next), cancel */
+    /* set: new values, MADO_KEEP to keep */
+    int64_t             waiting;
+    int64_t             calling;
+    int64_t             last_issued;
+    int64_t             staff;
+    int                 status;
+    const char         *message;    /* NULL: keep */
+} mado_counter_op_t;
+
+/*
+ * Read, check, change and put a counter in txn, with its history.  On a
+ * refusal *field names what was wrong ("office", "counter", "number") or
+ * is NULL when the counter's state refuses it (closed, nobody waiting).
+ */
+int mado_counter_apply(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *counter, const mado_counter_op_t *op, int64_t now,
+    mado_counter_state_t *before, mado_counter_state_t *after,
+    uint32_t *result, const char **field, mado_err_t *err);
+/* the rules of a ticket issued or called (the simulator uses them too) */
+uint32_t mado_counter_issue(mado_counter_state_t *st,
+    const mado_counter_def_t *c, int64_t now);
+uint32_t mado_counter_call(mado_counter_state_t *st,
+    const mado_counter_def_t *c, uint32_t number, int64_t now);
+void mado_counter_message(mado_counter_state_t *st, const char *msg);
+
 /* staff accounts (mado_account.c) */
 typedef enum {
     MADO_ROLE_ADMIN = 0,

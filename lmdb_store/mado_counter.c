@@ -1,0 +1,301 @@
+/*
+ * The changes a person makes to a counter: set (repairs), issue, call,
+ * cancel.  One place for their rules, so that madoctl and the update API
+ * answer alike; the caller audits the change in the same transaction.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "mado_store.h"
+
+
+static int
+mado_op_fail(mado_err_t *err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#include <stdarg.h>
+
+static int
+mado_op_fail(mado_err_t *err, int rc, const char *fmt, ...)
+{
+    va_list  ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err->text, sizeof(err->text), fmt, ap);
+    va_end(ap);
+
+    return rc;
+}
+
+
+/* the number after n in the counter's range (c NULL: 1..MADO_COUNT_MAX) */
+static uint32_t
+mado_ticket_next(const mado_counter_def_t *c, uint32_t n)
+{
+    uint32_t  first, last;
+
+    first = c ? c->ticket_first : 1;
+    last = c ? c->ticket_last : MADO_COUNT_MAX;
+
+    return (n < first || n >= last) ? first : n + 1;
+}
+
+
+uint32_t
+mado_counter_issue(mado_counter_state_t *st, const mado_counter_def_t *c,
+    int64_t now)
+{
+    mado_service_issue(st, now);
+
+    st->last_issued = mado_ticket_next(c, st->last_issued);
+    st->issued_at = now;
+
+    if (st->waiting < MADO_COUNT_MAX) {
+        st->waiting++;
+    }
+
+    return st->last_issued;
+}
+
+
+/* number 0: the next one */
+uint32_t
+mado_counter_call(mado_counter_state_t *st, const mado_counter_def_t *c,
+    uint32_t number, int64_t now)
+{
+    if (number == 0) {
+        number = mado_ticket_next(c, st->calling);
+    }
+
+    /* the simulator (c NULL) keeps virtual time: nothing to learn */
+    if (c != NULL) {
+        mado_service_call(c, st, now);
+    }
+
+    st->calling = number;
+    st->called_at = now;
+
+    /* a re-call when nobody waits leaves waiting at 0 */
+    if (st->waiting > 0) {
+        st->waiting--;
+    }
+
+    if (st->served_today < UINT32_MAX) {
+        st->served_today++;
+    }
+
+    return number;
+}
+
+
+void
+mado_counter_message(mado_counter_state_t *st, const char *msg)
+{
+    size_t  len;
+
+    len = strlen(msg);
+    if (len > MADO_MESSAGE_MAX) {
+        len = MADO_MESSAGE_MAX;
+    }
+
+    memcpy(st->message, msg, len);
+    st->message[len] = '\0';
+    st->message_len = (uint32_t) len;
+}
+
+
+static int
+mado_counter_change(const mado_counter_op_t *op, const char *office,
+    const mado_counter_def_t *c, mado_counter_state_t *st, int64_t now,
+    uint32_t *result, const char **field, mado_err_t *err)
+{
+    switch (op->type) {
+
+    case MADO_HEV_SET:
+        /* no checks between the numbers: set is for repairs, and wraps */
+        if (op->waiting != MADO_KEEP) {
+            st->waiting = (uint32_t) op->waiting;
+        }
+
+        if (op->calling != MADO_KEEP) {
+            st->calling = (uint32_t) op->calling;
+        }
+
+        if (op->last_issued != MADO_KEEP) {
+            st->last_issued = (uint32_t) op->last_issued;
+        }
+
+        if (op->staff != MADO_KEEP) {
+            st->staff = (uint32_t) op->staff;
+        }
+
+        if (op->status != MADO_KEEP) {
+            st->status = (uint32_t) op->status;
+        }
+
+        if (op->message != NULL) {
+            mado_counter_message(st, op->message);
+        }
+
+        return MADO_OK;
+
+    case MADO_HEV_ISSUE:
+        if (st->status == MADO_STATUS_CLOSED) {
+            return mado_op_fail(err, MADO_EINVAL, "counter %s/%s is closed",
+                                office, c->id);
+        }
+
+        if (st->status == MADO_STATUS_ENDED) {
+            return mado_op_fail(err, MADO_EINVAL, "counter %s/%s has ended "
+                                "taking tickets for today", office, c->id);
+        }
+
+        *result = mado_counter_issue(st, c, now);
+        return MADO_OK;
+
+    case MADO_HEV_CALL:
+        if (st->status == MADO_STATUS_CLOSED) {
+            return mado_op_fail(err, MADO_EINVAL, "counter %s/%s is closed",
+                                office, c->id);
+        }
+
+        if (op->number == 0) {
+            if (st->waiting == 0) {
+                return mado_op_fail(err, MADO_EINVAL, "nobody is waiting at "
+                                    "%s/%s", office, c->id);
+            }
+
+        } else if (op->number > st->last_issued) {
+            *field = "number";
+            return mado_op_fail(err, MADO_EINVAL, "ticket %u has not been "
+                                "issued (last issued %u)", op->number,
+                                st->last_issued);
+        }
+
+        *result = mado_counter_call(st, c, op->number, now);
+        return MADO_OK;
+
+    default: /* MADO_HEV_CANCEL */
+        *field = "number";
+
+        if (op->number > st->last_issued) {
+            return mado_op_fail(err, MADO_EINVAL, "ticket %u has not been "
+                                "issued (last issued %u)", op->number,
+                                st->last_issued);
+        }
+
+        if (op->number <= st->calling) {
+            return mado_op_fail(err, MADO_EINVAL, "ticket %u has already been "
+                                "called (calling %u)", op->number,
+                                st->calling);
+        }
+
+        if (st->waiting == 0) {
+            *field = NULL;
+            return mado_op_fail(err, MADO_EINVAL, "nobody is waiting at "
+                                "%s/%s", office, c->id);
+        }
+
+        *field = NULL;
+        st->waiting--;
+        *result = op->number;
+        return MADO_OK;
+    }
+}
+
+
+int
+mado_counter_apply(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *counter, const mado_counter_op_t *op, int64_t now,
+    mado_counter_state_t *before, mado_counter_state_t *after,
+    uint32_t *result, const char **field, mado_err_t *err)
+{
+    int                        rc;
+    mado_event_t               ev;
+    mado_office_def_t          o;
+    const mado_counter_def_t  *c;
+
+    /* outputs are overwritten: this may run again when the map grows */
+    *result = 0;
+    *field = NULL;
+
+    memset(&o, 0, sizeof(mado_office_def_t));
+
+    rc = mado_office_get(s, txn, office, &o, err);
+
+    if (rc == MADO_ENOTFOUND) {
+        *field = "office";
+        return mado_op_fail(err, MADO_EINVAL, "no office \"%s\"", office);
+    }
+
+    if (rc == MADO_EINVAL) {
+        /* a definition the library wrote and cannot read back */
+        return mado_op_fail(err, MADO_ESTORE, "office %s in the store is "
+                            "garbled", office);
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    c = mado_office_counter(&o, counter);
+
+    if (c == NULL) {
+        mado_office_free(&o);
+        *field = "counter";
+        return mado_op_fail(err, MADO_EINVAL, "office %s has no counter "
+                            "\"%s\"", office, counter);
+    }
+
+    rc = mado_state_get(s, txn, office, counter, after, err);
+
+    if (rc == MADO_ENOTFOUND) {
+        mado_office_free(&o);
+        return mado_op_fail(err, MADO_ESTORE, "state of %s/%s is missing; "
+                            "run \"madoctl load\" again", office, counter);
+    }
+
+    if (rc != MADO_OK) {
+        mado_office_free(&o);
+        return rc;
+    }
+
+    *before = *after;
+
+    /* the first write of a day starts from zero */
+    mado_new_day(after, now);
+
+    rc = mado_counter_change(op, office, c, after, now, result, field, err);
+
+    if (rc == MADO_OK) {
+        after->updated_at = now;
+
+        memset(&ev, 0, sizeof(ev));
+        ev.time = now;
+        ev.type = op->type;
+        ev.ticket = *result;
+        ev.wait = -1;
+
+        /* the ticket's times, so that the history knows how long it waited */
+        if (op->type == MADO_HEV_ISSUE || op->type == MADO_HEV_CALL) {
+            rc = mado_ticket_note(s, txn, office, c, *result,
+                                  op->type == MADO_HEV_CALL, now, &ev.wait,
+                                  err);
+        }
+
+        if (rc == MADO_OK) {
+            rc = mado_history_record(s, txn, office, &o, c, before, after,
+                                     &ev, err);
+        }
+    }
+
+    mado_office_free(&o);
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    /* an LMDB "map full" goes up as it is: the library grows and re-runs */
+    return mado_state_put(s, txn, office, counter, after, err);
+}
