@@ -60,7 +60,6 @@ static int
 mc_audit_open(mc_ctx_t *ctx, mado_store_t *s, MDB_txn **txn, int keyed)
 {
     int         rc;
-    mado_err_t  err;
 
     rc = mc_store_open(ctx, s, MADO_OPEN_RDONLY | (keyed ? MC_OPEN_AUDIT : 0));
     if (rc != MC_EXIT_OK) {
@@ -84,8 +83,6 @@ mc_audit_open(mc_ctx_t *ctx, mado_store_t *s, MDB_txn **txn, int keyed)
         mc_error("reading the audit trail: %s", mdb_strerror(rc));
         return MC_EXIT_STORE;
     }
-
-    (void) err;
 
     return MC_EXIT_OK;
 }

@@ -25,7 +25,7 @@ typedef struct {
 
 
 static void mc_report_total(const mado_counter_day_t *cd, mc_total_t *t);
-static void mc_report_csv(const mado_office_def_t *o, const mado_day_t *d);
+static void mc_report_csv(const mado_day_t *d);
 static void mc_report_html_head(const mado_office_def_t *o, mado_date_t from,
     mado_date_t to);
 static void mc_report_html_day(const mado_office_def_t *o,
@@ -177,7 +177,7 @@ mc_cmd_report(mc_ctx_t *ctx, int argc, char **argv)
             if (html) {
                 mc_report_html_day(&o, &d);
             } else {
-                mc_report_csv(&o, &d);
+                mc_report_csv(&d);
             }
         }
 
@@ -244,14 +244,12 @@ mc_minutes(int64_t sum, uint32_t n, const char *none)
 
 
 static void
-mc_report_csv(const mado_office_def_t *o, const mado_day_t *d)
+mc_report_csv(const mado_day_t *d)
 {
     int          h;
     unsigned     i;
     char         date[16];
     mc_total_t   t;
-
-    (void) o;
 
     snprintf(date, sizeof(date), "%04d-%02d-%02d", d->date / 10000,
              d->date / 100 % 100, d->date % 100);

@@ -716,13 +716,9 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
     char                       iso[32], date[16];
     unsigned                   i, h;
     size_t                     j, n;
-    int64_t                    start;
     const mado_hour_t         *hh;
     const mado_sample_t       *sm;
     const mado_counter_day_t  *cd;
-
-    start = mado_days_from_civil(d->date / 10000, d->date / 100 % 100,
-                                 d->date % 100) * 86400 - MADO_TZ_OFFSET;
 
     n = snprintf(date, sizeof(date), "%04d-%02d-%02d", d->date / 10000,
                  d->date / 100 % 100, d->date % 100);
@@ -825,8 +821,6 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
 
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
-
-    (void) start;
 }
 
 

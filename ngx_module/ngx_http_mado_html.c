@@ -60,8 +60,8 @@ static void h_wait(ngx_http_mado_html_t *h, const mado_counter_def_t *c,
 static void h_suggest(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office);
 static void h_trends(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     mado_forecast_t *f, mado_day_t *today);
-static void h_trend_week(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
-    mado_forecast_t *f, ngx_uint_t i, ngx_uint_t from, ngx_uint_t to);
+static void h_trend_week(ngx_http_mado_html_t *h, mado_forecast_t *f,
+    ngx_uint_t i, ngx_uint_t from, ngx_uint_t to);
 static void h_spans(ngx_http_mado_html_t *h, mado_office_def_t *o,
     ngx_uint_t wday);
 static ngx_int_t h_init(ngx_http_mado_html_t *h,
@@ -1244,7 +1244,7 @@ h_trends(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
             h_lit(h, "<p class=\"none\">");
             h_msg(h, TREND_NONE);
             h_lit(h, "</p>");
-            h_trend_week(h, office, f, i, from, to);
+            h_trend_week(h, f, i, from, to);
             h_lit(h, "</figure>");
             continue;
         }
@@ -1320,7 +1320,7 @@ h_trends(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
 
         h_lit(h, "</tbody></table>");
 
-        h_trend_week(h, office, f, i, from, to);
+        h_trend_week(h, f, i, from, to);
 
         h_lit(h, "</figure>");
     }
@@ -1331,8 +1331,8 @@ h_trends(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
 
 /* the usual week of counter i: a row of bars per weekday with data */
 static void
-h_trend_week(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
-    mado_forecast_t *f, ngx_uint_t i, ngx_uint_t from, ngx_uint_t to)
+h_trend_week(ngx_http_mado_html_t *h, mado_forecast_t *f, ngx_uint_t i,
+    ngx_uint_t from, ngx_uint_t to)
 {
     u_char               buf[128], nbuf[NGX_INT64_LEN];
     ngx_int_t            v, max;
@@ -1454,6 +1454,4 @@ h_trend_week(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     }
 
     h_lit(h, "</tbody></table></details>");
-
-    (void) office;
 }
