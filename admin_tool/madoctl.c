@@ -814,55 +814,8 @@ mc_audit(mado_store_t *s, MDB_txn *txn, int64_t now, const char *action,
     const mado_counter_state_t *before, const mado_counter_state_t *after,
     const char *const *extra, mado_err_t *err)
 {
-    int                    rc;
-    char                   iso[32];
-    size_t                 len;
-    yajl_gen               g;
-    const unsigned char   *buf;
-
-    g = yajl_gen_alloc(NULL);
-    if (g == NULL) {
-        return mc_fail(err, MADO_ESTORE, "out of memory");
-    }
-
-    yajl_gen_map_open(g);
-    mc_gen_str(g, "time");
-    len = mado_time_iso(now, iso);
-    yajl_gen_string(g, (const unsigned char *) iso, len);
-    mc_gen_str(g, "actor");
-    mc_gen_str(g, mc_actor());
-    mc_gen_str(g, "client");
-    mc_gen_str(g, "local");
-    mc_gen_str(g, "action");
-    mc_gen_str(g, action);
-
-    if (office != NULL) {
-        mc_gen_str(g, "office");
-        mc_gen_str(g, office);
-    }
-
-    if (counter != NULL) {
-        mc_gen_str(g, "counter");
-        mc_gen_str(g, counter);
-    }
-
-    for ( /* void */ ; extra != NULL && extra[0] != NULL; extra += 2) {
-        mc_gen_str(g, extra[0]);
-        mc_gen_str(g, extra[1]);
-    }
-
-    if (before != NULL || after != NULL) {
-        mado_audit_gen_state(g, "before", before);
-        mado_audit_gen_state(g, "after", after);
-    }
-
-    yajl_gen_map_close(g);
-
-    yajl_gen_get_buf(g, &buf, &len);
-    rc = mado_audit_append(s, txn, (const char *) buf, len, err);
-    yajl_gen_free(g);
-
-    return rc;
+    return mado_audit_write(s, txn, now, mc_actor(), "local", action, office,
+                            counter, before, after, extra, err);
 }
 
 

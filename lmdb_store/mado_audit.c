@@ -440,6 +440,67 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
 }
 
 
+int
+mado_audit_write(mado_store_t *s, MDB_txn *txn, int64_t now,
+    const char *actor, const char *client, const char *action,
+    const char *office, const char *counter,
+    const mado_counter_state_t *before, const mado_counter_state_t *after,
+    const char *const *extra, mado_err_t *err)
+{
+    int                    rc;
+    char                   iso[32];
+    size_t                 len;
+    yajl_gen               g;
+    const unsigned char   *buf;
+
+#define K(x)  yajl_gen_string(g, (const unsigned char *) (x), strlen(x))
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        snprintf(err->text, sizeof(err->text), "out of memory");
+        return MADO_ESTORE;
+    }
+
+    yajl_gen_map_open(g);
+    K("time");
+    len = mado_time_iso(now, iso);
+    yajl_gen_string(g, (const unsigned char *) iso, len);
+    K("actor");   K(actor);
+    K("client");  K(client);
+    K("action");  K(action);
+
+    if (office != NULL) {
+        K("office");
+        K(office);
+    }
+
+    if (counter != NULL) {
+        K("counter");
+        K(counter);
+    }
+
+    for ( /* void */ ; extra != NULL && extra[0] != NULL; extra += 2) {
+        K(extra[0]);
+        K(extra[1]);
+    }
+
+    if (before != NULL || after != NULL) {
+        mado_audit_gen_state(g, "before", before);
+        mado_audit_gen_state(g, "after", after);
+    }
+
+    yajl_gen_map_close(g);
+
+#undef K
+
+    yajl_gen_get_buf(g, &buf, &len);
+    rc = mado_audit_append(s, txn, (const char *) buf, len, err);
+    yajl_gen_free(g);
+
+    return rc;
+}
+
+
 /* {"status":..,"waiting":..,...} of a state, for before and after */
 void
 mado_audit_gen_state(yajl_gen g, const char *key,

@@ -644,6 +644,16 @@ int mado_audit_key_create(const char *path, mado_err_t *err);
 /* append one record (a JSON object, one line) */
 int mado_audit_append(mado_store_t *s, MDB_txn *txn, const char *json,
     size_t len, mado_err_t *err);
+/*
+ * The record of one write: time, who (actor), from where (client), what,
+ * the counter before and after (either may be NULL), and extra
+ * name/value pairs (NULL-terminated, or NULL).
+ */
+int mado_audit_write(mado_store_t *s, MDB_txn *txn, int64_t now,
+    const char *actor, const char *client, const char *action,
+    const char *office, const char *counter,
+    const mado_counter_state_t *before, const mado_counter_state_t *after,
+    const char *const *extra, mado_err_t *err);
 void mado_audit_gen_state(yajl_gen g, const char *key,
     const mado_counter_state_t *st);
 
