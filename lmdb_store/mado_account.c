@@ -537,3 +537,151 @@ mado_account_each(mado_store_t *s, MDB_txn *txn,
 
     return MADO_OK;
 }
+
+
+/* ------------------------------------------------------------ sessions */
+
+/* user id, created, last seen */
+#define MADO_SESSION_SIZE   (MADO_ID_MAX + 1 + 8 + 8)
+
+
+static int
+mado_session_key(const char *token, unsigned char *key)
+{
+    unsigned int  n;
+
+    /* kept under the token's hash: the store never holds a usable token */
+    return EVP_Digest(token, strlen(token), key, &n, EVP_sha256(), NULL) == 1
+           ? 0 : -1;
+}
+
+
+int
+mado_session_new(mado_store_t *s, MDB_txn *txn, const char *user,
+    int64_t now, char *token, mado_err_t *err)
+{
+    int            rc;
+    MDB_val        k, v;
+    unsigned char  raw[MADO_TOKEN_BYTES], key[MADO_HASH_LEN];
+    unsigned char  val[MADO_SESSION_SIZE];
+
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        return mado_acct_fail(err, MADO_ESTORE, "no random bytes%s", "");
+    }
+
+    memcpy(token, "mado_s_", 7);
+    mado_hex(raw, sizeof(raw), token + 7);
+    OPENSSL_cleanse(raw, sizeof(raw));
+
+    if (mado_session_key(token, key) != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "SHA-256 failed%s", "");
+    }
+
+    memset(val, 0, sizeof(val));
+    snprintf((char *) val, MADO_ID_MAX + 1, "%s", user);
+    memcpy(val + MADO_ID_MAX + 1, &now, 8);
+    memcpy(val + MADO_ID_MAX + 9, &now, 8);
+
+    k.mv_data = key;
+    k.mv_size = sizeof(key);
+    v.mv_data = val;
+    v.mv_size = sizeof(val);
+
+    rc = mdb_put(txn, s->session, &k, &v, 0);
+
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+        return rc;
+    }
+
+    if (rc != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "writing a session: %s",
+                              mdb_strerror(rc));
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
+    int64_t now, int64_t idle, int64_t absolute, char *user, mado_err_t *err)
+{
+    int            rc;
+    int64_t        created, seen;
+    MDB_val        k, v;
+    unsigned char  key[MADO_HASH_LEN], val[MADO_SESSION_SIZE];
+
+    if (strncmp(token, "mado_s_", 7) != 0
+        || strlen(token) != 7 + 2 * MADO_TOKEN_BYTES
+        || mado_session_key(token, key) != 0)
+    {
+        return mado_acct_fail(err, MADO_ENOTFOUND, "no such session%s", "");
+    }
+
+    k.mv_data = key;
+    k.mv_size = sizeof(key);
+
+    rc = mdb_get(txn, s->session, &k, &v);
+
+    if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != MADO_SESSION_SIZE)) {
+        return mado_acct_fail(err, MADO_ENOTFOUND, "no such session%s", "");
+    }
+
+    if (rc != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "reading sessions: %s",
+                              mdb_strerror(rc));
+    }
+
+    memcpy(val, v.mv_data, sizeof(val));
+    memcpy(&created, val + MADO_ID_MAX + 1, 8);
+    memcpy(&seen, val + MADO_ID_MAX + 9, 8);
+
+    if (now - seen > idle || now - created > absolute) {
+        mdb_del(txn, s->session, &k, NULL);
+        return mado_acct_fail(err, MADO_ENOTFOUND, "the session has "
+                              "expired%s", "");
+    }
+
+    val[MADO_ID_MAX] = '\0';
+    strcpy(user, (char *) val);
+
+    /* the idle clock restarts, at most once a minute (a write) */
+    if (now - seen >= 60) {
+        memcpy(val + MADO_ID_MAX + 9, &now, 8);
+        v.mv_data = val;
+        v.mv_size = sizeof(val);
+
+        rc = mdb_put(txn, s->session, &k, &v, 0);
+        if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+            return rc;
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_session_end(mado_store_t *s, MDB_txn *txn, const char *token,
+    mado_err_t *err)
+{
+    int            rc;
+    MDB_val        k;
+    unsigned char  key[MADO_HASH_LEN];
+
+    if (mado_session_key(token, key) != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "SHA-256 failed%s", "");
+    }
+
+    k.mv_data = key;
+    k.mv_size = sizeof(key);
+
+    rc = mdb_del(txn, s->session, &k, NULL);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return mado_acct_fail(err, MADO_ESTORE, "ending a session: %s",
+                              mdb_strerror(rc));
+    }
+
+    return MADO_OK;
+}

@@ -161,6 +161,8 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
                 || (rc = mdb_dbi_open(txn, "audit", dbflags, &s->audit_db))
                    != 0
                 || (rc = mdb_dbi_open(txn, "account", dbflags, &s->account))
+                   != 0
+                || (rc = mdb_dbi_open(txn, "session", dbflags, &s->session))
                    != 0)))
     {
         mdb_txn_abort(txn);
@@ -326,6 +328,12 @@ mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
 
         rc = fn(s, txn, arg, err);
 
+        if ((rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) && s->no_grow) {
+            mdb_txn_abort(txn);
+            return mado_fail(err, MADO_ESTORE, "the store is full; any "
+                             "madoctl write grows it");
+        }
+
         if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
             mdb_txn_abort(txn);
             goto grow;
@@ -342,7 +350,7 @@ mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
             return MADO_OK;
         }
 
-        if (rc != MDB_MAP_FULL) {
+        if (rc != MDB_MAP_FULL || s->no_grow) {
             return mado_fail(err, MADO_ESTORE, "commit: %s",
                              mdb_strerror(rc));
         }

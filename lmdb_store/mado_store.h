@@ -27,6 +27,7 @@
  *   audit   N             -> audit record N (8 bytes big endian): its MAC
  *                            and one line of JSON (mado_audit.c)
  *   account ID            -> a staff account (mado_account.c)
+ *   session SHA256(TOKEN) -> user, created, last seen (mado_account.c)
  *
  * Writers create databases that are missing; the module opens only meta,
  * office and state.  Adding a database or appending fields to a record
@@ -210,10 +211,14 @@ typedef struct {
     MDB_dbi             hourly;
     MDB_dbi             audit_db;
     MDB_dbi             account;
+    MDB_dbi             session;
     unsigned char       audit_key[32];
     unsigned            readonly:1;
     unsigned            history:1;      /* event and sample exist */
     unsigned            audit:1;        /* audit_key is loaded */
+    /* a full map is an error, not grown: a process whose other threads
+       may be reading cannot resize it (the nginx module) */
+    unsigned            no_grow:1;
 } mado_store_t;
 
 
@@ -754,6 +759,16 @@ int mado_account_may(const mado_account_t *a, const char *office);
 int mado_account_get(mado_store_t *s, MDB_txn *txn, const char *id,
     mado_account_t *a, mado_err_t *err);
 int mado_account_put(mado_store_t *s, MDB_txn *txn, const mado_account_t *a,
+    mado_err_t *err);
+/* sessions of the update API: "mado_s_" and 64 hex digits */
+#define MADO_SESSION_TOKEN_LEN  (7 + 2 * MADO_TOKEN_BYTES)
+int mado_session_new(mado_store_t *s, MDB_txn *txn, const char *user,
+    int64_t now, char *token, mado_err_t *err);
+/* user (MADO_ID_MAX + 1) of a live session; MADO_ENOTFOUND otherwise */
+int mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
+    int64_t now, int64_t idle, int64_t absolute, char *user,
+    mado_err_t *err);
+int mado_session_end(mado_store_t *s, MDB_txn *txn, const char *token,
     mado_err_t *err);
 int mado_account_each(mado_store_t *s, MDB_txn *txn,
     int (*fn)(const mado_account_t *a, void *arg), void *arg,

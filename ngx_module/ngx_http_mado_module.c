@@ -10,7 +10,9 @@
  *         mado_assets       /usr/share/mado/assets;
  *         mado_public_url   https://mado.example.jp;
  *         mado_refresh      30s;
+ *         mado_audit_key    /etc/mado/audit.key;     # for mado_admin
  *         server {
+ *             location /api/v1/admin/ { mado_admin; }   # before /api/
  *             location /api/ { mado_api; mado_max_age 5s; }
  *             location /     { mado_pages; }
  *         }
@@ -29,6 +31,8 @@ static char *ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static char *ngx_http_mado_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mado_pages(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_mado_admin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mado_set_handler(ngx_conf_t *cf,
     ngx_http_handler_pt handler);
@@ -92,6 +96,20 @@ static ngx_command_t  ngx_http_mado_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_mado_main_conf_t, calendar),
+      NULL },
+
+    { ngx_string("mado_audit_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_mado_main_conf_t, audit_key_file),
+      NULL },
+
+    { ngx_string("mado_admin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_mado_admin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("mado_pages"),
@@ -285,6 +303,61 @@ ngx_http_mado_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     (void) conf;
 
     return ngx_http_mado_set_handler(cf, ngx_http_mado_api_handler);
+}
+
+
+/* mado_admin [thread_pool]: the update API, its work in that pool */
+static char *
+ngx_http_mado_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_mado_loc_conf_t *mlcf = conf;
+
+    ngx_str_t                  *value, name;
+    mado_err_t                  err;
+    ngx_http_mado_main_conf_t  *mmcf;
+
+    (void) cmd;
+
+    mmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mado_module);
+
+    /* every write is audited: no key, no writes */
+    if (mmcf->audit_key_file.len == 0) {
+        return "requires \"mado_audit_key\" to be set before it in \"http\"";
+    }
+
+    if (!mmcf->admin) {
+        if (ngx_conf_full_name(cf->cycle, &mmcf->audit_key_file, 1)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        /* read by the master (root) here; workers keep it in memory */
+        if (mado_audit_key_load((char *) mmcf->audit_key_file.data,
+                                mmcf->audit_key, &err)
+            != MADO_OK)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err.text);
+            return NGX_CONF_ERROR;
+        }
+
+        mmcf->admin = 1;
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts > 1) {
+        name = value[1];
+    } else {
+        ngx_str_set(&name, "default");
+    }
+
+    mlcf->thread_pool = ngx_thread_pool_add(cf, &name);
+    if (mlcf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_mado_set_handler(cf, ngx_http_mado_admin_handler);
 }
 
 

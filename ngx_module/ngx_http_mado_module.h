@@ -74,6 +74,7 @@ typedef struct {
     dev_t                      dev;
     ngx_http_mado_snapshot_t  *snapshot;
     u_char                     reason[512];
+    ngx_uint_t                 busy;        /* admin tasks using store */
     ngx_pool_t                *trends_pool;     /* forecasts of today */
     mado_date_t                trends_date;
     ngx_array_t                trends;
@@ -104,6 +105,10 @@ typedef struct {
     ngx_str_t                  public_url;
     time_t                     refresh;
     ngx_flag_t                 calendar;    /* status follows the calendar */
+    ngx_flag_t                 admin;       /* a mado_admin location: the
+                                               workers open the store rw */
+    ngx_str_t                  audit_key_file;
+    unsigned char              audit_key[MADO_AUDIT_KEY_LEN];
     time_t                     clock_offset;    /* MADO_NOW, for tests */
 
     ngx_http_mado_worker_t    *worker;
@@ -113,6 +118,7 @@ typedef struct {
 typedef struct {
     time_t                     max_age;
     ngx_str_t                  cache_control;   /* made once from max_age */
+    ngx_thread_pool_t         *thread_pool;     /* mado_admin */
 } ngx_http_mado_loc_conf_t;
 
 
@@ -171,6 +177,9 @@ typedef enum {
 
 ngx_int_t ngx_http_mado_history_handler(ngx_http_request_t *r,
     ngx_str_t *office, ngx_http_mado_history_e kind, ngx_uint_t *status);
+
+/* ngx_http_mado_admin.c */
+ngx_int_t ngx_http_mado_admin_handler(ngx_http_request_t *r);
 
 /* ngx_http_mado_trends.c */
 ngx_int_t ngx_http_mado_trends_get(ngx_http_mado_main_conf_t *mmcf,

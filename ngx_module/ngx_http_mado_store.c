@@ -134,6 +134,11 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
     }
 
     if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
+        if (w->busy) {
+            /* an update in a thread still uses it: close it later */
+            return;
+        }
+
         ngx_http_mado_store_close(w);
 
         ngx_snprintf((u_char *) err.text, sizeof(err.text) - 1,
@@ -144,7 +149,8 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
     }
 
     if (w->opened) {
-        if (fi.st_ino == w->ino && fi.st_dev == w->dev) {
+        /* an update in a thread still uses it: look again later */
+        if ((fi.st_ino == w->ino && fi.st_dev == w->dev) || w->busy) {
             return;
         }
 
@@ -154,12 +160,19 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
         ngx_http_mado_store_close(w);
     }
 
+    /* with mado_admin the workers write too, in thread pools */
     if (mado_store_open(&w->store, (char *) mmcf->store.data,
-                        MADO_OPEN_RDONLY, 0, &err)
+                        mmcf->admin ? 0 : MADO_OPEN_RDONLY, 0, &err)
         != MADO_OK)
     {
         ngx_http_mado_store_fail(log, w, err.text);
         return;
+    }
+
+    if (mmcf->admin) {
+        ngx_memcpy(w->store.audit_key, mmcf->audit_key, MADO_AUDIT_KEY_LEN);
+        w->store.audit = 1;
+        w->store.no_grow = 1;
     }
 
     w->opened = 1;

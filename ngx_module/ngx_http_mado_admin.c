@@ -1,0 +1,853 @@
+
+/*
+ * mado: the update API for counter staff (POST only, JSON in and out).
+ *
+ *     location /api/v1/admin/ { mado_admin; }
+ *
+ *     POST .../login                                {"user", "password"}
+ *     POST .../logout                               Authorization: Bearer
+ *     POST .../offices/{office}/counters/{counter}  Authorization: Bearer
+ *          {"action": "issue"|"call"|"cancel"|"set", "number",
+ *           "waiting", "calling", "last_issued", "staff", "status",
+ *           "message"}
+ *
+ * The work (PBKDF2, LMDB write transactions) runs in an nginx thread pool
+ * so that neither a slow disk nor a password hash stalls citizens.  Every
+ * write, and every login, is audited with the account and the client's
+ * address in the transaction that makes it.
+ */
+
+
+#include "ngx_http_mado_module.h"
+
+#include <yajl/yajl_tree.h>
+
+
+#define NGX_HTTP_MADO_ADMIN_BODY_MAX   16384
+#define NGX_HTTP_MADO_ADMIN_DEPTH      4
+#define NGX_HTTP_MADO_SESSION_IDLE     (30 * 60)
+#define NGX_HTTP_MADO_SESSION_MAX      (12 * 3600)
+
+
+typedef enum {
+    NGX_HTTP_MADO_ADMIN_LOGIN = 0,
+    NGX_HTTP_MADO_ADMIN_LOGOUT,
+    NGX_HTTP_MADO_ADMIN_COUNTER
+} ngx_http_mado_admin_route_e;
+
+
+/* what a thread needs, and what it answers: plain C, no pools */
+typedef struct {
+    ngx_http_mado_admin_route_e  route;
+    void                        *request;   /* for the main thread only */
+    mado_store_t                *store;
+    int64_t                      now;
+    char                         client[NGX_SOCKADDR_STRLEN + 1];
+    char                         office[MADO_ID_MAX + 1];
+    char                         counter[MADO_ID_MAX + 1];
+    char                         user[MADO_ID_MAX + 1];
+    char                         password[MADO_PASSWORD_MAX + 1];
+    char                         token[MADO_SESSION_TOKEN_LEN + 1];
+    char                         message[MADO_MESSAGE_MAX + 1];
+    mado_counter_op_t            op;
+
+    /* out */
+    ngx_uint_t                   status;
+    int64_t                      retry_after;
+    char                         body[2048];
+    size_t                       len;
+} ngx_http_mado_admin_task_t;
+
+
+static void ngx_http_mado_admin_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_mado_admin_parse(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, u_char *body, size_t len,
+    ngx_int_t *sent);
+static void ngx_http_mado_admin_thread(void *data, ngx_log_t *log);
+static void ngx_http_mado_admin_done(ngx_event_t *ev);
+static ngx_int_t ngx_http_mado_admin_reply(ngx_http_request_t *r,
+    ngx_uint_t status, const char *body, size_t len, int64_t retry_after);
+static ngx_int_t ngx_http_mado_admin_error(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *fmt, ...);
+static void ngx_http_mado_admin_fail(ngx_http_mado_admin_task_t *t,
+    ngx_uint_t status, const char *code, const char *message);
+
+
+static ngx_str_t  ngx_http_mado_admin_json =
+    ngx_string("application/json; charset=utf-8");
+
+
+ngx_int_t
+ngx_http_mado_admin_handler(ngx_http_request_t *r)
+{
+    u_char                      *p, *end;
+    ngx_int_t                    rc;
+    ngx_http_core_loc_conf_t    *clcf;
+    ngx_http_mado_admin_task_t  *t;
+    ngx_str_t                    path, seg[5];
+    ngx_uint_t                   n;
+    ngx_table_elt_t             *h;
+
+    static ngx_str_t  allow = ngx_string("Allow");
+    static ngx_str_t  post = ngx_string("POST");
+
+    if (r->method != NGX_HTTP_POST) {
+        if (ngx_http_mado_add_header(r, &allow, &post) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_mado_admin_error(r, NGX_HTTP_NOT_ALLOWED,
+                                         "method_not_allowed",
+                                         "use POST with a JSON body");
+    }
+
+    t = ngx_pcalloc(r->pool, sizeof(ngx_http_mado_admin_task_t));
+    if (t == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_set_ctx(r, t, ngx_http_mado_module);
+
+    /* the path below the location, in segments */
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+    path = r->uri;
+
+    if (path.len >= clcf->name.len
+        && ngx_strncmp(path.data, clcf->name.data, clcf->name.len) == 0)
+    {
+        path.data += clcf->name.len;
+        path.len -= clcf->name.len;
+    }
+
+    p = path.data;
+    end = path.data + path.len;
+    n = 0;
+
+    while (p < end && n < 5) {
+        while (p < end && *p == '/') {
+            p++;
+        }
+
+        if (p == end) {
+            break;
+        }
+
+        seg[n].data = p;
+
+        while (p < end && *p != '/') {
+            p++;
+        }
+
+        seg[n].len = p - seg[n].data;
+        n++;
+    }
+
+    if (n == 1 && seg[0].len == 5 && ngx_strncmp(seg[0].data, "login", 5) == 0)
+    {
+        t->route = NGX_HTTP_MADO_ADMIN_LOGIN;
+
+    } else if (n == 1 && seg[0].len == 6
+               && ngx_strncmp(seg[0].data, "logout", 6) == 0)
+    {
+        t->route = NGX_HTTP_MADO_ADMIN_LOGOUT;
+
+    } else if (n == 4 && seg[0].len == 7
+               && ngx_strncmp(seg[0].data, "offices", 7) == 0
+               && seg[2].len == 8
+               && ngx_strncmp(seg[2].data, "counters", 8) == 0
+               && mado_valid_id((char *) seg[1].data, seg[1].len)
+               && mado_valid_id((char *) seg[3].data, seg[3].len))
+    {
+        t->route = NGX_HTTP_MADO_ADMIN_COUNTER;
+        ngx_memcpy(t->office, seg[1].data, seg[1].len);
+        ngx_memcpy(t->counter, seg[3].data, seg[3].len);
+
+    } else {
+        return ngx_http_mado_admin_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                         "no such resource: %V", &r->uri);
+    }
+
+    /* the token of a session: everything but login needs one */
+    if (t->route != NGX_HTTP_MADO_ADMIN_LOGIN) {
+        h = r->headers_in.authorization;
+
+        if (h == NULL || h->value.len != 7 + MADO_SESSION_TOKEN_LEN
+            || ngx_strncasecmp(h->value.data, (u_char *) "Bearer ", 7) != 0)
+        {
+            return ngx_http_mado_admin_error(r, NGX_HTTP_UNAUTHORIZED,
+                                             "unauthorized",
+                                             "log in first: Authorization: "
+                                             "Bearer and the token of "
+                                             "POST login");
+        }
+
+        ngx_memcpy(t->token, h->value.data + 7, MADO_SESSION_TOKEN_LEN);
+    }
+
+    if (r->headers_in.content_length_n > NGX_HTTP_MADO_ADMIN_BODY_MAX) {
+        return ngx_http_mado_admin_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                         "too_large", "the body may have at "
+                                         "most %d bytes",
+                                         NGX_HTTP_MADO_ADMIN_BODY_MAX);
+    }
+
+    /* a body in memory, whatever client_body_buffer_size says */
+    r->request_body_in_single_buf = 1;
+    r->request_body_in_persistent_file = 0;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_mado_admin_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_mado_admin_body(ngx_http_request_t *r)
+{
+    u_char                      *body;
+    size_t                       len;
+    ngx_int_t                    rc;
+    ngx_buf_t                   *b;
+    ngx_chain_t                 *cl;
+    ngx_thread_task_t           *task;
+    ngx_http_mado_admin_task_t  *t, *tt;
+    ngx_http_mado_loc_conf_t    *mlcf;
+    ngx_http_mado_main_conf_t   *mmcf;
+
+    t = ngx_http_get_module_ctx(r, ngx_http_mado_module);
+    mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
+    mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
+
+    if (r->request_body == NULL || r->request_body->temp_file) {
+        rc = ngx_http_mado_admin_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                       "too_large", "the body may have at "
+                                       "most %d bytes",
+                                       NGX_HTTP_MADO_ADMIN_BODY_MAX);
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    if (len > NGX_HTTP_MADO_ADMIN_BODY_MAX) {
+        rc = ngx_http_mado_admin_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                       "too_large", "the body may have at "
+                                       "most %d bytes",
+                                       NGX_HTTP_MADO_ADMIN_BODY_MAX);
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    body = ngx_pnalloc(r->pool, len + 1);
+    if (body == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+        ngx_memcpy(body + len, b->pos, b->last - b->pos);
+        len += b->last - b->pos;
+    }
+
+    body[len] = '\0';
+
+    /* a refusal is answered there: finalize with what sending it gave */
+    if (ngx_http_mado_admin_parse(r, t, body, len, &rc) != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    if (mmcf->worker == NULL || !mmcf->worker->opened
+        || ngx_http_mado_snapshot(r, mmcf) == NULL)
+    {
+        rc = ngx_http_mado_admin_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                       "store_unavailable", "the store "
+                                       "cannot be written right now");
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    task = ngx_thread_task_alloc(r->pool, sizeof(ngx_http_mado_admin_task_t));
+    if (task == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    /* the thread gets its own copy: nothing of the pool is touched there */
+    tt = task->ctx;
+    *tt = *t;
+    tt->store = &mmcf->worker->store;
+    tt->now = ngx_http_mado_now(mmcf);
+    ngx_memcpy(tt->client, r->connection->addr_text.data,
+               ngx_min(r->connection->addr_text.len, NGX_SOCKADDR_STRLEN));
+
+    ngx_explicit_memzero(t->password, sizeof(t->password));
+
+    tt->request = r;
+    task->handler = ngx_http_mado_admin_thread;
+    task->event.data = task;
+    task->event.handler = ngx_http_mado_admin_done;
+
+    /* the store stays open (not reopened) while the task uses it */
+    mmcf->worker->busy++;
+    r->main->blocked++;
+    r->aio = 1;
+
+    if (ngx_thread_task_post(mlcf->thread_pool, task) != NGX_OK) {
+        mmcf->worker->busy--;
+        r->main->blocked--;
+        r->aio = 0;
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_mado_admin_parse(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, u_char *body, size_t len, ngx_int_t *sent)
+{
+    int          depth, max;
+    char         errbuf[128];
+    size_t       i;
+    yajl_val     root, v;
+    const char  *key, *s;
+
+    /* yajl recurses: refuse deep nesting before it sees it */
+    for (i = 0, depth = 0, max = 0; i < len; i++) {
+        if (body[i] == '{' || body[i] == '[') {
+            if (++depth > max) {
+                max = depth;
+            }
+        } else if (body[i] == '}' || body[i] == ']') {
+            depth--;
+        }
+    }
+
+    if (max > NGX_HTTP_MADO_ADMIN_DEPTH) {
+        *sent = ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,
+                                         "bad_request", "the body nests "
+                                         "deeper than %d",
+                                         NGX_HTTP_MADO_ADMIN_DEPTH);
+        return NGX_DECLINED;
+    }
+
+    root = yajl_tree_parse((const char *) body, errbuf, sizeof(errbuf));
+
+    if (root == NULL || !YAJL_IS_OBJECT(root)) {
+        if (root != NULL) {
+            yajl_tree_free(root);
+        }
+
+        *sent = ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,
+                                         "bad_request", "the body must be a "
+                                         "JSON object");
+        return NGX_DECLINED;
+    }
+
+    t->op.type = MADO_HEV_SET;
+    t->op.waiting = t->op.calling = t->op.last_issued = t->op.staff
+        = MADO_KEEP;
+    t->op.status = MADO_KEEP;
+
+    for (i = 0; i < root->u.object.len; i++) {
+        key = root->u.object.keys[i];
+        v = root->u.object.values[i];
+        s = YAJL_IS_STRING(v) ? v->u.string : NULL;
+
+#define BAD(...)                                                              \
+        do {                                                                  \
+            /* the message may quote the key: free the tree after it */      \
+            *sent = ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,        \
+                                              "bad_request", __VA_ARGS__);    \
+            yajl_tree_free(root);                                             \
+            return NGX_DECLINED;                                              \
+        } while (0)
+
+#define NUM(field, lo, hi)                                                    \
+        if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < (lo)                 \
+            || YAJL_GET_INTEGER(v) > (hi))                                    \
+        {                                                                     \
+            BAD("%s: must be a whole number %d..%d", key, (int) (lo),         \
+                (int) (hi));                                                  \
+        }                                                                     \
+        t->op.field = YAJL_GET_INTEGER(v)
+
+        if (t->route == NGX_HTTP_MADO_ADMIN_LOGIN) {
+            if (ngx_strcmp(key, "user") == 0) {
+                if (s == NULL || !mado_valid_id(s, ngx_strlen(s))) {
+                    BAD("user: must be a user id");
+                }
+                ngx_cpystrn((u_char *) t->user, (u_char *) s,
+                            sizeof(t->user));
+
+            } else if (ngx_strcmp(key, "password") == 0) {
+                if (s == NULL || ngx_strlen(s) > MADO_PASSWORD_MAX) {
+                    BAD("password: must be a string of at most %d bytes",
+                        MADO_PASSWORD_MAX);
+                }
+                ngx_cpystrn((u_char *) t->password, (u_char *) s,
+                            sizeof(t->password));
+
+            } else {
+                BAD("%s: not a field of login", key);
+            }
+
+            continue;
+        }
+
+        if (t->route == NGX_HTTP_MADO_ADMIN_LOGOUT) {
+            BAD("%s: logout takes no fields", key);
+        }
+
+        if (ngx_strcmp(key, "action") == 0) {
+            if (s == NULL) {
+                BAD("action: must be issue, call, cancel or set");
+            }
+
+            if (ngx_strcmp(s, "issue") == 0) {
+                t->op.type = MADO_HEV_ISSUE;
+            } else if (ngx_strcmp(s, "call") == 0) {
+                t->op.type = MADO_HEV_CALL;
+            } else if (ngx_strcmp(s, "cancel") == 0) {
+                t->op.type = MADO_HEV_CANCEL;
+            } else if (ngx_strcmp(s, "set") == 0) {
+                t->op.type = MADO_HEV_SET;
+            } else {
+                BAD("action: must be issue, call, cancel or set");
+            }
+
+        } else if (ngx_strcmp(key, "number") == 0) {
+            if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 1
+                || YAJL_GET_INTEGER(v) > MADO_COUNT_MAX)
+            {
+                BAD("number: must be a whole number 1..%d", MADO_COUNT_MAX);
+            }
+            t->op.number = (uint32_t) YAJL_GET_INTEGER(v);
+
+        } else if (ngx_strcmp(key, "waiting") == 0) {
+            NUM(waiting, 0, MADO_COUNT_MAX);
+        } else if (ngx_strcmp(key, "calling") == 0) {
+            NUM(calling, 0, MADO_COUNT_MAX);
+        } else if (ngx_strcmp(key, "last_issued") == 0) {
+            NUM(last_issued, 0, MADO_COUNT_MAX);
+        } else if (ngx_strcmp(key, "staff") == 0) {
+            NUM(staff, 0, 99);
+
+        } else if (ngx_strcmp(key, "status") == 0) {
+            t->op.status = s ? mado_status_parse(s, ngx_strlen(s)) : -1;
+            if (t->op.status < 0) {
+                BAD("status: must be open, paused, closed or ended");
+            }
+
+        } else if (ngx_strcmp(key, "message") == 0) {
+            mado_err_t  err;
+
+            if (s == NULL
+                || mado_message_check(s, ngx_strlen(s), &err) != MADO_OK)
+            {
+                BAD("message: %s", s ? err.text : "must be a string");
+            }
+            ngx_cpystrn((u_char *) t->message, (u_char *) s,
+                        sizeof(t->message));
+            t->op.message = t->message;
+
+        } else {
+            BAD("%s: not a field of a counter update", key);
+        }
+
+#undef NUM
+#undef BAD
+    }
+
+    yajl_tree_free(root);
+
+    if (t->route == NGX_HTTP_MADO_ADMIN_LOGIN
+        && (t->user[0] == '\0' || t->password[0] == '\0'))
+    {
+        *sent = ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,
+                                         "bad_request", "%s: required",
+                                         t->user[0] ? "password" : "user");
+        return NGX_DECLINED;
+    }
+
+    if (t->route == NGX_HTTP_MADO_ADMIN_COUNTER
+        && t->op.type == MADO_HEV_CANCEL && t->op.number == 0)
+    {
+        *sent = ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,
+                                         "bad_request", "number: required "
+                                         "to cancel");
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* ------------------------------------------------------------ in a thread */
+
+static int
+ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err)
+{
+    int                          rc, ok;
+    char                        *actor, buf[MADO_ID_MAX + 8];
+    mado_account_t               a;
+    ngx_http_mado_admin_task_t  *t = arg;
+
+    /* arg's status carries the verdict of the hash made outside the txn */
+    ok = (t->status == NGX_HTTP_OK);
+
+    rc = mado_account_get(s, txn, t->user, &a, err);
+
+    if (rc == MADO_OK) {
+        if (ok) {
+            mado_login_ok(&a, t->now);
+            rc = mado_session_new(s, txn, t->user, t->now, t->token, err);
+        } else {
+            mado_login_failed(&a, t->now);
+            t->retry_after = a.locked_until > t->now
+                             ? a.locked_until - t->now : 0;
+        }
+
+        if (rc == MADO_OK) {
+            rc = mado_account_put(s, txn, &a, err);
+        }
+
+        ngx_explicit_memzero(&a, sizeof(a));
+
+    } else if (rc == MADO_ENOTFOUND) {
+        /* an unknown user is a failed login too, for the audit */
+        rc = MADO_OK;
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    actor = buf;
+    ngx_sprintf((u_char *) buf, "user:%s%Z", t->user);
+
+    return mado_audit_write(s, txn, t->now, actor, t->client,
+                            ok ? "login" : "login.failed", NULL, NULL, NULL,
+                            NULL, NULL, err);
+}
+
+
+static int
+ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err)
+{
+    int                          rc;
+    char                         actor[MADO_ID_MAX + 8];
+    uint32_t                     result;
+    const char                  *field;
+    mado_account_t               a;
+    mado_counter_state_t         before, after;
+    ngx_http_mado_admin_task_t  *t = arg;
+
+    t->status = NGX_HTTP_OK;
+
+    rc = mado_session_check(s, txn, t->token, t->now,
+                            NGX_HTTP_MADO_SESSION_IDLE,
+                            NGX_HTTP_MADO_SESSION_MAX, t->user, err);
+    if (rc == MADO_ENOTFOUND) {
+        t->status = NGX_HTTP_UNAUTHORIZED;
+        return MADO_OK;
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    rc = mado_account_get(s, txn, t->user, &a, err);
+    if (rc == MADO_ENOTFOUND || (rc == MADO_OK && a.disabled)) {
+        t->status = NGX_HTTP_UNAUTHORIZED;
+        return MADO_OK;
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    ngx_sprintf((u_char *) actor, "user:%s%Z", t->user);
+
+    if (t->route == NGX_HTTP_MADO_ADMIN_LOGOUT) {
+        rc = mado_session_end(s, txn, t->token, err);
+        if (rc == MADO_OK) {
+            rc = mado_audit_write(s, txn, t->now, actor, t->client, "logout",
+                                  NULL, NULL, NULL, NULL, NULL, err);
+        }
+        return rc;
+    }
+
+    if (!mado_account_may(&a, t->office) || a.role == MADO_ROLE_FEED) {
+        t->status = NGX_HTTP_FORBIDDEN;
+        return MADO_OK;
+    }
+
+    rc = mado_counter_apply(s, txn, t->office, t->counter, &t->op, t->now,
+                            &before, &after, &result, &field, err);
+
+    if (rc == MADO_EINVAL) {
+        /* refused: nothing is written, the answer says why */
+        t->status = (field && ngx_strcmp(field, "number") != 0)
+                    ? NGX_HTTP_NOT_FOUND : NGX_HTTP_CONFLICT;
+        return rc;
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    rc = mado_audit_write(s, txn, t->now, actor, t->client,
+                          mado_hev_names[t->op.type], t->office, t->counter,
+                          &before, &after, NULL, err);
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    t->len = ngx_snprintf((u_char *) t->body, sizeof(t->body),
+                          "{\"office\":\"%s\",\"counter\":\"%s\","
+                          "\"ticket\":%uD,\"status\":\"%s\","
+                          "\"waiting\":%uD,\"calling\":%uD,"
+                          "\"last_issued\":%uD,\"served_today\":%uD,"
+                          "\"staff\":%uD}",
+                          t->office, t->counter, result,
+                          mado_status_names[after.status], after.waiting,
+                          after.calling, after.last_issued,
+                          after.served_today, after.staff)
+             - (u_char *) t->body;
+
+    return MADO_OK;
+}
+
+
+static void
+ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
+{
+    int                          rc, ok;
+    MDB_txn                     *txn;
+    mado_err_t                   err;
+    mado_account_t               a;
+    ngx_http_mado_admin_task_t  *t = data;
+
+    t->status = NGX_HTTP_OK;
+
+    if (t->route != NGX_HTTP_MADO_ADMIN_LOGIN) {
+        rc = mado_store_write(t->store, ngx_http_mado_admin_counter_write, t,
+                              &err);
+
+        if (t->status == NGX_HTTP_UNAUTHORIZED) {
+            ngx_http_mado_admin_fail(t, t->status, "unauthorized",
+                                     "the session is unknown or has "
+                                     "expired; log in again");
+        } else if (t->status == NGX_HTTP_FORBIDDEN) {
+            ngx_http_mado_admin_fail(t, t->status, "forbidden",
+                                     "this account may not change that "
+                                     "office's counters");
+        } else if (rc != MADO_OK && t->status != NGX_HTTP_OK) {
+            ngx_http_mado_admin_fail(t, t->status,
+                                     t->status == NGX_HTTP_NOT_FOUND
+                                     ? "not_found" : "refused", err.text);
+        } else if (rc != MADO_OK) {
+            ngx_log_error(NGX_LOG_ERR, log, 0, "mado admin: %s", err.text);
+            ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     "store_unavailable", err.text);
+        } else if (t->route == NGX_HTTP_MADO_ADMIN_LOGOUT) {
+            t->len = ngx_snprintf((u_char *) t->body, sizeof(t->body),
+                                  "{\"logged_out\":true}")
+                     - (u_char *) t->body;
+        }
+
+        ngx_explicit_memzero(t->token, sizeof(t->token));
+        return;
+    }
+
+    /* login: the hash (about half a second) outside any write txn */
+    ok = 0;
+    rc = mado_store_read_begin(t->store, &txn, &err);
+
+    if (rc == MADO_OK) {
+        rc = mado_account_get(t->store, txn, t->user, &a, &err);
+        mdb_txn_abort(txn);
+    }
+
+    if (rc == MADO_ENOTFOUND) {
+        /* as slow as a real check: no telling which users exist */
+        ngx_memzero(&a, sizeof(a));
+        (void) mado_password_check(&a, t->password);
+
+    } else if (rc == MADO_OK && a.locked_until > t->now) {
+        t->retry_after = a.locked_until - t->now;
+        ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
+                                 "too many failed logins: wait and try "
+                                 "again");
+        ngx_explicit_memzero(t->password, sizeof(t->password));
+        ngx_explicit_memzero(&a, sizeof(a));
+        return;
+
+    } else if (rc == MADO_OK) {
+        ok = !a.disabled && a.role != MADO_ROLE_FEED
+             && mado_password_check(&a, t->password);
+    }
+
+    ngx_explicit_memzero(t->password, sizeof(t->password));
+    ngx_explicit_memzero(&a, sizeof(a));
+
+    if (rc != MADO_OK && rc != MADO_ENOTFOUND) {
+        ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "store_unavailable", err.text);
+        return;
+    }
+
+    t->status = ok ? NGX_HTTP_OK : NGX_HTTP_UNAUTHORIZED;
+
+    if (mado_store_write(t->store, ngx_http_mado_admin_login_write, t, &err)
+        != MADO_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "mado admin: %s", err.text);
+        ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "store_unavailable", err.text);
+        return;
+    }
+
+    if (!ok) {
+        ngx_http_mado_admin_fail(t, NGX_HTTP_UNAUTHORIZED, "unauthorized",
+                                 "wrong user or password");
+        return;
+    }
+
+    t->len = ngx_snprintf((u_char *) t->body, sizeof(t->body),
+                          "{\"token\":\"%s\",\"user\":\"%s\","
+                          "\"idle_seconds\":%d,\"max_seconds\":%d}",
+                          t->token, t->user, NGX_HTTP_MADO_SESSION_IDLE,
+                          NGX_HTTP_MADO_SESSION_MAX)
+             - (u_char *) t->body;
+
+    ngx_explicit_memzero(t->token, sizeof(t->token));
+}
+
+
+static void
+ngx_http_mado_admin_fail(ngx_http_mado_admin_task_t *t, ngx_uint_t status,
+    const char *code, const char *message)
+{
+    u_char  *p, *end;
+
+    t->status = status;
+
+    p = (u_char *) t->body;
+    end = p + sizeof(t->body);
+
+    p = ngx_slprintf(p, end, "{\"error\":\"%s\",\"message\":\"", code);
+
+    /* the message is ours, but escape it as JSON all the same */
+    for ( /* void */ ; *message && p < end - 32; message++) {
+        if (*message == '"' || *message == '\\') {
+            *p++ = '\\';
+        }
+        *p++ = (u_char) ((unsigned char) *message < 0x20 ? ' ' : *message);
+    }
+
+    p = ngx_slprintf(p, end, "\",\"status\":%ui}", status);
+    t->len = p - (u_char *) t->body;
+}
+
+
+/* ------------------------------------------------------------ back */
+
+static void
+ngx_http_mado_admin_done(ngx_event_t *ev)
+{
+    ngx_int_t                    rc;
+    ngx_connection_t            *c;
+    ngx_thread_task_t           *task;
+    ngx_http_request_t          *r;
+    ngx_http_mado_admin_task_t  *t;
+    ngx_http_mado_main_conf_t   *mmcf;
+
+    task = ev->data;
+    t = task->ctx;
+    r = t->request;
+    c = r->connection;
+
+    mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
+    mmcf->worker->busy--;
+
+    r->main->blocked--;
+    r->aio = 0;
+
+    rc = ngx_http_mado_admin_reply(r, t->status, t->body, t->len,
+                                   t->retry_after);
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
+}
+
+
+static ngx_int_t
+ngx_http_mado_admin_reply(ngx_http_request_t *r, ngx_uint_t status,
+    const char *body, size_t len, int64_t retry_after)
+{
+    u_char     *copy, num[NGX_INT64_LEN];
+    ngx_str_t   b, key, value;
+
+    static ngx_str_t  cache = ngx_string("Cache-Control");
+    static ngx_str_t  no_store = ngx_string("no-store");
+
+    if (ngx_http_mado_add_header(r, &cache, &no_store) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (retry_after > 0) {
+        ngx_str_set(&key, "Retry-After");
+        value.data = num;
+        value.len = ngx_sprintf(num, "%L", retry_after) - num;
+
+        value.data = ngx_pstrdup(r->pool, &value);
+        if (value.data == NULL
+            || ngx_http_mado_add_header(r, &key, &value) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    copy = ngx_pnalloc(r->pool, len);
+    if (copy == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(copy, body, len);
+    b.data = copy;
+    b.len = len;
+
+    return ngx_http_mado_send_body(r, status, &ngx_http_mado_admin_json, &b);
+}
+
+
+static ngx_int_t
+ngx_http_mado_admin_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *fmt, ...)
+{
+    u_char                      msg[512], *p;
+    va_list                     args;
+    ngx_http_mado_admin_task_t  t;
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(msg, msg + sizeof(msg) - 1, fmt, args);
+    va_end(args);
+    *p = '\0';
+
+    ngx_http_mado_admin_fail(&t, status, code, (char *) msg);
+
+    return ngx_http_mado_admin_reply(r, status, t.body, t.len, 0);
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/perl
+
+# The update API (mado_admin): login, a session token, counter updates
+# through the same rules as madoctl, done in nginx's thread pool; 401,
+# 403, 404, 405, 409, 413, 429 and 400 naming the field, each with a JSON
+# body and nothing written; lockout after 5 failures; logout; every write
+# and login audited with the account and the client's address.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use JSON::PP;
+use Test::More;
+
+use MadoTest;
+
+MadoTest::require_binaries(qw(madoctl module nginx));
+
+my $t = MadoTest->new;
+my $dir = $t->dir;
+$ENV{MADO_NOW} = 1795748400;            # 2026-11-27T12:00:00+09:00, a Friday
+
+$t->madoctl_ok('init');
+$t->madoctl_ok('load', MadoTest::offices_json());
+for my $u ([qw(chief --role admin)], [qw(tanaka --role staff --office kita)]) {
+    my $r = $t->madoctl('user', 'add', @$u, '--password-stdin',
+                        { stdin => "correct horse battery staple\n" });
+    is($r->{exit}, 0, "user add $u->[0]") or diag($r->{err});
+}
+$t->madoctl_ok(qw(user add machine --role feed --office kita));
+
+$t->write_config("mado_stale_after 1d;\n    mado_audit_key $dir/audit.key;",
+                 'location /api/v1/admin/ { mado_admin; }');
+{
+    my $f = "$dir/nginx.conf";
+    my $c = do { local (@ARGV, $/) = $f; <> };
+    $c =~ s/^(worker_processes)/env MADO_NOW;\n$1/m or die;
+    $t->write_config_raw($c);
+}
+$t->start;
+
+my $json = JSON::PP->new->utf8->canonical;
+
+sub post {
+    my ($path, $body, $token, %h) = @_;
+    my $r = $t->http('POST', "/api/v1/admin/$path", {
+        body => ref $body ? $json->encode($body) : $body,
+        headers => { 'Content-Type' => 'application/json',
+                     ($token ? (Authorization => "Bearer $token") : ()), %h },
+    });
+    my $d = eval { $json->decode($r->{body}) };
+    return ($r, $d);
+}
+
+sub kita_moving {
+    my ($r, $d) = $t->get_json('/api/v1/offices/kita');
+    return MadoTest::find_counter($d, 'kita', 'moving');
+}
+
+sub audit {
+    my $r = $t->madoctl(qw(audit list --json));
+    return [ map { $_->{record} } @{ $json->decode($r->{out}) } ];
+}
+
+# ------------------------------------------------------------ login
+
+my ($r, $d) = ($t->http('GET', '/api/v1/admin/login'), undef);
+is($r->{status}, 405, 'GET: 405');
+is($r->{headers}{allow}, 'POST', 'GET: Allow: POST');
+
+($r, $d) = post('login', { user => 'tanaka', password => 'wrong password here' });
+is($r->{status}, 401, 'a wrong password: 401');
+is($d->{error}, 'unauthorized', 'a wrong password: JSON body');
+
+($r, $d) = post('login', { user => 'nobody', password => 'whatever it is now' });
+is($r->{status}, 401, 'an unknown user: 401, the same answer');
+
+($r, $d) = post('login', { user => 'machine', password => 'anything at all here' });
+is($r->{status}, 401, 'a feed account cannot log in');
+
+($r, $d) = post('login', { user => 'tanaka', password => 'correct horse battery staple' });
+is($r->{status}, 200, 'the right password: 200') or diag($r->{body});
+my $token = $d->{token} // '';
+like($token, qr/^mado_s_[0-9a-f]{64}$/, 'a session token');
+is($d->{idle_seconds}, 1800, 'idle limit said');
+like($r->{headers}{'cache-control'} // '', qr/no-store/, 'login: no-store');
+
+# ------------------------------------------------------------ updates
+
+my $before = kita_moving();
+
+($r, $d) = post('offices/kita/counters/moving', { action => 'set', status => 'open', waiting => 3 });
+is($r->{status}, 401, 'no token: 401');
+
+($r, $d) = post('offices/kita/counters/moving', { action => 'set', status => 'open', waiting => 3 }, $token);
+is($r->{status}, 200, 'set: 200') or diag($r->{body});
+is($d->{waiting}, 3, 'set: the new state answered');
+is(kita_moving()->{waiting}, 3, 'set: the public API shows it');
+
+($r, $d) = post('offices/kita/counters/moving', { action => 'issue' }, $token);
+is($r->{status}, 200, 'issue: 200');
+is($d->{ticket}, 1, 'issue: ticket 1');
+is($d->{waiting}, 4, 'issue: 4 waiting');
+
+($r, $d) = post('offices/kita/counters/moving', { action => 'call' }, $token);
+is($r->{status}, 200, 'call: 200');
+is($d->{calling}, 1, 'call: calling 1');
+is(kita_moving()->{calling}, 1, 'call: the public API shows it');
+
+my $state = $json->encode(kita_moving());
+my @refused = (
+    [ 403, 'forbidden', 'offices/sakyo/counters/moving', { action => 'issue' } ],
+    [ 404, 'not_found', 'offices/kita/counters/lobby', { action => 'issue' } ],
+    [ 403, 'forbidden', 'offices/nowhere/counters/moving', { action => 'issue' } ],  # not said to exist or not
+    [ 409, 'refused', 'offices/kita/counters/family', { action => 'issue' } ],   # closed
+    [ 400, 'waiting', 'offices/kita/counters/moving', { action => 'set', waiting => -1 } ],
+    [ 400, 'status', 'offices/kita/counters/moving', { action => 'set', status => 'busy' } ],
+    [ 400, 'colour', 'offices/kita/counters/moving', { action => 'set', colour => 'red' } ],
+    [ 400, 'action', 'offices/kita/counters/moving', { action => 'dance' } ],
+    [ 400, 'number', 'offices/kita/counters/moving', { action => 'cancel' } ],
+    [ 400, 'JSON', 'offices/kita/counters/moving', '{"action": ' ],
+    [ 400, 'nests', 'offices/kita/counters/moving', '[[[[[[1]]]]]]' ],
+    [ 404, 'no such resource', 'offices/kita/moving', { action => 'issue' } ],
+);
+for my $c (@refused) {
+    my ($status, $what, $path, $body) = @$c;
+    my ($r, $d) = post($path, $body, $token);
+    is($r->{status}, $status, "$path: $status");
+    like(($d->{message} // "") . " " . ($d->{error} // ""), qr/\Q$what\E/, "$path: the answer says $what") or diag($r->{body});
+}
+($r, $d) = post('offices/kita/counters/moving', '{"message": "' . ('x' x 20000) . '"}', $token);
+is($r->{status}, 413, 'a body over 16 KB: 413');
+is($json->encode(kita_moving()), $state, 'nothing was written by the refused requests');
+
+# ------------------------------------------------------------ audit
+
+my $a = audit();
+my @mine = grep { ($_->{actor} // '') eq 'user:tanaka' } @$a;
+is_deeply([ map { $_->{action} } @mine ], [qw(login.failed login set issue call)],
+          'audited as user:tanaka: the failed login, the login and the three writes');
+is($mine[2]{client}, '127.0.0.1', 'the client address is recorded');
+is($mine[2]{before}{waiting}, 0, 'before');
+is($mine[2]{after}{waiting}, 3, 'after');
+ok(grep({ ($_->{actor} // '') eq 'user:nobody' && $_->{action} eq 'login.failed' } @$a),
+   'a login of an unknown user is audited');
+$r = $t->madoctl(qw(audit verify));
+is($r->{exit}, 0, 'the audit trail verifies after the API wrote to it') or diag($r->{err});
+
+# ------------------------------------------------------------ logout, lockout
+
+($r, $d) = post('logout', {}, $token);
+is($r->{status}, 200, 'logout: 200');
+($r, $d) = post('offices/kita/counters/moving', { action => 'issue' }, $token);
+is($r->{status}, 401, 'after logout the token no longer works');
+
+for my $i (1 .. 5) {
+    ($r) = post('login', { user => 'chief', password => "wrong password $i!" });
+}
+is($r->{status}, 401, 'five wrong passwords: 401');
+($r, $d) = post('login', { user => 'chief', password => 'correct horse battery staple' });
+is($r->{status}, 429, 'then even the right one waits: 429');
+like($r->{headers}{'retry-after'} // '', qr/^\d+$/, 'with Retry-After');
+$t->madoctl_ok(qw(user enable chief));
+($r, $d) = post('login', { user => 'chief', password => 'correct horse battery staple' });
+is($r->{status}, 200, 'enable ends the wait');
+
+# an admin may change any office
+my $admin = $d->{token};
+($r, $d) = post('offices/sakyo/counters/certificates', { action => 'set', status => 'open', waiting => 2 }, $admin);
+is($r->{status}, 200, 'an admin writes any office');
+($r, $d) = post('offices/nowhere/counters/moving', { action => 'issue' }, $admin);
+is($r->{status}, 404, 'an admin is told an office does not exist: 404');
+like($d->{message} // '', qr/no office "nowhere"/, 'and which');
+
+$t->stop;
+$t->check_logs;
+done_testing;
