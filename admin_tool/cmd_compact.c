@@ -35,6 +35,28 @@ mc_compact_audit(mado_store_t *s, MDB_txn *txn, const char *office,
 }
 
 
+/* answers kept for Idempotency-Key retries live a day */
+static int
+mc_compact_idem(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
+{
+    int          rc;
+    char         n[24];
+    uint64_t     swept;
+    mc_ctx_t    *ctx = arg;
+    const char  *extra[] = { "idempotency_keys_dropped", n, NULL };
+
+    rc = mado_idem_sweep(s, txn, ctx->now, &swept, err);
+    if (rc != MADO_OK || swept == 0) {
+        return rc;
+    }
+
+    snprintf(n, sizeof(n), "%llu", (unsigned long long) swept);
+
+    return mc_audit(s, txn, ctx->now, "compact", NULL, NULL, NULL, NULL,
+                    extra, err);
+}
+
+
 int
 mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
 {
@@ -109,6 +131,11 @@ mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
 
     rc = mado_history_compact(&s, before, drop, mc_compact_audit, ctx, &st,
                               &err);
+
+    if (rc == MADO_OK) {
+        rc = mado_store_write(&s, mc_compact_idem, ctx, &err);
+    }
+
     mado_store_close(&s);
 
     if (rc != MADO_OK) {

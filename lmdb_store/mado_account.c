@@ -685,3 +685,242 @@ mado_session_end(mado_store_t *s, MDB_txn *txn, const char *token,
 
     return MADO_OK;
 }
+
+
+/* ------------------------------------------------------------ idempotency */
+
+/* created (8), status (4), then the answer's bytes */
+#define MADO_IDEM_FIXED     12
+
+
+static size_t
+mado_idem_key(const char *user, const char *key, char *out)
+{
+    size_t  lu, lk;
+
+    lu = strlen(user);
+    lk = strlen(key);
+    memcpy(out, user, lu + 1);
+    memcpy(out + lu + 1, key, lk);
+
+    return lu + 1 + lk;
+}
+
+
+int
+mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
+    const char *key, int64_t now, uint32_t *status, char *body, size_t size,
+    size_t *len, mado_err_t *err)
+{
+    int      rc;
+    char     k_[MADO_ID_MAX + 2 + MADO_IDEM_KEY_MAX];
+    int64_t  created;
+    MDB_val  k, v;
+
+    k.mv_data = k_;
+    k.mv_size = mado_idem_key(user, key, k_);
+
+    rc = mdb_get(txn, s->idem, &k, &v);
+
+    if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size < MADO_IDEM_FIXED)) {
+        return MADO_ENOTFOUND;
+    }
+
+    if (rc != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "reading idempotency keys: "
+                              "%s", mdb_strerror(rc));
+    }
+
+    memcpy(&created, v.mv_data, 8);
+
+    if (now - created > MADO_IDEM_TTL) {
+        return MADO_ENOTFOUND;
+    }
+
+    memcpy(status, (char *) v.mv_data + 8, 4);
+    *len = v.mv_size - MADO_IDEM_FIXED;
+
+    if (*len > size) {
+        *len = size;
+    }
+
+    memcpy(body, (char *) v.mv_data + MADO_IDEM_FIXED, *len);
+
+    return MADO_OK;
+}
+
+
+int
+mado_idem_put(mado_store_t *s, MDB_txn *txn, const char *user,
+    const char *key, int64_t now, uint32_t status, const char *body,
+    size_t len, mado_err_t *err)
+{
+    int      rc;
+    char     k_[MADO_ID_MAX + 2 + MADO_IDEM_KEY_MAX];
+    char     val[MADO_IDEM_FIXED + 4096];
+    MDB_val  k, v;
+
+    if (len > sizeof(val) - MADO_IDEM_FIXED) {
+        len = sizeof(val) - MADO_IDEM_FIXED;
+    }
+
+    memcpy(val, &now, 8);
+    memcpy(val + 8, &status, 4);
+    memcpy(val + MADO_IDEM_FIXED, body, len);
+
+    k.mv_data = k_;
+    k.mv_size = mado_idem_key(user, key, k_);
+    v.mv_data = val;
+    v.mv_size = MADO_IDEM_FIXED + len;
+
+    rc = mdb_put(txn, s->idem, &k, &v, 0);
+
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+        return rc;
+    }
+
+    if (rc != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "writing an idempotency "
+                              "key: %s", mdb_strerror(rc));
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_idem_sweep(mado_store_t *s, MDB_txn *txn, int64_t now, uint64_t *n,
+    mado_err_t *err)
+{
+    int          rc;
+    int64_t      created;
+    MDB_val      k, v;
+    MDB_cursor  *cur;
+
+    *n = 0;
+
+    rc = mdb_cursor_open(txn, s->idem, &cur);
+    if (rc != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "sweeping idempotency keys: "
+                              "%s", mdb_strerror(rc));
+    }
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+         rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        if (v.mv_size >= 8) {
+            memcpy(&created, v.mv_data, 8);
+
+            if (now - created <= MADO_IDEM_TTL) {
+                continue;
+            }
+        }
+
+        if (mdb_cursor_del(cur, 0) == 0) {
+            (*n)++;
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    return MADO_OK;
+}
+
+
+/* ------------------------------------------------------------ addresses */
+
+/* failures (4), window start (8), locked until (8) */
+#define MADO_CLIENT_SIZE    20
+
+
+static void
+mado_client_read(mado_store_t *s, MDB_txn *txn, const char *addr,
+    uint32_t *failures, int64_t *since, int64_t *until)
+{
+    MDB_val  k, v;
+
+    *failures = 0;
+    *since = *until = 0;
+
+    k.mv_data = (void *) addr;
+    k.mv_size = strlen(addr);
+
+    if (mdb_get(txn, s->clientfail, &k, &v) == 0
+        && v.mv_size == MADO_CLIENT_SIZE)
+    {
+        memcpy(failures, v.mv_data, 4);
+        memcpy(since, (char *) v.mv_data + 4, 8);
+        memcpy(until, (char *) v.mv_data + 12, 8);
+    }
+}
+
+
+int64_t
+mado_client_locked(mado_store_t *s, MDB_txn *txn, const char *addr,
+    int64_t now)
+{
+    uint32_t  failures;
+    int64_t   since, until;
+
+    mado_client_read(s, txn, addr, &failures, &since, &until);
+
+    return until > now ? until - now : 0;
+}
+
+
+int
+mado_client_failed(mado_store_t *s, MDB_txn *txn, const char *addr,
+    int64_t now, int64_t *locked, mado_err_t *err)
+{
+    int       rc;
+    char      val[MADO_CLIENT_SIZE];
+    int64_t   since, until, wait;
+    uint32_t  failures, i;
+    MDB_val   k, v;
+
+    mado_client_read(s, txn, addr, &failures, &since, &until);
+
+    /* failures count within a window, so a shared office address is not
+       locked for good by the typos of a morning */
+    if (now - since > MADO_CLIENT_WINDOW) {
+        failures = 0;
+        since = now;
+    }
+
+    failures++;
+    *locked = 0;
+
+    if (failures >= MADO_CLIENT_FAILURES) {
+        for (i = MADO_CLIENT_FAILURES, wait = 60;
+             i < failures && wait < 3600; i++)
+        {
+            wait *= 2;
+        }
+
+        until = now + (wait > 3600 ? 3600 : wait);
+        *locked = until - now;
+    }
+
+    memcpy(val, &failures, 4);
+    memcpy(val + 4, &since, 8);
+    memcpy(val + 12, &until, 8);
+
+    k.mv_data = (void *) addr;
+    k.mv_size = strlen(addr);
+    v.mv_data = val;
+    v.mv_size = sizeof(val);
+
+    rc = mdb_put(txn, s->clientfail, &k, &v, 0);
+
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+        return rc;
+    }
+
+    if (rc != 0) {
+        return mado_acct_fail(err, MADO_ESTORE, "writing a client's "
+                              "failures: %s", mdb_strerror(rc));
+    }
+
+    return MADO_OK;
+}

@@ -163,6 +163,11 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
                 || (rc = mdb_dbi_open(txn, "account", dbflags, &s->account))
                    != 0
                 || (rc = mdb_dbi_open(txn, "session", dbflags, &s->session))
+                   != 0
+                || (rc = mdb_dbi_open(txn, "idem", dbflags, &s->idem))
+                   != 0
+                || (rc = mdb_dbi_open(txn, "clientfail", dbflags,
+                                      &s->clientfail))
                    != 0)))
     {
         mdb_txn_abort(txn);

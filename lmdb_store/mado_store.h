@@ -28,6 +28,8 @@
  *                            and one line of JSON (mado_audit.c)
  *   account ID            -> a staff account (mado_account.c)
  *   session SHA256(TOKEN) -> user, created, last seen (mado_account.c)
+ *   idem    USER\0KEY     -> the answer to an Idempotency-Key, a day
+ *   clientfail ADDRESS    -> failed logins from a client address
  *
  * Writers create databases that are missing; the module opens only meta,
  * office and state.  Adding a database or appending fields to a record
@@ -212,6 +214,8 @@ typedef struct {
     MDB_dbi             audit_db;
     MDB_dbi             account;
     MDB_dbi             session;
+    MDB_dbi             idem;
+    MDB_dbi             clientfail;
     unsigned char       audit_key[32];
     unsigned            readonly:1;
     unsigned            history:1;      /* event and sample exist */
@@ -770,6 +774,33 @@ int mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
     mado_err_t *err);
 int mado_session_end(mado_store_t *s, MDB_txn *txn, const char *token,
     mado_err_t *err);
+/*
+ * Idempotency-Key: the answer a user's request got, so that the same
+ * request retried (a connection reset) is answered again, not applied
+ * twice; kept MADO_IDEM_TTL, swept by "madoctl compact"
+ */
+#define MADO_IDEM_KEY_MAX       64
+#define MADO_IDEM_TTL           86400
+int mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
+    const char *key, int64_t now, uint32_t *status, char *body, size_t size,
+    size_t *len, mado_err_t *err);
+int mado_idem_put(mado_store_t *s, MDB_txn *txn, const char *user,
+    const char *key, int64_t now, uint32_t status, const char *body,
+    size_t len, mado_err_t *err);
+int mado_idem_sweep(mado_store_t *s, MDB_txn *txn, int64_t now, uint64_t *n,
+    mado_err_t *err);
+/*
+ * Failed logins per client address: from MADO_CLIENT_FAILURES within
+ * MADO_CLIENT_WINDOW seconds the address waits (60 s, doubling, at most
+ * an hour) whichever accounts it tries
+ */
+#define MADO_CLIENT_FAILURES    20
+#define MADO_CLIENT_WINDOW      900
+/* seconds the address must still wait; 0: it may try */
+int64_t mado_client_locked(mado_store_t *s, MDB_txn *txn, const char *addr,
+    int64_t now);
+int mado_client_failed(mado_store_t *s, MDB_txn *txn, const char *addr,
+    int64_t now, int64_t *locked, mado_err_t *err);
 int mado_account_each(mado_store_t *s, MDB_txn *txn,
     int (*fn)(const mado_account_t *a, void *arg), void *arg,
     mado_err_t *err);

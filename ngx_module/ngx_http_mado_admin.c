@@ -49,11 +49,13 @@ typedef struct {
     char                         password[MADO_PASSWORD_MAX + 1];
     char                         token[MADO_SESSION_TOKEN_LEN + 1];
     char                         message[MADO_MESSAGE_MAX + 1];
+    char                         idem[MADO_IDEM_KEY_MAX + 1];
     mado_counter_op_t            op;
 
     /* out */
     ngx_uint_t                   status;
     int64_t                      retry_after;
+    int64_t                      client_locked;
     char                         body[2048];
     size_t                       len;
 } ngx_http_mado_admin_task_t;
@@ -182,6 +184,43 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
         }
 
         ngx_memcpy(t->token, h->value.data + 7, MADO_SESSION_TOKEN_LEN);
+    }
+
+    /* Idempotency-Key: a retried request is answered, not applied again */
+    {
+        ngx_list_part_t  *part;
+        ngx_table_elt_t  *e;
+        ngx_uint_t        i, k;
+
+        for (part = &r->headers_in.headers.part; part; part = part->next) {
+            e = part->elts;
+
+            for (i = 0; i < part->nelts; i++) {
+                if (e[i].key.len != 15
+                    || ngx_strncasecmp(e[i].key.data,
+                                       (u_char *) "Idempotency-Key", 15) != 0)
+                {
+                    continue;
+                }
+
+                for (k = 0; k < e[i].value.len; k++) {
+                    if (e[i].value.data[k] < 0x21 || e[i].value.data[k] > 0x7e)
+                    {
+                        break;
+                    }
+                }
+
+                if (e[i].value.len == 0 || e[i].value.len > MADO_IDEM_KEY_MAX
+                    || k != e[i].value.len)
+                {
+                    return ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,
+                               "bad_request", "Idempotency-Key: must be 1..%d "
+                               "visible ASCII characters", MADO_IDEM_KEY_MAX);
+                }
+
+                ngx_memcpy(t->idem, e[i].value.data, e[i].value.len);
+            }
+        }
     }
 
     if (r->headers_in.content_length_n > NGX_HTTP_MADO_ADMIN_BODY_MAX) {
@@ -530,6 +569,11 @@ ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
         rc = MADO_OK;
     }
 
+    if (rc == MADO_OK && !ok) {
+        rc = mado_client_failed(s, txn, t->client, t->now, &t->client_locked,
+                                err);
+    }
+
     if (rc != MADO_OK) {
         return rc;
     }
@@ -595,6 +639,23 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
         return MADO_OK;
     }
 
+    if (t->idem[0] != '\0') {
+        uint32_t  st;
+
+        rc = mado_idem_get(s, txn, t->user, t->idem, t->now, &st, t->body,
+                           sizeof(t->body), &t->len, err);
+
+        if (rc == MADO_OK) {
+            /* the same request again: its first answer, nothing applied */
+            t->status = st;
+            return MADO_OK;
+        }
+
+        if (rc != MADO_ENOTFOUND) {
+            return rc;
+        }
+    }
+
     rc = mado_counter_apply(s, txn, t->office, t->counter, &t->op, t->now,
                             &before, &after, &result, &field, err);
 
@@ -627,6 +688,11 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
                           after.calling, after.last_issued,
                           after.served_today, after.staff)
              - (u_char *) t->body;
+
+    if (t->idem[0] != '\0') {
+        return mado_idem_put(s, txn, t->user, t->idem, t->now, NGX_HTTP_OK,
+                             t->body, t->len, err);
+    }
 
     return MADO_OK;
 }
@@ -678,6 +744,21 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
     rc = mado_store_read_begin(t->store, &txn, &err);
 
     if (rc == MADO_OK) {
+        /* an address trying too many: no hash is even computed */
+        t->retry_after = mado_client_locked(t->store, txn, t->client, t->now);
+
+        if (t->retry_after) {
+            mdb_txn_abort(txn);
+            ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: logins from %s "
+                          "wait %L s after too many failures", t->client,
+                          t->retry_after);
+            ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
+                                     "too many failed logins from this "
+                                     "address: wait and try again");
+            ngx_explicit_memzero(t->password, sizeof(t->password));
+            return;
+        }
+
         rc = mado_account_get(t->store, txn, t->user, &a, &err);
         mdb_txn_abort(txn);
     }
@@ -722,8 +803,21 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
     }
 
     if (!ok) {
+        if (t->retry_after) {
+            ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: account \"%s\" "
+                          "waits %L s after %d failed logins", t->user,
+                          t->retry_after, MADO_LOGIN_FAILURES);
+        }
+
+        if (t->client_locked) {
+            ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: logins from %s "
+                          "wait %L s after too many failures", t->client,
+                          t->client_locked);
+        }
+
         ngx_http_mado_admin_fail(t, NGX_HTTP_UNAUTHORIZED, "unauthorized",
                                  "wrong user or password");
+        t->retry_after = 0;
         return;
     }
 

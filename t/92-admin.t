@@ -110,6 +110,25 @@ is($r->{status}, 200, 'call: 200');
 is($d->{calling}, 1, 'call: calling 1');
 is(kita_moving()->{calling}, 1, 'call: the public API shows it');
 
+# a retried request (Idempotency-Key) is answered again, not applied again
+{
+    my ($r1, $d1) = post('offices/kita/counters/moving', { action => 'issue' }, $token,
+                         'Idempotency-Key' => 'tablet-3-0001');
+    is($r1->{status}, 200, 'issue with an Idempotency-Key: 200');
+    my $w = kita_moving()->{waiting};
+    my ($r2, $d2) = post('offices/kita/counters/moving', { action => 'issue' }, $token,
+                         'Idempotency-Key' => 'tablet-3-0001');
+    is($r2->{status}, 200, 'the same key again: 200');
+    is($r2->{body}, $r1->{body}, 'the same key again: the first answer');
+    is(kita_moving()->{waiting}, $w, 'the same key again: not applied twice');
+    my ($r3) = post('offices/kita/counters/moving', { action => 'issue' }, $token,
+                    'Idempotency-Key' => "bad key");
+    is($r3->{status}, 400, 'a malformed Idempotency-Key: 400');
+    like($r3->{body}, qr/Idempotency-Key/, 'a malformed Idempotency-Key: named');
+    # put it back as the rest of the test expects
+    post('offices/kita/counters/moving', { action => 'set', waiting => 3, last_issued => 1 }, $token);
+}
+
 my $state = $json->encode(kita_moving());
 my @refused = (
     [ 403, 'forbidden', 'offices/sakyo/counters/moving', { action => 'issue' } ],
@@ -139,8 +158,8 @@ is($json->encode(kita_moving()), $state, 'nothing was written by the refused req
 
 my $a = audit();
 my @mine = grep { ($_->{actor} // '') eq 'user:tanaka' } @$a;
-is_deeply([ map { $_->{action} } @mine ], [qw(login.failed login set issue call)],
-          'audited as user:tanaka: the failed login, the login and the three writes');
+is_deeply([ map { $_->{action} } @mine ], [qw(login.failed login set issue call issue set)],
+          'audited as user:tanaka: the failed login, the login and the writes, a retried one once');
 is($mine[2]{client}, '127.0.0.1', 'the client address is recorded');
 is($mine[2]{before}{waiting}, 0, 'before');
 is($mine[2]{after}{waiting}, 3, 'after');
@@ -174,6 +193,23 @@ is($r->{status}, 200, 'an admin writes any office');
 ($r, $d) = post('offices/nowhere/counters/moving', { action => 'issue' }, $admin);
 is($r->{status}, 404, 'an admin is told an office does not exist: 404');
 like($d->{message} // '', qr/no office "nowhere"/, 'and which');
+
+# many failures from one address, whatever the accounts: the address waits
+{
+    my ($r, $d, $n);
+    for $n (1 .. 30) {
+        ($r, $d) = post('login', { user => "guess$n", password => 'not the password at all' });
+        last if $r->{status} == 429;
+    }
+    is($r->{status}, 429, 'too many failed logins from one address: 429');
+    like($d->{message} // '', qr/from this address/, 'the address is said to wait');
+    ($r, $d) = post('login', { user => 'tanaka', password => 'correct horse battery staple' });
+    is($r->{status}, 429, 'even a right password waits at that address');
+    $t->allow_log(qr/\[warn\].*mado admin: (logins from|account)/);
+    like($t->error_log, qr/\[warn\].*mado admin: logins from 127\.0\.0\.1 wait \d+ s/,
+         'the address lockout is logged');
+    like($t->error_log, qr/\[warn\].*mado admin: account "chief" waits/, 'the account lockout is logged');
+}
 
 $t->stop;
 $t->check_logs;
