@@ -458,6 +458,33 @@ mado_office_get(mado_store_t *s, MDB_txn *txn, const char *id,
 }
 
 
+int
+mado_office_raw(mado_store_t *s, MDB_txn *txn, const char *id,
+    const char **json, size_t *len, mado_err_t *err)
+{
+    int      rc;
+    MDB_val  k, v;
+
+    k.mv_data = (void *) id;
+    k.mv_size = strlen(id);
+
+    rc = mdb_get(txn, s->office, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        return mado_fail(err, MADO_ENOTFOUND, "office \"%s\" not found", id);
+    }
+
+    if (rc != 0) {
+        return mado_fail(err, MADO_ESTORE, "reading office %s: %s", id,
+                         mdb_strerror(rc));
+    }
+
+    *json = v.mv_data;
+    *len = v.mv_size;
+
+    return MADO_OK;
+}
+
+
 const mado_counter_def_t *
 mado_office_counter(const mado_office_def_t *o, const char *counter)
 {

@@ -275,6 +275,9 @@ int mado_office_ids(mado_store_t *s, MDB_txn *txn, char ids[][MADO_ID_MAX + 1],
     unsigned max, unsigned *n, mado_err_t *err);
 int mado_office_get(mado_store_t *s, MDB_txn *txn, const char *id,
     mado_office_def_t *o, mado_err_t *err);
+/* the stored JSON of a definition, valid while txn lives */
+int mado_office_raw(mado_store_t *s, MDB_txn *txn, const char *id,
+    const char **json, size_t *len, mado_err_t *err);
 const mado_counter_def_t *mado_office_counter(const mado_office_def_t *o,
     const char *counter);
 

@@ -47,6 +47,23 @@ typedef struct {
 
 
 /*
+ * The parsed office definitions, shared by the snapshots that use them:
+ * they change only with "madoctl load", and parsing them was most of a
+ * snapshot's cost.  Freed when the last snapshot lets go of a replaced
+ * set.
+ */
+typedef struct {
+    ngx_uint_t                 refs;
+    ngx_uint_t                 n;
+    struct {
+        u_char                *raw;        /* the stored JSON it came from */
+        size_t                 len;
+        mado_office_def_t      def;
+    }                          office[MADO_OFFICES_MAX];
+} ngx_http_mado_defs_t;
+
+
+/*
  * Everything read in one store transaction and what is rendered from it.
  * Requests point into its pool without copying, so it lives until the last
  * of them is finalized.  Pages are rendered on first demand.
@@ -61,6 +78,7 @@ typedef struct {
     ngx_http_mado_doc_t        all;
     ngx_http_mado_doc_t       *index[MADO_NLANG];
     ngx_array_t                offices;     /* of ngx_http_mado_office_t */
+    ngx_http_mado_defs_t      *defs;        /* office[].def points here */
 } ngx_http_mado_snapshot_t;
 
 
@@ -73,6 +91,7 @@ typedef struct {
     ino_t                      ino;
     dev_t                      dev;
     ngx_http_mado_snapshot_t  *snapshot;
+    ngx_http_mado_defs_t      *defs;        /* the current definitions */
     u_char                     reason[512];
     ngx_uint_t                 busy;        /* admin tasks using store */
     ngx_pool_t                *trends_pool;     /* forecasts of today */
@@ -145,7 +164,9 @@ ngx_http_mado_office_t *ngx_http_mado_snapshot_office(
     ngx_http_mado_snapshot_t *snap, ngx_str_t *id);
 
 /* ngx_http_mado_render.c: JSON */
+void ngx_http_mado_defs_release(ngx_http_mado_defs_t *defs);
 ngx_int_t ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_defs_t **cache,
     mado_store_t *store, MDB_txn *txn, time_t now, time_t stale_after,
     ngx_flag_t calendar, ngx_log_t *log, u_char *reason, size_t reason_len);
 ngx_int_t ngx_http_mado_render_error(ngx_http_request_t *r, ngx_uint_t status,

@@ -27,8 +27,8 @@ static const char *const  ngx_http_mado_days[7] = {
 
 
 static ngx_int_t ngx_http_mado_read(ngx_http_mado_snapshot_t *snap,
-    mado_store_t *store, MDB_txn *txn, time_t now, time_t stale_after,
-    ngx_flag_t calendar, mado_err_t *err);
+    ngx_http_mado_defs_t **cache, mado_store_t *store, MDB_txn *txn,
+    time_t now, time_t stale_after, ngx_flag_t calendar, mado_err_t *err);
 static void ngx_http_mado_render_office(yajl_gen g,
     ngx_http_mado_office_t *office, time_t now);
 static ngx_int_t ngx_http_mado_doc(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
@@ -37,10 +37,14 @@ static ngx_int_t ngx_http_mado_doc(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
 static ngx_int_t ngx_http_mado_etag(ngx_pool_t *pool, ngx_str_t *body,
     ngx_str_t *etag, const char *suffix);
 static void ngx_http_mado_defs_cleanup(void *data);
+static ngx_int_t ngx_http_mado_defs_get(ngx_http_mado_defs_t **cache,
+    mado_store_t *store, MDB_txn *txn, char ids[][MADO_ID_MAX + 1],
+    ngx_uint_t n, mado_err_t *err);
 
 
 ngx_int_t
-ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
+ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_defs_t **cache, mado_store_t *store,
     MDB_txn *txn, time_t now, time_t stale_after, ngx_flag_t calendar,
     ngx_log_t *log, u_char *reason, size_t reason_len)
 {
@@ -53,7 +57,8 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
     const unsigned char     *buf;
     char                     iso[32];
 
-    if (ngx_http_mado_read(snap, store, txn, now, stale_after, calendar, &err)
+    if (ngx_http_mado_read(snap, cache, store, txn, now, stale_after,
+                           calendar, &err)
         != NGX_OK)
     {
         ngx_cpystrn(reason, (u_char *) err.text, reason_len);
@@ -145,7 +150,8 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
 
 /* copy every office and counter out of the transaction into the snapshot */
 static ngx_int_t
-ngx_http_mado_read(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
+ngx_http_mado_read(ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_defs_t **cache, mado_store_t *store,
     MDB_txn *txn, time_t now, time_t stale_after, ngx_flag_t calendar,
     mado_err_t *err)
 {
@@ -176,6 +182,13 @@ ngx_http_mado_read(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
     cln->handler = ngx_http_mado_defs_cleanup;
     cln->data = snap;
 
+    if (ngx_http_mado_defs_get(cache, store, txn, ids, n, err) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    snap->defs = *cache;
+    snap->defs->refs++;
+
     for (i = 0; i < n; i++) {
         office = ngx_array_push(&snap->offices);
         if (office == NULL) {
@@ -184,12 +197,8 @@ ngx_http_mado_read(ngx_http_mado_snapshot_t *snap, mado_store_t *store,
 
         ngx_memzero(office, sizeof(ngx_http_mado_office_t));
 
-        if (mado_office_get(store, txn, ids[i], &office->def, err)
-            != MADO_OK)
-        {
-            snap->offices.nelts--;
-            return NGX_ERROR;
-        }
+        /* shared, not copied deep: the defs live as long as we hold them */
+        office->def = snap->defs->office[i].def;
 
         office->id.data = (u_char *) office->def.id;
         office->id.len = ngx_strlen(office->def.id);
@@ -245,14 +254,113 @@ ngx_http_mado_defs_cleanup(void *data)
 {
     ngx_http_mado_snapshot_t *snap = data;
 
-    ngx_uint_t               i;
-    ngx_http_mado_office_t  *office;
-
-    office = snap->offices.elts;
-
-    for (i = 0; i < snap->offices.nelts; i++) {
-        mado_office_free(&office[i].def);
+    if (snap->defs != NULL) {
+        ngx_http_mado_defs_release(snap->defs);
+        snap->defs = NULL;
     }
+}
+
+
+static void
+ngx_http_mado_defs_free(ngx_http_mado_defs_t *defs)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < defs->n; i++) {
+        mado_office_free(&defs->office[i].def);
+        ngx_free(defs->office[i].raw);
+    }
+
+    ngx_free(defs);
+}
+
+
+/* a snapshot or the worker lets go of a set of definitions */
+void
+ngx_http_mado_defs_release(ngx_http_mado_defs_t *defs)
+{
+    if (--defs->refs == 0) {
+        ngx_http_mado_defs_free(defs);
+    }
+}
+
+
+/*
+ * The definitions of the offices in ids, parsed: those of the cache when
+ * the stored JSON is byte for byte what they were parsed from (a memcmp
+ * of a few kilobytes instead of parsing them), else parsed afresh into a
+ * new cache.  The worker holds one reference to the current set.
+ */
+static ngx_int_t
+ngx_http_mado_defs_get(ngx_http_mado_defs_t **cache, mado_store_t *store,
+    MDB_txn *txn, char ids[][MADO_ID_MAX + 1], ngx_uint_t n, mado_err_t *err)
+{
+    size_t                 len;
+    ngx_uint_t             i;
+    const char            *raw;
+    ngx_http_mado_defs_t  *defs;
+
+    defs = *cache;
+
+    if (defs != NULL && defs->n == n) {
+        for (i = 0; i < n; i++) {
+            if (mado_office_raw(store, txn, ids[i], &raw, &len, err)
+                != MADO_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            if (len != defs->office[i].len
+                || ngx_memcmp(raw, defs->office[i].raw, len) != 0)
+            {
+                break;
+            }
+        }
+
+        if (i == n) {
+            return NGX_OK;
+        }
+    }
+
+    defs = ngx_calloc(sizeof(ngx_http_mado_defs_t), ngx_cycle->log);
+    if (defs == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (mado_office_raw(store, txn, ids[i], &raw, &len, err) != MADO_OK) {
+            ngx_http_mado_defs_free(defs);
+            return NGX_ERROR;
+        }
+
+        defs->office[i].raw = ngx_alloc(len ? len : 1, ngx_cycle->log);
+        if (defs->office[i].raw == NULL) {
+            ngx_http_mado_defs_free(defs);
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(defs->office[i].raw, raw, len);
+        defs->office[i].len = len;
+        defs->n = i + 1;
+
+        if (mado_office_parse(raw, len, &defs->office[i].def, err)
+            != MADO_OK)
+        {
+            ngx_http_mado_defs_free(defs);
+            return NGX_ERROR;
+        }
+    }
+
+    /* the worker's reference moves to the new set */
+    defs->refs = 1;
+
+    if (*cache != NULL) {
+        ngx_http_mado_defs_release(*cache);
+    }
+
+    *cache = defs;
+
+    return NGX_OK;
 }
 
 

@@ -87,6 +87,12 @@ ngx_http_mado_store_close(ngx_http_mado_worker_t *w)
         w->trends_pool = NULL;
     }
 
+    /* a store replaced may define the offices anew */
+    if (w->defs != NULL) {
+        ngx_http_mado_defs_release(w->defs);
+        w->defs = NULL;
+    }
+
     if (w->opened) {
         mado_store_close(&w->store);
         w->opened = 0;
@@ -289,7 +295,8 @@ ngx_http_mado_snapshot_build(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
         goto failed;
     }
 
-    rc = ngx_http_mado_render(snap, &w->store, txn, ngx_http_mado_now(mmcf),
+    rc = ngx_http_mado_render(snap, &w->defs, &w->store, txn,
+                              ngx_http_mado_now(mmcf),
                               mmcf->stale_after, mmcf->calendar, log, (u_char *) err.text,
                               sizeof(err.text));
     if (rc != NGX_OK) {

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Citizens' latency while staff update: the p99 latency of the citizen API
+# (one office, wrk with 50 connections) alone, and while a second wrk
+# sends 50 counter updates a second through the update API (mado_admin,
+# its writes in nginx's thread pool), in the same run, alternating.
+#
+# usage: bench/admin.sh [BUILD_DIR]     env: DURATION (s, default 10),
+#                                           ROUNDS (3), PORT (18081)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+duration=${DURATION:-10}
+rounds=${ROUNDS:-3}
+port=${PORT:-18081}
+nginx=${NGINX:-/usr/sbin/nginx}
+
+dir=$(mktemp -d /tmp/mado-bench-admin.XXXXXX)
+chmod 0755 "$dir"
+trap '[ -f "$dir/nginx.pid" ] && kill -QUIT "$(cat "$dir/nginx.pid")" 2>/dev/null; sleep 0.5; rm -rf "$dir"' EXIT
+export MADO_AUDIT_KEY=$dir/audit.key
+
+store=$dir/store
+mkdir -p "$store"
+user_line=
+if [ "$(id -u)" -eq 0 ]; then
+    chgrp www-data "$store"; chmod 2770 "$store"
+    user_line="user www-data www-data;"
+fi
+
+madoctl() { "$build/madoctl" --store "$store" "$@"; }
+madoctl init > /dev/null
+madoctl load "$top/conf.example/offices.json" > /dev/null
+madoctl set kita moving --status open --waiting 5 > /dev/null
+echo "a long enough passphrase" | madoctl user add bench --role staff --office kita --password-stdin > /dev/null
+
+cat > "$dir/nginx.conf" <<CONF
+load_module $build/ngx_http_mado_module.so;
+$user_line
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    mado_store $store;
+    mado_calendar off;
+    mado_stale_after 1d;
+    mado_audit_key $MADO_AUDIT_KEY;
+    server {
+        listen 127.0.0.1:$port;
+        location /api/v1/admin/ { mado_admin; }
+        location /api/ { mado_api; }
+    }
+}
+CONF
+
+"$nginx" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log"
+sleep 0.5
+
+token=$(curl -sf -X POST -H 'Content-Type: application/json' \
+        -d '{"user":"bench","password":"a long enough passphrase"}' \
+        "http://127.0.0.1:$port/api/v1/admin/login" | sed -e 's/.*"token":"\([^"]*\)".*/\1/')
+[ -n "$token" ] || { echo "login failed" >&2; exit 1; }
+
+# one update every 20 ms on one connection: 50 a second, each a "set" that
+# really writes (waiting goes up and down)
+cat > "$dir/updates.lua" <<LUA
+local n = 0
+request = function()
+    n = n + 1
+    local body = '{"action":"set","waiting":' .. (n % 20) .. '}'
+    return wrk.format("POST", "/api/v1/admin/offices/kita/counters/moving",
+        { ["Authorization"] = "Bearer $token",
+          ["Content-Type"] = "application/json" }, body)
+end
+delay = function() return 20 end
+LUA
+
+p99() {
+    # wrk --latency prints "99%  1.23ms"; in microseconds
+    awk '$1 == "99%" { v = $2; u = 1;
+            if (v ~ /us$/) u = 1; else if (v ~ /ms$/) u = 1000; else if (v ~ /s$/) u = 1000000;
+            sub(/[a-z]+$/, "", v); printf "%.0f", v * u }'
+}
+
+declare -a idle loaded writes
+for r in $(seq "$rounds"); do
+    idle+=("$(wrk -t1 -c50 -d"${duration}s" --latency "http://127.0.0.1:$port/api/v1/offices/kita" | p99)")
+
+    wrk -t1 -c1 -d"$((duration + 2))s" -s "$dir/updates.lua" "http://127.0.0.1:$port/" > "$dir/w.out" &
+    upd=$!
+    sleep 1
+    loaded+=("$(wrk -t1 -c50 -d"${duration}s" --latency "http://127.0.0.1:$port/api/v1/offices/kita" | p99)")
+    wait "$upd"
+    writes+=("$(awk '/Requests\/sec/ { print $2 }' "$dir/w.out")")
+done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+mi=$(echo "${idle[*]}" | median)
+ml=$(echo "${loaded[*]}" | median)
+
+if grep -E '\[(alert|emerg|crit)\]' "$dir/error.log"; then
+    echo "nginx logged alerts during the benchmark" >&2
+    exit 1
+fi
+
+# every update was applied and audited
+n=$(madoctl audit list --action set | grep -c 'user:bench' || true)
+
+cat <<REPORT
+| case | citizen API p99 |
+| --- | ---: |
+| idle (no updates) | ${mi} µs |
+| while 50 updates/s are written | ${ml} µs |
+| ratio loaded / idle | $(awk -v a="$ml" -v b="$mi" 'BEGIN { printf "%.3f", a / b }') |
+
+Median of $rounds alternating rounds of \`wrk -t1 -c50 -d${duration}s --latency\` on
+/api/v1/offices/kita, nginx with 1 worker, on $(nproc) cores; p99 per round idle:
+${idle[*]} µs, loaded: ${loaded[*]} µs; updates per second achieved: ${writes[*]};
+$n updates audited as user:bench.
+REPORT
