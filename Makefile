@@ -112,6 +112,7 @@ bench: deps all
 	bash bench/feed.sh
 	bash bench/estimate.sh
 	bash bench/year.sh
+	bash bench/admin.sh
 
 clean:
 	rm -rf build build-asan
