@@ -438,23 +438,16 @@ int
 mado_office_get(mado_store_t *s, MDB_txn *txn, const char *id,
     mado_office_def_t *o, mado_err_t *err)
 {
-    int      rc;
-    MDB_val  k, v;
+    int          rc;
+    size_t       len;
+    const char  *json;
 
-    k.mv_data = (void *) id;
-    k.mv_size = strlen(id);
-
-    rc = mdb_get(txn, s->office, &k, &v);
-    if (rc == MDB_NOTFOUND) {
-        return mado_fail(err, MADO_ENOTFOUND, "office \"%s\" not found", id);
+    rc = mado_office_raw(s, txn, id, &json, &len, err);
+    if (rc != MADO_OK) {
+        return rc;
     }
 
-    if (rc != 0) {
-        return mado_fail(err, MADO_ESTORE, "reading office %s: %s", id,
-                         mdb_strerror(rc));
-    }
-
-    return mado_office_parse(v.mv_data, v.mv_size, o, err);
+    return mado_office_parse(json, len, o, err);
 }
 
 
