@@ -21,7 +21,13 @@ MadoTest::require_binaries(qw(madoctl module nginx));
 
 my $t = MadoTest->new;
 $t->madoctl_ok('init');
-$t->madoctl_ok('load', MadoTest::offices_json());
+# numbers that never wrap within the test: "only go up" and "the next
+# number" must hold however many runs this machine manages
+my $defs = MadoTest::read_json_file();
+for my $o (@{ $defs->{offices} }) {
+    delete $_->{ticket_range} for @{ $o->{counters} };
+}
+$t->madoctl_ok('load', MadoTest::write_json_file($t->dir . '/offices.json', $defs));
 $t->madoctl_ok(qw(set kita moving --status open));      # closed counters take no tickets
 $t->write_config('mado_stale_after 15m;');
 $t->start;
