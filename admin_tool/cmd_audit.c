@@ -165,18 +165,6 @@ mc_audit_list(mc_ctx_t *ctx, int argc, char **argv)
 }
 
 
-static const char *
-mc_tree_str(yajl_val v, const char *key)
-{
-    const char  *path[] = { key, NULL };
-    yajl_val     s;
-
-    s = yajl_tree_get(v, path, yajl_t_string);
-
-    return s ? s->u.string : NULL;
-}
-
-
 static int
 mc_audit_print(uint64_t seq, const char *json, size_t len, void *arg)
 {
@@ -202,11 +190,11 @@ mc_audit_print(uint64_t seq, const char *json, size_t len, void *arg)
         return 0;
     }
 
-    time = mc_tree_str(root, "time");
-    office = mc_tree_str(root, "office");
-    counter = mc_tree_str(root, "counter");
-    action = mc_tree_str(root, "action");
-    actor = mc_tree_str(root, "actor");
+    time = mado_json_str(root, "time");
+    office = mado_json_str(root, "office");
+    counter = mado_json_str(root, "counter");
+    action = mado_json_str(root, "action");
+    actor = mado_json_str(root, "actor");
 
     /* time is ISO 8601 in Japan: its date compares as text */
     if ((l->from && (!time || strncmp(time, l->from, 10) < 0))

@@ -130,7 +130,6 @@ static void mc_feed_voicecall(char *text, mc_feed_line_t *l);
 static void mc_feed_jsonl(char *text, mc_feed_line_t *l);
 static void mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static int mc_utf8_valid(const char *p, size_t len);
 static uint64_t mc_fnv1a(const char *p, size_t len);
 
 
@@ -1025,9 +1024,9 @@ mc_feed_parse(mc_feed_t *f, const char *p, size_t len, mc_feed_line_t *l)
     }
 
     if (f->encoding == MC_ENC_UTF8
-        || (f->encoding == MC_ENC_AUTO && mc_utf8_valid(p, len)))
+        || (f->encoding == MC_ENC_AUTO && mado_utf8_valid(p, len)))
     {
-        if (!mc_utf8_valid(p, len)) {
+        if (!mado_utf8_valid(p, len)) {
             mc_feed_bad(l, "not valid UTF-8 (try --encoding sjis)");
             return;
         }
@@ -1280,56 +1279,6 @@ mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(l->why, sizeof(l->why), fmt, ap);
     va_end(ap);
-}
-
-
-static int
-mc_utf8_valid(const char *s, size_t len)
-{
-    size_t                i, n, k;
-    uint32_t              cp;
-    const unsigned char  *p = (const unsigned char *) s;
-
-    for (i = 0; i < len; i += n) {
-        if (p[i] < 0x80) {
-            n = 1;
-            continue;
-        }
-
-        if (p[i] >= 0xc2 && p[i] <= 0xdf) {
-            n = 2; cp = p[i] & 0x1f;
-
-        } else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-            n = 3; cp = p[i] & 0x0f;
-
-        } else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-            n = 4; cp = p[i] & 0x07;
-
-        } else {
-            return 0;
-        }
-
-        if (i + n > len) {
-            return 0;
-        }
-
-        for (k = 1; k < n; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) {
-                return 0;
-            }
-
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)
-            || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-        {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 

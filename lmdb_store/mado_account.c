@@ -358,18 +358,6 @@ mado_tree_int(yajl_val v, const char *key)
 }
 
 
-static const char *
-mado_tree_str(yajl_val v, const char *key)
-{
-    const char  *path[] = { key, NULL };
-    yajl_val     s;
-
-    s = yajl_tree_get(v, path, yajl_t_string);
-
-    return s ? s->u.string : NULL;
-}
-
-
 static int
 mado_account_parse(const char *json, size_t len, mado_account_t *a)
 {
@@ -397,14 +385,14 @@ mado_account_parse(const char *json, size_t len, mado_account_t *a)
         return -1;
     }
 
-    id = mado_tree_str(root, "id");
-    role = mado_role_parse(mado_tree_str(root, "role") ? mado_tree_str(root,
+    id = mado_json_str(root, "id");
+    role = mado_role_parse(mado_json_str(root, "role") ? mado_json_str(root,
                                                                    "role")
                                                        : "");
 
     if (id == NULL || strlen(id) > MADO_ID_MAX || role < 0
-        || mado_unhex(mado_tree_str(root, "salt"), a->salt, MADO_SALT_LEN)
-        || mado_unhex(mado_tree_str(root, "hash"), a->hash, MADO_HASH_LEN))
+        || mado_unhex(mado_json_str(root, "salt"), a->salt, MADO_SALT_LEN)
+        || mado_unhex(mado_json_str(root, "hash"), a->hash, MADO_HASH_LEN))
     {
         yajl_tree_free(root);
         return -1;

@@ -1230,3 +1230,15 @@ mado_offices_free(mado_offices_t *all)
     all->offices = NULL;
     all->noffices = 0;
 }
+
+
+const char *
+mado_json_str(yajl_val obj, const char *key)
+{
+    const char  *path[] = { key, NULL };
+    yajl_val     v;
+
+    v = yajl_tree_get(obj, path, yajl_t_string);
+
+    return v ? v->u.string : NULL;
+}

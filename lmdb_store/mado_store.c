@@ -813,12 +813,87 @@ mado_status_parse(const char *name, size_t len)
 }
 
 
+size_t
+mado_utf8_next(const char *s, size_t len, uint32_t *cp)
+{
+    size_t                k, n;
+    uint32_t              c;
+    const unsigned char  *p = (const unsigned char *) s;
+
+    if (len == 0) {
+        return 0;
+    }
+
+    c = p[0];
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        c &= 0x1f;
+
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        c &= 0x0f;
+
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        c &= 0x07;
+
+    } else {
+        return 0;
+    }
+
+    if (n > len) {
+        return 0;
+    }
+
+    for (k = 1; k < n; k++) {
+        if ((p[k] & 0xc0) != 0x80) {
+            return 0;
+        }
+
+        c = (c << 6) | (p[k] & 0x3f);
+    }
+
+    /* overlong forms, UTF-16 surrogates and beyond U+10FFFF */
+    if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000)
+        || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+    {
+        return 0;
+    }
+
+    *cp = c;
+
+    return n;
+}
+
+
+int
+mado_utf8_valid(const char *s, size_t len)
+{
+    size_t    i, n;
+    uint32_t  c;
+
+    for (i = 0; i < len; i += n) {
+        n = mado_utf8_next(s + i, len - i, &c);
+        if (n == 0) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 int
 mado_message_check(const char *msg, size_t len, mado_err_t *err)
 {
-    size_t                i, k, n;
-    uint32_t              c;
-    const unsigned char  *p;
+    size_t    i, n;
+    uint32_t  c;
 
     if (len > MADO_MESSAGE_MAX) {
         return mado_fail(err, MADO_EINVAL,
@@ -826,47 +901,12 @@ mado_message_check(const char *msg, size_t len, mado_err_t *err)
                          MADO_MESSAGE_MAX, len);
     }
 
-    p = (const unsigned char *) msg;
-
     for (i = 0; i < len; i += n) {
-        c = p[i];
+        n = mado_utf8_next(msg + i, len - i, &c);
 
-        if (c < 0x80) {
-            n = 1;
-
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            n = 2;
-            c &= 0x1f;
-
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 3;
-            c &= 0x0f;
-
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 4;
-            c &= 0x07;
-
-        } else {
-            goto invalid;
-        }
-
-        if (n > len - i) {
-            goto invalid;
-        }
-
-        for (k = 1; k < n; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) {
-                goto invalid;
-            }
-
-            c = (c << 6) | (p[i + k] & 0x3f);
-        }
-
-        /* overlong forms, UTF-16 surrogates and beyond U+10FFFF */
-        if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000)
-            || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        {
-            goto invalid;
+        if (n == 0) {
+            return mado_fail(err, MADO_EINVAL, "is not valid UTF-8 (at byte "
+                             "%zu)", i);
         }
 
         if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
@@ -877,10 +917,6 @@ mado_message_check(const char *msg, size_t len, mado_err_t *err)
     }
 
     return MADO_OK;
-
-invalid:
-
-    return mado_fail(err, MADO_EINVAL, "is not valid UTF-8 (at byte %zu)", i);
 }
 
 

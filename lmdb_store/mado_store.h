@@ -45,6 +45,7 @@
 #include <time.h>
 #include <lmdb.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
 
 #define MADO_SCHEMA_VERSION     1
@@ -311,6 +312,11 @@ int mado_status_parse(const char *name, size_t len);
  * control characters (pages show it on one line); "" is allowed
  */
 int mado_message_check(const char *msg, size_t len, mado_err_t *err);
+/* one code point of UTF-8 into *cp: its length, 0 if not valid UTF-8 */
+size_t mado_utf8_next(const char *s, size_t len, uint32_t *cp);
+int mado_utf8_valid(const char *s, size_t len);
+/* the string member key of a yajl object, or NULL */
+const char *mado_json_str(yajl_val obj, const char *key);
 /* "2026-11-27T09:05:00+09:00" into buf (>= 26 bytes) */
 size_t mado_time_iso(int64_t t, char *buf);
 /*
