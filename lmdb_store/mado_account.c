@@ -675,6 +675,32 @@ mado_session_end(mado_store_t *s, MDB_txn *txn, const char *token,
 }
 
 
+/*
+ * A browser session's CSRF token is derived from the session token: the
+ * page holds it in memory and sends it as a header, which a forged
+ * cross-site request cannot, and the server keeps nothing more.
+ */
+int
+mado_session_csrf(const char *token, char *csrf)
+{
+    size_t         out;
+    unsigned char  mac[MADO_HASH_LEN];
+
+    if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, token, strlen(token),
+                  (const unsigned char *) "mado-csrf", 9, mac, sizeof(mac),
+                  &out)
+        == NULL)
+    {
+        return -1;
+    }
+
+    mado_hex(mac, sizeof(mac), csrf);
+    OPENSSL_cleanse(mac, sizeof(mac));
+
+    return 0;
+}
+
+
 /* ------------------------------------------------------------ idempotency */
 
 /* created (8), status (4), then the answer's bytes */

@@ -783,6 +783,9 @@ int mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
     mado_err_t *err);
 int mado_session_end(mado_store_t *s, MDB_txn *txn, const char *token,
     mado_err_t *err);
+/* the CSRF token of a browser session: 64 hex digits and a NUL */
+#define MADO_CSRF_LEN           (2 * MADO_HASH_LEN)
+int mado_session_csrf(const char *token, char *csrf);
 /*
  * Idempotency-Key: the answer a user's request got, so that the same
  * request retried (a connection reset) is answered again, not applied

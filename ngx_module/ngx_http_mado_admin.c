@@ -4,7 +4,9 @@
  *
  *     location /api/v1/admin/ { mado_admin; }
  *
- *     POST .../login                                {"user", "password"}
+ *     POST .../login                                {"user", "password"
+ *                                                    [, "session": "cookie"]}
+ *     POST .../session                              who is logged in
  *     POST .../logout                               Authorization: Bearer
  *     POST .../offices/{office}/counters/{counter}  Authorization: Bearer
  *          {"action": "issue"|"call"|"cancel"|"set", "number",
@@ -15,11 +17,17 @@
  * so that neither a slow disk nor a password hash stalls citizens.  Every
  * write, and every login, is audited with the account and the client's
  * address in the transaction that makes it.
+ *
+ * Tools send the session token as a bearer token.  Browsers get it as an
+ * HttpOnly, Secure, SameSite=Strict cookie that scripts cannot read, and a
+ * CSRF token derived from it that the page must send as X-CSRF-Token with
+ * every change.
  */
 
 
 #include "ngx_http_mado_module.h"
 
+#include <openssl/crypto.h>
 #include <yajl/yajl_tree.h>
 
 
@@ -27,11 +35,13 @@
 #define NGX_HTTP_MADO_ADMIN_DEPTH      4
 #define NGX_HTTP_MADO_SESSION_IDLE     (30 * 60)
 #define NGX_HTTP_MADO_SESSION_MAX      (12 * 3600)
+#define NGX_HTTP_MADO_SESSION_COOKIE   "mado_session"
 
 
 typedef enum {
     NGX_HTTP_MADO_ADMIN_LOGIN = 0,
     NGX_HTTP_MADO_ADMIN_LOGOUT,
+    NGX_HTTP_MADO_ADMIN_SESSION,
     NGX_HTTP_MADO_ADMIN_COUNTER
 } ngx_http_mado_admin_route_e;
 
@@ -51,12 +61,15 @@ typedef struct {
     char                         message[MADO_MESSAGE_MAX + 1];
     char                         idem[MADO_IDEM_KEY_MAX + 1];
     mado_counter_op_t            op;
+    unsigned                     cookie:1;  /* the session is a cookie's */
 
     /* out */
     ngx_uint_t                   status;
     int64_t                      retry_after;
     int64_t                      client_locked;
-    char                         body[2048];
+    unsigned                     set_cookie:1;
+    unsigned                     clear_cookie:1;
+    char                         body[4096];
     size_t                       len;
 } ngx_http_mado_admin_task_t;
 
@@ -67,6 +80,12 @@ static ngx_int_t ngx_http_mado_admin_parse(ngx_http_request_t *r,
     ngx_int_t *sent);
 static void ngx_http_mado_admin_thread(void *data, ngx_log_t *log);
 static void ngx_http_mado_admin_done(ngx_event_t *ev);
+static ngx_int_t ngx_http_mado_admin_token(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
+static ngx_int_t ngx_http_mado_admin_cookie(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t);
+static void ngx_http_mado_admin_whoami(ngx_http_mado_admin_task_t *t,
+    const mado_account_t *a);
 static ngx_int_t ngx_http_mado_admin_reply(ngx_http_request_t *r,
     ngx_uint_t status, const char *body, size_t len, int64_t retry_after);
 static ngx_int_t ngx_http_mado_admin_error(ngx_http_request_t *r,
@@ -88,7 +107,6 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
     ngx_http_mado_admin_task_t  *t;
     ngx_str_t                    path, seg[5];
     ngx_uint_t                   n;
-    ngx_table_elt_t             *h;
 
     static ngx_str_t  allow = ngx_string("Allow");
     static ngx_str_t  post = ngx_string("POST");
@@ -153,6 +171,11 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
     {
         t->route = NGX_HTTP_MADO_ADMIN_LOGOUT;
 
+    } else if (n == 1 && seg[0].len == 7
+               && ngx_strncmp(seg[0].data, "session", 7) == 0)
+    {
+        t->route = NGX_HTTP_MADO_ADMIN_SESSION;
+
     } else if (n == 4 && seg[0].len == 7
                && ngx_strncmp(seg[0].data, "offices", 7) == 0
                && seg[2].len == 8
@@ -171,19 +194,9 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
 
     /* the token of a session: everything but login needs one */
     if (t->route != NGX_HTTP_MADO_ADMIN_LOGIN) {
-        h = r->headers_in.authorization;
-
-        if (h == NULL || h->value.len != 7 + MADO_SESSION_TOKEN_LEN
-            || ngx_strncasecmp(h->value.data, (u_char *) "Bearer ", 7) != 0)
-        {
-            return ngx_http_mado_admin_error(r, NGX_HTTP_UNAUTHORIZED,
-                                             "unauthorized",
-                                             "log in first: Authorization: "
-                                             "Bearer and the token of "
-                                             "POST login");
+        if (ngx_http_mado_admin_token(r, t, &rc) != NGX_OK) {
+            return rc;
         }
-
-        ngx_memcpy(t->token, h->value.data + 7, MADO_SESSION_TOKEN_LEN);
     }
 
     /* Idempotency-Key: a retried request is answered, not applied again */
@@ -241,6 +254,93 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
+}
+
+
+/*
+ * The session's token: a bearer token (tools) or the session cookie
+ * (browsers).  A cookie is sent by the browser whoever made the page, so
+ * a change made with one must also carry the CSRF token only our page
+ * knows; "session" changes nothing and answers with that token.
+ */
+static ngx_int_t
+ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
+    ngx_int_t *sent)
+{
+    char              csrf[MADO_CSRF_LEN + 1];
+    ngx_str_t         name, value;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *e;
+
+    h = r->headers_in.authorization;
+
+    if (h != NULL) {
+        if (h->value.len != 7 + MADO_SESSION_TOKEN_LEN
+            || ngx_strncasecmp(h->value.data, (u_char *) "Bearer ", 7) != 0)
+        {
+            *sent = ngx_http_mado_admin_error(r, NGX_HTTP_UNAUTHORIZED,
+                                             "unauthorized",
+                                             "Authorization: must be Bearer "
+                                             "and the token of POST login");
+            return NGX_DECLINED;
+        }
+
+        ngx_memcpy(t->token, h->value.data + 7, MADO_SESSION_TOKEN_LEN);
+        return NGX_OK;
+    }
+
+    ngx_str_set(&name, NGX_HTTP_MADO_SESSION_COOKIE);
+
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, &name,
+                                          &value)
+        == NGX_DECLINED
+        || value.len != MADO_SESSION_TOKEN_LEN)
+    {
+        *sent = ngx_http_mado_admin_error(r, NGX_HTTP_UNAUTHORIZED,
+                                         "unauthorized",
+                                         "log in first: Authorization: "
+                                         "Bearer and the token of POST "
+                                         "login, or a session cookie");
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(t->token, value.data, MADO_SESSION_TOKEN_LEN);
+    t->cookie = 1;
+
+    if (t->route == NGX_HTTP_MADO_ADMIN_SESSION) {
+        return NGX_OK;
+    }
+
+    if (mado_session_csrf(t->token, csrf) != 0) {
+        *sent = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
+    }
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        e = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (e[i].key.len == 12
+                && ngx_strncasecmp(e[i].key.data, (u_char *) "X-CSRF-Token",
+                                   12) == 0
+                && e[i].value.len == MADO_CSRF_LEN
+                && CRYPTO_memcmp(e[i].value.data, csrf, MADO_CSRF_LEN) == 0)
+            {
+                return NGX_OK;
+            }
+        }
+    }
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "mado admin: a cookie session's request without its "
+                  "CSRF token, refused");
+
+    *sent = ngx_http_mado_admin_error(r, NGX_HTTP_FORBIDDEN, "csrf",
+                                     "X-CSRF-Token: missing or wrong; "
+                                     "send the csrf of POST login or POST "
+                                     "session");
+    return NGX_DECLINED;
 }
 
 
@@ -437,6 +537,14 @@ ngx_http_mado_admin_parse(ngx_http_request_t *r,
                 ngx_cpystrn((u_char *) t->password, (u_char *) s,
                             sizeof(t->password));
 
+            } else if (ngx_strcmp(key, "session") == 0) {
+                if (s == NULL || (ngx_strcmp(s, "cookie") != 0
+                                  && ngx_strcmp(s, "bearer") != 0))
+                {
+                    BAD("session: must be cookie or bearer");
+                }
+                t->cookie = (s[0] == 'c');
+
             } else {
                 BAD("%s: not a field of login", key);
             }
@@ -444,8 +552,11 @@ ngx_http_mado_admin_parse(ngx_http_request_t *r,
             continue;
         }
 
-        if (t->route == NGX_HTTP_MADO_ADMIN_LOGOUT) {
-            BAD("%s: logout takes no fields", key);
+        if (t->route == NGX_HTTP_MADO_ADMIN_LOGOUT
+            || t->route == NGX_HTTP_MADO_ADMIN_SESSION)
+        {
+            BAD("%s: %s takes no fields", key,
+                t->route == NGX_HTTP_MADO_ADMIN_LOGOUT ? "logout" : "session");
         }
 
         if (ngx_strcmp(key, "action") == 0) {
@@ -552,6 +663,11 @@ ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
         if (ok) {
             mado_login_ok(&a, t->now);
             rc = mado_session_new(s, txn, t->user, t->now, t->token, err);
+
+            if (rc == MADO_OK) {
+                ngx_http_mado_admin_whoami(t, &a);
+            }
+
         } else {
             mado_login_failed(&a, t->now);
             t->retry_after = a.locked_until > t->now
@@ -625,7 +741,13 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
 
     ngx_sprintf((u_char *) actor, "user:%s%Z", t->user);
 
+    if (t->route == NGX_HTTP_MADO_ADMIN_SESSION) {
+        ngx_http_mado_admin_whoami(t, &a);
+        return MADO_OK;
+    }
+
     if (t->route == NGX_HTTP_MADO_ADMIN_LOGOUT) {
+        t->clear_cookie = t->cookie;
         rc = mado_session_end(s, txn, t->token, err);
         if (rc == MADO_OK) {
             rc = mado_audit_write(s, txn, t->now, actor, t->client, "logout",
@@ -714,6 +836,8 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
                               &err);
 
         if (t->status == NGX_HTTP_UNAUTHORIZED) {
+            /* a dead session's cookie is of no further use */
+            t->clear_cookie = t->cookie;
             ngx_http_mado_admin_fail(t, t->status, "unauthorized",
                                      "the session is unknown or has "
                                      "expired; log in again");
@@ -821,14 +945,51 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
         return;
     }
 
-    t->len = ngx_snprintf((u_char *) t->body, sizeof(t->body),
-                          "{\"token\":\"%s\",\"user\":\"%s\","
-                          "\"idle_seconds\":%d,\"max_seconds\":%d}",
-                          t->token, t->user, NGX_HTTP_MADO_SESSION_IDLE,
-                          NGX_HTTP_MADO_SESSION_MAX)
-             - (u_char *) t->body;
+    /* the answer was made in the transaction; a cookie takes the token */
+    t->set_cookie = t->cookie;
 
-    ngx_explicit_memzero(t->token, sizeof(t->token));
+    if (!t->cookie) {
+        ngx_explicit_memzero(t->token, sizeof(t->token));
+    }
+}
+
+
+/* who is logged in, and what they may change: the answer of login and
+   session */
+static void
+ngx_http_mado_admin_whoami(ngx_http_mado_admin_task_t *t,
+    const mado_account_t *a)
+{
+    u_char    *p, *end;
+    unsigned   i;
+    char       csrf[MADO_CSRF_LEN + 1];
+
+    p = (u_char *) t->body;
+    end = p + sizeof(t->body);
+
+    p = ngx_slprintf(p, end, "{\"user\":\"%s\",\"role\":\"%s\","
+                     "\"all_offices\":%s,\"offices\":[", a->id,
+                     mado_role_names[a->role],
+                     a->role == MADO_ROLE_ADMIN ? "true" : "false");
+
+    for (i = 0; a->role != MADO_ROLE_ADMIN && i < a->noffices; i++) {
+        p = ngx_slprintf(p, end, "%s\"%s\"", i ? "," : "", a->offices[i]);
+    }
+
+    p = ngx_slprintf(p, end, "],\"idle_seconds\":%d,\"max_seconds\":%d",
+                     NGX_HTTP_MADO_SESSION_IDLE, NGX_HTTP_MADO_SESSION_MAX);
+
+    if (t->cookie) {
+        if (mado_session_csrf(t->token, csrf) == 0) {
+            p = ngx_slprintf(p, end, ",\"csrf\":\"%s\"", csrf);
+        }
+
+    } else if (t->route == NGX_HTTP_MADO_ADMIN_LOGIN) {
+        p = ngx_slprintf(p, end, ",\"token\":\"%s\"", t->token);
+    }
+
+    p = ngx_slprintf(p, end, "}");
+    t->len = p - (u_char *) t->body;
 }
 
 
@@ -881,10 +1042,62 @@ ngx_http_mado_admin_done(ngx_event_t *ev)
     r->main->blocked--;
     r->aio = 0;
 
+    if ((t->set_cookie || t->clear_cookie)
+        && ngx_http_mado_admin_cookie(r, t) != NGX_OK)
+    {
+        ngx_explicit_memzero(t->token, sizeof(t->token));
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_run_posted_requests(c);
+        return;
+    }
+
+    ngx_explicit_memzero(t->token, sizeof(t->token));
+
     rc = ngx_http_mado_admin_reply(r, t->status, t->body, t->len,
                                    t->retry_after);
     ngx_http_finalize_request(r, rc);
     ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * The browser's session: scripts cannot read it (HttpOnly), it travels
+ * only over TLS (Secure) and never with a request another site started
+ * (SameSite=Strict), and only to this API (Path).  No Max-Age: the server
+ * ends it (idle and absolute limits), and the browser forgets it on exit.
+ */
+static ngx_int_t
+ngx_http_mado_admin_cookie(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t)
+{
+    u_char                    *p;
+    ngx_str_t                  key, value;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    value.len = sizeof(NGX_HTTP_MADO_SESSION_COOKIE "=; Path=; Max-Age=0; "
+                       "Secure; HttpOnly; SameSite=Strict") - 1
+                + MADO_SESSION_TOKEN_LEN + clcf->name.len;
+
+    value.data = ngx_pnalloc(r->pool, value.len);
+    if (value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (t->set_cookie) {
+        p = ngx_sprintf(value.data, NGX_HTTP_MADO_SESSION_COOKIE "=%s; Path=%V; "
+                        "Secure; HttpOnly; SameSite=Strict", t->token,
+                        &clcf->name);
+    } else {
+        p = ngx_sprintf(value.data, NGX_HTTP_MADO_SESSION_COOKIE "=; Path=%V; "
+                        "Max-Age=0; Secure; HttpOnly; SameSite=Strict",
+                        &clcf->name);
+    }
+
+    value.len = p - value.data;
+    ngx_str_set(&key, "Set-Cookie");
+
+    return ngx_http_mado_add_header(r, &key, &value);
 }
 
 

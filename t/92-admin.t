@@ -168,6 +168,65 @@ ok(grep({ ($_->{actor} // '') eq 'user:nobody' && $_->{action} eq 'login.failed'
 $r = $t->madoctl(qw(audit verify));
 is($r->{exit}, 0, 'the audit trail verifies after the API wrote to it') or diag($r->{err});
 
+# ------------------------------------------------------------ browser sessions
+
+# a browser gets the session as a cookie scripts cannot read, and a CSRF
+# token it must send with every change
+{
+    my ($r, $d) = post('login', { user => 'tanaka', password => 'correct horse battery staple',
+                                  session => 'cookie' });
+    is($r->{status}, 200, 'cookie login: 200') or diag($r->{body});
+    my $sc = $r->{headers}{'set-cookie'} // '';
+    like($sc, qr/^mado_session=mado_s_[0-9a-f]{64}; /, 'cookie login: Set-Cookie mado_session');
+    like($sc, qr/; HttpOnly/, 'the cookie is HttpOnly');
+    like($sc, qr/; Secure/, 'the cookie is Secure');
+    like($sc, qr/; SameSite=Strict/, 'the cookie is SameSite=Strict');
+    like($sc, qr/; Path=\/api\/v1\/admin\//, 'the cookie goes only to the update API');
+    ok(!exists $d->{token}, 'cookie login: no token in the body');
+    like($d->{csrf} // '', qr/^[0-9a-f]{64}$/, 'cookie login: a CSRF token');
+    is($d->{role}, 'staff', 'cookie login: the role');
+    is_deeply($d->{offices}, ['kita'], 'cookie login: the offices granted');
+    is($d->{all_offices}, JSON::PP::false, 'cookie login: not every office');
+    my ($cookie) = $sc =~ /^(mado_session=[^;]+)/;
+    my $csrf = $d->{csrf};
+
+    my $w = kita_moving()->{waiting};
+    ($r, $d) = post('offices/kita/counters/moving', { action => 'issue' }, undef, Cookie => $cookie);
+    is($r->{status}, 403, 'a cookie without the CSRF token: 403');
+    is($d->{error}, 'csrf', 'a cookie without the CSRF token: error csrf');
+    ($r, $d) = post('offices/kita/counters/moving', { action => 'issue' }, undef, Cookie => $cookie,
+                    'X-CSRF-Token' => ('0' x 64));
+    is($r->{status}, 403, 'a cookie with a wrong CSRF token: 403');
+    is(kita_moving()->{waiting}, $w, 'nothing written without the right CSRF token');
+    ($r, $d) = post('offices/kita/counters/moving', { action => 'issue' }, undef,
+                    Cookie => "theme=dark; $cookie; lang=ja", 'X-CSRF-Token' => $csrf);
+    is($r->{status}, 200, 'cookie and CSRF token: 200') or diag($r->{body});
+    is(kita_moving()->{waiting}, $w + 1, 'cookie and CSRF token: written');
+
+    # a reloaded page asks who is logged in, and gets the CSRF token again
+    ($r, $d) = post('session', {}, undef, Cookie => $cookie);
+    is($r->{status}, 200, 'session: 200 without a CSRF token');
+    is($d->{csrf}, $csrf, 'session: the same CSRF token');
+    is($d->{user}, 'tanaka', 'session: the user');
+    ($r, $d) = post('session', {}, $token);
+    is($r->{status}, 200, 'session with a bearer token: 200');
+    ok(!exists $d->{csrf} && !exists $d->{token}, 'session with a bearer token: no secrets in it');
+    ($r, $d) = post('session', { user => 'x' }, $token);
+    is($r->{status}, 400, 'session takes no fields: 400');
+
+    ($r, $d) = post('logout', {}, undef, Cookie => $cookie);
+    is($r->{status}, 403, 'logout with a cookie needs the CSRF token too');
+    ($r, $d) = post('logout', {}, undef, Cookie => $cookie, 'X-CSRF-Token' => $csrf);
+    is($r->{status}, 200, 'cookie logout: 200');
+    like($r->{headers}{'set-cookie'} // '', qr/^mado_session=; .*Max-Age=0/, 'cookie logout clears the cookie');
+    ($r, $d) = post('session', {}, undef, Cookie => $cookie);
+    is($r->{status}, 401, 'after logout the cookie is dead: 401');
+    like($r->{headers}{'set-cookie'} // '', qr/Max-Age=0/, 'and a dead cookie is cleared');
+    ($r, $d) = post('login', { user => 'tanaka', password => 'x' x 12, session => 'jar' });
+    is($r->{status}, 400, 'login session must be cookie or bearer');
+    like($d->{message}, qr/^session:/, 'login session: named');
+}
+
 # ------------------------------------------------------------ logout, lockout
 
 ($r, $d) = post('logout', {}, $token);
