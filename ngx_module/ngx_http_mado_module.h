@@ -94,6 +94,8 @@ typedef struct {
     ngx_http_mado_defs_t      *defs;        /* the current definitions */
     u_char                     reason[512];
     ngx_uint_t                 busy;        /* admin tasks using store */
+    ngx_uint_t                 resized;     /* a grown map waits for
+                                               busy == 0 to be adopted */
     ngx_pool_t                *trends_pool;     /* forecasts of today */
     mado_date_t                trends_date;
     ngx_array_t                trends;
@@ -155,6 +157,10 @@ ngx_int_t ngx_http_mado_conf_read(ngx_conf_t *cf, const char *directive,
 ngx_int_t ngx_http_mado_store_init(ngx_cycle_t *cycle,
     ngx_http_mado_main_conf_t *mmcf);
 void ngx_http_mado_store_done(ngx_http_mado_main_conf_t *mmcf);
+int ngx_http_mado_read_begin(ngx_log_t *log, ngx_http_mado_worker_t *w,
+    MDB_txn **txn, mado_err_t *err);
+ngx_int_t ngx_http_mado_store_adopt(ngx_log_t *log,
+    ngx_http_mado_worker_t *w, ngx_uint_t grow);
 ngx_http_mado_snapshot_t *ngx_http_mado_snapshot(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf);
 ngx_int_t ngx_http_mado_snapshot_hold(ngx_http_request_t *r,
