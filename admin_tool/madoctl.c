@@ -98,7 +98,8 @@ static const char  mc_usage[] =
     "  MADO_STORE   the store directory when --store is not given\n"
     "  MADO_AUDIT_KEY  the audit key when --audit-key is not given\n"
     "  MADO_SERVER  the URL when --server is not given (used by the verbs\n"
-    "               that can go remote; the others ignore it)\n"
+    "               that can go remote, unless --store or --audit-key is\n"
+    "               given; the others ignore it)\n"
     "  MADO_CACERT  the CA file when --cacert is not given\n"
     "  MADO_TOKEN_FILE  the session file when --token-file is not given\n"
     "  MADO_NOW     the time to take as now (updated_at), as unix seconds\n"
@@ -671,14 +672,15 @@ main(int argc, char **argv)
         }
 
     } else {
+        /* an option beats the environment: --store means this store */
         env = getenv("MADO_SERVER");
         ctx.server = server ? server
-                     : (env != NULL && *env != '\0') ? env : NULL;
+                     : (env != NULL && *env != '\0' && !local) ? env : NULL;
 
-        if (ctx.server != NULL && local && verb->run != mc_cmd_help) {
+        if (server != NULL && local && verb->run != mc_cmd_help) {
             return mc_usage_error(NULL, "--store and --audit-key are for a "
-                                  "local store; with --server (or "
-                                  "MADO_SERVER) the server writes its own");
+                                  "local store; with --server the server "
+                                  "writes its own");
         }
 
         if (verb->where == MC_REMOTE && ctx.server == NULL) {

@@ -303,6 +303,13 @@ $r = remote('issue', 'kita', 'moving', { env => { MADO_SERVER => $url, MADO_CACE
 is($r->{exit}, 0, 'MADO_SERVER and MADO_CACERT') or diag($r->{err});
 is($r->{out}, kita()->{last_issued} . "\n", 'MADO_SERVER: issued there');
 
+# an explicit --store beats MADO_SERVER; explicit --store and --server clash
+$r = $t->madoctl('issue', 'kita', 'moving', { env => { MADO_SERVER => $url } });
+is($r->{exit}, 0, '--store with MADO_SERVER set: local') or diag($r->{err});
+is($r->{out}, kita()->{last_issued} . "\n", '--store with MADO_SERVER set: issued in the store');
+$r = $t->madoctl('--server', $url, 'issue', 'kita', 'moving');
+is($r->{exit}, 2, '--store and --server: usage error');
+
 # ------------------------------------------------------------ the session file
 
 chmod 0644, $session or die;
