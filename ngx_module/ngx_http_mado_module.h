@@ -42,6 +42,7 @@ typedef struct {
     u_char                    *stale;       /* [def.ncounters] */
     ngx_uint_t                 any_stale;
     ngx_http_mado_doc_t        api;
+    size_t                     tail_len;    /* of api.body after the office */
     ngx_http_mado_doc_t       *pages[NGX_HTTP_MADO_NPAGES][MADO_NLANG];
 } ngx_http_mado_office_t;
 
@@ -172,6 +173,7 @@ ngx_http_mado_office_t *ngx_http_mado_snapshot_office(
 /* ngx_http_mado_render.c: JSON */
 void ngx_http_mado_defs_release(ngx_http_mado_defs_t *defs);
 ngx_int_t ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_snapshot_t *prev,
     ngx_http_mado_defs_t **cache,
     mado_store_t *store, MDB_txn *txn, time_t now, time_t stale_after,
     ngx_flag_t calendar, ngx_log_t *log, u_char *reason, size_t reason_len);

@@ -363,7 +363,8 @@ ngx_http_mado_snapshot_build(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
         goto failed;
     }
 
-    rc = ngx_http_mado_render(snap, &w->defs, &w->store, txn,
+    /* the last snapshot lends the offices that did not change */
+    rc = ngx_http_mado_render(snap, w->snapshot, &w->defs, &w->store, txn,
                               ngx_http_mado_now(mmcf),
                               mmcf->stale_after, mmcf->calendar, log, (u_char *) err.text,
                               sizeof(err.text));
