@@ -847,6 +847,13 @@ int mado_password_check(const mado_account_t *a, const char *password);
 /* a new token into token (MADO_TOKEN_LEN + 1 bytes); only its hash stays */
 int mado_token_new(mado_account_t *a, char *token, mado_err_t *err);
 int mado_token_check(const mado_account_t *a, const char *token);
+/*
+ * the feed account whose token this is (a feed's client sends the token
+ * alone); MADO_ENOTFOUND if none.  Disabled accounts are found too: the
+ * caller refuses them like a wrong token
+ */
+int mado_token_find(mado_store_t *s, MDB_txn *txn, const char *token,
+    mado_account_t *a, mado_err_t *err);
 void mado_login_failed(mado_account_t *a, int64_t now);
 void mado_login_ok(mado_account_t *a, int64_t now);
 /* may a change the counters of office (enabled, admin or granted) */
