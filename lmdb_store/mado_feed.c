@@ -283,6 +283,26 @@ mado_count_add(uint32_t *n, int d)
 }
 
 
+/* a ticket's fate went from f0 to f1: the counts follow */
+static void
+mado_fate_move(mado_counter_state_t *st, mado_fate_e f0, mado_fate_e f1)
+{
+    mado_count_add(&st->waiting, (f1 == MADO_FATE_WAITING)
+                                 - (f0 == MADO_FATE_WAITING));
+
+    if (f0 == MADO_FATE_SERVED && f1 != MADO_FATE_SERVED) {
+        if (st->served_today > 0) {
+            st->served_today--;
+        }
+
+    } else if (f1 == MADO_FATE_SERVED && f0 != MADO_FATE_SERVED
+               && st->served_today < UINT32_MAX)
+    {
+        st->served_today++;
+    }
+}
+
+
 int
 mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     const mado_counter_def_t *c,
@@ -357,6 +377,23 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
              * settled round keeps its counts; a call or cancel seen at or
              * after this issue was the new round's.
              */
+            mado_ticket_t  settled = t;
+
+            /*
+             * A call or cancel of the new round read before this issue
+             * was counted as the old round's: the old round goes back to
+             * the fate of its own events (batches split anywhere, so
+             * this order happens).
+             */
+            if (settled.call_seen >= ev->time) {
+                settled.call_seen = 0;
+            }
+
+            if (settled.cancel_seen >= ev->time) {
+                settled.cancel_seen = 0;
+            }
+
+            mado_fate_move(st, f0, mado_ticket_fate(&settled));
             f0 = MADO_FATE_NONE;
 
             if (t.call_seen < ev->time) {
@@ -417,19 +454,7 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
         *wait = (int32_t) (ev->time - t.issued_at);
     }
 
-    mado_count_add(&st->waiting, (f1 == MADO_FATE_WAITING)
-                                 - (f0 == MADO_FATE_WAITING));
-
-    if (f0 == MADO_FATE_SERVED && f1 != MADO_FATE_SERVED) {
-        if (st->served_today > 0) {
-            st->served_today--;
-        }
-
-    } else if (f1 == MADO_FATE_SERVED && f0 != MADO_FATE_SERVED
-               && st->served_today < UINT32_MAX)
-    {
-        st->served_today++;
-    }
+    mado_fate_move(st, f0, f1);
 
     if (ev->time > st->updated_at) {
         st->updated_at = ev->time;
