@@ -146,6 +146,7 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
     ngx_int_t                    rc;
     ngx_http_core_loc_conf_t    *clcf;
     ngx_http_mado_admin_task_t  *t;
+    size_t                       max;
     ngx_str_t                    path, seg[5];
     ngx_uint_t                   n;
 
@@ -318,16 +319,13 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
         }
     }
 
-    if (r->headers_in.content_length_n
-        > (t->route == NGX_HTTP_MADO_ADMIN_FEED ? NGX_HTTP_MADO_FEED_BODY_MAX
-                                                : NGX_HTTP_MADO_ADMIN_BODY_MAX))
-    {
+    max = (t->route == NGX_HTTP_MADO_ADMIN_FEED) ? NGX_HTTP_MADO_FEED_BODY_MAX
+                                                 : NGX_HTTP_MADO_ADMIN_BODY_MAX;
+
+    if (r->headers_in.content_length_n > (off_t) max) {
         return ngx_http_mado_admin_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                          "too_large", "the body may have at "
-                                         "most %d bytes",
-                                         t->route == NGX_HTTP_MADO_ADMIN_FEED
-                                         ? NGX_HTTP_MADO_FEED_BODY_MAX
-                                         : NGX_HTTP_MADO_ADMIN_BODY_MAX);
+                                         "most %uz bytes", max);
     }
 
     /* a body in memory, whatever client_body_buffer_size says */
