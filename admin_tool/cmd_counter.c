@@ -362,12 +362,5 @@ mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 int
 mc_state_same(const mado_counter_state_t *a, const mado_counter_state_t *b)
 {
-    return a->status == b->status
-           && a->waiting == b->waiting
-           && a->calling == b->calling
-           && a->last_issued == b->last_issued
-           && a->served_today == b->served_today
-           && a->staff == b->staff
-           && a->message_len == b->message_len
-           && memcmp(a->message, b->message, a->message_len) == 0;
+    return mado_state_same(a, b);
 }

@@ -12,8 +12,6 @@
  * shares.
  */
 
-#define _GNU_SOURCE                     /* qsort_r */
-
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -34,9 +32,6 @@
 
 #define MC_FEED_LINE_MAX    4096            /* bytes of one line */
 #define MC_FEED_BUF         (1024 * 1024)
-#define MC_FEED_AHEAD       3600            /* an event may lead the clock */
-#define MC_FEED_KEY_MAX     MADO_ID_MAX     /* a business code or counter */
-#define MC_FEED_WHY_MAX     200
 
 enum { MC_FMT_VOICECALL = 0, MC_FMT_JSONL };
 enum { MC_ENC_AUTO = 0, MC_ENC_UTF8, MC_ENC_SJIS };
@@ -49,16 +44,11 @@ enum {
 };
 
 
+/* an event of the library's batch, and what became of its line */
 typedef struct {
-    uint64_t                line;
-    mado_ticket_event_t     ev;
-    char                    key[MC_FEED_KEY_MAX + 1];
+    mado_feed_event_t       e;
     uint8_t                 kind;           /* MC_LINE_* */
-    uint8_t                 result;         /* mado_feed_result_e, or BAD */
-    char                    why[MC_FEED_WHY_MAX];
 } mc_feed_line_t;
-
-#define MC_RESULT_BAD       0xff
 
 
 typedef struct {
@@ -98,7 +88,7 @@ typedef struct {
 
     mc_feed_line_t         *lines;
     size_t                  nlines;
-    size_t                 *order;          /* events, in applying order */
+    mado_feed_event_t     **order;          /* events, in applying order */
     size_t                  norder;
     uint64_t                batch_end;      /* offset after the batch */
 
@@ -264,7 +254,7 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
 
     f.buf = malloc(MC_FEED_BUF);
     f.lines = calloc(f.batch_max, sizeof(mc_feed_line_t));
-    f.order = calloc(f.batch_max, sizeof(size_t));
+    f.order = calloc(f.batch_max, sizeof(mado_feed_event_t *));
 
     if (f.buf == NULL || f.lines == NULL || f.order == NULL) {
         mc_error("out of memory");
@@ -468,7 +458,7 @@ mc_feed_process(mc_feed_t *f, int at_eof)
         }
 
         l = &f->lines[f->nlines++];
-        l->line = f->line;
+        l->e.line = f->line;
         mc_feed_parse(f, p, len, l);
 
         p = nl + 1;
@@ -493,10 +483,10 @@ mc_feed_process(mc_feed_t *f, int at_eof)
     if (used == 0 && f->len == MC_FEED_BUF) {
         /* a line longer than the buffer: report it, drop what we have */
         l = &f->lines[0];
-        l->line = f->line + 1;
+        l->e.line = f->line + 1;
         mc_feed_bad(l, "longer than %d bytes", MC_FEED_LINE_MAX);
         fprintf(stderr, "madoctl feed: %s:%llu: %s\n", f->name,
-                (unsigned long long) l->line, l->why);
+                (unsigned long long) l->e.line, l->e.why);
         f->t_bad++;
         f->overlong = 1;
         used = f->len;
@@ -625,27 +615,6 @@ mc_feed_resume(mc_feed_t *f)
 }
 
 
-static int
-mc_feed_compare(const void *a, const void *b, void *arg)
-{
-    mc_feed_line_t        *lines = arg;
-    const mc_feed_line_t  *x = &lines[*(const size_t *) a];
-    const mc_feed_line_t  *y = &lines[*(const size_t *) b];
-
-    if (x->ev.time != y->ev.time) {
-        return x->ev.time < y->ev.time ? -1 : 1;
-    }
-
-    /* the same second: issue, call, cancel, as they must have happened */
-    if (x->ev.type != y->ev.type) {
-        return x->ev.type < y->ev.type ? -1 : 1;
-    }
-
-    /* (which of two calls of one second is "calling" the store decides) */
-    return x->line < y->line ? -1 : (x->line > y->line);
-}
-
-
 /* apply the parsed lines as one transaction and report them */
 static int
 mc_feed_flush(mc_feed_t *f)
@@ -661,11 +630,11 @@ mc_feed_flush(mc_feed_t *f)
 
     for (i = 0, n = 0; i < f->nlines; i++) {
         if (f->lines[i].kind == MC_LINE_EVENT) {
-            f->order[n++] = i;
+            f->order[n++] = &f->lines[i].e;
         }
     }
 
-    qsort_r(f->order, n, sizeof(size_t), mc_feed_compare, f->lines);
+    mado_feed_sort(f->order, n);
     f->norder = n;
 
     /* a long follow sees the clock move */
@@ -685,10 +654,10 @@ mc_feed_flush(mc_feed_t *f)
         l = &f->lines[i];
 
         if (l->kind == MC_LINE_BAD
-            || (l->kind == MC_LINE_EVENT && l->result == MC_RESULT_BAD))
+            || (l->kind == MC_LINE_EVENT && l->e.result == MADO_FEED_BAD))
         {
             fprintf(stderr, "madoctl feed: %s:%llu: %s\n", f->name,
-                    (unsigned long long) l->line, l->why);
+                    (unsigned long long) l->e.line, l->e.why);
         }
     }
 
@@ -712,33 +681,16 @@ mc_feed_flush(mc_feed_t *f)
 static int
 mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 {
-    int                        rc;
-    size_t                     i;
-    unsigned                   ci;
-    mc_feed_t                 *f = arg;
-    mc_feed_line_t            *l;
-    mado_office_def_t          o;
-    mado_feed_cursor_t         cur;
-    int32_t                    wait;
-    mado_event_t               hev;
-    mado_feed_result_e         res;
-    mado_counter_state_t       before;
-    const mado_counter_def_t  *c;
-    char                       lines[48];
-    unsigned char              loaded[MADO_COUNTERS_MAX];
-    mado_counter_state_t       st[MADO_COUNTERS_MAX];
-    mado_counter_state_t       first[MADO_COUNTERS_MAX];
-    const char                *extra[] = { "file", f->name, "lines", lines,
-                                           NULL };
+    int                  rc;
+    size_t               i;
+    mc_feed_t           *f = arg;
+    mado_feed_batch_t    b;
+    mado_feed_cursor_t   cur;
+    char                 lines[48];
+    const char          *extra[] = { "file", f->name, "lines", lines, NULL };
 
     /* outputs are overwritten: this may run again when the map grows */
     f->b_applied = f->b_dup = f->b_old = f->b_bad = 0;
-
-    for (i = 0; i < f->nlines; i++) {
-        if (f->lines[i].kind == MC_LINE_BAD) {
-            f->b_bad++;
-        }
-    }
 
     if (f->fp_len) {
         rc = mado_feed_cursor_get(s, txn, f->office, f->fp, &cur, err);
@@ -757,9 +709,19 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         }
     }
 
-    memset(&o, 0, sizeof(mado_office_def_t));
+    snprintf(lines, sizeof(lines), "%llu-%llu",
+             (unsigned long long) (f->line - f->nlines + 1),
+             (unsigned long long) f->line);
 
-    rc = mado_office_get(s, txn, f->office, &o, err);
+    memset(&b, 0, sizeof(b));
+    b.office = f->office;
+    b.now = f->ctx->now;
+    b.actor = mc_actor();
+    b.client = "local";
+    b.extra = extra;
+    b.by_code = (f->format == MC_FMT_VOICECALL);
+
+    rc = mado_feed_batch(s, txn, &b, f->order, f->norder, err);
 
     if (rc == MADO_ENOTFOUND) {
         return mc_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
@@ -770,120 +732,16 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         return rc;
     }
 
-    memset(loaded, 0, sizeof(loaded));
+    f->b_applied = b.applied;
+    f->b_dup = b.duplicate;
+    f->b_old = b.old;
+    f->b_bad = b.bad;
 
-    for (i = 0; i < f->norder; i++) {
-        l = &f->lines[f->order[i]];
-        l->result = MC_RESULT_BAD;
-
-        if (f->format == MC_FMT_VOICECALL) {
-            c = mado_office_code(&o, l->key);
-
-            if (c == NULL) {
-                mc_feed_bad(l, "business code \"%s\" is no counter's at "
-                            "office %s (\"business_codes\" in offices.json)",
-                            l->key, f->office);
-            }
-
-        } else {
-            c = mado_office_counter(&o, l->key);
-
-            if (c == NULL) {
-                mc_feed_bad(l, "\"counter\": office %s has no counter "
-                            "\"%s\"", f->office, l->key);
-            }
-        }
-
-        if (c == NULL) {
+    for (i = 0; i < f->nlines; i++) {
+        if (f->lines[i].kind == MC_LINE_BAD) {
             f->b_bad++;
-            continue;
-        }
-
-        if (l->ev.ticket < c->ticket_first || l->ev.ticket > c->ticket_last) {
-            mc_feed_bad(l, "ticket %u is outside counter %s's ticket_range "
-                        "%u..%u", l->ev.ticket, c->id, c->ticket_first,
-                        c->ticket_last);
-            f->b_bad++;
-            continue;
-        }
-
-        if (l->ev.time > f->ctx->now + MC_FEED_AHEAD) {
-            mc_feed_bad(l, "time is more than an hour ahead of the clock");
-            f->b_bad++;
-            continue;
-        }
-
-        ci = c - o.counters;
-
-        if (!loaded[ci]) {
-            rc = mado_state_get(s, txn, f->office, c->id, &st[ci], err);
-
-            if (rc == MADO_ENOTFOUND) {
-                rc = mc_fail(err, MADO_ESTORE, "state of %s/%s is missing; "
-                             "run \"madoctl load\" again", f->office, c->id);
-            }
-
-            if (rc != MADO_OK) {
-                goto failed;
-            }
-
-            loaded[ci] = 1;
-            first[ci] = st[ci];
-        }
-
-        before = st[ci];
-
-        rc = mado_ticket_apply(s, txn, f->office, c, &st[ci], &l->ev,
-                               &res, &wait, err);
-        if (rc != MADO_OK) {
-            goto failed;
-        }
-
-        l->result = (uint8_t) res;
-
-        if (res == MADO_FEED_APPLIED) {
-            memset(&hev, 0, sizeof(hev));
-            hev.time = l->ev.time;
-            hev.type = l->ev.type;          /* issue, call, cancel alike */
-            hev.ticket = l->ev.ticket;
-            hev.wait = wait;
-
-            rc = mado_history_record(s, txn, f->office, &o, c, &before,
-                                     &st[ci], &hev, err);
-            if (rc != MADO_OK) {
-                goto failed;
-            }
-        }
-
-        switch (res) {
-        case MADO_FEED_APPLIED:   f->b_applied++; break;
-        case MADO_FEED_DUPLICATE: f->b_dup++; break;
-        default:                  f->b_old++; break;
         }
     }
-
-    snprintf(lines, sizeof(lines), "%llu-%llu",
-             (unsigned long long) (f->line - f->nlines + 1),
-             (unsigned long long) f->line);
-
-    for (ci = 0; ci < o.ncounters; ci++) {
-        if (loaded[ci]) {
-            rc = mado_state_put(s, txn, f->office, o.counters[ci].id,
-                                &st[ci], err);
-
-            if (rc == MADO_OK && !mc_state_same(&first[ci], &st[ci])) {
-                rc = mc_audit(s, txn, f->ctx->now, "feed", f->office,
-                              o.counters[ci].id, &first[ci], &st[ci], extra,
-                              err);
-            }
-
-            if (rc != MADO_OK) {
-                goto failed;
-            }
-        }
-    }
-
-    mado_office_free(&o);
 
     if (f->fp_len == 0) {
         return MADO_OK;
@@ -900,11 +758,6 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     cur.updated_at = f->ctx->now;
 
     return mado_feed_cursor_put(s, txn, f->office, f->fp, &cur, err);
-
-failed:
-
-    mado_office_free(&o);
-    return rc;
 }
 
 
@@ -988,11 +841,11 @@ mc_feed_parse(mc_feed_t *f, const char *p, size_t len, mc_feed_line_t *l)
     char    text[3 * MC_FEED_LINE_MAX + 1], *in, *out;
     size_t  i, inleft, outleft;
 
-    memset(&l->ev, 0, sizeof(l->ev));
-    l->key[0] = '\0';
-    l->why[0] = '\0';
+    memset(&l->e.ev, 0, sizeof(l->e.ev));
+    l->e.key[0] = '\0';
+    l->e.why[0] = '\0';
     l->kind = MC_LINE_EVENT;
-    l->result = 0;
+    l->e.result = 0;
 
     if (len > 0 && p[len - 1] == '\r') {
         len--;
@@ -1167,11 +1020,11 @@ mc_feed_voicecall(char *text, mc_feed_line_t *l)
         return;
     }
 
-    l->ev.time = mado_days_from_civil(y, mo, d) * 86400
+    l->e.ev.time = mado_days_from_civil(y, mo, d) * 86400
                  + h * 3600 + mi * 60 + sec - MADO_TZ_OFFSET;
-    l->ev.type = (uint32_t) (field[2][0] - '0');
-    l->ev.ticket = ticket;
-    strcpy(l->key, field[3]);
+    l->e.ev.type = (uint32_t) (field[2][0] - '0');
+    l->e.ev.ticket = ticket;
+    strcpy(l->e.key, field[3]);
 }
 
 
@@ -1179,93 +1032,9 @@ mc_feed_voicecall(char *text, mc_feed_line_t *l)
 static void
 mc_feed_jsonl(char *text, mc_feed_line_t *l)
 {
-    char        errbuf[128], *nl;
-    size_t      i;
-    yajl_val    root, v;
-    long long   n;
-
-    static const char  *p_time[] = { "time", NULL };
-    static const char  *p_event[] = { "event", NULL };
-    static const char  *p_counter[] = { "counter", NULL };
-    static const char  *p_ticket[] = { "ticket", NULL };
-
-    errbuf[0] = '\0';
-    root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
-
-    if (root == NULL) {
-        nl = strchr(errbuf, '\n');
-        if (nl != NULL) {
-            *nl = '\0';
-        }
-
-        mc_feed_bad(l, "not JSON: %s", errbuf);
-        return;
+    if (mado_feed_jsonl(text, &l->e) != 0) {
+        l->kind = MC_LINE_BAD;
     }
-
-    if (!YAJL_IS_OBJECT(root)) {
-        mc_feed_bad(l, "not a JSON object");
-        goto done;
-    }
-
-    v = yajl_tree_get(root, p_time, yajl_t_any);
-
-    if (v == NULL) {
-        mc_feed_bad(l, "\"time\" is required");
-        goto done;
-    }
-
-    if (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0) {
-        l->ev.time = YAJL_GET_INTEGER(v);
-
-    } else if (!YAJL_IS_STRING(v)
-               || mc_parse_time(v->u.string, &l->ev.time) != 0)
-    {
-        mc_feed_bad(l, "\"time\" must be ISO 8601 like "
-                    "\"2026-11-27T09:30:00+09:00\" or unix seconds");
-        goto done;
-    }
-
-    v = yajl_tree_get(root, p_event, yajl_t_string);
-
-    for (i = 0; v != NULL && i < MADO_NEV; i++) {
-        if (strcmp(v->u.string, mado_event_names[i]) == 0) {
-            break;
-        }
-    }
-
-    if (v == NULL || i == MADO_NEV) {
-        mc_feed_bad(l, "\"event\" must be \"issue\", \"call\" or \"cancel\"");
-        goto done;
-    }
-
-    l->ev.type = (uint32_t) i;
-
-    v = yajl_tree_get(root, p_counter, yajl_t_string);
-
-    if (v == NULL
-        || !mado_valid_id(v->u.string, strlen(v->u.string)))
-    {
-        mc_feed_bad(l, "\"counter\" must be a counter id like "
-                    "\"certificates\"");
-        goto done;
-    }
-
-    strcpy(l->key, v->u.string);
-
-    v = yajl_tree_get(root, p_ticket, yajl_t_number);
-    n = (v != NULL && YAJL_IS_INTEGER(v)) ? YAJL_GET_INTEGER(v) : 0;
-
-    if (n < 1 || n > MADO_COUNT_MAX) {
-        mc_feed_bad(l, "\"ticket\" must be a whole number 1..%d",
-                    MADO_COUNT_MAX);
-        goto done;
-    }
-
-    l->ev.ticket = (uint32_t) n;
-
-done:
-
-    yajl_tree_free(root);
 }
 
 
@@ -1277,7 +1046,7 @@ mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
     l->kind = MC_LINE_BAD;
 
     va_start(ap, fmt);
-    vsnprintf(l->why, sizeof(l->why), fmt, ap);
+    vsnprintf(l->e.why, sizeof(l->e.why), fmt, ap);
     va_end(ap);
 }
 

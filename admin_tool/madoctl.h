@@ -85,7 +85,6 @@ int mc_exit_code(int rc);
 
 int mc_clock(mc_ctx_t *ctx);
 /* unix seconds, or ISO 8601 (no offset: Japan time); -1 if neither */
-int mc_parse_time(const char *s, int64_t *t);
 int mc_parse_uint(const char *name, const char *s, uint32_t min,
     uint32_t max, uint32_t *out);
 int mc_parse_double(const char *name, const char *s, double min, double max,

@@ -527,6 +527,61 @@ mado_account_each(mado_store_t *s, MDB_txn *txn,
 }
 
 
+typedef struct {
+    unsigned char       hash[MADO_HASH_LEN];
+    mado_account_t     *a;
+    int                 found;
+} mado_token_find_t;
+
+
+static int
+mado_token_match(const mado_account_t *a, void *arg)
+{
+    int                 same;
+    mado_token_find_t  *f = arg;
+
+    /* every feed account is compared, the right one or not: the time
+       taken says nothing about which token came close */
+    same = CRYPTO_memcmp(f->hash, a->hash, MADO_HASH_LEN) == 0;
+
+    if (same && a->role == MADO_ROLE_FEED && a->iterations == 0) {
+        *f->a = *a;
+        f->found = 1;
+    }
+
+    return 0;
+}
+
+
+int
+mado_token_find(mado_store_t *s, MDB_txn *txn, const char *token,
+    mado_account_t *a, mado_err_t *err)
+{
+    int                 rc;
+    unsigned int        n;
+    mado_token_find_t   f;
+
+    memset(&f, 0, sizeof(f));
+    f.a = a;
+
+    if (EVP_Digest(token, strlen(token), f.hash, &n, EVP_sha256(), NULL)
+        != 1)
+    {
+        return mado_acct_fail(err, MADO_ESTORE, "SHA-256 failed%s", "");
+    }
+
+    rc = mado_account_each(s, txn, mado_token_match, &f, err);
+
+    OPENSSL_cleanse(f.hash, sizeof(f.hash));
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    return f.found ? MADO_OK : MADO_ENOTFOUND;
+}
+
+
 /* ------------------------------------------------------------ sessions */
 
 /* user id, created, last seen */

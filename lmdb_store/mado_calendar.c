@@ -611,3 +611,134 @@ mado_effective_state(const mado_office_def_t *o, const mado_counter_def_t *c,
         out->status = MADO_STATUS_ENDED;
     }
 }
+
+
+static int
+mado_time_digits(const char *s, unsigned n, unsigned *out)
+{
+    unsigned  i;
+
+    *out = 0;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+
+        *out = *out * 10 + (s[i] - '0');
+    }
+
+    return 0;
+}
+
+
+/*
+ * "1795739400", or "2026-11-27T09:30:00" followed by an optional fraction
+ * and "Z", "+09:00", "+0900" or "+09"; without an offset Japan time.
+ */
+int
+mado_parse_time(const char *s, int64_t *t)
+{
+    int64_t      days, off;
+    unsigned     y, mo, d, h, mi, sec, oh, om;
+    uint64_t     v;
+    const char  *p;
+
+    static const unsigned  mdays[12] = {
+        31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
+
+    if (strspn(s, "0123456789") == strlen(s)) {
+        v = 0;
+
+        for (p = s; *p != '\0'; p++) {
+            v = v * 10 + (*p - '0');
+
+            /* up to the end of year 9999 */
+            if (v > 253402300799ULL) {
+                return -1;
+            }
+        }
+
+        *t = (int64_t) v;
+        return 0;
+    }
+
+    if (strlen(s) < 19
+        || mado_time_digits(s, 4, &y) || s[4] != '-'
+        || mado_time_digits(s + 5, 2, &mo) || s[7] != '-'
+        || mado_time_digits(s + 8, 2, &d)
+        || (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+        || mado_time_digits(s + 11, 2, &h) || s[13] != ':'
+        || mado_time_digits(s + 14, 2, &mi) || s[16] != ':'
+        || mado_time_digits(s + 17, 2, &sec))
+    {
+        return -1;
+    }
+
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23
+        || mi > 59 || sec > 59)
+    {
+        return -1;
+    }
+
+    /* 29 February only in leap years */
+    if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+    {
+        return -1;
+    }
+
+    p = s + 19;
+
+    if (*p == '.' || *p == ',') {
+        p++;
+
+        if (*p < '0' || *p > '9') {
+            return -1;
+        }
+
+        p += strspn(p, "0123456789");
+    }
+
+    if (*p == '\0') {
+        off = MADO_TZ_OFFSET;
+
+    } else if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+        off = 0;
+
+    } else if (*p == '+' || *p == '-') {
+        if (mado_time_digits(p + 1, 2, &oh) != 0) {
+            return -1;
+        }
+
+        om = 0;
+
+        if (p[3] == ':' && mado_time_digits(p + 4, 2, &om) == 0
+            && p[6] == '\0')
+        {
+            /* +09:00 */
+
+        } else if (p[3] != ':' && p[3] != '\0'
+                   && mado_time_digits(p + 3, 2, &om) == 0 && p[5] == '\0')
+        {
+            /* +0900 */
+
+        } else if (p[3] != '\0') {
+            return -1;
+        }
+
+        if (oh > 23 || om > 59) {
+            return -1;
+        }
+
+        off = (int64_t) (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+
+    } else {
+        return -1;
+    }
+
+    days = mado_days_from_civil((int) y, (int) mo, (int) d);
+    *t = days * 86400 + h * 3600 + mi * 60 + sec - off;
+
+    return 0;
+}

@@ -4,7 +4,9 @@
  * See mado_store.h for the counting rule and why it makes events commute.
  */
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mado_store.h"
@@ -281,6 +283,26 @@ mado_count_add(uint32_t *n, int d)
 }
 
 
+/* a ticket's fate went from f0 to f1: the counts follow */
+static void
+mado_fate_move(mado_counter_state_t *st, mado_fate_e f0, mado_fate_e f1)
+{
+    mado_count_add(&st->waiting, (f1 == MADO_FATE_WAITING)
+                                 - (f0 == MADO_FATE_WAITING));
+
+    if (f0 == MADO_FATE_SERVED && f1 != MADO_FATE_SERVED) {
+        if (st->served_today > 0) {
+            st->served_today--;
+        }
+
+    } else if (f1 == MADO_FATE_SERVED && f0 != MADO_FATE_SERVED
+               && st->served_today < UINT32_MAX)
+    {
+        st->served_today++;
+    }
+}
+
+
 int
 mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     const mado_counter_def_t *c,
@@ -355,6 +377,23 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
              * settled round keeps its counts; a call or cancel seen at or
              * after this issue was the new round's.
              */
+            mado_ticket_t  settled = t;
+
+            /*
+             * A call or cancel of the new round read before this issue
+             * was counted as the old round's: the old round goes back to
+             * the fate of its own events (batches split anywhere, so
+             * this order happens).
+             */
+            if (settled.call_seen >= ev->time) {
+                settled.call_seen = 0;
+            }
+
+            if (settled.cancel_seen >= ev->time) {
+                settled.cancel_seen = 0;
+            }
+
+            mado_fate_move(st, f0, mado_ticket_fate(&settled));
             f0 = MADO_FATE_NONE;
 
             if (t.call_seen < ev->time) {
@@ -415,19 +454,7 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
         *wait = (int32_t) (ev->time - t.issued_at);
     }
 
-    mado_count_add(&st->waiting, (f1 == MADO_FATE_WAITING)
-                                 - (f0 == MADO_FATE_WAITING));
-
-    if (f0 == MADO_FATE_SERVED && f1 != MADO_FATE_SERVED) {
-        if (st->served_today > 0) {
-            st->served_today--;
-        }
-
-    } else if (f1 == MADO_FATE_SERVED && f0 != MADO_FATE_SERVED
-               && st->served_today < UINT32_MAX)
-    {
-        st->served_today++;
-    }
+    mado_fate_move(st, f0, f1);
 
     if (ev->time > st->updated_at) {
         st->updated_at = ev->time;
@@ -566,4 +593,336 @@ mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
     }
 
     return MADO_OK;
+}
+
+
+/* ------------------------------------------------------------ batches */
+
+static void
+mado_feed_bad(mado_feed_event_t *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+mado_feed_bad(mado_feed_event_t *e, const char *fmt, ...)
+{
+    va_list  ap;
+
+    e->result = MADO_FEED_BAD;
+
+    va_start(ap, fmt);
+    vsnprintf(e->why, sizeof(e->why), fmt, ap);
+    va_end(ap);
+}
+
+
+int
+mado_feed_jsonl(const char *text, mado_feed_event_t *e)
+{
+    char        errbuf[128], *nl;
+    size_t      i;
+    yajl_val    root, v;
+    long long   n;
+
+    static const char  *p_time[] = { "time", NULL };
+    static const char  *p_event[] = { "event", NULL };
+    static const char  *p_counter[] = { "counter", NULL };
+    static const char  *p_ticket[] = { "ticket", NULL };
+
+    memset(&e->ev, 0, sizeof(e->ev));
+    e->key[0] = '\0';
+    e->why[0] = '\0';
+    e->result = 0;
+
+    errbuf[0] = '\0';
+    root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
+
+    if (root == NULL) {
+        nl = strchr(errbuf, '\n');
+        if (nl != NULL) {
+            *nl = '\0';
+        }
+
+        mado_feed_bad(e, "not JSON: %s", errbuf);
+        return -1;
+    }
+
+    if (!YAJL_IS_OBJECT(root)) {
+        mado_feed_bad(e, "not a JSON object");
+        goto done;
+    }
+
+    v = yajl_tree_get(root, p_time, yajl_t_any);
+
+    if (v == NULL) {
+        mado_feed_bad(e, "\"time\" is required");
+        goto done;
+    }
+
+    if (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0) {
+        e->ev.time = YAJL_GET_INTEGER(v);
+
+    } else if (!YAJL_IS_STRING(v)
+               || mado_parse_time(v->u.string, &e->ev.time) != 0)
+    {
+        mado_feed_bad(e, "\"time\" must be ISO 8601 like "
+                      "\"2026-11-27T09:30:00+09:00\" or unix seconds");
+        goto done;
+    }
+
+    v = yajl_tree_get(root, p_event, yajl_t_string);
+
+    for (i = 0; v != NULL && i < MADO_NEV; i++) {
+        if (strcmp(v->u.string, mado_event_names[i]) == 0) {
+            break;
+        }
+    }
+
+    if (v == NULL || i == MADO_NEV) {
+        mado_feed_bad(e, "\"event\" must be \"issue\", \"call\" or "
+                      "\"cancel\"");
+        goto done;
+    }
+
+    e->ev.type = (uint32_t) i;
+
+    v = yajl_tree_get(root, p_counter, yajl_t_string);
+
+    if (v == NULL
+        || !mado_valid_id(v->u.string, strlen(v->u.string)))
+    {
+        mado_feed_bad(e, "\"counter\" must be a counter id like "
+                      "\"certificates\"");
+        goto done;
+    }
+
+    strcpy(e->key, v->u.string);
+
+    v = yajl_tree_get(root, p_ticket, yajl_t_number);
+    n = (v != NULL && YAJL_IS_INTEGER(v)) ? YAJL_GET_INTEGER(v) : 0;
+
+    if (n < 1 || n > MADO_COUNT_MAX) {
+        mado_feed_bad(e, "\"ticket\" must be a whole number 1..%d",
+                      MADO_COUNT_MAX);
+        goto done;
+    }
+
+    e->ev.ticket = (uint32_t) n;
+
+done:
+
+    yajl_tree_free(root);
+
+    return e->result == MADO_FEED_BAD ? -1 : 0;
+}
+
+
+static int
+mado_feed_compare(const void *a, const void *b)
+{
+    const mado_feed_event_t  *x = *(const mado_feed_event_t *const *) a;
+    const mado_feed_event_t  *y = *(const mado_feed_event_t *const *) b;
+
+    if (x->ev.time != y->ev.time) {
+        return x->ev.time < y->ev.time ? -1 : 1;
+    }
+
+    /* the same second: issue, call, cancel, as they must have happened */
+    if (x->ev.type != y->ev.type) {
+        return x->ev.type < y->ev.type ? -1 : 1;
+    }
+
+    /* (which of two calls of one second is "calling" the store decides) */
+    return x->line < y->line ? -1 : (x->line > y->line);
+}
+
+
+void
+mado_feed_sort(mado_feed_event_t **ev, size_t n)
+{
+    qsort(ev, n, sizeof(mado_feed_event_t *), mado_feed_compare);
+}
+
+
+int
+mado_state_same(const mado_counter_state_t *a, const mado_counter_state_t *b)
+{
+    return a->status == b->status
+           && a->waiting == b->waiting
+           && a->calling == b->calling
+           && a->last_issued == b->last_issued
+           && a->served_today == b->served_today
+           && a->staff == b->staff
+           && a->message_len == b->message_len
+           && memcmp(a->message, b->message, a->message_len) == 0;
+}
+
+
+int
+mado_feed_batch(mado_store_t *s, MDB_txn *txn, mado_feed_batch_t *b,
+    mado_feed_event_t **ev, size_t n, mado_err_t *err)
+{
+    int                        rc;
+    size_t                     i;
+    unsigned                   ci;
+    int32_t                    wait;
+    mado_event_t               hev;
+    mado_feed_event_t         *e;
+    mado_office_def_t          o;
+    mado_feed_result_e         res;
+    mado_counter_state_t       before;
+    const mado_counter_def_t  *c;
+    unsigned char              loaded[MADO_COUNTERS_MAX];
+    mado_counter_state_t       st[MADO_COUNTERS_MAX];
+    mado_counter_state_t       first[MADO_COUNTERS_MAX];
+
+    b->applied = b->duplicate = b->old = b->bad = 0;
+    b->nchanged = 0;
+
+    memset(&o, 0, sizeof(mado_office_def_t));
+
+    rc = mado_office_get(s, txn, b->office, &o, err);
+
+    if (rc == MADO_ENOTFOUND) {
+        snprintf(err->text, sizeof(err->text), "no office \"%s\"",
+                 b->office);
+        return MADO_ENOTFOUND;
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    memset(loaded, 0, sizeof(loaded));
+
+    for (i = 0; i < n; i++) {
+        e = ev[i];
+        e->result = MADO_FEED_BAD;
+
+        if (b->by_code) {
+            c = mado_office_code(&o, e->key);
+
+            if (c == NULL) {
+                mado_feed_bad(e, "business code \"%s\" is no counter's at "
+                              "office %s (\"business_codes\" in "
+                              "offices.json)", e->key, b->office);
+            }
+
+        } else {
+            c = mado_office_counter(&o, e->key);
+
+            if (c == NULL) {
+                mado_feed_bad(e, "\"counter\": office %s has no counter "
+                              "\"%s\"", b->office, e->key);
+            }
+        }
+
+        if (c != NULL
+            && (e->ev.ticket < c->ticket_first
+                || e->ev.ticket > c->ticket_last))
+        {
+            mado_feed_bad(e, "ticket %u is outside counter %s's "
+                          "ticket_range %u..%u", e->ev.ticket, c->id,
+                          c->ticket_first, c->ticket_last);
+            c = NULL;
+        }
+
+        if (c != NULL && e->ev.time > b->now + MADO_FEED_AHEAD) {
+            mado_feed_bad(e, "time is more than an hour ahead of the clock");
+            c = NULL;
+        }
+
+        if (c == NULL) {
+            b->bad++;
+
+            if (b->strict) {
+                snprintf(err->text, sizeof(err->text), "line %llu: %s",
+                         (unsigned long long) e->line, e->why);
+                rc = MADO_EINVAL;
+                goto failed;
+            }
+
+            continue;
+        }
+
+        ci = c - o.counters;
+
+        if (!loaded[ci]) {
+            rc = mado_state_get(s, txn, b->office, c->id, &st[ci], err);
+
+            if (rc == MADO_ENOTFOUND) {
+                snprintf(err->text, sizeof(err->text), "state of %s/%s is "
+                         "missing; run \"madoctl load\" again", b->office,
+                         c->id);
+                rc = MADO_ESTORE;
+            }
+
+            if (rc != MADO_OK) {
+                goto failed;
+            }
+
+            loaded[ci] = 1;
+            first[ci] = st[ci];
+        }
+
+        before = st[ci];
+
+        rc = mado_ticket_apply(s, txn, b->office, c, &st[ci], &e->ev, &res,
+                               &wait, err);
+        if (rc != MADO_OK) {
+            goto failed;
+        }
+
+        e->result = (uint8_t) res;
+
+        if (res == MADO_FEED_APPLIED) {
+            memset(&hev, 0, sizeof(hev));
+            hev.time = e->ev.time;
+            hev.type = e->ev.type;          /* issue, call, cancel alike */
+            hev.ticket = e->ev.ticket;
+            hev.wait = wait;
+
+            rc = mado_history_record(s, txn, b->office, &o, c, &before,
+                                     &st[ci], &hev, err);
+            if (rc != MADO_OK) {
+                goto failed;
+            }
+        }
+
+        switch (res) {
+        case MADO_FEED_APPLIED:   b->applied++; break;
+        case MADO_FEED_DUPLICATE: b->duplicate++; break;
+        default:                  b->old++; break;
+        }
+    }
+
+    /* each counter once, and one audit record per counter changed */
+    for (ci = 0; ci < o.ncounters; ci++) {
+        if (!loaded[ci]) {
+            continue;
+        }
+
+        rc = mado_state_put(s, txn, b->office, o.counters[ci].id, &st[ci],
+                            err);
+
+        if (rc == MADO_OK && !mado_state_same(&first[ci], &st[ci])) {
+            rc = mado_audit_write(s, txn, b->now, b->actor, b->client,
+                                  "feed", b->office, o.counters[ci].id,
+                                  &first[ci], &st[ci], b->extra, err);
+
+            strcpy(b->changed[b->nchanged], o.counters[ci].id);
+            b->after[b->nchanged++] = st[ci];
+        }
+
+        if (rc != MADO_OK) {
+            goto failed;
+        }
+    }
+
+    rc = MADO_OK;
+
+failed:
+
+    mado_office_free(&o);
+
+    return rc;
 }

@@ -438,6 +438,12 @@ size_t mado_jam_message(const mado_counter_def_t *c,
  */
 int mado_new_day(mado_counter_state_t *st, int64_t now);
 
+/*
+ * "1795739400", or "2026-11-27T09:30:00" with an optional fraction and
+ * "Z", "+09:00", "+0900" or "+09" (none: Japan time); -1 if not
+ */
+int mado_parse_time(const char *s, int64_t *t);
+
 /* "2027-03-28" -> 20270328, checking the date exists; -1 if not */
 mado_date_t mado_date_parse(const char *s);
 
@@ -506,6 +512,67 @@ const mado_counter_def_t *mado_office_code(const mado_office_def_t *o,
 /* codes compare as numbers when both are digits: "01" is "1" */
 int mado_code_eq(const char *a, const char *b);
 int mado_code_valid(const char *code);
+
+/*
+ * A batch of events for one office, for "madoctl feed" and the update API
+ * alike.  Callers parse lines into events, sort them (mado_feed_sort) and
+ * apply them in one transaction with mado_feed_batch.
+ */
+#define MADO_FEED_AHEAD         3600    /* an event may lead the clock */
+#define MADO_FEED_WHY_MAX       200
+#define MADO_FEED_BAD           0xff    /* result: refused, why says why */
+
+typedef struct {
+    mado_ticket_event_t ev;
+    uint64_t            line;       /* where it came from, for messages */
+    char                key[MADO_ID_MAX + 1];  /* counter id or code */
+    uint8_t             result;     /* mado_feed_result_e or MADO_FEED_BAD */
+    char                why[MADO_FEED_WHY_MAX];
+} mado_feed_event_t;
+
+/*
+ * One jsonl line {"time": ISO 8601 or unix seconds, "event": "issue" |
+ * "call" | "cancel", "counter": ID, "ticket": N} (UTF-8, NUL-terminated)
+ * into e; -1 with e->why naming the field when it is not one
+ */
+int mado_feed_jsonl(const char *text, mado_feed_event_t *e);
+
+/* applying order: by time, in one second issue, call, cancel, then line */
+void mado_feed_sort(mado_feed_event_t **ev, size_t n);
+
+typedef struct {
+    /* in */
+    const char         *office;
+    int64_t             now;
+    const char         *actor;      /* for the audit: "os:USER", "user:ID" */
+    const char         *client;     /* "local", an address */
+    const char *const  *extra;      /* more audit members, or NULL */
+    unsigned            by_code:1;  /* keys are business codes, not ids */
+    /* a bad event refuses the whole batch: MADO_EINVAL, err says which
+       line and why (the caller aborts the transaction); otherwise it is
+       marked MADO_FEED_BAD and the others are applied */
+    unsigned            strict:1;
+
+    /* out: overwritten, as the write may run again */
+    uint64_t            applied, duplicate, old, bad;
+    unsigned            nchanged;   /* counters whose state changed */
+    char                changed[MADO_COUNTERS_MAX][MADO_ID_MAX + 1];
+    mado_counter_state_t after[MADO_COUNTERS_MAX];
+} mado_feed_batch_t;
+
+/*
+ * Apply events (in mado_feed_sort's order) to one office in txn: checks
+ * each against the office's counters, ticket ranges and the clock, counts
+ * it (mado_ticket_apply), records the history, puts each counter once and
+ * audits each changed counter ("feed", before and after).  MADO_ENOTFOUND
+ * when there is no such office.
+ */
+int mado_feed_batch(mado_store_t *s, MDB_txn *txn, mado_feed_batch_t *b,
+    mado_feed_event_t **ev, size_t n, mado_err_t *err);
+
+/* the figures people see are the same (not the estimate's or times) */
+int mado_state_same(const mado_counter_state_t *a,
+    const mado_counter_state_t *b);
 
 /*
  * History (mado_history.c).  Every write records what it changed as an
@@ -780,6 +847,13 @@ int mado_password_check(const mado_account_t *a, const char *password);
 /* a new token into token (MADO_TOKEN_LEN + 1 bytes); only its hash stays */
 int mado_token_new(mado_account_t *a, char *token, mado_err_t *err);
 int mado_token_check(const mado_account_t *a, const char *token);
+/*
+ * the feed account whose token this is (a feed's client sends the token
+ * alone); MADO_ENOTFOUND if none.  Disabled accounts are found too: the
+ * caller refuses them like a wrong token
+ */
+int mado_token_find(mado_store_t *s, MDB_txn *txn, const char *token,
+    mado_account_t *a, mado_err_t *err);
 void mado_login_failed(mado_account_t *a, int64_t now);
 void mado_login_ok(mado_account_t *a, int64_t now);
 /* may a change the counters of office (enabled, admin or granted) */

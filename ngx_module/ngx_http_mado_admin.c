@@ -12,6 +12,9 @@
  *          {"action": "issue"|"call"|"cancel"|"set", "number",
  *           "waiting", "calling", "last_issued", "staff", "status",
  *           "message"}
+ *     POST .../offices/{office}/feed                Authorization: Bearer
+ *          one event a line: {"time", "event", "counter", "ticket"}
+ *          (a feed account's token; the batch counts whole or not at all)
  *
  * The work (PBKDF2, LMDB write transactions) runs in an nginx thread pool
  * so that neither a slow disk nor a password hash stalls citizens.  Every
@@ -37,12 +40,21 @@
 #define NGX_HTTP_MADO_SESSION_MAX      (12 * 3600)
 #define NGX_HTTP_MADO_SESSION_COOKIE   "mado_session"
 
+/* a feed's batch: bodies bigger than client_body_buffer_size are in a
+   temp file, read in the thread; nginx's client_max_body_size (1m by
+   default) stays above this so the answer is ours */
+#define NGX_HTTP_MADO_FEED_BODY_MAX    (512 * 1024)
+#define NGX_HTTP_MADO_FEED_EVENTS      10000
+#define NGX_HTTP_MADO_FEED_LINE_MAX    4096
+#define NGX_HTTP_MADO_FEED_PARTS       8
+
 
 typedef enum {
     NGX_HTTP_MADO_ADMIN_LOGIN = 0,
     NGX_HTTP_MADO_ADMIN_LOGOUT,
     NGX_HTTP_MADO_ADMIN_SESSION,
-    NGX_HTTP_MADO_ADMIN_COUNTER
+    NGX_HTTP_MADO_ADMIN_COUNTER,
+    NGX_HTTP_MADO_ADMIN_FEED
 } ngx_http_mado_admin_route_e;
 
 
@@ -62,6 +74,27 @@ typedef struct {
     char                         idem[MADO_IDEM_KEY_MAX + 1];
     mado_counter_op_t            op;
     unsigned                     cookie:1;  /* the session is a cookie's */
+    unsigned                     feed_token:1;  /* token is a feed's */
+
+    /* feed: the body (pool memory the request keeps while blocked), and
+       the parts of it in the temp file, read in the thread */
+    u_char                      *in;
+    size_t                       in_len;
+    struct {
+        ngx_fd_t                 fd;
+        off_t                    pos;
+        size_t                   len;
+        size_t                   at;
+    }                            part[NGX_HTTP_MADO_FEED_PARTS];
+    ngx_uint_t                   nparts;
+
+    /* feed, in the thread: the events parsed (malloc), or why not */
+    mado_feed_event_t           *events;
+    mado_feed_event_t          **order;
+    size_t                       nevents;
+    unsigned                     bad_body:1;
+    unsigned                     too_many:1;
+    char                         why[MADO_FEED_WHY_MAX + 32];
 
     /* out */
     ngx_uint_t                   status;
@@ -96,6 +129,10 @@ static void ngx_http_mado_admin_fail(ngx_http_mado_admin_task_t *t,
     ngx_uint_t status, const char *code, const char *message);
 static void ngx_http_mado_admin_login_busy(ngx_http_mado_admin_task_t *t,
     int rc, mado_err_t *err);
+static ngx_int_t ngx_http_mado_admin_feed_body(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
+static void ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t,
+    ngx_log_t *log);
 
 
 static ngx_str_t  ngx_http_mado_admin_json =
@@ -109,6 +146,7 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
     ngx_int_t                    rc;
     ngx_http_core_loc_conf_t    *clcf;
     ngx_http_mado_admin_task_t  *t;
+    size_t                       max;
     ngx_str_t                    path, seg[5];
     ngx_uint_t                   n;
 
@@ -191,9 +229,50 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
         ngx_memcpy(t->office, seg[1].data, seg[1].len);
         ngx_memcpy(t->counter, seg[3].data, seg[3].len);
 
+    } else if (n == 3 && seg[0].len == 7
+               && ngx_strncmp(seg[0].data, "offices", 7) == 0
+               && seg[2].len == 4
+               && ngx_strncmp(seg[2].data, "feed", 4) == 0
+               && mado_valid_id((char *) seg[1].data, seg[1].len))
+    {
+        t->route = NGX_HTTP_MADO_ADMIN_FEED;
+        ngx_memcpy(t->office, seg[1].data, seg[1].len);
+
     } else {
         return ngx_http_mado_admin_error(r, NGX_HTTP_NOT_FOUND, "not_found",
                                          "no such resource: %V", &r->uri);
+    }
+
+    /*
+     * A feed is lines of JSON.  A form type means "curl -d", which drops
+     * the line ends: refused rather than read as one bad line.
+     */
+    if (t->route == NGX_HTTP_MADO_ADMIN_FEED
+        && r->headers_in.content_type != NULL)
+    {
+        ngx_str_t  *ct = &r->headers_in.content_type->value;
+        size_t      k;
+
+        for (k = 0; k < ct->len && ct->data[k] != ';' && ct->data[k] != ' ';
+             k++)
+        {
+            /* void */
+        }
+
+#define CT(type)                                                              \
+        (k == sizeof(type) - 1                                                \
+         && ngx_strncasecmp(ct->data, (u_char *) type, k) == 0)
+
+        if (!(CT("application/x-ndjson") || CT("application/jsonl")
+              || CT("application/json") || CT("text/plain")))
+        {
+            return ngx_http_mado_admin_error(r,
+                       NGX_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_type",
+                       "Content-Type: send application/x-ndjson, one event "
+                       "a line (curl: --data-binary, not -d)");
+        }
+
+#undef CT
     }
 
     /* the token of a session: everything but login needs one */
@@ -240,11 +319,13 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
         }
     }
 
-    if (r->headers_in.content_length_n > NGX_HTTP_MADO_ADMIN_BODY_MAX) {
+    max = (t->route == NGX_HTTP_MADO_ADMIN_FEED) ? NGX_HTTP_MADO_FEED_BODY_MAX
+                                                 : NGX_HTTP_MADO_ADMIN_BODY_MAX;
+
+    if (r->headers_in.content_length_n > (off_t) max) {
         return ngx_http_mado_admin_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                          "too_large", "the body may have at "
-                                         "most %d bytes",
-                                         NGX_HTTP_MADO_ADMIN_BODY_MAX);
+                                         "most %uz bytes", max);
     }
 
     /* a body in memory, whatever client_body_buffer_size says */
@@ -279,6 +360,17 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
 
     h = r->headers_in.authorization;
 
+    /* a feed account's token: "mado_" and 64 hex digits, checked against
+       the accounts in the thread */
+    if (h != NULL && t->route == NGX_HTTP_MADO_ADMIN_FEED
+        && h->value.len == 7 + MADO_TOKEN_LEN
+        && ngx_strncasecmp(h->value.data, (u_char *) "Bearer ", 7) == 0)
+    {
+        ngx_memcpy(t->token, h->value.data + 7, MADO_TOKEN_LEN);
+        t->feed_token = 1;
+        return NGX_OK;
+    }
+
     if (h != NULL) {
         if (h->value.len != 7 + MADO_SESSION_TOKEN_LEN
             || ngx_strncasecmp(h->value.data, (u_char *) "Bearer ", 7) != 0)
@@ -286,7 +378,11 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
             *sent = ngx_http_mado_admin_error(r, NGX_HTTP_UNAUTHORIZED,
                                              "unauthorized",
                                              "Authorization: must be Bearer "
-                                             "and the token of POST login");
+                                             "and %s",
+                                             t->route
+                                             == NGX_HTTP_MADO_ADMIN_FEED
+                                             ? "a feed account's token"
+                                             : "the token of POST login");
             return NGX_DECLINED;
         }
 
@@ -365,6 +461,15 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
     mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
 
+    if (t->route == NGX_HTTP_MADO_ADMIN_FEED) {
+        if (ngx_http_mado_admin_feed_body(r, t, &rc) != NGX_OK) {
+            ngx_http_finalize_request(r, rc);
+            return;
+        }
+
+        goto post;
+    }
+
     if (r->request_body == NULL || r->request_body->temp_file) {
         rc = ngx_http_mado_admin_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                        "too_large", "the body may have at "
@@ -408,6 +513,8 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
         ngx_http_finalize_request(r, rc);
         return;
     }
+
+post:
 
     if (mmcf->worker == NULL || !mmcf->worker->opened
         || ngx_http_mado_snapshot(r, mmcf) == NULL)
@@ -647,6 +754,78 @@ ngx_http_mado_admin_parse(ngx_http_request_t *r,
 }
 
 
+/*
+ * A feed's body as it is, for the thread to parse: memory parts copied
+ * here, parts nginx put in the temp file noted, to be read there.
+ */
+static ngx_int_t
+ngx_http_mado_admin_feed_body(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_int_t *sent)
+{
+    size_t        len, n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    len = 0;
+
+    if (r->request_body != NULL) {
+        for (cl = r->request_body->bufs; cl; cl = cl->next) {
+            len += ngx_buf_size(cl->buf);
+        }
+    }
+
+    if (len > NGX_HTTP_MADO_FEED_BODY_MAX) {
+        *sent = ngx_http_mado_admin_error(r,
+                    NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, "too_large", "the "
+                    "body may have at most %d bytes",
+                    NGX_HTTP_MADO_FEED_BODY_MAX);
+        return NGX_DECLINED;
+    }
+
+    t->in = ngx_pnalloc(r->pool, len + 1);
+    if (t->in == NULL) {
+        *sent = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
+    }
+
+    t->in_len = 0;
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b)) {
+            n = b->last - b->pos;
+            ngx_memcpy(t->in + t->in_len, b->pos, n);
+
+        } else if (b->in_file) {
+            if (t->nparts == NGX_HTTP_MADO_FEED_PARTS) {
+                ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                              "mado admin: a feed body in more than %d "
+                              "parts", NGX_HTTP_MADO_FEED_PARTS);
+                *sent = NGX_HTTP_INTERNAL_SERVER_ERROR;
+                return NGX_DECLINED;
+            }
+
+            n = b->file_last - b->file_pos;
+            t->part[t->nparts].fd = b->file->fd;
+            t->part[t->nparts].pos = b->file_pos;
+            t->part[t->nparts].len = n;
+            t->part[t->nparts].at = t->in_len;
+            t->nparts++;
+
+        } else {
+            n = 0;
+        }
+
+        t->in_len += n;
+    }
+
+    return NGX_OK;
+}
+
+
 /* ------------------------------------------------------------ in a thread */
 
 static int
@@ -835,6 +1014,11 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
 
     t->status = NGX_HTTP_OK;
 
+    if (t->route == NGX_HTTP_MADO_ADMIN_FEED) {
+        ngx_http_mado_admin_feed(t, log);
+        return;
+    }
+
     if (t->route != NGX_HTTP_MADO_ADMIN_LOGIN) {
         rc = mado_store_write(t->store, ngx_http_mado_admin_counter_write, t,
                               &err);
@@ -966,6 +1150,385 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
     t->set_cookie = t->cookie;
 
     if (!t->cookie) {
+        ngx_explicit_memzero(t->token, sizeof(t->token));
+    }
+}
+
+
+/* ------------------------------------------------------------ feed */
+
+/* the temp file's parts of the body, off the event loop */
+static ngx_int_t
+ngx_http_mado_admin_feed_read(ngx_http_mado_admin_task_t *t)
+{
+    size_t      done;
+    ssize_t     n;
+    ngx_uint_t  i;
+
+    for (i = 0; i < t->nparts; i++) {
+        for (done = 0; done < t->part[i].len; done += n) {
+            n = pread(t->part[i].fd, t->in + t->part[i].at + done,
+                      t->part[i].len - done,
+                      t->part[i].pos + (off_t) done);
+
+            if (n <= 0 && !(n == -1 && ngx_errno == NGX_EINTR)) {
+                return NGX_ERROR;
+            }
+
+            if (n < 0) {
+                n = 0;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Every line is parsed before anything is written: the first bad one is
+ * the answer (its number and why), and nothing of the batch is applied.
+ */
+static ngx_int_t
+ngx_http_mado_admin_feed_parse(ngx_http_mado_admin_task_t *t)
+{
+    u_char             *p, *end, *nl, *q;
+    size_t              len, max, i;
+    uint64_t            line;
+    mado_feed_event_t  *e;
+    char                text[NGX_HTTP_MADO_FEED_LINE_MAX + 1];
+
+    t->nevents = 0;
+    t->bad_body = 0;
+    t->too_many = 0;
+
+    p = t->in;
+    end = t->in + t->in_len;
+
+    /* a UTF-8 byte order mark some Windows tools write */
+    if (end - p >= 3 && ngx_memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+        p += 3;
+    }
+
+    for (max = 1, q = p; q < end; q++) {
+        max += (*q == '\n');
+    }
+
+    max = ngx_min(max, NGX_HTTP_MADO_FEED_EVENTS);
+
+    t->events = malloc(max * sizeof(mado_feed_event_t));
+    t->order = malloc(max * sizeof(mado_feed_event_t *));
+
+    if (t->events == NULL || t->order == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (line = 1; p < end; line++, p = (nl ? nl + 1 : end)) {
+        nl = ngx_strlchr(p, end, '\n');
+        q = nl ? nl : end;
+        len = q - p;
+
+        if (len > 0 && p[len - 1] == '\r') {
+            len--;
+        }
+
+        for (i = 0; i < len && (p[i] == ' ' || p[i] == '\t'); i++) {
+            /* void */
+        }
+
+        if (i == len) {
+            continue;
+        }
+
+        if (t->nevents == NGX_HTTP_MADO_FEED_EVENTS) {
+            t->too_many = 1;
+            return NGX_OK;
+        }
+
+        e = &t->events[t->nevents];
+        ngx_memzero(e, sizeof(mado_feed_event_t));
+        e->line = line;
+
+        if (len > NGX_HTTP_MADO_FEED_LINE_MAX) {
+            ngx_sprintf((u_char *) t->why, "line %uL: longer than %d bytes%Z",
+                        line, NGX_HTTP_MADO_FEED_LINE_MAX);
+            t->bad_body = 1;
+            return NGX_OK;
+        }
+
+        if (ngx_strlchr(p, p + len, '\0') != NULL
+            || !mado_utf8_valid((char *) p, len))
+        {
+            ngx_sprintf((u_char *) t->why, "line %uL: not UTF-8 text%Z",
+                        line);
+            t->bad_body = 1;
+            return NGX_OK;
+        }
+
+        ngx_memcpy(text, p, len);
+        text[len] = '\0';
+
+        if (mado_feed_jsonl(text, e) != 0) {
+            ngx_snprintf((u_char *) t->why, sizeof(t->why) - 1,
+                         "line %uL: %s%Z", line, e->why);
+            t->why[sizeof(t->why) - 1] = '\0';
+            t->bad_body = 1;
+            return NGX_OK;
+        }
+
+        t->order[t->nevents++] = e;
+    }
+
+    mado_feed_sort(t->order, t->nevents);
+
+    return NGX_OK;
+}
+
+
+static int
+ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err)
+{
+    int                          rc;
+    u_char                      *p, *end;
+    char                         actor[MADO_ID_MAX + 8], events[NGX_INT_T_LEN];
+    int64_t                      locked;
+    unsigned                     i;
+    mado_account_t               a;
+    mado_feed_batch_t            b;
+    const mado_counter_state_t  *st;
+    ngx_http_mado_admin_task_t  *t = arg;
+    const char                  *extra[] = { "events", events, NULL };
+
+    /* what a run before a map growth answered is no longer so */
+    t->status = NGX_HTTP_OK;
+    t->retry_after = 0;
+    t->client_locked = 0;
+    t->len = 0;
+
+    if (!t->feed_token) {
+        /* a person's session: people change counters, machines feed */
+        rc = mado_session_check(s, txn, t->token, t->now,
+                                NGX_HTTP_MADO_SESSION_IDLE,
+                                NGX_HTTP_MADO_SESSION_MAX, t->user, err);
+        if (rc == MADO_OK) {
+            rc = mado_account_get(s, txn, t->user, &a, err);
+
+            if (rc == MADO_OK && a.disabled) {
+                rc = MADO_ENOTFOUND;
+            }
+        }
+
+        if (rc == MADO_ENOTFOUND) {
+            ngx_http_mado_admin_fail(t, NGX_HTTP_UNAUTHORIZED,
+                                     "unauthorized", "the session is "
+                                     "unknown or has expired");
+            return MADO_OK;
+        }
+
+        if (rc != MADO_OK) {
+            return rc;
+        }
+
+        ngx_http_mado_admin_fail(t, NGX_HTTP_FORBIDDEN, "forbidden",
+                                 "only feed accounts post events (madoctl "
+                                 "user add NAME --role feed); people change "
+                                 "counters at offices/{office}/counters/"
+                                 "{counter}");
+        return MADO_OK;
+    }
+
+    /* an address guessing tokens waits, as one guessing passwords */
+    t->retry_after = mado_client_locked(s, txn, t->client, t->now);
+
+    if (t->retry_after) {
+        ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
+                                 "too many failed attempts from this "
+                                 "address: wait and try again");
+        return MADO_OK;
+    }
+
+    rc = mado_token_find(s, txn, t->token, &a, err);
+
+    if (rc == MADO_ENOTFOUND || (rc == MADO_OK && a.disabled)) {
+        ngx_explicit_memzero(&a, sizeof(a));
+
+        rc = mado_client_failed(s, txn, t->client, t->now, &locked, err);
+
+        if (rc == MADO_OK) {
+            rc = mado_audit_write(s, txn, t->now, "token:unknown", t->client,
+                                  "feed.failed", t->office, NULL, NULL, NULL,
+                                  NULL, err);
+        }
+
+        if (rc != MADO_OK) {
+            return rc;
+        }
+
+        t->client_locked = locked;
+        ngx_http_mado_admin_fail(t, NGX_HTTP_UNAUTHORIZED, "unauthorized",
+                                 "the token is not a feed account's, or "
+                                 "the account is disabled");
+        return MADO_OK;
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    ngx_cpystrn((u_char *) t->user, (u_char *) a.id, sizeof(t->user));
+    ngx_sprintf((u_char *) actor, "user:%s%Z", t->user);
+
+    /* an office not granted: 403 whether it exists or not */
+    if (!mado_account_may(&a, t->office)) {
+        ngx_explicit_memzero(&a, sizeof(a));
+        ngx_http_mado_admin_fail(t, NGX_HTTP_FORBIDDEN, "forbidden",
+                                 "this account may not feed that office");
+        return MADO_OK;
+    }
+
+    ngx_explicit_memzero(&a, sizeof(a));
+
+    if (t->too_many) {
+        ngx_sprintf((u_char *) t->why, "a batch may have at most %d "
+                    "events%Z", NGX_HTTP_MADO_FEED_EVENTS);
+        ngx_http_mado_admin_fail(t, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                 "too_large", t->why);
+        return MADO_OK;
+    }
+
+    if (t->bad_body) {
+        ngx_http_mado_admin_fail(t, NGX_HTTP_BAD_REQUEST, "bad_request",
+                                 t->why);
+        return MADO_OK;
+    }
+
+    if (t->idem[0] != '\0') {
+        uint32_t  status;
+
+        rc = mado_idem_get(s, txn, t->user, t->idem, t->now, &status,
+                           t->body, sizeof(t->body), &t->len, err);
+
+        if (rc == MADO_OK) {
+            /* the same batch again: its first answer */
+            t->status = status;
+            return MADO_OK;
+        }
+
+        if (rc != MADO_ENOTFOUND) {
+            return rc;
+        }
+    }
+
+    ngx_sprintf((u_char *) events, "%uz%Z", t->nevents);
+
+    ngx_memzero(&b, sizeof(mado_feed_batch_t));
+    b.office = t->office;
+    b.now = t->now;
+    b.actor = actor;
+    b.client = t->client;
+    b.extra = extra;
+    b.strict = 1;
+
+    rc = mado_feed_batch(s, txn, &b, t->order, t->nevents, err);
+
+    if (rc == MADO_EINVAL || rc == MADO_ENOTFOUND) {
+        /* refused: the transaction is aborted, nothing written */
+        ngx_http_mado_admin_fail(t, rc == MADO_EINVAL ? NGX_HTTP_BAD_REQUEST
+                                                      : NGX_HTTP_NOT_FOUND,
+                                 rc == MADO_EINVAL ? "bad_request"
+                                                   : "not_found", err->text);
+        return rc;
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    p = (u_char *) t->body;
+    end = p + sizeof(t->body);
+
+    p = ngx_slprintf(p, end, "{\"office\":\"%s\",\"events\":%uz,"
+                     "\"applied\":%uL,\"duplicate\":%uL,\"old\":%uL,"
+                     "\"counters\":[", t->office, t->nevents, b.applied,
+                     b.duplicate, b.old);
+
+    for (i = 0; i < b.nchanged; i++) {
+        st = &b.after[i];
+        p = ngx_slprintf(p, end, "%s{\"counter\":\"%s\",\"status\":\"%s\","
+                         "\"waiting\":%uD,\"calling\":%uD,"
+                         "\"last_issued\":%uD,\"served_today\":%uD,"
+                         "\"staff\":%uD}", i ? "," : "", b.changed[i],
+                         mado_status_names[st->status], st->waiting,
+                         st->calling, st->last_issued, st->served_today,
+                         st->staff);
+    }
+
+    p = ngx_slprintf(p, end, "]}");
+    t->len = p - (u_char *) t->body;
+
+    if (t->idem[0] != '\0') {
+        return mado_idem_put(s, txn, t->user, t->idem, t->now, NGX_HTTP_OK,
+                             t->body, t->len, err);
+    }
+
+    return MADO_OK;
+}
+
+
+static void
+ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
+{
+    int         rc;
+    mado_err_t  err;
+
+    t->events = NULL;
+    t->order = NULL;
+
+    if (ngx_http_mado_admin_feed_read(t) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                      "mado admin: reading a feed's body failed");
+        ngx_http_mado_admin_fail(t, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                 "internal_error", "the body could not be "
+                                 "read");
+        goto done;
+    }
+
+    if (ngx_http_mado_admin_feed_parse(t) != NGX_OK) {
+        ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "store_unavailable", "out of memory");
+        goto done;
+    }
+
+    rc = mado_store_write(t->store, ngx_http_mado_admin_feed_write, t, &err);
+
+    if (rc == MADO_ERESIZED) {
+        t->resized = 1;
+        t->retry_after = 1;
+        ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "store_busy", err.text);
+
+    } else if (rc != MADO_OK && t->status == NGX_HTTP_OK) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "mado admin: %s", err.text);
+        ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "store_unavailable", err.text);
+    }
+
+    if (t->client_locked) {
+        ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: feed tokens from "
+                      "%s wait %L s after too many failures", t->client,
+                      t->client_locked);
+    }
+
+done:
+
+    free(t->events);
+    free(t->order);
+    t->events = NULL;
+    t->order = NULL;
+
+    /* a task tried again (the map grew) needs the token again */
+    if (!t->resized) {
         ngx_explicit_memzero(t->token, sizeof(t->token));
     }
 }
