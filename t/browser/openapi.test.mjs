@@ -142,6 +142,7 @@ function userAdd(m, ...args) {
 
 describe('docs/openapi.yaml against the running API', { skip: skipReason({ browser: false }) }, () => {
   let m;
+  let feedToken;
 
   before(async () => {
     m = new Mado();
@@ -156,6 +157,14 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
     m.madoctl('set', 'kita', 'family', '--status', 'paused', '--message', '点検中', { env: { MADO_NOW: now } });
     userAdd(m, 'tanaka', '--role', 'staff', '--office', 'kita');
     userAdd(m, 'suzuki', '--role', 'staff', '--office', 'kita');
+    // a feed account granted an office that is then no longer loaded
+    const defs = JSON.parse(fs.readFileSync(path.join(REPO, 'conf.example', 'offices.json'), 'utf8'));
+    const gone = { ...defs.offices[defs.offices.length - 1], id: 'oldbranch' };
+    fs.writeFileSync(path.join(m.dir, 'more.json'), JSON.stringify({ ...defs, offices: [...defs.offices, gone] }));
+    m.madoctl('load', path.join(m.dir, 'more.json'));
+    feedToken = m.madoctl('user', 'add', 'machine', '--role', 'feed', '--office', 'kita', '--office', 'oldbranch')
+      .match(/^(mado_[0-9a-f]{64})$/m)[1];
+    m.madoctl('load', path.join(REPO, 'conf.example', 'offices.json'));
     await m.start({
       http: `    mado_audit_key ${m.dir}/audit.key;\n`,
       server: '        location /api/v1/admin/ { mado_admin; }\n',
@@ -174,7 +183,7 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
     ]);
     assert.deepEqual(updates.map(([r]) => r).sort(), [
       '/v1/admin/login', '/v1/admin/logout', '/v1/admin/offices/{office}/counters/{counter}',
-      '/v1/admin/session',
+      '/v1/admin/offices/{office}/feed', '/v1/admin/session',
     ]);
     assert.equal(Object.keys(SPEC.paths).length, routes.length + updates.length, 'every path is a GET or a POST');
   });
@@ -216,6 +225,8 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
   }
   const bearer = (s) => ({ Authorization: `Bearer ${s.token}` });
   const big = JSON.stringify({ message: 'x'.repeat(20000) });
+  const feed = () => ({ Authorization: `Bearer ${feedToken}`, 'Content-Type': 'application/x-ndjson' });
+  const feedExample = () => SPEC.paths['/v1/admin/offices/{office}/feed'].post.requestBody.content['application/x-ndjson'].example;
 
   // the request that must give each documented answer of each update route
   const cases = {
@@ -258,7 +269,36 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
       409: async () => [['/api/v1/admin/offices/kita/counters/moving', { action: 'cancel', number: 9999 }, bearer(await login())]],
       413: async () => [['/api/v1/admin/offices/kita/counters/moving', big, bearer(await login())]],
     },
+    '/v1/admin/offices/{office}/feed': {
+      200: async () => [['/api/v1/admin/offices/kita/feed', feedExample(), feed()]],
+      400: async () => [['/api/v1/admin/offices/kita/feed', '{"time":"2026-11-27T09:00:00+09:00","event":"issue","counter":"moving","ticket":0}\n', feed()]],
+      401: async () => [['/api/v1/admin/offices/kita/feed', feedExample(), { Authorization: `Bearer mado_${'0'.repeat(64)}`, 'Content-Type': 'application/x-ndjson' }]],
+      403: async () => [['/api/v1/admin/offices/sakyo/feed', feedExample(), feed()],
+        ['/api/v1/admin/offices/kita/feed', feedExample(), { ...bearer(await login()), 'Content-Type': 'application/x-ndjson' }]],
+      404: async () => [['/api/v1/admin/offices/oldbranch/feed', feedExample(), feed()]],
+      413: async () => [['/api/v1/admin/offices/kita/feed', `${feedExample()}`.repeat(4000), feed()]],
+      415: async () => [['/api/v1/admin/offices/kita/feed', feedExample(), { ...feed(), 'Content-Type': 'application/x-www-form-urlencoded' }]],
+      429: async () => {
+        for (let i = 0; i < 25; i++) {
+          const r = await post(m, '/api/v1/admin/offices/kita/feed', feedExample(),
+            { Authorization: `Bearer mado_${String(i).padStart(64, '1')}`, 'Content-Type': 'application/x-ndjson' });
+          if (r.status === 429) break;
+        }
+        return [['/api/v1/admin/offices/kita/feed', feedExample(), feed()]];
+      },
+    },
   };
+
+  // first: the feed's 429 case makes this address wait for every login
+  it('login with a cookie session: the documented cookie and CSRF token', async () => {
+    const res = await post(m, '/api/v1/admin/login', { user: 'tanaka', password: PASSWORD, session: 'cookie' });
+    assert.equal(res.status, 200);
+    checkBody(res, SPEC.paths['/v1/admin/login'].post.responses['200'].content, 'cookie login');
+    const c = (res.headers['set-cookie'] || [])[0] || '';
+    assert.match(c, /^mado_session=mado_s_[0-9a-f]{64}; Path=\/api\/v1\/admin\/; Secure; HttpOnly; SameSite=Strict$/);
+    assert.equal(res.json.token, undefined, 'no token in the body');
+    assert.match(res.json.csrf, /^[0-9a-f]{64}$/);
+  });
 
   for (const [route, item] of updates) {
     const op = item.post;
@@ -278,16 +318,6 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
       });
     }
   }
-
-  it('login with a cookie session: the documented cookie and CSRF token', async () => {
-    const res = await post(m, '/api/v1/admin/login', { user: 'tanaka', password: PASSWORD, session: 'cookie' });
-    assert.equal(res.status, 200);
-    checkBody(res, SPEC.paths['/v1/admin/login'].post.responses['200'].content, 'cookie login');
-    const c = (res.headers['set-cookie'] || [])[0] || '';
-    assert.match(c, /^mado_session=mado_s_[0-9a-f]{64}; Path=\/api\/v1\/admin\/; Secure; HttpOnly; SameSite=Strict$/);
-    assert.equal(res.json.token, undefined, 'no token in the body');
-    assert.match(res.json.csrf, /^[0-9a-f]{64}$/);
-  });
 
   it('answers Accept: text/csv on history with the documented CSV', async () => {
     const res = await m.request('/api/v1/offices/kita/history?date=2026-11-27', { headers: { Accept: 'text/csv' } });
