@@ -758,8 +758,8 @@ mado_session_csrf(const char *token, char *csrf)
 
 /* ------------------------------------------------------------ idempotency */
 
-/* created (8), status (4), then the answer's bytes */
-#define MADO_IDEM_FIXED     12
+/* created (8), status (4), the request's fingerprint, then the answer */
+#define MADO_IDEM_FIXED     (12 + MADO_HASH_LEN)
 
 
 static size_t
@@ -778,8 +778,8 @@ mado_idem_key(const char *user, const char *key, char *out)
 
 int
 mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
-    const char *key, int64_t now, uint32_t *status, char *body, size_t size,
-    size_t *len, mado_err_t *err)
+    const char *key, const unsigned char *fp, int64_t now, uint32_t *status,
+    char *body, size_t size, size_t *len, mado_err_t *err)
 {
     int      rc;
     char     k_[MADO_ID_MAX + 2 + MADO_IDEM_KEY_MAX];
@@ -806,6 +806,13 @@ mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
         return MADO_ENOTFOUND;
     }
 
+    /* a client reusing a key for another change would get a wrong answer */
+    if (CRYPTO_memcmp((char *) v.mv_data + 12, fp, MADO_HASH_LEN) != 0) {
+        return mado_acct_fail(err, MADO_EINVAL, "Idempotency-Key: already "
+                              "used for another request; use a new key for "
+                              "each change%s", "");
+    }
+
     memcpy(status, (char *) v.mv_data + 8, 4);
     *len = v.mv_size - MADO_IDEM_FIXED;
 
@@ -821,8 +828,8 @@ mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
 
 int
 mado_idem_put(mado_store_t *s, MDB_txn *txn, const char *user,
-    const char *key, int64_t now, uint32_t status, const char *body,
-    size_t len, mado_err_t *err)
+    const char *key, const unsigned char *fp, int64_t now, uint32_t status,
+    const char *body, size_t len, mado_err_t *err)
 {
     int      rc;
     char     k_[MADO_ID_MAX + 2 + MADO_IDEM_KEY_MAX];
@@ -835,6 +842,7 @@ mado_idem_put(mado_store_t *s, MDB_txn *txn, const char *user,
 
     memcpy(val, &now, 8);
     memcpy(val + 8, &status, 4);
+    memcpy(val + 12, fp, MADO_HASH_LEN);
     memcpy(val + MADO_IDEM_FIXED, body, len);
 
     k.mv_data = k_;

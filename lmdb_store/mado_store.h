@@ -882,12 +882,16 @@ int mado_session_csrf(const char *token, char *csrf);
  */
 #define MADO_IDEM_KEY_MAX       64
 #define MADO_IDEM_TTL           86400
+/*
+ * fp: MADO_HASH_LEN bytes naming the request (its route and body); a key
+ * already used for another request is MADO_EINVAL, not its old answer
+ */
 int mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
-    const char *key, int64_t now, uint32_t *status, char *body, size_t size,
-    size_t *len, mado_err_t *err);
+    const char *key, const unsigned char *fp, int64_t now, uint32_t *status,
+    char *body, size_t size, size_t *len, mado_err_t *err);
 int mado_idem_put(mado_store_t *s, MDB_txn *txn, const char *user,
-    const char *key, int64_t now, uint32_t status, const char *body,
-    size_t len, mado_err_t *err);
+    const char *key, const unsigned char *fp, int64_t now, uint32_t status,
+    const char *body, size_t len, mado_err_t *err);
 int mado_idem_sweep(mado_store_t *s, MDB_txn *txn, int64_t now, uint64_t *n,
     mado_err_t *err);
 /*

@@ -31,6 +31,8 @@
 #include "ngx_http_mado_module.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <yajl/yajl_tree.h>
 
 
@@ -39,6 +41,7 @@
 #define NGX_HTTP_MADO_SESSION_IDLE     (30 * 60)
 #define NGX_HTTP_MADO_SESSION_MAX      (12 * 3600)
 #define NGX_HTTP_MADO_SESSION_COOKIE   "mado_session"
+#define NGX_HTTP_MADO_UNPROCESSABLE    422
 
 /* a feed's batch: bodies bigger than client_body_buffer_size are in a
    temp file, read in the thread; nginx's client_max_body_size (1m by
@@ -72,6 +75,7 @@ typedef struct {
     char                         token[MADO_SESSION_TOKEN_LEN + 1];
     char                         message[MADO_MESSAGE_MAX + 1];
     char                         idem[MADO_IDEM_KEY_MAX + 1];
+    unsigned char                fp[MADO_HASH_LEN];     /* the request's */
     mado_counter_op_t            op;
     unsigned                     cookie:1;  /* the session is a cookie's */
     unsigned                     feed_token:1;  /* token is a feed's */
@@ -115,6 +119,8 @@ static ngx_int_t ngx_http_mado_admin_parse(ngx_http_request_t *r,
     ngx_int_t *sent);
 static void ngx_http_mado_admin_thread(void *data, ngx_log_t *log);
 static void ngx_http_mado_admin_done(ngx_event_t *ev);
+static void ngx_http_mado_admin_fingerprint(ngx_http_mado_admin_task_t *t,
+    const u_char *body, size_t len);
 static ngx_int_t ngx_http_mado_admin_token(ngx_http_request_t *r,
     ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
 static ngx_int_t ngx_http_mado_admin_cookie(ngx_http_request_t *r,
@@ -507,6 +513,8 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
     }
 
     body[len] = '\0';
+
+    ngx_http_mado_admin_fingerprint(t, body, len);
 
     /* a refusal is answered there: finalize with what sending it gave */
     if (ngx_http_mado_admin_parse(r, t, body, len, &rc) != NGX_OK) {
@@ -947,13 +955,18 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
     if (t->idem[0] != '\0') {
         uint32_t  st;
 
-        rc = mado_idem_get(s, txn, t->user, t->idem, t->now, &st, t->body,
-                           sizeof(t->body), &t->len, err);
+        rc = mado_idem_get(s, txn, t->user, t->idem, t->fp, t->now, &st,
+                           t->body, sizeof(t->body), &t->len, err);
 
         if (rc == MADO_OK) {
             /* the same request again: its first answer, nothing applied */
             t->status = st;
             return MADO_OK;
+        }
+
+        if (rc == MADO_EINVAL) {
+            t->status = NGX_HTTP_MADO_UNPROCESSABLE;
+            return rc;
         }
 
         if (rc != MADO_ENOTFOUND) {
@@ -995,8 +1008,8 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
              - (u_char *) t->body;
 
     if (t->idem[0] != '\0') {
-        return mado_idem_put(s, txn, t->user, t->idem, t->now, NGX_HTTP_OK,
-                             t->body, t->len, err);
+        return mado_idem_put(s, txn, t->user, t->idem, t->fp, t->now,
+                             NGX_HTTP_OK, t->body, t->len, err);
     }
 
     return MADO_OK;
@@ -1038,6 +1051,9 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
             t->retry_after = 1;
             ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
                                      "store_busy", err.text);
+        } else if (t->status == NGX_HTTP_MADO_UNPROCESSABLE) {
+            ngx_http_mado_admin_fail(t, t->status, "idempotency_key_reused",
+                                     err.text);
         } else if (rc != MADO_OK && t->status != NGX_HTTP_OK) {
             ngx_http_mado_admin_fail(t, t->status,
                                      t->status == NGX_HTTP_NOT_FOUND
@@ -1406,13 +1422,19 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     if (t->idem[0] != '\0') {
         uint32_t  status;
 
-        rc = mado_idem_get(s, txn, t->user, t->idem, t->now, &status,
-                           t->body, sizeof(t->body), &t->len, err);
+        rc = mado_idem_get(s, txn, t->user, t->idem, t->fp, t->now,
+                           &status, t->body, sizeof(t->body), &t->len, err);
 
         if (rc == MADO_OK) {
             /* the same batch again: its first answer */
             t->status = status;
             return MADO_OK;
+        }
+
+        if (rc == MADO_EINVAL) {
+            ngx_http_mado_admin_fail(t, NGX_HTTP_MADO_UNPROCESSABLE,
+                                     "idempotency_key_reused", err->text);
+            return rc;
         }
 
         if (rc != MADO_ENOTFOUND) {
@@ -1468,8 +1490,8 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     t->len = p - (u_char *) t->body;
 
     if (t->idem[0] != '\0') {
-        return mado_idem_put(s, txn, t->user, t->idem, t->now, NGX_HTTP_OK,
-                             t->body, t->len, err);
+        return mado_idem_put(s, txn, t->user, t->idem, t->fp, t->now,
+                             NGX_HTTP_OK, t->body, t->len, err);
     }
 
     return MADO_OK;
@@ -1493,6 +1515,8 @@ ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
                                  "read");
         goto done;
     }
+
+    ngx_http_mado_admin_fingerprint(t, t->in, t->in_len);
 
     if (ngx_http_mado_admin_feed_parse(t) != NGX_OK) {
         ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
@@ -1531,6 +1555,38 @@ done:
     if (!t->resized) {
         ngx_explicit_memzero(t->token, sizeof(t->token));
     }
+}
+
+
+/*
+ * What names a request for its Idempotency-Key: the route, the office and
+ * counter, and the body's bytes.  Plain C: the feed's runs in a thread.
+ */
+static void
+ngx_http_mado_admin_fingerprint(ngx_http_mado_admin_task_t *t,
+    const u_char *body, size_t len)
+{
+    u_char       route;
+    unsigned     n;
+    EVP_MD_CTX  *ctx;
+
+    route = (u_char) t->route;
+    ctx = EVP_MD_CTX_new();
+
+    if (ctx == NULL
+        || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1
+        || EVP_DigestUpdate(ctx, &route, 1) != 1
+        || EVP_DigestUpdate(ctx, t->office, ngx_strlen(t->office) + 1) != 1
+        || EVP_DigestUpdate(ctx, t->counter, ngx_strlen(t->counter) + 1) != 1
+        || EVP_DigestUpdate(ctx, body, len) != 1
+        || EVP_DigestFinal_ex(ctx, t->fp, &n) != 1)
+    {
+        /* no fingerprint: a reused key then always looks like another
+           request, which refuses rather than answers wrongly */
+        (void) RAND_bytes(t->fp, sizeof(t->fp));
+    }
+
+    EVP_MD_CTX_free(ctx);
 }
 
 

@@ -122,6 +122,15 @@ is(kita_moving()->{calling}, 1, 'call: the public API shows it');
     is($r2->{status}, 200, 'the same key again: 200');
     is($r2->{body}, $r1->{body}, 'the same key again: the first answer');
     is(kita_moving()->{waiting}, $w, 'the same key again: not applied twice');
+    # the key of another request: refused, not answered with that request's answer
+    my ($r4, $d4) = post('offices/kita/counters/moving', { action => 'call' }, $token,
+                         'Idempotency-Key' => 'tablet-3-0001');
+    is($r4->{status}, 422, 'a key reused for another request: 422');
+    is($d4->{error}, 'idempotency_key_reused', 'a key reused for another request: said so');
+    is(kita_moving()->{waiting}, $w, 'a key reused for another request: nothing applied');
+    my ($r5) = post('offices/kita/counters/family', { action => 'issue' }, $token,
+                    'Idempotency-Key' => 'tablet-3-0001');
+    is($r5->{status}, 422, 'a key reused at another counter: 422');
     my ($r3) = post('offices/kita/counters/moving', { action => 'issue' }, $token,
                     'Idempotency-Key' => "bad key");
     is($r3->{status}, 400, 'a malformed Idempotency-Key: 400');

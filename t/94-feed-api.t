@@ -252,6 +252,12 @@ my ($r2, $d2) = feed(join('', @$last), $machine, 'Idempotency-Key' => 'machine-k
 is($r2->{status}, 200, 'the same key again: 200');
 is($r2->{body}, $r1->{body}, 'the same key again: the first answer, word for word');
 is(scalar @{ audit() }, $audit_n, 'the same key again: nothing written');
+{
+    my ($r3, $d3) = feed(join('', @{ $batches[0] }), $machine, 'Idempotency-Key' => 'machine-kita-0042');
+    is($r3->{status}, 422, 'the key with another batch: 422');
+    is($d3->{error}, 'idempotency_key_reused', 'the key with another batch: said so');
+    is(scalar @{ audit() }, $audit_n, 'the key with another batch: nothing written');
+}
 
 my %distinct = map { $_ => 1 } map { @$_ } @batches, $last;
 is($applied + $d1->{applied}, scalar(keys %distinct), 'each distinct event applied once');

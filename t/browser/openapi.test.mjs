@@ -268,6 +268,11 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
       404: async () => [['/api/v1/admin/offices/kita/counters/lobby', { action: 'issue' }, bearer(await login())]],
       409: async () => [['/api/v1/admin/offices/kita/counters/moving', { action: 'cancel', number: 9999 }, bearer(await login())]],
       413: async () => [['/api/v1/admin/offices/kita/counters/moving', big, bearer(await login())]],
+      422: async () => {
+        const h = { ...bearer(await login()), 'Idempotency-Key': 'openapi-422' };
+        await post(m, '/api/v1/admin/offices/kita/counters/moving', { action: 'set', message: 'a' }, h);
+        return [['/api/v1/admin/offices/kita/counters/moving', { action: 'set', message: 'b' }, h]];
+      },
     },
     '/v1/admin/offices/{office}/feed': {
       200: async () => [['/api/v1/admin/offices/kita/feed', feedExample(), feed()]],
@@ -278,6 +283,11 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
       404: async () => [['/api/v1/admin/offices/oldbranch/feed', feedExample(), feed()]],
       413: async () => [['/api/v1/admin/offices/kita/feed', `${feedExample()}`.repeat(4000), feed()]],
       415: async () => [['/api/v1/admin/offices/kita/feed', feedExample(), { ...feed(), 'Content-Type': 'application/x-www-form-urlencoded' }]],
+      422: async () => {
+        const h = { ...feed(), 'Idempotency-Key': 'openapi-feed-422' };
+        await post(m, '/api/v1/admin/offices/kita/feed', feedExample(), h);
+        return [['/api/v1/admin/offices/kita/feed', feedExample().replace(/201/g, '202'), h]];
+      },
       429: async () => {
         for (let i = 0; i < 25; i++) {
           const r = await post(m, '/api/v1/admin/offices/kita/feed', feedExample(),
