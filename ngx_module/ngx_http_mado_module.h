@@ -145,6 +145,7 @@ typedef struct {
     ngx_str_t                  staff_base;      /* mado_staff: its location */
     ngx_str_t                  staff_api;       /* the update API's path */
     ngx_http_mado_doc_t       *staff_page;      /* rendered when merged */
+    ngx_http_mado_doc_t       *staff_icon;
 } ngx_http_mado_loc_conf_t;
 
 

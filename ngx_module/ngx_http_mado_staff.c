@@ -7,6 +7,8 @@
  *     /staff/                         the page (rendered once, at merge)
  *     /staff/assets/staff.HASH.css    its assets, cached for a year
  *     /staff/assets/staff.HASH.js
+ *     /staff/icon.svg                 its icon (a data: URL is refused by
+ *                                     the page's own img-src 'self')
  *
  * The page is the same for everyone and holds no figures and no secret:
  * its script logs in to the update API (cookie session, CSRF token kept
@@ -30,6 +32,16 @@ static ngx_str_t  ngx_http_mado_staff_html_type =
 static ngx_str_t  ngx_http_mado_staff_no_store = ngx_string("no-store");
 static ngx_str_t  ngx_http_mado_staff_immutable =
     ngx_string("public, max-age=31536000, immutable");
+static ngx_str_t  ngx_http_mado_staff_svg_type = ngx_string("image/svg+xml");
+static ngx_str_t  ngx_http_mado_staff_day = ngx_string("public, max-age=86400");
+
+/* a counter window: the browser would otherwise ask for /favicon.ico */
+static u_char  ngx_http_mado_staff_svg[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
+    "<rect width=\"16\" height=\"16\" rx=\"3\" fill=\"#0b3d6e\"/>"
+    "<rect x=\"3\" y=\"4\" width=\"10\" height=\"6\" fill=\"#fff\"/>"
+    "<rect x=\"2\" y=\"11\" width=\"12\" height=\"2\" fill=\"#fff\"/>"
+    "</svg>\n";
 
 
 /* the script and styles are files of our own origin: nothing inline runs */
@@ -85,6 +97,19 @@ ngx_http_mado_staff_handler(ngx_http_request_t *r)
         return ngx_http_mado_send_doc(r, NULL, mlcf->staff_page,
                                       &ngx_http_mado_staff_html_type,
                                       &ngx_http_mado_staff_no_store,
+                                      NGX_HTTP_MADO_SEND_GZIP);
+    }
+
+    if (rest.len == sizeof("icon.svg") - 1
+        && ngx_strncmp(rest.data, "icon.svg", sizeof("icon.svg") - 1) == 0)
+    {
+        if (ngx_http_mado_staff_headers(r, 0) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_mado_send_doc(r, NULL, mlcf->staff_icon,
+                                      &ngx_http_mado_staff_svg_type,
+                                      &ngx_http_mado_staff_day,
                                       NGX_HTTP_MADO_SEND_GZIP);
     }
 
@@ -176,8 +201,7 @@ ngx_http_mado_staff_headers(ngx_http_request_t *r, ngx_uint_t page)
     "<meta name=\"viewport\" content=\"width=device-width, "                  \
     "initial-scale=1\">"                                                      \
     "<meta name=\"robots\" content=\"noindex\">"                              \
-    "<title>窓口職員パネル | mado</title>"                                    \
-    "<link rel=\"icon\" href=\"data:,\">"
+    "<title>窓口職員パネル | mado</title>"
 
 #define NGX_HTTP_MADO_STAFF_MAIN                                              \
     "</head><body>"                                                           \
@@ -318,9 +342,10 @@ ngx_http_mado_staff_page(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
           + mlcf->staff_api.len
           + mmcf->public_url.len * 6       /* escaped */
           + sizeof(NGX_HTTP_MADO_STAFF_BODY) - 1
-          + sizeof("<link rel=\"stylesheet\" href=\"assets/\">"
-                   "<script src=\"assets/\" defer></script>") - 1
-          + 2 * mlcf->staff_base.len
+          + sizeof("<link rel=\"icon\" href=\"icon.svg\">"
+                   "<link rel=\"stylesheet\" href=\"\">"
+                   "<script src=\"\" defer></script>") - 1
+          + 3 * mlcf->staff_base.len
           + mmcf->staff_css.url.len + mmcf->staff_js.url.len
           + sizeof(NGX_HTTP_MADO_STAFF_MAIN) - 1
           + i18n->len
@@ -345,9 +370,10 @@ ngx_http_mado_staff_page(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
                    sizeof(NGX_HTTP_MADO_STAFF_BODY) - 1);
 
     /* the asset URLs are "/assets/NAME": served below this location */
-    p = ngx_sprintf(p, "<link rel=\"stylesheet\" href=\"%V%V\">"
+    p = ngx_sprintf(p, "<link rel=\"icon\" href=\"%Vicon.svg\">"
+                    "<link rel=\"stylesheet\" href=\"%V%V\">"
                     "<script src=\"%V%V\" defer></script>",
-                    &mlcf->staff_base,
+                    &mlcf->staff_base, &mlcf->staff_base,
                     &(ngx_str_t) { mmcf->staff_css.url.len - 1,
                                    mmcf->staff_css.url.data + 1 },
                     &mlcf->staff_base,
@@ -374,6 +400,21 @@ ngx_http_mado_staff_page(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
     }
 
     mlcf->staff_page = doc;
+
+    doc = ngx_palloc(cf->pool, sizeof(ngx_http_mado_doc_t));
+    if (doc == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_mado_doc_set(cf->pool, doc, ngx_http_mado_staff_svg,
+                              sizeof(ngx_http_mado_staff_svg) - 1)
+        != NGX_OK
+        || ngx_http_mado_doc_gzip(cf->pool, doc, cf->log) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    mlcf->staff_icon = doc;
 
     return NGX_OK;
 }

@@ -294,10 +294,7 @@
     case 0:
       return '通信できませんでした。ネットワークを確認して、もう一度お試しください。';
     case 400:
-      if (/^number/.test(m) || /has not been issued/.test(m)) {
-        n = /last issued (\d+)/.exec(m);
-        return 'その番号はまだ発行されていません' + (n ? '（最後に発行した番号：' + n[1] + '）' : '') + '。番号を確かめてください。';
-      }
+      if (/^number/.test(m)) return '呼ぶ番号を1から9999までの数字で入力してください。';
       if (/^message/.test(m)) return 'お知らせは1行、280バイト（全角で約93文字）までです。改行などの制御文字は使えません。';
       return '入力に誤りがあります（' + (m.split(':')[0] || '不明な項目') + '）。';
     case 401:
@@ -308,6 +305,10 @@
     case 404:
       return 'この窓口が見つかりません。区役所・支所と窓口を選び直してください。';
     case 409:
+      if (/has not been issued/.test(m)) {
+        n = /last issued (\d+)/.exec(m);
+        return 'その番号はまだ発行されていません' + (n ? '（最後に発行した番号：' + n[1] + '）' : '') + '。番号を確かめてください。';
+      }
       if (/nobody is waiting/.test(m)) return 'お待ちの方がいないため、呼び出せません。';
       if (/has ended/.test(m)) return '本日の受付を終了しているため、番号札を発行できません。「再開」で受付を再開できます。';
       if (/is closed/.test(m)) return 'この窓口は受付時間外のため、この操作はできません。';
