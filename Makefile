@@ -17,7 +17,7 @@ PORT       ?= 8080
 # every Debian package the build, demo, tests and benchmarks use
 DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
                libpcre2-dev zlib1g-dev libqrencode-dev gcc make perl wrk hyperfine curl \
-               chromium fonts-noto-cjk
+               chromium fonts-noto-cjk openssl
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
