@@ -8,13 +8,13 @@
 // and a tablet (t/out/screenshots/staff-*.png).
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  AXE_JS, MADOCTL, Mado, PHONE, axeViolations, freePort, launchBrowser, screenshotPath, skipReason,
+  AXE_JS, ASSETS_DIR, I18N_DIR, MADOCTL, MODULE, Mado, NGINX, PHONE, axeViolations, freePort, launchBrowser, screenshotPath, skipReason,
 } from './lib.mjs';
 
 const TABLET = { viewport: { width: 820, height: 1180 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 };
@@ -468,6 +468,40 @@ describe('counter staff panel', { skip: skipReason(), timeout: 300000 }, () => {
     assert.equal(await calling(), 2);
     assert.equal(await page.inputValue('#message'), 'n');
     await ctx.close();
+  });
+
+  test('nginx -t refuses a mado_staff it cannot serve', () => {
+    const check = (http, location) => {
+      const conf = `${m.dir}/check.conf`;
+      fs.writeFileSync(conf, `load_module ${MODULE};
+error_log ${m.dir}/check.log;
+pid ${m.dir}/check.pid;
+events {}
+http {
+    mado_store ${m.store};
+${http}
+    server { listen 127.0.0.1:1; ${location} }
+}
+`);
+      const r = spawnSync(NGINX, ['-t', '-q', '-p', `${m.dir}/`, '-c', conf, '-e', `${m.dir}/check.log`],
+        { encoding: 'utf8' });
+      return { ok: r.status === 0, err: r.stderr };
+    };
+    const full = `    mado_messages ${I18N_DIR};\n    mado_assets ${ASSETS_DIR};`;
+    assert.ok(check(full, 'location /staff/ { mado_staff; }').ok, 'the default admin path');
+    assert.ok(check(full, 'location /desk/ { mado_staff /mado/admin/; }').ok, 'another location and path');
+    for (const [http, loc, why] of [
+      ['', 'location /staff/ { mado_staff; }', /requires "mado_messages" and "mado_assets"/],
+      [full, 'location ~ ^/staff/ { mado_staff; }', /must be in a prefix location ending in "\/"/],
+      [full, 'location = /staff/ { mado_staff; }', /must be in a prefix location/],
+      [full, 'location /staff { mado_staff; }', /must be in a prefix location/],
+      [full, 'location /staff/ { mado_staff api/; }', /takes the path of the "mado_admin" location/],
+      [full, 'location /staff/ { mado_staff "/api/v1/<x>/"; }', /takes a path of letters, digits/],
+    ]) {
+      const r = check(http, loc);
+      assert.equal(r.ok, false, loc);
+      assert.match(r.err, why, loc);
+    }
   });
 
   test('nothing went wrong in the pages', () => {
