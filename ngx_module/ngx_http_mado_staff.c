@@ -316,7 +316,6 @@ ngx_http_mado_staff_headers(ngx_http_request_t *r, ngx_uint_t page)
     "次の方を呼ぶ、<kbd>+</kbd> 待ち人数 +1、<kbd>-</kbd> 待ち人数 −1"        \
     "（入力欄にいるときは働きません）</label></p></section>"                  \
     "</section>"                                                              \
-    "<div id=\"live\" class=\"visually-hidden\" aria-live=\"polite\"></div>"  \
     "</main>"                                                                 \
     "<script type=\"application/json\" id=\"mado-i18n\">"
 

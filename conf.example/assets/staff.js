@@ -49,10 +49,10 @@
     figures: null,     /* the public API's counter object */
     busy: false, refreshes: 0, actions: 0
   };
-  var timer = null;
+  var timer = null, msgDirty = false;
 
   var els = {
-    loading: $('loading'), alert: $('alert'), status: $('status'), live: $('live'),
+    loading: $('loading'), alert: $('alert'), status: $('status'),
     loginView: $('login-view'), loginForm: $('login-form'), user: $('login-user'), password: $('login-password'),
     loginTitle: $('login-title'),
     panelView: $('panel-view'), panelTitle: $('panel-title'), who: $('who'), whoText: $('who-text'), logout: $('logout'),
@@ -173,6 +173,8 @@
   }
 
   function fillCounters(o, want) {
+    msgDirty = false;
+    els.message.value = '';
     els.counter.textContent = '';
     var cs = Array.isArray(o.counters) ? o.counters : [];
     cs.forEach(function (c) { els.counter.appendChild(option(c.id, officeName(c))); });
@@ -230,6 +232,11 @@
     var msg = q('.message', el), m = typeof c.message === 'string' ? c.message : '';
     setText(msg, m);
     msg.hidden = !m;
+    /* the field starts from the message shown, unless staff are editing it */
+    if (!msgDirty && d.activeElement !== els.message && els.message.value !== m) {
+      els.message.value = m;
+      countMessage();
+    }
 
     /* "{time}更新", with the stale note before it as the citizen page has it */
     var up = q('.updated', el), tm = q('time', up), parts = t('updated').split('{time}');
@@ -327,7 +334,6 @@
     if (!S.session || !S.office || !S.counter) return Promise.resolve();
     if (S.busy) { statusMsg('前の操作を処理しています…'); return Promise.resolve(); }
     S.busy = true;
-    root.setAttribute('aria-busy', 'true');
     alertMsg('');
     statusMsg(label + '…');
     var path = 'offices/' + encodeURIComponent(S.office) + '/counters/' + encodeURIComponent(S.counter);
@@ -344,12 +350,9 @@
       return res;
     }).then(function (res) {
       S.busy = false;
-      root.removeAttribute('aria-busy');
       if (res.status === 200) {
         S.actions++;
-        var msg = done(res.json);
-        statusMsg(msg);
-        els.live.textContent = msg;
+        statusMsg(done(res.json));
         return refresh();
       }
       if (res.status === 401) {
@@ -428,7 +431,7 @@
     if (n > MESSAGE_MAX) els.message.setAttribute('aria-invalid', 'true');
     else els.message.removeAttribute('aria-invalid');
   }
-  els.message.addEventListener('input', countMessage);
+  els.message.addEventListener('input', function () { msgDirty = true; countMessage(); });
   countMessage();
   els.msgForm.addEventListener('submit', function (e) {
     e.preventDefault();
@@ -439,6 +442,7 @@
       return;
     }
     act('お知らせを送信', { action: 'set', message: m }, function () {
+      msgDirty = false;
       return m ? 'お知らせを表示しました。' : 'お知らせを消しました。';
     });
   });

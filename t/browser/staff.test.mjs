@@ -326,6 +326,11 @@ describe('counter staff panel', { skip: skipReason(), timeout: 300000 }, () => {
     const pub = await ctx.newPage();
     await pub.goto(base('/kita?lang=ja'));
     assert.equal((await pub.locator('.counter[data-counter="moving"] .message').textContent()).trim(), text);
+    // a message changed elsewhere shows in the figures and, unless being edited, in the field
+    m.madoctl('set', 'kita', 'moving', '--message', '別の端末から');
+    await page.waitForFunction(() => document.getElementById('message').value === '別の端末から',
+      null, { timeout: 15000 });
+    assert.equal(await figure(page, 'message'), '別の端末から');
     // too long for the API (280 bytes): refused in the page
     await page.fill('#message', 'あ'.repeat(94));
     assert.match(await page.locator('#message-count').textContent(), /282 \/ 280 バイト（長すぎます）/);
