@@ -488,8 +488,15 @@ ${http}
     server { listen 127.0.0.1:1; ${location} }
 }
 `);
+      const env = { ...process.env };
+      if (process.env.MADO_ASAN) {
+        // the sanitizers' runtimes first, as lib.mjs starts nginx with them
+        env.LD_PRELOAD = ['libasan.so', 'libubsan.so']
+          .map((l) => execFileSync('gcc', [`-print-file-name=${l}`], { encoding: 'utf8' }).trim()).join(' ');
+        env.ASAN_OPTIONS = 'detect_leaks=0';
+      }
       const r = spawnSync(NGINX, ['-t', '-q', '-p', `${m.dir}/`, '-c', conf, '-e', `${m.dir}/check.log`],
-        { encoding: 'utf8' });
+        { encoding: 'utf8', env });
       return { ok: r.status === 0, err: r.stderr };
     };
     const full = `    mado_messages ${I18N_DIR};\n    mado_assets ${ASSETS_DIR};`;
