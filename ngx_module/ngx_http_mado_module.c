@@ -392,8 +392,8 @@ ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_mado_loc_conf_t *mlcf = conf;
 
     u_char                      c;
-    ngx_str_t                  *value;
-    ngx_uint_t                  i;
+    ngx_str_t                  *value, *path;
+    ngx_uint_t                  i, n;
     ngx_http_core_loc_conf_t   *clcf;
     ngx_http_mado_main_conf_t  *mmcf;
 
@@ -427,7 +427,6 @@ ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         ngx_str_set(&mlcf->staff_api, "/api/v1/admin/");
     }
 
-    /* an absolute path of plain characters: it goes into HTML and URLs */
     if (mlcf->staff_api.len < 2 || mlcf->staff_api.data[0] != '/'
         || mlcf->staff_api.data[mlcf->staff_api.len - 1] != '/')
     {
@@ -435,14 +434,22 @@ ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                "e.g. \"/api/v1/admin/\"";
     }
 
-    for (i = 0; i < mlcf->staff_api.len; i++) {
-        c = mlcf->staff_api.data[i];
+    /* both paths go into the page's HTML and URLs as they are */
+    for (n = 0; n < 2; n++) {
+        path = n ? &clcf->name : &mlcf->staff_api;
 
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '/' || c == '-' || c == '.'
-              || c == '_' || c == '~'))
-        {
-            return "takes a path of letters, digits and \"/-._~\" only";
+        for (i = 0; i < path->len; i++) {
+            c = path->data[i];
+
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                  || (c >= '0' && c <= '9') || c == '/' || c == '-'
+                  || c == '.' || c == '_' || c == '~'))
+            {
+                return n ? "must be in a location of letters, digits and "
+                           "\"/-._~\" only"
+                         : "takes a path of letters, digits and \"/-._~\" "
+                           "only";
+            }
         }
     }
 

@@ -333,7 +333,7 @@ ngx_http_mado_staff_page(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
 
     i18n = &mmcf->i18n_json[MADO_LANG_JA];
 
-    /* the paths were checked by the directives: no escaping is needed */
+    /* the paths were checked by mado_staff: no escaping is needed */
     len = sizeof(NGX_HTTP_MADO_STAFF_HEAD) - 1
           + sizeof(" data-admin-api=\"\" data-public-api=\"/api/v1/offices\""
                    " data-public-url=\"\" data-refresh=\"10\"><head>"

@@ -509,6 +509,7 @@ ${http}
       [full, 'location /staff { mado_staff; }', /must be in a prefix location/],
       [full, 'location /staff/ { mado_staff api/; }', /takes the path of the "mado_admin" location/],
       [full, 'location /staff/ { mado_staff "/api/v1/<x>/"; }', /takes a path of letters, digits/],
+      [full, 'location "/st\\"aff/" { mado_staff; }', /must be in a location of letters, digits/],
     ]) {
       const r = check(http, loc);
       assert.equal(r.ok, false, loc);
