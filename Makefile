@@ -16,8 +16,8 @@ PORT       ?= 8080
 
 # every Debian package the build, demo, tests and benchmarks use
 DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
-               libpcre2-dev zlib1g-dev libqrencode-dev gcc make perl wrk hyperfine curl \
-               chromium fonts-noto-cjk openssl
+               libpcre2-dev zlib1g-dev libqrencode-dev gcc make perl wrk hyperfine curl openssl \
+               chromium fonts-noto-cjk
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
@@ -75,7 +75,7 @@ $(BUILD)/ngx_http_mado_module.so: $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(LIB
 $(BUILD)/madoctl: $(TOOL_SRCS) $(TOOL_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	mkdir -p $(BUILD)
 	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -Iadmin_tool \
-	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lcrypto -lm && mv -f $@.tmp $@
+	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lssl -lcrypto -lm && mv -f $@.tmp $@
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \

@@ -5,7 +5,8 @@
  * (mado_counter_apply, shared with the update API) and audits the change,
  * so two madoctl runs (or a run and simulate) never interleave.  The
  * callback may run again when the map grows: it only ever overwrites the
- * outputs in its argument.
+ * outputs in its argument.  With --server the options are parsed here
+ * all the same, and only the write goes to the server (cmd_remote.c).
  */
 
 #include <getopt.h>
@@ -299,6 +300,12 @@ mc_op_run(mc_ctx_t *ctx, mc_op_t *op)
     mado_store_t  s;
 
     op->now = ctx->now;
+
+    /* --server: the same change, made and audited by the update API */
+    if (ctx->server != NULL) {
+        return mc_remote_counter(ctx, op->office, op->counter, &op->op,
+                                 &op->st, &op->result);
+    }
 
     rc = mc_store_open(ctx, &s, 0);
     if (rc != MC_EXIT_OK) {

@@ -3,6 +3,7 @@
  * helpers shared by the verbs.
  *
  *   madoctl [--store DIR] VERB [options] [args]
+ *   madoctl --server URL [--cacert FILE] VERB [options] [args]
  */
 
 #include <errno.h>
@@ -22,10 +23,16 @@
 #include "madoctl.h"
 
 
+/* where a verb runs: the store here, a server (--server), or either */
+#define MC_LOCAL            0
+#define MC_EITHER           1
+#define MC_REMOTE           2
+
 typedef struct {
     const char         *name;
     mc_verb_pt          run;
     const char         *usage;
+    int                 where;
 } mc_verb_t;
 
 
@@ -35,9 +42,13 @@ static const mc_verb_t *mc_verb_find(const char *name);
 
 static const char  mc_usage[] =
     "usage: madoctl [--store DIR] VERB [options] [args]\n"
+    "       madoctl --server URL [--cacert FILE] [--token-file FILE]\n"
+    "               login|logout|set|issue|call|cancel [options] [args]\n"
     "\n"
     "Administer the mado store: the office definitions and the live state\n"
-    "of their counters, which the nginx module shows to citizens.\n"
+    "of their counters, which the nginx module shows to citizens.  With\n"
+    "--server, change counters from another machine through the server's\n"
+    "update API over HTTPS instead, as an account of \"madoctl user\".\n"
     "\n"
     "Verbs:\n"
     "  init       create the store (does nothing on a ready one)\n"
@@ -56,6 +67,8 @@ static const char  mc_usage[] =
     "  audit      list or verify the audit trail of every write\n"
     "  user       staff accounts: add, passwd, disable, enable, list, grant,\n"
     "             revoke\n"
+    "  login      log in at a server (--server) and keep the session\n"
+    "  logout     end the session at the server and delete its file\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
@@ -66,12 +79,29 @@ static const char  mc_usage[] =
     "               0600 (default: $MADO_AUDIT_KEY, else "
     MC_DEFAULT_AUDIT_KEY ");\n"
     "               every write needs it; \"init\" makes it\n"
+    "  --server URL the update API at https://HOST[:PORT][/PREFIX] (the API\n"
+    "               is PREFIX/api/v1/admin/): login, logout, set, issue, call\n"
+    "               and cancel go there, other verbs refuse it; not with\n"
+    "               --store\n"
+    "  --cacert FILE\n"
+    "               trust the CA certificate(s) in FILE (PEM) for the\n"
+    "               server, instead of the system's CAs\n"
+    "  --token-file FILE\n"
+    "               the session file (default: $MADO_TOKEN_FILE, else\n"
+    "               $XDG_CONFIG_HOME/mado/session-HOST[-PORT], else\n"
+    "               ~/.config/mado/session-HOST[-PORT]); mode 0600, a file\n"
+    "               others may read is refused\n"
     "  -h, --help   show this help\n"
     "  --version    show the version and the store schema it reads\n"
     "\n"
     "Environment:\n"
     "  MADO_STORE   the store directory when --store is not given\n"
     "  MADO_AUDIT_KEY  the audit key when --audit-key is not given\n"
+    "  MADO_SERVER  the URL when --server is not given (used by the verbs\n"
+    "               that can go remote, unless --store or --audit-key is\n"
+    "               given; the others ignore it)\n"
+    "  MADO_CACERT  the CA file when --cacert is not given\n"
+    "  MADO_TOKEN_FILE  the session file when --token-file is not given\n"
     "  MADO_NOW     the time to take as now (updated_at), as unix seconds\n"
     "               or ISO 8601 like 2026-11-27T09:30:00+09:00 (no offset\n"
     "               means Japan time); for tests and replays\n"
@@ -83,10 +113,40 @@ static const char  mc_usage[] =
     "  2  usage error: unknown verb or option, missing or extra argument,\n"
     "     invalid MADO_NOW\n"
     "  3  store unavailable: missing, not initialised, of another schema\n"
-    "     version, or an I/O error\n"
+    "     version, or an I/O error; remote: the server cannot be reached,\n"
+    "     gives no complete answer after the retries, or answers 5xx\n"
+    "  4  remote: not allowed: not logged in, the session ended (401: log\n"
+    "     in again), wrong user or password, the account may not change\n"
+    "     that office (403), or logins wait after failures (429)\n"
+    "  5  remote: the server's certificate failed verification (unknown\n"
+    "     CA, expired, or not for that host); nothing was sent\n"
+    "\n"
+    "Remote mode: one login keeps a session (30 min idle, 12 h at most) in\n"
+    "the session file.  A counter change whose answer is lost (connection\n"
+    "reset, timeout, closed early) or that gets 503 is sent again, up to 4\n"
+    "attempts after 0.5, 1 and 2 s, with the same Idempotency-Key, so the\n"
+    "server applies it once; each retry is said on standard error.  4xx\n"
+    "answers are never retried.  Timeouts: 10 s to connect, 10 s per read.\n"
     "\n"
     "\"madoctl help VERB\" or \"madoctl VERB --help\" shows a verb's "
     "options.\n";
+
+/* the remote part of the help of set, issue, call, cancel */
+#define MC_USAGE_REMOTE                                                       \
+    "\n"                                                                      \
+    "With --server URL (after \"madoctl --server URL login\") the same\n"     \
+    "change goes through the server's update API over HTTPS and is\n"        \
+    "audited there as the account logged in; the same output.  A lost\n"     \
+    "answer (reset, timeout) or a 503 is sent again, up to 4 attempts,\n"    \
+    "with the same Idempotency-Key: applied once.  Exit status: 1 for\n"     \
+    "400 (the message names the option), 404 and 409; 4 for 401 (log in\n"   \
+    "again) and 403; 3 when the server cannot be reached or answers 5xx;\n"  \
+    "5 when its certificate fails verification.\n"                          \
+    "\n"                                                                      \
+    "Remote options (before the verb, see madoctl --help):\n"                \
+    "  --server URL       https://HOST[:PORT][/PREFIX] ($MADO_SERVER)\n"     \
+    "  --cacert FILE      the CA of the server's certificate ($MADO_CACERT)\n" \
+    "  --token-file FILE  the session file ($MADO_TOKEN_FILE)\n"
 
 
 static const char  mc_usage_init[] =
@@ -134,11 +194,13 @@ static const char  mc_usage_show[] =
 
 
 static const char  mc_usage_set[] =
-    "usage: madoctl [--store DIR] set OFFICE COUNTER OPTION...\n"
+    "usage: madoctl [--store DIR | --server URL] set OFFICE COUNTER OPTION...\n"
     "\n"
     "Overwrite fields of a counter's live state, e.g. to correct it by hand;\n"
     "fields without an option are kept.  No consistency between the numbers\n"
-    "is enforced (ticket numbers wrap after 9999).  Prints the new state.\n"
+    "is enforced (ticket numbers wrap after 9999).  Prints the new state\n"
+    "(remote: message= only when --message gave it; the API's answer does\n"
+    "not hold the message).\n"
     "\n"
     "Options (at least one):\n"
     "  --waiting N      tickets waiting, 0..9999\n"
@@ -149,11 +211,12 @@ static const char  mc_usage_set[] =
     "  --message TEXT   a notice shown with the counter: at most 280 bytes\n"
     "                   of UTF-8 without control characters; \"\" clears it\n"
     "  --staff N        staff serving, 0..99 (0: unknown)\n"
-    "  -h, --help       show this help\n";
+    "  -h, --help       show this help\n"
+    MC_USAGE_REMOTE;
 
 
 static const char  mc_usage_issue[] =
-    "usage: madoctl [--store DIR] issue OFFICE COUNTER\n"
+    "usage: madoctl [--store DIR | --server URL] issue OFFICE COUNTER\n"
     "\n"
     "Issue the next ticket: the last issued number goes up by one (after\n"
     "9999 it starts again at 1) and one more person waits (at most 9999).\n"
@@ -161,11 +224,12 @@ static const char  mc_usage_issue[] =
     "the ticket number.\n"
     "\n"
     "Options:\n"
-    "  -h, --help  show this help\n";
+    "  -h, --help  show this help\n"
+    MC_USAGE_REMOTE;
 
 
 static const char  mc_usage_call[] =
-    "usage: madoctl [--store DIR] call OFFICE COUNTER [NUMBER]\n"
+    "usage: madoctl [--store DIR | --server URL] call OFFICE COUNTER [NUMBER]\n"
     "\n"
     "Call the next ticket (the number called last plus one; after 9999\n"
     "comes 1), or NUMBER (1..9999, at most the last issued), e.g. someone\n"
@@ -175,18 +239,20 @@ static const char  mc_usage_call[] =
     "Prints the number called.\n"
     "\n"
     "Options:\n"
-    "  -h, --help  show this help\n";
+    "  -h, --help  show this help\n"
+    MC_USAGE_REMOTE;
 
 
 static const char  mc_usage_cancel[] =
-    "usage: madoctl [--store DIR] cancel OFFICE COUNTER NUMBER\n"
+    "usage: madoctl [--store DIR | --server URL] cancel OFFICE COUNTER NUMBER\n"
     "\n"
     "Cancel ticket NUMBER, issued but not called yet (more than the number\n"
     "called last, at most the last issued): one person fewer waits.\n"
     "Prints \"cancelled NUMBER\".\n"
     "\n"
     "Options:\n"
-    "  -h, --help  show this help\n";
+    "  -h, --help  show this help\n"
+    MC_USAGE_REMOTE;
 
 
 static const char  mc_usage_simulate[] =
@@ -410,6 +476,47 @@ static const char  mc_usage_user[] =
     "  -h, --help          show this help\n";
 
 
+static const char  mc_usage_login[] =
+    "usage: madoctl --server URL [--cacert FILE] [--token-file FILE] login\n"
+    "               [--user ID] [--password-stdin]\n"
+    "\n"
+    "Log in at the update API of URL (https://HOST[:PORT][/PREFIX]) as an\n"
+    "account of \"madoctl user\" (admin or staff) and keep the session\n"
+    "token in the session file: mode 0600 in a directory of mode 0700,\n"
+    "written whole or not at all, replacing an older one.  The session\n"
+    "ends after 30 minutes unused or 12 hours, or with logout.  The\n"
+    "server's certificate must verify against the system's CAs or\n"
+    "--cacert, and be for HOST.  The password is asked once on the\n"
+    "terminal without echo, or read as one line from standard input with\n"
+    "--password-stdin.  A login whose answer is lost is not sent again\n"
+    "(only one that could not be sent at all is).\n"
+    "\n"
+    "Exit status: 0 logged in; 4 wrong user or password (401), or logins\n"
+    "wait after too many failures (429, the wait is said); 1 the server\n"
+    "refused the request as invalid (400, naming the field); 3 the server\n"
+    "cannot be reached or answers 5xx; 5 its certificate fails\n"
+    "verification.\n"
+    "\n"
+    "Options:\n"
+    "  --user ID           the account (default: the login name, $USER)\n"
+    "  --password-stdin    read the password from standard input\n"
+    "  -h, --help          show this help\n";
+
+
+static const char  mc_usage_logout[] =
+    "usage: madoctl --server URL [--token-file FILE] logout\n"
+    "\n"
+    "End the session at the server, then delete the session file; also\n"
+    "when the server no longer knows the session (401).  Without a\n"
+    "session file there is nothing to do (exit status 0).  A session file\n"
+    "others could read is still used here, to end the session it may have\n"
+    "leaked.  When the server cannot be reached the file is kept: run\n"
+    "logout again (exit status 3).\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n";
+
+
 static const char  mc_usage_help[] =
     "usage: madoctl help [VERB]\n"
     "\n"
@@ -420,37 +527,44 @@ static const char  mc_usage_help[] =
 
 
 static const mc_verb_t  mc_verbs[] = {
-    { "init",     mc_cmd_init,     mc_usage_init },
-    { "load",     mc_cmd_load,     mc_usage_load },
-    { "show",     mc_cmd_show,     mc_usage_show },
-    { "set",      mc_cmd_set,      mc_usage_set },
-    { "issue",    mc_cmd_issue,    mc_usage_issue },
-    { "call",     mc_cmd_call,     mc_usage_call },
-    { "cancel",   mc_cmd_cancel,   mc_usage_cancel },
-    { "simulate", mc_cmd_simulate, mc_usage_simulate },
-    { "holidays", mc_cmd_holidays, mc_usage_holidays },
-    { "calendar", mc_cmd_calendar, mc_usage_calendar },
-    { "feed",     mc_cmd_feed,     mc_usage_feed },
-    { "report",   mc_cmd_report,   mc_usage_report },
-    { "compact",  mc_cmd_compact,  mc_usage_compact },
-    { "audit",    mc_cmd_audit,    mc_usage_audit },
-    { "user",     mc_cmd_user,     mc_usage_user },
-    { "help",     mc_cmd_help,     mc_usage_help },
-    { NULL, NULL, NULL }
+    { "init",     mc_cmd_init,     mc_usage_init,     MC_LOCAL },
+    { "load",     mc_cmd_load,     mc_usage_load,     MC_LOCAL },
+    { "show",     mc_cmd_show,     mc_usage_show,     MC_LOCAL },
+    { "set",      mc_cmd_set,      mc_usage_set,      MC_EITHER },
+    { "issue",    mc_cmd_issue,    mc_usage_issue,    MC_EITHER },
+    { "call",     mc_cmd_call,     mc_usage_call,     MC_EITHER },
+    { "cancel",   mc_cmd_cancel,   mc_usage_cancel,   MC_EITHER },
+    { "simulate", mc_cmd_simulate, mc_usage_simulate, MC_LOCAL },
+    { "holidays", mc_cmd_holidays, mc_usage_holidays, MC_LOCAL },
+    { "calendar", mc_cmd_calendar, mc_usage_calendar, MC_LOCAL },
+    { "feed",     mc_cmd_feed,     mc_usage_feed,     MC_LOCAL },
+    { "report",   mc_cmd_report,   mc_usage_report,   MC_LOCAL },
+    { "compact",  mc_cmd_compact,  mc_usage_compact,  MC_LOCAL },
+    { "audit",    mc_cmd_audit,    mc_usage_audit,    MC_LOCAL },
+    { "user",     mc_cmd_user,     mc_usage_user,     MC_LOCAL },
+    { "login",    mc_cmd_login,    mc_usage_login,    MC_REMOTE },
+    { "logout",   mc_cmd_logout,   mc_usage_logout,   MC_REMOTE },
+    /* "madoctl --server URL help call" is fine */
+    { "help",     mc_cmd_help,     mc_usage_help,     MC_EITHER },
+    { NULL, NULL, NULL, 0 }
 };
 
 
 int
 main(int argc, char **argv)
 {
-    int               c, rc;
+    int               c, rc, local;
     char             *env;
     mc_ctx_t          ctx;
+    const char       *server;
     const mc_verb_t  *verb;
 
     static const struct option  opts[] = {
-        { "store",     required_argument, NULL, 's' },
-        { "audit-key", required_argument, NULL, 'k' },
+        { "store",      required_argument, NULL, 's' },
+        { "audit-key",  required_argument, NULL, 'k' },
+        { "server",     required_argument, NULL, 'S' },
+        { "cacert",     required_argument, NULL, 'C' },
+        { "token-file", required_argument, NULL, 'T' },
         { "help",      no_argument,       NULL, 'h' },
         { "version", no_argument,       NULL, 'V' },
         { NULL, 0, NULL, 0 }
@@ -471,6 +585,15 @@ main(int argc, char **argv)
     ctx.audit_key = (env != NULL && *env != '\0') ? env
                                                   : MC_DEFAULT_AUDIT_KEY;
 
+    env = getenv("MADO_CACERT");
+    ctx.cacert = (env != NULL && *env != '\0') ? env : NULL;
+
+    env = getenv("MADO_TOKEN_FILE");
+    ctx.token_file = (env != NULL && *env != '\0') ? env : NULL;
+
+    server = NULL;
+    local = 0;          /* --store or --audit-key given */
+
     /* "+": stop at the verb, its options are its own */
     while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
         switch (c) {
@@ -481,6 +604,7 @@ main(int argc, char **argv)
             }
 
             ctx.store = optarg;
+            local = 1;
             break;
 
         case 'k':
@@ -489,6 +613,27 @@ main(int argc, char **argv)
             }
 
             ctx.audit_key = optarg;
+            local = 1;
+            break;
+
+        case 'S':
+        case 'C':
+        case 'T':
+            if (*optarg == '\0') {
+                return mc_usage_error(NULL, "%s: must not be empty",
+                                      c == 'S' ? "--server"
+                                      : c == 'C' ? "--cacert"
+                                      : "--token-file");
+            }
+
+            if (c == 'S') {
+                server = optarg;
+            } else if (c == 'C') {
+                ctx.cacert = optarg;
+            } else {
+                ctx.token_file = optarg;
+            }
+
             break;
 
         case 'h':
@@ -512,6 +657,36 @@ main(int argc, char **argv)
     verb = mc_verb_find(argv[optind]);
     if (verb == NULL) {
         return mc_usage_error(NULL, "unknown verb \"%s\"", argv[optind]);
+    }
+
+    /*
+     * --server asked for remote: a verb that cannot be is an error, not
+     * silently done to a local store.  MADO_SERVER only says where the
+     * verbs that can go remote go.
+     */
+    if (verb->where == MC_LOCAL) {
+        if (server != NULL) {
+            return mc_usage_error(NULL, "--server: only login, logout, set, "
+                                  "issue, call and cancel work remotely, "
+                                  "not \"%s\"", verb->name);
+        }
+
+    } else {
+        /* an option beats the environment: --store means this store */
+        env = getenv("MADO_SERVER");
+        ctx.server = server ? server
+                     : (env != NULL && *env != '\0' && !local) ? env : NULL;
+
+        if (server != NULL && local && verb->run != mc_cmd_help) {
+            return mc_usage_error(NULL, "--store and --audit-key are for a "
+                                  "local store; with --server the server "
+                                  "writes its own");
+        }
+
+        if (verb->where == MC_REMOTE && ctx.server == NULL) {
+            return mc_usage_error(verb->name, "needs --server URL (or "
+                                  "MADO_SERVER): it works only remotely");
+        }
     }
 
     argc -= optind;

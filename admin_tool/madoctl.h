@@ -13,11 +13,15 @@
  * cmd_compact.c  compact: the retention of the history
  * cmd_audit.c    audit list, audit verify
  * cmd_user.c     user: staff accounts
+ * cmd_remote.c   --server: login, logout, and set, issue, call, cancel
+ *                through the update API over HTTPS
+ * https.c        the HTTP/1.1 client over TLS that cmd_remote.c uses
  */
 
 #ifndef MADOCTL_H
 #define MADOCTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <yajl/yajl_gen.h>
@@ -31,7 +35,13 @@
 #define MC_EXIT_OK          0
 #define MC_EXIT_REFUSED     1       /* request refused or invalid */
 #define MC_EXIT_USAGE       2       /* unknown verb or option, missing arg */
-#define MC_EXIT_STORE       3       /* store missing, other schema, I/O */
+#define MC_EXIT_STORE       3       /* store missing, other schema, I/O;
+                                       remote: server unreachable, 5xx */
+#define MC_EXIT_AUTH        4       /* remote: not logged in, session gone,
+                                       wrong password, not allowed (401,
+                                       403, 429) */
+#define MC_EXIT_TLS         5       /* remote: the server's certificate
+                                       failed verification */
 
 /* not an exit code: "options parsed, go on" */
 #define MC_CONTINUE         (-1)
@@ -52,6 +62,9 @@ typedef struct {
     const char         *store;      /* store directory */
     const char         *audit_key;  /* the audit trail's key file */
     int64_t             now;        /* set by mc_clock() */
+    const char         *server;     /* --server URL: remote, else NULL */
+    const char         *cacert;     /* --cacert FILE, else system CAs */
+    const char         *token_file; /* --token-file, else the default */
 } mc_ctx_t;
 
 
@@ -110,6 +123,50 @@ int mc_cmd_report(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_audit(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv);
+
+int mc_cmd_login(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_logout(mc_ctx_t *ctx, int argc, char **argv);
+
+/* cmd_remote.c: one counter change through the update API */
+int mc_remote_counter(mc_ctx_t *ctx, const char *office, const char *counter,
+    const mado_counter_op_t *op, mado_counter_state_t *st, uint32_t *result);
+
+
+/* https.c */
+typedef struct {
+    char                host[256];      /* lower case, IPv6 without [] */
+    char                port[6];
+    char                base[512];      /* the API's path, ends in '/' */
+    char                authority[300]; /* for Host: */
+    char                origin[800];    /* https://host[:port][/prefix] */
+    unsigned            ipv6:1;
+    unsigned            default_port:1;
+} mc_url_t;
+
+typedef struct {
+    int                 status;
+    int64_t             retry_after;    /* seconds, -1: none */
+    char               *body;           /* in buf, NUL-terminated */
+    size_t              len;
+    char               *buf;
+} mc_http_res_t;
+
+enum {
+    MC_HTTP_OK = 0,
+    MC_HTTP_UNSENT,         /* failed before the request left: retry */
+    MC_HTTP_LOST,           /* sent, no complete answer: maybe applied */
+    MC_HTTP_UNTRUSTED,      /* the certificate failed verification */
+    MC_HTTP_FAILED          /* setup, or an answer that is not HTTP */
+};
+
+typedef struct mc_https_s  mc_https_t;
+
+int mc_url_parse(const char *s, mc_url_t *u, char *err, size_t size);
+mc_https_t *mc_https_new(const char *cacert, char *err, size_t size);
+void mc_https_free(mc_https_t *h);
+int mc_https_request(mc_https_t *h, const mc_url_t *u, const char *req,
+    size_t len, mc_http_res_t *res, char *err, size_t size);
+void mc_http_res_free(mc_http_res_t *res);
 
 /* cmd_counter.c: "the same as far as readers can see" (simulate, feed) */
 int mc_state_same(const mado_counter_state_t *a,

@@ -290,6 +290,12 @@ mado_store_read_begin(mado_store_t *s, MDB_txn **txn, mado_err_t *err)
 
     rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
 
+    if (rc == MDB_MAP_RESIZED && s->no_grow) {
+        *txn = NULL;
+        return mado_fail(err, MADO_ERESIZED, "the store's map was grown by "
+                         "another process; try again");
+    }
+
     if (rc == MDB_MAP_RESIZED) {
         /* a writer grew the map: adopt its size (no txn of ours is live) */
         rc = mdb_env_set_mapsize(s->env, 0);
@@ -309,6 +315,38 @@ mado_store_read_begin(mado_store_t *s, MDB_txn **txn, mado_err_t *err)
 
 
 int
+mado_store_adopt(mado_store_t *s, int grow, mado_err_t *err)
+{
+    int          rc;
+    size_t       before;
+    MDB_envinfo  info;
+
+    mdb_env_info(s->env, &info);
+    before = info.me_mapsize;
+
+    rc = mdb_env_set_mapsize(s->env, 0);
+
+    if (rc != 0) {
+        return mado_fail(err, MADO_ESTORE, "adopting the grown map: %s",
+                         mdb_strerror(rc));
+    }
+
+    mdb_env_info(s->env, &info);
+
+    if (grow && info.me_mapsize == before) {
+        rc = mdb_env_set_mapsize(s->env, before * 2);
+
+        if (rc != 0) {
+            return mado_fail(err, MADO_ESTORE, "growing the map to %zu: %s",
+                             before * 2, mdb_strerror(rc));
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+int
 mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
     mado_err_t *err)
 {
@@ -319,6 +357,11 @@ mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
     for (attempt = 0; attempt < 16; attempt++) {
 
         rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+
+        if (rc == MDB_MAP_RESIZED && s->no_grow) {
+            return mado_fail(err, MADO_ERESIZED, "the store's map was grown "
+                             "by another process; try again");
+        }
 
         if (rc == MDB_MAP_RESIZED) {
             /* another writer grew the map since we opened */
@@ -334,9 +377,10 @@ mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
         rc = fn(s, txn, arg, err);
 
         if ((rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) && s->no_grow) {
+            /* full here, but another process may have grown the map */
             mdb_txn_abort(txn);
-            return mado_fail(err, MADO_ESTORE, "the store is full; any "
-                             "madoctl write grows it");
+            return mado_fail(err, MADO_ERESIZED, "the store is full at this "
+                             "process's map size; try again");
         }
 
         if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
@@ -355,7 +399,12 @@ mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
             return MADO_OK;
         }
 
-        if (rc != MDB_MAP_FULL || s->no_grow) {
+        if (rc == MDB_MAP_FULL && s->no_grow) {
+            return mado_fail(err, MADO_ERESIZED, "the store is full at this "
+                             "process's map size; try again");
+        }
+
+        if (rc != MDB_MAP_FULL) {
             return mado_fail(err, MADO_ESTORE, "commit: %s",
                              mdb_strerror(rc));
         }

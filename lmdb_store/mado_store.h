@@ -221,8 +221,14 @@ typedef struct {
     unsigned            readonly:1;
     unsigned            history:1;      /* event and sample exist */
     unsigned            audit:1;        /* audit_key is loaded */
-    /* a full map is an error, not grown: a process whose other threads
-       may be reading cannot resize it (the nginx module) */
+    /*
+     * A process whose threads may hold transactions (the nginx module with
+     * its thread pool) can neither grow the map nor adopt a size another
+     * process grew it to: LMDB allows mdb_env_set_mapsize() only while the
+     * process has no transaction open.  A full map is then an error, and
+     * a grown one MADO_ERESIZED, for the caller to adopt with
+     * mado_store_adopt() when it knows nothing is open.
+     */
     unsigned            no_grow:1;
 } mado_store_t;
 
@@ -232,6 +238,8 @@ typedef struct {
 #define MADO_EINVAL      1      /* refused or invalid request */
 #define MADO_ESTORE      3      /* store missing, of another schema, or I/O */
 #define MADO_ENOTFOUND   4
+#define MADO_ERESIZED    5      /* no_grow: the map is full, or another
+                                   process grew it: adopt and try again */
 
 
 #define MADO_OPEN_RDONLY  0x01
@@ -255,6 +263,13 @@ int mado_store_data_path(const char *dir, char *buf, size_t len);
  * map) adopts the new size and retries here, so callers never see it.
  */
 int mado_store_read_begin(mado_store_t *s, MDB_txn **txn, mado_err_t *err);
+
+/*
+ * Adopt the map size another process grew the store to (see no_grow) or,
+ * with grow, double the map when nobody grew it; only while the process
+ * holds no transaction
+ */
+int mado_store_adopt(mado_store_t *s, int grow, mado_err_t *err);
 
 /*
  * Every write is one transaction: fn runs inside it and the result is

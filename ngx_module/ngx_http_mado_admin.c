@@ -68,6 +68,8 @@ typedef struct {
     int64_t                      retry_after;
     int64_t                      client_locked;
     unsigned                     set_cookie:1;
+    unsigned                     resized:1;     /* the map grew: adopt it */
+    ngx_uint_t                   attempts;
     unsigned                     clear_cookie:1;
     char                         body[4096];
     size_t                       len;
@@ -92,6 +94,8 @@ static ngx_int_t ngx_http_mado_admin_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, const char *fmt, ...);
 static void ngx_http_mado_admin_fail(ngx_http_mado_admin_task_t *t,
     ngx_uint_t status, const char *code, const char *message);
+static void ngx_http_mado_admin_login_busy(ngx_http_mado_admin_task_t *t,
+    int rc, mado_err_t *err);
 
 
 static ngx_str_t  ngx_http_mado_admin_json =
@@ -845,6 +849,11 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
             ngx_http_mado_admin_fail(t, t->status, "forbidden",
                                      "this account may not change that "
                                      "office's counters");
+        } else if (rc == MADO_ERESIZED) {
+            t->resized = 1;
+            t->retry_after = 1;
+            ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                     "store_busy", err.text);
         } else if (rc != MADO_OK && t->status != NGX_HTTP_OK) {
             ngx_http_mado_admin_fail(t, t->status,
                                      t->status == NGX_HTTP_NOT_FOUND
@@ -859,7 +868,11 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
                      - (u_char *) t->body;
         }
 
-        ngx_explicit_memzero(t->token, sizeof(t->token));
+        /* a task tried again (the map grew) needs the token again */
+        if (!t->resized) {
+            ngx_explicit_memzero(t->token, sizeof(t->token));
+        }
+
         return;
     }
 
@@ -910,16 +923,20 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
     ngx_explicit_memzero(&a, sizeof(a));
 
     if (rc != MADO_OK && rc != MADO_ENOTFOUND) {
-        ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                 "store_unavailable", err.text);
+        ngx_http_mado_admin_login_busy(t, rc, &err);
         return;
     }
 
     t->status = ok ? NGX_HTTP_OK : NGX_HTTP_UNAUTHORIZED;
 
-    if (mado_store_write(t->store, ngx_http_mado_admin_login_write, t, &err)
-        != MADO_OK)
-    {
+    rc = mado_store_write(t->store, ngx_http_mado_admin_login_write, t, &err);
+
+    if (rc == MADO_ERESIZED) {
+        ngx_http_mado_admin_login_busy(t, rc, &err);
+        return;
+    }
+
+    if (rc != MADO_OK) {
         ngx_log_error(NGX_LOG_ERR, log, 0, "mado admin: %s", err.text);
         ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
                                  "store_unavailable", err.text);
@@ -993,6 +1010,25 @@ ngx_http_mado_admin_whoami(ngx_http_mado_admin_task_t *t,
 }
 
 
+/* the store could not be read or written: a grown map is adopted and the
+   login tried again (the password is not kept to try it here) */
+static void
+ngx_http_mado_admin_login_busy(ngx_http_mado_admin_task_t *t, int rc,
+    mado_err_t *err)
+{
+    if (rc == MADO_ERESIZED) {
+        t->resized = 1;
+        t->retry_after = 1;
+        ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "store_busy", err->text);
+        return;
+    }
+
+    ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
+                             "store_unavailable", err->text);
+}
+
+
 static void
 ngx_http_mado_admin_fail(ngx_http_mado_admin_task_t *t, ngx_uint_t status,
     const char *code, const char *message)
@@ -1028,7 +1064,9 @@ ngx_http_mado_admin_done(ngx_event_t *ev)
     ngx_connection_t            *c;
     ngx_thread_task_t           *task;
     ngx_http_request_t          *r;
+    ngx_http_mado_worker_t      *w;
     ngx_http_mado_admin_task_t  *t;
+    ngx_http_mado_loc_conf_t    *mlcf;
     ngx_http_mado_main_conf_t   *mmcf;
 
     task = ev->data;
@@ -1037,7 +1075,34 @@ ngx_http_mado_admin_done(ngx_event_t *ev)
     c = r->connection;
 
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
-    mmcf->worker->busy--;
+    mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
+    w = mmcf->worker;
+    w->busy--;
+
+    if (t->resized) {
+        w->resized = 1;
+    }
+
+    /*
+     * The last update out of the threads adopts a map another process grew
+     * or, when the map is full, grows it: nothing of this process holds a
+     * transaction now.  An update that met it is then done again (a login
+     * is not: its password is gone) instead of failing.
+     */
+    if (w->resized && w->busy == 0
+        && ngx_http_mado_store_adopt(c->log, w, t->resized) == NGX_OK
+        && t->resized && t->route != NGX_HTTP_MADO_ADMIN_LOGIN
+        && t->attempts++ < 2)
+    {
+        t->resized = 0;
+        w->busy++;
+
+        if (ngx_thread_task_post(mlcf->thread_pool, task) == NGX_OK) {
+            return;
+        }
+
+        w->busy--;
+    }
 
     r->main->blocked--;
     r->aio = 0;

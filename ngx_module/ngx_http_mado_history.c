@@ -119,7 +119,9 @@ ngx_http_mado_history_handler(ngx_http_request_t *r, ngx_str_t *office,
 
     w = mmcf->worker;
 
-    if (mado_store_read_begin(&w->store, &txn, &err) != MADO_OK) {
+    if (ngx_http_mado_read_begin(r->connection->log, w, &txn, &err)
+        != MADO_OK)
+    {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "mado history: %s", err.text);
         *status = NGX_HTTP_SERVICE_UNAVAILABLE;

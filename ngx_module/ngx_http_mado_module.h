@@ -42,6 +42,7 @@ typedef struct {
     u_char                    *stale;       /* [def.ncounters] */
     ngx_uint_t                 any_stale;
     ngx_http_mado_doc_t        api;
+    size_t                     tail_len;    /* of api.body after the office */
     ngx_http_mado_doc_t       *pages[NGX_HTTP_MADO_NPAGES][MADO_NLANG];
 } ngx_http_mado_office_t;
 
@@ -94,6 +95,8 @@ typedef struct {
     ngx_http_mado_defs_t      *defs;        /* the current definitions */
     u_char                     reason[512];
     ngx_uint_t                 busy;        /* admin tasks using store */
+    ngx_uint_t                 resized;     /* a grown map waits for
+                                               busy == 0 to be adopted */
     ngx_pool_t                *trends_pool;     /* forecasts of today */
     mado_date_t                trends_date;
     ngx_array_t                trends;
@@ -163,6 +166,10 @@ ngx_int_t ngx_http_mado_conf_read(ngx_conf_t *cf, const char *directive,
 ngx_int_t ngx_http_mado_store_init(ngx_cycle_t *cycle,
     ngx_http_mado_main_conf_t *mmcf);
 void ngx_http_mado_store_done(ngx_http_mado_main_conf_t *mmcf);
+int ngx_http_mado_read_begin(ngx_log_t *log, ngx_http_mado_worker_t *w,
+    MDB_txn **txn, mado_err_t *err);
+ngx_int_t ngx_http_mado_store_adopt(ngx_log_t *log,
+    ngx_http_mado_worker_t *w, ngx_uint_t grow);
 ngx_http_mado_snapshot_t *ngx_http_mado_snapshot(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf);
 ngx_int_t ngx_http_mado_snapshot_hold(ngx_http_request_t *r,
@@ -174,6 +181,7 @@ ngx_http_mado_office_t *ngx_http_mado_snapshot_office(
 /* ngx_http_mado_render.c: JSON */
 void ngx_http_mado_defs_release(ngx_http_mado_defs_t *defs);
 ngx_int_t ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_snapshot_t *prev,
     ngx_http_mado_defs_t **cache,
     mado_store_t *store, MDB_txn *txn, time_t now, time_t stale_after,
     ngx_flag_t calendar, ngx_log_t *log, u_char *reason, size_t reason_len);

@@ -31,6 +31,11 @@ static ngx_int_t ngx_http_mado_read(ngx_http_mado_snapshot_t *snap,
     time_t now, time_t stale_after, ngx_flag_t calendar, mado_err_t *err);
 static void ngx_http_mado_render_office(yajl_gen g,
     ngx_http_mado_office_t *office, time_t now);
+static ngx_http_mado_office_t *ngx_http_mado_unchanged(
+    ngx_http_mado_snapshot_t *snap, ngx_http_mado_snapshot_t *prev,
+    ngx_uint_t i, time_t now);
+static ngx_int_t ngx_http_mado_doc_copy(ngx_pool_t *pool,
+    ngx_http_mado_doc_t *to, ngx_http_mado_doc_t *from);
 static ngx_int_t ngx_http_mado_doc(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
     ngx_str_t *head, ngx_str_t *parts, ngx_uint_t nparts, ngx_str_t *sep,
     ngx_str_t *tail);
@@ -44,7 +49,8 @@ static ngx_int_t ngx_http_mado_defs_get(ngx_http_mado_defs_t **cache,
 
 ngx_int_t
 ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
-    ngx_http_mado_defs_t **cache, mado_store_t *store,
+    ngx_http_mado_snapshot_t *prev, ngx_http_mado_defs_t **cache,
+    mado_store_t *store,
     MDB_txn *txn, time_t now, time_t stale_after, ngx_flag_t calendar,
     ngx_log_t *log, u_char *reason, size_t reason_len)
 {
@@ -53,7 +59,7 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
     yajl_gen                 g;
     ngx_str_t               *frags, head, sep, tail, office_tail;
     mado_err_t               err;
-    ngx_http_mado_office_t  *office;
+    ngx_http_mado_office_t  *office, *same, **reused;
     const unsigned char     *buf;
     char                     iso[32];
 
@@ -69,9 +75,13 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
     office = snap->offices.elts;
 
     frags = ngx_palloc(snap->pool, (n ? n : 1) * sizeof(ngx_str_t));
-    if (frags == NULL) {
+    reused = ngx_pcalloc(snap->pool, (n ? n : 1) * sizeof(void *));
+
+    if (frags == NULL || reused == NULL) {
         return NGX_ERROR;
     }
+
+    ngx_str_set(&head, "{\"office\":");
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL) {
@@ -82,6 +92,27 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
     yajl_gen_config(g, yajl_gen_validate_utf8, 1);
 
     for (i = 0; i < n; i++) {
+        /*
+         * An update changes one office: the others are copied, not
+         * rendered again, which keeps a snapshot after each update cheap.
+         */
+        same = ngx_http_mado_unchanged(snap, prev, i, now);
+
+        if (same != NULL) {
+            if (ngx_http_mado_doc_copy(snap->pool, &office[i].api, &same->api)
+                != NGX_OK)
+            {
+                yajl_gen_free(g);
+                return NGX_ERROR;
+            }
+
+            /* the fragment is the document without its head and tail */
+            frags[i].data = office[i].api.body.data + head.len;
+            frags[i].len = same->api.body.len - head.len - same->tail_len;
+            reused[i] = same;
+            continue;
+        }
+
         yajl_gen_clear(g);
         yajl_gen_reset(g, NULL);
 
@@ -120,13 +151,15 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
     office_tail.data = tail.data + 1;
     office_tail.len = tail.len - 1;
 
-    ngx_str_set(&head, "{\"office\":");
     ngx_str_null(&sep);
 
     for (i = 0; i < n; i++) {
-        if (ngx_http_mado_doc(snap->pool, &office[i].api, &head, &frags[i], 1,
-                              &sep, &office_tail)
-            != NGX_OK)
+        office[i].tail_len = office_tail.len;
+
+        if (reused[i] == NULL
+            && ngx_http_mado_doc(snap->pool, &office[i].api, &head, &frags[i],
+                                 1, &sep, &office_tail)
+               != NGX_OK)
         {
             return NGX_ERROR;
         }
@@ -143,6 +176,73 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
                    "mado rendered txn %uz, %ui offices", snap->txnid, n);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The same office in the last snapshot, when it renders to the same bytes:
+ * the same definitions and figures, at the same minute, with the last
+ * snapshot still current for the clock (else anything may have turned).
+ */
+static ngx_http_mado_office_t *
+ngx_http_mado_unchanged(ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_snapshot_t *prev, ngx_uint_t i, time_t now)
+{
+    ngx_uint_t               nc;
+    ngx_http_mado_office_t  *o, *p;
+
+    if (prev == NULL || prev->defs != snap->defs || prev->now != snap->now
+        || now >= prev->expires
+        || prev->offices.nelts != snap->offices.nelts)
+    {
+        return NULL;
+    }
+
+    o = (ngx_http_mado_office_t *) snap->offices.elts + i;
+    p = (ngx_http_mado_office_t *) prev->offices.elts + i;
+    nc = o->def.ncounters;
+
+    if (p->api.body.len == 0
+        || ngx_memcmp(o->states, p->states, nc * sizeof(mado_counter_state_t))
+           != 0
+        || ngx_memcmp(o->stale, p->stale, nc) != 0)
+    {
+        return NULL;
+    }
+
+    return p;
+}
+
+
+static ngx_int_t
+ngx_http_mado_doc_copy(ngx_pool_t *pool, ngx_http_mado_doc_t *to,
+    ngx_http_mado_doc_t *from)
+{
+    ngx_str_t  *s[4], *d[4];
+    ngx_uint_t  k;
+
+    s[0] = &from->body; s[1] = &from->etag;
+    s[2] = &from->gzip; s[3] = &from->gzip_etag;
+    d[0] = &to->body; d[1] = &to->etag;
+    d[2] = &to->gzip; d[3] = &to->gzip_etag;
+
+    for (k = 0; k < 4; k++) {
+        d[k]->len = s[k]->len;
+        d[k]->data = NULL;
+
+        if (s[k]->len == 0) {
+            continue;
+        }
+
+        d[k]->data = ngx_pnalloc(pool, s[k]->len);
+        if (d[k]->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(d[k]->data, s[k]->data, s[k]->len);
+    }
 
     return NGX_OK;
 }

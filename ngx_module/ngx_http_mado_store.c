@@ -193,6 +193,69 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
 }
 
 
+/*
+ * A read transaction of the worker's event loop.  With mado_admin, update
+ * threads may hold transactions, and LMDB lets a process adopt a map that
+ * another process grew only while it holds none: so the size is adopted
+ * here when no update is in a thread, or by the last update to finish.
+ */
+int
+ngx_http_mado_read_begin(ngx_log_t *log, ngx_http_mado_worker_t *w,
+    MDB_txn **txn, mado_err_t *err)
+{
+    int  rc;
+
+    rc = mado_store_read_begin(&w->store, txn, err);
+
+    if (rc == MADO_ERESIZED) {
+        w->resized = 1;
+
+        if (w->busy == 0
+            && ngx_http_mado_store_adopt(log, w, 0) != NGX_ERROR)
+        {
+            rc = mado_store_read_begin(&w->store, txn, err);
+        }
+    }
+
+    return rc;
+}
+
+
+/*
+ * Adopt the map size another process grew the store to or, with grow,
+ * double it when nobody did; only while no transaction of this process is
+ * open.  NGX_OK: the map is larger now.
+ */
+ngx_int_t
+ngx_http_mado_store_adopt(ngx_log_t *log, ngx_http_mado_worker_t *w,
+    ngx_uint_t grow)
+{
+    size_t       before;
+    mado_err_t   err;
+    MDB_envinfo  info;
+
+    mdb_env_info(w->store.env, &info);
+    before = info.me_mapsize;
+
+    if (mado_store_adopt(&w->store, grow, &err) != MADO_OK) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "mado store: %s", err.text);
+        return NGX_ERROR;
+    }
+
+    w->resized = 0;
+    mdb_env_info(w->store.env, &info);
+
+    if (info.me_mapsize == before) {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, log, 0, "mado store: the map is %uz bytes "
+                  "now", info.me_mapsize);
+
+    return NGX_OK;
+}
+
+
 ngx_http_mado_snapshot_t *
 ngx_http_mado_snapshot(ngx_http_request_t *r, ngx_http_mado_main_conf_t *mmcf)
 {
@@ -232,7 +295,8 @@ ngx_http_mado_snapshot(ngx_http_request_t *r, ngx_http_mado_main_conf_t *mmcf)
 
     snap = ngx_http_mado_snapshot_build(r->connection->log, mmcf);
     if (snap == NULL) {
-        return NULL;
+        /* until a grown map can be adopted, the last figures are shown */
+        return w->resized ? w->snapshot : NULL;
     }
 
     if (w->snapshot != NULL) {
@@ -257,8 +321,12 @@ ngx_http_mado_snapshot_build(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
 
     w = mmcf->worker;
 
-    if (mado_store_read_begin(&w->store, &txn, &err) != MADO_OK) {
-        ngx_http_mado_store_fail(log, w, err.text);
+    if (ngx_http_mado_read_begin(log, w, &txn, &err) != MADO_OK) {
+        /* a grown map is adopted once the updates in threads are done */
+        if (!w->resized) {
+            ngx_http_mado_store_fail(log, w, err.text);
+        }
+
         return NULL;
     }
 
@@ -295,7 +363,8 @@ ngx_http_mado_snapshot_build(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
         goto failed;
     }
 
-    rc = ngx_http_mado_render(snap, &w->defs, &w->store, txn,
+    /* the last snapshot lends the offices that did not change */
+    rc = ngx_http_mado_render(snap, w->snapshot, &w->defs, &w->store, txn,
                               ngx_http_mado_now(mmcf),
                               mmcf->stale_after, mmcf->calendar, log, (u_char *) err.text,
                               sizeof(err.text));

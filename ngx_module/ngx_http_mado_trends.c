@@ -65,7 +65,7 @@ ngx_http_mado_trends_get(ngx_http_mado_main_conf_t *mmcf,
         w->trends_date = date;
     }
 
-    if (mado_store_read_begin(&w->store, &txn, &err) != MADO_OK) {
+    if (ngx_http_mado_read_begin(log, w, &txn, &err) != MADO_OK) {
         ngx_log_error(NGX_LOG_ERR, log, 0, "mado trends: %s", err.text);
         return NGX_ERROR;
     }

@@ -12,12 +12,20 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Encode ();
+use IO::Uncompress::Gunzip ();
 use JSON::PP;
 use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 
 use MadoTest;
+
+sub gunzip {
+    my ($in) = @_;
+    my $out;
+    IO::Uncompress::Gunzip::gunzip(\$in => \$out) or return "not gzip: $in";
+    return $out;
+}
 
 MadoTest::require_binaries(qw(madoctl module nginx));
 
@@ -205,6 +213,29 @@ is($rk->{headers}{'access-control-allow-origin'}, '*', 'office: CORS');
 $r = $t->http('GET', '/api/v1/offices/kita', { headers => { 'If-None-Match' => $kita_etag } });
 is($r->{status}, 304, 'office: If-None-Match -> 304');
 is($r->{body}, '', 'office: 304 empty body');
+
+# A write re-renders the office it changed; the others are carried over
+# from the last snapshot and must read exactly as before (save the minute
+# of generated_at), also gzipped, and the list must show the change.
+{
+    my $strip = sub { (my $b = $_[0] // '') =~ s/"generated_at":"[^"]*"//; $b };
+    my ($k0) = $t->get_json('/api/v1/offices/kita');
+    my $g0 = $t->http('GET', '/api/v1/offices/kita', { headers => { 'Accept-Encoding' => 'gzip' } });
+    $t->madoctl_ok(qw(set sakyo certificates --status open --waiting 17));
+    for my $i (1 .. 4) {        # both workers, most likely
+        my ($k1) = $t->get_json('/api/v1/offices/kita');
+        is($strip->($k1->{body}), $strip->($k0->{body}), "a write elsewhere: kita reads the same ($i)");
+        my $g1 = $t->http('GET', '/api/v1/offices/kita', { headers => { 'Accept-Encoding' => 'gzip' } });
+        is($strip->(gunzip($g1->{body})), $strip->(gunzip($g0->{body})),
+           "a write elsewhere: kita gzipped reads the same ($i)");
+        my (undef, $all) = $t->get_json('/api/v1/offices');
+        is((MadoTest::find_counter($all, 'sakyo', 'certificates') || {})->{waiting}, 17,
+           "a write elsewhere: the list shows it ($i)");
+        is_deeply(MadoTest::find_counter($all, 'kita', 'moving'),
+                  MadoTest::find_counter(JSON::PP->new->utf8->decode($k0->{body}), 'kita', 'moving'),
+                  "a write elsewhere: the list keeps kita ($i)");
+    }
+}
 
 $r = $t->http('HEAD', '/api/v1/offices/nosuch');
 is($r->{status}, 404, 'HEAD unknown office: 404');

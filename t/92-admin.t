@@ -47,6 +47,7 @@ my $json = JSON::PP->new->utf8->canonical;
 sub post {
     my ($path, $body, $token, %h) = @_;
     my $r = $t->http('POST', "/api/v1/admin/$path", {
+        timeout => 30,          # a login hashes for a while under ASan
         body => ref $body ? $json->encode($body) : $body,
         headers => { 'Content-Type' => 'application/json',
                      ($token ? (Authorization => "Bearer $token") : ()), %h },

@@ -1,16 +1,19 @@
-// docs/openapi.yaml is the contract of the public API: every documented
-// route is requested from a real nginx with the module, and each
-// documented response (200 and the errors) must come with the documented
-// content type and a body that the documented schema accepts.  Routes the
-// document does not know must not answer 200.
+// docs/openapi.yaml is the contract of the API: every documented route
+// (the public GETs and the staff's update API) is requested from a real
+// nginx with the module, and each documented response (200 and the
+// errors) must come with the documented content type and a body that the
+// documented schema accepts.  Routes the document does not know must not
+// answer 200.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import YAML from 'yaml';
 
-import { Mado, REPO, skipReason } from './lib.mjs';
+import { Mado, MADOCTL, REPO, skipReason } from './lib.mjs';
 
 const SPEC = YAML.parse(fs.readFileSync(path.join(REPO, 'docs', 'openapi.yaml'), 'utf8'));
 
@@ -104,6 +107,39 @@ function checkBody(res, content, what) {
   assert.deepEqual(errors.slice(0, 10), [], `${what}: the body matches the documented schema`);
 }
 
+const PASSWORD = 'correct horse battery staple';
+
+// a POST with a body: {status, headers, body, json}
+function post(m, p, body, headers = {}) {
+  const data = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1', port: m.port, path: p, method: 'POST', agent: false,
+      headers: { Host: m.host, Connection: 'close', 'Content-Type': 'application/json',
+        'Content-Length': data.length, ...headers },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const b = Buffer.concat(chunks);
+        let json;
+        try { json = JSON.parse(b.toString('utf8')); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, body: b, json });
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(30000, () => req.destroy(new Error(`POST ${p}: timeout`)));
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+function userAdd(m, ...args) {
+  execFileSync(MADOCTL, ['--store', m.store, 'user', 'add', ...args, '--password-stdin'], {
+    input: `${PASSWORD}\n`, env: { ...process.env, MADO_AUDIT_KEY: `${m.dir}/audit.key` },
+  });
+}
+
 describe('docs/openapi.yaml against the running API', { skip: skipReason({ browser: false }) }, () => {
   let m;
 
@@ -118,18 +154,29 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
     ].join('\r\n') + '\r\n');
     m.madoctl('feed', '--office', 'kita', '--format', 'voicecall', log, { env: { MADO_NOW: now } });
     m.madoctl('set', 'kita', 'family', '--status', 'paused', '--message', '点検中', { env: { MADO_NOW: now } });
-    await m.start();
+    userAdd(m, 'tanaka', '--role', 'staff', '--office', 'kita');
+    userAdd(m, 'suzuki', '--role', 'staff', '--office', 'kita');
+    await m.start({
+      http: `    mado_audit_key ${m.dir}/audit.key;\n`,
+      server: '        location /api/v1/admin/ { mado_admin; }\n',
+    });
   });
 
   after(async () => { if (m) await m.stop(); });
 
-  const routes = Object.entries(SPEC.paths);
+  const routes = Object.entries(SPEC.paths).filter(([, item]) => item.get);
+  const updates = Object.entries(SPEC.paths).filter(([, item]) => item.post);
 
   it('documents the routes of the API', () => {
     assert.deepEqual(routes.map(([r]) => r).sort(), [
       '/v1/offices', '/v1/offices/{office}', '/v1/offices/{office}/forecast',
       '/v1/offices/{office}/history', '/v1/offices/{office}/history.csv',
     ]);
+    assert.deepEqual(updates.map(([r]) => r).sort(), [
+      '/v1/admin/login', '/v1/admin/logout', '/v1/admin/offices/{office}/counters/{counter}',
+      '/v1/admin/session',
+    ]);
+    assert.equal(Object.keys(SPEC.paths).length, routes.length + updates.length, 'every path is a GET or a POST');
   });
 
   for (const [route, item] of routes) {
@@ -157,6 +204,90 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
       });
     }
   }
+
+  // ---------------------------------------------------------- the update API
+
+  // a session of tanaka's, bearer or cookie
+  async function login(session = 'bearer', user = 'tanaka') {
+    const res = await post(m, '/api/v1/admin/login', { user, password: PASSWORD, session });
+    assert.equal(res.status, 200, `login: ${res.body}`);
+    const cookie = (res.headers['set-cookie'] || [''])[0].split(';')[0];
+    return { token: res.json.token, cookie, csrf: res.json.csrf };
+  }
+  const bearer = (s) => ({ Authorization: `Bearer ${s.token}` });
+  const big = JSON.stringify({ message: 'x'.repeat(20000) });
+
+  // the request that must give each documented answer of each update route
+  const cases = {
+    '/v1/admin/login': {
+      200: async () => [['/api/v1/admin/login', SPEC.paths['/v1/admin/login'].post.requestBody.content['application/json'].example]],
+      400: async () => [['/api/v1/admin/login', { user: 'tanaka', colour: 'red' }]],
+      401: async () => [['/api/v1/admin/login', { user: 'tanaka', password: 'not the password at all' }]],
+      413: async () => [['/api/v1/admin/login', big]],
+      429: async () => {
+        for (let i = 0; i < 5; i++) await post(m, '/api/v1/admin/login', { user: 'suzuki', password: `wrong password ${i}!` });
+        return [['/api/v1/admin/login', { user: 'suzuki', password: PASSWORD }]];
+      },
+    },
+    '/v1/admin/session': {
+      200: async () => [['/api/v1/admin/session', {}, bearer(await login())]],
+      400: async () => [['/api/v1/admin/session', { user: 'x' }, bearer(await login())]],
+      401: async () => [['/api/v1/admin/session', {}]],
+    },
+    '/v1/admin/logout': {
+      200: async () => [['/api/v1/admin/logout', {}, bearer(await login())]],
+      401: async () => [['/api/v1/admin/logout', {}, { Authorization: `Bearer mado_s_${'0'.repeat(64)}` }]],
+      403: async () => [['/api/v1/admin/logout', {}, { Cookie: (await login('cookie')).cookie }]],
+    },
+    '/v1/admin/offices/{office}/counters/{counter}': {
+      200: async () => {
+        m.madoctl('set', 'kita', 'moving', '--status', 'open', '--waiting', '3');
+        const s = await login('cookie');
+        const example = SPEC.paths['/v1/admin/offices/{office}/counters/{counter}'].post.requestBody.content['application/json'].example;
+        return [['/api/v1/admin/offices/kita/counters/moving', example, { Cookie: s.cookie, 'X-CSRF-Token': s.csrf }]];
+      },
+      400: async () => [['/api/v1/admin/offices/kita/counters/moving', { action: 'dance' }, bearer(await login())]],
+      401: async () => [['/api/v1/admin/offices/kita/counters/moving', { action: 'call' }]],
+      403: async () => {
+        const s = await login();
+        const c = await login('cookie');
+        return [['/api/v1/admin/offices/sakyo/counters/moving', { action: 'issue' }, bearer(s)],
+          ['/api/v1/admin/offices/kita/counters/moving', { action: 'issue' }, { Cookie: c.cookie }]];
+      },
+      404: async () => [['/api/v1/admin/offices/kita/counters/lobby', { action: 'issue' }, bearer(await login())]],
+      409: async () => [['/api/v1/admin/offices/kita/counters/moving', { action: 'cancel', number: 9999 }, bearer(await login())]],
+      413: async () => [['/api/v1/admin/offices/kita/counters/moving', big, bearer(await login())]],
+    },
+  };
+
+  for (const [route, item] of updates) {
+    const op = item.post;
+    for (const status of Object.keys(op.responses).filter((s) => s !== '503')) {
+      it(`POST ${route}: ${status} as documented`, async () => {
+        assert.ok(cases[route] && cases[route][status], `a request for ${status} on ${route}`);
+        for (const [url, body, headers] of await cases[route][status]()) {
+          const res = await post(m, url, body, headers);
+          assert.equal(res.status, Number(status), `${url}: ${res.body}`);
+          checkBody(res, resolve(op.responses[status]).content, `POST ${url}`);
+          for (const h of Object.keys(resolve(op.responses[status]).headers || {})) {
+            if (h === 'Set-Cookie') continue;       // only with a cookie session
+            assert.ok(res.headers[h.toLowerCase()], `${url}: header ${h}`);
+          }
+          assert.match(res.headers['cache-control'] || '', /no-store/, `${url}: never cached`);
+        }
+      });
+    }
+  }
+
+  it('login with a cookie session: the documented cookie and CSRF token', async () => {
+    const res = await post(m, '/api/v1/admin/login', { user: 'tanaka', password: PASSWORD, session: 'cookie' });
+    assert.equal(res.status, 200);
+    checkBody(res, SPEC.paths['/v1/admin/login'].post.responses['200'].content, 'cookie login');
+    const c = (res.headers['set-cookie'] || [])[0] || '';
+    assert.match(c, /^mado_session=mado_s_[0-9a-f]{64}; Path=\/api\/v1\/admin\/; Secure; HttpOnly; SameSite=Strict$/);
+    assert.equal(res.json.token, undefined, 'no token in the body');
+    assert.match(res.json.csrf, /^[0-9a-f]{64}$/);
+  });
 
   it('answers Accept: text/csv on history with the documented CSV', async () => {
     const res = await m.request('/api/v1/offices/kita/history?date=2026-11-27', { headers: { Accept: 'text/csv' } });
