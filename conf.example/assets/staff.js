@@ -87,7 +87,13 @@
         return r.text().then(function (text) {
           var json = null;
           try { json = JSON.parse(text); } catch (e) { json = null; }
-          return { status: r.status, json: json || {}, retryAfter: parseInt(r.headers.get('Retry-After'), 10) || 0 };
+          var res = { status: r.status, json: json || {}, retryAfter: parseInt(r.headers.get('Retry-After'), 10) || 0 };
+          /* the store is growing its map: nothing was written, try again shortly */
+          if (r.status === 503 && res.json.error === 'store_busy' && tries < 4) {
+            var wait = Math.min(5, Math.max(1, res.retryAfter)) * 1000;
+            return new Promise(function (ok) { W.setTimeout(ok, wait); }).then(once);
+          }
+          return res;
         });
       }, function (err) {
         /* the network failed: with an Idempotency-Key one retry is safe */

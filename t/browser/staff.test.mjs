@@ -86,7 +86,7 @@ describe('counter staff panel', { skip: skipReason(), timeout: 300000 }, () => {
     page.on('pageerror', (e) => problems.push(`page error: ${e.stack || e}`));
     page.on('console', (msg) => {
       // the API's 401/403/409 answers are logged by Chromium as failed loads: expected
-      if (msg.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|403|409|429)/.test(msg.text())) {
+      if (msg.type() === 'error' && !/Failed to load resource: (the server responded with a status of (401|403|409|429|503)|net::ERR_CONNECTION_RESET)/.test(msg.text())) {
         problems.push(`console error: ${msg.text()}`);
       }
     });
@@ -351,6 +351,38 @@ describe('counter staff panel', { skip: skipReason(), timeout: 300000 }, () => {
     await page.click('#btn-call');
     await page.locator('#alert', { hasText: 'お待ちの方がいないため、呼び出せません' }).waitFor();
     m.madoctl('set', 'kita', 'moving', '--waiting', '4');
+    await ctx.close();
+  });
+
+  test('a retried press keeps its Idempotency-Key: network failure, 503 store_busy', async () => {
+    const { page, ctx } = await newPage(TABLET);
+    await login(page);
+    await page.locator('#panel-view').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => window.madoStaff.refreshes > 0);
+    const keys = [];
+    let failures = ['abort', 'busy'];
+    await page.route('**/api/v1/admin/offices/**', async (route) => {
+      keys.push(route.request().headers()['idempotency-key']);
+      const f = failures.shift();
+      if (f === 'abort') return route.abort('connectionreset');
+      if (f === 'busy') {
+        return route.fulfill({ status: 503, headers: { 'Retry-After': '1' }, contentType: 'application/json',
+          body: '{"error":"store_busy","message":"the map is growing","status":503}' });
+      }
+      return route.continue();
+    });
+    const before = await kitaMoving();
+    await press(page, '#btn-plus');
+    const after1 = await kitaMoving();
+    assert.equal(after1.last_issued, before.last_issued + 1, 'applied once');
+    assert.equal(keys.length, 3, 'tried three times');
+    assert.match(keys[0], /^[0-9a-f-]{32,36}$/);
+    assert.ok(keys.every((k) => k === keys[0]), 'one key for the press');
+    // the next press has a key of its own
+    failures = [];
+    await press(page, '#btn-minus');
+    assert.notEqual(keys[3], keys[0]);
+    await page.unroute('**/api/v1/admin/offices/**');
     await ctx.close();
   });
 
