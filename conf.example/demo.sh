@@ -46,6 +46,16 @@ if [ ! -e "$demo/history.done" ]; then
     touch "$demo/history.done"
 fi
 
+# a counter staff account for the panel at /staff/ (a new password each run)
+staff_user=demo-kita
+staff_password=$(od -An -N9 -tx1 /dev/urandom | tr -d ' \n')
+if madoctl user list 2>/dev/null | grep -q "^$staff_user\b"; then
+    printf '%s\n' "$staff_password" | madoctl user passwd "$staff_user" --password-stdin > /dev/null
+else
+    printf '%s\n' "$staff_password" | madoctl user add "$staff_user" --role staff \
+        --office kita --password-stdin > /dev/null
+fi
+
 cat > "$demo/nginx.conf" <<CONF
 load_module $build/ngx_http_mado_module.so;
 $user_line
@@ -68,8 +78,14 @@ http {
     mado_assets $top/conf.example/assets;
     mado_public_url http://127.0.0.1:$port;
     mado_refresh 10s;
+    mado_audit_key $demo/audit.key;
     server {
         listen 127.0.0.1:$port;
+        # the update API and the counter staff panel; the session cookie is
+        # Secure, which browsers accept from http://127.0.0.1 and localhost
+        # only: anywhere else, serve these over TLS
+        location /api/v1/admin/ { mado_admin; }
+        location /staff/ { mado_staff /api/v1/admin/; }
         location /api/ { mado_api; }
         location / { mado_pages; }
     }
@@ -88,6 +104,7 @@ stop() {
 trap stop INT TERM EXIT
 
 echo "mado demo: http://127.0.0.1:$port/  (Ctrl-C stops)"
+echo "counter staff panel: http://127.0.0.1:$port/staff/  user $staff_user, password $staff_password (北区役所)"
 "$nginx" -p "$demo/" -c "$demo/nginx.conf" -e "$demo/logs/error.log" &
 ngx=$!
 wait "$ngx" || true

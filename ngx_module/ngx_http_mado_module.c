@@ -13,6 +13,7 @@
  *         mado_audit_key    /etc/mado/audit.key;     # for mado_admin
  *         server {
  *             location /api/v1/admin/ { mado_admin; }   # before /api/
+ *             location /staff/ { mado_staff /api/v1/admin/; }
  *             location /api/ { mado_api; mado_max_age 5s; }
  *             location /     { mado_pages; }
  *         }
@@ -33,6 +34,8 @@ static char *ngx_http_mado_api(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_mado_pages(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mado_admin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mado_set_handler(ngx_conf_t *cf,
     ngx_http_handler_pt handler);
@@ -108,6 +111,13 @@ static ngx_command_t  ngx_http_mado_commands[] = {
     { ngx_string("mado_admin"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
       ngx_http_mado_admin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("mado_staff"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_mado_staff,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -271,7 +281,17 @@ ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_mado_loc_conf_t *prev = parent;
     ngx_http_mado_loc_conf_t *conf = child;
 
-    u_char  *p;
+    u_char                     *p;
+    ngx_http_mado_main_conf_t  *mmcf;
+
+    /* the catalogs and assets are loaded by now: render the panel once */
+    if (conf->staff_base.len) {
+        mmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mado_module);
+
+        if (ngx_http_mado_staff_page(cf, mmcf, conf) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
 
     /* short: figures change by the minute and a stale cache misleads */
     ngx_conf_merge_sec_value(conf->max_age, prev->max_age, 5);
@@ -358,6 +378,85 @@ ngx_http_mado_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return ngx_http_mado_set_handler(cf, ngx_http_mado_admin_handler);
+}
+
+
+/*
+ * mado_staff [admin_api_path]: the counter staff panel, one page and its
+ * assets below this (prefix) location; the page talks to the mado_admin
+ * location at that path, "/api/v1/admin/" unless given.
+ */
+static char *
+ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_mado_loc_conf_t *mlcf = conf;
+
+    u_char                      c;
+    ngx_str_t                  *value, *path;
+    ngx_uint_t                  i, n;
+    ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_mado_main_conf_t  *mmcf;
+
+    (void) cmd;
+
+    mmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mado_module);
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (mmcf->messages.len == 0 || mmcf->assets.len == 0) {
+        return "requires \"mado_messages\" and \"mado_assets\" to be set "
+               "before it in \"http\"";
+    }
+
+    /* the page links its assets below the location's own path */
+    if (clcf->name.len == 0 || clcf->name.data[clcf->name.len - 1] != '/'
+#if (NGX_PCRE)
+        || clcf->regex != NULL
+#endif
+        || clcf->exact_match || clcf->named)
+    {
+        return "must be in a prefix location ending in \"/\", "
+               "e.g. \"location /staff/\"";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts > 1) {
+        mlcf->staff_api = value[1];
+
+    } else {
+        ngx_str_set(&mlcf->staff_api, "/api/v1/admin/");
+    }
+
+    if (mlcf->staff_api.len < 2 || mlcf->staff_api.data[0] != '/'
+        || mlcf->staff_api.data[mlcf->staff_api.len - 1] != '/')
+    {
+        return "takes the path of the \"mado_admin\" location, "
+               "e.g. \"/api/v1/admin/\"";
+    }
+
+    /* both paths go into the page's HTML and URLs as they are */
+    for (n = 0; n < 2; n++) {
+        path = n ? &clcf->name : &mlcf->staff_api;
+
+        for (i = 0; i < path->len; i++) {
+            c = path->data[i];
+
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                  || (c >= '0' && c <= '9') || c == '/' || c == '-'
+                  || c == '.' || c == '_' || c == '~'))
+            {
+                return n ? "must be in a location of letters, digits and "
+                           "\"/-._~\" only"
+                         : "takes a path of letters, digits and \"/-._~\" "
+                           "only";
+            }
+        }
+    }
+
+    mlcf->staff_base = clcf->name;
+    mmcf->staff = 1;
+
+    return ngx_http_mado_set_handler(cf, ngx_http_mado_staff_handler);
 }
 
 

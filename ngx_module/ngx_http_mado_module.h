@@ -123,6 +123,10 @@ typedef struct {
     ngx_str_t                  assets;      /* directory of mado.css, .js */
     ngx_http_mado_asset_t      css;
     ngx_http_mado_asset_t      js;
+    ngx_flag_t                 staff;       /* a mado_staff location: load
+                                               staff.css, staff.js too */
+    ngx_http_mado_asset_t      staff_css;
+    ngx_http_mado_asset_t      staff_js;
 
     ngx_str_t                  public_url;
     time_t                     refresh;
@@ -141,6 +145,10 @@ typedef struct {
     time_t                     max_age;
     ngx_str_t                  cache_control;   /* made once from max_age */
     ngx_thread_pool_t         *thread_pool;     /* mado_admin */
+    ngx_str_t                  staff_base;      /* mado_staff: its location */
+    ngx_str_t                  staff_api;       /* the update API's path */
+    ngx_http_mado_doc_t       *staff_page;      /* rendered when merged */
+    ngx_http_mado_doc_t       *staff_icon;
 } ngx_http_mado_loc_conf_t;
 
 
@@ -232,6 +240,11 @@ ngx_int_t ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
 ngx_int_t ngx_http_mado_render_message_page(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf, mado_lang_e lang, ngx_uint_t status,
     ngx_str_t *out);
+
+/* ngx_http_mado_staff.c */
+ngx_int_t ngx_http_mado_staff_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_mado_staff_page(ngx_conf_t *cf,
+    ngx_http_mado_main_conf_t *mmcf, ngx_http_mado_loc_conf_t *mlcf);
 
 /* ngx_http_mado_pages.c */
 ngx_int_t ngx_http_mado_pages_handler(ngx_http_request_t *r);

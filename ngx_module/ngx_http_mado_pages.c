@@ -407,6 +407,19 @@ ngx_http_mado_assets_load(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf)
         return NGX_CONF_ERROR;
     }
 
+    /* the counter staff panel's own, only where a location serves it */
+    if (mmcf->staff
+        && (ngx_http_mado_asset_load(cf, mmcf, &mmcf->staff_css, "staff",
+                                     "css", "text/css; charset=utf-8")
+            != NGX_OK
+            || ngx_http_mado_asset_load(cf, mmcf, &mmcf->staff_js, "staff",
+                                        "js",
+                                        "text/javascript; charset=utf-8")
+               != NGX_OK))
+    {
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
 }
 
