@@ -1792,12 +1792,7 @@ ngx_http_mado_admin_reply(ngx_http_request_t *r, ngx_uint_t status,
     u_char     *copy, num[NGX_INT64_LEN];
     ngx_str_t   b, key, value;
 
-    static ngx_str_t  cache = ngx_string("Cache-Control");
-    static ngx_str_t  no_store = ngx_string("no-store");
-
-    if (ngx_http_mado_add_header(r, &cache, &no_store) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    /* ngx_http_mado_send_body() adds Cache-Control: no-store */
 
     if (retry_after > 0) {
         ngx_str_set(&key, "Retry-After");
