@@ -122,6 +122,10 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
         envflags |= MDB_RDONLY;
     }
 
+    if (flags & MADO_OPEN_NOMETASYNC) {
+        envflags |= MDB_NOMETASYNC;
+    }
+
     /* group rw: nginx workers run under another user in the store's group */
     rc = mdb_env_open(s->env, dir, envflags, 0660);
     if (rc != 0) {
@@ -307,6 +311,22 @@ mado_store_read_begin(mado_store_t *s, MDB_txn **txn, mado_err_t *err)
     if (rc != 0) {
         *txn = NULL;
         return mado_fail(err, MADO_ESTORE, "read transaction: %s",
+                         mdb_strerror(rc));
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_store_sync(mado_store_t *s, mado_err_t *err)
+{
+    int  rc;
+
+    rc = mdb_env_sync(s->env, 1);
+
+    if (rc != 0) {
+        return mado_fail(err, MADO_ESTORE, "flushing the store: %s",
                          mdb_strerror(rc));
     }
 

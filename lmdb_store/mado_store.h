@@ -244,6 +244,13 @@ typedef struct {
 
 #define MADO_OPEN_RDONLY  0x01
 #define MADO_OPEN_CREATE  0x02
+/*
+ * One flush per commit instead of two (MDB_NOMETASYNC): a system crash
+ * may undo the last transaction, never the store's integrity.  For a
+ * writer that flushes on its own soon after (mado_store_sync), where a
+ * second flush per write stalls everything else on the machine.
+ */
+#define MADO_OPEN_NOMETASYNC  0x04
 
 
 typedef struct {
@@ -263,6 +270,9 @@ int mado_store_data_path(const char *dir, char *buf, size_t len);
  * map) adopts the new size and retries here, so callers never see it.
  */
 int mado_store_read_begin(mado_store_t *s, MDB_txn **txn, mado_err_t *err);
+
+/* flush what was committed to disk (see MADO_OPEN_NOMETASYNC) */
+int mado_store_sync(mado_store_t *s, mado_err_t *err);
 
 /*
  * Adopt the map size another process grew the store to (see no_grow) or,

@@ -1698,6 +1698,8 @@ ngx_http_mado_admin_done(ngx_event_t *ev)
     w = mmcf->worker;
     w->busy--;
 
+    ngx_http_mado_store_sync_later(w, mlcf->thread_pool);
+
     if (t->resized) {
         w->resized = 1;
     }

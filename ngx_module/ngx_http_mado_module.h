@@ -97,6 +97,12 @@ typedef struct {
     ngx_uint_t                 busy;        /* admin tasks using store */
     ngx_uint_t                 resized;     /* a grown map waits for
                                                busy == 0 to be adopted */
+    /* updates commit with one flush; a thread flushes the rest soon */
+    ngx_event_t                sync_event;
+    ngx_thread_task_t         *sync_task;
+    ngx_thread_pool_t         *sync_pool;
+    ngx_uint_t                 syncing;
+    ngx_uint_t                 sync_again;
     ngx_pool_t                *trends_pool;     /* forecasts of today */
     mado_date_t                trends_date;
     ngx_array_t                trends;
@@ -170,6 +176,8 @@ int ngx_http_mado_read_begin(ngx_log_t *log, ngx_http_mado_worker_t *w,
     MDB_txn **txn, mado_err_t *err);
 ngx_int_t ngx_http_mado_store_adopt(ngx_log_t *log,
     ngx_http_mado_worker_t *w, ngx_uint_t grow);
+void ngx_http_mado_store_sync_later(ngx_http_mado_worker_t *w,
+    ngx_thread_pool_t *pool);
 ngx_http_mado_snapshot_t *ngx_http_mado_snapshot(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf);
 ngx_int_t ngx_http_mado_snapshot_hold(ngx_http_request_t *r,

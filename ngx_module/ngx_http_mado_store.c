@@ -20,6 +20,9 @@ static void ngx_http_mado_store_check(ngx_log_t *log,
 static ngx_http_mado_snapshot_t *ngx_http_mado_snapshot_build(
     ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf);
 static void ngx_http_mado_snapshot_cleanup(void *data);
+static void ngx_http_mado_store_sync_start(ngx_event_t *ev);
+static void ngx_http_mado_store_sync_thread(void *data, ngx_log_t *log);
+static void ngx_http_mado_store_sync_done(ngx_event_t *ev);
 
 
 ngx_int_t
@@ -35,6 +38,11 @@ ngx_http_mado_store_init(ngx_cycle_t *cycle, ngx_http_mado_main_conf_t *mmcf)
     }
 
     mmcf->worker = w;
+
+    w->sync_event.handler = ngx_http_mado_store_sync_start;
+    w->sync_event.data = w;
+    w->sync_event.log = cycle->log;
+    w->sync_event.cancelable = 1;
 
     /*
      * A test clock: with "env MADO_NOW;" in nginx.conf the workers see the
@@ -168,7 +176,8 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
 
     /* with mado_admin the workers write too, in thread pools */
     if (mado_store_open(&w->store, (char *) mmcf->store.data,
-                        mmcf->admin ? 0 : MADO_OPEN_RDONLY, 0, &err)
+                        mmcf->admin ? MADO_OPEN_NOMETASYNC : MADO_OPEN_RDONLY,
+                        0, &err)
         != MADO_OK)
     {
         ngx_http_mado_store_fail(log, w, err.text);
@@ -253,6 +262,94 @@ ngx_http_mado_store_adopt(ngx_log_t *log, ngx_http_mado_worker_t *w,
                   "now", info.me_mapsize);
 
     return NGX_OK;
+}
+
+
+/*
+ * Updates commit with one flush instead of two (MADO_OPEN_NOMETASYNC): the
+ * second one stalled citizens' requests on small machines.  What is left
+ * unflushed (the last commit's meta page) is flushed by a thread a second
+ * after the last update, so a power cut loses at most that last second.
+ */
+void
+ngx_http_mado_store_sync_later(ngx_http_mado_worker_t *w,
+    ngx_thread_pool_t *pool)
+{
+    w->sync_pool = pool;
+
+    if (w->syncing) {
+        w->sync_again = 1;
+        return;
+    }
+
+    if (!w->sync_event.timer_set) {
+        ngx_add_timer(&w->sync_event, 1000);
+    }
+}
+
+
+static void
+ngx_http_mado_store_sync_start(ngx_event_t *ev)
+{
+    ngx_http_mado_worker_t  *w = ev->data;
+
+    if (!w->opened || w->sync_pool == NULL) {
+        return;
+    }
+
+    if (w->sync_task == NULL) {
+        w->sync_task = ngx_thread_task_alloc(ngx_cycle->pool, 0);
+        if (w->sync_task == NULL) {
+            return;
+        }
+
+        w->sync_task->handler = ngx_http_mado_store_sync_thread;
+        w->sync_task->ctx = w;
+        w->sync_task->event.handler = ngx_http_mado_store_sync_done;
+        w->sync_task->event.data = w;
+        w->sync_task->event.log = ngx_cycle->log;
+    }
+
+    /* the store stays open (not reopened) while the thread uses it */
+    w->busy++;
+    w->syncing = 1;
+    w->sync_again = 0;
+
+    if (ngx_thread_task_post(w->sync_pool, w->sync_task) != NGX_OK) {
+        w->busy--;
+        w->syncing = 0;
+    }
+}
+
+
+static void
+ngx_http_mado_store_sync_thread(void *data, ngx_log_t *log)
+{
+    mado_err_t               err;
+    ngx_http_mado_worker_t  *w = data;
+
+    if (mado_store_sync(&w->store, &err) != MADO_OK) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "mado store: %s", err.text);
+    }
+}
+
+
+static void
+ngx_http_mado_store_sync_done(ngx_event_t *ev)
+{
+    ngx_http_mado_worker_t  *w = ev->data;
+
+    w->busy--;
+    w->syncing = 0;
+
+    if (w->resized && w->busy == 0) {
+        (void) ngx_http_mado_store_adopt(ev->log, w, 0);
+    }
+
+    if (w->sync_again) {
+        w->sync_again = 0;
+        ngx_add_timer(&w->sync_event, 1000);
+    }
 }
 
 
