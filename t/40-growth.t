@@ -117,12 +117,24 @@ $t->stop;
     my $json = JSON::PP->new->utf8->canonical;
     my $a = MadoTest->new;
     my $dir = $a->dir;
+    # the feed below issues more numbers than the example's range holds
+    my $wide = sub {
+        my ($d) = @_;
+        for my $o (grep { $_->{id} eq 'kita' } @{ $d->{offices} }) {
+            $_->{ticket_range} = [1, 9999] for grep { $_->{id} eq 'certificates' } @{ $o->{counters} };
+        }
+        return $d;
+    };
     $a->madoctl_ok(qw(init --map-size 65536));
-    $a->madoctl_ok('load', MadoTest::write_json_file("$dir/step0.json", $small));
+    $a->madoctl_ok('load', MadoTest::write_json_file("$dir/step0.json", $wide->($small)));
     my $r = $a->madoctl(qw(user add tanaka --role staff --office kita --password-stdin),
                         { stdin => "correct horse battery staple\n" });
     is($r->{exit}, 0, 'admin: a staff account') or diag($r->{err});
     $a->madoctl_ok(qw(set kita moving --status open --waiting 0));
+    $a->madoctl_ok(qw(set kita certificates --status open --waiting 0));
+    my ($machine) = $a->madoctl_ok(qw(user add machine --role feed --office kita))
+        =~ /^(mado_[0-9a-f]{64})$/m;
+    ok($machine, 'admin: a feed account');
     $a->write_config("mado_stale_after 15m;\n    mado_audit_key $dir/audit.key;",
                      'location /api/v1/admin/ { mado_admin; }');
     $a->start;
@@ -142,13 +154,14 @@ $t->stop;
     my $token = $ld->{token};
 
     my ($ok, $busy, $other) = (0, 0, 0);
+    my ($fed, $fbusy, $fother, $ticket) = (0, 0, 0, 0);
     my @other;
     my $j = 0;
     for my $s (@steps) {
         $j++;
         my ($no, $nc, $len) = @$s;
         my $big = MadoTest::generated_offices(offices => $no, counters => $nc, text => $len);
-        my $f = MadoTest::write_json_file("$dir/admin$j.json", $big);
+        my $f = MadoTest::write_json_file("$dir/admin$j.json", $wide->($big));
 
         # updates through the API while madoctl grows the map
         pipe(my $rd, my $wr) or die "pipe: $!";
@@ -165,6 +178,33 @@ $t->stop;
             POSIX::_exit(0);
         }
         close $wr;
+
+        # and feed batches (3 new tickets each) from a ticket machine
+        pipe(my $frd, my $fwr) or die "pipe: $!";
+        my $fpid = fork // die "fork: $!";
+        if (!$fpid) {
+            close $frd;
+            my $until = time + 2;
+            my $n = $ticket;
+            while (time < $until && $n < 9900) {
+                my $body = join '', map {
+                    $json->encode({ time => time, event => 'issue', counter => 'certificates',
+                                    ticket => $n + $_ }) . "\n" } 1 .. 3;
+                $n += 3;
+                my $r = $a->http('POST', '/api/v1/admin/offices/kita/feed', {
+                    timeout => 30, body => $body,
+                    headers => { 'Content-Type' => 'application/x-ndjson',
+                                 Authorization => "Bearer $machine" } });
+                my $d = eval { $json->decode($r->{body}) } || {};
+                print {$fwr} join("\t", $r->{status}, $d->{error} // '',
+                                  $r->{headers}{'retry-after'} // '', $d->{applied} // 0), "\n";
+            }
+            print {$fwr} "next\t$n\n";
+            close $fwr;
+            POSIX::_exit(0);
+        }
+        close $fwr;
+
         $a->madoctl_ok('load', $f);
         for my $o (@{ $big->{offices} }[-2 .. -1]) {
             $a->madoctl('set', $o->{id}, 'c01', '--status', 'open', '--message', 'x' x 200);
@@ -177,6 +217,15 @@ $t->stop;
             else { $other++; push @other, $line }
         }
         waitpid $pid, 0;
+        while (my $line = <$frd>) {
+            chomp $line;
+            my ($st, $err, $retry, $applied) = split /\t/, $line, -1;
+            if ($st eq 'next') { $ticket = $err }
+            elsif ($st == 200) { $fed += $applied }
+            elsif ($st == 503 && $err eq 'store_busy' && $retry eq '1') { $fbusy++ }
+            else { $fother++; push @other, "feed: $line" }
+        }
+        waitpid $fpid, 0;
     }
     is($other, 0, 'admin: every update during growth is 200, or 503 store_busy with Retry-After: 1')
         or diag(join "\n", @other[0 .. ($#other < 9 ? $#other : 9)]);
@@ -201,6 +250,14 @@ $t->stop;
         $waiting = $c->{waiting};
     }
     is($waiting, $ok, 'admin: waiting = the issues answered 200 (none lost, none twice)');
+    is($fother, 0, 'admin: every feed batch during growth is 200, or 503 store_busy');
+    diag("admin: $fed fed tickets applied, $fbusy batches answered store_busy");
+    ok($fed > 0, 'admin: feed batches were applied while the map grew');
+    {
+        my ($r, $d) = $a->get_json('/api/v1/offices/kita');
+        is((MadoTest::find_counter($d, 'kita', 'certificates') || {})->{waiting}, $fed,
+           'admin: certificates waiting = the tickets the feed answers applied');
+    }
     ok(-s "$dir/store/data.mdb" > 4 * 65536, 'admin: the map grew several times');
     ok($a->error_log_lines(qr/\[info\].*mado store: the map is \d+ bytes now/) > 0,
        'admin: the workers adopted or grew the map between their updates');
