@@ -836,6 +836,51 @@ ngx_http_mado_admin_feed_body(ngx_http_request_t *r,
 
 /* ------------------------------------------------------------ in a thread */
 
+/*
+ * Idempotency-Key: MADO_ENOTFOUND for a new request; MADO_OK when it was
+ * made before (its first answer is in t, nothing is to be applied);
+ * MADO_EINVAL (422 in t) when the key named another request.
+ */
+static int
+ngx_http_mado_admin_replay(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_err_t *err)
+{
+    int       rc;
+    uint32_t  status;
+
+    if (t->idem[0] == '\0') {
+        return MADO_ENOTFOUND;
+    }
+
+    rc = mado_idem_get(s, txn, t->user, t->idem, t->fp, t->now, &status,
+                       t->body, sizeof(t->body), &t->len, err);
+
+    if (rc == MADO_OK) {
+        t->status = status;
+
+    } else if (rc == MADO_EINVAL) {
+        ngx_http_mado_admin_fail(t, NGX_HTTP_MADO_UNPROCESSABLE,
+                                 "idempotency_key_reused", err->text);
+    }
+
+    return rc;
+}
+
+
+/* the answer made, kept for the key's retries */
+static int
+ngx_http_mado_admin_remember(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_err_t *err)
+{
+    if (t->idem[0] == '\0') {
+        return MADO_OK;
+    }
+
+    return mado_idem_put(s, txn, t->user, t->idem, t->fp, t->now, NGX_HTTP_OK,
+                         t->body, t->len, err);
+}
+
+
 static int
 ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err)
@@ -952,26 +997,9 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
         return MADO_OK;
     }
 
-    if (t->idem[0] != '\0') {
-        uint32_t  st;
-
-        rc = mado_idem_get(s, txn, t->user, t->idem, t->fp, t->now, &st,
-                           t->body, sizeof(t->body), &t->len, err);
-
-        if (rc == MADO_OK) {
-            /* the same request again: its first answer, nothing applied */
-            t->status = st;
-            return MADO_OK;
-        }
-
-        if (rc == MADO_EINVAL) {
-            t->status = NGX_HTTP_MADO_UNPROCESSABLE;
-            return rc;
-        }
-
-        if (rc != MADO_ENOTFOUND) {
-            return rc;
-        }
+    rc = ngx_http_mado_admin_replay(s, txn, t, err);
+    if (rc != MADO_ENOTFOUND) {
+        return rc;
     }
 
     rc = mado_counter_apply(s, txn, t->office, t->counter, &t->op, t->now,
@@ -1007,12 +1035,7 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
                           after.served_today, after.staff)
              - (u_char *) t->body;
 
-    if (t->idem[0] != '\0') {
-        return mado_idem_put(s, txn, t->user, t->idem, t->fp, t->now,
-                             NGX_HTTP_OK, t->body, t->len, err);
-    }
-
-    return MADO_OK;
+    return ngx_http_mado_admin_remember(s, txn, t, err);
 }
 
 
@@ -1052,8 +1075,7 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
             ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
                                      "store_busy", err.text);
         } else if (t->status == NGX_HTTP_MADO_UNPROCESSABLE) {
-            ngx_http_mado_admin_fail(t, t->status, "idempotency_key_reused",
-                                     err.text);
+            /* answered by ngx_http_mado_admin_replay() */
         } else if (rc != MADO_OK && t->status != NGX_HTTP_OK) {
             ngx_http_mado_admin_fail(t, t->status,
                                      t->status == NGX_HTTP_NOT_FOUND
@@ -1419,27 +1441,9 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
         return MADO_OK;
     }
 
-    if (t->idem[0] != '\0') {
-        uint32_t  status;
-
-        rc = mado_idem_get(s, txn, t->user, t->idem, t->fp, t->now,
-                           &status, t->body, sizeof(t->body), &t->len, err);
-
-        if (rc == MADO_OK) {
-            /* the same batch again: its first answer */
-            t->status = status;
-            return MADO_OK;
-        }
-
-        if (rc == MADO_EINVAL) {
-            ngx_http_mado_admin_fail(t, NGX_HTTP_MADO_UNPROCESSABLE,
-                                     "idempotency_key_reused", err->text);
-            return rc;
-        }
-
-        if (rc != MADO_ENOTFOUND) {
-            return rc;
-        }
+    rc = ngx_http_mado_admin_replay(s, txn, t, err);
+    if (rc != MADO_ENOTFOUND) {
+        return rc;
     }
 
     ngx_sprintf((u_char *) events, "%uz%Z", t->nevents);
@@ -1489,12 +1493,7 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     p = ngx_slprintf(p, end, "]}");
     t->len = p - (u_char *) t->body;
 
-    if (t->idem[0] != '\0') {
-        return mado_idem_put(s, txn, t->user, t->idem, t->fp, t->now,
-                             NGX_HTTP_OK, t->body, t->len, err);
-    }
-
-    return MADO_OK;
+    return ngx_http_mado_admin_remember(s, txn, t, err);
 }
 
 

@@ -207,6 +207,8 @@ ngx_int_t ngx_http_mado_send_doc(ngx_http_request_t *r,
     ngx_str_t *type, ngx_str_t *cache_control, ngx_uint_t flags);
 ngx_int_t ngx_http_mado_send_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, ngx_str_t *body);
+/* GET or HEAD only (405 with Allow otherwise), the request body discarded */
+ngx_int_t ngx_http_mado_read_only(ngx_http_request_t *r);
 ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value);
 

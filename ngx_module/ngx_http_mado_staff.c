@@ -59,18 +59,7 @@ ngx_http_mado_staff_handler(ngx_http_request_t *r)
     ngx_http_mado_loc_conf_t   *mlcf;
     ngx_http_mado_main_conf_t  *mmcf;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        if (ngx_http_mado_add_header(r, &(ngx_str_t) ngx_string("Allow"),
-                                     &(ngx_str_t) ngx_string("GET, HEAD"))
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_mado_read_only(r);
     if (rc != NGX_OK) {
         return rc;
     }
