@@ -168,25 +168,16 @@ mc_audit_list(mc_ctx_t *ctx, int argc, char **argv)
 static int
 mc_audit_print(uint64_t seq, const char *json, size_t len, void *arg)
 {
-    char              *text;
     size_t             i;
     yajl_val           root, b, a, bv, av;
+    mado_err_t         err;
     const char        *time, *office, *counter, *action, *actor;
     mc_audit_list_t   *l = arg;
 
-    text = malloc(len + 1);
-    if (text == NULL) {
-        return -1;
-    }
-
-    memcpy(text, json, len);
-    text[len] = '\0';
-
-    root = yajl_tree_parse(text, NULL, 0);
+    root = mado_json_tree(json, len, &err);
 
     if (root == NULL) {
         printf("%llu\t(unreadable record)\n", (unsigned long long) seq);
-        free(text);
         return 0;
     }
 
@@ -207,8 +198,8 @@ mc_audit_print(uint64_t seq, const char *json, size_t len, void *arg)
     }
 
     if (l->json) {
-        printf("%s\n{\"seq\":%llu,\"record\":%s}", l->shown ? "," : "",
-               (unsigned long long) seq, text);
+        printf("%s\n{\"seq\":%llu,\"record\":%.*s}", l->shown ? "," : "",
+               (unsigned long long) seq, (int) len, json);
         l->shown++;
         goto done;
     }
@@ -279,7 +270,6 @@ mc_audit_print(uint64_t seq, const char *json, size_t len, void *arg)
 done:
 
     yajl_tree_free(root);
-    free(text);
 
     return 0;
 }

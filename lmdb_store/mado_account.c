@@ -362,24 +362,15 @@ static int
 mado_account_parse(const char *json, size_t len, mado_account_t *a)
 {
     int          role;
-    char        *text;
     size_t       i;
     yajl_val     root, offices, t;
+    mado_err_t   err;
     const char  *id, *path[] = { "offices", NULL }, *dp[] = { "disabled",
                                                               NULL };
 
     memset(a, 0, sizeof(mado_account_t));
 
-    text = malloc(len + 1);
-    if (text == NULL) {
-        return -1;
-    }
-
-    memcpy(text, json, len);
-    text[len] = '\0';
-    root = yajl_tree_parse(text, NULL, 0);
-    OPENSSL_cleanse(text, len);
-    free(text);
+    root = mado_json_tree(json, len, &err);
 
     if (root == NULL) {
         return -1;

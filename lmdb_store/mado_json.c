@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
@@ -786,7 +787,7 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
 }
 
 
-static yajl_val
+yajl_val
 mado_json_tree(const char *json, size_t len, mado_err_t *err)
 {
     char      *text, msg[256];
@@ -810,6 +811,9 @@ mado_json_tree(const char *json, size_t len, mado_err_t *err)
 
     msg[0] = '\0';
     root = yajl_tree_parse(text, msg, sizeof(msg));
+
+    /* a stored account's hashes were in it */
+    OPENSSL_cleanse(text, len);
     free(text);
 
     if (root == NULL) {

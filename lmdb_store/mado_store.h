@@ -342,6 +342,8 @@ size_t mado_utf8_next(const char *s, size_t len, uint32_t *cp);
 int mado_utf8_valid(const char *s, size_t len);
 /* the string member key of a yajl object, or NULL */
 const char *mado_json_str(yajl_val obj, const char *key);
+/* a yajl tree of len bytes of JSON (not NUL-terminated), or NULL and err */
+yajl_val mado_json_tree(const char *json, size_t len, mado_err_t *err);
 /* "2026-11-27T09:05:00+09:00" into buf (>= 26 bytes) */
 size_t mado_time_iso(int64_t t, char *buf);
 /*
