@@ -46,7 +46,14 @@ bytes=$(stat -c %s "$dir/kita.log")
 
 export MADO_NOW=2026-11-27T23:00:00+09:00
 
-prepare_feed="rm -rf $dir/store && $build/madoctl --store $dir/store init > /dev/null && $build/madoctl --store $dir/store load $top/conf.example/offices.json > /dev/null"
+# the log numbers tickets up to 9999: the example's ticket ranges would make
+# most of its lines bad (and cheap), so the counters take any number here
+perl -MJSON::PP -e '
+    my $d = decode_json(do { local (@ARGV, $/) = $ARGV[0]; <> });
+    delete $_->{ticket_range} for map { @{ $_->{counters} } } @{ $d->{offices} };
+    print encode_json($d);' "$top/conf.example/offices.json" > "$dir/offices.json"
+
+prepare_feed="rm -rf $dir/store && $build/madoctl --store $dir/store init > /dev/null && $build/madoctl --store $dir/store load $dir/offices.json > /dev/null"
 prepare_puts="rm -rf $dir/puts && mkdir $dir/puts"
 
 hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$dir/h.json" \
@@ -56,8 +63,10 @@ hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$dir/h.json" \
     "$dir/lmdb_puts $dir/puts $lines $batch" > "$dir/hyperfine.out"
 
 # the feed really applied every line
+# what was timed applies every line, none bad (a fresh store, fed once)
+eval "$prepare_feed"
 "$build/madoctl" --store "$dir/store" feed --office kita --format voicecall "$dir/kita.log" \
-    | grep -q " 0 applied.* $lines lines were applied before" \
+    | grep -q ": $lines lines: $lines applied, 0 already known, 0 of an earlier day, 0 bad" \
     || { echo "feed did not apply every line" >&2; exit 1; }
 
 # peak memory of one feed
