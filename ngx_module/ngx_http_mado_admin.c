@@ -476,18 +476,13 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
         goto post;
     }
 
-    if (r->request_body == NULL || r->request_body->temp_file) {
-        rc = ngx_http_mado_admin_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                       "too_large", "the body may have at "
-                                       "most %d bytes",
-                                       NGX_HTTP_MADO_ADMIN_BODY_MAX);
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
+    /* a body nginx had to put in a file is over the limit too */
+    len = NGX_HTTP_MADO_ADMIN_BODY_MAX + 1;
 
-    len = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        len += ngx_buf_size(cl->buf);
+    if (r->request_body != NULL && r->request_body->temp_file == NULL) {
+        for (len = 0, cl = r->request_body->bufs; cl; cl = cl->next) {
+            len += ngx_buf_size(cl->buf);
+        }
     }
 
     if (len > NGX_HTTP_MADO_ADMIN_BODY_MAX) {
