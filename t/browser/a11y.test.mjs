@@ -490,7 +490,9 @@ describe('JIS X 8341-3 AA: zoom/reflow and keyboard', { skip: skipReason(), time
       assert.ok(status, '.myticket-status is still empty after Enter on the submit button');
       const want = fill(catalog('ja')['myticket.ahead'], { n: ticket - calling - 1 });
       assert.equal(status, want, `.myticket-status for ticket ${ticket}, calling ${calling}`);
-      assert.ok(!page.url().includes(String(ticket)), `the ticket number reached the URL: ${page.url()}`);
+      // compare the parts the page controls: the port may contain the digits by chance
+      const u = new URL(page.url());
+      assert.equal(u.pathname + u.search + u.hash, '/kita?lang=ja', 'the form navigated or put the ticket in the URL');
       const problems = w.problems().filter((x) => !isFavicon(x));
       assert.deepEqual(problems, [], 'console errors or failed requests');
     } finally {
