@@ -13,55 +13,17 @@ build=${1:-$top/build}
 duration=${DURATION:-10}
 rounds=${ROUNDS:-3}
 port=${PORT:-18081}
-nginx=${NGINX:-/usr/sbin/nginx}
-
-dir=$(mktemp -d /tmp/mado-bench-admin.XXXXXX)
-chmod 0755 "$dir"
-trap '[ -f "$dir/nginx.pid" ] && kill -QUIT "$(cat "$dir/nginx.pid")" 2>/dev/null; sleep 0.5; rm -rf "$dir"' EXIT
-export MADO_AUDIT_KEY=$dir/audit.key
-
-store=$dir/store
-mkdir -p "$store"
-user_line=
-if [ "$(id -u)" -eq 0 ]; then
-    chgrp www-data "$store"; chmod 2770 "$store"
-    user_line="user www-data www-data;"
-fi
+. "$top/bench/lib.sh"
+bench_dir admin
 
 madoctl() { "$build/madoctl" --store "$store" "$@"; }
-madoctl init > /dev/null
-madoctl load "$top/conf.example/offices.json" > /dev/null
 madoctl set kita moving --status open --waiting 5 > /dev/null
 echo "a long enough passphrase" | madoctl user add bench --role staff --office kita --password-stdin > /dev/null
 
-cat > "$dir/nginx.conf" <<CONF
-load_module $build/ngx_http_mado_module.so;
-$user_line
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
-    mado_store $store;
-    mado_calendar off;
-    mado_stale_after 1d;
-    mado_audit_key $MADO_AUDIT_KEY;
-    server {
-        listen 127.0.0.1:$port;
+bench_nginx_conf "" "
         location /api/v1/admin/ { mado_admin; }
-        location /api/ { mado_api; }
-    }
-}
-CONF
-
-"$nginx" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log"
-sleep 0.5
+        location /api/ { mado_api; }"
+bench_nginx_start
 
 token=$(curl -sf -X POST -H 'Content-Type: application/json' \
         -d '{"user":"bench","password":"a long enough passphrase"}' \
@@ -123,10 +85,7 @@ ml=$(echo "${loaded[*]}" | median)
 msi=$(echo "${sidle[*]}" | median)
 msl=$(echo "${sloaded[*]}" | median)
 
-if grep -E '\[(alert|emerg|crit)\]' "$dir/error.log"; then
-    echo "nginx logged alerts during the benchmark" >&2
-    exit 1
-fi
+bench_nginx_alerts
 
 # every update was applied and audited
 n=$(madoctl audit list --action set | grep -c 'user:bench' || true)

@@ -20,68 +20,34 @@ duration=${DURATION:-8}
 rounds=${ROUNDS:-3}
 conns=${CONNS:-50}
 port=${PORT:-18080}
-nginx=${NGINX:-/usr/sbin/nginx}
 
-dir=$(mktemp -d /tmp/mado-bench.XXXXXX)
-chmod 0755 "$dir"
-trap '[ -f "$dir/nginx.pid" ] && kill -QUIT "$(cat "$dir/nginx.pid")" 2>/dev/null; sleep 0.5; rm -rf "$dir"' EXIT
-export MADO_AUDIT_KEY=$dir/audit.key
+. "$top/bench/lib.sh"
+bench_dir api
+mkdir -p "$dir/html/static"
 
-store=$dir/store
-mkdir -p "$store" "$dir/html/static"
-user_line=
-if [ "$(id -u)" -eq 0 ]; then
-    chgrp www-data "$store"; chmod 2770 "$store"
-    user_line="user www-data www-data;"
-fi
-
-"$build/madoctl" --store "$store" init > /dev/null
-"$build/madoctl" --store "$store" load "$top/conf.example/offices.json" > /dev/null
 # give the figures some life: one short burst of the simulator
 "$build/madoctl" --store "$store" simulate --duration 2 --interval 0.2 --seed 7 > /dev/null
 
 write_conf() {
-    cat > "$dir/nginx.conf" <<CONF
-load_module $build/ngx_http_mado_module.so;
-$user_line
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
-    mado_store $store;
-    mado_calendar off;
-    mado_stale_after 1d;
+    bench_nginx_conf "
     mado_messages $top/conf.example/i18n;
     mado_assets $top/conf.example/assets;
-    mado_public_url http://127.0.0.1:$port;
-    server {
-        listen 127.0.0.1:$port;
+    mado_public_url http://127.0.0.1:$port;" "
         location /api/ { mado_api; mado_max_age 5s; }
         location / { mado_pages; mado_max_age 5s; }
-        $1
-    }
-}
-CONF
+        $1"
 }
 
 # first start: fetch the exact bytes and headers the module sends
 write_conf ""
-"$nginx" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log"
-sleep 0.5
+bench_nginx_start
 curl -sf -o "$dir/one.json" -D "$dir/one.hdr" "http://127.0.0.1:$port/api/v1/offices/kita"
 curl -sf -o "$dir/html/static/all.json" "http://127.0.0.1:$port/api/v1/offices"
 etag=$(grep -i '^etag:' "$dir/one.hdr" | cut -d' ' -f2 | tr -d '\r')
 curl -sf -H 'Accept-Language: ja' -o "$dir/html/static/kita.html" "http://127.0.0.1:$port/kita"
 curl -sf -H 'Accept-Language: ja' -H 'Accept-Encoding: gzip' \
      -o "$dir/html/static/kita.html.gz" "http://127.0.0.1:$port/kita"
-kill -QUIT "$(cat "$dir/nginx.pid")"; sleep 0.5
+bench_nginx_stop
 
 if grep -q '[$]' "$dir/one.json"; then
     echo "the response contains '\$', which 'return' would interpolate" >&2
@@ -125,8 +91,7 @@ write_conf "
             add_header Cache-Control 'public, max-age=5';
             add_header Access-Control-Allow-Origin '*';
         }"
-"$nginx" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log"
-sleep 0.5
+bench_nginx_start
 
 # the bodies must be the very same bytes, or the comparison means nothing
 cmp <(curl -sf "http://127.0.0.1:$port/return/kita") "$dir/one.json"
@@ -180,7 +145,4 @@ Median of $rounds alternating rounds of \`wrk -t1 -c$conns -d${duration}s\`, ngi
 on $(nproc) cores; each round's figures: $(for p in $paths; do echo -n "$p: ${runs[$p]}; "; done)
 REPORT
 
-if grep -E '\[(alert|emerg|crit)\]' "$dir/error.log"; then
-    echo "nginx logged alerts during the benchmark" >&2
-    exit 1
-fi
+bench_nginx_alerts
