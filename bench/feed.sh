@@ -127,8 +127,7 @@ api_applied=$(perl -MJSON::PP -e '
 bench_nginx_stop
 bench_nginx_alerts
 
-# the feed really applied every line
-# what was timed applies every line, none bad (a fresh store, fed once)
+# what madoctl feed timed applies every line, none bad (a fresh store, fed once)
 eval "$prepare_feed"
 "$build/madoctl" --store "$dir/store" feed --office kita --format voicecall "$dir/kita.log" \
     | grep -q ": $lines lines: $lines applied, 0 already known, 0 of an earlier day, 0 bad" \
