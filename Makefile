@@ -42,15 +42,15 @@ deps:
 	if [ -n "$$missing" ]; then \
 	    echo "installing:" $$missing; \
 	    SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
-	    $$SUDO apt-get update && \
-	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	    $$SUDO apt-get -o Acquire::Retries=5 update && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o Acquire::Retries=5 install -y --no-install-recommends $$missing; \
 	else \
 	    echo "all Debian packages present"; \
 	fi
 	@# the browser tests need node and npm: Debian's when the machine has none
 	@command -v npm > /dev/null || { \
 	    SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
-	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends nodejs npm; }
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o Acquire::Retries=5 install -y --no-install-recommends nodejs npm; }
 
 # nginx-dev ships the headers and configure scripts of the packaged nginx;
 # configure a private copy with the package's own flags (--with-compat) so
