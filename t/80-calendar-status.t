@@ -23,7 +23,7 @@ MadoTest::require_binaries(qw(madoctl module nginx));
 # Japan time, as unix seconds
 sub jst { my ($y, $mo, $d, $h, $mi) = @_; timegm(0, $mi, $h, $d, $mo - 1, $y) - 9 * 3600 }
 
-my $t = MadoTest->new;
+my $t = MadoTest->new(clock => 1);      # nginx on MADO_NOW too
 my $json = JSON::PP->new->utf8->canonical;
 
 my $offices = do { local (@ARGV, $/) = MadoTest::offices_json(); $json->decode(<>) };
@@ -43,12 +43,6 @@ for my $c (qw(moving certificates)) {
 }
 
 $t->write_config("mado_calendar on;\n    mado_stale_after 3h;");
-# the workers see MADO_NOW only through "env"
-{
-    my $conf = do { local (@ARGV, $/) = $t->dir . '/nginx.conf'; <> };
-    $conf =~ s/^(worker_processes)/env MADO_NOW;\n$1/m or die;
-    $t->write_config_raw($conf);
-}
 
 sub at {
     my ($label, @when) = @_;

@@ -23,7 +23,7 @@ use MadoTest;
 
 MadoTest::require_binaries(qw(madoctl module nginx));
 
-my $t = MadoTest->new;
+my $t = MadoTest->new(clock => 1);      # nginx on MADO_NOW too
 my $dir = $t->dir;
 $ENV{MADO_NOW} = 1795768200;            # 2026-11-27T17:30:00+09:00, a Friday
 my $json = JSON::PP->new->utf8->canonical;
@@ -57,12 +57,6 @@ $t->madoctl_ok(qw(user disable retired));
 
 $t->write_config("mado_stale_after 1d;\n    mado_audit_key $dir/audit.key;",
                  'location /api/v1/admin/ { mado_admin; }');
-{
-    my $f = "$dir/nginx.conf";
-    my $c = do { local (@ARGV, $/) = $f; <> };
-    $c =~ s/^(worker_processes)/env MADO_NOW;\n$1/m or die;
-    $t->write_config_raw($c);
-}
 $t->start;
 
 sub post {

@@ -22,7 +22,7 @@ use MadoTest;
 
 MadoTest::require_binaries(qw(madoctl module nginx));
 
-my $t = MadoTest->new;
+my $t = MadoTest->new(clock => 1);      # nginx on MADO_NOW too
 
 # local midnight (JST) of a day counted from 2026-11-27 (a Friday)
 my $TODAY = 1795705200;
@@ -89,12 +89,6 @@ my $repo = MadoTest::repo();
 $t->write_config("mado_stale_after 1d;\n    mado_messages $repo/conf.example/i18n;\n"
                  . "    mado_assets $repo/conf.example/assets;\n    mado_public_url https://mado.example.jp/;",
                  'location / { mado_pages; }');
-{
-    my $f = $t->dir . '/nginx.conf';
-    my $c = do { local (@ARGV, $/) = $f; <> };
-    $c =~ s/^(worker_processes)/env MADO_NOW;\n$1/m or die;
-    $t->write_config_raw($c);
-}
 $t->start;
 
 # ------------------------------------------------------------ the independent count

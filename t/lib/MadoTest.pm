@@ -96,6 +96,8 @@ sub new {
         store       => "$dir/store",
         port        => free_port(),
         workers     => $opt{workers} || 2,
+        # the workers take MADO_NOW, the test clock, when there is one
+        clock       => $opt{clock} ? 1 : 0,
         owner       => $$,
         running     => 0,
         master      => undef,
@@ -302,9 +304,13 @@ sub _user_line {
     return is_root() ? "user www-data www-data;\n" : '';
 }
 
+# nginx clears its workers' environment: what they must see is passed on
 sub _env_lines {
-    return '' unless asan();
-    return "env LD_PRELOAD;\nenv ASAN_OPTIONS;\nenv UBSAN_OPTIONS;\n";
+    my ($self) = @_;
+    my $env = '';
+    $env .= "env LD_PRELOAD;\nenv ASAN_OPTIONS;\nenv UBSAN_OPTIONS;\n" if asan();
+    $env .= "env MADO_NOW;\n" if $self->{clock};
+    return $env;
 }
 
 sub _http_paths {
@@ -330,7 +336,7 @@ sub write_config {
     my $text =
           "load_module $so;\n"
         . _user_line()
-        . _env_lines()
+        . $self->_env_lines
         . "worker_processes $self->{workers};\n"
         . "daemon on;\n"
         . "master_process on;\n"
@@ -364,7 +370,7 @@ sub write_config_raw {
         DIR        => $self->{dir},
         MODULE     => module_so(),
         USER       => _user_line(),
-        ENV        => _env_lines(),
+        ENV        => $self->_env_lines,
         HTTP_PATHS => $self->_http_paths,
     );
     $text =~ s/%%([A-Z_]+)%%/exists $v{$1} ? $v{$1} : croak "unknown placeholder %%$1%%"/ge;
