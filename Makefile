@@ -4,7 +4,9 @@
 #   make deps       install the Debian packages needed (idempotent)
 #   make asan       the same in build-asan/ with AddressSanitizer + UBSan
 #   make run        demo: 14 Kyoto offices on http://127.0.0.1:8080/
-#   make test       the whole suite (normal build, then again under asan)
+#   make test       the whole suite (normal build, then again under asan,
+#                   then against nginx 1.26 from Debian trixie's source)
+#   make compat     build-compat/: nginx 1.26 and the module built against it
 #   make bench      benchmarks, written to docs/benchmarks.md
 
 SHELL := /bin/bash
@@ -31,7 +33,7 @@ TOOL_SRCS = $(wildcard admin_tool/*.c)
 TOOL_HDRS = $(wildcard admin_tool/*.h)
 MOD_SRCS  = $(wildcard ngx_module/*.c) $(wildcard ngx_module/*.h) config
 
-.PHONY: all deps asan run test test-build test-asan test-browser bench clean
+.PHONY: all deps asan compat run test test-build test-asan test-compat test-browser bench clean
 
 all: $(BUILD)/ngx_http_mado_module.so $(BUILD)/madoctl
 
@@ -77,6 +79,11 @@ $(BUILD)/madoctl: $(TOOL_SRCS) $(TOOL_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -Iadmin_tool \
 	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lssl -lcrypto -lm && mv -f $@.tmp $@
 
+# nginx 1.26 (Debian trixie's source package, fetched with apt into
+# build-compat/) and the module built against it, bookworm's configure flags
+compat: all
+	bash t/compat/nginx-trixie.sh build-compat "-pipe -fPIC $(OPT) $(WARN) -Wpointer-arith"
+
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
@@ -92,6 +99,7 @@ run: deps all
 test: deps all asan
 	$(MAKE) test-build
 	$(MAKE) test-asan
+	$(MAKE) test-compat
 	$(MAKE) test-browser
 
 test-build:
@@ -99,6 +107,10 @@ test-build:
 
 test-asan:
 	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build-asan MADO_ASAN=1 prove -r -I t/lib t/
+
+test-compat: compat
+	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build-compat \
+	    NGINX=$(CURDIR)/build-compat/nginx prove -r -I t/lib t/
 
 # headless Debian chromium driven by playwright-core, pages checked by axe-core
 node_modules/.package-lock.json: package.json package-lock.json
@@ -115,4 +127,4 @@ bench: deps all
 	bash bench/admin.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-compat
