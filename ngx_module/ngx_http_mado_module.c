@@ -37,17 +37,34 @@ static char *ngx_http_mado_admin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_mado_store(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_mado_check_stale_after(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_mado_check_refresh(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_mado_public_url(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_mado_set_handler(ngx_conf_t *cf,
+    ngx_http_mado_loc_conf_t *mlcf, ngx_uint_t kind,
     ngx_http_handler_pt handler);
+static char *ngx_http_mado_check_locations(ngx_conf_t *cf,
+    ngx_http_mado_main_conf_t *mmcf);
 static ngx_int_t ngx_http_mado_init_process(ngx_cycle_t *cycle);
 static void ngx_http_mado_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_post_handler_pt  ngx_http_mado_stale_after_post =
+    ngx_http_mado_check_stale_after;
+static ngx_conf_post_handler_pt  ngx_http_mado_refresh_post =
+    ngx_http_mado_check_refresh;
 
 
 static ngx_command_t  ngx_http_mado_commands[] = {
 
     { ngx_string("mado_store"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      ngx_http_mado_store,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_mado_main_conf_t, store),
       NULL },
@@ -57,12 +74,12 @@ static ngx_command_t  ngx_http_mado_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_mado_main_conf_t, stale_after),
-      NULL },
+      &ngx_http_mado_stale_after_post },
 
     { ngx_string("mado_api"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_mado_api,
-      0,
+      NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
@@ -82,7 +99,7 @@ static ngx_command_t  ngx_http_mado_commands[] = {
 
     { ngx_string("mado_public_url"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      ngx_http_mado_public_url,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_mado_main_conf_t, public_url),
       NULL },
@@ -92,7 +109,7 @@ static ngx_command_t  ngx_http_mado_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_mado_main_conf_t, refresh),
-      NULL },
+      &ngx_http_mado_refresh_post },
 
     { ngx_string("mado_calendar"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_FLAG,
@@ -125,7 +142,7 @@ static ngx_command_t  ngx_http_mado_commands[] = {
     { ngx_string("mado_pages"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_mado_pages,
-      0,
+      NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
@@ -192,29 +209,35 @@ ngx_http_mado_create_main_conf(ngx_conf_t *cf)
     mmcf->refresh = NGX_CONF_UNSET;
     mmcf->calendar = NGX_CONF_UNSET;
 
+    if (ngx_array_init(&mmcf->locations, cf->pool, 4,
+                       sizeof(ngx_http_mado_loc_conf_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
     return mmcf;
 }
 
 
+/*
+ * Runs once the whole http block is read: directives may come in any
+ * order, so what they need from each other is checked here, not where
+ * they appear.
+ */
 static char *
 ngx_http_mado_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_mado_main_conf_t *mmcf = conf;
 
-    ngx_file_info_t  fi;
+    mado_err_t  err;
 
     ngx_conf_init_value(mmcf->stale_after, 15 * 60);
     ngx_conf_init_value(mmcf->refresh, 30);
     ngx_conf_init_value(mmcf->calendar, 1);
 
-    if (mmcf->refresh < 5) {
-        return "\"mado_refresh\" must be at least 5s";
-    }
-
-    if (mmcf->public_url.len && mmcf->public_url.data[mmcf->public_url.len - 1]
-                                == '/')
-    {
-        mmcf->public_url.len--;
+    if (ngx_http_mado_check_locations(cf, mmcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
     }
 
     if (mmcf->messages.len) {
@@ -237,22 +260,110 @@ ngx_http_mado_init_main_conf(ngx_conf_t *cf, void *conf)
         }
     }
 
-    if (mmcf->store.len == 0) {
-        return NGX_CONF_OK;
+    if (mmcf->admin) {
+        if (ngx_conf_full_name(cf->cycle, &mmcf->audit_key_file, 1)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        /* read by the master (root) here; workers keep it in memory */
+        if (mado_audit_key_load((char *) mmcf->audit_key_file.data,
+                                mmcf->audit_key, &err)
+            != MADO_OK)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err.text);
+            return NGX_CONF_ERROR;
+        }
     }
 
-    if (ngx_conf_full_name(cf->cycle, &mmcf->store, 0) != NGX_OK) {
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * What each mado location needs, named with the file and line of its
+ * directive: ngx_conf_log_error() would point at the end of the http block.
+ */
+static char *
+ngx_http_mado_check_locations(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf)
+{
+    const char                 *need;
+    ngx_uint_t                  i, j;
+    ngx_http_mado_loc_conf_t  **loc, *l, *a;
+
+    static const char  *names[] = {
+        "", "mado_api", "mado_pages", "mado_admin", "mado_staff"
+    };
+
+    loc = mmcf->locations.elts;
+
+    for (i = 0; i < mmcf->locations.nelts; i++) {
+        l = loc[i];
+        need = NULL;
+
+        if (mmcf->store.len == 0) {
+            need = "requires \"mado_store\" in \"http\"";
+
+        } else if (l->kind == NGX_HTTP_MADO_LOC_PAGES
+                   && (mmcf->messages.len == 0 || mmcf->assets.len == 0
+                       || mmcf->public_url.len == 0))
+        {
+            need = "requires \"mado_messages\", \"mado_assets\" and "
+                   "\"mado_public_url\"";
+
+        } else if (l->kind == NGX_HTTP_MADO_LOC_STAFF
+                   && (mmcf->messages.len == 0 || mmcf->assets.len == 0))
+        {
+            need = "requires \"mado_messages\" and \"mado_assets\" in "
+                   "\"http\"";
+
+        } else if (l->kind == NGX_HTTP_MADO_LOC_ADMIN
+                   && mmcf->audit_key_file.len == 0)
+        {
+            /* every write is audited: no key, no writes */
+            need = "requires \"mado_audit_key\" in \"http\"";
+
+        } else if (l->kind == NGX_HTTP_MADO_LOC_STAFF) {
+
+            /* the panel's page calls the update API at that path */
+            need = "requires a \"mado_admin\" location with its path in "
+                   "the same server";
+
+            for (j = 0; j < mmcf->locations.nelts; j++) {
+                a = loc[j];
+
+                if (a->kind == NGX_HTTP_MADO_LOC_ADMIN
+                    && a->srv_conf == l->srv_conf
+                    && a->name.len == l->staff_api.len
+                    && ngx_strncmp(a->name.data, l->staff_api.data,
+                                   a->name.len) == 0)
+                {
+                    need = NULL;
+                    break;
+                }
+            }
+        }
+
+        if (need == NULL) {
+            continue;
+        }
+
+        if (l->kind == NGX_HTTP_MADO_LOC_STAFF
+            && ngx_strncmp(need, "requires a", 10) == 0)
+        {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"%s\" directive %s (\"%V\") in %s:%ui",
+                          names[l->kind], need, &l->staff_api,
+                          l->conf_file, l->conf_line);
+
+        } else {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"%s\" directive %s in %s:%ui",
+                          names[l->kind], need, l->conf_file, l->conf_line);
+        }
+
         return NGX_CONF_ERROR;
-    }
-
-    /*
-     * The store may legitimately appear later (workers pick it up by
-     * themselves), so a missing one is worth a warning, not a refusal.
-     */
-    if (ngx_file_info(mmcf->store.data, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_WARN, cf, ngx_errno,
-                           "mado_store \"%V\" is not there yet; "
-                           "create it with \"madoctl init\"", &mmcf->store);
     }
 
     return NGX_CONF_OK;
@@ -320,9 +431,9 @@ static char *
 ngx_http_mado_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     (void) cmd;
-    (void) conf;
 
-    return ngx_http_mado_set_handler(cf, ngx_http_mado_api_handler);
+    return ngx_http_mado_set_handler(cf, conf, NGX_HTTP_MADO_LOC_API,
+                                     ngx_http_mado_api_handler);
 }
 
 
@@ -333,36 +444,14 @@ ngx_http_mado_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_mado_loc_conf_t *mlcf = conf;
 
     ngx_str_t                  *value, name;
-    mado_err_t                  err;
     ngx_http_mado_main_conf_t  *mmcf;
 
     (void) cmd;
 
     mmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mado_module);
 
-    /* every write is audited: no key, no writes */
-    if (mmcf->audit_key_file.len == 0) {
-        return "requires \"mado_audit_key\" to be set before it in \"http\"";
-    }
-
-    if (!mmcf->admin) {
-        if (ngx_conf_full_name(cf->cycle, &mmcf->audit_key_file, 1)
-            != NGX_OK)
-        {
-            return NGX_CONF_ERROR;
-        }
-
-        /* read by the master (root) here; workers keep it in memory */
-        if (mado_audit_key_load((char *) mmcf->audit_key_file.data,
-                                mmcf->audit_key, &err)
-            != MADO_OK)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err.text);
-            return NGX_CONF_ERROR;
-        }
-
-        mmcf->admin = 1;
-    }
+    /* the workers open the store read-write, and load the audit key */
+    mmcf->admin = 1;
 
     value = cf->args->elts;
 
@@ -377,7 +466,8 @@ ngx_http_mado_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    return ngx_http_mado_set_handler(cf, ngx_http_mado_admin_handler);
+    return ngx_http_mado_set_handler(cf, mlcf, NGX_HTTP_MADO_LOC_ADMIN,
+                                     ngx_http_mado_admin_handler);
 }
 
 
@@ -401,11 +491,6 @@ ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     mmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mado_module);
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-
-    if (mmcf->messages.len == 0 || mmcf->assets.len == 0) {
-        return "requires \"mado_messages\" and \"mado_assets\" to be set "
-               "before it in \"http\"";
-    }
 
     /* the page links its assets below the location's own path */
     if (clcf->name.len == 0 || clcf->name.data[clcf->name.len - 1] != '/'
@@ -456,7 +541,8 @@ ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     mlcf->staff_base = clcf->name;
     mmcf->staff = 1;
 
-    return ngx_http_mado_set_handler(cf, ngx_http_mado_staff_handler);
+    return ngx_http_mado_set_handler(cf, mlcf, NGX_HTTP_MADO_LOC_STAFF,
+                                     ngx_http_mado_staff_handler);
 }
 
 
@@ -464,37 +550,22 @@ static char *
 ngx_http_mado_pages(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     (void) cmd;
-    (void) conf;
 
-    return ngx_http_mado_set_handler(cf, ngx_http_mado_pages_handler);
+    return ngx_http_mado_set_handler(cf, conf, NGX_HTTP_MADO_LOC_PAGES,
+                                     ngx_http_mado_pages_handler);
 }
 
 
-/*
- * The http main block is parsed to its end before locations are merged,
- * but directives run in order: so "mado_store" etc. must precede the
- * server blocks, as nginx's own main-level directives usually do.
- */
+/* what the handler needs is checked in ngx_http_mado_init_main_conf() */
 static char *
-ngx_http_mado_set_handler(ngx_conf_t *cf, ngx_http_handler_pt handler)
+ngx_http_mado_set_handler(ngx_conf_t *cf, ngx_http_mado_loc_conf_t *mlcf,
+    ngx_uint_t kind, ngx_http_handler_pt handler)
 {
-    ngx_http_core_loc_conf_t   *clcf;
-    ngx_http_mado_main_conf_t  *mmcf;
+    ngx_http_core_loc_conf_t    *clcf;
+    ngx_http_mado_loc_conf_t   **loc;
+    ngx_http_mado_main_conf_t   *mmcf;
 
     mmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mado_module);
-
-    if (mmcf->store.len == 0) {
-        return "requires \"mado_store\" to be set before it in \"http\"";
-    }
-
-    if (handler == ngx_http_mado_pages_handler
-        && (mmcf->messages.len == 0 || mmcf->assets.len == 0
-            || mmcf->public_url.len == 0))
-    {
-        return "requires \"mado_messages\", \"mado_assets\" and "
-               "\"mado_public_url\" to be set before it in \"http\"";
-    }
-
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
 
     if (clcf->handler != NULL) {
@@ -502,6 +573,172 @@ ngx_http_mado_set_handler(ngx_conf_t *cf, ngx_http_handler_pt handler)
     }
 
     clcf->handler = handler;
+
+    mlcf->kind = kind;
+    mlcf->name = clcf->name;
+    mlcf->srv_conf = ((ngx_http_conf_ctx_t *) cf->ctx)->srv_conf;
+    mlcf->conf_file = cf->conf_file->file.name.data;
+    mlcf->conf_line = cf->conf_file->line;
+
+    loc = ngx_array_push(&mmcf->locations);
+    if (loc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *loc = mlcf;
+
+    return NGX_CONF_OK;
+}
+
+
+/* the store is a directory (LMDB's data.mdb and lock.mdb go in it) */
+static char *
+ngx_http_mado_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_mado_main_conf_t *mmcf = conf;
+
+    ngx_str_t        *value;
+    ngx_file_info_t   fi;
+
+    (void) cmd;
+
+    if (mmcf->store.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    mmcf->store = value[1];
+
+    if (mmcf->store.len == 0) {
+        return "takes the path of a directory";
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &mmcf->store, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * The store may legitimately appear later (workers pick it up by
+     * themselves), so a missing one is worth a warning, not a refusal;
+     * a file in its place can never work.
+     */
+    if (ngx_file_info(mmcf->store.data, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, ngx_errno,
+                           "mado_store \"%V\" is not there yet; "
+                           "create it with \"madoctl init\"", &mmcf->store);
+
+    } else if (!ngx_is_dir(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "mado_store \"%V\" is not a directory: it names "
+                           "the directory \"madoctl init\" made",
+                           &mmcf->store);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_mado_check_stale_after(ngx_conf_t *cf, void *post, void *data)
+{
+    time_t  *sp = data;
+
+    (void) cf;
+    (void) post;
+
+    /* 0 would call every figure stale the moment it is written */
+    if (*sp <= 0) {
+        return "must be more than 0";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_mado_check_refresh(ngx_conf_t *cf, void *post, void *data)
+{
+    time_t  *sp = data;
+
+    (void) cf;
+    (void) post;
+
+    /* every open page polls at this rate */
+    if (*sp < 5) {
+        return "must be at least 5s";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * mado_public_url https://host[:port][/path]: the address citizens reach
+ * the pages at, printed in QR codes and the staff panel; an absolute
+ * http(s) URL of a host, with no query, fragment or user part.
+ */
+static char *
+ngx_http_mado_public_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    u_char      *c, *host, *end;
+    ngx_str_t   *field, *value;
+
+    (void) cmd;
+
+    field = (ngx_str_t *) (p + cmd->offset);
+
+    if (field->data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    c = value[1].data;
+    end = c + value[1].len;
+
+    if (value[1].len > 7 && ngx_strncasecmp(c, (u_char *) "http://", 7) == 0) {
+        host = c + 7;
+
+    } else if (value[1].len > 8
+               && ngx_strncasecmp(c, (u_char *) "https://", 8) == 0)
+    {
+        host = c + 8;
+
+    } else {
+        return "takes an absolute http or https URL, "
+               "e.g. \"https://mado.example.jp\"";
+    }
+
+    for (c = host; c < end && *c != '/'; c++) {
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')
+              || (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'
+              || *c == ':' || *c == '[' || *c == ']'))
+        {
+            return "takes a URL whose host is letters, digits, \"-\" and "
+                   "\".\", with an optional port";
+        }
+    }
+
+    if (c == host || *host == ':' || *host == '.') {
+        return "takes a URL with a host, e.g. \"https://mado.example.jp\"";
+    }
+
+    for ( /* void */ ; c < end; c++) {
+        if (*c <= ' ' || *c >= 0x7f || *c == '?' || *c == '#' || *c == '"'
+            || *c == '\'' || *c == '<' || *c == '>' || *c == '\\')
+        {
+            return "takes a URL whose path is printable ASCII with no "
+                   "query or fragment";
+        }
+    }
+
+    *field = value[1];
+
+    if (field->data[field->len - 1] == '/') {
+        field->len--;
+    }
 
     return NGX_CONF_OK;
 }

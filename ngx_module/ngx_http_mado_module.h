@@ -143,11 +143,35 @@ typedef struct {
     unsigned char              audit_key[MADO_AUDIT_KEY_LEN];
     time_t                     clock_offset;    /* MADO_NOW, for tests */
 
+    /* locations with a mado handler, checked once the http block is read */
+    ngx_array_t                locations;   /* of ngx_http_mado_loc_conf_t * */
+
     ngx_http_mado_worker_t    *worker;
 } ngx_http_mado_main_conf_t;
 
 
+/* what a location's content handler is */
+typedef enum {
+    NGX_HTTP_MADO_LOC_NONE = 0,
+    NGX_HTTP_MADO_LOC_API,
+    NGX_HTTP_MADO_LOC_PAGES,
+    NGX_HTTP_MADO_LOC_ADMIN,
+    NGX_HTTP_MADO_LOC_STAFF
+} ngx_http_mado_loc_e;
+
+
 typedef struct {
+    /*
+     * a location with a mado handler: its kind, name and server, and where
+     * the directive was, so that what it lacks is named once all of the
+     * http block is read, whatever the order of the directives
+     */
+    ngx_uint_t                 kind;            /* ngx_http_mado_loc_e */
+    ngx_str_t                  name;
+    void                     **srv_conf;
+    u_char                    *conf_file;
+    ngx_uint_t                 conf_line;
+
     time_t                     max_age;
     ngx_str_t                  cache_control;   /* made once from max_age */
     ngx_thread_pool_t         *thread_pool;     /* mado_admin */
