@@ -16,31 +16,17 @@ const char *const  mado_event_names[MADO_NEV] = { "issue", "call", "cancel" };
 
 
 /*
- * A number's record for the day: when its current round was issued, and
- * the latest call and cancel seen.  Its fate is the kind of the latest of
- * these (in one second: issue, then call, then cancel), so events may come
- * in any order and twice.  0 = not seen.
+ * A number's record for the day (mado_ticket_t): when its current round
+ * was issued, and the latest call and cancel seen.  Its fate is the kind
+ * of the latest of these (in one second: issue, then call, then cancel),
+ * so events may come in any order and twice.  0 = not seen.
  */
-typedef struct {
-    mado_date_t         date;
-    int64_t             issued_at;
-    int64_t             call_seen;
-    int64_t             cancel_seen;
-} mado_ticket_t;
-
-/* date, pad, issued_at, call_seen, cancel_seen */
-#define MADO_TK_SIZE        (4 + 4 + 3 * 8)
-
 typedef enum {
     MADO_FATE_NONE = 0,
     MADO_FATE_WAITING,
     MADO_FATE_SERVED,           /* called, and not cancelled since */
     MADO_FATE_CANCELLED
 } mado_fate_e;
-
-
-/* offset, line, events, bad, updated_at */
-#define MADO_CURSOR_SIZE    (5 * 8)
 
 
 static int
@@ -135,33 +121,12 @@ mado_office_code(const mado_office_def_t *o, const char *code)
 }
 
 
-static size_t
-mado_ticket_key(const char *office, const char *counter, uint32_t ticket,
-    unsigned char *key)
-{
-    size_t  lo, lc;
-
-    lo = strlen(office);
-    lc = strlen(counter);
-
-    memcpy(key, office, lo + 1);
-    memcpy(key + lo + 1, counter, lc + 1);
-
-    /* big endian: a counter's tickets sort by number */
-    key[lo + lc + 2] = (unsigned char) (ticket >> 8);
-    key[lo + lc + 3] = (unsigned char) ticket;
-
-    return lo + lc + 4;
-}
-
-
 static int
 mado_ticket_get(mado_store_t *s, MDB_txn *txn, MDB_val *k, mado_ticket_t *t,
     mado_err_t *err)
 {
-    int             rc;
-    MDB_val         v;
-    unsigned char  *p;
+    int      rc;
+    MDB_val  v;
 
     memset(t, 0, sizeof(mado_ticket_t));
 
@@ -175,16 +140,8 @@ mado_ticket_get(mado_store_t *s, MDB_txn *txn, MDB_val *k, mado_ticket_t *t,
         return mado_feed_fail(err, MADO_ESTORE, "reading a ticket", rc);
     }
 
-    if (v.mv_size < MADO_TK_SIZE) {
-        /* unreadable: the ticket starts afresh rather than stop the feed */
-        return MADO_OK;
-    }
-
-    p = v.mv_data;
-    memcpy(&t->date, p, 4);          p += 8;
-    memcpy(&t->issued_at, p, 8);     p += 8;
-    memcpy(&t->call_seen, p, 8);     p += 8;
-    memcpy(&t->cancel_seen, p, 8);
+    /* unreadable: the ticket starts afresh rather than stop the feed */
+    (void) mado_ticket_decode(v.mv_data, v.mv_size, t);
 
     return MADO_OK;
 }
@@ -196,14 +153,9 @@ mado_ticket_put(mado_store_t *s, MDB_txn *txn, MDB_val *k,
 {
     int            rc;
     MDB_val        v;
-    unsigned char  buf[MADO_TK_SIZE], *p;
+    unsigned char  buf[MADO_TICKET_SIZE];
 
-    memset(buf, 0, sizeof(buf));
-    p = buf;
-    memcpy(p, &t->date, 4);          p += 8;
-    memcpy(p, &t->issued_at, 8);     p += 8;
-    memcpy(p, &t->call_seen, 8);     p += 8;
-    memcpy(p, &t->cancel_seen, 8);
+    mado_ticket_encode(t, buf);
 
     v.mv_data = buf;
     v.mv_size = sizeof(buf);
@@ -314,7 +266,7 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     mado_date_t     day;
     mado_fate_e     f0, f1;
     mado_ticket_t   t;
-    unsigned char   key[2 * MADO_ID_MAX + 4];
+    unsigned char   key[MADO_KEY_MAX];
 
     *wait = -1;
     day = mado_local_date(ev->time);
@@ -479,7 +431,7 @@ mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,
     MDB_val         k;
     mado_date_t     day;
     mado_ticket_t   tk;
-    unsigned char   key[2 * MADO_ID_MAX + 4];
+    unsigned char   key[MADO_KEY_MAX];
 
     *wait = -1;
     day = mado_local_date(t);
@@ -512,27 +464,13 @@ mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,
 }
 
 
-static size_t
-mado_cursor_key(const char *office, const char *fp, char *key)
-{
-    size_t  lo;
-
-    lo = strlen(office);
-    memcpy(key, office, lo + 1);
-    memcpy(key + lo + 1, fp, 16);
-
-    return lo + 1 + 16;
-}
-
-
 int
 mado_feed_cursor_get(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *fp, mado_feed_cursor_t *cur, mado_err_t *err)
 {
-    int             rc;
-    char            key[MADO_ID_MAX + 18];
-    MDB_val         k, v;
-    unsigned char  *p;
+    int            rc;
+    MDB_val        k, v;
+    unsigned char  key[MADO_KEY_MAX];
 
     memset(cur, 0, sizeof(mado_feed_cursor_t));
 
@@ -549,18 +487,11 @@ mado_feed_cursor_get(mado_store_t *s, MDB_txn *txn, const char *office,
         return mado_feed_fail(err, MADO_ESTORE, "reading a feed cursor", rc);
     }
 
-    if (v.mv_size < MADO_CURSOR_SIZE) {
+    if (mado_cursor_decode(v.mv_data, v.mv_size, cur) != 0) {
         snprintf(err->text, sizeof(err->text),
                  "the feed cursor of %s/%.16s is garbled", office, fp);
         return MADO_ESTORE;
     }
-
-    p = v.mv_data;
-    memcpy(&cur->offset, p, 8);      p += 8;
-    memcpy(&cur->line, p, 8);        p += 8;
-    memcpy(&cur->events, p, 8);      p += 8;
-    memcpy(&cur->bad, p, 8);         p += 8;
-    memcpy(&cur->updated_at, p, 8);
 
     return MADO_OK;
 }
@@ -571,16 +502,10 @@ mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *fp, const mado_feed_cursor_t *cur, mado_err_t *err)
 {
     int            rc;
-    char           key[MADO_ID_MAX + 18];
     MDB_val        k, v;
-    unsigned char  buf[MADO_CURSOR_SIZE], *p;
+    unsigned char  key[MADO_KEY_MAX], buf[MADO_CURSOR_SIZE];
 
-    p = buf;
-    memcpy(p, &cur->offset, 8);      p += 8;
-    memcpy(p, &cur->line, 8);        p += 8;
-    memcpy(p, &cur->events, 8);      p += 8;
-    memcpy(p, &cur->bad, 8);         p += 8;
-    memcpy(p, &cur->updated_at, 8);
+    mado_cursor_encode(cur, buf);
 
     k.mv_data = key;
     k.mv_size = mado_cursor_key(office, fp, key);
