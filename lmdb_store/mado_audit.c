@@ -477,7 +477,10 @@ mado_audit_write(mado_store_t *s, MDB_txn *txn, int64_t now,
 }
 
 
-/* {"status":..,"waiting":..,...} of a state, for before and after */
+/*
+ * {"status":..,"waiting":..,...,"message":".."} of a state, for before
+ * and after (a status out of range, which no writer makes, reads closed)
+ */
 void
 mado_audit_gen_state(yajl_gen g, const char *key,
     const mado_counter_state_t *st)
@@ -489,24 +492,9 @@ mado_audit_gen_state(yajl_gen g, const char *key,
         return;
     }
 
-#define K(s)  yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
-
     yajl_gen_map_open(g);
-    K("status");
-    K(mado_status_names[st->status < MADO_NSTATUS ? st->status : 0]);
-    K("waiting");
-    yajl_gen_integer(g, st->waiting);
-    K("calling");
-    yajl_gen_integer(g, st->calling);
-    K("last_issued");
-    yajl_gen_integer(g, st->last_issued);
-    K("served_today");
-    yajl_gen_integer(g, st->served_today);
-    K("staff");
-    yajl_gen_integer(g, st->staff);
-    K("message");
-    yajl_gen_string(g, (const unsigned char *) st->message, st->message_len);
+    mado_state_json(g, NULL, NULL, st, 0,
+                    MADO_SJ_LAST_ISSUED | MADO_SJ_COUNTS | MADO_SJ_MESSAGE
+                    | MADO_SJ_MESSAGE_TEXT);
     yajl_gen_map_close(g);
-
-#undef K
 }

@@ -537,6 +537,7 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
     size_t                     j, n;
     const mado_hour_t         *hh;
     const mado_sample_t       *sm;
+    mado_counter_state_t       st;
     const mado_counter_day_t  *cd;
 
     n = snprintf(date, sizeof(date), "%04d-%02d-%02d", d->date / 10000,
@@ -615,21 +616,20 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
         for (j = 0; j < cd->nsamples; j++) {
             sm = &cd->samples[j];
 
+            /* the figures of then; the wait is the estimate made then */
+            memset(&st, 0, sizeof(mado_counter_state_t));
+            st.status = sm->status;
+            st.waiting = sm->waiting;
+            st.calling = sm->calling;
+            st.served_today = sm->served;
+            st.staff = sm->staff;
+
             yajl_gen_map_open(g);
             mado_key(g, "time");
             n = mado_time_iso(sm->time, iso);
             yajl_gen_string(g, (const unsigned char *) iso, n);
-            mado_key(g, "status");
-            mado_key(g, mado_status_names[sm->status < MADO_NSTATUS
-                                          ? sm->status : MADO_STATUS_CLOSED]);
-            mado_key(g, "waiting");
-            yajl_gen_integer(g, sm->waiting);
-            mado_key(g, "calling");
-            yajl_gen_integer(g, sm->calling);
-            mado_key(g, "served_today");
-            yajl_gen_integer(g, sm->served);
-            mado_key(g, "staff");
-            yajl_gen_integer(g, sm->staff);
+            mado_state_json(g, o, &o->counters[i], &st, sm->time,
+                            MADO_SJ_COUNTS);
             mado_gen_minutes(g, "wait_minutes", sm->wait, sm->wait >= 0);
             yajl_gen_map_close(g);
         }

@@ -368,6 +368,12 @@ void mado_service_new_day(mado_counter_state_t *st);
 int64_t mado_estimate_baseline(const mado_counter_def_t *c,
     const mado_counter_state_t *st);
 
+
+/*
+ * Display rules (mado_display.c): how a state is shown, alike in the
+ * module, madoctl and the history.
+ */
+
 /* minutes of wait for someone who takes a ticket now; -1 = unknown */
 int64_t mado_wait_minutes(const mado_counter_def_t *c,
     const mado_counter_state_t *st);
@@ -379,6 +385,36 @@ int mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st);
 /* start of the next opening span after now (calendar); -1 = none soon */
 int64_t mado_next_open(const mado_office_def_t *o,
     const mado_counter_def_t *c, int64_t now);
+/*
+ * The jam message of a counter's state in one language (Japanese when that
+ * language has none), its {waiting} {low} {high} filled in, into buf;
+ * 0 when there is none (not open, or fewer waiting than the first step).
+ */
+size_t mado_jam_message(const mado_counter_def_t *c,
+    const mado_counter_state_t *st, mado_lang_e lang, char *buf, size_t len);
+
+/*
+ * A counter's state as members of a JSON object the caller has opened:
+ * "status", "waiting", "calling" always; the parts asked for, in this
+ * order, around them.  One writer for the public API, madoctl show
+ * --json, the update API's answers, the history's samples and the audit
+ * trail, so that they cannot drift apart.
+ */
+#define MADO_SJ_ID              0x01    /* first "id", "name" of c */
+#define MADO_SJ_LAST_ISSUED     0x02    /* "last_issued" */
+#define MADO_SJ_COUNTS          0x04    /* "served_today", "staff" */
+#define MADO_SJ_WAIT            0x08    /* "wait_minutes": whole, or null */
+#define MADO_SJ_DISPLAY         0x10    /* "wait_range", "level",
+                                           "next_open" (o, now),
+                                           "jam_message" */
+#define MADO_SJ_MESSAGE         0x20    /* "message", null if none (or not
+                                           UTF-8 where g validates) */
+#define MADO_SJ_MESSAGE_TEXT    0x40    /* with MESSAGE: "" if none */
+#define MADO_SJ_UPDATED         0x80    /* "updated_at", ISO 8601 */
+
+void mado_state_json(yajl_gen g, const mado_office_def_t *o,
+    const mado_counter_def_t *c, const mado_counter_state_t *st,
+    int64_t now, unsigned parts);
 
 
 /*
@@ -435,14 +471,6 @@ unsigned mado_day_spans(const mado_office_def_t *o,
 void mado_effective_state(const mado_office_def_t *o,
     const mado_counter_def_t *c, const mado_counter_state_t *st, int64_t now,
     mado_counter_state_t *out);
-
-/*
- * The jam message of a counter's state in one language (Japanese when that
- * language has none), its {waiting} {low} {high} filled in, into buf;
- * 0 when there is none (not open, or fewer waiting than the first step).
- */
-size_t mado_jam_message(const mado_counter_def_t *c,
-    const mado_counter_state_t *st, mado_lang_e lang, char *buf, size_t len);
 
 /*
  * only the new-day part of that, for writers: a state last changed before
