@@ -950,6 +950,59 @@ int mado_account_each(mado_store_t *s, MDB_txn *txn,
     int (*fn)(const mado_account_t *a, void *arg), void *arg,
     mado_err_t *err);
 
+/*
+ * The update API's messages (mado_update.c): what "madoctl --server"
+ * sends and the module reads, and the module's answers, in one codec.
+ */
+
+/* the routes; the module's request fingerprints hash these numbers */
+typedef enum {
+    MADO_UPDATE_LOGIN = 0,
+    MADO_UPDATE_LOGOUT,
+    MADO_UPDATE_SESSION,
+    MADO_UPDATE_COUNTER,
+    MADO_UPDATE_FEED
+} mado_update_route_e;
+
+#define MADO_UPDATE_DEPTH       4       /* nesting a body may have */
+
+typedef struct {
+    /* login */
+    char                user[MADO_ID_MAX + 1];
+    char                password[MADO_PASSWORD_MAX + 1];
+    int                 session;    /* "session": 1 cookie, 0 bearer,
+                                       -1 not given */
+    /* counter: op.message points to message (when given) */
+    mado_counter_op_t   op;
+    char                message[MADO_MESSAGE_MAX + 1];
+} mado_update_req_t;
+
+/* a counter update, and a login, as a JSON object */
+void mado_update_encode(yajl_gen g, const mado_counter_op_t *op);
+void mado_update_login_encode(yajl_gen g, const char *user,
+    const char *password);
+/*
+ * The body of a request on route (not a feed's: mado_feed_body) into req:
+ * len bytes with a NUL after them.  MADO_EINVAL when it is refused, err
+ * then the message of the 400 answer, naming the field ("staff: must be
+ * a whole number 0..99").  The caller wipes req->password.
+ */
+int mado_update_decode(mado_update_route_e route, const char *body,
+    size_t len, mado_update_req_t *req, mado_err_t *err);
+/*
+ * The answers: a counter's new state and the ticket its change issued or
+ * called, and a feed batch's counts and changed counters, into buf; their
+ * length, 0 if they do not fit
+ */
+size_t mado_update_answer(char *buf, size_t size, const char *office,
+    const char *counter, uint32_t ticket, const mado_counter_state_t *st);
+size_t mado_feed_answer(char *buf, size_t size, const mado_feed_batch_t *b,
+    size_t events);
+/* the state and ticket of a counter's answer (a NUL-terminated body); -1
+   if it is not one */
+int mado_update_answer_parse(const char *json, mado_counter_state_t *st,
+    uint32_t *ticket);
+
 /* where a feed stands in one file */
 typedef struct {
     uint64_t            offset;     /* bytes applied: a line boundary */
