@@ -641,6 +641,155 @@ done:
 }
 
 
+mado_line_e
+mado_feed_line(const char *data, size_t len, unsigned flags, mado_line_t *l)
+{
+    size_t       i, n;
+    const char  *nl;
+
+    nl = memchr(data, '\n', len);
+
+    if (nl == NULL && (!(flags & MADO_LINE_EOF) || len == 0)) {
+        l->text = data;
+        l->len = 0;
+        l->used = 0;
+        return MADO_LINE_PARTIAL;
+    }
+
+    n = nl ? (size_t) (nl - data) : len;
+    l->used = nl ? n + 1 : n;
+
+    if (n > 0 && data[n - 1] == '\r') {
+        n--;
+    }
+
+    /* a UTF-8 byte order mark some Windows tools write */
+    if ((flags & MADO_LINE_BOM) && n >= 3
+        && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+    {
+        data += 3;
+        n -= 3;
+    }
+
+    l->text = data;
+    l->len = n;
+
+    for (i = 0; i < n && (data[i] == ' ' || data[i] == '\t'); i++) {
+        /* void */
+    }
+
+    if (i == n) {
+        return MADO_LINE_BLANK;
+    }
+
+    if (n > MADO_FEED_LINE_MAX) {
+        return MADO_LINE_LONG;
+    }
+
+    if (memchr(data, '\0', n) != NULL) {
+        return MADO_LINE_BINARY;
+    }
+
+    return MADO_LINE_TEXT;
+}
+
+
+int
+mado_feed_body(const char *body, size_t len, size_t max,
+    mado_feed_body_t *fb)
+{
+    size_t              n;
+    uint64_t            line;
+    const char         *p, *end;
+    mado_line_t         l;
+    mado_line_e         kind;
+    mado_feed_event_t  *e;
+    char                text[MADO_FEED_LINE_MAX + 1];
+
+    memset(fb, 0, sizeof(mado_feed_body_t));
+
+    p = body;
+    end = body + len;
+
+    /* room for an event a line, up to max */
+    for (n = 1; p < end; p++) {
+        n += (*p == '\n');
+    }
+
+    n = n < max ? n : max;
+
+    fb->events = malloc(n * sizeof(mado_feed_event_t));
+    fb->order = malloc(n * sizeof(mado_feed_event_t *));
+
+    if (fb->events == NULL || fb->order == NULL) {
+        mado_feed_body_free(fb);
+        return -1;
+    }
+
+    /* a byte order mark only where the body starts */
+    for (line = 1, p = body; p < end; line++, p += l.used) {
+        kind = mado_feed_line(p, end - p, MADO_LINE_EOF
+                              | (line == 1 ? MADO_LINE_BOM : 0), &l);
+
+        if (kind == MADO_LINE_BLANK) {
+            continue;
+        }
+
+        if (fb->n == max) {
+            fb->too_many = 1;
+            snprintf(fb->why, sizeof(fb->why), "a batch may have at most %zu "
+                     "events", max);
+            return 0;
+        }
+
+        e = &fb->events[fb->n];
+        memset(e, 0, sizeof(mado_feed_event_t));
+        e->line = line;
+
+        if (kind == MADO_LINE_LONG) {
+            snprintf(fb->why, sizeof(fb->why), "line %llu: " MADO_FEED_LONG,
+                     (unsigned long long) line);
+            fb->bad = 1;
+            return 0;
+        }
+
+        if (kind == MADO_LINE_BINARY || !mado_utf8_valid(l.text, l.len)) {
+            snprintf(fb->why, sizeof(fb->why), "line %llu: not UTF-8 text",
+                     (unsigned long long) line);
+            fb->bad = 1;
+            return 0;
+        }
+
+        memcpy(text, l.text, l.len);
+        text[l.len] = '\0';
+
+        if (mado_feed_jsonl(text, e) != 0) {
+            snprintf(fb->why, sizeof(fb->why), "line %llu: %s",
+                     (unsigned long long) line, e->why);
+            fb->bad = 1;
+            return 0;
+        }
+
+        fb->order[fb->n++] = e;
+    }
+
+    mado_feed_sort(fb->order, fb->n);
+
+    return 0;
+}
+
+
+void
+mado_feed_body_free(mado_feed_body_t *fb)
+{
+    free(fb->events);
+    free(fb->order);
+    fb->events = NULL;
+    fb->order = NULL;
+    fb->n = 0;
+}
+
+
 static int
 mado_feed_compare(const void *a, const void *b)
 {

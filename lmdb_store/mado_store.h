@@ -580,6 +580,56 @@ int mado_feed_jsonl(const char *text, mado_feed_event_t *e);
 /* applying order: by time, in one second issue, call, cancel, then line */
 void mado_feed_sort(mado_feed_event_t **ev, size_t n);
 
+/*
+ * Lines of a feed, for "madoctl feed" (a file, read in pieces) and the
+ * update API (a POST body) alike: a line ends at LF; a CR before it and,
+ * with MADO_LINE_BOM, a UTF-8 byte order mark at its start are dropped.
+ */
+#define MADO_FEED_LINE_MAX      4096    /* bytes; a literal, quoted below */
+#define MADO_FEED_LONG          "longer than 4096 bytes"
+
+typedef enum {
+    MADO_LINE_TEXT = 0,         /* a line to parse */
+    MADO_LINE_BLANK,            /* only spaces and tabs: skipped */
+    MADO_LINE_LONG,             /* more than MADO_FEED_LINE_MAX bytes */
+    MADO_LINE_BINARY,           /* holds a NUL byte */
+    MADO_LINE_PARTIAL           /* no LF yet: wait for more (l->used 0) */
+} mado_line_e;
+
+#define MADO_LINE_EOF           0x01    /* data ends here: the last line
+                                           needs no LF */
+#define MADO_LINE_BOM           0x02    /* drop a byte order mark */
+
+typedef struct {
+    const char         *text;       /* without LF, CR and BOM */
+    size_t              len;
+    size_t              used;       /* bytes of data it took, with LF */
+} mado_line_t;
+
+/* the first line of data[0..len) into l, and what it is */
+mado_line_e mado_feed_line(const char *data, size_t len, unsigned flags,
+    mado_line_t *l);
+
+/*
+ * A batch posted to the update API, every line parsed before anything is
+ * written (mado_feed_jsonl), in applying order.  When a line is bad (bad,
+ * 400) or there are more than max events (too_many, 413), why says so as
+ * the API answers it; what was parsed is then not to be applied.
+ */
+typedef struct {
+    mado_feed_event_t  *events;     /* malloc: mado_feed_body_free */
+    mado_feed_event_t **order;
+    size_t              n;
+    unsigned            bad:1;
+    unsigned            too_many:1;
+    char                why[MADO_FEED_WHY_MAX + 32];
+} mado_feed_body_t;
+
+/* -1: out of memory */
+int mado_feed_body(const char *body, size_t len, size_t max,
+    mado_feed_body_t *fb);
+void mado_feed_body_free(mado_feed_body_t *fb);
+
 typedef struct {
     /* in */
     const char         *office;
