@@ -1,9 +1,12 @@
 /*
  * mado store: the one place where the on-disk schema of mado lives.
  *
- * Used by the nginx module (read-only, one environment per worker) and by
- * madoctl (the only writer).  Plain C with malloc so that both can link it;
- * the module copies what it keeps into its own pools.
+ * Used by the nginx module (one environment per worker: read-only, or
+ * read-write when a location has mado_admin, whose updates and feed
+ * batches it writes in a thread pool) and by madoctl, which writes too.
+ * Plain C with malloc so that both can link it; the module copies what it
+ * keeps into its own pools.  The bytes of every key and value are made
+ * and read in mado_schema.c (the layouts are at the end of this file).
  *
  * Layout (LMDB environment in a directory, named databases):
  *
@@ -31,8 +34,8 @@
  *   idem    USER\0KEY     -> the answer to an Idempotency-Key, a day
  *   clientfail ADDRESS    -> failed logins from a client address
  *
- * Writers create databases that are missing; the module opens only meta,
- * office and state.  Adding a database or appending fields to a record
+ * Writers create databases that are missing; a read-only module opens
+ * meta, office and state, and the history when it is there.  Adding a database or appending fields to a record
  * keeps the schema version; a change that older code would misread bumps
  * it, and a reader refuses a store whose schema it does not know.
  */
