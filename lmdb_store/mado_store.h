@@ -35,9 +35,10 @@
  *   clientfail ADDRESS    -> failed logins from a client address
  *
  * Writers create databases that are missing; a read-only module opens
- * meta, office and state, and the history when it is there.  Adding a database or appending fields to a record
- * keeps the schema version; a change that older code would misread bumps
- * it, and a reader refuses a store whose schema it does not know.
+ * meta, office and state, and the history when it is there.  Adding a
+ * database or appending fields to a record keeps the schema version; a
+ * change that older code would misread bumps it, and a reader refuses a
+ * store whose schema it does not know.
  */
 
 #ifndef MADO_STORE_H
