@@ -21,11 +21,7 @@ const char *const mado_status_names[MADO_NSTATUS] = {
 };
 
 
-static int mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-
-static int
+int
 mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
 {
     va_list  ap;

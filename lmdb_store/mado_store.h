@@ -261,6 +261,10 @@ typedef struct {
     char                text[512];
 } mado_err_t;
 
+/* the sentence into err (which may be NULL); returns rc */
+int mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 
 int mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
     size_t mapsize, mado_err_t *err);

@@ -4,7 +4,6 @@
  * One codec, so that the two ends cannot disagree on a field.
  */
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +20,6 @@
 
 #define mado_gen_str(g, s)                                                    \
     yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
-
-
-static int mado_update_bad(mado_err_t *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 
 static const struct {
@@ -92,19 +87,6 @@ mado_update_login_encode(yajl_gen g, const char *user, const char *password)
 }
 
 
-static int
-mado_update_bad(mado_err_t *err, const char *fmt, ...)
-{
-    va_list  ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err->text, sizeof(err->text), fmt, ap);
-    va_end(ap);
-
-    return MADO_EINVAL;
-}
-
-
 /* one member of a counter update; MADO_EINVAL and err if refused */
 static int
 mado_update_member(const char *key, yajl_val v, mado_update_req_t *req,
@@ -125,16 +107,16 @@ mado_update_member(const char *key, yajl_val v, mado_update_req_t *req,
             }
         }
 
-        return mado_update_bad(err, "action: must be issue, call, cancel or "
-                               "set");
+        return mado_fail(err, MADO_EINVAL, "action: must be issue, call, "
+                         "cancel or set");
     }
 
     if (strcmp(key, "number") == 0) {
         if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 1
             || YAJL_GET_INTEGER(v) > MADO_COUNT_MAX)
         {
-            return mado_update_bad(err, "number: must be a whole number "
-                                   "1..%d", MADO_COUNT_MAX);
+            return mado_fail(err, MADO_EINVAL, "number: must be a whole "
+                             "number 1..%d", MADO_COUNT_MAX);
         }
 
         req->op.number = (uint32_t) YAJL_GET_INTEGER(v);
@@ -149,8 +131,8 @@ mado_update_member(const char *key, yajl_val v, mado_update_req_t *req,
         if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0
             || YAJL_GET_INTEGER(v) > mado_update_nums[i].max)
         {
-            return mado_update_bad(err, "%s: must be a whole number %d..%d",
-                                   key, 0, (int) mado_update_nums[i].max);
+            return mado_fail(err, MADO_EINVAL, "%s: must be a whole number "
+                             "%d..%d", key, 0, (int) mado_update_nums[i].max);
         }
 
         *(int64_t *) ((char *) &req->op + mado_update_nums[i].off) =
@@ -162,8 +144,8 @@ mado_update_member(const char *key, yajl_val v, mado_update_req_t *req,
         status = s ? mado_status_parse(s, strlen(s)) : -1;
 
         if (status < 0) {
-            return mado_update_bad(err, "status: must be open, paused, closed "
-                                   "or ended");
+            return mado_fail(err, MADO_EINVAL, "status: must be open, "
+                             "paused, closed or ended");
         }
 
         req->op.status = status;
@@ -172,8 +154,8 @@ mado_update_member(const char *key, yajl_val v, mado_update_req_t *req,
 
     if (strcmp(key, "message") == 0) {
         if (s == NULL || mado_message_check(s, strlen(s), &why) != MADO_OK) {
-            return mado_update_bad(err, "message: %s",
-                                   s ? why.text : "must be a string");
+            return mado_fail(err, MADO_EINVAL, "message: %s",
+                             s ? why.text : "must be a string");
         }
 
         snprintf(req->message, sizeof(req->message), "%s", s);
@@ -181,7 +163,8 @@ mado_update_member(const char *key, yajl_val v, mado_update_req_t *req,
         return MADO_OK;
     }
 
-    return mado_update_bad(err, "%s: not a field of a counter update", key);
+    return mado_fail(err, MADO_EINVAL, "%s: not a field of a counter update",
+                     key);
 }
 
 
@@ -196,7 +179,7 @@ mado_update_login_member(const char *key, yajl_val v, mado_update_req_t *req,
 
     if (strcmp(key, "user") == 0) {
         if (s == NULL || !mado_valid_id(s, strlen(s))) {
-            return mado_update_bad(err, "user: must be a user id");
+            return mado_fail(err, MADO_EINVAL, "user: must be a user id");
         }
 
         snprintf(req->user, sizeof(req->user), "%s", s);
@@ -205,8 +188,8 @@ mado_update_login_member(const char *key, yajl_val v, mado_update_req_t *req,
 
     if (strcmp(key, "password") == 0) {
         if (s == NULL || strlen(s) > MADO_PASSWORD_MAX) {
-            return mado_update_bad(err, "password: must be a string of at "
-                                   "most %d bytes", MADO_PASSWORD_MAX);
+            return mado_fail(err, MADO_EINVAL, "password: must be a string "
+                             "of at most %d bytes", MADO_PASSWORD_MAX);
         }
 
         snprintf(req->password, sizeof(req->password), "%s", s);
@@ -216,14 +199,15 @@ mado_update_login_member(const char *key, yajl_val v, mado_update_req_t *req,
     if (strcmp(key, "session") == 0) {
         if (s == NULL || (strcmp(s, "cookie") != 0 && strcmp(s, "bearer") != 0))
         {
-            return mado_update_bad(err, "session: must be cookie or bearer");
+            return mado_fail(err, MADO_EINVAL, "session: must be cookie or "
+                             "bearer");
         }
 
         req->session = (s[0] == 'c');
         return MADO_OK;
     }
 
-    return mado_update_bad(err, "%s: not a field of login", key);
+    return mado_fail(err, MADO_EINVAL, "%s: not a field of login", key);
 }
 
 
@@ -257,8 +241,8 @@ mado_update_decode(mado_update_route_e route, const char *body, size_t len,
     }
 
     if (max > MADO_UPDATE_DEPTH) {
-        return mado_update_bad(err, "the body nests deeper than %d",
-                               MADO_UPDATE_DEPTH);
+        return mado_fail(err, MADO_EINVAL, "the body nests deeper than %d",
+                         MADO_UPDATE_DEPTH);
     }
 
     root = yajl_tree_parse(body, errbuf, sizeof(errbuf));
@@ -268,7 +252,7 @@ mado_update_decode(mado_update_route_e route, const char *body, size_t len,
             yajl_tree_free(root);
         }
 
-        return mado_update_bad(err, "the body must be a JSON object");
+        return mado_fail(err, MADO_EINVAL, "the body must be a JSON object");
     }
 
     rc = MADO_OK;
@@ -285,9 +269,9 @@ mado_update_decode(mado_update_route_e route, const char *body, size_t len,
 
         case MADO_UPDATE_LOGOUT:
         case MADO_UPDATE_SESSION:
-            rc = mado_update_bad(err, "%s: %s takes no fields", key,
-                                 route == MADO_UPDATE_LOGOUT ? "logout"
-                                                             : "session");
+            rc = mado_fail(err, MADO_EINVAL, "%s: %s takes no fields", key,
+                           route == MADO_UPDATE_LOGOUT ? "logout"
+                                                       : "session");
             break;
 
         default:
@@ -306,7 +290,6 @@ mado_update_decode(mado_update_route_e route, const char *body, size_t len,
         }
     }
 
-    /* after the message: it may quote a key */
     yajl_tree_free(root);
 
     if (rc != MADO_OK) {
@@ -316,14 +299,14 @@ mado_update_decode(mado_update_route_e route, const char *body, size_t len,
     if (route == MADO_UPDATE_LOGIN
         && (req->user[0] == '\0' || req->password[0] == '\0'))
     {
-        return mado_update_bad(err, "%s: required",
-                               req->user[0] ? "password" : "user");
+        return mado_fail(err, MADO_EINVAL, "%s: required",
+                         req->user[0] ? "password" : "user");
     }
 
     if (route == MADO_UPDATE_COUNTER && req->op.type == MADO_HEV_CANCEL
         && req->op.number == 0)
     {
-        return mado_update_bad(err, "number: required to cancel");
+        return mado_fail(err, MADO_EINVAL, "number: required to cancel");
     }
 
     return MADO_OK;
@@ -352,20 +335,36 @@ mado_update_copy(yajl_gen g, char *buf, size_t size)
 }
 
 
+/* an answer's generator, its object opened with the office */
+static yajl_gen
+mado_update_answer_open(const char *office)
+{
+    yajl_gen  g;
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return NULL;
+    }
+
+    yajl_gen_map_open(g);
+    mado_gen_lit(g, "office");
+    mado_gen_str(g, office);
+
+    return g;
+}
+
+
 size_t
 mado_update_answer(char *buf, size_t size, const char *office,
     const char *counter, uint32_t ticket, const mado_counter_state_t *st)
 {
     yajl_gen  g;
 
-    g = yajl_gen_alloc(NULL);
+    g = mado_update_answer_open(office);
     if (g == NULL) {
         return 0;
     }
 
-    yajl_gen_map_open(g);
-    mado_gen_lit(g, "office");
-    mado_gen_str(g, office);
     mado_gen_lit(g, "counter");
     mado_gen_str(g, counter);
     mado_gen_lit(g, "ticket");
@@ -385,14 +384,11 @@ mado_feed_answer(char *buf, size_t size, const mado_feed_batch_t *b,
     unsigned  i;
     yajl_gen  g;
 
-    g = yajl_gen_alloc(NULL);
+    g = mado_update_answer_open(b->office);
     if (g == NULL) {
         return 0;
     }
 
-    yajl_gen_map_open(g);
-    mado_gen_lit(g, "office");
-    mado_gen_str(g, b->office);
     mado_gen_lit(g, "events");
     yajl_gen_integer(g, (long long) events);
     mado_gen_lit(g, "applied");

@@ -8,35 +8,6 @@
 #include "unit.h"
 
 
-static mado_counter_def_t *
-test_counter(mado_counter_def_t *c, uint32_t seconds)
-{
-    memset(c, 0, sizeof(mado_counter_def_t));
-    strcpy(c->id, "moving");
-    c->seconds_per_person = seconds;
-    c->levels[0] = 15;
-    c->levels[1] = 30;
-    c->levels[2] = 60;
-    c->ticket_first = 1;
-    c->ticket_last = 300;
-
-    return c;
-}
-
-
-static void
-test_state(mado_counter_state_t *st, uint32_t waiting, uint32_t staff,
-    uint32_t svc_n, uint32_t svc_ms)
-{
-    memset(st, 0, sizeof(mado_counter_state_t));
-    st->status = MADO_STATUS_OPEN;
-    st->waiting = waiting;
-    st->staff = staff;
-    st->svc_n = svc_n;
-    st->svc_ms = svc_ms;
-}
-
-
 static void
 test_rules(void)
 {
@@ -45,13 +16,13 @@ test_rules(void)
     mado_counter_def_t    c;
     mado_counter_state_t  st;
 
-    test_counter(&c, 600);
+    unit_counter(&c, 600);
 
     /* whole minutes, rounded up: 2700 s is 45 minutes, 450 s 8 */
-    test_state(&st, 4, 0, 0, 0);
+    unit_state(&st, 4, 0, 0, 0);
     CHECK_INT(mado_wait_minutes(&c, &st), 45);
     c.seconds_per_person = 300;
-    test_state(&st, 1, 1, 0, 0);
+    unit_state(&st, 1, 1, 0, 0);
     CHECK_INT(mado_wait_minutes(&c, &st), 8);
 
     /* the band outwards to whole 5 minutes, at least 5 wide */
@@ -59,22 +30,22 @@ test_rules(void)
     CHECK_INT(low, 0);
     CHECK_INT(high, 20);
     c.seconds_per_person = 600;
-    test_state(&st, 4, 0, 0, 0);
+    unit_state(&st, 4, 0, 0, 0);
     CHECK_INT(mado_wait_range(&c, &st, &low, &high), 0);
     CHECK_INT(low, 5);
     CHECK_INT(high, 85);
-    test_state(&st, 0, 0, 0, 0);
+    unit_state(&st, 0, 0, 0, 0);
     CHECK_INT(mado_wait_range(&c, &st, &low, &high), 0);
     CHECK_INT(low, 0);
     CHECK_INT(high, 5);
 
     /* levels from the wait: 0 < 15 <= 1 < 30 <= 2 < 60 <= 3 */
     CHECK_INT(mado_level(&c, &st), 0);
-    test_state(&st, 2, 1, 0, 0);            /* 25 min */
+    unit_state(&st, 2, 1, 0, 0);            /* 25 min */
     CHECK_INT(mado_level(&c, &st), 1);
-    test_state(&st, 3, 1, 0, 0);            /* 35 min */
+    unit_state(&st, 3, 1, 0, 0);            /* 35 min */
     CHECK_INT(mado_level(&c, &st), 2);
-    test_state(&st, 6, 1, 0, 0);            /* 65 min */
+    unit_state(&st, 6, 1, 0, 0);            /* 65 min */
     CHECK_INT(mado_level(&c, &st), 3);
     st.status = MADO_STATUS_CLOSED;
     CHECK_INT(mado_level(&c, &st), -1);
@@ -90,10 +61,10 @@ test_rules(void)
     c.jam[1].from = 10;
     c.jam[1].text.text[MADO_LANG_JA] = "大変混雑";
 
-    test_state(&st, 2, 1, 0, 0);
+    unit_state(&st, 2, 1, 0, 0);
     CHECK_INT(mado_jam_message(&c, &st, MADO_LANG_JA, buf, sizeof(buf)), 0);
 
-    test_state(&st, 4, 0, 0, 0);
+    unit_state(&st, 4, 0, 0, 0);
     CHECK_INT(mado_jam_message(&c, &st, MADO_LANG_EN, buf, sizeof(buf)),
               strlen("4 waiting, 5 to 85"));
     CHECK_STR(buf, "4 waiting, 5 to 85");

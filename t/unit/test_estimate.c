@@ -7,35 +7,6 @@
 #include "unit.h"
 
 
-static mado_counter_def_t *
-test_counter(mado_counter_def_t *c, uint32_t seconds)
-{
-    memset(c, 0, sizeof(mado_counter_def_t));
-    strcpy(c->id, "moving");
-    c->seconds_per_person = seconds;
-    c->levels[0] = 15;
-    c->levels[1] = 30;
-    c->levels[2] = 60;
-    c->ticket_first = 1;
-    c->ticket_last = 300;
-
-    return c;
-}
-
-
-static void
-test_state(mado_counter_state_t *st, uint32_t waiting, uint32_t staff,
-    uint32_t svc_n, uint32_t svc_ms)
-{
-    memset(st, 0, sizeof(mado_counter_state_t));
-    st->status = MADO_STATUS_OPEN;
-    st->waiting = waiting;
-    st->staff = staff;
-    st->svc_n = svc_n;
-    st->svc_ms = svc_ms;
-}
-
-
 #define CHECK_ESTIMATE(c, st, e, l, h)                                        \
     do {                                                                      \
         int64_t  e_, l_, h_;                                                  \
@@ -54,15 +25,15 @@ test_estimates(void)
     mado_counter_def_t    c;
     mado_counter_state_t  st;
 
-    test_counter(&c, 600);
+    unit_counter(&c, 600);
 
     /* nobody ahead: called as soon as someone is free, up to half a call */
-    test_state(&st, 0, 0, 0, 0);
+    unit_state(&st, 0, 0, 0, 0);
     CHECK_ESTIMATE(&c, &st, 0, 0, 300);
 
     /* nothing learnt: the configured 10 minutes a person, half a call
        more for the one now served, a wide band */
-    test_state(&st, 4, 0, 0, 0);
+    unit_state(&st, 4, 0, 0, 0);
     CHECK_ESTIMATE(&c, &st, 2700, 579, 4820);
 
     /* two at the counter: half */
@@ -71,9 +42,9 @@ test_estimates(void)
 
     /* 50 calls of 5 minutes each learnt: mostly what was learnt, and a
        narrower band; more calls than 50 count as 50 */
-    test_state(&st, 20, 1, 50, 300000);
+    unit_state(&st, 20, 1, 50, 300000);
     CHECK_ESTIMATE(&c, &st, 6498, 4355, 8641);
-    test_state(&st, 20, 3, 60, 300000);
+    unit_state(&st, 20, 3, 60, 300000);
     CHECK_ESTIMATE(&c, &st, 2166, 1451, 2880);
 
     /* not open, or nothing configured: unknown */
@@ -83,8 +54,8 @@ test_estimates(void)
     c.seconds_per_person = 0;
     CHECK_INT(mado_estimate(&c, &st, &e, &l, &h), -1);
 
-    test_counter(&c, 600);
-    test_state(&st, 7, 1, 0, 0);
+    unit_counter(&c, 600);
+    unit_state(&st, 7, 1, 0, 0);
     CHECK_INT(mado_estimate_baseline(&c, &st), 4200);
 }
 
@@ -96,8 +67,8 @@ test_learning(void)
     mado_counter_def_t    c;
     mado_counter_state_t  st;
 
-    test_counter(&c, 600);
-    test_state(&st, 0, 1, 0, 0);
+    unit_counter(&c, 600);
+    unit_state(&st, 0, 1, 0, 0);
     t = 1795737600;
 
     /* a ticket into an empty queue: busy from then */

@@ -120,6 +120,39 @@ unit_little_endian(void)
 }
 
 
+/* ------------------------------------------------------------ states */
+
+/* a counter of seconds a person, levels from 15, 30 and 60 minutes */
+static inline mado_counter_def_t *
+unit_counter(mado_counter_def_t *c, uint32_t seconds)
+{
+    memset(c, 0, sizeof(mado_counter_def_t));
+    strcpy(c->id, "moving");
+    c->seconds_per_person = seconds;
+    c->levels[0] = 15;
+    c->levels[1] = 30;
+    c->levels[2] = 60;
+    c->ticket_first = 1;
+    c->ticket_last = 300;
+
+    return c;
+}
+
+
+/* an open counter's state; svc_*: what the estimate has learnt */
+static inline void
+unit_state(mado_counter_state_t *st, uint32_t waiting, uint32_t staff,
+    uint32_t svc_n, uint32_t svc_ms)
+{
+    memset(st, 0, sizeof(mado_counter_state_t));
+    st->status = MADO_STATUS_OPEN;
+    st->waiting = waiting;
+    st->staff = staff;
+    st->svc_n = svc_n;
+    st->svc_ms = svc_ms;
+}
+
+
 /* ------------------------------------------------------------ a store */
 
 /*
