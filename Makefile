@@ -4,6 +4,7 @@
 #   make deps       install the Debian packages needed (idempotent)
 #   make asan       the same in build-asan/ with AddressSanitizer + UBSan
 #   make run        demo: 14 Kyoto offices on http://127.0.0.1:8080/
+#   make unit       the library's C tests (t/unit/); unit-asan under asan
 #   make test       the whole suite (normal build, then again under asan,
 #                   then against nginx 1.26 from Debian trixie's source)
 #   make compat     build-compat/: nginx 1.26 and the module built against it
@@ -27,13 +28,22 @@ SANITIZE  =
 
 LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_json.c lmdb_store/mado_calendar.c \
             lmdb_store/mado_feed.c lmdb_store/mado_estimate.c lmdb_store/mado_history.c \
-            lmdb_store/mado_audit.c lmdb_store/mado_account.c lmdb_store/mado_counter.c
+            lmdb_store/mado_audit.c lmdb_store/mado_account.c lmdb_store/mado_counter.c \
+            lmdb_store/mado_schema.c lmdb_store/mado_display.c lmdb_store/mado_update.c
 LIB_HDRS  = lmdb_store/mado_store.h
 TOOL_SRCS = $(wildcard admin_tool/*.c)
 TOOL_HDRS = $(wildcard admin_tool/*.h)
 MOD_SRCS  = $(wildcard ngx_module/*.c) $(wildcard ngx_module/*.h) config
 
-.PHONY: all deps asan compat run test test-build test-asan test-compat test-browser bench clean
+UNIT_SRCS = $(wildcard t/unit/test_*.c)
+UNIT_BINS = $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+LIB_OBJS  = $(patsubst lmdb_store/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+
+ASAN_VARS = BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+            SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+
+.PHONY: all deps asan compat run test test-build test-asan test-compat \
+        test-browser bench clean unit unit-asan
 
 all: $(BUILD)/ngx_http_mado_module.so $(BUILD)/madoctl
 
@@ -85,8 +95,7 @@ compat: all
 	bash t/compat/nginx-trixie.sh build-compat "-pipe -fPIC $(OPT) $(WARN) -Wpointer-arith"
 
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+	$(MAKE) $(ASAN_VARS)
 
 # ---- demo ---------------------------------------------------------------
 
@@ -97,10 +106,31 @@ run: deps all
 # ---- tests --------------------------------------------------------------
 
 test: deps all asan
+	$(MAKE) unit
+	$(MAKE) unit-asan
 	$(MAKE) test-build
 	$(MAKE) test-asan
 	$(MAKE) test-compat
 	$(MAKE) test-browser
+
+# the library's own tests in C (t/unit/), built with the same flags
+unit: $(UNIT_BINS)
+	@rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
+
+unit-asan:
+	$(MAKE) $(ASAN_VARS) unit
+
+# kept between runs: each test links them all
+.SECONDARY: $(LIB_OBJS)
+
+$(BUILD)/lib/%.o: lmdb_store/%.c $(LIB_HDRS)
+	@mkdir -p $(BUILD)/lib
+	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -c -o $@ $<
+
+$(BUILD)/unit/%: t/unit/%.c t/unit/unit.h $(LIB_OBJS)
+	@mkdir -p $(BUILD)/unit
+	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -It/unit \
+	    -o $@ $< $(LIB_OBJS) -llmdb -lyajl -lssl -lcrypto -lm
 
 test-build:
 	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build prove -r -I t/lib t/

@@ -30,7 +30,6 @@
 #include "madoctl.h"
 
 
-#define MC_FEED_LINE_MAX    4096            /* bytes of one line */
 #define MC_FEED_BUF         (1024 * 1024)
 
 enum { MC_FMT_VOICECALL = 0, MC_FMT_JSONL };
@@ -114,8 +113,8 @@ static int mc_feed_flush(mc_feed_t *f);
 static int mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err);
 static int mc_feed_watch(mc_feed_t *f);
-static void mc_feed_parse(mc_feed_t *f, const char *p, size_t len,
-    mc_feed_line_t *l);
+static void mc_feed_parse(mc_feed_t *f, mado_line_e kind,
+    const mado_line_t *ln, mc_feed_line_t *l);
 static void mc_feed_voicecall(char *text, mc_feed_line_t *l);
 static void mc_feed_jsonl(char *text, mc_feed_line_t *l);
 static void mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
@@ -415,8 +414,10 @@ static int
 mc_feed_process(mc_feed_t *f, int at_eof)
 {
     int              rc;
-    char            *p, *end, *nl;
-    size_t           used, len;
+    char            *p, *end, *next;
+    size_t           used;
+    mado_line_t      ln;
+    mado_line_e      kind;
     mc_feed_line_t  *l;
 
     if (!f->fp_known) {
@@ -431,20 +432,20 @@ mc_feed_process(mc_feed_t *f, int at_eof)
     end = f->buf + f->len;
 
     while (p < end) {
-        nl = memchr(p, '\n', end - p);
+        kind = mado_feed_line(p, end - p, MADO_LINE_BOM, &ln);
 
-        if (nl == NULL) {
+        if (kind == MADO_LINE_PARTIAL) {
             break;
         }
 
-        len = nl - p;
-        used = (nl + 1) - f->buf;
+        next = p + ln.used;
+        used = next - f->buf;
 
         if (f->overlong) {
             /* the end of a line reported when it began */
             f->overlong = 0;
             f->line++;
-            p = nl + 1;
+            p = next;
             continue;
         }
 
@@ -453,15 +454,15 @@ mc_feed_process(mc_feed_t *f, int at_eof)
         if (f->pos + used <= f->skip_to) {
             /* a pipe: this line was applied by an earlier run */
             f->t_before++;
-            p = nl + 1;
+            p = next;
             continue;
         }
 
         l = &f->lines[f->nlines++];
         l->e.line = f->line;
-        mc_feed_parse(f, p, len, l);
+        mc_feed_parse(f, kind, &ln, l);
 
-        p = nl + 1;
+        p = next;
         f->batch_end = f->pos + used;
 
         if (f->nlines == f->batch_max) {
@@ -484,7 +485,7 @@ mc_feed_process(mc_feed_t *f, int at_eof)
         /* a line longer than the buffer: report it, drop what we have */
         l = &f->lines[0];
         l->e.line = f->line + 1;
-        mc_feed_bad(l, "longer than %d bytes", MC_FEED_LINE_MAX);
+        mc_feed_bad(l, "%s", MADO_FEED_LONG);
         fprintf(stderr, "madoctl feed: %s:%llu: %s\n", f->name,
                 (unsigned long long) l->e.line, l->e.why);
         f->t_bad++;
@@ -507,18 +508,23 @@ mc_feed_process(mc_feed_t *f, int at_eof)
 static int
 mc_feed_identify(mc_feed_t *f, int at_eof)
 {
-    char            *p, *end, *nl;
+    char            *p, *end;
+    mado_line_t      ln;
+    mado_line_e      kind;
     mc_feed_line_t   probe;
 
     p = f->buf;
     end = f->buf + f->len;
 
-    while (p < end && (nl = memchr(p, '\n', end - p)) != NULL) {
+    while (p < end
+           && (kind = mado_feed_line(p, end - p, MADO_LINE_BOM, &ln))
+              != MADO_LINE_PARTIAL)
+    {
         memset(&probe, 0, sizeof(probe));
-        mc_feed_parse(f, p, nl - p, &probe);
+        mc_feed_parse(f, kind, &ln, &probe);
 
         if (probe.kind == MC_LINE_EVENT) {
-            f->fp_len = (nl + 1) - f->buf;
+            f->fp_len = (p + ln.used) - f->buf;
             f->fp_hash = mc_fnv1a(f->buf, f->fp_len);
             snprintf(f->fp, sizeof(f->fp), "%016llx",
                      (unsigned long long) f->fp_hash);
@@ -527,7 +533,7 @@ mc_feed_identify(mc_feed_t *f, int at_eof)
             return mc_feed_resume(f);
         }
 
-        p = nl + 1;
+        p += ln.used;
     }
 
     if ((at_eof && !f->follow) || f->len == MC_FEED_BUF) {
@@ -768,7 +774,7 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 static int
 mc_feed_watch(mc_feed_t *f)
 {
-    char             head[MC_FEED_LINE_MAX + 1];
+    char             head[MADO_FEED_LINE_MAX + 1];
     struct stat      fsb, psb;
     struct timespec  ts;
 
@@ -834,12 +840,14 @@ mc_feed_watch(mc_feed_t *f)
 }
 
 
-/* one line (without its LF) into l */
+/* one line, framed by mado_feed_line(), into l */
 static void
-mc_feed_parse(mc_feed_t *f, const char *p, size_t len, mc_feed_line_t *l)
+mc_feed_parse(mc_feed_t *f, mado_line_e kind, const mado_line_t *ln,
+    mc_feed_line_t *l)
 {
-    char    text[3 * MC_FEED_LINE_MAX + 1], *in, *out;
-    size_t  i, inleft, outleft;
+    char         text[3 * MADO_FEED_LINE_MAX + 1], *in, *out;
+    size_t       len, inleft, outleft;
+    const char  *p;
 
     memset(&l->e.ev, 0, sizeof(l->e.ev));
     l->e.key[0] = '\0';
@@ -847,34 +855,26 @@ mc_feed_parse(mc_feed_t *f, const char *p, size_t len, mc_feed_line_t *l)
     l->kind = MC_LINE_EVENT;
     l->e.result = 0;
 
-    if (len > 0 && p[len - 1] == '\r') {
-        len--;
-    }
+    switch (kind) {
 
-    /* a UTF-8 byte order mark some Windows tools write */
-    if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-        p += 3;
-        len -= 3;
-    }
-
-    for (i = 0; i < len && (p[i] == ' ' || p[i] == '\t'); i++) {
-        /* void */
-    }
-
-    if (i == len) {
+    case MADO_LINE_BLANK:
         l->kind = MC_LINE_BLANK;
         return;
-    }
 
-    if (len > MC_FEED_LINE_MAX) {
-        mc_feed_bad(l, "longer than %d bytes", MC_FEED_LINE_MAX);
+    case MADO_LINE_LONG:
+        mc_feed_bad(l, "%s", MADO_FEED_LONG);
         return;
-    }
 
-    if (memchr(p, '\0', len) != NULL) {
+    case MADO_LINE_BINARY:
         mc_feed_bad(l, "contains a NUL byte (a binary file?)");
         return;
+
+    default:
+        break;
     }
+
+    p = ln->text;
+    len = ln->len;
 
     if (f->encoding == MC_ENC_UTF8
         || (f->encoding == MC_ENC_AUTO && mado_utf8_valid(p, len)))

@@ -158,12 +158,7 @@ mc_cmd_login(mc_ctx_t *ctx, int argc, char **argv)
         return MC_EXIT_STORE;
     }
 
-    yajl_gen_map_open(g);
-    mc_gen_str(g, "user");
-    mc_gen_str(g, user);
-    mc_gen_str(g, "password");
-    mc_gen_str(g, pw);
-    yajl_gen_map_close(g);
+    mado_update_login_encode(g, user, pw);
     OPENSSL_cleanse(pw, sizeof(pw));
 
     if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
@@ -299,37 +294,15 @@ int
 mc_remote_counter(mc_ctx_t *ctx, const char *office, const char *counter,
     const mado_counter_op_t *op, mado_counter_state_t *st, uint32_t *result)
 {
-    int                   rc, status;
+    int                   rc;
     char                  path[128], idem[33];
     size_t                len, i;
     yajl_gen              g;
-    yajl_val              root, v;
     mc_remote_t           r;
     mc_http_res_t         res;
     unsigned char         rnd[16];
     const unsigned char  *buf;
-    const char           *verb, *s;
-
-    static const struct {
-        const char       *name;
-        size_t            off;
-    } nums[] = {
-        { "waiting",     offsetof(mado_counter_op_t, waiting) },
-        { "calling",     offsetof(mado_counter_op_t, calling) },
-        { "last_issued", offsetof(mado_counter_op_t, last_issued) },
-        { "staff",       offsetof(mado_counter_op_t, staff) },
-    };
-
-    static const struct {
-        const char       *name;
-        size_t            off;
-    } outs[] = {
-        { "waiting",      offsetof(mado_counter_state_t, waiting) },
-        { "calling",      offsetof(mado_counter_state_t, calling) },
-        { "last_issued",  offsetof(mado_counter_state_t, last_issued) },
-        { "served_today", offsetof(mado_counter_state_t, served_today) },
-        { "staff",        offsetof(mado_counter_state_t, staff) },
-    };
+    const char           *verb;
 
     verb = mado_hev_names[op->type];
 
@@ -355,35 +328,7 @@ mc_remote_counter(mc_ctx_t *ctx, const char *office, const char *counter,
         return MC_EXIT_STORE;
     }
 
-    yajl_gen_map_open(g);
-    mc_gen_str(g, "action");
-    mc_gen_str(g, verb);
-
-    if (op->number != 0) {
-        mc_gen_str(g, "number");
-        yajl_gen_integer(g, op->number);
-    }
-
-    for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-        int64_t  n = *(const int64_t *) ((const char *) op + nums[i].off);
-
-        if (op->type == MADO_HEV_SET && n != MADO_KEEP) {
-            mc_gen_str(g, nums[i].name);
-            yajl_gen_integer(g, n);
-        }
-    }
-
-    if (op->type == MADO_HEV_SET && op->status != MADO_KEEP) {
-        mc_gen_str(g, "status");
-        mc_gen_str(g, mado_status_names[op->status]);
-    }
-
-    if (op->type == MADO_HEV_SET && op->message != NULL) {
-        mc_gen_str(g, "message");
-        mc_gen_str(g, op->message);
-    }
-
-    yajl_gen_map_close(g);
+    mado_update_encode(g, op);
 
     if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
         yajl_gen_free(g);
@@ -412,44 +357,8 @@ mc_remote_counter(mc_ctx_t *ctx, const char *office, const char *counter,
     }
 
     /* the new state, as the local verbs print it */
-    memset(st, 0, sizeof(mado_counter_state_t));
-    root = yajl_tree_parse(res.body, NULL, 0);
-    rc = MC_EXIT_OK;
-
-    s = root ? mado_json_str(root, "status") : NULL;
-    status = s ? mado_status_parse(s, strlen(s)) : -1;
-
-    if (status < 0) {
-        rc = MC_EXIT_STORE;
-
-    } else {
-        st->status = (uint32_t) status;
-
-        for (i = 0; i < sizeof(outs) / sizeof(outs[0]) + 1; i++) {
-            const char  *p[2];
-            uint32_t    *out;
-
-            if (i < sizeof(outs) / sizeof(outs[0])) {
-                p[0] = outs[i].name;
-                out = (uint32_t *) ((char *) st + outs[i].off);
-            } else {
-                p[0] = "ticket";
-                out = result;
-            }
-
-            p[1] = NULL;
-            v = yajl_tree_get(root, p, yajl_t_number);
-
-            if (v == NULL || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0
-                || YAJL_GET_INTEGER(v) > UINT32_MAX)
-            {
-                rc = MC_EXIT_STORE;
-                break;
-            }
-
-            *out = (uint32_t) YAJL_GET_INTEGER(v);
-        }
-    }
+    rc = mado_update_answer_parse(res.body, st, result) == 0 ? MC_EXIT_OK
+                                                              : MC_EXIT_STORE;
 
     if (rc != MC_EXIT_OK) {
         mc_error("%s: %s answered 200 but not with a counter's state: "
@@ -459,10 +368,6 @@ mc_remote_counter(mc_ctx_t *ctx, const char *office, const char *counter,
         /* the answer leaves the message out: it is what was sent */
         st->message_len = strlen(op->message);
         memcpy(st->message, op->message, st->message_len + 1);
-    }
-
-    if (root != NULL) {
-        yajl_tree_free(root);
     }
 
     mc_http_res_free(&res);

@@ -306,8 +306,6 @@ mc_show_table(const mc_show_office_t *offices, unsigned n)
 static int
 mc_show_json(const mc_show_office_t *offices, unsigned n)
 {
-    char                        iso[32];
-    int64_t                     min;
     unsigned                    i, j;
     yajl_gen                    g;
     const mado_office_def_t    *o;
@@ -339,43 +337,12 @@ mc_show_json(const mc_show_office_t *offices, unsigned n)
         for (j = 0; j < o->ncounters; j++) {
             st = &offices[i].st[j];
 
+            /* the stored figures, as they were written */
             yajl_gen_map_open(g);
-            mc_gen_str(g, "id");
-            mc_gen_str(g, o->counters[j].id);
-            mado_gen_i18n(g, "name", &o->counters[j].name);
-            mc_gen_str(g, "status");
-            mc_gen_str(g, mado_status_names[st->status]);
-            mc_gen_str(g, "waiting");
-            yajl_gen_integer(g, st->waiting);
-            mc_gen_str(g, "calling");
-            yajl_gen_integer(g, st->calling);
-            mc_gen_str(g, "last_issued");
-            yajl_gen_integer(g, st->last_issued);
-            mc_gen_str(g, "served_today");
-            yajl_gen_integer(g, st->served_today);
-            mc_gen_str(g, "staff");
-            yajl_gen_integer(g, st->staff);
-
-            mc_gen_str(g, "wait_minutes");
-            min = mado_wait_minutes(&o->counters[j], st);
-            if (min >= 0) {
-                yajl_gen_integer(g, min);
-            } else {
-                yajl_gen_null(g);
-            }
-
-            mc_gen_str(g, "message");
-            if (st->message_len > 0) {
-                yajl_gen_string(g, (const unsigned char *) st->message,
-                                st->message_len);
-            } else {
-                yajl_gen_null(g);
-            }
-
-            mc_gen_str(g, "updated_at");
-            mado_time_iso(st->updated_at, iso);
-            mc_gen_str(g, iso);
-
+            mado_state_json(g, o, &o->counters[j], st, 0,
+                            MADO_SJ_ID | MADO_SJ_LAST_ISSUED | MADO_SJ_COUNTS
+                            | MADO_SJ_WAIT | MADO_SJ_MESSAGE
+                            | MADO_SJ_UPDATED);
             yajl_gen_map_close(g);
         }
 

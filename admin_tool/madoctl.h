@@ -1,5 +1,6 @@
 /*
- * madoctl: the admin tool of mado, and the only writer of its store.
+ * madoctl: the admin tool of mado.  It writes the store, as the module
+ * does for the update API (mado_admin): both through lmdb_store/.
  *
  * madoctl.c      main, global options, verb table, usage texts, and the
  *                helpers every verb uses (errors, numbers, clock, store)

@@ -55,38 +55,6 @@ mado_role_parse(const char *name)
 }
 
 
-static void
-mado_hex(const unsigned char *p, size_t n, char *out)
-{
-    size_t  i;
-
-    for (i = 0; i < n; i++) {
-        snprintf(out + 2 * i, 3, "%02x", p[i]);
-    }
-}
-
-
-static int
-mado_unhex(const char *s, unsigned char *p, size_t n)
-{
-    size_t    i;
-    unsigned  b;
-
-    if (s == NULL || strlen(s) != 2 * n) {
-        return -1;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (sscanf(s + 2 * i, "%2x", &b) != 1) {
-            return -1;
-        }
-        p[i] = (unsigned char) b;
-    }
-
-    return 0;
-}
-
-
 int
 mado_password_policy(const char *id, const char *password, mado_err_t *err)
 {
@@ -286,138 +254,6 @@ mado_account_may(const mado_account_t *a, const char *office)
 
 /* ------------------------------------------------------------ storage */
 
-#define K(s)  yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
-
-static char *
-mado_account_json(const mado_account_t *a, size_t *len)
-{
-    char                  salt[2 * MADO_SALT_LEN + 1];
-    char                  hash[2 * MADO_HASH_LEN + 1];
-    char                 *out;
-    unsigned              i;
-    yajl_gen              g;
-    const unsigned char  *buf;
-
-    mado_hex(a->salt, MADO_SALT_LEN, salt);
-    mado_hex(a->hash, MADO_HASH_LEN, hash);
-
-    g = yajl_gen_alloc(NULL);
-    if (g == NULL) {
-        return NULL;
-    }
-
-    yajl_gen_map_open(g);
-    K("id");            K(a->id);
-    K("role");          K(mado_role_names[a->role]);
-    K("disabled");      yajl_gen_bool(g, a->disabled);
-    K("iterations");    yajl_gen_integer(g, a->iterations);
-    K("salt");          K(salt);
-    K("hash");          K(hash);
-    K("failures");      yajl_gen_integer(g, a->failures);
-    K("locked_until");  yajl_gen_integer(g, a->locked_until);
-    K("created_at");    yajl_gen_integer(g, a->created_at);
-    K("updated_at");    yajl_gen_integer(g, a->updated_at);
-    K("last_login");    yajl_gen_integer(g, a->last_login);
-    K("offices");
-    yajl_gen_array_open(g);
-    for (i = 0; i < a->noffices; i++) {
-        K(a->offices[i]);
-    }
-    yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-
-    OPENSSL_cleanse(hash, sizeof(hash));
-
-    out = NULL;
-
-    if (yajl_gen_get_buf(g, &buf, len) == yajl_gen_status_ok) {
-        out = malloc(*len);
-        if (out != NULL) {
-            memcpy(out, buf, *len);
-        }
-    }
-
-    yajl_gen_clear(g);
-    yajl_gen_free(g);
-
-    return out;
-}
-
-#undef K
-
-
-static int64_t
-mado_tree_int(yajl_val v, const char *key)
-{
-    const char  *path[] = { key, NULL };
-    yajl_val     n;
-
-    n = yajl_tree_get(v, path, yajl_t_number);
-
-    return (n != NULL && YAJL_IS_INTEGER(n)) ? YAJL_GET_INTEGER(n) : 0;
-}
-
-
-static int
-mado_account_parse(const char *json, size_t len, mado_account_t *a)
-{
-    int          role;
-    size_t       i;
-    yajl_val     root, offices, t;
-    mado_err_t   err;
-    const char  *id, *path[] = { "offices", NULL }, *dp[] = { "disabled",
-                                                              NULL };
-
-    memset(a, 0, sizeof(mado_account_t));
-
-    root = mado_json_tree(json, len, &err);
-
-    if (root == NULL) {
-        return -1;
-    }
-
-    id = mado_json_str(root, "id");
-    role = mado_role_parse(mado_json_str(root, "role") ? mado_json_str(root,
-                                                                   "role")
-                                                       : "");
-
-    if (id == NULL || strlen(id) > MADO_ID_MAX || role < 0
-        || mado_unhex(mado_json_str(root, "salt"), a->salt, MADO_SALT_LEN)
-        || mado_unhex(mado_json_str(root, "hash"), a->hash, MADO_HASH_LEN))
-    {
-        yajl_tree_free(root);
-        return -1;
-    }
-
-    strcpy(a->id, id);
-    a->role = (uint32_t) role;
-    t = yajl_tree_get(root, dp, yajl_t_any);
-    a->disabled = (t != NULL && YAJL_IS_TRUE(t));
-    a->iterations = (uint32_t) mado_tree_int(root, "iterations");
-    a->failures = (uint32_t) mado_tree_int(root, "failures");
-    a->locked_until = mado_tree_int(root, "locked_until");
-    a->created_at = mado_tree_int(root, "created_at");
-    a->updated_at = mado_tree_int(root, "updated_at");
-    a->last_login = mado_tree_int(root, "last_login");
-
-    offices = yajl_tree_get(root, path, yajl_t_array);
-
-    for (i = 0; offices != NULL && i < offices->u.array.len
-                && i < MADO_OFFICES_MAX; i++)
-    {
-        t = offices->u.array.values[i];
-
-        if (YAJL_IS_STRING(t) && strlen(t->u.string) <= MADO_ID_MAX) {
-            strcpy(a->offices[a->noffices++], t->u.string);
-        }
-    }
-
-    yajl_tree_free(root);
-
-    return 0;
-}
-
-
 int
 mado_account_get(mado_store_t *s, MDB_txn *txn, const char *id,
     mado_account_t *a, mado_err_t *err)
@@ -439,7 +275,7 @@ mado_account_get(mado_store_t *s, MDB_txn *txn, const char *id,
                               mdb_strerror(rc));
     }
 
-    if (mado_account_parse(v.mv_data, v.mv_size, a) != 0) {
+    if (mado_account_decode(v.mv_data, v.mv_size, a) != 0) {
         return mado_acct_fail(err, MADO_ESTORE, "the account of \"%s\" is "
                               "garbled", id);
     }
@@ -457,7 +293,7 @@ mado_account_put(mado_store_t *s, MDB_txn *txn, const mado_account_t *a,
     size_t   len;
     MDB_val  k, v;
 
-    json = mado_account_json(a, &len);
+    json = mado_account_encode(a, &len);
     if (json == NULL) {
         return mado_acct_fail(err, MADO_ESTORE, "out of memory%s", "");
     }
@@ -505,7 +341,7 @@ mado_account_each(mado_store_t *s, MDB_txn *txn,
          rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     {
-        if (mado_account_parse(v.mv_data, v.mv_size, &a) == 0 && fn(&a, arg))
+        if (mado_account_decode(v.mv_data, v.mv_size, &a) == 0 && fn(&a, arg))
         {
             break;
         }
@@ -575,29 +411,15 @@ mado_token_find(mado_store_t *s, MDB_txn *txn, const char *token,
 
 /* ------------------------------------------------------------ sessions */
 
-/* user id, created, last seen */
-#define MADO_SESSION_SIZE   (MADO_ID_MAX + 1 + 8 + 8)
-
-
-static int
-mado_session_key(const char *token, unsigned char *key)
-{
-    unsigned int  n;
-
-    /* kept under the token's hash: the store never holds a usable token */
-    return EVP_Digest(token, strlen(token), key, &n, EVP_sha256(), NULL) == 1
-           ? 0 : -1;
-}
-
-
 int
 mado_session_new(mado_store_t *s, MDB_txn *txn, const char *user,
     int64_t now, char *token, mado_err_t *err)
 {
-    int            rc;
-    MDB_val        k, v;
-    unsigned char  raw[MADO_TOKEN_BYTES], key[MADO_HASH_LEN];
-    unsigned char  val[MADO_SESSION_SIZE];
+    int             rc;
+    MDB_val         k, v;
+    mado_session_t  se;
+    unsigned char   raw[MADO_TOKEN_BYTES], key[MADO_HASH_LEN];
+    unsigned char   val[MADO_SESSION_SIZE];
 
     if (RAND_bytes(raw, sizeof(raw)) != 1) {
         return mado_acct_fail(err, MADO_ESTORE, "no random bytes%s", "");
@@ -611,10 +433,11 @@ mado_session_new(mado_store_t *s, MDB_txn *txn, const char *user,
         return mado_acct_fail(err, MADO_ESTORE, "SHA-256 failed%s", "");
     }
 
-    memset(val, 0, sizeof(val));
-    snprintf((char *) val, MADO_ID_MAX + 1, "%s", user);
-    memcpy(val + MADO_ID_MAX + 1, &now, 8);
-    memcpy(val + MADO_ID_MAX + 9, &now, 8);
+    memset(&se, 0, sizeof(mado_session_t));
+    snprintf(se.user, sizeof(se.user), "%s", user);
+    se.created = now;
+    se.seen = now;
+    mado_session_encode(&se, val);
 
     k.mv_data = key;
     k.mv_size = sizeof(key);
@@ -640,10 +463,10 @@ int
 mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
     int64_t now, int64_t idle, int64_t absolute, char *user, mado_err_t *err)
 {
-    int            rc;
-    int64_t        created, seen;
-    MDB_val        k, v;
-    unsigned char  key[MADO_HASH_LEN], val[MADO_SESSION_SIZE];
+    int             rc;
+    MDB_val         k, v;
+    mado_session_t  se;
+    unsigned char   key[MADO_HASH_LEN], val[MADO_SESSION_SIZE];
 
     if (strncmp(token, "mado_s_", 7) != 0
         || strlen(token) != 7 + 2 * MADO_TOKEN_BYTES
@@ -657,7 +480,9 @@ mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
 
     rc = mdb_get(txn, s->session, &k, &v);
 
-    if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != MADO_SESSION_SIZE)) {
+    if (rc == MDB_NOTFOUND
+        || (rc == 0 && mado_session_decode(v.mv_data, v.mv_size, &se) != 0))
+    {
         return mado_acct_fail(err, MADO_ENOTFOUND, "no such session%s", "");
     }
 
@@ -666,22 +491,18 @@ mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
                               mdb_strerror(rc));
     }
 
-    memcpy(val, v.mv_data, sizeof(val));
-    memcpy(&created, val + MADO_ID_MAX + 1, 8);
-    memcpy(&seen, val + MADO_ID_MAX + 9, 8);
-
-    if (now - seen > idle || now - created > absolute) {
+    if (now - se.seen > idle || now - se.created > absolute) {
         mdb_del(txn, s->session, &k, NULL);
         return mado_acct_fail(err, MADO_ENOTFOUND, "the session has "
                               "expired%s", "");
     }
 
-    val[MADO_ID_MAX] = '\0';
-    strcpy(user, (char *) val);
+    strcpy(user, se.user);
 
     /* the idle clock restarts, at most once a minute (a write) */
-    if (now - seen >= 60) {
-        memcpy(val + MADO_ID_MAX + 9, &now, 8);
+    if (now - se.seen >= 60) {
+        se.seen = now;
+        mado_session_encode(&se, val);
         v.mv_data = val;
         v.mv_size = sizeof(val);
 
@@ -749,40 +570,24 @@ mado_session_csrf(const char *token, char *csrf)
 
 /* ------------------------------------------------------------ idempotency */
 
-/* created (8), status (4), the request's fingerprint, then the answer */
-#define MADO_IDEM_FIXED     (12 + MADO_HASH_LEN)
-
-
-static size_t
-mado_idem_key(const char *user, const char *key, char *out)
-{
-    size_t  lu, lk;
-
-    lu = strlen(user);
-    lk = strlen(key);
-    memcpy(out, user, lu + 1);
-    memcpy(out + lu + 1, key, lk);
-
-    return lu + 1 + lk;
-}
-
-
 int
 mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
     const char *key, const unsigned char *fp, int64_t now, uint32_t *status,
     char *body, size_t size, size_t *len, mado_err_t *err)
 {
-    int      rc;
-    char     k_[MADO_ID_MAX + 2 + MADO_IDEM_KEY_MAX];
-    int64_t  created;
-    MDB_val  k, v;
+    int            rc;
+    MDB_val        k, v;
+    mado_idem_t    id;
+    unsigned char  k_[MADO_KEY_MAX];
 
     k.mv_data = k_;
     k.mv_size = mado_idem_key(user, key, k_);
 
     rc = mdb_get(txn, s->idem, &k, &v);
 
-    if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size < MADO_IDEM_FIXED)) {
+    if (rc == MDB_NOTFOUND
+        || (rc == 0 && mado_idem_decode(v.mv_data, v.mv_size, &id) != 0))
+    {
         return MADO_ENOTFOUND;
     }
 
@@ -791,27 +596,20 @@ mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
                               "%s", mdb_strerror(rc));
     }
 
-    memcpy(&created, v.mv_data, 8);
-
-    if (now - created > MADO_IDEM_TTL) {
+    if (now - id.created > MADO_IDEM_TTL) {
         return MADO_ENOTFOUND;
     }
 
     /* a client reusing a key for another change would get a wrong answer */
-    if (CRYPTO_memcmp((char *) v.mv_data + 12, fp, MADO_HASH_LEN) != 0) {
+    if (CRYPTO_memcmp(id.fp, fp, MADO_HASH_LEN) != 0) {
         return mado_acct_fail(err, MADO_EINVAL, "Idempotency-Key: already "
                               "used for another request; use a new key for "
                               "each change%s", "");
     }
 
-    memcpy(status, (char *) v.mv_data + 8, 4);
-    *len = v.mv_size - MADO_IDEM_FIXED;
-
-    if (*len > size) {
-        *len = size;
-    }
-
-    memcpy(body, (char *) v.mv_data + MADO_IDEM_FIXED, *len);
+    *status = id.status;
+    *len = id.len > size ? size : id.len;
+    memcpy(body, id.body, *len);
 
     return MADO_OK;
 }
@@ -822,24 +620,22 @@ mado_idem_put(mado_store_t *s, MDB_txn *txn, const char *user,
     const char *key, const unsigned char *fp, int64_t now, uint32_t status,
     const char *body, size_t len, mado_err_t *err)
 {
-    int      rc;
-    char     k_[MADO_ID_MAX + 2 + MADO_IDEM_KEY_MAX];
-    char     val[MADO_IDEM_FIXED + 4096];
-    MDB_val  k, v;
+    int            rc;
+    MDB_val        k, v;
+    mado_idem_t    id;
+    unsigned char  k_[MADO_KEY_MAX];
+    unsigned char  val[MADO_IDEM_FIXED + MADO_IDEM_BODY_MAX];
 
-    if (len > sizeof(val) - MADO_IDEM_FIXED) {
-        len = sizeof(val) - MADO_IDEM_FIXED;
-    }
-
-    memcpy(val, &now, 8);
-    memcpy(val + 8, &status, 4);
-    memcpy(val + 12, fp, MADO_HASH_LEN);
-    memcpy(val + MADO_IDEM_FIXED, body, len);
+    id.created = now;
+    id.status = status;
+    memcpy(id.fp, fp, MADO_HASH_LEN);
+    id.body = body;
+    id.len = len;
 
     k.mv_data = k_;
     k.mv_size = mado_idem_key(user, key, k_);
     v.mv_data = val;
-    v.mv_size = MADO_IDEM_FIXED + len;
+    v.mv_size = mado_idem_encode(&id, val);
 
     rc = mdb_put(txn, s->idem, &k, &v, 0);
 
@@ -877,12 +673,11 @@ mado_idem_sweep(mado_store_t *s, MDB_txn *txn, int64_t now, uint64_t *n,
          rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     {
-        if (v.mv_size >= 8) {
-            memcpy(&created, v.mv_data, 8);
-
-            if (now - created <= MADO_IDEM_TTL) {
-                continue;
-            }
+        /* a record too short even for its time goes too */
+        if (mado_idem_created(v.mv_data, v.mv_size, &created) == 0
+            && now - created <= MADO_IDEM_TTL)
+        {
+            continue;
         }
 
         if (mdb_cursor_del(cur, 0) == 0) {
@@ -898,42 +693,23 @@ mado_idem_sweep(mado_store_t *s, MDB_txn *txn, int64_t now, uint64_t *n,
 
 /* ------------------------------------------------------------ addresses */
 
-/* failures (4), window start (8), locked until (8) */
-#define MADO_CLIENT_SIZE    20
-
-
-static void
-mado_client_read(mado_store_t *s, MDB_txn *txn, const char *addr,
-    uint32_t *failures, int64_t *since, int64_t *until)
-{
-    MDB_val  k, v;
-
-    *failures = 0;
-    *since = *until = 0;
-
-    k.mv_data = (void *) addr;
-    k.mv_size = strlen(addr);
-
-    if (mdb_get(txn, s->clientfail, &k, &v) == 0
-        && v.mv_size == MADO_CLIENT_SIZE)
-    {
-        memcpy(failures, v.mv_data, 4);
-        memcpy(since, (char *) v.mv_data + 4, 8);
-        memcpy(until, (char *) v.mv_data + 12, 8);
-    }
-}
-
-
 int64_t
 mado_client_locked(mado_store_t *s, MDB_txn *txn, const char *addr,
     int64_t now)
 {
-    uint32_t  failures;
-    int64_t   since, until;
+    MDB_val            k, v;
+    mado_clientfail_t  cf;
 
-    mado_client_read(s, txn, addr, &failures, &since, &until);
+    k.mv_data = (void *) addr;
+    k.mv_size = strlen(addr);
 
-    return until > now ? until - now : 0;
+    if (mdb_get(txn, s->clientfail, &k, &v) != 0
+        || mado_clientfail_decode(v.mv_data, v.mv_size, &cf) != 0)
+    {
+        return 0;
+    }
+
+    return cf.until > now ? cf.until - now : 0;
 }
 
 
@@ -941,41 +717,47 @@ int
 mado_client_failed(mado_store_t *s, MDB_txn *txn, const char *addr,
     int64_t now, int64_t *locked, mado_err_t *err)
 {
-    int       rc;
-    char      val[MADO_CLIENT_SIZE];
-    int64_t   since, until, wait;
-    uint32_t  failures, i;
-    MDB_val   k, v;
+    int                rc;
+    int64_t            wait;
+    uint32_t           i;
+    MDB_val            k, v;
+    mado_clientfail_t  cf;
+    unsigned char      val[MADO_CLIENT_SIZE];
 
-    mado_client_read(s, txn, addr, &failures, &since, &until);
+    k.mv_data = (void *) addr;
+    k.mv_size = strlen(addr);
+
+    /* none yet, or unreadable: counting starts again */
+    if (mdb_get(txn, s->clientfail, &k, &v) != 0) {
+        memset(&cf, 0, sizeof(mado_clientfail_t));
+
+    } else {
+        (void) mado_clientfail_decode(v.mv_data, v.mv_size, &cf);
+    }
 
     /* failures count within a window, so a shared office address is not
        locked for good by the typos of a morning */
-    if (now - since > MADO_CLIENT_WINDOW) {
-        failures = 0;
-        since = now;
+    if (now - cf.since > MADO_CLIENT_WINDOW) {
+        cf.failures = 0;
+        cf.since = now;
     }
 
-    failures++;
+    cf.failures++;
     *locked = 0;
 
-    if (failures >= MADO_CLIENT_FAILURES) {
+    if (cf.failures >= MADO_CLIENT_FAILURES) {
         for (i = MADO_CLIENT_FAILURES, wait = 60;
-             i < failures && wait < 3600; i++)
+             i < cf.failures && wait < 3600; i++)
         {
             wait *= 2;
         }
 
-        until = now + (wait > 3600 ? 3600 : wait);
-        *locked = until - now;
+        cf.until = now + (wait > 3600 ? 3600 : wait);
+        *locked = cf.until - now;
     }
 
-    memcpy(val, &failures, 4);
-    memcpy(val + 4, &since, 8);
-    memcpy(val + 12, &until, 8);
+    mado_clientfail_encode(&cf, val);
 
-    k.mv_data = (void *) addr;
-    k.mv_size = strlen(addr);
     v.mv_data = val;
     v.mv_size = sizeof(val);
 

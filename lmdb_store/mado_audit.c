@@ -27,9 +27,7 @@
 #include "mado_store.h"
 
 
-#define MADO_MAC_LEN        32
-
-static const unsigned char  mado_zero_mac[MADO_MAC_LEN];
+static const unsigned char  mado_zero_mac[MADO_AUDIT_MAC_LEN];
 
 
 static int
@@ -140,32 +138,6 @@ mado_audit_key_create(const char *path, mado_err_t *err)
 }
 
 
-static void
-mado_be64_put(unsigned char *p, uint64_t v)
-{
-    int  i;
-
-    for (i = 7; i >= 0; i--) {
-        p[i] = (unsigned char) v;
-        v >>= 8;
-    }
-}
-
-
-static uint64_t
-mado_be64_get(const unsigned char *p)
-{
-    int       i;
-    uint64_t  v = 0;
-
-    for (i = 0; i < 8; i++) {
-        v = (v << 8) | p[i];
-    }
-
-    return v;
-}
-
-
 /* HMAC-SHA-256 of the concatenation of n parts (EVP_Q_mac, OpenSSL 3) */
 static void
 mado_hmac(const unsigned char *key, const unsigned char *const *part,
@@ -183,7 +155,7 @@ mado_hmac(const unsigned char *key, const unsigned char *const *part,
 
     if (buf == NULL) {
         /* a MAC that never verifies rather than a wrong one */
-        memset(mac, 0, MADO_MAC_LEN);
+        memset(mac, 0, MADO_AUDIT_MAC_LEN);
         return;
     }
 
@@ -193,10 +165,10 @@ mado_hmac(const unsigned char *key, const unsigned char *const *part,
     }
 
     if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key,
-                  MADO_AUDIT_KEY_LEN, buf, total, mac, MADO_MAC_LEN, &out)
+                  MADO_AUDIT_KEY_LEN, buf, total, mac, MADO_AUDIT_MAC_LEN, &out)
         == NULL)
     {
-        memset(mac, 0, MADO_MAC_LEN);
+        memset(mac, 0, MADO_AUDIT_MAC_LEN);
     }
 
     free(buf);
@@ -215,22 +187,28 @@ mado_audit_mac(const unsigned char *key, uint64_t seq,
     mado_be64_put(be, seq);
 
     part[0] = be;                               plen[0] = 8;
-    part[1] = prev;                             plen[1] = MADO_MAC_LEN;
+    part[1] = prev;                             plen[1] = MADO_AUDIT_MAC_LEN;
     part[2] = (const unsigned char *) json;     plen[2] = len;
 
     mado_hmac(key, part, plen, 3, mac);
 }
 
 
+/* the head's own MAC, over its number and the last record's MAC */
 static void
-mado_audit_head_mac(const unsigned char *key, const unsigned char *head,
+mado_audit_head_mac(const unsigned char *key, const mado_audit_head_t *h,
     unsigned char *mac)
 {
+    unsigned char         head[MADO_AUDIT_HEAD_SIZE];
     const unsigned char  *part[2];
     size_t                plen[2];
 
-    part[0] = (const unsigned char *) "head";   plen[0] = 4;
-    part[1] = head;                             plen[1] = 8 + MADO_MAC_LEN;
+    mado_audit_head_encode(h, head);
+
+    part[0] = (const unsigned char *) "head";
+    plen[0] = 4;
+    part[1] = head;
+    plen[1] = 8 + MADO_AUDIT_MAC_LEN;
 
     mado_hmac(key, part, plen, 2, mac);
 }
@@ -240,10 +218,11 @@ int
 mado_audit_append(mado_store_t *s, MDB_txn *txn, const char *json,
     size_t len, mado_err_t *err)
 {
-    int             rc;
-    uint64_t        seq;
-    MDB_val         k, v;
-    unsigned char   head[8 + 2 * MADO_MAC_LEN], key[8], *rec;
+    int                 rc;
+    MDB_val             k, v;
+    mado_audit_head_t   h;
+    unsigned char       head[MADO_AUDIT_HEAD_SIZE], key[8], *rec;
+    unsigned char       mac[MADO_AUDIT_MAC_LEN];
 
     if (!s->audit) {
         snprintf(err->text, sizeof(err->text), "no audit key: writes are "
@@ -251,55 +230,51 @@ mado_audit_append(mado_store_t *s, MDB_txn *txn, const char *json,
         return MADO_ESTORE;
     }
 
-    k.mv_data = "audit_head";
-    k.mv_size = 10;
+    k.mv_data = MADO_META_AUDIT_HEAD;
+    k.mv_size = sizeof(MADO_META_AUDIT_HEAD) - 1;
 
     rc = mdb_get(txn, s->meta, &k, &v);
 
     if (rc == MDB_NOTFOUND) {
-        seq = 1;
-        memcpy(head + 8, mado_zero_mac, MADO_MAC_LEN);
+        memset(&h, 0, sizeof(mado_audit_head_t));
+        memcpy(h.mac, mado_zero_mac, MADO_AUDIT_MAC_LEN);
 
     } else if (rc != 0) {
         return mado_audit_fail(err, MADO_ESTORE, "reading the audit head",
                                rc);
 
-    } else if (v.mv_size != sizeof(head)) {
+    } else if (mado_audit_head_decode(v.mv_data, v.mv_size, &h) != 0) {
         snprintf(err->text, sizeof(err->text), "the audit head is garbled; "
                  "run \"madoctl audit verify\"");
         return MADO_ESTORE;
-
-    } else {
-        memcpy(head, v.mv_data, sizeof(head));
-        seq = mado_be64_get(head) + 1;
     }
 
-    rec = malloc(MADO_MAC_LEN + len);
+    rec = malloc(MADO_AUDIT_MAC_LEN + len);
     if (rec == NULL) {
         snprintf(err->text, sizeof(err->text), "out of memory");
         return MADO_ESTORE;
     }
 
     /* this record's MAC over the one before */
-    mado_audit_mac(s->audit_key, seq, head + 8, json, len, rec);
-    memcpy(rec + MADO_MAC_LEN, json, len);
+    h.seq++;
+    mado_audit_mac(s->audit_key, h.seq, h.mac, json, len, mac);
 
-    mado_be64_put(key, seq);
+    mado_audit_key(h.seq, key);
     k.mv_data = key;
-    k.mv_size = 8;
+    k.mv_size = sizeof(key);
     v.mv_data = rec;
-    v.mv_size = MADO_MAC_LEN + len;
+    v.mv_size = mado_audit_record_encode(mac, json, len, rec);
 
     /* a record never replaces one */
     rc = mdb_put(txn, s->audit_db, &k, &v, MDB_NOOVERWRITE);
 
     if (rc == 0) {
-        mado_be64_put(head, seq);
-        memcpy(head + 8, rec, MADO_MAC_LEN);
-        mado_audit_head_mac(s->audit_key, head, head + 8 + MADO_MAC_LEN);
+        memcpy(h.mac, mac, MADO_AUDIT_MAC_LEN);
+        mado_audit_head_mac(s->audit_key, &h, h.head_mac);
+        mado_audit_head_encode(&h, head);
 
-        k.mv_data = "audit_head";
-        k.mv_size = 10;
+        k.mv_data = MADO_META_AUDIT_HEAD;
+        k.mv_size = sizeof(MADO_META_AUDIT_HEAD) - 1;
         v.mv_data = head;
         v.mv_size = sizeof(head);
         rc = mdb_put(txn, s->meta, &k, &v, 0);
@@ -320,15 +295,19 @@ int
 mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
     mado_audit_verify_t *res, mado_err_t *err)
 {
-    int             rc;
-    uint64_t        seq, expect;
-    MDB_val         k, v;
-    MDB_cursor     *cur;
-    unsigned char   prev[MADO_MAC_LEN], mac[MADO_MAC_LEN];
-    unsigned char   head[8 + 2 * MADO_MAC_LEN], hmac[MADO_MAC_LEN];
+    int                   rc;
+    size_t                jlen;
+    uint64_t              seq, expect;
+    MDB_val               k, v;
+    MDB_cursor           *cur;
+    const char           *json;
+    mado_audit_head_t     h;
+    const unsigned char  *rmac;
+    unsigned char         prev[MADO_AUDIT_MAC_LEN], mac[MADO_AUDIT_MAC_LEN];
+    unsigned char         hmac[MADO_AUDIT_MAC_LEN];
 
     memset(res, 0, sizeof(mado_audit_verify_t));
-    memcpy(prev, mado_zero_mac, MADO_MAC_LEN);
+    memcpy(prev, mado_zero_mac, MADO_AUDIT_MAC_LEN);
     expect = 1;
 
     rc = mdb_cursor_open(txn, s->audit_db, &cur);
@@ -341,7 +320,11 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
          rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     {
-        if (k.mv_size != 8 || v.mv_size < MADO_MAC_LEN) {
+        if (mado_audit_key_decode(k.mv_data, k.mv_size, &seq) != 0
+            || mado_audit_record_decode(v.mv_data, v.mv_size, &rmac, &json,
+                                        &jlen)
+               != 0)
+        {
             if (!res->broken) {
                 res->broken = expect;
                 snprintf(res->why, sizeof(res->why), "record after %llu "
@@ -350,8 +333,6 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
             }
             continue;
         }
-
-        seq = mado_be64_get(k.mv_data);
 
         if (!res->broken && seq != expect) {
             res->broken = seq > expect ? expect : seq;
@@ -362,11 +343,9 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
         }
 
         if (s->audit && !res->broken) {
-            mado_audit_mac(s->audit_key, seq, prev,
-                           (char *) v.mv_data + MADO_MAC_LEN,
-                           v.mv_size - MADO_MAC_LEN, mac);
+            mado_audit_mac(s->audit_key, seq, prev, json, jlen, mac);
 
-            if (CRYPTO_memcmp(mac, v.mv_data, MADO_MAC_LEN) != 0) {
+            if (CRYPTO_memcmp(mac, rmac, MADO_AUDIT_MAC_LEN) != 0) {
                 res->broken = seq;
                 snprintf(res->why, sizeof(res->why), "record %llu does not "
                          "match its MAC (altered, or inserted)",
@@ -374,13 +353,12 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
             }
         }
 
-        memcpy(prev, v.mv_data, MADO_MAC_LEN);
+        memcpy(prev, rmac, MADO_AUDIT_MAC_LEN);
         expect = seq + 1;
         res->records++;
 
         if (fn != NULL) {
-            rc = fn(seq, (char *) v.mv_data + MADO_MAC_LEN,
-                    v.mv_size - MADO_MAC_LEN, arg);
+            rc = fn(seq, json, jlen, arg);
             if (rc != 0) {
                 break;
             }
@@ -399,8 +377,8 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
     }
 
     /* the head: the last record is the one it names, under the key */
-    k.mv_data = "audit_head";
-    k.mv_size = 10;
+    k.mv_data = MADO_META_AUDIT_HEAD;
+    k.mv_size = sizeof(MADO_META_AUDIT_HEAD) - 1;
     rc = mdb_get(txn, s->meta, &k, &v);
 
     if (rc == MDB_NOTFOUND) {
@@ -411,29 +389,27 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
         return MADO_OK;
     }
 
-    if (rc != 0 || v.mv_size != sizeof(head)) {
+    if (rc != 0 || mado_audit_head_decode(v.mv_data, v.mv_size, &h) != 0) {
         res->broken = expect;
         snprintf(res->why, sizeof(res->why), "the audit head is garbled");
         return MADO_OK;
     }
 
-    memcpy(head, v.mv_data, sizeof(head));
-    mado_audit_head_mac(s->audit_key, head, hmac);
+    mado_audit_head_mac(s->audit_key, &h, hmac);
 
-    if (CRYPTO_memcmp(hmac, head + 8 + MADO_MAC_LEN, MADO_MAC_LEN) != 0) {
-        res->broken = mado_be64_get(head);
+    if (CRYPTO_memcmp(hmac, h.head_mac, MADO_AUDIT_MAC_LEN) != 0) {
+        res->broken = h.seq;
         snprintf(res->why, sizeof(res->why), "the audit head does not match "
                  "its MAC (altered)");
 
-    } else if (mado_be64_get(head) != expect - 1
-               || CRYPTO_memcmp(head + 8, prev, MADO_MAC_LEN) != 0)
+    } else if (h.seq != expect - 1
+               || CRYPTO_memcmp(h.mac, prev, MADO_AUDIT_MAC_LEN) != 0)
     {
-        res->broken = mado_be64_get(head) > expect - 1
-                      ? expect : mado_be64_get(head) + 1;
+        res->broken = h.seq > expect - 1 ? expect : h.seq + 1;
         snprintf(res->why, sizeof(res->why), "the trail ends at record %llu "
                  "but its head names record %llu (records removed from the "
                  "end, or added after it)", (unsigned long long) (expect - 1),
-                 (unsigned long long) mado_be64_get(head));
+                 (unsigned long long) h.seq);
     }
 
     return MADO_OK;
@@ -501,7 +477,10 @@ mado_audit_write(mado_store_t *s, MDB_txn *txn, int64_t now,
 }
 
 
-/* {"status":..,"waiting":..,...} of a state, for before and after */
+/*
+ * {"status":..,"waiting":..,...,"message":".."} of a state, for before
+ * and after (a status out of range, which no writer makes, reads closed)
+ */
 void
 mado_audit_gen_state(yajl_gen g, const char *key,
     const mado_counter_state_t *st)
@@ -513,24 +492,9 @@ mado_audit_gen_state(yajl_gen g, const char *key,
         return;
     }
 
-#define K(s)  yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
-
     yajl_gen_map_open(g);
-    K("status");
-    K(mado_status_names[st->status < MADO_NSTATUS ? st->status : 0]);
-    K("waiting");
-    yajl_gen_integer(g, st->waiting);
-    K("calling");
-    yajl_gen_integer(g, st->calling);
-    K("last_issued");
-    yajl_gen_integer(g, st->last_issued);
-    K("served_today");
-    yajl_gen_integer(g, st->served_today);
-    K("staff");
-    yajl_gen_integer(g, st->staff);
-    K("message");
-    yajl_gen_string(g, (const unsigned char *) st->message, st->message_len);
+    mado_state_json(g, NULL, NULL, st, 0,
+                    MADO_SJ_LAST_ISSUED | MADO_SJ_COUNTS | MADO_SJ_MESSAGE
+                    | MADO_SJ_MESSAGE_TEXT);
     yajl_gen_map_close(g);
-
-#undef K
 }

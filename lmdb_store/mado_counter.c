@@ -10,25 +10,6 @@
 #include "mado_store.h"
 
 
-static int
-mado_op_fail(mado_err_t *err, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-#include <stdarg.h>
-
-static int
-mado_op_fail(mado_err_t *err, int rc, const char *fmt, ...)
-{
-    va_list  ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err->text, sizeof(err->text), fmt, ap);
-    va_end(ap);
-
-    return rc;
-}
-
-
 /* the number after n in the counter's range (c NULL: 1..MADO_COUNT_MAX) */
 static uint32_t
 mado_ticket_next(const mado_counter_def_t *c, uint32_t n)
@@ -142,13 +123,13 @@ mado_counter_change(const mado_counter_op_t *op, const char *office,
 
     case MADO_HEV_ISSUE:
         if (st->status == MADO_STATUS_CLOSED) {
-            return mado_op_fail(err, MADO_EINVAL, "counter %s/%s is closed",
-                                office, c->id);
+            return mado_fail(err, MADO_EINVAL, "counter %s/%s is closed",
+                             office, c->id);
         }
 
         if (st->status == MADO_STATUS_ENDED) {
-            return mado_op_fail(err, MADO_EINVAL, "counter %s/%s has ended "
-                                "taking tickets for today", office, c->id);
+            return mado_fail(err, MADO_EINVAL, "counter %s/%s has ended "
+                             "taking tickets for today", office, c->id);
         }
 
         *result = mado_counter_issue(st, c, now);
@@ -156,21 +137,21 @@ mado_counter_change(const mado_counter_op_t *op, const char *office,
 
     case MADO_HEV_CALL:
         if (st->status == MADO_STATUS_CLOSED) {
-            return mado_op_fail(err, MADO_EINVAL, "counter %s/%s is closed",
-                                office, c->id);
+            return mado_fail(err, MADO_EINVAL, "counter %s/%s is closed",
+                             office, c->id);
         }
 
         if (op->number == 0) {
             if (st->waiting == 0) {
-                return mado_op_fail(err, MADO_EINVAL, "nobody is waiting at "
-                                    "%s/%s", office, c->id);
+                return mado_fail(err, MADO_EINVAL, "nobody is waiting at "
+                                 "%s/%s", office, c->id);
             }
 
         } else if (op->number > st->last_issued) {
             *field = "number";
-            return mado_op_fail(err, MADO_EINVAL, "ticket %u has not been "
-                                "issued (last issued %u)", op->number,
-                                st->last_issued);
+            return mado_fail(err, MADO_EINVAL, "ticket %u has not been "
+                             "issued (last issued %u)", op->number,
+                             st->last_issued);
         }
 
         *result = mado_counter_call(st, c, op->number, now);
@@ -180,21 +161,21 @@ mado_counter_change(const mado_counter_op_t *op, const char *office,
         *field = "number";
 
         if (op->number > st->last_issued) {
-            return mado_op_fail(err, MADO_EINVAL, "ticket %u has not been "
-                                "issued (last issued %u)", op->number,
-                                st->last_issued);
+            return mado_fail(err, MADO_EINVAL, "ticket %u has not been "
+                             "issued (last issued %u)", op->number,
+                             st->last_issued);
         }
 
         if (op->number <= st->calling) {
-            return mado_op_fail(err, MADO_EINVAL, "ticket %u has already been "
-                                "called (calling %u)", op->number,
-                                st->calling);
+            return mado_fail(err, MADO_EINVAL, "ticket %u has already been "
+                             "called (calling %u)", op->number,
+                             st->calling);
         }
 
         if (st->waiting == 0) {
             *field = NULL;
-            return mado_op_fail(err, MADO_EINVAL, "nobody is waiting at "
-                                "%s/%s", office, c->id);
+            return mado_fail(err, MADO_EINVAL, "nobody is waiting at "
+                             "%s/%s", office, c->id);
         }
 
         *field = NULL;
@@ -226,13 +207,13 @@ mado_counter_apply(mado_store_t *s, MDB_txn *txn, const char *office,
 
     if (rc == MADO_ENOTFOUND) {
         *field = "office";
-        return mado_op_fail(err, MADO_EINVAL, "no office \"%s\"", office);
+        return mado_fail(err, MADO_EINVAL, "no office \"%s\"", office);
     }
 
     if (rc == MADO_EINVAL) {
         /* a definition the library wrote and cannot read back */
-        return mado_op_fail(err, MADO_ESTORE, "office %s in the store is "
-                            "garbled", office);
+        return mado_fail(err, MADO_ESTORE, "office %s in the store is "
+                         "garbled", office);
     }
 
     if (rc != MADO_OK) {
@@ -244,16 +225,16 @@ mado_counter_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     if (c == NULL) {
         mado_office_free(&o);
         *field = "counter";
-        return mado_op_fail(err, MADO_EINVAL, "office %s has no counter "
-                            "\"%s\"", office, counter);
+        return mado_fail(err, MADO_EINVAL, "office %s has no counter "
+                         "\"%s\"", office, counter);
     }
 
     rc = mado_state_get(s, txn, office, counter, after, err);
 
     if (rc == MADO_ENOTFOUND) {
         mado_office_free(&o);
-        return mado_op_fail(err, MADO_ESTORE, "state of %s/%s is missing; "
-                            "run \"madoctl load\" again", office, counter);
+        return mado_fail(err, MADO_ESTORE, "state of %s/%s is missing; "
+                         "run \"madoctl load\" again", office, counter);
     }
 
     if (rc != MADO_OK) {

@@ -144,43 +144,6 @@ mado_estimate_baseline(const mado_counter_def_t *c,
 }
 
 
-int64_t
-mado_wait_minutes(const mado_counter_def_t *c, const mado_counter_state_t *st)
-{
-    int64_t  est, low, high;
-
-    if (mado_estimate(c, st, &est, &low, &high) != 0) {
-        return -1;
-    }
-
-    /* round up: "about 5 minutes" should not be promised as 4 */
-    return (est + 59) / 60;
-}
-
-
-int
-mado_wait_range(const mado_counter_def_t *c, const mado_counter_state_t *st,
-    int64_t *low, int64_t *high)
-{
-    int64_t  est, l, h;
-
-    if (mado_estimate(c, st, &est, &l, &h) != 0) {
-        return -1;
-    }
-
-    /* minutes, outwards to whole 5 minutes */
-    *low = l / 300 * 5;
-    *high = (h + 299) / 300 * 5;
-
-    /* a band of at least 5 minutes */
-    if (*high < *low + 5) {
-        *high = *low + 5;
-    }
-
-    return 0;
-}
-
-
 /* a new day keeps a little of what the day before taught */
 void
 mado_service_new_day(mado_counter_state_t *st)

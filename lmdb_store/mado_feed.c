@@ -16,31 +16,17 @@ const char *const  mado_event_names[MADO_NEV] = { "issue", "call", "cancel" };
 
 
 /*
- * A number's record for the day: when its current round was issued, and
- * the latest call and cancel seen.  Its fate is the kind of the latest of
- * these (in one second: issue, then call, then cancel), so events may come
- * in any order and twice.  0 = not seen.
+ * A number's record for the day (mado_ticket_t): when its current round
+ * was issued, and the latest call and cancel seen.  Its fate is the kind
+ * of the latest of these (in one second: issue, then call, then cancel),
+ * so events may come in any order and twice.  0 = not seen.
  */
-typedef struct {
-    mado_date_t         date;
-    int64_t             issued_at;
-    int64_t             call_seen;
-    int64_t             cancel_seen;
-} mado_ticket_t;
-
-/* date, pad, issued_at, call_seen, cancel_seen */
-#define MADO_TK_SIZE        (4 + 4 + 3 * 8)
-
 typedef enum {
     MADO_FATE_NONE = 0,
     MADO_FATE_WAITING,
     MADO_FATE_SERVED,           /* called, and not cancelled since */
     MADO_FATE_CANCELLED
 } mado_fate_e;
-
-
-/* offset, line, events, bad, updated_at */
-#define MADO_CURSOR_SIZE    (5 * 8)
 
 
 static int
@@ -135,33 +121,12 @@ mado_office_code(const mado_office_def_t *o, const char *code)
 }
 
 
-static size_t
-mado_ticket_key(const char *office, const char *counter, uint32_t ticket,
-    unsigned char *key)
-{
-    size_t  lo, lc;
-
-    lo = strlen(office);
-    lc = strlen(counter);
-
-    memcpy(key, office, lo + 1);
-    memcpy(key + lo + 1, counter, lc + 1);
-
-    /* big endian: a counter's tickets sort by number */
-    key[lo + lc + 2] = (unsigned char) (ticket >> 8);
-    key[lo + lc + 3] = (unsigned char) ticket;
-
-    return lo + lc + 4;
-}
-
-
 static int
 mado_ticket_get(mado_store_t *s, MDB_txn *txn, MDB_val *k, mado_ticket_t *t,
     mado_err_t *err)
 {
-    int             rc;
-    MDB_val         v;
-    unsigned char  *p;
+    int      rc;
+    MDB_val  v;
 
     memset(t, 0, sizeof(mado_ticket_t));
 
@@ -175,16 +140,8 @@ mado_ticket_get(mado_store_t *s, MDB_txn *txn, MDB_val *k, mado_ticket_t *t,
         return mado_feed_fail(err, MADO_ESTORE, "reading a ticket", rc);
     }
 
-    if (v.mv_size < MADO_TK_SIZE) {
-        /* unreadable: the ticket starts afresh rather than stop the feed */
-        return MADO_OK;
-    }
-
-    p = v.mv_data;
-    memcpy(&t->date, p, 4);          p += 8;
-    memcpy(&t->issued_at, p, 8);     p += 8;
-    memcpy(&t->call_seen, p, 8);     p += 8;
-    memcpy(&t->cancel_seen, p, 8);
+    /* unreadable: the ticket starts afresh rather than stop the feed */
+    (void) mado_ticket_decode(v.mv_data, v.mv_size, t);
 
     return MADO_OK;
 }
@@ -196,14 +153,9 @@ mado_ticket_put(mado_store_t *s, MDB_txn *txn, MDB_val *k,
 {
     int            rc;
     MDB_val        v;
-    unsigned char  buf[MADO_TK_SIZE], *p;
+    unsigned char  buf[MADO_TICKET_SIZE];
 
-    memset(buf, 0, sizeof(buf));
-    p = buf;
-    memcpy(p, &t->date, 4);          p += 8;
-    memcpy(p, &t->issued_at, 8);     p += 8;
-    memcpy(p, &t->call_seen, 8);     p += 8;
-    memcpy(p, &t->cancel_seen, 8);
+    mado_ticket_encode(t, buf);
 
     v.mv_data = buf;
     v.mv_size = sizeof(buf);
@@ -314,7 +266,7 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     mado_date_t     day;
     mado_fate_e     f0, f1;
     mado_ticket_t   t;
-    unsigned char   key[2 * MADO_ID_MAX + 4];
+    unsigned char   key[MADO_KEY_MAX];
 
     *wait = -1;
     day = mado_local_date(ev->time);
@@ -479,7 +431,7 @@ mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,
     MDB_val         k;
     mado_date_t     day;
     mado_ticket_t   tk;
-    unsigned char   key[2 * MADO_ID_MAX + 4];
+    unsigned char   key[MADO_KEY_MAX];
 
     *wait = -1;
     day = mado_local_date(t);
@@ -512,27 +464,13 @@ mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,
 }
 
 
-static size_t
-mado_cursor_key(const char *office, const char *fp, char *key)
-{
-    size_t  lo;
-
-    lo = strlen(office);
-    memcpy(key, office, lo + 1);
-    memcpy(key + lo + 1, fp, 16);
-
-    return lo + 1 + 16;
-}
-
-
 int
 mado_feed_cursor_get(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *fp, mado_feed_cursor_t *cur, mado_err_t *err)
 {
-    int             rc;
-    char            key[MADO_ID_MAX + 18];
-    MDB_val         k, v;
-    unsigned char  *p;
+    int            rc;
+    MDB_val        k, v;
+    unsigned char  key[MADO_KEY_MAX];
 
     memset(cur, 0, sizeof(mado_feed_cursor_t));
 
@@ -549,18 +487,11 @@ mado_feed_cursor_get(mado_store_t *s, MDB_txn *txn, const char *office,
         return mado_feed_fail(err, MADO_ESTORE, "reading a feed cursor", rc);
     }
 
-    if (v.mv_size < MADO_CURSOR_SIZE) {
+    if (mado_cursor_decode(v.mv_data, v.mv_size, cur) != 0) {
         snprintf(err->text, sizeof(err->text),
                  "the feed cursor of %s/%.16s is garbled", office, fp);
         return MADO_ESTORE;
     }
-
-    p = v.mv_data;
-    memcpy(&cur->offset, p, 8);      p += 8;
-    memcpy(&cur->line, p, 8);        p += 8;
-    memcpy(&cur->events, p, 8);      p += 8;
-    memcpy(&cur->bad, p, 8);         p += 8;
-    memcpy(&cur->updated_at, p, 8);
 
     return MADO_OK;
 }
@@ -571,16 +502,10 @@ mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *fp, const mado_feed_cursor_t *cur, mado_err_t *err)
 {
     int            rc;
-    char           key[MADO_ID_MAX + 18];
     MDB_val        k, v;
-    unsigned char  buf[MADO_CURSOR_SIZE], *p;
+    unsigned char  key[MADO_KEY_MAX], buf[MADO_CURSOR_SIZE];
 
-    p = buf;
-    memcpy(p, &cur->offset, 8);      p += 8;
-    memcpy(p, &cur->line, 8);        p += 8;
-    memcpy(p, &cur->events, 8);      p += 8;
-    memcpy(p, &cur->bad, 8);         p += 8;
-    memcpy(p, &cur->updated_at, 8);
+    mado_cursor_encode(cur, buf);
 
     k.mv_data = key;
     k.mv_size = mado_cursor_key(office, fp, key);
@@ -713,6 +638,155 @@ done:
     yajl_tree_free(root);
 
     return e->result == MADO_FEED_BAD ? -1 : 0;
+}
+
+
+mado_line_e
+mado_feed_line(const char *data, size_t len, unsigned flags, mado_line_t *l)
+{
+    size_t       i, n;
+    const char  *nl;
+
+    nl = memchr(data, '\n', len);
+
+    if (nl == NULL && (!(flags & MADO_LINE_EOF) || len == 0)) {
+        l->text = data;
+        l->len = 0;
+        l->used = 0;
+        return MADO_LINE_PARTIAL;
+    }
+
+    n = nl ? (size_t) (nl - data) : len;
+    l->used = nl ? n + 1 : n;
+
+    if (n > 0 && data[n - 1] == '\r') {
+        n--;
+    }
+
+    /* a UTF-8 byte order mark some Windows tools write */
+    if ((flags & MADO_LINE_BOM) && n >= 3
+        && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+    {
+        data += 3;
+        n -= 3;
+    }
+
+    l->text = data;
+    l->len = n;
+
+    for (i = 0; i < n && (data[i] == ' ' || data[i] == '\t'); i++) {
+        /* void */
+    }
+
+    if (i == n) {
+        return MADO_LINE_BLANK;
+    }
+
+    if (n > MADO_FEED_LINE_MAX) {
+        return MADO_LINE_LONG;
+    }
+
+    if (memchr(data, '\0', n) != NULL) {
+        return MADO_LINE_BINARY;
+    }
+
+    return MADO_LINE_TEXT;
+}
+
+
+int
+mado_feed_body(const char *body, size_t len, size_t max,
+    mado_feed_body_t *fb)
+{
+    size_t              n;
+    uint64_t            line;
+    const char         *p, *end;
+    mado_line_t         l;
+    mado_line_e         kind;
+    mado_feed_event_t  *e;
+    char                text[MADO_FEED_LINE_MAX + 1];
+
+    memset(fb, 0, sizeof(mado_feed_body_t));
+
+    p = body;
+    end = body + len;
+
+    /* room for an event a line, up to max */
+    for (n = 1; p < end; p++) {
+        n += (*p == '\n');
+    }
+
+    n = n < max ? n : max;
+
+    fb->events = malloc(n * sizeof(mado_feed_event_t));
+    fb->order = malloc(n * sizeof(mado_feed_event_t *));
+
+    if (fb->events == NULL || fb->order == NULL) {
+        mado_feed_body_free(fb);
+        return -1;
+    }
+
+    /* a byte order mark only where the body starts */
+    for (line = 1, p = body; p < end; line++, p += l.used) {
+        kind = mado_feed_line(p, end - p, MADO_LINE_EOF
+                              | (line == 1 ? MADO_LINE_BOM : 0), &l);
+
+        if (kind == MADO_LINE_BLANK) {
+            continue;
+        }
+
+        if (fb->n == max) {
+            fb->too_many = 1;
+            snprintf(fb->why, sizeof(fb->why), "a batch may have at most %zu "
+                     "events", max);
+            return 0;
+        }
+
+        e = &fb->events[fb->n];
+        memset(e, 0, sizeof(mado_feed_event_t));
+        e->line = line;
+
+        if (kind == MADO_LINE_LONG) {
+            snprintf(fb->why, sizeof(fb->why), "line %llu: " MADO_FEED_LONG,
+                     (unsigned long long) line);
+            fb->bad = 1;
+            return 0;
+        }
+
+        if (kind == MADO_LINE_BINARY || !mado_utf8_valid(l.text, l.len)) {
+            snprintf(fb->why, sizeof(fb->why), "line %llu: not UTF-8 text",
+                     (unsigned long long) line);
+            fb->bad = 1;
+            return 0;
+        }
+
+        memcpy(text, l.text, l.len);
+        text[l.len] = '\0';
+
+        if (mado_feed_jsonl(text, e) != 0) {
+            snprintf(fb->why, sizeof(fb->why), "line %llu: %s",
+                     (unsigned long long) line, e->why);
+            fb->bad = 1;
+            return 0;
+        }
+
+        fb->order[fb->n++] = e;
+    }
+
+    mado_feed_sort(fb->order, fb->n);
+
+    return 0;
+}
+
+
+void
+mado_feed_body_free(mado_feed_body_t *fb)
+{
+    free(fb->events);
+    free(fb->order);
+    fb->events = NULL;
+    fb->order = NULL;
+    fb->n = 0;
 }
 
 

@@ -16,12 +16,6 @@ const char *const  mado_hev_names[MADO_NHEV] = {
 };
 
 
-/* type, status, ticket, waiting, staff, pad, served, wait; then the id */
-#define MADO_EV_FIXED       (1 + 1 + 2 + 2 + 2 + 4 + 4)
-
-/* status, pad, waiting, calling, served, staff, wait */
-#define MADO_SAMPLE_SIZE    (4 + 4 * 4 + 4 + 4)
-
 /*
  * how far back a write fills in samples: the afternoon before a long
  * weekend or 年末年始 is written by the first change after it
@@ -36,66 +30,6 @@ mado_hist_fail(mado_err_t *err, const char *what, int rc)
 
     /* a full map goes back to mado_store_write, which grows it */
     return (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) ? rc : MADO_ESTORE;
-}
-
-
-static void
-mado_be64(unsigned char *p, uint64_t v)
-{
-    int  i;
-
-    for (i = 7; i >= 0; i--) {
-        p[i] = (unsigned char) v;
-        v >>= 8;
-    }
-}
-
-
-static uint64_t
-mado_get_be64(const unsigned char *p)
-{
-    int       i;
-    uint64_t  v = 0;
-
-    for (i = 0; i < 8; i++) {
-        v = (v << 8) | p[i];
-    }
-
-    return v;
-}
-
-
-/* office\0 T(8) [N(2)] */
-static size_t
-mado_event_key(const char *office, int64_t t, unsigned seq,
-    unsigned char *key)
-{
-    size_t  lo;
-
-    lo = strlen(office);
-    memcpy(key, office, lo + 1);
-    mado_be64(key + lo + 1, (uint64_t) t);
-    key[lo + 9] = (unsigned char) (seq >> 8);
-    key[lo + 10] = (unsigned char) seq;
-
-    return lo + 11;
-}
-
-
-/* office\0counter\0 T(8) */
-static size_t
-mado_sample_key(const char *office, const char *counter, int64_t t,
-    unsigned char *key)
-{
-    size_t  lo, lc;
-
-    lo = strlen(office);
-    lc = strlen(counter);
-    memcpy(key, office, lo + 1);
-    memcpy(key + lo + 1, counter, lc + 1);
-    mado_be64(key + lo + lc + 2, (uint64_t) t);
-
-    return lo + lc + 10;
 }
 
 
@@ -122,16 +56,9 @@ mado_sample_put(mado_store_t *s, MDB_txn *txn, const char *office,
 {
     int            rc;
     MDB_val        k, v;
-    unsigned char  key[2 * MADO_ID_MAX + 10], buf[MADO_SAMPLE_SIZE], *p;
+    unsigned char  key[MADO_KEY_MAX], buf[MADO_SAMPLE_SIZE];
 
-    memset(buf, 0, sizeof(buf));
-    p = buf;
-    memcpy(p, &sm->status, 4);   p += 4;
-    memcpy(p, &sm->waiting, 4);  p += 4;
-    memcpy(p, &sm->calling, 4);  p += 4;
-    memcpy(p, &sm->served, 4);   p += 4;
-    memcpy(p, &sm->staff, 4);    p += 4;
-    memcpy(p, &sm->wait, 4);
+    mado_sample_encode(sm, buf);
 
     k.mv_data = key;
     k.mv_size = mado_sample_key(office, counter, sm->time, key);
@@ -147,29 +74,6 @@ mado_sample_put(mado_store_t *s, MDB_txn *txn, const char *office,
 }
 
 
-static void
-mado_sample_get(const MDB_val *k, const MDB_val *v, mado_sample_t *sm)
-{
-    const unsigned char  *p = v->mv_data;
-
-    memset(sm, 0, sizeof(mado_sample_t));
-    sm->time = (int64_t) mado_get_be64((const unsigned char *) k->mv_data
-                                       + k->mv_size - 8);
-
-    if (v->mv_size < MADO_SAMPLE_SIZE) {
-        sm->wait = -1;
-        return;
-    }
-
-    memcpy(&sm->status, p, 4);   p += 4;
-    memcpy(&sm->waiting, p, 4);  p += 4;
-    memcpy(&sm->calling, p, 4);  p += 4;
-    memcpy(&sm->served, p, 4);   p += 4;
-    memcpy(&sm->staff, p, 4);    p += 4;
-    memcpy(&sm->wait, p, 4);
-}
-
-
 int
 mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
     const mado_office_def_t *o, const mado_counter_def_t *c,
@@ -178,16 +82,14 @@ mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
 {
     int                    rc;
     int64_t                slot, from;
-    size_t                 klen, lo, lc;
+    size_t                 klen, lo;
     unsigned               seq;
     MDB_val                k, v;
     MDB_cursor            *cur;
     mado_sample_t          sm;
     mado_counter_state_t   eff;
-    unsigned char          key[MADO_ID_MAX + 12], buf[MADO_EV_FIXED + MADO_ID_MAX];
-    unsigned char         *p;
-    uint8_t                b;
-    uint16_t               h;
+    unsigned char          key[MADO_KEY_MAX];
+    unsigned char          buf[MADO_EVENT_FIXED + MADO_ID_MAX];
 
     /* the samples since the previous change: the figures it left */
     if (before->updated_at > 0) {
@@ -237,13 +139,11 @@ mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
     rc = (rc == 0) ? mdb_cursor_get(cur, &k, &v, MDB_PREV)
                    : mdb_cursor_get(cur, &k, &v, MDB_LAST);
 
-    if (rc == 0 && k.mv_size == lo + 11
+    if (rc == 0 && k.mv_size == MADO_EVENT_KEY_LEN(lo)
         && memcmp(k.mv_data, office, lo + 1) == 0
-        && (int64_t) mado_get_be64((unsigned char *) k.mv_data + lo + 1)
-           == ev->time)
+        && mado_event_key_time(k.mv_data, lo) == ev->time)
     {
-        p = (unsigned char *) k.mv_data + lo + 9;
-        seq = ((unsigned) p[0] << 8 | p[1]) + 1;
+        seq = mado_event_key_seq(k.mv_data, lo) + 1;
     }
 
     mdb_cursor_close(cur);
@@ -255,21 +155,10 @@ mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
 
     klen = mado_event_key(office, ev->time, seq, key);
 
-    lc = strlen(c->id);
-    p = buf;
-    b = (uint8_t) ev->type;                     memcpy(p, &b, 1); p += 1;
-    b = (uint8_t) ev->status;                   memcpy(p, &b, 1); p += 1;
-    h = (uint16_t) ev->ticket;                  memcpy(p, &h, 2); p += 2;
-    h = (uint16_t) ev->waiting;                 memcpy(p, &h, 2); p += 2;
-    h = (uint16_t) ev->staff;                   memcpy(p, &h, 2); p += 2;
-    memcpy(p, &ev->served, 4);                  p += 4;
-    memcpy(p, &ev->wait, 4);                    p += 4;
-    memcpy(p, c->id, lc);                       p += lc;
-
     k.mv_data = key;
     k.mv_size = klen;
     v.mv_data = buf;
-    v.mv_size = p - buf;
+    v.mv_size = mado_event_encode(ev, buf);
 
     rc = mdb_put(txn, s->event, &k, &v, 0);
     if (rc != 0) {
@@ -277,39 +166,6 @@ mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
     }
 
     return MADO_OK;
-}
-
-
-static int
-mado_event_get(const MDB_val *k, const MDB_val *v, size_t lo,
-    mado_event_t *ev)
-{
-    const unsigned char  *p = v->mv_data;
-    size_t                lc;
-    uint16_t              h;
-
-    if (k->mv_size != lo + 11 || v->mv_size < MADO_EV_FIXED
-        || v->mv_size > MADO_EV_FIXED + MADO_ID_MAX)
-    {
-        return -1;
-    }
-
-    memset(ev, 0, sizeof(mado_event_t));
-    ev->time = (int64_t) mado_get_be64((const unsigned char *) k->mv_data
-                                       + lo + 1);
-    ev->type = p[0];
-    ev->status = p[1];
-    memcpy(&h, p + 2, 2);   ev->ticket = h;
-    memcpy(&h, p + 4, 2);   ev->waiting = h;
-    memcpy(&h, p + 6, 2);   ev->staff = h;
-    memcpy(&ev->served, p + 8, 4);
-    memcpy(&ev->wait, p + 12, 4);
-
-    lc = v->mv_size - MADO_EV_FIXED;
-    memcpy(ev->counter, p + MADO_EV_FIXED, lc);
-    ev->counter[lc] = '\0';
-
-    return ev->type < MADO_NHEV ? 0 : -1;
 }
 
 
@@ -331,45 +187,6 @@ mado_day_add_sample(mado_counter_day_t *cd, const mado_sample_t *sm,
     cd->samples[cd->nsamples++] = *sm;
 
     return 0;
-}
-
-
-/* issued, served, cancelled, waits, wait_max, samples, waiting_max, iwaits
-   (8 x 4); wait_sum, waiting_sum, iwait_sum (3 x 8) */
-#define MADO_HOURLY_SIZE    (8 * 4 + 3 * 8)
-
-
-static void
-mado_hour_put_buf(const mado_hour_t *h, unsigned char *p)
-{
-    memcpy(p, &h->issued, 4);        p += 4;
-    memcpy(p, &h->served, 4);        p += 4;
-    memcpy(p, &h->cancelled, 4);     p += 4;
-    memcpy(p, &h->waits, 4);         p += 4;
-    memcpy(p, &h->wait_max, 4);      p += 4;
-    memcpy(p, &h->samples, 4);       p += 4;
-    memcpy(p, &h->waiting_max, 4);   p += 4;
-    memcpy(p, &h->iwaits, 4);        p += 4;
-    memcpy(p, &h->wait_sum, 8);      p += 8;
-    memcpy(p, &h->waiting_sum, 8);   p += 8;
-    memcpy(p, &h->iwait_sum, 8);
-}
-
-
-static void
-mado_hour_get_buf(mado_hour_t *h, const unsigned char *p)
-{
-    memcpy(&h->issued, p, 4);        p += 4;
-    memcpy(&h->served, p, 4);        p += 4;
-    memcpy(&h->cancelled, p, 4);     p += 4;
-    memcpy(&h->waits, p, 4);         p += 4;
-    memcpy(&h->wait_max, p, 4);      p += 4;
-    memcpy(&h->samples, p, 4);       p += 4;
-    memcpy(&h->waiting_max, p, 4);   p += 4;
-    memcpy(&h->iwaits, p, 4);        p += 4;
-    memcpy(&h->wait_sum, p, 8);      p += 8;
-    memcpy(&h->waiting_sum, p, 8);   p += 8;
-    memcpy(&h->iwait_sum, p, 8);
 }
 
 
@@ -467,7 +284,7 @@ mado_hourly_read(mado_store_t *s, MDB_txn *txn, const char *office,
     MDB_val         k, v;
     MDB_cursor     *cur;
     mado_hour_t     h;
-    unsigned char   key[2 * MADO_ID_MAX + 12];
+    unsigned char   key[MADO_KEY_MAX];
 
     rc = mdb_cursor_open(txn, s->hourly, &cur);
     if (rc != 0) {
@@ -485,17 +302,16 @@ mado_hourly_read(mado_store_t *s, MDB_txn *txn, const char *office,
             break;
         }
 
-        t = (int64_t) mado_get_be64((unsigned char *) k.mv_data + klen - 8);
+        t = mado_sample_key_time(k.mv_data, klen);
 
         if (t >= start + 86400) {
             break;
         }
 
-        if (v.mv_size < MADO_HOURLY_SIZE) {
+        if (mado_hour_decode(v.mv_data, v.mv_size, &h) != 0) {
             continue;
         }
 
-        mado_hour_get_buf(&h, v.mv_data);
         mado_hour_add(&hours[(t - start) / 3600], &h);
     }
 
@@ -518,7 +334,7 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
     mado_event_t           ev;
     mado_sample_t          sm;
     mado_counter_state_t   st, eff;
-    unsigned char          key[2 * MADO_ID_MAX + 12];
+    unsigned char          key[MADO_KEY_MAX];
 
     memset(d, 0, sizeof(mado_day_t));
     d->date = date;
@@ -553,8 +369,10 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
          rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     {
-        if (k.mv_size < lo + 9 || memcmp(k.mv_data, o->id, lo + 1) != 0
-            || mado_event_get(&k, &v, lo, &ev) != 0)
+        if (!mado_event_key_in(k.mv_data, k.mv_size, o->id, lo)
+            || mado_event_decode(k.mv_data, k.mv_size, lo, v.mv_data,
+                                 v.mv_size, &ev)
+               != 0)
         {
             break;
         }
@@ -607,7 +425,8 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
                 break;
             }
 
-            mado_sample_get(&k, &v, &sm);
+            mado_sample_decode(k.mv_data, k.mv_size, v.mv_data, v.mv_size,
+                               &sm);
 
             if (sm.time >= end) {
                 break;
@@ -718,6 +537,7 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
     size_t                     j, n;
     const mado_hour_t         *hh;
     const mado_sample_t       *sm;
+    mado_counter_state_t       st;
     const mado_counter_day_t  *cd;
 
     n = snprintf(date, sizeof(date), "%04d-%02d-%02d", d->date / 10000,
@@ -796,21 +616,20 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
         for (j = 0; j < cd->nsamples; j++) {
             sm = &cd->samples[j];
 
+            /* the figures of then; the wait is the estimate made then */
+            memset(&st, 0, sizeof(mado_counter_state_t));
+            st.status = sm->status;
+            st.waiting = sm->waiting;
+            st.calling = sm->calling;
+            st.served_today = sm->served;
+            st.staff = sm->staff;
+
             yajl_gen_map_open(g);
             mado_key(g, "time");
             n = mado_time_iso(sm->time, iso);
             yajl_gen_string(g, (const unsigned char *) iso, n);
-            mado_key(g, "status");
-            mado_key(g, mado_status_names[sm->status < MADO_NSTATUS
-                                          ? sm->status : MADO_STATUS_CLOSED]);
-            mado_key(g, "waiting");
-            yajl_gen_integer(g, sm->waiting);
-            mado_key(g, "calling");
-            yajl_gen_integer(g, sm->calling);
-            mado_key(g, "served_today");
-            yajl_gen_integer(g, sm->served);
-            mado_key(g, "staff");
-            yajl_gen_integer(g, sm->staff);
+            mado_state_json(g, o, &o->counters[i], &st, sm->time,
+                            MADO_SJ_COUNTS);
             mado_gen_minutes(g, "wait_minutes", sm->wait, sm->wait >= 0);
             yajl_gen_map_close(g);
         }
@@ -1120,7 +939,7 @@ static int
 mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 {
     int              rc;
-    size_t           lo, lc, klen;
+    size_t           lo, klen;
     unsigned         i, h;
     MDB_val          k, v;
     MDB_cursor      *cur;
@@ -1128,7 +947,7 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     mado_event_t     ev;
     mado_sample_t    sm;
     mado_compact_t  *cp = arg;
-    unsigned char    key[2 * MADO_ID_MAX + 12], buf[MADO_HOURLY_SIZE];
+    unsigned char    key[MADO_KEY_MAX], buf[MADO_HOURLY_SIZE];
     char             counter[MADO_ID_MAX + 1];
 
     cp->events = cp->samples = 0;
@@ -1148,14 +967,15 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
          rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     {
-        if (k.mv_size < lo + 9 || memcmp(k.mv_data, cp->office, lo + 1) != 0
-            || (int64_t) mado_get_be64((unsigned char *) k.mv_data + lo + 1)
-               >= cp->day + 86400)
+        if (!mado_event_key_in(k.mv_data, k.mv_size, cp->office, lo)
+            || mado_event_key_time(k.mv_data, lo) >= cp->day + 86400)
         {
             break;
         }
 
-        if (mado_event_get(&k, &v, lo, &ev) == 0
+        if (mado_event_decode(k.mv_data, k.mv_size, lo, v.mv_data, v.mv_size,
+                              &ev)
+            == 0
             && (hours = mado_compact_hours(cp, ev.counter)) != NULL)
         {
             mado_hours_event(hours, &ev, cp->day);
@@ -1182,24 +1002,17 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         return mado_hist_fail(err, "compacting samples", rc);
     }
 
-    memcpy(key, cp->office, lo + 1);
     k.mv_data = key;
-    k.mv_size = lo + 1;
+    k.mv_size = mado_office_key_prefix(cp->office, key);
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 
     while (rc == 0) {
-        if (k.mv_size < lo + 10 || memcmp(k.mv_data, cp->office, lo + 1) != 0)
+        if (mado_sample_key_counter(k.mv_data, k.mv_size, cp->office, lo,
+                                    counter)
+            != 0)
         {
             break;
         }
-
-        lc = k.mv_size - lo - 10;
-        if (lc > MADO_ID_MAX) {
-            break;
-        }
-
-        memcpy(counter, (char *) k.mv_data + lo + 1, lc);
-        counter[lc] = '\0';
 
         /* this counter's samples of the day */
         k.mv_data = key;
@@ -1213,7 +1026,8 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
                 break;
             }
 
-            mado_sample_get(&k, &v, &sm);
+            mado_sample_decode(k.mv_data, k.mv_size, v.mv_data, v.mv_size,
+                               &sm);
 
             if (sm.time >= cp->day + 86400) {
                 break;
@@ -1238,12 +1052,8 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         }
 
         /* the next counter */
-        lc = strlen(counter);
-        memcpy(key, cp->office, lo + 1);
-        memcpy(key + lo + 1, counter, lc);
-        key[lo + 1 + lc] = '\1';
         k.mv_data = key;
-        k.mv_size = lo + 2 + lc;
+        k.mv_size = mado_sample_key_past(cp->office, counter, key);
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     }
 
@@ -1270,16 +1080,15 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
             rc = mdb_get(txn, s->hourly, &k, &v);
 
-            if (rc == 0 && v.mv_size >= MADO_HOURLY_SIZE) {
-                mado_hour_get_buf(&old, v.mv_data);
+            if (rc == 0 && mado_hour_decode(v.mv_data, v.mv_size, &old) == 0)
+            {
                 mado_hour_add(hh, &old);
 
             } else if (rc != 0 && rc != MDB_NOTFOUND) {
                 return mado_hist_fail(err, "reading hourly figures", rc);
             }
 
-            memset(buf, 0, sizeof(buf));
-            mado_hour_put_buf(hh, buf);
+            mado_hour_encode(hh, buf);
             v.mv_data = buf;
             v.mv_size = sizeof(buf);
 
@@ -1308,48 +1117,44 @@ mado_compact_first(mado_store_t *s, MDB_txn *txn, const char *office)
     int64_t         first, t;
     MDB_val         k, v;
     MDB_cursor     *cur;
-    unsigned char   key[2 * MADO_ID_MAX + 12];
+    unsigned char   key[MADO_KEY_MAX];
+    char            counter[MADO_ID_MAX + 1];
 
     first = 0;
     lo = strlen(office);
 
     if (mdb_cursor_open(txn, s->event, &cur) == 0) {
-        memcpy(key, office, lo + 1);
         k.mv_data = key;
-        k.mv_size = lo + 1;
+        k.mv_size = mado_office_key_prefix(office, key);
 
         if (mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) == 0
-            && k.mv_size == lo + 11 && memcmp(k.mv_data, office, lo + 1) == 0)
+            && k.mv_size == MADO_EVENT_KEY_LEN(lo)
+            && mado_event_key_in(k.mv_data, k.mv_size, office, lo))
         {
-            first = (int64_t) mado_get_be64((unsigned char *) k.mv_data
-                                            + lo + 1);
+            first = mado_event_key_time(k.mv_data, lo);
         }
 
         mdb_cursor_close(cur);
     }
 
     if (mdb_cursor_open(txn, s->sample, &cur) == 0) {
-        memcpy(key, office, lo + 1);
         k.mv_data = key;
-        k.mv_size = lo + 1;
+        k.mv_size = mado_office_key_prefix(office, key);
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 
         /* the first sample of each counter */
-        while (rc == 0 && k.mv_size >= lo + 10
-               && memcmp(k.mv_data, office, lo + 1) == 0)
+        while (rc == 0
+               && mado_sample_key_counter(k.mv_data, k.mv_size, office, lo,
+                                          counter)
+                  == 0)
         {
-            size_t  lc = k.mv_size - lo - 10;
-
-            t = (int64_t) mado_get_be64((unsigned char *) k.mv_data
-                                        + k.mv_size - 8);
+            t = mado_sample_key_time(k.mv_data, k.mv_size);
             if (first == 0 || t < first) {
                 first = t;
             }
 
-            memmove(key, k.mv_data, lo + 1 + lc);
-            key[lo + 1 + lc] = '\1';
             k.mv_data = key;
-            k.mv_size = lo + 2 + lc;
+            k.mv_size = mado_sample_key_past(office, counter, key);
             rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
         }
 
@@ -1390,11 +1195,10 @@ mado_compact_drop(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     {
         if (k.mv_size < 10) {
-            continue;
+            continue;               /* not an hourly key */
         }
 
-        t = (int64_t) mado_get_be64((unsigned char *) k.mv_data
-                                    + k.mv_size - 8);
+        t = mado_sample_key_time(k.mv_data, k.mv_size);
 
         if (t < d->before) {
             rc = mdb_cursor_del(cur, 0);

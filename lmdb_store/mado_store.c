@@ -21,20 +21,7 @@ const char *const mado_status_names[MADO_NSTATUS] = {
 };
 
 
-/* fixed part of a stored counter state, in the order written */
-/*
- * size, six counts, updated_at, message_len; then fields added later
- * (issued_at, called_at, busy_from, svc_ms, svc_n), which read as 0 from
- * records written before
- */
-#define MADO_STATE_FIXED  (4 + 6 * 4 + 8 + 4 + 8 + 8 + 8 + 4 + 4)
-
-
-static int mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-
-static int
+int
 mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
 {
     va_list  ap;
@@ -189,14 +176,14 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
 
     if (flags & MADO_OPEN_CREATE) {
         MDB_val  k, v;
-        char     ver[16];
+        char     ver[24];
 
-        k.mv_data = "schema";
-        k.mv_size = 6;
+        k.mv_data = MADO_META_SCHEMA;
+        k.mv_size = sizeof(MADO_META_SCHEMA) - 1;
 
         rc = mdb_get(txn, s->meta, &k, &v);
         if (rc == MDB_NOTFOUND) {
-            v.mv_size = snprintf(ver, sizeof(ver), "%d", MADO_SCHEMA_VERSION);
+            v.mv_size = mado_meta_number(MADO_SCHEMA_VERSION, ver);
             v.mv_data = ver;
             rc = mdb_put(txn, s->meta, &k, &v, 0);
         }
@@ -255,8 +242,8 @@ mado_schema_check(mado_store_t *s, MDB_txn *txn, mado_err_t *err)
     char     ver[16];
     MDB_val  k, v;
 
-    k.mv_data = "schema";
-    k.mv_size = 6;
+    k.mv_data = MADO_META_SCHEMA;
+    k.mv_size = sizeof(MADO_META_SCHEMA) - 1;
 
     rc = mdb_get(txn, s->meta, &k, &v);
     if (rc == MDB_NOTFOUND) {
@@ -463,15 +450,13 @@ int
 mado_office_ids(mado_store_t *s, MDB_txn *txn, char ids[][MADO_ID_MAX + 1],
     unsigned max, unsigned *n, mado_err_t *err)
 {
-    int          rc;
-    size_t       len;
-    MDB_val      k, v;
-    const char  *p, *end, *nl;
+    int      rc;
+    MDB_val  k, v;
 
     *n = 0;
 
-    k.mv_data = "offices";
-    k.mv_size = 7;
+    k.mv_data = MADO_META_OFFICES;
+    k.mv_size = sizeof(MADO_META_OFFICES) - 1;
 
     rc = mdb_get(txn, s->meta, &k, &v);
     if (rc == MDB_NOTFOUND) {
@@ -483,21 +468,7 @@ mado_office_ids(mado_store_t *s, MDB_txn *txn, char ids[][MADO_ID_MAX + 1],
                          mdb_strerror(rc));
     }
 
-    p = v.mv_data;
-    end = p + v.mv_size;
-
-    while (p < end && *n < max) {
-        nl = memchr(p, '\n', end - p);
-        len = (nl ? nl : end) - p;
-
-        if (len > 0 && len <= MADO_ID_MAX) {
-            memcpy(ids[*n], p, len);
-            ids[*n][len] = '\0';
-            (*n)++;
-        }
-
-        p += len + 1;
-    }
+    *n = mado_meta_offices_parse(v.mv_data, v.mv_size, ids, max);
 
     return MADO_OK;
 }
@@ -562,33 +533,13 @@ mado_office_counter(const mado_office_def_t *o, const char *counter)
 }
 
 
-static size_t
-mado_state_key(const char *office, const char *counter, char *key)
-{
-    size_t  lo, lc;
-
-    lo = strlen(office);
-    lc = strlen(counter);
-
-    memcpy(key, office, lo);
-    key[lo] = '\0';
-    memcpy(key + lo + 1, counter, lc);
-
-    return lo + 1 + lc;
-}
-
-
 int
 mado_state_get(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *counter, mado_counter_state_t *st, mado_err_t *err)
 {
-    int             rc;
-    char            key[2 * MADO_ID_MAX + 2];
-    size_t          fixed;
-    MDB_val         k, v;
-    uint32_t        size;
-    unsigned char   buf[MADO_STATE_FIXED];
-    unsigned char  *p;
+    int            rc;
+    MDB_val        k, v;
+    unsigned char  key[MADO_KEY_MAX];
 
     memset(st, 0, sizeof(mado_counter_state_t));
 
@@ -607,50 +558,10 @@ mado_state_get(mado_store_t *s, MDB_txn *txn, const char *office,
                          counter, mdb_strerror(rc));
     }
 
-    if (v.mv_size < 4) {
+    if (mado_state_decode(v.mv_data, v.mv_size, st) != 0) {
         return mado_fail(err, MADO_ESTORE, "state of %s/%s is garbled",
                          office, counter);
     }
-
-    /* LMDB values need not be aligned: copy out, never cast */
-    memcpy(&size, v.mv_data, 4);
-
-    if (size > v.mv_size || size < 4) {
-        return mado_fail(err, MADO_ESTORE, "state of %s/%s is garbled",
-                         office, counter);
-    }
-
-    memset(buf, 0, sizeof(buf));
-    fixed = size < MADO_STATE_FIXED ? size : MADO_STATE_FIXED;
-    memcpy(buf, v.mv_data, fixed);
-
-    p = buf + 4;
-    memcpy(&st->status, p, 4);        p += 4;
-    memcpy(&st->waiting, p, 4);       p += 4;
-    memcpy(&st->calling, p, 4);       p += 4;
-    memcpy(&st->last_issued, p, 4);   p += 4;
-    memcpy(&st->served_today, p, 4);  p += 4;
-    memcpy(&st->staff, p, 4);         p += 4;
-    memcpy(&st->updated_at, p, 8);    p += 8;
-    memcpy(&st->message_len, p, 4);   p += 4;
-    memcpy(&st->issued_at, p, 8);     p += 8;
-    memcpy(&st->called_at, p, 8);     p += 8;
-    memcpy(&st->busy_from, p, 8);     p += 8;
-    memcpy(&st->svc_ms, p, 4);        p += 4;
-    memcpy(&st->svc_n, p, 4);
-
-    if (st->status >= MADO_NSTATUS) {
-        st->status = MADO_STATUS_CLOSED;
-    }
-
-    if (st->message_len > MADO_MESSAGE_MAX
-        || size + st->message_len > v.mv_size)
-    {
-        st->message_len = 0;
-    }
-
-    memcpy(st->message, (char *) v.mv_data + size, st->message_len);
-    st->message[st->message_len] = '\0';
 
     return MADO_OK;
 }
@@ -660,37 +571,15 @@ int
 mado_state_put(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *counter, const mado_counter_state_t *st, mado_err_t *err)
 {
-    int             rc;
-    char            key[2 * MADO_ID_MAX + 2];
-    MDB_val         k, v;
-    uint32_t        size, mlen;
-    unsigned char   buf[MADO_STATE_FIXED + MADO_MESSAGE_MAX];
-    unsigned char  *p;
-
-    size = MADO_STATE_FIXED;
-    mlen = st->message_len > MADO_MESSAGE_MAX ? MADO_MESSAGE_MAX
-                                              : st->message_len;
-    p = buf;
-    memcpy(p, &size, 4);              p += 4;
-    memcpy(p, &st->status, 4);        p += 4;
-    memcpy(p, &st->waiting, 4);       p += 4;
-    memcpy(p, &st->calling, 4);       p += 4;
-    memcpy(p, &st->last_issued, 4);   p += 4;
-    memcpy(p, &st->served_today, 4);  p += 4;
-    memcpy(p, &st->staff, 4);         p += 4;
-    memcpy(p, &st->updated_at, 8);    p += 8;
-    memcpy(p, &mlen, 4);              p += 4;
-    memcpy(p, &st->issued_at, 8);     p += 8;
-    memcpy(p, &st->called_at, 8);     p += 8;
-    memcpy(p, &st->busy_from, 8);     p += 8;
-    memcpy(p, &st->svc_ms, 4);        p += 4;
-    memcpy(p, &st->svc_n, 4);         p += 4;
-    memcpy(p, st->message, mlen);     p += mlen;
+    int            rc;
+    MDB_val        k, v;
+    unsigned char  key[MADO_KEY_MAX];
+    unsigned char  buf[MADO_STATE_FIXED + MADO_MESSAGE_MAX];
 
     k.mv_data = key;
     k.mv_size = mado_state_key(office, counter, key);
     v.mv_data = buf;
-    v.mv_size = p - buf;
+    v.mv_size = mado_state_encode(st, buf);
 
     rc = mdb_put(txn, s->state, &k, &v, 0);
     if (rc != 0) {
@@ -706,8 +595,8 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
     int64_t now, mado_err_t *err)
 {
     int                    rc;
-    char                  *json, *list, *p;
-    char                   ts[32];
+    char                  *json, *list;
+    char                   ts[24];
     size_t                 len;
     unsigned               i, j;
     MDB_val                k, v;
@@ -722,25 +611,23 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
     }
 
     while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-        const char  *office = k.mv_data;
-        const char  *ctr;
-        size_t       lo;
-        int          keep = 0;
+        char  office[MADO_ID_MAX + 1], ctr[MADO_ID_MAX + 1];
+        int   keep = 0;
 
-        lo = strnlen(office, k.mv_size);
-        ctr = office + lo + 1;
-
-        for (i = 0; i < all->noffices && !keep && lo < k.mv_size; i++) {
+        /* a garbled key is no counter's: it goes too */
+        for (i = 0;
+             i < all->noffices && !keep
+             && mado_state_key_parse(k.mv_data, k.mv_size, office, ctr) == 0;
+             i++)
+        {
             o = &all->offices[i];
 
-            if (strlen(o->id) != lo || memcmp(o->id, office, lo) != 0) {
+            if (strcmp(o->id, office) != 0) {
                 continue;
             }
 
             for (j = 0; j < o->ncounters; j++) {
-                if (strlen(o->counters[j].id) == k.mv_size - lo - 1
-                    && memcmp(o->counters[j].id, ctr, k.mv_size - lo - 1) == 0)
-                {
+                if (strcmp(o->counters[j].id, ctr) == 0) {
                     keep = 1;
                     break;
                 }
@@ -772,8 +659,6 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
         return mado_fail(err, MADO_ESTORE, "out of memory");
     }
 
-    p = list;
-
     for (i = 0; i < all->noffices; i++) {
         o = &all->offices[i];
 
@@ -796,8 +681,6 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
             return mado_mdb_rc(rc, err, "writing office");
         }
 
-        p += sprintf(p, "%s\n", o->id);
-
         for (j = 0; j < o->ncounters; j++) {
             rc = mado_state_get(s, txn, o->id, o->counters[j].id, &st, err);
 
@@ -818,10 +701,10 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
         }
     }
 
-    k.mv_data = "offices";
-    k.mv_size = 7;
+    k.mv_data = MADO_META_OFFICES;
+    k.mv_size = sizeof(MADO_META_OFFICES) - 1;
     v.mv_data = list;
-    v.mv_size = p - list;
+    v.mv_size = mado_meta_offices(all, list);
 
     rc = mdb_put(txn, s->meta, &k, &v, 0);
     free(list);
@@ -830,9 +713,9 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
         return mado_mdb_rc(rc, err, "writing office list");
     }
 
-    k.mv_data = "loaded_at";
-    k.mv_size = 9;
-    v.mv_size = snprintf(ts, sizeof(ts), "%lld", (long long) now);
+    k.mv_data = MADO_META_LOADED_AT;
+    k.mv_size = sizeof(MADO_META_LOADED_AT) - 1;
+    v.mv_size = mado_meta_number(now, ts);
     v.mv_data = ts;
 
     rc = mdb_put(txn, s->meta, &k, &v, 0);
@@ -999,122 +882,4 @@ mado_time_iso(int64_t t, char *buf)
     gmtime_r(&local, &tm);
 
     return strftime(buf, 26, "%Y-%m-%dT%H:%M:%S+09:00", &tm);
-}
-
-
-int
-mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st)
-{
-    int      l;
-    int64_t  wait;
-
-    wait = mado_wait_minutes(c, st);
-    if (wait < 0) {
-        return -1;
-    }
-
-    for (l = 0; l < MADO_NLEVELS - 1; l++) {
-        if (wait < c->levels[l]) {
-            break;
-        }
-    }
-
-    return l;
-}
-
-
-int64_t
-mado_next_open(const mado_office_def_t *o, const mado_counter_def_t *c,
-    int64_t now)
-{
-    time_t       local;
-    int64_t      day0, t;
-    unsigned     d, k, n;
-    struct tm    tm;
-    mado_span_t  spans[MADO_SPANS_MAX];
-
-    /* local midnight of today */
-    day0 = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
-
-    /* 年末年始 and a holiday week together stay well under three weeks */
-    for (d = 0; d < 21; d++) {
-        local = (time_t) (day0 + (int64_t) d * 86400 + MADO_TZ_OFFSET);
-        gmtime_r(&local, &tm);
-
-        n = mado_day_spans(o, c, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                           spans, NULL);
-
-        for (k = 0; k < n; k++) {
-            t = day0 + (int64_t) d * 86400 + (int64_t) spans[k].open * 60;
-
-            if (t > now) {
-                return t;
-            }
-        }
-    }
-
-    return -1;
-}
-
-
-size_t
-mado_jam_message(const mado_counter_def_t *c, const mado_counter_state_t *st,
-    mado_lang_e lang, char *buf, size_t len)
-{
-    int          n;
-    size_t       out;
-    int64_t      low, high;
-    unsigned     k;
-    const char  *p, *t;
-
-    if (len == 0 || st->status != MADO_STATUS_OPEN
-        || mado_wait_range(c, st, &low, &high) != 0)
-    {
-        return 0;
-    }
-
-    for (k = c->njam; k > 0; k--) {
-        if (st->waiting >= c->jam[k - 1].from) {
-            break;
-        }
-    }
-
-    if (k == 0) {
-        return 0;
-    }
-
-    t = c->jam[k - 1].text.text[lang];
-    if (t == NULL) {
-        t = c->jam[k - 1].text.text[MADO_LANG_JA];
-    }
-
-    out = 0;
-
-    for (p = t; *p != '\0' && out + 1 < len; p++) {
-        n = -1;
-
-        if (strncmp(p, "{waiting}", 9) == 0) {
-            n = snprintf(buf + out, len - out, "%u", st->waiting);
-            p += 8;
-
-        } else if (strncmp(p, "{low}", 5) == 0) {
-            n = snprintf(buf + out, len - out, "%lld", (long long) low);
-            p += 4;
-
-        } else if (strncmp(p, "{high}", 6) == 0) {
-            n = snprintf(buf + out, len - out, "%lld", (long long) high);
-            p += 5;
-        }
-
-        if (n < 0) {
-            buf[out++] = *p;
-
-        } else {
-            out += ((size_t) n < len - out) ? (size_t) n : len - out - 1;
-        }
-    }
-
-    buf[out] = '\0';
-
-    return out;
 }

@@ -1,9 +1,12 @@
 /*
  * mado store: the one place where the on-disk schema of mado lives.
  *
- * Used by the nginx module (read-only, one environment per worker) and by
- * madoctl (the only writer).  Plain C with malloc so that both can link it;
- * the module copies what it keeps into its own pools.
+ * Used by the nginx module (one environment per worker: read-only, or
+ * read-write when a location has mado_admin, whose updates and feed
+ * batches it writes in a thread pool) and by madoctl, which writes too.
+ * Plain C with malloc so that both can link it; the module copies what it
+ * keeps into its own pools.  The bytes of every key and value are made
+ * and read in mado_schema.c (the layouts are at the end of this file).
  *
  * Layout (LMDB environment in a directory, named databases):
  *
@@ -31,10 +34,11 @@
  *   idem    USER\0KEY     -> the answer to an Idempotency-Key, a day
  *   clientfail ADDRESS    -> failed logins from a client address
  *
- * Writers create databases that are missing; the module opens only meta,
- * office and state.  Adding a database or appending fields to a record
- * keeps the schema version; a change that older code would misread bumps
- * it, and a reader refuses a store whose schema it does not know.
+ * Writers create databases that are missing; a read-only module opens
+ * meta, office and state, and the history when it is there.  Adding a
+ * database or appending fields to a record keeps the schema version; a
+ * change that older code would misread bumps it, and a reader refuses a
+ * store whose schema it does not know.
  */
 
 #ifndef MADO_STORE_H
@@ -257,6 +261,10 @@ typedef struct {
     char                text[512];
 } mado_err_t;
 
+/* the sentence into err (which may be NULL); returns rc */
+int mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 
 int mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
     size_t mapsize, mado_err_t *err);
@@ -368,6 +376,12 @@ void mado_service_new_day(mado_counter_state_t *st);
 int64_t mado_estimate_baseline(const mado_counter_def_t *c,
     const mado_counter_state_t *st);
 
+
+/*
+ * Display rules (mado_display.c): how a state is shown, alike in the
+ * module, madoctl and the history.
+ */
+
 /* minutes of wait for someone who takes a ticket now; -1 = unknown */
 int64_t mado_wait_minutes(const mado_counter_def_t *c,
     const mado_counter_state_t *st);
@@ -379,6 +393,36 @@ int mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st);
 /* start of the next opening span after now (calendar); -1 = none soon */
 int64_t mado_next_open(const mado_office_def_t *o,
     const mado_counter_def_t *c, int64_t now);
+/*
+ * The jam message of a counter's state in one language (Japanese when that
+ * language has none), its {waiting} {low} {high} filled in, into buf;
+ * 0 when there is none (not open, or fewer waiting than the first step).
+ */
+size_t mado_jam_message(const mado_counter_def_t *c,
+    const mado_counter_state_t *st, mado_lang_e lang, char *buf, size_t len);
+
+/*
+ * A counter's state as members of a JSON object the caller has opened:
+ * "status", "waiting", "calling" always; the parts asked for, in this
+ * order, around them.  One writer for the public API, madoctl show
+ * --json, the update API's answers, the history's samples and the audit
+ * trail, so that they cannot drift apart.
+ */
+#define MADO_SJ_ID              0x01    /* first "id", "name" of c */
+#define MADO_SJ_LAST_ISSUED     0x02    /* "last_issued" */
+#define MADO_SJ_COUNTS          0x04    /* "served_today", "staff" */
+#define MADO_SJ_WAIT            0x08    /* "wait_minutes": whole, or null */
+#define MADO_SJ_DISPLAY         0x10    /* "wait_range", "level",
+                                           "next_open" (o, now),
+                                           "jam_message" */
+#define MADO_SJ_MESSAGE         0x20    /* "message", null if none (or not
+                                           UTF-8 where g validates) */
+#define MADO_SJ_MESSAGE_TEXT    0x40    /* with MESSAGE: "" if none */
+#define MADO_SJ_UPDATED         0x80    /* "updated_at", ISO 8601 */
+
+void mado_state_json(yajl_gen g, const mado_office_def_t *o,
+    const mado_counter_def_t *c, const mado_counter_state_t *st,
+    int64_t now, unsigned parts);
 
 
 /*
@@ -435,14 +479,6 @@ unsigned mado_day_spans(const mado_office_def_t *o,
 void mado_effective_state(const mado_office_def_t *o,
     const mado_counter_def_t *c, const mado_counter_state_t *st, int64_t now,
     mado_counter_state_t *out);
-
-/*
- * The jam message of a counter's state in one language (Japanese when that
- * language has none), its {waiting} {low} {high} filled in, into buf;
- * 0 when there is none (not open, or fewer waiting than the first step).
- */
-size_t mado_jam_message(const mado_counter_def_t *c,
-    const mado_counter_state_t *st, mado_lang_e lang, char *buf, size_t len);
 
 /*
  * only the new-day part of that, for writers: a state last changed before
@@ -551,6 +587,56 @@ int mado_feed_jsonl(const char *text, mado_feed_event_t *e);
 
 /* applying order: by time, in one second issue, call, cancel, then line */
 void mado_feed_sort(mado_feed_event_t **ev, size_t n);
+
+/*
+ * Lines of a feed, for "madoctl feed" (a file, read in pieces) and the
+ * update API (a POST body) alike: a line ends at LF; a CR before it and,
+ * with MADO_LINE_BOM, a UTF-8 byte order mark at its start are dropped.
+ */
+#define MADO_FEED_LINE_MAX      4096    /* bytes; a literal, quoted below */
+#define MADO_FEED_LONG          "longer than 4096 bytes"
+
+typedef enum {
+    MADO_LINE_TEXT = 0,         /* a line to parse */
+    MADO_LINE_BLANK,            /* only spaces and tabs: skipped */
+    MADO_LINE_LONG,             /* more than MADO_FEED_LINE_MAX bytes */
+    MADO_LINE_BINARY,           /* holds a NUL byte */
+    MADO_LINE_PARTIAL           /* no LF yet: wait for more (l->used 0) */
+} mado_line_e;
+
+#define MADO_LINE_EOF           0x01    /* data ends here: the last line
+                                           needs no LF */
+#define MADO_LINE_BOM           0x02    /* drop a byte order mark */
+
+typedef struct {
+    const char         *text;       /* without LF, CR and BOM */
+    size_t              len;
+    size_t              used;       /* bytes of data it took, with LF */
+} mado_line_t;
+
+/* the first line of data[0..len) into l, and what it is */
+mado_line_e mado_feed_line(const char *data, size_t len, unsigned flags,
+    mado_line_t *l);
+
+/*
+ * A batch posted to the update API, every line parsed before anything is
+ * written (mado_feed_jsonl), in applying order.  When a line is bad (bad,
+ * 400) or there are more than max events (too_many, 413), why says so as
+ * the API answers it; what was parsed is then not to be applied.
+ */
+typedef struct {
+    mado_feed_event_t  *events;     /* malloc: mado_feed_body_free */
+    mado_feed_event_t **order;
+    size_t              n;
+    unsigned            bad:1;
+    unsigned            too_many:1;
+    char                why[MADO_FEED_WHY_MAX + 32];
+} mado_feed_body_t;
+
+/* -1: out of memory */
+int mado_feed_body(const char *body, size_t len, size_t max,
+    mado_feed_body_t *fb);
+void mado_feed_body_free(mado_feed_body_t *fb);
 
 typedef struct {
     /* in */
@@ -922,6 +1008,59 @@ int mado_account_each(mado_store_t *s, MDB_txn *txn,
     int (*fn)(const mado_account_t *a, void *arg), void *arg,
     mado_err_t *err);
 
+/*
+ * The update API's messages (mado_update.c): what "madoctl --server"
+ * sends and the module reads, and the module's answers, in one codec.
+ */
+
+/* the routes; the module's request fingerprints hash these numbers */
+typedef enum {
+    MADO_UPDATE_LOGIN = 0,
+    MADO_UPDATE_LOGOUT,
+    MADO_UPDATE_SESSION,
+    MADO_UPDATE_COUNTER,
+    MADO_UPDATE_FEED
+} mado_update_route_e;
+
+#define MADO_UPDATE_DEPTH       4       /* nesting a body may have */
+
+typedef struct {
+    /* login */
+    char                user[MADO_ID_MAX + 1];
+    char                password[MADO_PASSWORD_MAX + 1];
+    int                 session;    /* "session": 1 cookie, 0 bearer,
+                                       -1 not given */
+    /* counter: op.message points to message (when given) */
+    mado_counter_op_t   op;
+    char                message[MADO_MESSAGE_MAX + 1];
+} mado_update_req_t;
+
+/* a counter update, and a login, as a JSON object */
+void mado_update_encode(yajl_gen g, const mado_counter_op_t *op);
+void mado_update_login_encode(yajl_gen g, const char *user,
+    const char *password);
+/*
+ * The body of a request on route (not a feed's: mado_feed_body) into req:
+ * len bytes with a NUL after them.  MADO_EINVAL when it is refused, err
+ * then the message of the 400 answer, naming the field ("staff: must be
+ * a whole number 0..99").  The caller wipes req->password.
+ */
+int mado_update_decode(mado_update_route_e route, const char *body,
+    size_t len, mado_update_req_t *req, mado_err_t *err);
+/*
+ * The answers: a counter's new state and the ticket its change issued or
+ * called, and a feed batch's counts and changed counters, into buf; their
+ * length, 0 if they do not fit
+ */
+size_t mado_update_answer(char *buf, size_t size, const char *office,
+    const char *counter, uint32_t ticket, const mado_counter_state_t *st);
+size_t mado_feed_answer(char *buf, size_t size, const mado_feed_batch_t *b,
+    size_t events);
+/* the state and ticket of a counter's answer (a NUL-terminated body); -1
+   if it is not one */
+int mado_update_answer_parse(const char *json, mado_counter_state_t *st,
+    uint32_t *ticket);
+
 /* where a feed stands in one file */
 typedef struct {
     uint64_t            offset;     /* bytes applied: a line boundary */
@@ -936,5 +1075,244 @@ int mado_feed_cursor_get(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *fp, mado_feed_cursor_t *cur, mado_err_t *err);
 int mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *fp, const mado_feed_cursor_t *cur, mado_err_t *err);
+
+
+/*
+ * The schema's codec (mado_schema.c): every key and value of every
+ * database is built and read there, and nowhere else.
+ *
+ * Numbers in values are in the host's byte order, as LMDB keeps its own
+ * pages (a store is not moved between machines of other byte orders);
+ * numbers in keys are big endian, so that keys sort by them.  Values are
+ * read with memcpy: LMDB does not align them.  t/unit/test_schema.c pins
+ * every layout below to literal bytes.
+ */
+
+/* room for any key of the store (the longest, idem, is 97 bytes) */
+#define MADO_KEY_MAX            128
+
+void mado_be16_put(unsigned char *p, uint16_t v);
+uint16_t mado_be16_get(const unsigned char *p);
+void mado_be64_put(unsigned char *p, uint64_t v);
+uint64_t mado_be64_get(const unsigned char *p);
+
+/* n bytes as 2n lower-case hex digits and a NUL */
+void mado_hex(const unsigned char *p, size_t n, char *out);
+/* exactly 2n hex digits into n bytes; -1 if s is not that */
+int mado_unhex(const char *s, unsigned char *p, size_t n);
+
+/* meta: fixed keys */
+#define MADO_META_SCHEMA        "schema"        /* decimal text */
+#define MADO_META_OFFICES       "offices"       /* ids, each and '\n' */
+#define MADO_META_LOADED_AT     "loaded_at"     /* decimal unix time */
+#define MADO_META_AUDIT_HEAD    "audit_head"    /* mado_audit_head_t */
+
+/* decimal text of n (schema, loaded_at) into buf (>= 24 bytes) */
+size_t mado_meta_number(int64_t n, char *buf);
+/* the office list: each office's id and '\n', into buf
+   (noffices * (MADO_ID_MAX + 1) bytes); its length */
+size_t mado_meta_offices(const mado_offices_t *all, char *buf);
+/* the ids of a stored list (ids of bad length are skipped) */
+unsigned mado_meta_offices_parse(const char *v, size_t len,
+    char ids[][MADO_ID_MAX + 1], unsigned max);
+
+/*
+ * office: the key is the id; the value is the definition as canonical
+ * JSON (mado_office_to_json, mado_office_parse: the codec of offices.json)
+ */
+
+/*
+ * state: OFFICE\0CTR (no NUL after CTR) -> size (u32: the offset of the
+ * message, MADO_STATE_FIXED when written by this version), status,
+ * waiting, calling, last_issued, served_today, staff (u32 each),
+ * updated_at (i64), message_len (u32); then fields added later, which
+ * read as 0 from records too short for them: issued_at, called_at,
+ * busy_from (i64 each), svc_ms, svc_n (u32 each); then the message
+ */
+#define MADO_STATE_FIXED        (4 + 6 * 4 + 8 + 4 + 8 + 8 + 8 + 4 + 4)
+
+size_t mado_state_key(const char *office, const char *counter,
+    unsigned char *key);
+/* office and counter (MADO_ID_MAX + 1 each) of a key; -1 if garbled */
+int mado_state_key_parse(const void *key, size_t len, char *office,
+    char *counter);
+/* into buf (MADO_STATE_FIXED + MADO_MESSAGE_MAX bytes); its length */
+size_t mado_state_encode(const mado_counter_state_t *st, unsigned char *buf);
+/* -1 if garbled; a status out of range reads as closed */
+int mado_state_decode(const void *v, size_t len, mado_counter_state_t *st);
+
+/*
+ * ticket: OFFICE\0CTR\0N (N: be16) -> a number's day (mado_feed.c):
+ * date (i32), 4 bytes of zeros, issued_at, call_seen, cancel_seen (i64)
+ */
+typedef struct {
+    mado_date_t         date;
+    int64_t             issued_at;      /* its current round; 0 = none */
+    int64_t             call_seen;      /* the latest call seen */
+    int64_t             cancel_seen;    /* the latest cancel seen */
+} mado_ticket_t;
+
+#define MADO_TICKET_SIZE        (4 + 4 + 3 * 8)
+
+size_t mado_ticket_key(const char *office, const char *counter,
+    uint32_t ticket, unsigned char *key);
+void mado_ticket_encode(const mado_ticket_t *t, unsigned char *buf);
+/* -1 if too short (the caller starts the number afresh) */
+int mado_ticket_decode(const void *v, size_t len, mado_ticket_t *t);
+
+/*
+ * feed: OFFICE\0FP (FP: 16 hex digits) -> offset, line, events, bad
+ * (u64 each), updated_at (i64)
+ */
+#define MADO_CURSOR_SIZE        (5 * 8)
+
+size_t mado_cursor_key(const char *office, const char *fp,
+    unsigned char *key);
+void mado_cursor_encode(const mado_feed_cursor_t *cur, unsigned char *buf);
+int mado_cursor_decode(const void *v, size_t len, mado_feed_cursor_t *cur);
+
+/*
+ * event: OFFICE\0T N (T: be64 unix time, N: be16, the order within the
+ * second) -> type, status (u8 each), ticket, waiting, staff (u16 each),
+ * served (u32), wait (i32); then the counter's id (no NUL)
+ */
+#define MADO_EVENT_FIXED        (1 + 1 + 2 + 2 + 2 + 4 + 4)
+#define MADO_EVENT_KEY_LEN(lo)  ((lo) + 11)
+
+size_t mado_event_key(const char *office, int64_t t, unsigned seq,
+    unsigned char *key);
+/* OFFICE\0: where an office's events and samples begin */
+size_t mado_office_key_prefix(const char *office, unsigned char *key);
+/* 1 if key is of office's (lo bytes) events and holds a time */
+int mado_event_key_in(const void *key, size_t klen, const char *office,
+    size_t lo);
+/* the time and order of an event key of an office of lo bytes */
+int64_t mado_event_key_time(const void *key, size_t lo);
+unsigned mado_event_key_seq(const void *key, size_t lo);
+/* into buf (MADO_EVENT_FIXED + MADO_ID_MAX); its length */
+size_t mado_event_encode(const mado_event_t *ev, unsigned char *buf);
+/* the value and time of an event key of an office of lo bytes; -1 if
+   either is garbled or the type unknown */
+int mado_event_decode(const void *k, size_t klen, size_t lo, const void *v,
+    size_t len, mado_event_t *ev);
+
+/*
+ * sample: OFFICE\0CTR\0T (T: be64) -> status, waiting, calling, served,
+ * staff (u32 each), wait (i32), 4 bytes of zeros
+ *
+ * hourly: OFFICE\0CTR\0H (H: be64, the hour's start: a sample key) ->
+ * issued, served, cancelled, waits, wait_max, samples, waiting_max,
+ * iwaits (32 bits each), wait_sum, waiting_sum, iwait_sum (64 bits each)
+ */
+#define MADO_SAMPLE_SIZE        (6 * 4 + 4)
+#define MADO_HOURLY_SIZE        (8 * 4 + 3 * 8)
+#define MADO_SAMPLE_KEY_LEN(lo, lc)  ((lo) + (lc) + 10)
+
+size_t mado_sample_key(const char *office, const char *counter, int64_t t,
+    unsigned char *key);
+/* the key just past all of a counter's samples: OFFICE\0CTR\1 */
+size_t mado_sample_key_past(const char *office, const char *counter,
+    unsigned char *key);
+/* the counter (MADO_ID_MAX + 1) of a sample or hourly key of office (lo
+   bytes); -1 if the key is not one of the office's */
+int mado_sample_key_counter(const void *key, size_t klen, const char *office,
+    size_t lo, char *counter);
+/* the time at the end of a sample or hourly key */
+int64_t mado_sample_key_time(const void *key, size_t klen);
+void mado_sample_encode(const mado_sample_t *sm, unsigned char *buf);
+/* time from the key; a value too short reads as nothing known */
+void mado_sample_decode(const void *k, size_t klen, const void *v,
+    size_t len, mado_sample_t *sm);
+void mado_hour_encode(const mado_hour_t *h, unsigned char *buf);
+/* -1 if too short */
+int mado_hour_decode(const void *v, size_t len, mado_hour_t *h);
+
+/*
+ * audit: N (be64) -> the record's MAC (MADO_AUDIT_MAC_LEN) and its JSON
+ * meta "audit_head" -> last N (be64), its MAC, the head's own MAC
+ */
+#define MADO_AUDIT_MAC_LEN      32
+#define MADO_AUDIT_HEAD_SIZE    (8 + 2 * MADO_AUDIT_MAC_LEN)
+
+typedef struct {
+    uint64_t            seq;
+    unsigned char       mac[MADO_AUDIT_MAC_LEN];
+    unsigned char       head_mac[MADO_AUDIT_MAC_LEN];
+} mado_audit_head_t;
+
+void mado_audit_key(uint64_t seq, unsigned char *key);
+/* -1 if the key is not 8 bytes */
+int mado_audit_key_decode(const void *key, size_t len, uint64_t *seq);
+/* into buf (MADO_AUDIT_MAC_LEN + len); its length */
+size_t mado_audit_record_encode(const unsigned char *mac, const char *json,
+    size_t len, unsigned char *buf);
+/* -1 if shorter than a MAC */
+int mado_audit_record_decode(const void *v, size_t len,
+    const unsigned char **mac, const char **json, size_t *jlen);
+void mado_audit_head_encode(const mado_audit_head_t *h, unsigned char *buf);
+int mado_audit_head_decode(const void *v, size_t len, mado_audit_head_t *h);
+
+/*
+ * account: ID -> the account as a JSON object (hashes in hex), so that
+ * fields can be added without a new schema.  The encoding is malloc'd
+ * (and holds the hashes: cleanse it); the decoding -1 if garbled.
+ */
+char *mado_account_encode(const mado_account_t *a, size_t *len);
+int mado_account_decode(const void *v, size_t len, mado_account_t *a);
+
+/*
+ * session: SHA-256(TOKEN) -> user (MADO_ID_MAX + 1 bytes, NUL padded),
+ * created, seen (i64 each).  The store never holds a usable token.
+ */
+#define MADO_SESSION_SIZE       (MADO_ID_MAX + 1 + 8 + 8)
+
+typedef struct {
+    char                user[MADO_ID_MAX + 1];
+    int64_t             created;
+    int64_t             seen;
+} mado_session_t;
+
+/* key: MADO_HASH_LEN bytes; -1 if hashing failed */
+int mado_session_key(const char *token, unsigned char *key);
+void mado_session_encode(const mado_session_t *se, unsigned char *buf);
+int mado_session_decode(const void *v, size_t len, mado_session_t *se);
+
+/*
+ * idem: USER\0KEY -> created (i64), status (u32), the request's
+ * fingerprint (MADO_HASH_LEN), then the answer's bytes
+ */
+#define MADO_IDEM_FIXED         (8 + 4 + MADO_HASH_LEN)
+#define MADO_IDEM_BODY_MAX      4096
+
+typedef struct {
+    int64_t             created;
+    uint32_t            status;
+    unsigned char       fp[MADO_HASH_LEN];
+    const char         *body;       /* in the value */
+    size_t              len;
+} mado_idem_t;
+
+size_t mado_idem_key(const char *user, const char *key, unsigned char *out);
+/* into buf (MADO_IDEM_FIXED + MADO_IDEM_BODY_MAX; a longer answer is
+   cut); its length */
+size_t mado_idem_encode(const mado_idem_t *id, unsigned char *buf);
+int mado_idem_decode(const void *v, size_t len, mado_idem_t *id);
+/* only the time it was made (the sweep): -1 if not even that */
+int mado_idem_created(const void *v, size_t len, int64_t *created);
+
+/*
+ * clientfail: ADDRESS -> failures (u32), the window's start, locked
+ * until (i64 each)
+ */
+#define MADO_CLIENT_SIZE        (4 + 8 + 8)
+
+typedef struct {
+    uint32_t            failures;
+    int64_t             since;
+    int64_t             until;
+} mado_clientfail_t;
+
+void mado_clientfail_encode(const mado_clientfail_t *cf, unsigned char *buf);
+int mado_clientfail_decode(const void *v, size_t len, mado_clientfail_t *cf);
 
 #endif /* MADO_STORE_H */

@@ -468,11 +468,8 @@ static void
 ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
     time_t now)
 {
-    int                    level;
-    char                   iso[32], spans[64], jam[512];
-    size_t                 len;
-    int64_t                wait, low, high, next;
-    unsigned               i, d, k, n, l;
+    char                   spans[64];
+    unsigned               i, d, k, n;
     mado_office_def_t     *o;
     mado_counter_def_t    *c;
     mado_counter_state_t  *st;
@@ -520,96 +517,9 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
 
         yajl_gen_map_open(g);
 
-        ngx_http_mado_gen_lit(g, "id");
-        ngx_http_mado_gen_str(g, c->id);
-        ngx_http_mado_gen_lit(g, "name");
-        mado_gen_i18n(g, NULL, &c->name);
-        ngx_http_mado_gen_lit(g, "status");
-        ngx_http_mado_gen_str(g, mado_status_names[st->status]);
-        ngx_http_mado_gen_lit(g, "waiting");
-        yajl_gen_integer(g, st->waiting);
-        ngx_http_mado_gen_lit(g, "calling");
-        yajl_gen_integer(g, st->calling);
-        ngx_http_mado_gen_lit(g, "last_issued");
-        yajl_gen_integer(g, st->last_issued);
-
-        ngx_http_mado_gen_lit(g, "wait_minutes");
-        wait = mado_wait_minutes(c, st);
-        if (wait < 0) {
-            yajl_gen_null(g);
-        } else {
-            yajl_gen_integer(g, wait);
-        }
-
-        ngx_http_mado_gen_lit(g, "wait_range");
-        if (mado_wait_range(c, st, &low, &high) != 0) {
-            yajl_gen_null(g);
-
-        } else {
-            yajl_gen_map_open(g);
-            ngx_http_mado_gen_lit(g, "low");
-            yajl_gen_integer(g, low);
-            ngx_http_mado_gen_lit(g, "high");
-            yajl_gen_integer(g, high);
-            yajl_gen_map_close(g);
-        }
-
-        ngx_http_mado_gen_lit(g, "level");
-        level = mado_level(c, st);
-        if (level < 0) {
-            yajl_gen_null(g);
-        } else {
-            yajl_gen_integer(g, level);
-        }
-
-        ngx_http_mado_gen_lit(g, "next_open");
-
-        next = -1;
-
-        if (st->status == MADO_STATUS_CLOSED || st->status == MADO_STATUS_ENDED) {
-            next = mado_next_open(o, c, now);
-        }
-
-        if (next > 0) {
-            mado_time_iso(next, iso);
-            ngx_http_mado_gen_str(g, iso);
-
-        } else {
-            yajl_gen_null(g);
-        }
-
-        ngx_http_mado_gen_lit(g, "jam_message");
-
-        if (mado_jam_message(c, st, MADO_LANG_JA, jam, sizeof(jam)) == 0) {
-            yajl_gen_null(g);
-
-        } else {
-            yajl_gen_map_open(g);
-
-            for (l = 0; l < MADO_NLANG; l++) {
-                len = mado_jam_message(c, st, l, jam, sizeof(jam));
-                ngx_http_mado_gen_str(g, mado_lang_codes[l]);
-                yajl_gen_string(g, (const unsigned char *) jam, len);
-            }
-
-            yajl_gen_map_close(g);
-        }
-
-        ngx_http_mado_gen_lit(g, "message");
-        if (st->message_len == 0) {
-            yajl_gen_null(g);
-
-        } else if (yajl_gen_string(g, (const unsigned char *) st->message,
-                                   st->message_len)
-                   != yajl_gen_status_ok)
-        {
-            /* madoctl validates UTF-8; a garbled record shows no message */
-            yajl_gen_null(g);
-        }
-
-        ngx_http_mado_gen_lit(g, "updated_at");
-        mado_time_iso(st->updated_at, iso);
-        ngx_http_mado_gen_str(g, iso);
+        mado_state_json(g, o, c, st, now,
+                        MADO_SJ_ID | MADO_SJ_LAST_ISSUED | MADO_SJ_WAIT
+                        | MADO_SJ_DISPLAY | MADO_SJ_MESSAGE | MADO_SJ_UPDATED);
 
         ngx_http_mado_gen_lit(g, "stale");
         yajl_gen_bool(g, office->stale[i]);

@@ -2,10 +2,12 @@
 /*
  * mado: the worker's view of the store.
  *
- * Each worker opens the LMDB environment read-only after fork and keeps a
- * snapshot of rendered responses.  A request costs one look at the store's
- * last transaction id (a read of the mapped meta page); only when a write
- * has happened, or a counter is about to turn stale, is anything rendered.
+ * Each worker opens the LMDB environment after fork (read-only, or
+ * read-write when a location has mado_admin: its updates are written in
+ * a thread pool) and keeps a snapshot of rendered responses.  A request
+ * costs one look at the store's last transaction id (a read of the mapped
+ * meta page); only when a write has happened, or a counter is about to
+ * turn stale, is anything rendered.
  */
 
 

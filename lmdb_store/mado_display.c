@@ -1,0 +1,306 @@
+/*
+ * Display rules: how a counter's state is shown to citizens and staff,
+ * the same in the module's API and pages, in madoctl and in the history:
+ * the wait in whole minutes and as a band, the congestion level, the jam
+ * message, when a closed counter opens next; and mado_state_json, the one
+ * writer of a counter's state as JSON.
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "mado_store.h"
+
+
+#define mado_gen_lit(g, s)                                                    \
+    yajl_gen_string(g, (const unsigned char *) (s), sizeof(s) - 1)
+
+#define mado_gen_str(g, s)                                                    \
+    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
+
+
+int64_t
+mado_wait_minutes(const mado_counter_def_t *c, const mado_counter_state_t *st)
+{
+    int64_t  est, low, high;
+
+    if (mado_estimate(c, st, &est, &low, &high) != 0) {
+        return -1;
+    }
+
+    /* round up: "about 5 minutes" should not be promised as 4 */
+    return (est + 59) / 60;
+}
+
+
+int
+mado_wait_range(const mado_counter_def_t *c, const mado_counter_state_t *st,
+    int64_t *low, int64_t *high)
+{
+    int64_t  est, l, h;
+
+    if (mado_estimate(c, st, &est, &l, &h) != 0) {
+        return -1;
+    }
+
+    /* minutes, outwards to whole 5 minutes */
+    *low = l / 300 * 5;
+    *high = (h + 299) / 300 * 5;
+
+    /* a band of at least 5 minutes */
+    if (*high < *low + 5) {
+        *high = *low + 5;
+    }
+
+    return 0;
+}
+
+
+int
+mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st)
+{
+    int      l;
+    int64_t  wait;
+
+    wait = mado_wait_minutes(c, st);
+    if (wait < 0) {
+        return -1;
+    }
+
+    for (l = 0; l < MADO_NLEVELS - 1; l++) {
+        if (wait < c->levels[l]) {
+            break;
+        }
+    }
+
+    return l;
+}
+
+
+int64_t
+mado_next_open(const mado_office_def_t *o, const mado_counter_def_t *c,
+    int64_t now)
+{
+    time_t       local;
+    int64_t      day0, t;
+    unsigned     d, k, n;
+    struct tm    tm;
+    mado_span_t  spans[MADO_SPANS_MAX];
+
+    /* local midnight of today */
+    day0 = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
+
+    /* 年末年始 and a holiday week together stay well under three weeks */
+    for (d = 0; d < 21; d++) {
+        local = (time_t) (day0 + (int64_t) d * 86400 + MADO_TZ_OFFSET);
+        gmtime_r(&local, &tm);
+
+        n = mado_day_spans(o, c, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                           spans, NULL);
+
+        for (k = 0; k < n; k++) {
+            t = day0 + (int64_t) d * 86400 + (int64_t) spans[k].open * 60;
+
+            if (t > now) {
+                return t;
+            }
+        }
+    }
+
+    return -1;
+}
+
+
+size_t
+mado_jam_message(const mado_counter_def_t *c, const mado_counter_state_t *st,
+    mado_lang_e lang, char *buf, size_t len)
+{
+    int          n;
+    size_t       out;
+    int64_t      low, high;
+    unsigned     k;
+    const char  *p, *t;
+
+    if (len == 0 || st->status != MADO_STATUS_OPEN
+        || mado_wait_range(c, st, &low, &high) != 0)
+    {
+        return 0;
+    }
+
+    for (k = c->njam; k > 0; k--) {
+        if (st->waiting >= c->jam[k - 1].from) {
+            break;
+        }
+    }
+
+    if (k == 0) {
+        return 0;
+    }
+
+    t = c->jam[k - 1].text.text[lang];
+    if (t == NULL) {
+        t = c->jam[k - 1].text.text[MADO_LANG_JA];
+    }
+
+    out = 0;
+
+    for (p = t; *p != '\0' && out + 1 < len; p++) {
+        n = -1;
+
+        if (strncmp(p, "{waiting}", 9) == 0) {
+            n = snprintf(buf + out, len - out, "%u", st->waiting);
+            p += 8;
+
+        } else if (strncmp(p, "{low}", 5) == 0) {
+            n = snprintf(buf + out, len - out, "%lld", (long long) low);
+            p += 4;
+
+        } else if (strncmp(p, "{high}", 6) == 0) {
+            n = snprintf(buf + out, len - out, "%lld", (long long) high);
+            p += 5;
+        }
+
+        if (n < 0) {
+            buf[out++] = *p;
+
+        } else {
+            out += ((size_t) n < len - out) ? (size_t) n : len - out - 1;
+        }
+    }
+
+    buf[out] = '\0';
+
+    return out;
+}
+
+
+void
+mado_state_json(yajl_gen g, const mado_office_def_t *o,
+    const mado_counter_def_t *c, const mado_counter_state_t *st,
+    int64_t now, unsigned parts)
+{
+    int       level;
+    char      iso[32], jam[512];
+    size_t    len;
+    int64_t   wait, low, high, next;
+    unsigned  l;
+
+    if (parts & MADO_SJ_ID) {
+        mado_gen_lit(g, "id");
+        mado_gen_str(g, c->id);
+        mado_gen_i18n(g, "name", &c->name);
+    }
+
+    mado_gen_lit(g, "status");
+    mado_gen_str(g, mado_status_names[st->status < MADO_NSTATUS
+                                      ? st->status : MADO_STATUS_CLOSED]);
+    mado_gen_lit(g, "waiting");
+    yajl_gen_integer(g, st->waiting);
+    mado_gen_lit(g, "calling");
+    yajl_gen_integer(g, st->calling);
+
+    if (parts & MADO_SJ_LAST_ISSUED) {
+        mado_gen_lit(g, "last_issued");
+        yajl_gen_integer(g, st->last_issued);
+    }
+
+    if (parts & MADO_SJ_COUNTS) {
+        mado_gen_lit(g, "served_today");
+        yajl_gen_integer(g, st->served_today);
+        mado_gen_lit(g, "staff");
+        yajl_gen_integer(g, st->staff);
+    }
+
+    if (parts & MADO_SJ_WAIT) {
+        mado_gen_lit(g, "wait_minutes");
+        wait = mado_wait_minutes(c, st);
+
+        if (wait < 0) {
+            yajl_gen_null(g);
+        } else {
+            yajl_gen_integer(g, wait);
+        }
+    }
+
+    if (parts & MADO_SJ_DISPLAY) {
+        mado_gen_lit(g, "wait_range");
+
+        if (mado_wait_range(c, st, &low, &high) != 0) {
+            yajl_gen_null(g);
+
+        } else {
+            yajl_gen_map_open(g);
+            mado_gen_lit(g, "low");
+            yajl_gen_integer(g, low);
+            mado_gen_lit(g, "high");
+            yajl_gen_integer(g, high);
+            yajl_gen_map_close(g);
+        }
+
+        mado_gen_lit(g, "level");
+        level = mado_level(c, st);
+
+        if (level < 0) {
+            yajl_gen_null(g);
+        } else {
+            yajl_gen_integer(g, level);
+        }
+
+        mado_gen_lit(g, "next_open");
+        next = -1;
+
+        if (st->status == MADO_STATUS_CLOSED
+            || st->status == MADO_STATUS_ENDED)
+        {
+            next = mado_next_open(o, c, now);
+        }
+
+        if (next > 0) {
+            len = mado_time_iso(next, iso);
+            yajl_gen_string(g, (const unsigned char *) iso, len);
+
+        } else {
+            yajl_gen_null(g);
+        }
+
+        mado_gen_lit(g, "jam_message");
+
+        if (mado_jam_message(c, st, MADO_LANG_JA, jam, sizeof(jam)) == 0) {
+            yajl_gen_null(g);
+
+        } else {
+            yajl_gen_map_open(g);
+
+            for (l = 0; l < MADO_NLANG; l++) {
+                len = mado_jam_message(c, st, l, jam, sizeof(jam));
+                mado_gen_str(g, mado_lang_codes[l]);
+                yajl_gen_string(g, (const unsigned char *) jam, len);
+            }
+
+            yajl_gen_map_close(g);
+        }
+    }
+
+    if (parts & MADO_SJ_MESSAGE) {
+        mado_gen_lit(g, "message");
+
+        if (st->message_len == 0 && !(parts & MADO_SJ_MESSAGE_TEXT)) {
+            yajl_gen_null(g);
+
+        } else if (yajl_gen_string(g, (const unsigned char *) st->message,
+                                   st->message_len)
+                   != yajl_gen_status_ok)
+        {
+            /* writers check UTF-8; a garbled record shows no message
+               where g validates (the public API) */
+            yajl_gen_null(g);
+        }
+    }
+
+    if (parts & MADO_SJ_UPDATED) {
+        mado_gen_lit(g, "updated_at");
+        len = mado_time_iso(st->updated_at, iso);
+        yajl_gen_string(g, (const unsigned char *) iso, len);
+    }
+}
