@@ -202,11 +202,15 @@ ngx_int_t ngx_http_mado_doc_gzip(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
 
 /* ngx_http_mado_api.c */
 ngx_int_t ngx_http_mado_api_handler(ngx_http_request_t *r);
+
+/* ngx_http_mado_response.c */
 ngx_int_t ngx_http_mado_send_doc(ngx_http_request_t *r,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_doc_t *doc,
     ngx_str_t *type, ngx_str_t *cache_control, ngx_uint_t flags);
 ngx_int_t ngx_http_mado_send_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, ngx_str_t *body);
+ngx_int_t ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *fmt, ...);
 /* GET or HEAD only (405 with Allow otherwise), the request body discarded */
 ngx_int_t ngx_http_mado_read_only(ngx_http_request_t *r);
 ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,

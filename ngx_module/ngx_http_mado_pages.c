@@ -52,25 +52,6 @@ static ngx_str_t  ngx_http_mado_private =
     ngx_string("private, max-age=5");
 
 
-/* pages are only read: GET and HEAD, the body (if any) discarded */
-ngx_int_t
-ngx_http_mado_read_only(ngx_http_request_t *r)
-{
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        if (ngx_http_mado_add_header(r, &(ngx_str_t) ngx_string("Allow"),
-                                     &(ngx_str_t) ngx_string("GET, HEAD"))
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    return ngx_http_discard_request_body(r);
-}
-
-
 ngx_int_t
 ngx_http_mado_pages_handler(ngx_http_request_t *r)
 {

@@ -1,0 +1,242 @@
+
+/*
+ * mado: sending responses: a cached document, an answer made for one
+ * request, a JSON error; the headers they add.
+ */
+
+
+#include "ngx_http_mado_module.h"
+
+
+/* whole, so the header filter need not join a charset on every response */
+static ngx_str_t  ngx_http_mado_json_type =
+    ngx_string("application/json; charset=utf-8");
+static ngx_str_t  ngx_http_mado_acao = ngx_string("Access-Control-Allow-Origin");
+static ngx_str_t  ngx_http_mado_acao_value = ngx_string("*");
+static ngx_str_t  ngx_http_mado_cache_control = ngx_string("Cache-Control");
+static ngx_str_t  ngx_http_mado_no_store = ngx_string("no-store");
+static ngx_str_t  ngx_http_mado_vary = ngx_string("Vary");
+static ngx_str_t  ngx_http_mado_vary_encoding = ngx_string("Accept-Encoding");
+
+
+/*
+ * Send a cached document without copying it: the body stays in the
+ * snapshot, which the request holds until it is finalized.  The
+ * not-modified filter answers If-None-Match from the ETag set here.
+ */
+ngx_int_t
+ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_doc_t *doc, ngx_str_t *type, ngx_str_t *cache_control,
+    ngx_uint_t flags)
+{
+    ngx_int_t         rc;
+    ngx_str_t        *body, *etag_value;
+    ngx_buf_t        *b;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *etag;
+
+    body = &doc->body;
+    etag_value = &doc->etag;
+
+    if (flags & NGX_HTTP_MADO_SEND_GZIP) {
+        if (ngx_http_mado_add_header(r, &ngx_http_mado_vary,
+                                     &ngx_http_mado_vary_encoding)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /* assets (no snapshot) were compressed at configuration time */
+        if (ngx_http_gzip_ok(r) == NGX_OK
+            && (doc->gzip.len
+                || (snap != NULL
+                    && ngx_http_mado_doc_gzip(snap->pool, doc,
+                                              r->connection->log)
+                       == NGX_OK)))
+        {
+            body = &doc->gzip;
+            etag_value = &doc->gzip_etag;
+
+            r->headers_out.content_encoding = ngx_list_push(
+                                                   &r->headers_out.headers);
+            if (r->headers_out.content_encoding == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            r->headers_out.content_encoding->hash = 1;
+            ngx_str_set(&r->headers_out.content_encoding->key,
+                        "Content-Encoding");
+            ngx_str_set(&r->headers_out.content_encoding->value, "gzip");
+        }
+    }
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = body->len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
+
+    etag = ngx_list_push(&r->headers_out.headers);
+    if (etag == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    etag->hash = 1;
+    ngx_str_set(&etag->key, "ETag");
+    etag->value = *etag_value;
+    r->headers_out.etag = etag;
+
+    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
+                                 cache_control)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if ((flags & NGX_HTTP_MADO_SEND_CORS)
+        && ngx_http_mado_add_header(r, &ngx_http_mado_acao,
+                                    &ngx_http_mado_acao_value)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (snap != NULL && ngx_http_mado_snapshot_hold(r, snap) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *fmt, ...)
+{
+    u_char       *p;
+    va_list       args;
+    ngx_str_t     msg, body;
+    u_char        text[512];
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(text, text + sizeof(text), fmt, args);
+    va_end(args);
+
+    msg.data = text;
+    msg.len = p - text;
+
+    if (ngx_http_mado_render_error(r, status, code, &msg, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_mado_add_header(r, &ngx_http_mado_acao,
+                                 &ngx_http_mado_acao_value)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_mado_send_body(r, status, &ngx_http_mado_json_type, &body);
+}
+
+
+/* an answer made for this request alone (errors): never cached */
+ngx_int_t
+ngx_http_mado_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_str_t *body)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
+                                 &ngx_http_mado_no_store)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = body->len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = *key;
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
+/* pages are only read: GET and HEAD, the body (if any) discarded */
+ngx_int_t
+ngx_http_mado_read_only(ngx_http_request_t *r)
+{
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        if (ngx_http_mado_add_header(r, &(ngx_str_t) ngx_string("Allow"),
+                                     &(ngx_str_t) ngx_string("GET, HEAD"))
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    return ngx_http_discard_request_body(r);
+}
