@@ -1,0 +1,88 @@
+
+/*
+ * mado: Idempotency-Key: a retried request is answered again, not applied
+ * again; the key is bound to its request by a fingerprint.
+ */
+
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "ngx_http_mado_admin.h"
+
+
+/*
+ * Idempotency-Key: MADO_ENOTFOUND for a new request; MADO_OK when it was
+ * made before (its first answer is in t, nothing is to be applied);
+ * MADO_EINVAL (422 in t) when the key named another request.
+ */
+int
+ngx_http_mado_admin_replay(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_err_t *err)
+{
+    int       rc;
+    uint32_t  status;
+
+    if (t->idem[0] == '\0') {
+        return MADO_ENOTFOUND;
+    }
+
+    rc = mado_idem_get(s, txn, t->user, t->idem, t->fp, t->now, &status,
+                       t->body, sizeof(t->body), &t->len, err);
+
+    if (rc == MADO_OK) {
+        t->status = status;
+
+    } else if (rc == MADO_EINVAL) {
+        ngx_http_mado_admin_fail(t, NGX_HTTP_MADO_UNPROCESSABLE,
+                                 "idempotency_key_reused", err->text);
+    }
+
+    return rc;
+}
+
+
+/* the answer made, kept for the key's retries */
+int
+ngx_http_mado_admin_remember(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_err_t *err)
+{
+    if (t->idem[0] == '\0') {
+        return MADO_OK;
+    }
+
+    return mado_idem_put(s, txn, t->user, t->idem, t->fp, t->now, NGX_HTTP_OK,
+                         t->body, t->len, err);
+}
+
+
+/*
+ * What names a request for its Idempotency-Key: the route, the office and
+ * counter, and the body's bytes.  Plain C: the feed's runs in a thread.
+ */
+void
+ngx_http_mado_admin_fingerprint(ngx_http_mado_admin_task_t *t,
+    const u_char *body, size_t len)
+{
+    u_char       route;
+    unsigned     n;
+    EVP_MD_CTX  *ctx;
+
+    route = (u_char) t->route;
+    ctx = EVP_MD_CTX_new();
+
+    if (ctx == NULL
+        || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1
+        || EVP_DigestUpdate(ctx, &route, 1) != 1
+        || EVP_DigestUpdate(ctx, t->office, ngx_strlen(t->office) + 1) != 1
+        || EVP_DigestUpdate(ctx, t->counter, ngx_strlen(t->counter) + 1) != 1
+        || EVP_DigestUpdate(ctx, body, len) != 1
+        || EVP_DigestFinal_ex(ctx, t->fp, &n) != 1)
+    {
+        /* no fingerprint: a reused key then always looks like another
+           request, which refuses rather than answers wrongly */
+        (void) RAND_bytes(t->fp, sizeof(t->fp));
+    }
+
+    EVP_MD_CTX_free(ctx);
+}
