@@ -63,7 +63,8 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_mado_send_error(r, NGX_HTTP_NOT_ALLOWED,
+        return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                        NGX_HTTP_NOT_ALLOWED,
                                         "method_not_allowed",
                                         "method %V is not allowed here; "
                                         "use GET or HEAD",
@@ -81,7 +82,7 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
     status = ngx_http_mado_route(r, &route, &office, &msg);
 
     if (status != NGX_OK) {
-        return ngx_http_mado_send_error(r, status,
+        return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS, status,
                                         status == NGX_HTTP_NOT_FOUND
                                         ? "not_found" : "bad_request",
                                         "%V", &msg);
@@ -103,7 +104,8 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
         }
 
         if (status == NGX_HTTP_NOT_FOUND) {
-            return ngx_http_mado_send_error(r, status, "office_not_found",
+            return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                            status, "office_not_found",
                                             "no office with id \"%V\"",
                                             &office);
         }
@@ -111,13 +113,15 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
         if (status == NGX_HTTP_BAD_REQUEST
             && route == NGX_HTTP_MADO_ROUTE_FORECAST)
         {
-            return ngx_http_mado_send_error(r, status, "bad_request",
+            return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                            status, "bad_request",
                                             "weeks: must be a whole number "
                                             "1..%d", MADO_FORECAST_WEEKS_MAX);
         }
 
         if (status == NGX_HTTP_BAD_REQUEST) {
-            return ngx_http_mado_send_error(r, status, "bad_request",
+            return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                            status, "bad_request",
                                             "date: must be a date as "
                                             "YYYY-MM-DD, not after today "
                                             "(Japan time)");
@@ -137,7 +141,8 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_mado_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+        return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                        NGX_HTTP_SERVICE_UNAVAILABLE,
                                         "store_unavailable",
                                         "congestion figures are unavailable "
                                         "right now; please try again later");
@@ -161,43 +166,9 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
                                       NGX_HTTP_MADO_SEND_CORS);
     }
 
-    return ngx_http_mado_send_error(r, NGX_HTTP_NOT_FOUND, "office_not_found",
+    return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                    NGX_HTTP_NOT_FOUND, "office_not_found",
                                     "no office with id \"%V\"", &office);
-}
-
-
-/* the characters of mado ids (mado_valid_id()), as a table: this is per request */
-static ngx_inline ngx_uint_t
-ngx_http_mado_valid_segment(ngx_str_t *seg)
-{
-    u_char      *p, *end;
-
-    static uint32_t  id_chars[] = {
-        0x00000000, /* 0000 0000 0000 0000  0000 0000 0000 0000 */
-
-                    /* ?>=< ;:98 7654 3210  /.-, +*)( '&%$ #"!  */
-        0x03ff2000, /* 0000 0011 1111 1111  0010 0000 0000 0000 */
-
-                    /* _^]\ [ZYX WVUT SRQP  ONML KJIH GFED CBA@ */
-        0x80000000, /* 1000 0000 0000 0000  0000 0000 0000 0000 */
-
-                    /*  ~}| {zyx wvut srqp  onml kjih gfed cba` */
-        0x07fffffe, /* 0000 0111 1111 1111  1111 1111 1111 1110 */
-
-        0x00000000, 0x00000000, 0x00000000, 0x00000000
-    };
-
-    if (seg->len == 0 || seg->len > MADO_ID_MAX) {
-        return 0;
-    }
-
-    for (p = seg->data, end = p + seg->len; p < end; p++) {
-        if (!(id_chars[*p >> 5] & (1U << (*p & 0x1f)))) {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
@@ -261,7 +232,7 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
         seg[n].len = p - s;
 
         /* the one name with a dot: the CSV of a history */
-        if (!ngx_http_mado_valid_segment(&seg[n])
+        if (!mado_valid_id((char *) seg[n].data, seg[n].len)
             && !(n == 3 && seg[n].len == 11
                  && ngx_memcmp(seg[n].data, "history.csv", 11) == 0))
         {

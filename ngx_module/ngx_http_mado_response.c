@@ -128,34 +128,109 @@ ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
 }
 
 
+/*
+ * A JSON error, {"error":CODE,"message":...,"status":N}: the message is
+ * printf'd (it may quote the request's own bytes) and escaped by
+ * ngx_http_mado_json_error(); flags as for ngx_http_mado_send_doc().
+ */
 ngx_int_t
-ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, const char *fmt, ...)
+ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t flags,
+    ngx_uint_t status, const char *code, const char *fmt, ...)
 {
-    u_char       *p;
-    va_list       args;
-    ngx_str_t     msg, body;
-    u_char        text[512];
+    u_char     *p;
+    size_t      size;
+    va_list     args;
+    ngx_str_t   body;
+    u_char      text[512];
 
     va_start(args, fmt);
     p = ngx_vslprintf(text, text + sizeof(text), fmt, args);
     va_end(args);
 
-    msg.data = text;
-    msg.len = p - text;
+    size = NGX_HTTP_MADO_JSON_ERROR_LEN(p - text);
 
-    if (ngx_http_mado_render_error(r, status, code, &msg, &body) != NGX_OK) {
+    body.data = ngx_pnalloc(r->pool, size);
+    if (body.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_mado_add_header(r, &ngx_http_mado_acao,
-                                 &ngx_http_mado_acao_value)
-        != NGX_OK)
+    body.len = ngx_http_mado_json_error(body.data, size, status, code, text,
+                                        p - text);
+
+    if ((flags & NGX_HTTP_MADO_SEND_CORS)
+        && ngx_http_mado_add_header(r, &ngx_http_mado_acao,
+                                    &ngx_http_mado_acao_value)
+           != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return ngx_http_mado_send_body(r, status, &ngx_http_mado_json_type, &body);
+}
+
+
+/*
+ * The error document into buf of size bytes (NGX_HTTP_MADO_JSON_ERROR_LEN
+ * of the message's length is always enough; a smaller buf cuts the message
+ * short); its length.  code is ours, plain ASCII.  Plain C, no pools: the
+ * update API's threads make their errors with it too.
+ */
+size_t
+ngx_http_mado_json_error(u_char *buf, size_t size, ngx_uint_t status,
+    const char *code, u_char *msg, size_t len)
+{
+    u_char  *p, *end;
+
+    p = buf;
+    end = buf + size;
+
+    /* room is kept for the tail, whatever the message takes */
+    p = ngx_slprintf(p, end, "{\"error\":\"%s\",\"message\":\"", code);
+    p = ngx_http_mado_json_escape(p, end - sizeof("\",\"status\":999}\n"),
+                                  msg, len);
+    p = ngx_slprintf(p, end, "\",\"status\":%ui}\n", status);
+
+    return p - buf;
+}
+
+
+/*
+ * The inside of a JSON string from any bytes: ngx_escape_json() for what
+ * is UTF-8, U+FFFD for each byte that is not (a decoded URI may hold any),
+ * cut at a whole character when dst reaches end.
+ */
+u_char *
+ngx_http_mado_json_escape(u_char *dst, u_char *end, u_char *src, size_t len)
+{
+    size_t    n, need;
+    uint32_t  c;
+
+    while (len) {
+        n = mado_utf8_next((char *) src, len, &c);
+
+        if (n == 0) {
+            if (end - dst < (ssize_t) sizeof("\\ufffd") - 1) {
+                break;
+            }
+
+            dst = ngx_cpymem(dst, "\\ufffd", sizeof("\\ufffd") - 1);
+            src++;
+            len--;
+            continue;
+        }
+
+        need = n + ngx_escape_json(NULL, src, n);
+
+        if (end - dst < (ssize_t) need) {
+            break;
+        }
+
+        dst = (u_char *) ngx_escape_json(dst, src, n);
+        src += n;
+        len -= n;
+    }
+
+    return dst;
 }
 
 
@@ -239,4 +314,60 @@ ngx_http_mado_read_only(ngx_http_request_t *r)
     }
 
     return ngx_http_discard_request_body(r);
+}
+
+
+/*
+ * The request's header of that name after the one given (NULL: the first),
+ * or NULL: a header nginx has no field of its own for, or one that may be
+ * repeated.
+ */
+ngx_table_elt_t *
+ngx_http_mado_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_table_elt_t *after)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (after != NULL) {
+                if (&h[i] == after) {
+                    after = NULL;
+                }
+
+                continue;
+            }
+
+            if (h[i].key.len == name->len
+                && ngx_strncasecmp(h[i].key.data, name->data, name->len) == 0)
+            {
+                return &h[i];
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * A cookie's value: NGX_OK, or NGX_DECLINED when the request has none of
+ * that name.  nginx 1.23 replaced the array of Cookie headers with a list.
+ */
+ngx_int_t
+ngx_http_mado_cookie(ngx_http_request_t *r, ngx_str_t *name, ngx_str_t *value)
+{
+#if (nginx_version >= 1023000)
+    return ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, name,
+                                             value)
+           != NULL ? NGX_OK : NGX_DECLINED;
+#else
+    return ngx_http_parse_multi_header_lines(&r->headers_in.cookies, name,
+                                             value)
+           != NGX_DECLINED ? NGX_OK : NGX_DECLINED;
+#endif
 }
