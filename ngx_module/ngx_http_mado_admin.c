@@ -31,6 +31,10 @@
 #include "ngx_http_mado_admin.h"
 
 
+static void ngx_http_mado_admin_thread(void *data, ngx_log_t *log);
+static void ngx_http_mado_admin_done(ngx_event_t *ev);
+
+
 static ngx_str_t  ngx_http_mado_admin_json =
     ngx_string("application/json; charset=utf-8");
 
@@ -42,7 +46,6 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
     ngx_int_t                    rc;
     ngx_http_core_loc_conf_t    *clcf;
     ngx_http_mado_admin_task_t  *t;
-    size_t                       max;
     ngx_str_t                    path, seg[5];
     ngx_uint_t                   n;
 
@@ -54,9 +57,9 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_mado_admin_error(r, NGX_HTTP_NOT_ALLOWED,
-                                         "method_not_allowed",
-                                         "use POST with a JSON body");
+        return ngx_http_mado_send_error(r, 0, NGX_HTTP_NOT_ALLOWED,
+                                        "method_not_allowed",
+                                        "use POST with a JSON body");
     }
 
     t = ngx_pcalloc(r->pool, sizeof(ngx_http_mado_admin_task_t));
@@ -135,110 +138,116 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
         ngx_memcpy(t->office, seg[1].data, seg[1].len);
 
     } else {
-        return ngx_http_mado_admin_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                         "no such resource: %V", &r->uri);
+        return ngx_http_mado_send_error(r, 0, NGX_HTTP_NOT_FOUND, "not_found",
+                                        "no such resource: %V", &r->uri);
     }
 
-    /*
-     * A feed is lines of JSON.  A form type means "curl -d", which drops
-     * the line ends: refused rather than read as one bad line.
-     */
     if (t->route == NGX_HTTP_MADO_ADMIN_FEED
-        && r->headers_in.content_type != NULL)
+        && ngx_http_mado_admin_feed_type(r, &rc) != NGX_OK)
     {
-        ngx_str_t  *ct = &r->headers_in.content_type->value;
-        size_t      k;
-
-        for (k = 0; k < ct->len && ct->data[k] != ';' && ct->data[k] != ' ';
-             k++)
-        {
-            /* void */
-        }
-
-#define CT(type)                                                              \
-        (k == sizeof(type) - 1                                                \
-         && ngx_strncasecmp(ct->data, (u_char *) type, k) == 0)
-
-        if (!(CT("application/x-ndjson") || CT("application/jsonl")
-              || CT("application/json") || CT("text/plain")))
-        {
-            return ngx_http_mado_admin_error(r,
-                       NGX_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_type",
-                       "Content-Type: send application/x-ndjson, one event "
-                       "a line (curl: --data-binary, not -d)");
-        }
-
-#undef CT
-    }
-
-    /* the token of a session: everything but login needs one */
-    if (t->route != NGX_HTTP_MADO_ADMIN_LOGIN) {
-        if (ngx_http_mado_admin_token(r, t, &rc) != NGX_OK) {
-            return rc;
-        }
-    }
-
-    /* Idempotency-Key: a retried request is answered, not applied again */
-    {
-        ngx_list_part_t  *part;
-        ngx_table_elt_t  *e;
-        ngx_uint_t        i, k;
-
-        for (part = &r->headers_in.headers.part; part; part = part->next) {
-            e = part->elts;
-
-            for (i = 0; i < part->nelts; i++) {
-                if (e[i].key.len != 15
-                    || ngx_strncasecmp(e[i].key.data,
-                                       (u_char *) "Idempotency-Key", 15) != 0)
-                {
-                    continue;
-                }
-
-                for (k = 0; k < e[i].value.len; k++) {
-                    if (e[i].value.data[k] < 0x21 || e[i].value.data[k] > 0x7e)
-                    {
-                        break;
-                    }
-                }
-
-                if (e[i].value.len == 0 || e[i].value.len > MADO_IDEM_KEY_MAX
-                    || k != e[i].value.len)
-                {
-                    return ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,
-                               "bad_request", "Idempotency-Key: must be 1..%d "
-                               "visible ASCII characters", MADO_IDEM_KEY_MAX);
-                }
-
-                ngx_memcpy(t->idem, e[i].value.data, e[i].value.len);
-            }
-        }
-    }
-
-    max = (t->route == NGX_HTTP_MADO_ADMIN_FEED) ? NGX_HTTP_MADO_FEED_BODY_MAX
-                                                 : NGX_HTTP_MADO_ADMIN_BODY_MAX;
-
-    if (r->headers_in.content_length_n > (off_t) max) {
-        return ngx_http_mado_admin_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                         "too_large", "the body may have at "
-                                         "most %uz bytes", max);
-    }
-
-    /* a body in memory, whatever client_body_buffer_size says */
-    r->request_body_in_single_buf = 1;
-    r->request_body_in_persistent_file = 0;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_mado_admin_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
         return rc;
     }
 
-    return NGX_DONE;
+    /* the token of a session: everything but login needs one */
+    if (t->route != NGX_HTTP_MADO_ADMIN_LOGIN
+        && ngx_http_mado_admin_token(r, t, &rc) != NGX_OK)
+    {
+        return rc;
+    }
+
+    if (ngx_http_mado_admin_idem_key(r, t, &rc) != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_mado_admin_read(r, t);
 }
 
 
+/*
+ * The task to a thread of the location's pool, with a copy of its own:
+ * nothing of the request's pool is touched there.
+ */
 void
+ngx_http_mado_admin_post(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t)
+{
+    ngx_int_t                    rc;
+    ngx_thread_task_t           *task;
+    ngx_http_mado_admin_task_t  *tt;
+    ngx_http_mado_loc_conf_t    *mlcf;
+    ngx_http_mado_main_conf_t   *mmcf;
+
+    mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
+    mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
+
+    if (mmcf->worker == NULL || !mmcf->worker->opened
+        || ngx_http_mado_snapshot(r, mmcf) == NULL)
+    {
+        rc = ngx_http_mado_send_error(r, 0, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "store_unavailable", "the store "
+                                      "cannot be written right now");
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    task = ngx_thread_task_alloc(r->pool, sizeof(ngx_http_mado_admin_task_t));
+    if (task == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    tt = task->ctx;
+    *tt = *t;
+    tt->store = &mmcf->worker->store;
+    tt->now = ngx_http_mado_now(mmcf);
+    ngx_memcpy(tt->client, r->connection->addr_text.data,
+               ngx_min(r->connection->addr_text.len, NGX_SOCKADDR_STRLEN));
+
+    ngx_explicit_memzero(t->password, sizeof(t->password));
+
+    tt->request = r;
+    task->handler = ngx_http_mado_admin_thread;
+    task->event.data = task;
+    task->event.handler = ngx_http_mado_admin_done;
+
+    /* the store stays open (not reopened) while the task uses it */
+    mmcf->worker->busy++;
+    r->main->blocked++;
+    r->aio = 1;
+
+    if (ngx_thread_task_post(mlcf->thread_pool, task) != NGX_OK) {
+        mmcf->worker->busy--;
+        r->main->blocked--;
+        r->aio = 0;
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+}
+
+
+/* in the thread: the route's work; the answer is left in the task */
+static void
+ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_mado_admin_task_t  *t = data;
+
+    t->status = NGX_HTTP_OK;
+
+    switch (t->route) {
+
+    case NGX_HTTP_MADO_ADMIN_FEED:
+        ngx_http_mado_admin_feed(t, log);
+        break;
+
+    case NGX_HTTP_MADO_ADMIN_LOGIN:
+        ngx_http_mado_admin_login(t, log);
+        break;
+
+    default: /* counter, session, logout */
+        ngx_http_mado_admin_update(t, log);
+    }
+}
+
+
+static void
 ngx_http_mado_admin_done(ngx_event_t *ev)
 {
     ngx_int_t                    rc;
@@ -343,46 +352,12 @@ ngx_http_mado_admin_reply(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
-ngx_int_t
-ngx_http_mado_admin_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, const char *fmt, ...)
-{
-    u_char                      msg[512], *p;
-    va_list                     args;
-    ngx_http_mado_admin_task_t  t;
-
-    va_start(args, fmt);
-    p = ngx_vslprintf(msg, msg + sizeof(msg) - 1, fmt, args);
-    va_end(args);
-    *p = '\0';
-
-    ngx_http_mado_admin_fail(&t, status, code, (char *) msg);
-
-    return ngx_http_mado_admin_reply(r, status, t.body, t.len, 0);
-}
-
-
 void
 ngx_http_mado_admin_fail(ngx_http_mado_admin_task_t *t, ngx_uint_t status,
     const char *code, const char *message)
 {
-    u_char  *p, *end;
-
     t->status = status;
-
-    p = (u_char *) t->body;
-    end = p + sizeof(t->body);
-
-    p = ngx_slprintf(p, end, "{\"error\":\"%s\",\"message\":\"", code);
-
-    /* the message is ours, but escape it as JSON all the same */
-    for ( /* void */ ; *message && p < end - 32; message++) {
-        if (*message == '"' || *message == '\\') {
-            *p++ = '\\';
-        }
-        *p++ = (u_char) ((unsigned char) *message < 0x20 ? ' ' : *message);
-    }
-
-    p = ngx_slprintf(p, end, "\",\"status\":%ui}", status);
-    t->len = p - (u_char *) t->body;
+    t->len = ngx_http_mado_json_error((u_char *) t->body, sizeof(t->body),
+                                      status, code, (u_char *) message,
+                                      ngx_strlen(message));
 }

@@ -90,27 +90,28 @@ typedef struct {
 
 
 /* ngx_http_mado_admin.c */
+void ngx_http_mado_admin_post(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t);
 ngx_int_t ngx_http_mado_admin_reply(ngx_http_request_t *r,
     ngx_uint_t status, const char *body, size_t len, int64_t retry_after);
-ngx_int_t ngx_http_mado_admin_error(ngx_http_request_t *r,
-    ngx_uint_t status, const char *code, const char *fmt, ...);
 void ngx_http_mado_admin_fail(ngx_http_mado_admin_task_t *t,
     ngx_uint_t status, const char *code, const char *message);
-void ngx_http_mado_admin_done(ngx_event_t *ev);
 
 /* ngx_http_mado_auth.c */
 ngx_int_t ngx_http_mado_admin_token(ngx_http_request_t *r,
     ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
 ngx_int_t ngx_http_mado_admin_cookie(ngx_http_request_t *r,
     ngx_http_mado_admin_task_t *t);
-int ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn,
-    void *arg, mado_err_t *err);
-void ngx_http_mado_admin_whoami(ngx_http_mado_admin_task_t *t,
-    const mado_account_t *a);
-void ngx_http_mado_admin_login_busy(ngx_http_mado_admin_task_t *t, int rc,
-    mado_err_t *err);
+void ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t,
+    ngx_log_t *log);
+int ngx_http_mado_admin_session(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_account_t *a, mado_err_t *err);
+int ngx_http_mado_admin_session_write(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_account_t *a, mado_err_t *err);
 
 /* ngx_http_mado_idem.c */
+ngx_int_t ngx_http_mado_admin_idem_key(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
 int ngx_http_mado_admin_replay(mado_store_t *s, MDB_txn *txn,
     ngx_http_mado_admin_task_t *t, mado_err_t *err);
 int ngx_http_mado_admin_remember(mado_store_t *s, MDB_txn *txn,
@@ -119,25 +120,19 @@ void ngx_http_mado_admin_fingerprint(ngx_http_mado_admin_task_t *t,
     const u_char *body, size_t len);
 
 /* ngx_http_mado_body.c */
-void ngx_http_mado_admin_body(ngx_http_request_t *r);
-ngx_int_t ngx_http_mado_admin_parse(ngx_http_request_t *r,
-    ngx_http_mado_admin_task_t *t, u_char *body, size_t len,
-    ngx_int_t *sent);
-ngx_int_t ngx_http_mado_admin_feed_body(ngx_http_request_t *r,
-    ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
+ngx_int_t ngx_http_mado_admin_read(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t);
 ngx_int_t ngx_http_mado_admin_feed_read(ngx_http_mado_admin_task_t *t);
 
 /* ngx_http_mado_feed.c */
-ngx_int_t ngx_http_mado_admin_feed_parse(ngx_http_mado_admin_task_t *t);
-int ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
-    mado_err_t *err);
+ngx_int_t ngx_http_mado_admin_feed_type(ngx_http_request_t *r,
+    ngx_int_t *sent);
 void ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t,
     ngx_log_t *log);
 
 /* ngx_http_mado_update.c */
-int ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn,
-    void *arg, mado_err_t *err);
-void ngx_http_mado_admin_thread(void *data, ngx_log_t *log);
+void ngx_http_mado_admin_update(ngx_http_mado_admin_task_t *t,
+    ngx_log_t *log);
 
 
 #endif /* _NGX_HTTP_MADO_ADMIN_H_INCLUDED_ */

@@ -11,6 +11,14 @@
 #include "ngx_http_mado_admin.h"
 
 
+static int ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn,
+    void *arg, mado_err_t *err);
+static void ngx_http_mado_admin_whoami(ngx_http_mado_admin_task_t *t,
+    const mado_account_t *a);
+static void ngx_http_mado_admin_login_busy(ngx_http_mado_admin_task_t *t,
+    int rc, mado_err_t *err);
+
+
 /*
  * The session's token: a bearer token (tools) or the session cookie
  * (browsers).  A cookie is sent by the browser whoever made the page, so
@@ -22,10 +30,11 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
     ngx_int_t *sent)
 {
     char              csrf[MADO_CSRF_LEN + 1];
-    ngx_str_t         name, value;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, *e;
+    ngx_str_t         value;
+    ngx_table_elt_t  *h;
+
+    static ngx_str_t  cookie = ngx_string(NGX_HTTP_MADO_SESSION_COOKIE);
+    static ngx_str_t  csrf_header = ngx_string("X-CSRF-Token");
 
     h = r->headers_in.authorization;
 
@@ -44,7 +53,7 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
         if (h->value.len != 7 + MADO_SESSION_TOKEN_LEN
             || ngx_strncasecmp(h->value.data, (u_char *) "Bearer ", 7) != 0)
         {
-            *sent = ngx_http_mado_admin_error(r, NGX_HTTP_UNAUTHORIZED,
+            *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_UNAUTHORIZED,
                                              "unauthorized",
                                              "Authorization: must be Bearer "
                                              "and %s",
@@ -59,14 +68,10 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
         return NGX_OK;
     }
 
-    ngx_str_set(&name, NGX_HTTP_MADO_SESSION_COOKIE);
-
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, &name,
-                                          &value)
-        == NGX_DECLINED
+    if (ngx_http_mado_cookie(r, &cookie, &value) != NGX_OK
         || value.len != MADO_SESSION_TOKEN_LEN)
     {
-        *sent = ngx_http_mado_admin_error(r, NGX_HTTP_UNAUTHORIZED,
+        *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_UNAUTHORIZED,
                                          "unauthorized",
                                          "log in first: Authorization: "
                                          "Bearer and the token of POST "
@@ -86,18 +91,13 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
         return NGX_DECLINED;
     }
 
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
-        e = part->elts;
-
-        for (i = 0; i < part->nelts; i++) {
-            if (e[i].key.len == 12
-                && ngx_strncasecmp(e[i].key.data, (u_char *) "X-CSRF-Token",
-                                   12) == 0
-                && e[i].value.len == MADO_CSRF_LEN
-                && CRYPTO_memcmp(e[i].value.data, csrf, MADO_CSRF_LEN) == 0)
-            {
-                return NGX_OK;
-            }
+    for (h = ngx_http_mado_header(r, &csrf_header, NULL); h != NULL;
+         h = ngx_http_mado_header(r, &csrf_header, h))
+    {
+        if (h->value.len == MADO_CSRF_LEN
+            && CRYPTO_memcmp(h->value.data, csrf, MADO_CSRF_LEN) == 0)
+        {
+            return NGX_OK;
         }
     }
 
@@ -105,7 +105,7 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
                   "mado admin: a cookie session's request without its "
                   "CSRF token, refused");
 
-    *sent = ngx_http_mado_admin_error(r, NGX_HTTP_FORBIDDEN, "csrf",
+    *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_FORBIDDEN, "csrf",
                                      "X-CSRF-Token: missing or wrong; "
                                      "send the csrf of POST login or POST "
                                      "session");
@@ -154,7 +154,114 @@ ngx_http_mado_admin_cookie(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t)
 }
 
 
-int
+/*
+ * POST login, in a thread: the password's hash (about half a second) is
+ * made outside any write transaction, then the verdict is written (the
+ * account's failures and lockout, the address's, the audit) in one.
+ */
+void
+ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
+{
+    int              rc, ok;
+    MDB_txn         *txn;
+    mado_err_t       err;
+    mado_account_t   a;
+
+    ok = 0;
+    rc = mado_store_read_begin(t->store, &txn, &err);
+
+    if (rc == MADO_OK) {
+        /* an address trying too many: no hash is even computed */
+        t->retry_after = mado_client_locked(t->store, txn, t->client, t->now);
+
+        if (t->retry_after) {
+            mdb_txn_abort(txn);
+            ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: logins from %s "
+                          "wait %L s after too many failures", t->client,
+                          t->retry_after);
+            ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
+                                     "too many failed logins from this "
+                                     "address: wait and try again");
+            ngx_explicit_memzero(t->password, sizeof(t->password));
+            return;
+        }
+
+        rc = mado_account_get(t->store, txn, t->user, &a, &err);
+        mdb_txn_abort(txn);
+    }
+
+    if (rc == MADO_ENOTFOUND) {
+        /* as slow as a real check: no telling which users exist */
+        ngx_memzero(&a, sizeof(a));
+        (void) mado_password_check(&a, t->password);
+
+    } else if (rc == MADO_OK && a.locked_until > t->now) {
+        t->retry_after = a.locked_until - t->now;
+        ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
+                                 "too many failed logins: wait and try "
+                                 "again");
+        ngx_explicit_memzero(t->password, sizeof(t->password));
+        ngx_explicit_memzero(&a, sizeof(a));
+        return;
+
+    } else if (rc == MADO_OK) {
+        ok = !a.disabled && a.role != MADO_ROLE_FEED
+             && mado_password_check(&a, t->password);
+    }
+
+    ngx_explicit_memzero(t->password, sizeof(t->password));
+    ngx_explicit_memzero(&a, sizeof(a));
+
+    if (rc != MADO_OK && rc != MADO_ENOTFOUND) {
+        ngx_http_mado_admin_login_busy(t, rc, &err);
+        return;
+    }
+
+    t->status = ok ? NGX_HTTP_OK : NGX_HTTP_UNAUTHORIZED;
+
+    rc = mado_store_write(t->store, ngx_http_mado_admin_login_write, t, &err);
+
+    if (rc == MADO_ERESIZED) {
+        ngx_http_mado_admin_login_busy(t, rc, &err);
+        return;
+    }
+
+    if (rc != MADO_OK) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "mado admin: %s", err.text);
+        ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "store_unavailable", err.text);
+        return;
+    }
+
+    if (!ok) {
+        if (t->retry_after) {
+            ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: account \"%s\" "
+                          "waits %L s after %d failed logins", t->user,
+                          t->retry_after, MADO_LOGIN_FAILURES);
+        }
+
+        if (t->client_locked) {
+            ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: logins from %s "
+                          "wait %L s after too many failures", t->client,
+                          t->client_locked);
+        }
+
+        ngx_http_mado_admin_fail(t, NGX_HTTP_UNAUTHORIZED, "unauthorized",
+                                 "wrong user or password");
+        t->retry_after = 0;
+        return;
+    }
+
+    /* the answer was made in the transaction; a cookie takes the token */
+    t->set_cookie = t->cookie;
+
+    if (!t->cookie) {
+        ngx_explicit_memzero(t->token, sizeof(t->token));
+    }
+}
+
+
+static int
 ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err)
 {
@@ -212,9 +319,67 @@ ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
 }
 
 
+/*
+ * The account of the task's session, in the transaction of the request
+ * that needs it: 401 in t->status when the session is unknown or expired
+ * or its account is gone or disabled.
+ */
+int
+ngx_http_mado_admin_session(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_account_t *a, mado_err_t *err)
+{
+    int  rc;
+
+    rc = mado_session_check(s, txn, t->token, t->now,
+                            NGX_HTTP_MADO_SESSION_IDLE,
+                            NGX_HTTP_MADO_SESSION_MAX, t->user, err);
+    if (rc == MADO_ENOTFOUND) {
+        t->status = NGX_HTTP_UNAUTHORIZED;
+        return MADO_OK;
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    rc = mado_account_get(s, txn, t->user, a, err);
+    if (rc == MADO_ENOTFOUND || (rc == MADO_OK && a->disabled)) {
+        t->status = NGX_HTTP_UNAUTHORIZED;
+        return MADO_OK;
+    }
+
+    return rc;
+}
+
+
+/* POST session: who is logged in; POST logout: the session ended, audited */
+int
+ngx_http_mado_admin_session_write(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_account_t *a, mado_err_t *err)
+{
+    int   rc;
+    char  actor[MADO_ID_MAX + 8];
+
+    if (t->route == NGX_HTTP_MADO_ADMIN_SESSION) {
+        ngx_http_mado_admin_whoami(t, a);
+        return MADO_OK;
+    }
+
+    ngx_sprintf((u_char *) actor, "user:%s%Z", t->user);
+
+    t->clear_cookie = t->cookie;
+    rc = mado_session_end(s, txn, t->token, err);
+    if (rc == MADO_OK) {
+        rc = mado_audit_write(s, txn, t->now, actor, t->client, "logout",
+                              NULL, NULL, NULL, NULL, NULL, err);
+    }
+    return rc;
+}
+
+
 /* who is logged in, and what they may change: the answer of login and
    session */
-void
+static void
 ngx_http_mado_admin_whoami(ngx_http_mado_admin_task_t *t,
     const mado_account_t *a)
 {
@@ -253,7 +418,7 @@ ngx_http_mado_admin_whoami(ngx_http_mado_admin_task_t *t,
 
 /* the store could not be read or written: a grown map is adopted and the
    login tried again (the password is not kept to try it here) */
-void
+static void
 ngx_http_mado_admin_login_busy(ngx_http_mado_admin_task_t *t, int rc,
     mado_err_t *err)
 {

@@ -11,7 +11,46 @@
 #include "ngx_http_mado_admin.h"
 
 
-void
+static void ngx_http_mado_admin_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_mado_admin_parse(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, u_char *body, size_t len,
+    ngx_int_t *sent);
+static ngx_int_t ngx_http_mado_admin_feed_body(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
+
+
+/* the body, whole, then ngx_http_mado_admin_body() */
+ngx_int_t
+ngx_http_mado_admin_read(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t)
+{
+    size_t     max;
+    ngx_int_t  rc;
+
+    max = (t->route == NGX_HTTP_MADO_ADMIN_FEED) ? NGX_HTTP_MADO_FEED_BODY_MAX
+                                                 : NGX_HTTP_MADO_ADMIN_BODY_MAX;
+
+    if (r->headers_in.content_length_n > (off_t) max) {
+        return ngx_http_mado_send_error(r, 0,
+                                        NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                        "too_large", "the body may have at "
+                                        "most %uz bytes", max);
+    }
+
+    /* a body in memory, whatever client_body_buffer_size says */
+    r->request_body_in_single_buf = 1;
+    r->request_body_in_persistent_file = 0;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_mado_admin_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
 ngx_http_mado_admin_body(ngx_http_request_t *r)
 {
     u_char                      *body;
@@ -19,14 +58,9 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
     ngx_int_t                    rc;
     ngx_buf_t                   *b;
     ngx_chain_t                 *cl;
-    ngx_thread_task_t           *task;
-    ngx_http_mado_admin_task_t  *t, *tt;
-    ngx_http_mado_loc_conf_t    *mlcf;
-    ngx_http_mado_main_conf_t   *mmcf;
+    ngx_http_mado_admin_task_t  *t;
 
     t = ngx_http_get_module_ctx(r, ngx_http_mado_module);
-    mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
-    mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
 
     if (t->route == NGX_HTTP_MADO_ADMIN_FEED) {
         if (ngx_http_mado_admin_feed_body(r, t, &rc) != NGX_OK) {
@@ -47,10 +81,10 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
     }
 
     if (len > NGX_HTTP_MADO_ADMIN_BODY_MAX) {
-        rc = ngx_http_mado_admin_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                       "too_large", "the body may have at "
-                                       "most %d bytes",
-                                       NGX_HTTP_MADO_ADMIN_BODY_MAX);
+        rc = ngx_http_mado_send_error(r, 0, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                      "too_large", "the body may have at "
+                                      "most %d bytes",
+                                      NGX_HTTP_MADO_ADMIN_BODY_MAX);
         ngx_http_finalize_request(r, rc);
         return;
     }
@@ -80,53 +114,11 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
 
 post:
 
-    if (mmcf->worker == NULL || !mmcf->worker->opened
-        || ngx_http_mado_snapshot(r, mmcf) == NULL)
-    {
-        rc = ngx_http_mado_admin_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                       "store_unavailable", "the store "
-                                       "cannot be written right now");
-        ngx_http_finalize_request(r, rc);
-        return;
-    }
-
-    task = ngx_thread_task_alloc(r->pool, sizeof(ngx_http_mado_admin_task_t));
-    if (task == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    /* the thread gets its own copy: nothing of the pool is touched there */
-    tt = task->ctx;
-    *tt = *t;
-    tt->store = &mmcf->worker->store;
-    tt->now = ngx_http_mado_now(mmcf);
-    ngx_memcpy(tt->client, r->connection->addr_text.data,
-               ngx_min(r->connection->addr_text.len, NGX_SOCKADDR_STRLEN));
-
-    ngx_explicit_memzero(t->password, sizeof(t->password));
-
-    tt->request = r;
-    task->handler = ngx_http_mado_admin_thread;
-    task->event.data = task;
-    task->event.handler = ngx_http_mado_admin_done;
-
-    /* the store stays open (not reopened) while the task uses it */
-    mmcf->worker->busy++;
-    r->main->blocked++;
-    r->aio = 1;
-
-    if (ngx_thread_task_post(mlcf->thread_pool, task) != NGX_OK) {
-        mmcf->worker->busy--;
-        r->main->blocked--;
-        r->aio = 0;
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
+    ngx_http_mado_admin_post(r, t);
 }
 
 
-ngx_int_t
+static ngx_int_t
 ngx_http_mado_admin_parse(ngx_http_request_t *r,
     ngx_http_mado_admin_task_t *t, u_char *body, size_t len, ngx_int_t *sent)
 {
@@ -148,7 +140,7 @@ ngx_http_mado_admin_parse(ngx_http_request_t *r,
     }
 
     if (max > NGX_HTTP_MADO_ADMIN_DEPTH) {
-        *sent = ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,
+        *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_BAD_REQUEST,
                                          "bad_request", "the body nests "
                                          "deeper than %d",
                                          NGX_HTTP_MADO_ADMIN_DEPTH);
@@ -162,7 +154,7 @@ ngx_http_mado_admin_parse(ngx_http_request_t *r,
             yajl_tree_free(root);
         }
 
-        *sent = ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,
+        *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_BAD_REQUEST,
                                          "bad_request", "the body must be a "
                                          "JSON object");
         return NGX_DECLINED;
@@ -181,8 +173,8 @@ ngx_http_mado_admin_parse(ngx_http_request_t *r,
 #define BAD(...)                                                              \
         do {                                                                  \
             /* the message may quote the key: free the tree after it */      \
-            *sent = ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,        \
-                                              "bad_request", __VA_ARGS__);    \
+            *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_BAD_REQUEST,     \
+                                             "bad_request", __VA_ARGS__);    \
             yajl_tree_free(root);                                             \
             return NGX_DECLINED;                                              \
         } while (0)
@@ -299,7 +291,7 @@ ngx_http_mado_admin_parse(ngx_http_request_t *r,
     if (t->route == NGX_HTTP_MADO_ADMIN_LOGIN
         && (t->user[0] == '\0' || t->password[0] == '\0'))
     {
-        *sent = ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,
+        *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_BAD_REQUEST,
                                          "bad_request", "%s: required",
                                          t->user[0] ? "password" : "user");
         return NGX_DECLINED;
@@ -308,7 +300,7 @@ ngx_http_mado_admin_parse(ngx_http_request_t *r,
     if (t->route == NGX_HTTP_MADO_ADMIN_COUNTER
         && t->op.type == MADO_HEV_CANCEL && t->op.number == 0)
     {
-        *sent = ngx_http_mado_admin_error(r, NGX_HTTP_BAD_REQUEST,
+        *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_BAD_REQUEST,
                                          "bad_request", "number: required "
                                          "to cancel");
         return NGX_DECLINED;
@@ -322,7 +314,7 @@ ngx_http_mado_admin_parse(ngx_http_request_t *r,
  * A feed's body as it is, for the thread to parse: memory parts copied
  * here, parts nginx put in the temp file noted, to be read there.
  */
-ngx_int_t
+static ngx_int_t
 ngx_http_mado_admin_feed_body(ngx_http_request_t *r,
     ngx_http_mado_admin_task_t *t, ngx_int_t *sent)
 {
@@ -339,7 +331,7 @@ ngx_http_mado_admin_feed_body(ngx_http_request_t *r,
     }
 
     if (len > NGX_HTTP_MADO_FEED_BODY_MAX) {
-        *sent = ngx_http_mado_admin_error(r,
+        *sent = ngx_http_mado_send_error(r, 0,
                     NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, "too_large", "the "
                     "body may have at most %d bytes",
                     NGX_HTTP_MADO_FEED_BODY_MAX);

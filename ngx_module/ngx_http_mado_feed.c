@@ -9,11 +9,57 @@
 #include "ngx_http_mado_admin.h"
 
 
+static ngx_int_t ngx_http_mado_admin_feed_parse(ngx_http_mado_admin_task_t *t);
+static int ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn,
+    void *arg, mado_err_t *err);
+
+
 /*
  * Every line is parsed before anything is written: the first bad one is
  * the answer (its number and why), and nothing of the batch is applied.
  */
+/*
+ * A feed is lines of JSON.  A form type means "curl -d", which drops the
+ * line ends: refused rather than read as one bad line.
+ */
 ngx_int_t
+ngx_http_mado_admin_feed_type(ngx_http_request_t *r, ngx_int_t *sent)
+{
+    size_t      k;
+    ngx_str_t  *ct;
+
+    if (r->headers_in.content_type == NULL) {
+        return NGX_OK;
+    }
+
+    ct = &r->headers_in.content_type->value;
+
+    for (k = 0; k < ct->len && ct->data[k] != ';' && ct->data[k] != ' '; k++)
+    {
+        /* void */
+    }
+
+#define CT(type)                                                              \
+    (k == sizeof(type) - 1                                                    \
+     && ngx_strncasecmp(ct->data, (u_char *) type, k) == 0)
+
+    if (!(CT("application/x-ndjson") || CT("application/jsonl")
+          || CT("application/json") || CT("text/plain")))
+    {
+        *sent = ngx_http_mado_send_error(r, 0,
+                    NGX_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_type",
+                    "Content-Type: send application/x-ndjson, one event a "
+                    "line (curl: --data-binary, not -d)");
+        return NGX_DECLINED;
+    }
+
+#undef CT
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
 ngx_http_mado_admin_feed_parse(ngx_http_mado_admin_task_t *t)
 {
     u_char             *p, *end, *nl, *q;
@@ -109,7 +155,7 @@ ngx_http_mado_admin_feed_parse(ngx_http_mado_admin_task_t *t)
 }
 
 
-int
+static int
 ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err)
 {
@@ -132,26 +178,16 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
 
     if (!t->feed_token) {
         /* a person's session: people change counters, machines feed */
-        rc = mado_session_check(s, txn, t->token, t->now,
-                                NGX_HTTP_MADO_SESSION_IDLE,
-                                NGX_HTTP_MADO_SESSION_MAX, t->user, err);
-        if (rc == MADO_OK) {
-            rc = mado_account_get(s, txn, t->user, &a, err);
-
-            if (rc == MADO_OK && a.disabled) {
-                rc = MADO_ENOTFOUND;
-            }
+        rc = ngx_http_mado_admin_session(s, txn, t, &a, err);
+        if (rc != MADO_OK) {
+            return rc;
         }
 
-        if (rc == MADO_ENOTFOUND) {
+        if (t->status == NGX_HTTP_UNAUTHORIZED) {
             ngx_http_mado_admin_fail(t, NGX_HTTP_UNAUTHORIZED,
                                      "unauthorized", "the session is "
                                      "unknown or has expired");
             return MADO_OK;
-        }
-
-        if (rc != MADO_OK) {
-            return rc;
         }
 
         ngx_http_mado_admin_fail(t, NGX_HTTP_FORBIDDEN, "forbidden",

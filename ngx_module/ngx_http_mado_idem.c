@@ -11,6 +11,44 @@
 #include "ngx_http_mado_admin.h"
 
 
+/* the request's Idempotency-Key, if any: 1..MADO_IDEM_KEY_MAX visible ASCII */
+ngx_int_t
+ngx_http_mado_admin_idem_key(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_int_t *sent)
+{
+    ngx_uint_t        k;
+    ngx_table_elt_t  *h;
+
+    static ngx_str_t  name = ngx_string("Idempotency-Key");
+
+    for (h = ngx_http_mado_header(r, &name, NULL); h != NULL;
+         h = ngx_http_mado_header(r, &name, h))
+    {
+        for (k = 0; k < h->value.len; k++) {
+            if (h->value.data[k] < 0x21 || h->value.data[k] > 0x7e) {
+                break;
+            }
+        }
+
+        if (h->value.len == 0 || h->value.len > MADO_IDEM_KEY_MAX
+            || k != h->value.len)
+        {
+            *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_BAD_REQUEST,
+                                             "bad_request",
+                                             "Idempotency-Key: must be 1..%d "
+                                             "visible ASCII characters",
+                                             MADO_IDEM_KEY_MAX);
+            return NGX_DECLINED;
+        }
+
+        ngx_memcpy(t->idem, h->value.data, h->value.len);
+        t->idem[h->value.len] = '\0';
+    }
+
+    return NGX_OK;
+}
+
+
 /*
  * Idempotency-Key: MADO_ENOTFOUND for a new request; MADO_OK when it was
  * made before (its first answer is in t, nothing is to be applied);
