@@ -32,11 +32,21 @@
 
 
 static void ngx_http_mado_admin_thread(void *data, ngx_log_t *log);
+static u_char *ngx_http_mado_admin_log(ngx_log_t *log, u_char *buf,
+    size_t len);
 static void ngx_http_mado_admin_done(ngx_event_t *ev);
+static ngx_int_t ngx_http_mado_admin_reply(ngx_http_request_t *r,
+    ngx_uint_t status, const char *body, size_t len, int64_t retry_after);
 
 
 static ngx_str_t  ngx_http_mado_admin_json =
     ngx_string("application/json; charset=utf-8");
+
+#if (NGX_DEBUG)
+static const char *const  ngx_http_mado_admin_routes[] = {
+    "login", "logout", "session", "counter", "feed"
+};
+#endif
 
 
 ngx_int_t
@@ -138,9 +148,17 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
         ngx_memcpy(t->office, seg[1].data, seg[1].len);
 
     } else {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "mado admin: no route");
+
         return ngx_http_mado_send_error(r, 0, NGX_HTTP_NOT_FOUND, "not_found",
                                         "no such resource: %V", &r->uri);
     }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado admin: route %s, office \"%s\", counter \"%s\"",
+                   ngx_http_mado_admin_routes[t->route], t->office,
+                   t->counter);
 
     if (t->route == NGX_HTTP_MADO_ADMIN_FEED
         && ngx_http_mado_admin_feed_type(r, &rc) != NGX_OK)
@@ -202,6 +220,13 @@ ngx_http_mado_admin_post(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t)
     ngx_memcpy(tt->client, r->connection->addr_text.data,
                ngx_min(r->connection->addr_text.len, NGX_SOCKADDR_STRLEN));
 
+    /* what the thread logs names the request, as the event loop's lines */
+    tt->request_line = r->request_line;
+    tt->log = *r->connection->log;
+    tt->log.handler = ngx_http_mado_admin_log;
+    tt->log.data = tt;
+    tt->log.action = NULL;
+
     ngx_explicit_memzero(t->password, sizeof(t->password));
 
     tt->request = r;
@@ -223,12 +248,16 @@ ngx_http_mado_admin_post(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t)
 }
 
 
-/* in the thread: the route's work; the answer is left in the task */
+/*
+ * In the thread: the route's work; the answer is left in the task.  It
+ * logs through the task's log (the pool's has no request to name).
+ */
 static void
 ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
 {
     ngx_http_mado_admin_task_t  *t = data;
 
+    log = &t->log;
     t->status = NGX_HTTP_OK;
 
     switch (t->route) {
@@ -244,6 +273,17 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
     default: /* counter, session, logout */
         ngx_http_mado_admin_update(t, log);
     }
+}
+
+
+/* as ngx_http_log_error(), from the task's copies: safe in its thread */
+static u_char *
+ngx_http_mado_admin_log(ngx_log_t *log, u_char *buf, size_t len)
+{
+    ngx_http_mado_admin_task_t  *t = log->data;
+
+    return ngx_snprintf(buf, len, ", client: %s, request: \"%V\"",
+                        t->client, &t->request_line);
 }
 
 
@@ -286,6 +326,10 @@ ngx_http_mado_admin_done(ngx_event_t *ev)
         && t->resized && t->route != NGX_HTTP_MADO_ADMIN_LOGIN
         && t->attempts++ < 2)
     {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "mado admin: the map grew, the %s done again",
+                       ngx_http_mado_admin_routes[t->route]);
+
         t->resized = 0;
         w->busy++;
 
@@ -298,6 +342,10 @@ ngx_http_mado_admin_done(ngx_event_t *ev)
 
     r->main->blocked--;
     r->aio = 0;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "mado admin: %s done in the thread: %ui",
+                   ngx_http_mado_admin_routes[t->route], t->status);
 
     if ((t->set_cookie || t->clear_cookie)
         && ngx_http_mado_admin_cookie(r, t) != NGX_OK)
@@ -317,7 +365,7 @@ ngx_http_mado_admin_done(ngx_event_t *ev)
 }
 
 
-ngx_int_t
+static ngx_int_t
 ngx_http_mado_admin_reply(ngx_http_request_t *r, ngx_uint_t status,
     const char *body, size_t len, int64_t retry_after)
 {

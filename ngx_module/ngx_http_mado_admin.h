@@ -44,6 +44,10 @@ typedef struct {
     mado_store_t                *store;
     int64_t                      now;
     char                         client[NGX_SOCKADDR_STRLEN + 1];
+    ngx_str_t                    request_line;  /* the request's memory,
+                                                   kept while it waits */
+    ngx_log_t                    log;       /* the connection's, with the
+                                               client and request line */
     char                         office[MADO_ID_MAX + 1];
     char                         counter[MADO_ID_MAX + 1];
     char                         user[MADO_ID_MAX + 1];
@@ -92,8 +96,6 @@ typedef struct {
 /* ngx_http_mado_admin.c */
 void ngx_http_mado_admin_post(ngx_http_request_t *r,
     ngx_http_mado_admin_task_t *t);
-ngx_int_t ngx_http_mado_admin_reply(ngx_http_request_t *r,
-    ngx_uint_t status, const char *body, size_t len, int64_t retry_after);
 void ngx_http_mado_admin_fail(ngx_http_mado_admin_task_t *t,
     ngx_uint_t status, const char *code, const char *message);
 

@@ -24,6 +24,13 @@ typedef enum {
 #define NGX_HTTP_MADO_SEGMENTS_MAX  4
 
 
+#if (NGX_DEBUG)
+static const char *const  ngx_http_mado_routes[] = {
+    "offices", "office", "history", "history.csv", "forecast"
+};
+#endif
+
+
 static ngx_uint_t ngx_http_mado_route(ngx_http_request_t *r,
     ngx_http_mado_route_e *route, ngx_str_t *office, ngx_str_t *msg);
 
@@ -78,15 +85,23 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
 
     msg.data = text;
     msg.len = sizeof(text);
+    ngx_str_null(&office);
 
     status = ngx_http_mado_route(r, &route, &office, &msg);
 
     if (status != NGX_OK) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "mado api: no route: %ui", status);
+
         return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS, status,
                                         status == NGX_HTTP_NOT_FOUND
                                         ? "not_found" : "bad_request",
                                         "%V", &msg);
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado api: route %s, office \"%V\"",
+                   ngx_http_mado_routes[route], &office);
 
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
 

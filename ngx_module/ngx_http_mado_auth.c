@@ -46,6 +46,10 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
     {
         ngx_memcpy(t->token, h->value.data + 7, MADO_TOKEN_LEN);
         t->feed_token = 1;
+
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "mado admin: auth: a feed token, checked in the "
+                       "thread");
         return NGX_OK;
     }
 
@@ -53,6 +57,10 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
         if (h->value.len != 7 + MADO_SESSION_TOKEN_LEN
             || ngx_strncasecmp(h->value.data, (u_char *) "Bearer ", 7) != 0)
         {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "mado admin: auth: a malformed Authorization, "
+                           "refused");
+
             *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_UNAUTHORIZED,
                                              "unauthorized",
                                              "Authorization: must be Bearer "
@@ -65,12 +73,19 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
         }
 
         ngx_memcpy(t->token, h->value.data + 7, MADO_SESSION_TOKEN_LEN);
+
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "mado admin: auth: a bearer session token, checked "
+                       "in the thread");
         return NGX_OK;
     }
 
     if (ngx_http_mado_cookie(r, &cookie, &value) != NGX_OK
         || value.len != MADO_SESSION_TOKEN_LEN)
     {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "mado admin: auth: no session token, refused");
+
         *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_UNAUTHORIZED,
                                          "unauthorized",
                                          "log in first: Authorization: "
@@ -83,6 +98,9 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
     t->cookie = 1;
 
     if (t->route == NGX_HTTP_MADO_ADMIN_SESSION) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "mado admin: auth: a session cookie, checked in the "
+                       "thread");
         return NGX_OK;
     }
 
@@ -97,6 +115,9 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
         if (h->value.len == MADO_CSRF_LEN
             && CRYPTO_memcmp(h->value.data, csrf, MADO_CSRF_LEN) == 0)
         {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "mado admin: auth: a session cookie with its "
+                           "CSRF token, checked in the thread");
             return NGX_OK;
         }
     }
@@ -176,6 +197,9 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
 
         if (t->retry_after) {
             mdb_txn_abort(txn);
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
+                           "mado admin: auth: login of \"%s\": the address "
+                           "is locked", t->user);
             ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: logins from %s "
                           "wait %L s after too many failures", t->client,
                           t->retry_after);
@@ -196,6 +220,10 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
         (void) mado_password_check(&a, t->password);
 
     } else if (rc == MADO_OK && a.locked_until > t->now) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
+                       "mado admin: auth: login of \"%s\": the account is "
+                       "locked", t->user);
+
         t->retry_after = a.locked_until - t->now;
         ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
                                  "too many failed logins: wait and try "
@@ -216,6 +244,11 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
         ngx_http_mado_admin_login_busy(t, rc, &err);
         return;
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "mado admin: auth: login of \"%s\": %s", t->user,
+                   ok ? "ok" : rc == MADO_ENOTFOUND ? "no such user"
+                               : "wrong password, disabled or a feed account");
 
     t->status = ok ? NGX_HTTP_OK : NGX_HTTP_UNAUTHORIZED;
 
@@ -334,6 +367,9 @@ ngx_http_mado_admin_session(mado_store_t *s, MDB_txn *txn,
                             NGX_HTTP_MADO_SESSION_IDLE,
                             NGX_HTTP_MADO_SESSION_MAX, t->user, err);
     if (rc == MADO_ENOTFOUND) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, &t->log, 0,
+                       "mado admin: auth: the session is unknown or expired");
+
         t->status = NGX_HTTP_UNAUTHORIZED;
         return MADO_OK;
     }
@@ -344,9 +380,17 @@ ngx_http_mado_admin_session(mado_store_t *s, MDB_txn *txn,
 
     rc = mado_account_get(s, txn, t->user, a, err);
     if (rc == MADO_ENOTFOUND || (rc == MADO_OK && a->disabled)) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &t->log, 0,
+                       "mado admin: auth: session of \"%s\": the account is "
+                       "gone or disabled", t->user);
+
         t->status = NGX_HTTP_UNAUTHORIZED;
         return MADO_OK;
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &t->log, 0,
+                   "mado admin: auth: session of \"%s\": ok, role %s",
+                   t->user, rc == MADO_OK ? mado_role_names[a->role] : "?");
 
     return rc;
 }

@@ -202,6 +202,9 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     t->retry_after = mado_client_locked(s, txn, t->client, t->now);
 
     if (t->retry_after) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, &t->log, 0,
+                       "mado admin: auth: feed token: the address is locked");
+
         ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
                                  "too many failed attempts from this "
                                  "address: wait and try again");
@@ -212,6 +215,10 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
 
     if (rc == MADO_ENOTFOUND || (rc == MADO_OK && a.disabled)) {
         ngx_explicit_memzero(&a, sizeof(a));
+
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, &t->log, 0,
+                       "mado admin: auth: feed token: no such account, or "
+                       "disabled");
 
         rc = mado_client_failed(s, txn, t->client, t->now, &locked, err);
 
@@ -238,6 +245,11 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
 
     ngx_cpystrn((u_char *) t->user, (u_char *) a.id, sizeof(t->user));
     ngx_sprintf((u_char *) actor, "user:%s%Z", t->user);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &t->log, 0,
+                   "mado admin: auth: feed token of \"%s\": %s", t->user,
+                   mado_account_may(&a, t->office) ? "ok"
+                   : "not granted the office");
 
     /* an office not granted: 403 whether it exists or not */
     if (!mado_account_may(&a, t->office)) {

@@ -262,6 +262,9 @@ ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit)
         lang = ngx_http_mado_lang_code(value.data, value.len);
 
         if (lang >= 0) {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "mado i18n: the language of ?lang=");
+
             *explicit = 1;
 
             if (ngx_http_mado_set_cookie(r, lang) != NGX_OK) {
@@ -277,11 +280,17 @@ ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit)
         lang = ngx_http_mado_lang_code(value.data, value.len);
 
         if (lang >= 0) {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "mado i18n: the language of the cookie");
             return lang;
         }
     }
 
     lang = ngx_http_mado_accept_language(r);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado i18n: the language of %s",
+                   lang >= 0 ? "Accept-Language" : "no choice: Japanese");
 
     return lang >= 0 ? lang : MADO_LANG_JA;
 }

@@ -68,6 +68,12 @@ ngx_http_mado_admin_replay(mado_store_t *s, MDB_txn *txn,
     rc = mado_idem_get(s, txn, t->user, t->idem, t->fp, t->now, &status,
                        t->body, sizeof(t->body), &t->len, err);
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &t->log, 0,
+                   "mado admin: Idempotency-Key \"%s\": %s", t->idem,
+                   rc == MADO_OK ? "seen, the first answer again"
+                   : rc == MADO_EINVAL ? "reused for another request"
+                   : rc == MADO_ENOTFOUND ? "new" : "not read");
+
     if (rc == MADO_OK) {
         t->status = status;
 

@@ -35,6 +35,10 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
     ngx_sprintf((u_char *) actor, "user:%s%Z", t->user);
 
     if (!mado_account_may(&a, t->office) || a.role == MADO_ROLE_FEED) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &t->log, 0,
+                       "mado admin: auth: \"%s\" may not change office "
+                       "\"%s\"", t->user, t->office);
+
         t->status = NGX_HTTP_FORBIDDEN;
         return MADO_OK;
     }
@@ -46,6 +50,12 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
 
     rc = mado_counter_apply(s, txn, t->office, t->counter, &t->op, t->now,
                             &before, &after, &result, &field, err);
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, &t->log, 0,
+                   "mado admin: %s at \"%s/%s\": %s",
+                   mado_hev_names[t->op.type], t->office, t->counter,
+                   rc == MADO_OK ? "applied"
+                   : rc == MADO_EINVAL ? "refused" : "failed");
 
     if (rc == MADO_EINVAL) {
         /* refused: nothing is written, the answer says why */
