@@ -6,9 +6,9 @@
  */
 
 
-#include <openssl/crypto.h>
-
 #include "ngx_http_mado_admin.h"
+
+#include <openssl/crypto.h>
 
 
 static int ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn,

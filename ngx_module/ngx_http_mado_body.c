@@ -6,9 +6,9 @@
  */
 
 
-#include <yajl/yajl_tree.h>
-
 #include "ngx_http_mado_admin.h"
+
+#include <yajl/yajl_tree.h>
 
 
 static void ngx_http_mado_admin_body(ngx_http_request_t *r);

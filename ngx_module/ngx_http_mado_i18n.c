@@ -10,10 +10,10 @@
  */
 
 
+#include "ngx_http_mado_module.h"
+
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
-
-#include "ngx_http_mado_module.h"
 
 
 static const char *const  ngx_http_mado_msg_keys[NGX_HTTP_MADO_NMSG] = {

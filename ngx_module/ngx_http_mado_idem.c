@@ -5,10 +5,10 @@
  */
 
 
+#include "ngx_http_mado_admin.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-
-#include "ngx_http_mado_admin.h"
 
 
 /* the request's Idempotency-Key, if any: 1..MADO_IDEM_KEY_MAX visible ASCII */

@@ -11,9 +11,9 @@
  */
 
 
-#include <qrencode.h>
-
 #include "ngx_http_mado_module.h"
+
+#include <qrencode.h>
 
 
 typedef enum {

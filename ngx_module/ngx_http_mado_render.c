@@ -8,10 +8,10 @@
  */
 
 
+#include "ngx_http_mado_module.h"
+
 #include <yajl/yajl_gen.h>
 #include <zlib.h>
-
-#include "ngx_http_mado_module.h"
 
 
 #define ngx_http_mado_gen_str(g, s)                                           \
