@@ -198,6 +198,7 @@ ngx_http_mado_pages_route(ngx_http_request_t *r,
     p = r->uri.data;
     end = p + r->uri.len;
 
+    *route = NGX_HTTP_MADO_ROUTE_PAGE;
     *page = NGX_HTTP_MADO_PAGE_OFFICE;
 
     if (end - p > 200) {
