@@ -8,6 +8,10 @@
 #include "ngx_http_mado_module.h"
 
 
+static ngx_int_t ngx_http_mado_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_str_t *body, ngx_http_mado_snapshot_t *snap);
+
+
 /* whole, so the header filter need not join a charset on every response */
 static ngx_str_t  ngx_http_mado_json_type =
     ngx_string("application/json; charset=utf-8");
@@ -29,10 +33,7 @@ ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
     ngx_http_mado_doc_t *doc, ngx_str_t *type, ngx_str_t *cache_control,
     ngx_uint_t flags)
 {
-    ngx_int_t         rc;
     ngx_str_t        *body, *etag_value;
-    ngx_buf_t        *b;
-    ngx_chain_t       out;
     ngx_table_elt_t  *etag;
 
     body = &doc->body;
@@ -70,11 +71,6 @@ ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
         }
     }
 
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = body->len;
-    r->headers_out.content_type = *type;
-    r->headers_out.content_type_len = type->len;
-
     etag = ngx_list_push(&r->headers_out.headers);
     if (etag == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -100,31 +96,7 @@ ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (snap != NULL && ngx_http_mado_snapshot_hold(r, snap) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = body->data;
-    b->last = body->data + body->len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_mado_send(r, NGX_HTTP_OK, type, body, snap);
 }
 
 
@@ -239,16 +211,28 @@ ngx_int_t
 ngx_http_mado_send_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, ngx_str_t *body)
 {
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
-
     if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
                                  &ngx_http_mado_no_store)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    return ngx_http_mado_send(r, status, type, body, NULL);
+}
+
+
+/*
+ * The header, then the body's bytes where they are: a snapshot's (held by
+ * the request until it is finalized) or the request's pool.
+ */
+static ngx_int_t
+ngx_http_mado_send(ngx_http_request_t *r, ngx_uint_t status, ngx_str_t *type,
+    ngx_str_t *body, ngx_http_mado_snapshot_t *snap)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
 
     r->headers_out.status = status;
     r->headers_out.content_length_n = body->len;
@@ -263,6 +247,10 @@ ngx_http_mado_send_body(ngx_http_request_t *r, ngx_uint_t status,
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (snap != NULL && ngx_http_mado_snapshot_hold(r, snap) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
