@@ -15,6 +15,8 @@ static void h_head(ngx_http_mado_html_t *h, const char *page,
     ngx_http_mado_office_t *office, ngx_str_t *self);
 static void h_foot(ngx_http_mado_html_t *h, ngx_http_mado_page_e page);
 static void h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale);
+static void h_counters(ngx_http_mado_html_t *h,
+    ngx_http_mado_office_t *office, ngx_uint_t compact);
 static void h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     ngx_uint_t i, ngx_uint_t heading, ngx_uint_t compact);
 
@@ -27,7 +29,6 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
 {
     u_char                buf[128];
     ngx_str_t             self;
-    ngx_uint_t            i;
     mado_day_t            today;
     mado_forecast_t      *forecast;
     ngx_http_mado_html_t  h;
@@ -49,11 +50,7 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
         h_lit(&h, "</h1>");
         h_asof(&h, office->any_stale);
 
-        h_lit(&h, "<div class=\"counters\">");
-        for (i = 0; i < office->def.ncounters; i++) {
-            h_counter(&h, office, i, 2, 0);
-        }
-        h_lit(&h, "</div>");
+        h_counters(&h, office, 0);
         break;
 
     case NGX_HTTP_MADO_PAGE_EMBED:
@@ -69,11 +66,8 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
         h_lit(&h, "</a></h1>");
         h_asof(&h, office->any_stale);
 
-        h_lit(&h, "<div class=\"counters\">");
-        for (i = 0; i < office->def.ncounters; i++) {
-            h_counter(&h, office, i, 2, 1);
-        }
-        h_lit(&h, "</div><p class=\"more\"><a href=\"/");
+        h_counters(&h, office, 1);
+        h_lit(&h, "<p class=\"more\"><a href=\"/");
         h_esc_str(&h, &office->id);
         h_lit(&h, "?lang=");
         h_cstr(&h, mado_lang_codes[lang]);
@@ -93,11 +87,7 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
         h_lit(&h, "</h1>");
         h_asof(&h, office->any_stale);
 
-        h_lit(&h, "<div class=\"counters\">");
-        for (i = 0; i < office->def.ncounters; i++) {
-            h_counter(&h, office, i, 2, 0);
-        }
-        h_lit(&h, "</div>");
+        h_counters(&h, office, 0);
 
         h_suggest(&h, office);
         h_myticket(&h, office);
@@ -411,6 +401,23 @@ h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale)
         h_msg(h, STALE_BANNER);
         h_lit(h, "</div>");
     }
+}
+
+
+/* an office's counters, each an <article> with an <h2> */
+static void
+h_counters(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
+    ngx_uint_t compact)
+{
+    ngx_uint_t  i;
+
+    h_lit(h, "<div class=\"counters\">");
+
+    for (i = 0; i < office->def.ncounters; i++) {
+        h_counter(h, office, i, 2, compact);
+    }
+
+    h_lit(h, "</div>");
 }
 
 
