@@ -211,8 +211,6 @@ ngx_int_t ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t flags,
     ngx_uint_t status, const char *code, const char *fmt, ...);
 size_t ngx_http_mado_json_error(u_char *buf, size_t size, ngx_uint_t status,
     const char *code, u_char *msg, size_t len);
-u_char *ngx_http_mado_json_escape(u_char *dst, u_char *end, u_char *src,
-    size_t len);
 /* GET or HEAD only (405 with Allow otherwise), the request body discarded */
 ngx_int_t ngx_http_mado_read_only(ngx_http_request_t *r);
 ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
@@ -241,7 +239,7 @@ typedef enum {
 ngx_int_t ngx_http_mado_history_handler(ngx_http_request_t *r,
     ngx_str_t *office, ngx_http_mado_history_e kind, ngx_uint_t *status);
 
-/* ngx_http_mado_admin.c */
+/* ngx_http_mado_admin.c (its parts share ngx_http_mado_admin.h) */
 ngx_int_t ngx_http_mado_admin_handler(ngx_http_request_t *r);
 
 /* ngx_http_mado_trends.c */
@@ -255,7 +253,7 @@ char *ngx_http_mado_messages_load(ngx_conf_t *cf,
 mado_lang_e ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit);
 const char *ngx_http_mado_lang_tag(mado_lang_e lang);
 
-/* ngx_http_mado_html.c */
+/* ngx_http_mado_html.c (its writer and parts: ngx_http_mado_html.h) */
 ngx_int_t ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
     ngx_http_mado_page_e page, mado_lang_e lang, ngx_log_t *log,

@@ -1,7 +1,8 @@
 
 /*
  * mado: sending responses: a cached document, an answer made for one
- * request, a JSON error; the headers they add.
+ * request, a JSON error (valid JSON whatever bytes the request had); the
+ * headers they add; the request's headers and cookies, found.
  */
 
 
@@ -10,6 +11,8 @@
 
 static ngx_int_t ngx_http_mado_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, ngx_str_t *body, ngx_http_mado_snapshot_t *snap);
+static u_char *ngx_http_mado_json_escape(u_char *dst, u_char *end,
+    u_char *src, size_t len);
 
 
 /* whole, so the header filter need not join a charset on every response */
@@ -171,7 +174,7 @@ ngx_http_mado_json_error(u_char *buf, size_t size, ngx_uint_t status,
  * is UTF-8, U+FFFD for each byte that is not (a decoded URI may hold any),
  * cut at a whole character when dst reaches end.
  */
-u_char *
+static u_char *
 ngx_http_mado_json_escape(u_char *dst, u_char *end, u_char *src, size_t len)
 {
     size_t    n, need;
