@@ -15,10 +15,6 @@ static int ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn,
 
 
 /*
- * Every line is parsed before anything is written: the first bad one is
- * the answer (its number and why), and nothing of the batch is applied.
- */
-/*
  * A feed is lines of JSON.  A form type means "curl -d", which drops the
  * line ends: refused rather than read as one bad line.
  */
@@ -59,6 +55,10 @@ ngx_http_mado_admin_feed_type(ngx_http_request_t *r, ngx_int_t *sent)
 }
 
 
+/*
+ * Every line is parsed before anything is written: the first bad one is
+ * the answer (its number and why), and nothing of the batch is applied.
+ */
 static ngx_int_t
 ngx_http_mado_admin_feed_parse(ngx_http_mado_admin_task_t *t)
 {
