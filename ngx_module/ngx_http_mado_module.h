@@ -217,8 +217,6 @@ ngx_int_t ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
     ngx_http_mado_defs_t **cache,
     mado_store_t *store, MDB_txn *txn, time_t now, time_t stale_after,
     ngx_flag_t calendar, ngx_log_t *log, u_char *reason, size_t reason_len);
-ngx_int_t ngx_http_mado_render_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, ngx_str_t *message, ngx_str_t *out);
 ngx_int_t ngx_http_mado_doc_set(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
     u_char *data, size_t len);
 ngx_int_t ngx_http_mado_doc_gzip(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
@@ -226,15 +224,31 @@ ngx_int_t ngx_http_mado_doc_gzip(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
 
 /* ngx_http_mado_api.c */
 ngx_int_t ngx_http_mado_api_handler(ngx_http_request_t *r);
+
+/* ngx_http_mado_response.c */
 ngx_int_t ngx_http_mado_send_doc(ngx_http_request_t *r,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_doc_t *doc,
     ngx_str_t *type, ngx_str_t *cache_control, ngx_uint_t flags);
 ngx_int_t ngx_http_mado_send_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, ngx_str_t *body);
+ngx_int_t ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t flags,
+    ngx_uint_t status, const char *code, const char *fmt, ...);
+size_t ngx_http_mado_json_error(u_char *buf, size_t size, ngx_uint_t status,
+    const char *code, u_char *msg, size_t len);
 /* GET or HEAD only (405 with Allow otherwise), the request body discarded */
 ngx_int_t ngx_http_mado_read_only(ngx_http_request_t *r);
 ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value);
+ngx_table_elt_t *ngx_http_mado_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_table_elt_t *after);
+ngx_int_t ngx_http_mado_cookie(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value);
+
+/* enough for ngx_http_mado_json_error(): a code of up to 64 bytes and a
+   message of len (each byte escaped takes at most 6) */
+#define NGX_HTTP_MADO_JSON_ERROR_LEN(len)                                     \
+    (sizeof("{\"error\":\"\",\"message\":\"\",\"status\":999}\n") + 64        \
+     + 6 * (len))
 
 #define NGX_HTTP_MADO_SEND_GZIP   0x01      /* the doc may go gzipped */
 #define NGX_HTTP_MADO_SEND_CORS   0x02
@@ -249,7 +263,7 @@ typedef enum {
 ngx_int_t ngx_http_mado_history_handler(ngx_http_request_t *r,
     ngx_str_t *office, ngx_http_mado_history_e kind, ngx_uint_t *status);
 
-/* ngx_http_mado_admin.c */
+/* ngx_http_mado_admin.c (its parts share ngx_http_mado_admin.h) */
 ngx_int_t ngx_http_mado_admin_handler(ngx_http_request_t *r);
 
 /* ngx_http_mado_trends.c */
@@ -263,7 +277,7 @@ char *ngx_http_mado_messages_load(ngx_conf_t *cf,
 mado_lang_e ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit);
 const char *ngx_http_mado_lang_tag(mado_lang_e lang);
 
-/* ngx_http_mado_html.c */
+/* ngx_http_mado_html.c (its writer and parts: ngx_http_mado_html.h) */
 ngx_int_t ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
     ngx_http_mado_page_e page, mado_lang_e lang, ngx_log_t *log,

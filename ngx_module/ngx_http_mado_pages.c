@@ -38,6 +38,16 @@ static ngx_int_t ngx_http_mado_asset_load(ngx_conf_t *cf,
     const char *name, const char *ext, const char *type);
 
 
+#if (NGX_DEBUG)
+static const char *const  ngx_http_mado_pages_routes[] = {
+    "index", "page", "asset"
+};
+static const char *const  ngx_http_mado_page_names[] = {
+    "office", "signage", "embed", "qr.svg"
+};
+#endif
+
+
 static ngx_str_t  ngx_http_mado_html_type =
     ngx_string("text/html; charset=utf-8");
 static ngx_str_t  ngx_http_mado_svg_type = ngx_string("image/svg+xml");
@@ -50,25 +60,6 @@ static ngx_str_t  ngx_http_mado_qr_cache =
     ngx_string("public, max-age=86400");
 static ngx_str_t  ngx_http_mado_private =
     ngx_string("private, max-age=5");
-
-
-/* pages are only read: GET and HEAD, the body (if any) discarded */
-ngx_int_t
-ngx_http_mado_read_only(ngx_http_request_t *r)
-{
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        if (ngx_http_mado_add_header(r, &(ngx_str_t) ngx_string("Allow"),
-                                     &(ngx_str_t) ngx_string("GET, HEAD"))
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    return ngx_http_discard_request_body(r);
-}
 
 
 ngx_int_t
@@ -94,7 +85,15 @@ ngx_http_mado_pages_handler(ngx_http_request_t *r)
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
     mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
 
+    ngx_str_null(&arg);
+
     rc = ngx_http_mado_pages_route(r, &route, &page, &arg);
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado pages: route %s, %s \"%V\"%s",
+                   rc == NGX_OK ? ngx_http_mado_pages_routes[route] : "none",
+                   ngx_http_mado_page_names[page], &arg,
+                   rc == NGX_OK ? "" : ": 404");
 
     if (rc == NGX_OK && route == NGX_HTTP_MADO_ROUTE_ASSET) {
         return ngx_http_mado_send_asset(r, mmcf, &arg);
@@ -134,6 +133,10 @@ ngx_http_mado_pages_handler(ngx_http_request_t *r)
     } else {
         slot = &office->pages[page][lang];
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado pages: language %s, %s", mado_lang_codes[lang],
+                   *slot ? "rendered before" : "rendering");
 
     if (*slot == NULL) {
         if (office == NULL) {
@@ -195,6 +198,7 @@ ngx_http_mado_pages_route(ngx_http_request_t *r,
     p = r->uri.data;
     end = p + r->uri.len;
 
+    *route = NGX_HTTP_MADO_ROUTE_PAGE;
     *page = NGX_HTTP_MADO_PAGE_OFFICE;
 
     if (end - p > 200) {

@@ -78,6 +78,9 @@ ngx_http_mado_staff_handler(ngx_http_request_t *r)
     rest.data = r->uri.data + mlcf->staff_base.len;
     rest.len = r->uri.len - mlcf->staff_base.len;
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado staff: \"%V\" below the panel", &rest);
+
     if (rest.len == 0) {
         if (ngx_http_mado_staff_headers(r, 1) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;

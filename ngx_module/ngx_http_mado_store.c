@@ -196,6 +196,9 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
     w->ino = fi.st_ino;
     w->dev = fi.st_dev;
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0, "mado store: %V opened %s",
+                   &mmcf->store, mmcf->admin ? "read-write" : "read-only");
+
     if (w->failing) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "mado store %V is available again", &mmcf->store);
@@ -389,8 +392,17 @@ ngx_http_mado_snapshot(ngx_http_request_t *r, ngx_http_mado_main_conf_t *mmcf)
         && snap->txnid == info.me_last_txnid
         && ngx_http_mado_now(mmcf) < snap->expires)
     {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "mado store: snapshot of txn %uz reused", snap->txnid);
         return snap;
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado store: snapshot rebuilt at txn %uz: %s",
+                   info.me_last_txnid,
+                   snap == NULL ? "none yet"
+                   : snap->txnid != info.me_last_txnid ? "the store changed"
+                   : "a figure turns stale or the clock moved");
 
     snap = ngx_http_mado_snapshot_build(r->connection->log, mmcf);
     if (snap == NULL) {
