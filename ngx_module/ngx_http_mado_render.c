@@ -177,6 +177,10 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
                    "mado rendered txn %uz, %ui offices", snap->txnid, n);
 
+#if !(NGX_DEBUG)
+    (void) log;
+#endif
+
     return NGX_OK;
 }
 
