@@ -23,7 +23,7 @@ static void h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
 
 ngx_int_t
 ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
-    ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
+    ngx_http_mado_site_t *site, ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
     ngx_http_mado_page_e page, mado_lang_e lang, ngx_log_t *log,
     ngx_http_mado_doc_t **out)
 {
@@ -33,7 +33,7 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
     mado_forecast_t      *forecast;
     ngx_http_mado_html_t  h;
 
-    if (h_init(&h, mmcf, snap, lang, log) != NGX_OK) {
+    if (h_init(&h, mmcf, site, snap, lang, log) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -118,7 +118,7 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
 
 ngx_int_t
 ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
-    ngx_http_mado_snapshot_t *snap, mado_lang_e lang, ngx_log_t *log,
+    ngx_http_mado_site_t *site, ngx_http_mado_snapshot_t *snap, mado_lang_e lang, ngx_log_t *log,
     ngx_http_mado_doc_t **out)
 {
     int64_t                  wait, longest, low, high, best_low, best_high;
@@ -128,7 +128,7 @@ ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
     ngx_http_mado_html_t     h;
     ngx_http_mado_office_t  *office;
 
-    if (h_init(&h, mmcf, snap, lang, log) != NGX_OK) {
+    if (h_init(&h, mmcf, site, snap, lang, log) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -226,11 +226,18 @@ ngx_http_mado_render_message_page(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf, mado_lang_e lang, ngx_uint_t status,
     ngx_str_t *out)
 {
-    ngx_str_t              self;
-    ngx_http_mado_doc_t   *doc;
-    ngx_http_mado_html_t   h;
+    ngx_str_t                  self;
+    ngx_http_mado_doc_t       *doc;
+    ngx_http_mado_html_t       h;
+    ngx_http_mado_site_t      *sites;
+    ngx_http_mado_loc_conf_t  *mlcf;
 
-    if (h_init(&h, mmcf, NULL, lang, r->connection->log) != NGX_OK) {
+    mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
+    sites = mmcf->sites.elts;
+
+    if (h_init(&h, mmcf, &sites[mlcf->site], NULL, lang, r->connection->log)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -294,7 +301,7 @@ h_head(ngx_http_mado_html_t *h, const char *page,
     }
 
     h_lit(h, " data-refresh=\"");
-    h_num(h, h->mmcf->refresh);
+    h_num(h, h->site->refresh);
     h_lit(h, "\"><head><meta charset=\"utf-8\">"
           "<meta name=\"viewport\" content=\"width=device-width, "
           "initial-scale=1\"><title>");

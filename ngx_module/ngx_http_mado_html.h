@@ -22,6 +22,7 @@ typedef struct {
     ngx_str_t                  *msg;        /* the language's catalog */
     mado_lang_e                 lang;
     ngx_http_mado_main_conf_t  *mmcf;
+    ngx_http_mado_site_t       *site;
     ngx_http_mado_snapshot_t   *snap;
 } ngx_http_mado_html_t;
 
@@ -57,7 +58,8 @@ typedef struct {
 
 /* ngx_http_mado_htmlbuf.c */
 ngx_int_t h_init(ngx_http_mado_html_t *h,
-    ngx_http_mado_main_conf_t *mmcf, ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_main_conf_t *mmcf, ngx_http_mado_site_t *site,
+    ngx_http_mado_snapshot_t *snap,
     mado_lang_e lang, ngx_log_t *log);
 ngx_int_t h_done(ngx_http_mado_html_t *h, ngx_pool_t *pool,
     ngx_http_mado_doc_t **out);

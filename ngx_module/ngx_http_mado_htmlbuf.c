@@ -14,7 +14,8 @@ static void h_hhmm(ngx_http_mado_html_t *h, int64_t t);
 
 ngx_int_t
 h_init(ngx_http_mado_html_t *h, ngx_http_mado_main_conf_t *mmcf,
-    ngx_http_mado_snapshot_t *snap, mado_lang_e lang, ngx_log_t *log)
+    ngx_http_mado_site_t *site, ngx_http_mado_snapshot_t *snap,
+    mado_lang_e lang, ngx_log_t *log)
 {
     ngx_memzero(h, sizeof(ngx_http_mado_html_t));
 
@@ -31,6 +32,7 @@ h_init(ngx_http_mado_html_t *h, ngx_http_mado_main_conf_t *mmcf,
     }
 
     h->mmcf = mmcf;
+    h->site = site;
     h->snap = snap;
     h->lang = lang;
     h->msg = mmcf->catalog[lang];

@@ -43,7 +43,8 @@ typedef struct {
     ngx_uint_t                 any_stale;
     ngx_http_mado_doc_t        api;
     size_t                     tail_len;    /* of api.body after the office */
-    ngx_http_mado_doc_t       *pages[NGX_HTTP_MADO_NPAGES][MADO_NLANG];
+    /* [site][page][lang], on first demand (ngx_http_mado_page_slot) */
+    ngx_http_mado_doc_t      **pages;
 } ngx_http_mado_office_t;
 
 
@@ -77,7 +78,7 @@ typedef struct {
     time_t                     expires;     /* re-render: staleness or clock */
     ngx_uint_t                 any_stale;
     ngx_http_mado_doc_t        all;
-    ngx_http_mado_doc_t       *index[MADO_NLANG];
+    ngx_http_mado_doc_t      **index;       /* [site][lang], on demand */
     ngx_array_t                offices;     /* of ngx_http_mado_office_t */
     ngx_http_mado_defs_t      *defs;        /* office[].def points here */
 } ngx_http_mado_snapshot_t;
@@ -134,8 +135,6 @@ typedef struct {
     ngx_http_mado_asset_t      staff_css;
     ngx_http_mado_asset_t      staff_js;
 
-    ngx_str_t                  public_url;
-    time_t                     refresh;
     ngx_flag_t                 calendar;    /* status follows the calendar */
     ngx_flag_t                 admin;       /* a mado_admin location: the
                                                workers open the store rw */
@@ -145,9 +144,19 @@ typedef struct {
 
     /* locations with a mado handler, checked once the http block is read */
     ngx_array_t                locations;   /* of ngx_http_mado_loc_conf_t * */
+    /* what pages differ in between servers or locations; each page is
+       rendered once per snapshot for each */
+    ngx_array_t                sites;       /* of ngx_http_mado_site_t */
 
     ngx_http_mado_worker_t    *worker;
 } ngx_http_mado_main_conf_t;
+
+
+/* what the citizen pages say that may differ per server or location */
+typedef struct {
+    ngx_str_t                  public_url;  /* no trailing "/" */
+    time_t                     refresh;
+} ngx_http_mado_site_t;
 
 
 /* what a location's content handler is */
@@ -171,6 +180,10 @@ typedef struct {
     void                     **srv_conf;
     u_char                    *conf_file;
     ngx_uint_t                 conf_line;
+
+    ngx_str_t                  public_url;
+    time_t                     refresh;
+    ngx_uint_t                 site;            /* mado_pages: in sites */
 
     time_t                     max_age;
     ngx_str_t                  cache_control;   /* made once from max_age */
@@ -207,6 +220,9 @@ ngx_http_mado_snapshot_t *ngx_http_mado_snapshot(ngx_http_request_t *r,
 ngx_int_t ngx_http_mado_snapshot_hold(ngx_http_request_t *r,
     ngx_http_mado_snapshot_t *snap);
 void ngx_http_mado_snapshot_release(ngx_http_mado_snapshot_t *snap);
+ngx_http_mado_doc_t **ngx_http_mado_page_slot(ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_office_t *office, ngx_uint_t nsites, ngx_uint_t site,
+    ngx_http_mado_page_e page, mado_lang_e lang);
 ngx_http_mado_office_t *ngx_http_mado_snapshot_office(
     ngx_http_mado_snapshot_t *snap, ngx_str_t *id);
 
@@ -239,6 +255,7 @@ size_t ngx_http_mado_json_error(u_char *buf, size_t size, ngx_uint_t status,
 ngx_int_t ngx_http_mado_read_only(ngx_http_request_t *r);
 ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value);
+ngx_int_t ngx_http_mado_header_filter_init(ngx_conf_t *cf);
 ngx_table_elt_t *ngx_http_mado_header(ngx_http_request_t *r, ngx_str_t *name,
     ngx_table_elt_t *after);
 ngx_int_t ngx_http_mado_cookie(ngx_http_request_t *r, ngx_str_t *name,
@@ -279,11 +296,11 @@ const char *ngx_http_mado_lang_tag(mado_lang_e lang);
 
 /* ngx_http_mado_html.c (its writer and parts: ngx_http_mado_html.h) */
 ngx_int_t ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
-    ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
+    ngx_http_mado_site_t *site, ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
     ngx_http_mado_page_e page, mado_lang_e lang, ngx_log_t *log,
     ngx_http_mado_doc_t **out);
 ngx_int_t ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
-    ngx_http_mado_snapshot_t *snap, mado_lang_e lang, ngx_log_t *log,
+    ngx_http_mado_site_t *site, ngx_http_mado_snapshot_t *snap, mado_lang_e lang, ngx_log_t *log,
     ngx_http_mado_doc_t **out);
 ngx_int_t ngx_http_mado_render_message_page(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf, mado_lang_e lang, ngx_uint_t status,

@@ -30,7 +30,7 @@ static ngx_int_t ngx_http_mado_send_asset(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf, ngx_str_t *name);
 static ngx_int_t ngx_http_mado_send_message(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf, mado_lang_e lang, ngx_uint_t status);
-static ngx_int_t ngx_http_mado_render_qr(ngx_http_mado_main_conf_t *mmcf,
+static ngx_int_t ngx_http_mado_render_qr(ngx_http_mado_site_t *site,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
     ngx_log_t *log, ngx_http_mado_doc_t **out);
 static ngx_int_t ngx_http_mado_asset_load(ngx_conf_t *cf,
@@ -71,6 +71,7 @@ ngx_http_mado_pages_handler(ngx_http_request_t *r)
     mado_lang_e                   lang;
     ngx_http_mado_doc_t         **slot;
     ngx_http_mado_page_e          page;
+    ngx_http_mado_site_t         *site;
     ngx_http_mado_office_t       *office;
     ngx_http_mado_snapshot_t     *snap;
     ngx_http_mado_loc_conf_t     *mlcf;
@@ -123,15 +124,14 @@ ngx_http_mado_pages_handler(ngx_http_request_t *r)
         }
     }
 
-    /* rendered once per snapshot and language, on first demand */
-    if (office == NULL) {
-        slot = &snap->index[lang];
+    site = &((ngx_http_mado_site_t *) mmcf->sites.elts)[mlcf->site];
 
-    } else if (page == NGX_HTTP_MADO_PAGE_QR) {
-        slot = &office->pages[page][0];
-
-    } else {
-        slot = &office->pages[page][lang];
+    /* rendered once per snapshot, site and language, on first demand */
+    slot = ngx_http_mado_page_slot(snap, office, mmcf->sites.nelts,
+                                   mlcf->site, page,
+                                   page == NGX_HTTP_MADO_PAGE_QR ? 0 : lang);
+    if (slot == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -140,16 +140,16 @@ ngx_http_mado_pages_handler(ngx_http_request_t *r)
 
     if (*slot == NULL) {
         if (office == NULL) {
-            rc = ngx_http_mado_render_index(mmcf, snap, lang,
+            rc = ngx_http_mado_render_index(mmcf, site, snap, lang,
                                             r->connection->log, slot);
 
         } else if (page == NGX_HTTP_MADO_PAGE_QR) {
-            rc = ngx_http_mado_render_qr(mmcf, snap, office,
+            rc = ngx_http_mado_render_qr(site, snap, office,
                                          r->connection->log, slot);
 
         } else {
-            rc = ngx_http_mado_render_page(mmcf, snap, office, page, lang,
-                                           r->connection->log, slot);
+            rc = ngx_http_mado_render_page(mmcf, site, snap, office, page,
+                                           lang, r->connection->log, slot);
         }
 
         if (rc != NGX_OK) {
@@ -326,7 +326,7 @@ ngx_http_mado_send_message(ngx_http_request_t *r,
 
 /* one <path> of unit squares: small, and crisp at any size */
 static ngx_int_t
-ngx_http_mado_render_qr(ngx_http_mado_main_conf_t *mmcf,
+ngx_http_mado_render_qr(ngx_http_mado_site_t *site,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
     ngx_log_t *log, ngx_http_mado_doc_t **out)
 {
@@ -337,12 +337,12 @@ ngx_http_mado_render_qr(ngx_http_mado_main_conf_t *mmcf,
     QRcode               *qr;
     ngx_http_mado_doc_t  *doc;
 
-    url = ngx_pnalloc(snap->pool, mmcf->public_url.len + office->id.len + 2);
+    url = ngx_pnalloc(snap->pool, site->public_url.len + office->id.len + 2);
     if (url == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_sprintf(url, "%V/%V%Z", &mmcf->public_url, &office->id);
+    ngx_sprintf(url, "%V/%V%Z", &site->public_url, &office->id);
 
     qr = QRcode_encodeString((char *) url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
     if (qr == NULL) {

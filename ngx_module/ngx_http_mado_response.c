@@ -13,6 +13,12 @@ static ngx_int_t ngx_http_mado_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, ngx_str_t *body, ngx_http_mado_snapshot_t *snap);
 static u_char *ngx_http_mado_json_escape(u_char *dst, u_char *end,
     u_char *src, size_t len);
+static ngx_int_t ngx_http_mado_cache_control_set(ngx_http_request_t *r,
+    ngx_str_t *value);
+static ngx_int_t ngx_http_mado_header_filter(ngx_http_request_t *r);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
 /* whole, so the header filter need not join a charset on every response */
@@ -84,10 +90,7 @@ ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
     etag->value = *etag_value;
     r->headers_out.etag = etag;
 
-    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
-                                 cache_control)
-        != NGX_OK)
-    {
+    if (ngx_http_mado_cache_control_set(r, cache_control) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -214,8 +217,7 @@ ngx_int_t
 ngx_http_mado_send_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, ngx_str_t *body)
 {
-    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
-                                 &ngx_http_mado_no_store)
+    if (ngx_http_mado_cache_control_set(r, &ngx_http_mado_no_store)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -284,6 +286,148 @@ ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
     h->hash = 1;
     h->key = *key;
     h->value = *value;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Cache-Control goes where nginx keeps it (r->headers_out.cache_control),
+ * so that "expires" in the location replaces its value instead of adding
+ * a second header; its key is ours, so the filter below knows it.
+ */
+static ngx_int_t
+ngx_http_mado_cache_control_set(ngx_http_request_t *r, ngx_str_t *value)
+{
+    ngx_table_elt_t   *h;
+#if (nginx_version < 1023000)
+    ngx_table_elt_t  **ph;
+#endif
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = ngx_http_mado_cache_control;
+    h->value = *value;
+
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+    r->headers_out.cache_control = h;
+#else
+    if (r->headers_out.cache_control.elts == NULL
+        && ngx_array_init(&r->headers_out.cache_control, r->pool, 1,
+                          sizeof(ngx_table_elt_t *))
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ph = ngx_array_push(&r->headers_out.cache_control);
+    if (ph == NULL) {
+        return NGX_ERROR;
+    }
+
+    *ph = h;
+#endif
+
+    return NGX_OK;
+}
+
+
+/*
+ * The location's own "add_header Cache-Control" wins over mado_max_age:
+ * this filter runs after nginx's headers filter (the module is ordered
+ * before it, see "config") and drops our header when another is there.
+ */
+static ngx_int_t
+ngx_http_mado_header_filter(ngx_http_request_t *r)
+{
+    ngx_uint_t         n;
+    ngx_table_elt_t   *h, *ours;
+#if (nginx_version >= 1023000)
+    ngx_table_elt_t  **ph;
+
+    n = 0;
+    ours = NULL;
+
+    for (h = r->headers_out.cache_control; h; h = h->next) {
+        if (h->hash == 0) {
+            continue;
+        }
+
+        n++;
+
+        if (h->key.data == ngx_http_mado_cache_control.data) {
+            ours = h;
+        }
+    }
+
+    if (ours == NULL || n < 2) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    for (ph = &r->headers_out.cache_control; *ph; ph = &(*ph)->next) {
+        if (*ph == ours) {
+            *ph = ours->next;
+            break;
+        }
+    }
+
+#else
+    ngx_uint_t         i, j;
+    ngx_table_elt_t  **elts;
+
+    n = 0;
+    ours = NULL;
+    elts = r->headers_out.cache_control.elts;
+
+    for (i = 0; i < r->headers_out.cache_control.nelts; i++) {
+        h = elts[i];
+
+        if (h->hash == 0) {
+            continue;
+        }
+
+        n++;
+
+        if (h->key.data == ngx_http_mado_cache_control.data) {
+            ours = h;
+        }
+    }
+
+    if (ours == NULL || n < 2) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    for (i = 0, j = 0; i < r->headers_out.cache_control.nelts; i++) {
+        if (elts[i] != ours) {
+            elts[j++] = elts[i];
+        }
+    }
+
+    r->headers_out.cache_control.nelts = j;
+#endif
+
+    ours->hash = 0;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado: the location's Cache-Control replaces "
+                   "mado_max_age's");
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+ngx_int_t
+ngx_http_mado_header_filter_init(ngx_conf_t *cf)
+{
+    (void) cf;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_mado_header_filter;
 
     return NGX_OK;
 }

@@ -557,3 +557,34 @@ ngx_http_mado_snapshot_office(ngx_http_mado_snapshot_t *snap, ngx_str_t *id)
 
     return NULL;
 }
+
+
+/*
+ * Where a page of a snapshot is kept: the index (office NULL) or an
+ * office's page, for one site and language.  The tables are made on first
+ * demand in the snapshot's pool, sized by the sites the configuration has.
+ */
+ngx_http_mado_doc_t **
+ngx_http_mado_page_slot(ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_office_t *office, ngx_uint_t nsites, ngx_uint_t site,
+    ngx_http_mado_page_e page, mado_lang_e lang)
+{
+    ngx_http_mado_doc_t  ***table;
+
+    table = office ? &office->pages : &snap->index;
+
+    if (*table == NULL) {
+        *table = ngx_pcalloc(snap->pool, nsites * sizeof(ngx_http_mado_doc_t *)
+                             * (office ? NGX_HTTP_MADO_NPAGES : 1)
+                             * MADO_NLANG);
+        if (*table == NULL) {
+            return NULL;
+        }
+    }
+
+    if (office == NULL) {
+        return &(*table)[site * MADO_NLANG + lang];
+    }
+
+    return &(*table)[(site * NGX_HTTP_MADO_NPAGES + page) * MADO_NLANG + lang];
+}
