@@ -12,10 +12,6 @@
 #include "mado_store.h"
 
 
-const char *const mado_lang_codes[MADO_NLANG + 1] = {
-    "ja", "en", "zh-hans", "zh-hant", "ko", "ja-easy", NULL
-};
-
 const char *const mado_status_names[MADO_NSTATUS] = {
     "open", "paused", "closed", "ended"
 };

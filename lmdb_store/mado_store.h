@@ -71,19 +71,45 @@
 #define MADO_TZ_OFFSET          (9 * 3600)
 
 
-/* languages, in the order pages list them; "ja" must stay first */
+/*
+ * The languages (mado_lang.c), in the order pages list them; "ja" stays
+ * first: it is the fallback, and every text has it.  Adding a language is
+ * one line here and its catalog, conf.example/i18n/CODE.json:
+ *
+ *   X(NAME, CODE: in JSON, ?lang= and the catalog's file name,
+ *     its <html lang>, the Accept-Language ranges that choose it)
+ *
+ * A tag chooses the language of its longest matching range ("zh-TW"
+ * chooses zh-hant over zh-hans's "zh"); a language with no range is only
+ * chosen with ?lang= (やさしい日本語 is a choice, not a locale).
+ */
+#define MADO_LANGUAGES(X)                                                     \
+    X(JA,       "ja",       "ja",       "ja")                                 \
+    X(EN,       "en",       "en",       "en")                                 \
+    X(ZH_HANS,  "zh-hans",  "zh-Hans",  "zh zh-hans zh-cn zh-sg")             \
+    X(ZH_HANT,  "zh-hant",  "zh-Hant",  "zh-hant zh-tw zh-hk zh-mo")          \
+    X(KO,       "ko",       "ko",       "ko")                                 \
+    X(JA_EASY,  "ja-easy",  "ja",       "")
+
 typedef enum {
-    MADO_LANG_JA = 0,
-    MADO_LANG_EN,
-    MADO_LANG_ZH_HANS,
-    MADO_LANG_ZH_HANT,
-    MADO_LANG_KO,
-    MADO_LANG_JA_EASY,
+#define MADO_LANG_ENUM(name, code, tag, ranges)  MADO_LANG_##name,
+    MADO_LANGUAGES(MADO_LANG_ENUM)
+#undef MADO_LANG_ENUM
     MADO_NLANG
 } mado_lang_e;
 
 /* NULL-terminated */
 extern const char *const mado_lang_codes[MADO_NLANG + 1];
+/* what <html lang> says */
+extern const char *const mado_lang_tags[MADO_NLANG];
+
+/* the language of a code ("zh-hant", any case); -1 if none */
+int mado_lang_code(const char *code, size_t len);
+/*
+ * the language one Accept-Language tag chooses and, in *specific, the
+ * length of the range that matched; -1 if none
+ */
+int mado_lang_match(const char *tag, size_t len, size_t *specific);
 
 
 typedef enum {

@@ -23,12 +23,6 @@ static const char *const  ngx_http_mado_msg_keys[NGX_HTTP_MADO_NMSG] = {
 };
 
 
-/* what <html lang> says for each language */
-static const char *const  ngx_http_mado_lang_tags[MADO_NLANG] = {
-    "ja", "en", "zh-Hans", "zh-Hant", "ko", "ja"
-};
-
-
 static ngx_str_t  ngx_http_mado_cookie_name = ngx_string("mado_lang");
 
 
@@ -36,7 +30,6 @@ static ngx_int_t ngx_http_mado_catalog_load(ngx_conf_t *cf,
     ngx_http_mado_main_conf_t *mmcf, mado_lang_e lang);
 static ngx_int_t ngx_http_mado_catalog_json(ngx_conf_t *cf,
     ngx_http_mado_main_conf_t *mmcf, mado_lang_e lang);
-static ngx_int_t ngx_http_mado_lang_code(u_char *p, size_t len);
 static ngx_int_t ngx_http_mado_accept_language(ngx_http_request_t *r);
 static ngx_int_t ngx_http_mado_set_cookie(ngx_http_request_t *r,
     mado_lang_e lang);
@@ -246,7 +239,7 @@ ngx_http_mado_catalog_json(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
 const char *
 ngx_http_mado_lang_tag(mado_lang_e lang)
 {
-    return ngx_http_mado_lang_tags[lang];
+    return mado_lang_tags[lang];
 }
 
 
@@ -259,7 +252,7 @@ ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit)
     *explicit = 0;
 
     if (ngx_http_arg(r, (u_char *) "lang", 4, &value) == NGX_OK) {
-        lang = ngx_http_mado_lang_code(value.data, value.len);
+        lang = mado_lang_code((char *) value.data, value.len);
 
         if (lang >= 0) {
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -277,7 +270,7 @@ ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit)
 
     if (ngx_http_mado_cookie(r, &ngx_http_mado_cookie_name, &value) == NGX_OK)
     {
-        lang = ngx_http_mado_lang_code(value.data, value.len);
+        lang = mado_lang_code((char *) value.data, value.len);
 
         if (lang >= 0) {
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -296,26 +289,9 @@ ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit)
 }
 
 
-static ngx_int_t
-ngx_http_mado_lang_code(u_char *p, size_t len)
-{
-    ngx_uint_t  l;
-
-    for (l = 0; l < MADO_NLANG; l++) {
-        if (ngx_strlen(mado_lang_codes[l]) == len
-            && ngx_strncasecmp(p, (u_char *) mado_lang_codes[l], len) == 0)
-        {
-            return l;
-        }
-    }
-
-    return -1;
-}
-
-
 /*
  * The supported language with the highest q; ties go to the first listed.
- * Chinese tags are mapped by script, then by region (TW, HK, MO: Hant).
+ * Each tag chooses by the ranges of MADO_LANGUAGES (mado_store.h).
  */
 static ngx_int_t
 ngx_http_mado_accept_language(ngx_http_request_t *r)
@@ -373,28 +349,7 @@ ngx_http_mado_accept_language(ngx_http_request_t *r)
             p++;
         }
 
-        lang = -1;
-
-        if (len >= 2 && ngx_strncasecmp(tag, (u_char *) "ja", 2) == 0) {
-            lang = MADO_LANG_JA;
-
-        } else if (len >= 2 && ngx_strncasecmp(tag, (u_char *) "en", 2) == 0) {
-            lang = MADO_LANG_EN;
-
-        } else if (len >= 2 && ngx_strncasecmp(tag, (u_char *) "ko", 2) == 0) {
-            lang = MADO_LANG_KO;
-
-        } else if (len >= 2 && ngx_strncasecmp(tag, (u_char *) "zh", 2) == 0) {
-            lang = MADO_LANG_ZH_HANS;
-
-            if (ngx_strlcasestrn(tag, tag + len, (u_char *) "hant", 3)
-                || ngx_strlcasestrn(tag, tag + len, (u_char *) "-tw", 2)
-                || ngx_strlcasestrn(tag, tag + len, (u_char *) "-hk", 2)
-                || ngx_strlcasestrn(tag, tag + len, (u_char *) "-mo", 2))
-            {
-                lang = MADO_LANG_ZH_HANT;
-            }
-        }
+        lang = mado_lang_match((char *) tag, len, NULL);
 
         if (lang >= 0 && quality > best_quality) {
             best = lang;

@@ -37,7 +37,11 @@ export const OUT_DIR = path.join(REPO, 't', 'out');
 export const SCREENSHOT_DIR = path.join(OUT_DIR, 'screenshots');
 export const AXE_JS = path.join(REPO, 'node_modules', 'axe-core', 'axe.min.js');
 
-export const LANGS = ['ja', 'en', 'zh-hans', 'zh-hant', 'ko', 'ja-easy'];
+// every language that has a catalog (adding one is its catalog and a line
+// of MADO_LANGUAGES in lmdb_store/mado_store.h), Japanese first
+export const LANGS = fs.readdirSync(path.join(REPO, 'conf.example', 'i18n'))
+  .filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5))
+  .sort((a, b) => (a === 'ja' ? -1 : b === 'ja' ? 1 : a.localeCompare(b)));
 
 export const CHROMIUM_ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic',
