@@ -23,7 +23,6 @@
    default) stays above this so the answer is ours */
 #define NGX_HTTP_MADO_FEED_BODY_MAX    (512 * 1024)
 #define NGX_HTTP_MADO_FEED_EVENTS      10000
-#define NGX_HTTP_MADO_FEED_LINE_MAX    4096
 #define NGX_HTTP_MADO_FEED_PARTS       8
 
 
