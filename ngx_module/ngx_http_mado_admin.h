@@ -73,12 +73,7 @@ typedef struct {
     ngx_uint_t                   nparts;
 
     /* feed, in the thread: the events parsed (malloc), or why not */
-    mado_feed_event_t           *events;
-    mado_feed_event_t          **order;
-    size_t                       nevents;
-    unsigned                     bad_body:1;
-    unsigned                     too_many:1;
-    char                         why[MADO_FEED_WHY_MAX + 32];
+    mado_feed_body_t             feed;
 
     /* out */
     ngx_uint_t                   status;

@@ -9,7 +9,6 @@
 #include "ngx_http_mado_admin.h"
 
 
-static ngx_int_t ngx_http_mado_admin_feed_parse(ngx_http_mado_admin_task_t *t);
 static int ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn,
     void *arg, mado_err_t *err);
 
@@ -50,35 +49,6 @@ ngx_http_mado_admin_feed_type(ngx_http_request_t *r, ngx_int_t *sent)
     }
 
 #undef CT
-
-    return NGX_OK;
-}
-
-
-/*
- * Every line is parsed before anything is written (the library's framing
- * and parser, as "madoctl feed" reads a file): the first bad one is the
- * answer (its number and why), and nothing of the batch is applied.
- */
-static ngx_int_t
-ngx_http_mado_admin_feed_parse(ngx_http_mado_admin_task_t *t)
-{
-    mado_feed_body_t  fb;
-
-    if (mado_feed_body((const char *) t->in, t->in_len,
-                       NGX_HTTP_MADO_FEED_EVENTS, &fb)
-        != 0)
-    {
-        return NGX_ERROR;
-    }
-
-    /* malloc'd: freed by ngx_http_mado_admin_feed() */
-    t->events = fb.events;
-    t->order = fb.order;
-    t->nevents = fb.n;
-    t->bad_body = fb.bad;
-    t->too_many = fb.too_many;
-    ngx_cpystrn((u_char *) t->why, (u_char *) fb.why, sizeof(t->why));
 
     return NGX_OK;
 }
@@ -187,15 +157,15 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
 
     ngx_explicit_memzero(&a, sizeof(a));
 
-    if (t->too_many) {
+    if (t->feed.too_many) {
         ngx_http_mado_admin_fail(t, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                 "too_large", t->why);
+                                 "too_large", t->feed.why);
         return MADO_OK;
     }
 
-    if (t->bad_body) {
+    if (t->feed.bad) {
         ngx_http_mado_admin_fail(t, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                 t->why);
+                                 t->feed.why);
         return MADO_OK;
     }
 
@@ -204,7 +174,7 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
         return rc;
     }
 
-    ngx_sprintf((u_char *) events, "%uz%Z", t->nevents);
+    ngx_sprintf((u_char *) events, "%uz%Z", t->feed.n);
 
     ngx_memzero(&b, sizeof(mado_feed_batch_t));
     b.office = t->office;
@@ -214,7 +184,7 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     b.extra = extra;
     b.strict = 1;
 
-    rc = mado_feed_batch(s, txn, &b, t->order, t->nevents, err);
+    rc = mado_feed_batch(s, txn, &b, t->feed.order, t->feed.n, err);
 
     if (rc == MADO_EINVAL || rc == MADO_ENOTFOUND) {
         /* refused: the transaction is aborted, nothing written */
@@ -229,7 +199,7 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
         return rc;
     }
 
-    t->len = mado_feed_answer(t->body, sizeof(t->body), &b, t->nevents);
+    t->len = mado_feed_answer(t->body, sizeof(t->body), &b, t->feed.n);
 
     if (t->len == 0) {
         /* yajl had no memory: no answer, so nothing applied either */
@@ -246,8 +216,7 @@ ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
     int         rc;
     mado_err_t  err;
 
-    t->events = NULL;
-    t->order = NULL;
+    ngx_memzero(&t->feed, sizeof(mado_feed_body_t));
 
     if (ngx_http_mado_admin_feed_read(t) != NGX_OK) {
         ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
@@ -260,7 +229,15 @@ ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
 
     ngx_http_mado_admin_fingerprint(t, t->in, t->in_len);
 
-    if (ngx_http_mado_admin_feed_parse(t) != NGX_OK) {
+    /*
+     * Every line is parsed before anything is written (the library's
+     * framing and parser, as "madoctl feed" reads a file): the first bad
+     * one is the answer (its number and why), and nothing is applied.
+     */
+    if (mado_feed_body((const char *) t->in, t->in_len,
+                       NGX_HTTP_MADO_FEED_EVENTS, &t->feed)
+        != 0)
+    {
         ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
                                  "store_unavailable", "out of memory");
         goto done;
@@ -288,10 +265,7 @@ ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
 
 done:
 
-    free(t->events);
-    free(t->order);
-    t->events = NULL;
-    t->order = NULL;
+    mado_feed_body_free(&t->feed);
 
     /* a task tried again (the map grew) needs the token again */
     if (!t->resized) {
