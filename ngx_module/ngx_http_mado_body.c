@@ -96,8 +96,12 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
     len = 0;
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
         b = cl->buf;
-        ngx_memcpy(body + len, b->pos, b->last - b->pos);
-        len += b->last - b->pos;
+
+        /* an empty body's buffer has no memory: memcpy() takes no NULL */
+        if (b->last != b->pos) {
+            ngx_memcpy(body + len, b->pos, b->last - b->pos);
+            len += b->last - b->pos;
+        }
     }
 
     body[len] = '\0';
