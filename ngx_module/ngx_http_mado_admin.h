@@ -13,7 +13,6 @@
 
 
 #define NGX_HTTP_MADO_ADMIN_BODY_MAX   16384
-#define NGX_HTTP_MADO_ADMIN_DEPTH      4
 #define NGX_HTTP_MADO_SESSION_IDLE     (30 * 60)
 #define NGX_HTTP_MADO_SESSION_MAX      (12 * 3600)
 #define NGX_HTTP_MADO_SESSION_COOKIE   "mado_session"
@@ -24,16 +23,17 @@
    default) stays above this so the answer is ours */
 #define NGX_HTTP_MADO_FEED_BODY_MAX    (512 * 1024)
 #define NGX_HTTP_MADO_FEED_EVENTS      10000
-#define NGX_HTTP_MADO_FEED_LINE_MAX    4096
 #define NGX_HTTP_MADO_FEED_PARTS       8
 
 
+/* the library's routes: its codec reads a body by them, and the request
+   fingerprints hash their numbers */
 typedef enum {
-    NGX_HTTP_MADO_ADMIN_LOGIN = 0,
-    NGX_HTTP_MADO_ADMIN_LOGOUT,
-    NGX_HTTP_MADO_ADMIN_SESSION,
-    NGX_HTTP_MADO_ADMIN_COUNTER,
-    NGX_HTTP_MADO_ADMIN_FEED
+    NGX_HTTP_MADO_ADMIN_LOGIN = MADO_UPDATE_LOGIN,
+    NGX_HTTP_MADO_ADMIN_LOGOUT = MADO_UPDATE_LOGOUT,
+    NGX_HTTP_MADO_ADMIN_SESSION = MADO_UPDATE_SESSION,
+    NGX_HTTP_MADO_ADMIN_COUNTER = MADO_UPDATE_COUNTER,
+    NGX_HTTP_MADO_ADMIN_FEED = MADO_UPDATE_FEED
 } ngx_http_mado_admin_route_e;
 
 
@@ -73,12 +73,7 @@ typedef struct {
     ngx_uint_t                   nparts;
 
     /* feed, in the thread: the events parsed (malloc), or why not */
-    mado_feed_event_t           *events;
-    mado_feed_event_t          **order;
-    size_t                       nevents;
-    unsigned                     bad_body:1;
-    unsigned                     too_many:1;
-    char                         why[MADO_FEED_WHY_MAX + 32];
+    mado_feed_body_t             feed;
 
     /* out */
     ngx_uint_t                   status;

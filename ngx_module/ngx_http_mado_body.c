@@ -8,8 +8,6 @@
 
 #include "ngx_http_mado_admin.h"
 
-#include <yajl/yajl_tree.h>
-
 
 static void ngx_http_mado_admin_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_mado_admin_parse(ngx_http_request_t *r,
@@ -98,8 +96,12 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
     len = 0;
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
         b = cl->buf;
-        ngx_memcpy(body + len, b->pos, b->last - b->pos);
-        len += b->last - b->pos;
+
+        /* an empty body's buffer has no memory: memcpy() takes no NULL */
+        if (b->last != b->pos) {
+            ngx_memcpy(body + len, b->pos, b->last - b->pos);
+            len += b->last - b->pos;
+        }
     }
 
     body[len] = '\0';
@@ -118,193 +120,41 @@ post:
 }
 
 
+/* the library's codec reads the body (madoctl --server writes it with the
+   same one); its refusal, naming the field, is the 400's message */
 static ngx_int_t
 ngx_http_mado_admin_parse(ngx_http_request_t *r,
     ngx_http_mado_admin_task_t *t, u_char *body, size_t len, ngx_int_t *sent)
 {
-    int          depth, max;
-    char         errbuf[128];
-    size_t       i;
-    yajl_val     root, v;
-    const char  *key, *s;
+    mado_err_t         err;
+    mado_update_req_t  req;
 
-    /* yajl recurses: refuse deep nesting before it sees it */
-    for (i = 0, depth = 0, max = 0; i < len; i++) {
-        if (body[i] == '{' || body[i] == '[') {
-            if (++depth > max) {
-                max = depth;
-            }
-        } else if (body[i] == '}' || body[i] == ']') {
-            depth--;
-        }
-    }
-
-    if (max > NGX_HTTP_MADO_ADMIN_DEPTH) {
-        *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_BAD_REQUEST,
-                                         "bad_request", "the body nests "
-                                         "deeper than %d",
-                                         NGX_HTTP_MADO_ADMIN_DEPTH);
-        return NGX_DECLINED;
-    }
-
-    root = yajl_tree_parse((const char *) body, errbuf, sizeof(errbuf));
-
-    if (root == NULL || !YAJL_IS_OBJECT(root)) {
-        if (root != NULL) {
-            yajl_tree_free(root);
-        }
-
-        *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_BAD_REQUEST,
-                                         "bad_request", "the body must be a "
-                                         "JSON object");
-        return NGX_DECLINED;
-    }
-
-    t->op.type = MADO_HEV_SET;
-    t->op.waiting = t->op.calling = t->op.last_issued = t->op.staff
-        = MADO_KEEP;
-    t->op.status = MADO_KEEP;
-
-    for (i = 0; i < root->u.object.len; i++) {
-        key = root->u.object.keys[i];
-        v = root->u.object.values[i];
-        s = YAJL_IS_STRING(v) ? v->u.string : NULL;
-
-#define BAD(...)                                                              \
-        do {                                                                  \
-            /* the message may quote the key: free the tree after it */      \
-            *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_BAD_REQUEST,     \
-                                             "bad_request", __VA_ARGS__);    \
-            yajl_tree_free(root);                                             \
-            return NGX_DECLINED;                                              \
-        } while (0)
-
-#define NUM(field, lo, hi)                                                    \
-        if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < (lo)                 \
-            || YAJL_GET_INTEGER(v) > (hi))                                    \
-        {                                                                     \
-            BAD("%s: must be a whole number %d..%d", key, (int) (lo),         \
-                (int) (hi));                                                  \
-        }                                                                     \
-        t->op.field = YAJL_GET_INTEGER(v)
-
-        if (t->route == NGX_HTTP_MADO_ADMIN_LOGIN) {
-            if (ngx_strcmp(key, "user") == 0) {
-                if (s == NULL || !mado_valid_id(s, ngx_strlen(s))) {
-                    BAD("user: must be a user id");
-                }
-                ngx_cpystrn((u_char *) t->user, (u_char *) s,
-                            sizeof(t->user));
-
-            } else if (ngx_strcmp(key, "password") == 0) {
-                if (s == NULL || ngx_strlen(s) > MADO_PASSWORD_MAX) {
-                    BAD("password: must be a string of at most %d bytes",
-                        MADO_PASSWORD_MAX);
-                }
-                ngx_cpystrn((u_char *) t->password, (u_char *) s,
-                            sizeof(t->password));
-
-            } else if (ngx_strcmp(key, "session") == 0) {
-                if (s == NULL || (ngx_strcmp(s, "cookie") != 0
-                                  && ngx_strcmp(s, "bearer") != 0))
-                {
-                    BAD("session: must be cookie or bearer");
-                }
-                t->cookie = (s[0] == 'c');
-
-            } else {
-                BAD("%s: not a field of login", key);
-            }
-
-            continue;
-        }
-
-        if (t->route == NGX_HTTP_MADO_ADMIN_LOGOUT
-            || t->route == NGX_HTTP_MADO_ADMIN_SESSION)
-        {
-            BAD("%s: %s takes no fields", key,
-                t->route == NGX_HTTP_MADO_ADMIN_LOGOUT ? "logout" : "session");
-        }
-
-        if (ngx_strcmp(key, "action") == 0) {
-            if (s == NULL) {
-                BAD("action: must be issue, call, cancel or set");
-            }
-
-            if (ngx_strcmp(s, "issue") == 0) {
-                t->op.type = MADO_HEV_ISSUE;
-            } else if (ngx_strcmp(s, "call") == 0) {
-                t->op.type = MADO_HEV_CALL;
-            } else if (ngx_strcmp(s, "cancel") == 0) {
-                t->op.type = MADO_HEV_CANCEL;
-            } else if (ngx_strcmp(s, "set") == 0) {
-                t->op.type = MADO_HEV_SET;
-            } else {
-                BAD("action: must be issue, call, cancel or set");
-            }
-
-        } else if (ngx_strcmp(key, "number") == 0) {
-            if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 1
-                || YAJL_GET_INTEGER(v) > MADO_COUNT_MAX)
-            {
-                BAD("number: must be a whole number 1..%d", MADO_COUNT_MAX);
-            }
-            t->op.number = (uint32_t) YAJL_GET_INTEGER(v);
-
-        } else if (ngx_strcmp(key, "waiting") == 0) {
-            NUM(waiting, 0, MADO_COUNT_MAX);
-        } else if (ngx_strcmp(key, "calling") == 0) {
-            NUM(calling, 0, MADO_COUNT_MAX);
-        } else if (ngx_strcmp(key, "last_issued") == 0) {
-            NUM(last_issued, 0, MADO_COUNT_MAX);
-        } else if (ngx_strcmp(key, "staff") == 0) {
-            NUM(staff, 0, 99);
-
-        } else if (ngx_strcmp(key, "status") == 0) {
-            t->op.status = s ? mado_status_parse(s, ngx_strlen(s)) : -1;
-            if (t->op.status < 0) {
-                BAD("status: must be open, paused, closed or ended");
-            }
-
-        } else if (ngx_strcmp(key, "message") == 0) {
-            mado_err_t  err;
-
-            if (s == NULL
-                || mado_message_check(s, ngx_strlen(s), &err) != MADO_OK)
-            {
-                BAD("message: %s", s ? err.text : "must be a string");
-            }
-            ngx_cpystrn((u_char *) t->message, (u_char *) s,
-                        sizeof(t->message));
-            t->op.message = t->message;
-
-        } else {
-            BAD("%s: not a field of a counter update", key);
-        }
-
-#undef NUM
-#undef BAD
-    }
-
-    yajl_tree_free(root);
-
-    if (t->route == NGX_HTTP_MADO_ADMIN_LOGIN
-        && (t->user[0] == '\0' || t->password[0] == '\0'))
+    if (mado_update_decode((mado_update_route_e) t->route,
+                           (const char *) body, len, &req, &err)
+        != MADO_OK)
     {
+        ngx_explicit_memzero(&req, sizeof(mado_update_req_t));
         *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_BAD_REQUEST,
-                                         "bad_request", "%s: required",
-                                         t->user[0] ? "password" : "user");
+                                         "bad_request", "%s", err.text);
         return NGX_DECLINED;
     }
 
-    if (t->route == NGX_HTTP_MADO_ADMIN_COUNTER
-        && t->op.type == MADO_HEV_CANCEL && t->op.number == 0)
-    {
-        *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_BAD_REQUEST,
-                                         "bad_request", "number: required "
-                                         "to cancel");
-        return NGX_DECLINED;
+    ngx_memcpy(t->user, req.user, sizeof(t->user));
+    ngx_memcpy(t->password, req.password, sizeof(t->password));
+
+    /* a login may say which; otherwise how the request came decides */
+    if (req.session >= 0) {
+        t->cookie = req.session;
     }
+
+    t->op = req.op;
+
+    if (req.op.message != NULL) {
+        ngx_memcpy(t->message, req.message, sizeof(t->message));
+        t->op.message = t->message;
+    }
+
+    ngx_explicit_memzero(&req, sizeof(mado_update_req_t));
 
     return NGX_OK;
 }

@@ -9,7 +9,6 @@
 #include "ngx_http_mado_admin.h"
 
 
-static ngx_int_t ngx_http_mado_admin_feed_parse(ngx_http_mado_admin_task_t *t);
 static int ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn,
     void *arg, mado_err_t *err);
 
@@ -55,118 +54,15 @@ ngx_http_mado_admin_feed_type(ngx_http_request_t *r, ngx_int_t *sent)
 }
 
 
-/*
- * Every line is parsed before anything is written: the first bad one is
- * the answer (its number and why), and nothing of the batch is applied.
- */
-static ngx_int_t
-ngx_http_mado_admin_feed_parse(ngx_http_mado_admin_task_t *t)
-{
-    u_char             *p, *end, *nl, *q;
-    size_t              len, max, i;
-    uint64_t            line;
-    mado_feed_event_t  *e;
-    char                text[NGX_HTTP_MADO_FEED_LINE_MAX + 1];
-
-    t->nevents = 0;
-    t->bad_body = 0;
-    t->too_many = 0;
-
-    p = t->in;
-    end = t->in + t->in_len;
-
-    /* a UTF-8 byte order mark some Windows tools write */
-    if (end - p >= 3 && ngx_memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-        p += 3;
-    }
-
-    for (max = 1, q = p; q < end; q++) {
-        max += (*q == '\n');
-    }
-
-    max = ngx_min(max, NGX_HTTP_MADO_FEED_EVENTS);
-
-    t->events = malloc(max * sizeof(mado_feed_event_t));
-    t->order = malloc(max * sizeof(mado_feed_event_t *));
-
-    if (t->events == NULL || t->order == NULL) {
-        return NGX_ERROR;
-    }
-
-    for (line = 1; p < end; line++, p = (nl ? nl + 1 : end)) {
-        nl = ngx_strlchr(p, end, '\n');
-        q = nl ? nl : end;
-        len = q - p;
-
-        if (len > 0 && p[len - 1] == '\r') {
-            len--;
-        }
-
-        for (i = 0; i < len && (p[i] == ' ' || p[i] == '\t'); i++) {
-            /* void */
-        }
-
-        if (i == len) {
-            continue;
-        }
-
-        if (t->nevents == NGX_HTTP_MADO_FEED_EVENTS) {
-            t->too_many = 1;
-            return NGX_OK;
-        }
-
-        e = &t->events[t->nevents];
-        ngx_memzero(e, sizeof(mado_feed_event_t));
-        e->line = line;
-
-        if (len > NGX_HTTP_MADO_FEED_LINE_MAX) {
-            ngx_sprintf((u_char *) t->why, "line %uL: longer than %d bytes%Z",
-                        line, NGX_HTTP_MADO_FEED_LINE_MAX);
-            t->bad_body = 1;
-            return NGX_OK;
-        }
-
-        if (ngx_strlchr(p, p + len, '\0') != NULL
-            || !mado_utf8_valid((char *) p, len))
-        {
-            ngx_sprintf((u_char *) t->why, "line %uL: not UTF-8 text%Z",
-                        line);
-            t->bad_body = 1;
-            return NGX_OK;
-        }
-
-        ngx_memcpy(text, p, len);
-        text[len] = '\0';
-
-        if (mado_feed_jsonl(text, e) != 0) {
-            ngx_snprintf((u_char *) t->why, sizeof(t->why) - 1,
-                         "line %uL: %s%Z", line, e->why);
-            t->why[sizeof(t->why) - 1] = '\0';
-            t->bad_body = 1;
-            return NGX_OK;
-        }
-
-        t->order[t->nevents++] = e;
-    }
-
-    mado_feed_sort(t->order, t->nevents);
-
-    return NGX_OK;
-}
-
-
 static int
 ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err)
 {
     int                          rc;
-    u_char                      *p, *end;
     char                         actor[MADO_ID_MAX + 8], events[NGX_INT_T_LEN];
     int64_t                      locked;
-    unsigned                     i;
     mado_account_t               a;
     mado_feed_batch_t            b;
-    const mado_counter_state_t  *st;
     ngx_http_mado_admin_task_t  *t = arg;
     const char                  *extra[] = { "events", events, NULL };
 
@@ -261,17 +157,15 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
 
     ngx_explicit_memzero(&a, sizeof(a));
 
-    if (t->too_many) {
-        ngx_sprintf((u_char *) t->why, "a batch may have at most %d "
-                    "events%Z", NGX_HTTP_MADO_FEED_EVENTS);
+    if (t->feed.too_many) {
         ngx_http_mado_admin_fail(t, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                 "too_large", t->why);
+                                 "too_large", t->feed.why);
         return MADO_OK;
     }
 
-    if (t->bad_body) {
+    if (t->feed.bad) {
         ngx_http_mado_admin_fail(t, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                 t->why);
+                                 t->feed.why);
         return MADO_OK;
     }
 
@@ -280,7 +174,7 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
         return rc;
     }
 
-    ngx_sprintf((u_char *) events, "%uz%Z", t->nevents);
+    ngx_sprintf((u_char *) events, "%uz%Z", t->feed.n);
 
     ngx_memzero(&b, sizeof(mado_feed_batch_t));
     b.office = t->office;
@@ -290,7 +184,7 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     b.extra = extra;
     b.strict = 1;
 
-    rc = mado_feed_batch(s, txn, &b, t->order, t->nevents, err);
+    rc = mado_feed_batch(s, txn, &b, t->feed.order, t->feed.n, err);
 
     if (rc == MADO_EINVAL || rc == MADO_ENOTFOUND) {
         /* refused: the transaction is aborted, nothing written */
@@ -305,27 +199,12 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
         return rc;
     }
 
-    p = (u_char *) t->body;
-    end = p + sizeof(t->body);
+    t->len = mado_feed_answer(t->body, sizeof(t->body), &b, t->feed.n);
 
-    p = ngx_slprintf(p, end, "{\"office\":\"%s\",\"events\":%uz,"
-                     "\"applied\":%uL,\"duplicate\":%uL,\"old\":%uL,"
-                     "\"counters\":[", t->office, t->nevents, b.applied,
-                     b.duplicate, b.old);
-
-    for (i = 0; i < b.nchanged; i++) {
-        st = &b.after[i];
-        p = ngx_slprintf(p, end, "%s{\"counter\":\"%s\",\"status\":\"%s\","
-                         "\"waiting\":%uD,\"calling\":%uD,"
-                         "\"last_issued\":%uD,\"served_today\":%uD,"
-                         "\"staff\":%uD}", i ? "," : "", b.changed[i],
-                         mado_status_names[st->status], st->waiting,
-                         st->calling, st->last_issued, st->served_today,
-                         st->staff);
+    if (t->len == 0) {
+        /* yajl had no memory: no answer, so nothing applied either */
+        return mado_fail(err, MADO_ESTORE, "out of memory");
     }
-
-    p = ngx_slprintf(p, end, "]}");
-    t->len = p - (u_char *) t->body;
 
     return ngx_http_mado_admin_remember(s, txn, t, err);
 }
@@ -337,8 +216,7 @@ ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
     int         rc;
     mado_err_t  err;
 
-    t->events = NULL;
-    t->order = NULL;
+    ngx_memzero(&t->feed, sizeof(mado_feed_body_t));
 
     if (ngx_http_mado_admin_feed_read(t) != NGX_OK) {
         ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
@@ -351,7 +229,15 @@ ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
 
     ngx_http_mado_admin_fingerprint(t, t->in, t->in_len);
 
-    if (ngx_http_mado_admin_feed_parse(t) != NGX_OK) {
+    /*
+     * Every line is parsed before anything is written (the library's
+     * framing and parser, as "madoctl feed" reads a file): the first bad
+     * one is the answer (its number and why), and nothing is applied.
+     */
+    if (mado_feed_body((const char *) t->in, t->in_len,
+                       NGX_HTTP_MADO_FEED_EVENTS, &t->feed)
+        != 0)
+    {
         ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
                                  "store_unavailable", "out of memory");
         goto done;
@@ -379,10 +265,7 @@ ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
 
 done:
 
-    free(t->events);
-    free(t->order);
-    t->events = NULL;
-    t->order = NULL;
+    mado_feed_body_free(&t->feed);
 
     /* a task tried again (the map grew) needs the token again */
     if (!t->resized) {

@@ -75,17 +75,13 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
         return rc;
     }
 
-    t->len = ngx_snprintf((u_char *) t->body, sizeof(t->body),
-                          "{\"office\":\"%s\",\"counter\":\"%s\","
-                          "\"ticket\":%uD,\"status\":\"%s\","
-                          "\"waiting\":%uD,\"calling\":%uD,"
-                          "\"last_issued\":%uD,\"served_today\":%uD,"
-                          "\"staff\":%uD}",
-                          t->office, t->counter, result,
-                          mado_status_names[after.status], after.waiting,
-                          after.calling, after.last_issued,
-                          after.served_today, after.staff)
-             - (u_char *) t->body;
+    t->len = mado_update_answer(t->body, sizeof(t->body), t->office,
+                                t->counter, result, &after);
+
+    if (t->len == 0) {
+        /* yajl had no memory: no answer, so nothing applied either */
+        return mado_fail(err, MADO_ESTORE, "out of memory");
+    }
 
     return ngx_http_mado_admin_remember(s, txn, t, err);
 }

@@ -146,6 +146,7 @@ my @refused = (
     [ 400, 'number', 'offices/kita/counters/moving', { action => 'cancel' } ],
     [ 400, 'JSON', 'offices/kita/counters/moving', '{"action": ' ],
     [ 400, 'nests', 'offices/kita/counters/moving', '[[[[[[1]]]]]]' ],
+    [ 400, 'JSON object', 'offices/kita/counters/moving', '' ],     # no body at all
     [ 404, 'no such resource', 'offices/kita/moving', { action => 'issue' } ],
 );
 for my $c (@refused) {
