@@ -29,16 +29,6 @@ typedef enum {
 } mado_fate_e;
 
 
-static int
-mado_feed_fail(mado_err_t *err, int rc, const char *what, int mrc)
-{
-    snprintf(err->text, sizeof(err->text), "%s: %s", what, mdb_strerror(mrc));
-
-    /* a full map goes back to mado_store_write, which grows it */
-    return (mrc == MDB_MAP_FULL || mrc == MDB_TXN_FULL) ? mrc : rc;
-}
-
-
 int
 mado_code_valid(const char *code)
 {
@@ -137,7 +127,7 @@ mado_ticket_get(mado_store_t *s, MDB_txn *txn, MDB_val *k, mado_ticket_t *t,
     }
 
     if (rc != 0) {
-        return mado_feed_fail(err, MADO_ESTORE, "reading a ticket", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading a ticket", rc);
     }
 
     /* unreadable: the ticket starts afresh rather than stop the feed */
@@ -162,7 +152,7 @@ mado_ticket_put(mado_store_t *s, MDB_txn *txn, MDB_val *k,
 
     rc = mdb_put(txn, s->ticket, k, &v, 0);
     if (rc != 0) {
-        return mado_feed_fail(err, MADO_ESTORE, "writing a ticket", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "writing a ticket", rc);
     }
 
     return MADO_OK;
@@ -484,7 +474,7 @@ mado_feed_cursor_get(mado_store_t *s, MDB_txn *txn, const char *office,
     }
 
     if (rc != 0) {
-        return mado_feed_fail(err, MADO_ESTORE, "reading a feed cursor", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading a feed cursor", rc);
     }
 
     if (mado_cursor_decode(v.mv_data, v.mv_size, cur) != 0) {
@@ -514,7 +504,7 @@ mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
 
     rc = mdb_put(txn, s->feed, &k, &v, 0);
     if (rc != 0) {
-        return mado_feed_fail(err, MADO_ESTORE, "writing a feed cursor", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "writing a feed cursor", rc);
     }
 
     return MADO_OK;

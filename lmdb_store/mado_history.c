@@ -23,16 +23,6 @@ const char *const  mado_hev_names[MADO_NHEV] = {
 #define MADO_SAMPLE_BACK    (14 * 86400)
 
 
-static int
-mado_hist_fail(mado_err_t *err, const char *what, int rc)
-{
-    snprintf(err->text, sizeof(err->text), "%s: %s", what, mdb_strerror(rc));
-
-    /* a full map goes back to mado_store_write, which grows it */
-    return (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) ? rc : MADO_ESTORE;
-}
-
-
 static void
 mado_sample_of(const mado_counter_def_t *c, const mado_counter_state_t *st,
     int64_t t, mado_sample_t *sm)
@@ -67,7 +57,7 @@ mado_sample_put(mado_store_t *s, MDB_txn *txn, const char *office,
 
     rc = mdb_put(txn, s->sample, &k, &v, 0);
     if (rc != 0) {
-        return mado_hist_fail(err, "writing a sample", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "writing a sample", rc);
     }
 
     return MADO_OK;
@@ -126,7 +116,7 @@ mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
     /* the next number within the second */
     rc = mdb_cursor_open(txn, s->event, &cur);
     if (rc != 0) {
-        return mado_hist_fail(err, "reading events", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading events", rc);
     }
 
     seq = 0;
@@ -162,7 +152,7 @@ mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
 
     rc = mdb_put(txn, s->event, &k, &v, 0);
     if (rc != 0) {
-        return mado_hist_fail(err, "writing an event", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "writing an event", rc);
     }
 
     return MADO_OK;
@@ -288,7 +278,7 @@ mado_hourly_read(mado_store_t *s, MDB_txn *txn, const char *office,
 
     rc = mdb_cursor_open(txn, s->hourly, &cur);
     if (rc != 0) {
-        return mado_hist_fail(err, "reading hourly figures", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading hourly figures", rc);
     }
 
     k.mv_data = key;
@@ -359,7 +349,7 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
     /* events: one range of keys */
     rc = mdb_cursor_open(txn, s->event, &cur);
     if (rc != 0) {
-        return mado_hist_fail(err, "reading events", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading events", rc);
     }
 
     k.mv_data = key;
@@ -397,7 +387,7 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
     mdb_cursor_close(cur);
 
     if (rc != 0 && rc != MDB_NOTFOUND) {
-        return mado_hist_fail(err, "reading events", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading events", rc);
     }
 
     /* samples: a range per counter */
@@ -409,7 +399,7 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
 
         rc = mdb_cursor_open(txn, s->sample, &cur);
         if (rc != 0) {
-            return mado_hist_fail(err, "reading samples", rc);
+            return mado_mdb_fail(err, MADO_ESTORE, "reading samples", rc);
         }
 
         k.mv_data = key;
@@ -957,7 +947,7 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     /* events: one range */
     rc = mdb_cursor_open(txn, s->event, &cur);
     if (rc != 0) {
-        return mado_hist_fail(err, "compacting events", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "compacting events", rc);
     }
 
     k.mv_data = key;
@@ -984,7 +974,7 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         rc = mdb_cursor_del(cur, 0);
         if (rc != 0) {
             mdb_cursor_close(cur);
-            return mado_hist_fail(err, "compacting events", rc);
+            return mado_mdb_fail(err, MADO_ESTORE, "compacting events", rc);
         }
 
         cp->events++;
@@ -993,13 +983,13 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     mdb_cursor_close(cur);
 
     if (rc != 0 && rc != MDB_NOTFOUND) {
-        return mado_hist_fail(err, "compacting events", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "compacting events", rc);
     }
 
     /* samples: a range per counter; "office\0counter\1" is past one */
     rc = mdb_cursor_open(txn, s->sample, &cur);
     if (rc != 0) {
-        return mado_hist_fail(err, "compacting samples", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "compacting samples", rc);
     }
 
     k.mv_data = key;
@@ -1040,7 +1030,8 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
             rc = mdb_cursor_del(cur, 0);
             if (rc != 0) {
                 mdb_cursor_close(cur);
-                return mado_hist_fail(err, "compacting samples", rc);
+                return mado_mdb_fail(err, MADO_ESTORE, "compacting samples",
+                                     rc);
             }
 
             cp->samples++;
@@ -1048,7 +1039,7 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
         if (rc != 0 && rc != MDB_NOTFOUND) {
             mdb_cursor_close(cur);
-            return mado_hist_fail(err, "compacting samples", rc);
+            return mado_mdb_fail(err, MADO_ESTORE, "compacting samples", rc);
         }
 
         /* the next counter */
@@ -1060,7 +1051,7 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     mdb_cursor_close(cur);
 
     if (rc != 0 && rc != MDB_NOTFOUND) {
-        return mado_hist_fail(err, "compacting samples", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "compacting samples", rc);
     }
 
     /* the hours, added to what an earlier run may have left */
@@ -1085,7 +1076,8 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
                 mado_hour_add(hh, &old);
 
             } else if (rc != 0 && rc != MDB_NOTFOUND) {
-                return mado_hist_fail(err, "reading hourly figures", rc);
+                return mado_mdb_fail(err, MADO_ESTORE, "reading hourly figures",
+                                     rc);
             }
 
             mado_hour_encode(hh, buf);
@@ -1094,7 +1086,8 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
             rc = mdb_put(txn, s->hourly, &k, &v, 0);
             if (rc != 0) {
-                return mado_hist_fail(err, "writing hourly figures", rc);
+                return mado_mdb_fail(err, MADO_ESTORE, "writing hourly figures",
+                                     rc);
             }
         }
     }
@@ -1187,7 +1180,7 @@ mado_compact_drop(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
     rc = mdb_cursor_open(txn, s->hourly, &cur);
     if (rc != 0) {
-        return mado_hist_fail(err, "dropping hourly figures", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "dropping hourly figures", rc);
     }
 
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
@@ -1213,7 +1206,7 @@ mado_compact_drop(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     mdb_cursor_close(cur);
 
     if (rc != 0 && rc != MDB_NOTFOUND) {
-        return mado_hist_fail(err, "dropping hourly figures", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "dropping hourly figures", rc);
     }
 
     if (d->audit != NULL && d->dropped) {

@@ -264,6 +264,12 @@ typedef struct {
 /* the sentence into err (which may be NULL); returns rc */
 int mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * an LMDB error mrc as "what: reason" into err; returns mrc when it means
+ * the map is full (mado_store_write grows it and runs the write again),
+ * else rc
+ */
+int mado_mdb_fail(mado_err_t *err, int rc, const char *what, int mrc);
 
 
 int mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
