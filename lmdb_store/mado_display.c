@@ -13,13 +13,6 @@
 #include "mado_store.h"
 
 
-#define mado_gen_lit(g, s)                                                    \
-    yajl_gen_string(g, (const unsigned char *) (s), sizeof(s) - 1)
-
-#define mado_gen_str(g, s)                                                    \
-    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
-
-
 int64_t
 mado_wait_minutes(const mado_counter_def_t *c, const mado_counter_state_t *st)
 {

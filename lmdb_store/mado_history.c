@@ -181,7 +181,7 @@ mado_day_add_sample(mado_counter_day_t *cd, const mado_sample_t *sm,
 
 
 /* a += b: sums add, maxima take the larger */
-static void
+void
 mado_hour_add(mado_hour_t *a, const mado_hour_t *b)
 {
     a->issued += b->issued;
@@ -205,7 +205,7 @@ mado_hour_add(mado_hour_t *a, const mado_hour_t *b)
 
 
 /* one event into the hours of the day starting at start */
-static void
+void
 mado_hours_event(mado_hour_t *hours, const mado_event_t *ev, int64_t start)
 {
     mado_hour_t  *hh;
@@ -249,7 +249,7 @@ mado_hours_event(mado_hour_t *hours, const mado_event_t *ev, int64_t start)
 }
 
 
-static void
+void
 mado_hours_sample(mado_hour_t *hours, const mado_sample_t *sm, int64_t start)
 {
     mado_hour_t  *hh = &hours[(sm->time - start) / 3600];
@@ -490,7 +490,7 @@ mado_day_free(mado_day_t *d)
 }
 
 
-static int
+int
 mado_hour_used(const mado_hour_t *h)
 {
     return h->issued || h->served || h->cancelled || h->samples;
@@ -515,14 +515,10 @@ mado_gen_minutes(yajl_gen g, const char *key, int64_t seconds, int known)
 }
 
 
-#define mado_key(g, k)                                                        \
-    yajl_gen_string(g, (const unsigned char *) (k), strlen(k))
-
-
 void
 mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
 {
-    char                       iso[32], date[16];
+    char                       iso[32];
     unsigned                   i, h;
     size_t                     j, n;
     const mado_hour_t         *hh;
@@ -530,27 +526,23 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
     mado_counter_state_t       st;
     const mado_counter_day_t  *cd;
 
-    n = snprintf(date, sizeof(date), "%04d-%02d-%02d", d->date / 10000,
-                 d->date / 100 % 100, d->date % 100);
-
     yajl_gen_map_open(g);
-    mado_key(g, "office");
-    mado_key(g, o->id);
+    mado_gen_str(g, "office");
+    mado_gen_str(g, o->id);
     mado_gen_i18n(g, "name", &o->name);
-    mado_key(g, "date");
-    yajl_gen_string(g, (const unsigned char *) date, n);
-    mado_key(g, "counters");
+    mado_gen_date(g, "date", d->date);
+    mado_gen_str(g, "counters");
     yajl_gen_array_open(g);
 
     for (i = 0; i < d->ncounters; i++) {
         cd = &d->counters[i];
 
         yajl_gen_map_open(g);
-        mado_key(g, "id");
-        mado_key(g, cd->id);
+        mado_gen_str(g, "id");
+        mado_gen_str(g, cd->id);
         mado_gen_i18n(g, "name", &o->counters[i].name);
 
-        mado_key(g, "hours");
+        mado_gen_str(g, "hours");
         yajl_gen_array_open(g);
 
         for (h = 0; h < 24; h++) {
@@ -561,20 +553,20 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
             }
 
             yajl_gen_map_open(g);
-            mado_key(g, "hour");
+            mado_gen_str(g, "hour");
             yajl_gen_integer(g, h);
-            mado_key(g, "issued");
+            mado_gen_str(g, "issued");
             yajl_gen_integer(g, hh->issued);
-            mado_key(g, "served");
+            mado_gen_str(g, "served");
             yajl_gen_integer(g, hh->served);
-            mado_key(g, "cancelled");
+            mado_gen_str(g, "cancelled");
             yajl_gen_integer(g, hh->cancelled);
             mado_gen_minutes(g, "wait_avg_minutes",
                              hh->waits ? hh->wait_sum / hh->waits : 0,
                              hh->waits > 0);
             mado_gen_minutes(g, "wait_max_minutes", hh->wait_max,
                              hh->waits > 0);
-            mado_key(g, "waiting_avg");
+            mado_gen_str(g, "waiting_avg");
 
             if (hh->samples) {
                 char  buf[32];
@@ -588,7 +580,7 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
                 yajl_gen_null(g);
             }
 
-            mado_key(g, "waiting_max");
+            mado_gen_str(g, "waiting_max");
             if (hh->samples) {
                 yajl_gen_integer(g, hh->waiting_max);
             } else {
@@ -600,7 +592,7 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
 
         yajl_gen_array_close(g);
 
-        mado_key(g, "samples");
+        mado_gen_str(g, "samples");
         yajl_gen_array_open(g);
 
         for (j = 0; j < cd->nsamples; j++) {
@@ -615,7 +607,7 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
             st.staff = sm->staff;
 
             yajl_gen_map_open(g);
-            mado_key(g, "time");
+            mado_gen_str(g, "time");
             n = mado_time_iso(sm->time, iso);
             yajl_gen_string(g, (const unsigned char *) iso, n);
             mado_state_json(g, o, &o->counters[i], &st, sm->time,
@@ -763,7 +755,7 @@ mado_gen_avg(yajl_gen g, const char *key, double sum, uint32_t n,
     char  buf[32];
     int   len;
 
-    mado_key(g, key);
+    mado_gen_str(g, key);
 
     if (n == 0) {
         yajl_gen_null(g);
@@ -772,19 +764,6 @@ mado_gen_avg(yajl_gen g, const char *key, double sum, uint32_t n,
 
     len = snprintf(buf, sizeof(buf), "%.1f", sum / n / scale);
     yajl_gen_number(g, buf, len);
-}
-
-
-static void
-mado_gen_date_str(yajl_gen g, const char *key, mado_date_t d)
-{
-    char  buf[16];
-    int   n;
-
-    mado_key(g, key);
-    n = snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d / 10000,
-                 d / 100 % 100, d % 100);
-    yajl_gen_string(g, (const unsigned char *) buf, n);
 }
 
 
@@ -797,31 +776,31 @@ mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
     const mado_hour_t        *hh;
 
     yajl_gen_map_open(g);
-    mado_key(g, "office");
-    mado_key(g, o->id);
+    mado_gen_str(g, "office");
+    mado_gen_str(g, o->id);
     mado_gen_i18n(g, "name", &o->name);
-    mado_key(g, "weeks");
+    mado_gen_str(g, "weeks");
     yajl_gen_integer(g, f->weeks);
-    mado_gen_date_str(g, "from", f->from);
-    mado_gen_date_str(g, "to", f->to);
-    mado_gen_date_str(g, "today", f->today.date);
-    mado_key(g, "counters");
+    mado_gen_date(g, "from", f->from);
+    mado_gen_date(g, "to", f->to);
+    mado_gen_date(g, "today", f->today.date);
+    mado_gen_str(g, "counters");
     yajl_gen_array_open(g);
 
     for (i = 0; i < o->ncounters; i++) {
         yajl_gen_map_open(g);
-        mado_key(g, "id");
-        mado_key(g, o->counters[i].id);
+        mado_gen_str(g, "id");
+        mado_gen_str(g, o->counters[i].id);
         mado_gen_i18n(g, "name", &o->counters[i].name);
 
-        mado_key(g, "weekdays");
+        mado_gen_str(g, "weekdays");
         yajl_gen_array_open(g);
 
         for (w = 0; w < 7; w++) {
             yajl_gen_map_open(g);
-            mado_key(g, "weekday");
+            mado_gen_str(g, "weekday");
             yajl_gen_integer(g, w);
-            mado_key(g, "hours");
+            mado_gen_str(g, "hours");
             yajl_gen_array_open(g);
 
             for (h = 0; h < 24; h++) {
@@ -832,9 +811,9 @@ mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
                 }
 
                 yajl_gen_map_open(g);
-                mado_key(g, "hour");
+                mado_gen_str(g, "hour");
                 yajl_gen_integer(g, h);
-                mado_key(g, "days");
+                mado_gen_str(g, "days");
                 yajl_gen_integer(g, c->days);
                 mado_gen_avg(g, "waiting_avg", (double) c->waiting_sum,
                              c->samples, 1.0);
@@ -851,7 +830,7 @@ mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
 
         yajl_gen_array_close(g);
 
-        mado_key(g, "today");
+        mado_gen_str(g, "today");
         yajl_gen_array_open(g);
 
         for (h = 0; h < 24; h++) {
@@ -862,13 +841,13 @@ mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
             }
 
             yajl_gen_map_open(g);
-            mado_key(g, "hour");
+            mado_gen_str(g, "hour");
             yajl_gen_integer(g, h);
             mado_gen_avg(g, "waiting_avg", (double) hh->waiting_sum,
                          hh->samples, 1.0);
             mado_gen_avg(g, "wait_avg_minutes", (double) hh->iwait_sum,
                          hh->iwaits, 60.0);
-            mado_key(g, "issued");
+            mado_gen_str(g, "issued");
             yajl_gen_integer(g, hh->issued);
             yajl_gen_map_close(g);
         }
@@ -1059,9 +1038,7 @@ mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         for (h = 0; h < 24; h++) {
             mado_hour_t  *hh = &cp->c[i].hours[h];
 
-            if (!hh->issued && !hh->served && !hh->cancelled
-                && !hh->samples)
-            {
+            if (!mado_hour_used(hh)) {
                 continue;
             }
 

@@ -17,7 +17,7 @@
 #include "mado_store.h"
 
 
-static const char *const mado_days[8] = {
+const char *const  mado_weekday_keys[8] = {
     "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL
 };
 
@@ -647,14 +647,14 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
                               "\"08:45-17:30\", ...}");
     }
 
-    if ((rc = mado_json_keys(h, sub, mado_days, err)) != MADO_OK) {
+    if ((rc = mado_json_keys(h, sub, mado_weekday_keys, err)) != MADO_OK) {
         return rc;
     }
 
     for (i = 0; i < 7; i++) {
-        yajl_val  d = mado_json_get(h, mado_days[i]);
+        yajl_val  d = mado_json_get(h, mado_weekday_keys[i]);
 
-        snprintf(sub, sizeof(sub), "%s.hours.%s", path, mado_days[i]);
+        snprintf(sub, sizeof(sub), "%s.hours.%s", path, mado_weekday_keys[i]);
 
         if (d == NULL || YAJL_IS_NULL(d)) {
             continue;
@@ -796,7 +796,7 @@ mado_json_tree(const char *json, size_t len, mado_err_t *err)
     /* yajl_tree_parse wants a C string */
     text = malloc(len + 1);
     if (text == NULL) {
-        mado_json_fail(err, "$", "out of memory");
+        mado_fail(err, MADO_EINVAL, "$: out of memory");
         return NULL;
     }
 
@@ -805,7 +805,7 @@ mado_json_tree(const char *json, size_t len, mado_err_t *err)
 
     if (strlen(text) != len) {
         free(text);
-        mado_json_fail(err, "$", "contains a NUL byte");
+        mado_fail(err, MADO_EINVAL, "$: contains a NUL byte");
         return NULL;
     }
 
@@ -825,7 +825,7 @@ mado_json_tree(const char *json, size_t len, mado_err_t *err)
             *nl = '\0';
         }
 
-        mado_json_fail(err, "$", "not valid JSON (%s)", msg);
+        mado_fail(err, MADO_EINVAL, "$: not valid JSON (%s)", msg);
     }
 
     return root;
@@ -967,10 +967,6 @@ done:
 }
 
 
-#define mado_gen_str(g, s)                                                    \
-    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
-
-
 void
 mado_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t)
 {
@@ -993,11 +989,15 @@ mado_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t)
 }
 
 
-static void
-mado_gen_date(yajl_gen g, mado_date_t date)
+void
+mado_gen_date(yajl_gen g, const char *key, mado_date_t date)
 {
     char  buf[16];
     int   n;
+
+    if (key != NULL) {
+        mado_gen_str(g, key);
+    }
 
     n = snprintf(buf, sizeof(buf), "%04d-%02d-%02d", (int) (date / 10000),
                  (int) (date / 100 % 100), (int) (date % 100));
@@ -1018,7 +1018,7 @@ mado_gen_dates(yajl_gen g, const mado_date_t *dates, unsigned n)
     yajl_gen_array_open(g);
 
     for (i = 0; i < n; i++) {
-        mado_gen_date(g, dates[i]);
+        mado_gen_date(g, NULL, dates[i]);
     }
 
     yajl_gen_array_close(g);
@@ -1086,7 +1086,7 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
     yajl_gen_map_open(g);
 
     for (d = 0; d < 7; d++) {
-        mado_gen_str(g, mado_days[d]);
+        mado_gen_str(g, mado_weekday_keys[d]);
         mado_gen_spans(g, o->hours[d], o->nspans[d]);
     }
 
@@ -1102,7 +1102,7 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
         yajl_gen_map_open(g);
 
         for (i = 0; i < o->nopen; i++) {
-            mado_gen_date(g, o->open[i].date);
+            mado_gen_date(g, NULL, o->open[i].date);
             mado_gen_spans(g, o->open[i].spans, o->open[i].nspans);
         }
 

@@ -46,6 +46,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 #include <lmdb.h>
 #include <yajl/yajl_gen.h>
@@ -358,6 +359,15 @@ int mado_utf8_valid(const char *s, size_t len);
 const char *mado_json_str(yajl_val obj, const char *key);
 /* a yajl tree of len bytes of JSON (not NUL-terminated), or NULL and err */
 yajl_val mado_json_tree(const char *json, size_t len, mado_err_t *err);
+/* a string, and a string literal, into a yajl generator */
+#define mado_gen_str(g, s)                                                    \
+    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
+#define mado_gen_lit(g, s)                                                    \
+    yajl_gen_string(g, (const unsigned char *) (s), sizeof(s) - 1)
+/* a local date as "2027-03-28", after "key" if given */
+void mado_gen_date(yajl_gen g, const char *key, mado_date_t date);
+/* the weekdays' keys of "hours" in offices.json: "sun" .. "sat", NULL */
+extern const char *const mado_weekday_keys[8];
 /* "2026-11-27T09:05:00+09:00" into buf (>= 26 bytes) */
 size_t mado_time_iso(int64_t t, char *buf);
 /*
@@ -746,6 +756,20 @@ typedef struct {
     uint32_t            iwaits;
     int64_t             iwait_sum;
 } mado_hour_t;
+
+/*
+ * The figures of the hours of a day starting at start (local midnight)
+ * from its events and samples, alike when a day is read and when it is
+ * compacted
+ */
+void mado_hours_event(mado_hour_t *hours, const mado_event_t *ev,
+    int64_t start);
+void mado_hours_sample(mado_hour_t *hours, const mado_sample_t *sm,
+    int64_t start);
+/* a += b: sums add, maxima take the larger */
+void mado_hour_add(mado_hour_t *a, const mado_hour_t *b);
+/* 1 if anything was issued, served, cancelled or sampled in the hour */
+int mado_hour_used(const mado_hour_t *h);
 
 typedef struct {
     char                id[MADO_ID_MAX + 1];
