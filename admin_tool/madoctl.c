@@ -23,23 +23,6 @@
 #include "madoctl.h"
 
 
-/* where a verb runs: the store here, a server (--server), or either */
-#define MC_LOCAL            0
-#define MC_EITHER           1
-#define MC_REMOTE           2
-
-typedef struct {
-    const char         *name;
-    mc_verb_pt          run;
-    const char         *usage;
-    int                 where;
-} mc_verb_t;
-
-
-static int mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv);
-static const mc_verb_t *mc_verb_find(const char *name);
-
-
 static const char  mc_usage[] =
     "usage: madoctl [--store DIR] VERB [options] [args]\n"
     "       madoctl --server URL [--cacert FILE] [--token-file FILE]\n"
@@ -637,8 +620,7 @@ main(int argc, char **argv)
             break;
 
         case 'h':
-            fputs(mc_usage, stdout);
-            return MC_EXIT_OK;
+            return mc_help(NULL);
 
         case 'V':
             printf("madoctl %s (store schema %d)\n", MC_VERSION,
@@ -714,7 +696,7 @@ main(int argc, char **argv)
 }
 
 
-static const mc_verb_t *
+const mc_verb_t *
 mc_verb_find(const char *name)
 {
     const mc_verb_t  *v;
@@ -729,7 +711,7 @@ mc_verb_find(const char *name)
 }
 
 
-static int
+int
 mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv)
 {
     int                        rc;
@@ -747,8 +729,7 @@ mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv)
     }
 
     if (optind == argc) {
-        fputs(mc_usage, stdout);
-        return MC_EXIT_OK;
+        return mc_help(NULL);
     }
 
     v = mc_verb_find(argv[optind]);
@@ -761,12 +742,13 @@ mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv)
 }
 
 
+/* the help of verb, or madoctl's (verb NULL) */
 int
 mc_help(const char *verb)
 {
     const mc_verb_t  *v;
 
-    v = mc_verb_find(verb);
+    v = verb ? mc_verb_find(verb) : NULL;
     fputs(v ? v->usage : mc_usage, stdout);
 
     return MC_EXIT_OK;

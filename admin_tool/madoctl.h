@@ -72,6 +72,21 @@ typedef struct {
 /* argv[0] is the verb's name; returns the exit code */
 typedef int (*mc_verb_pt)(mc_ctx_t *ctx, int argc, char **argv);
 
+/* where a verb runs: the store here, a server (--server), or either */
+#define MC_LOCAL            0
+#define MC_EITHER           1
+#define MC_REMOTE           2
+
+typedef struct {
+    const char         *name;
+    mc_verb_pt          run;
+    const char         *usage;
+    int                 where;
+} mc_verb_t;
+
+/* the verb of that name, or NULL */
+const mc_verb_t *mc_verb_find(const char *name);
+
 
 /* madoctl.c */
 void mc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -123,6 +138,7 @@ int mc_cmd_report(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_audit(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv);
 
 int mc_cmd_login(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_logout(mc_ctx_t *ctx, int argc, char **argv);
