@@ -32,24 +32,6 @@
 
 #define MC_FEED_BUF         (1024 * 1024)
 
-enum { MC_FMT_VOICECALL = 0, MC_FMT_JSONL };
-enum { MC_ENC_AUTO = 0, MC_ENC_UTF8, MC_ENC_SJIS };
-
-/* what became of a line */
-enum {
-    MC_LINE_EVENT = 0,          /* parsed; the write sets the result */
-    MC_LINE_BLANK,
-    MC_LINE_BAD
-};
-
-
-/* an event of the library's batch, and what became of its line */
-typedef struct {
-    mado_feed_event_t       e;
-    uint8_t                 kind;           /* MC_LINE_* */
-} mc_feed_line_t;
-
-
 typedef struct {
     mc_ctx_t               *ctx;
     mado_store_t            store;
@@ -57,8 +39,7 @@ typedef struct {
     const char             *office;
     const char             *path;
     const char             *name;           /* for messages */
-    int                     format;
-    int                     encoding;
+    mc_feed_format_t        fmt;
     unsigned                follow:1;
     unsigned                quiet:1;
     unsigned                seekable:1;
@@ -66,7 +47,6 @@ typedef struct {
     unsigned                overlong:1;     /* inside a too long line */
     double                  interval;
     size_t                  batch_max;
-    iconv_t                 cd;
 
     int                     fd;
     dev_t                   dev;
@@ -113,12 +93,8 @@ static int mc_feed_flush(mc_feed_t *f);
 static int mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err);
 static int mc_feed_watch(mc_feed_t *f);
-static void mc_feed_parse(mc_feed_t *f, mado_line_e kind,
-    const mado_line_t *ln, mc_feed_line_t *l);
 static void mc_feed_voicecall(char *text, mc_feed_line_t *l);
 static void mc_feed_jsonl(char *text, mc_feed_line_t *l);
-static void mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 static uint64_t mc_fnv1a(const char *p, size_t len);
 
 
@@ -146,7 +122,7 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
     memset(&f, 0, sizeof(mc_feed_t));
     f.ctx = ctx;
     f.fd = -1;
-    f.cd = (iconv_t) -1;
+    f.fmt.cd = (iconv_t) -1;
     f.interval = 0.5;
     f.batch_max = 4096;
 
@@ -193,10 +169,10 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
     }
 
     if (strcmp(format, "voicecall") == 0) {
-        f.format = MC_FMT_VOICECALL;
+        f.fmt.format = MC_FMT_VOICECALL;
 
     } else if (strcmp(format, "jsonl") == 0) {
-        f.format = MC_FMT_JSONL;
+        f.fmt.format = MC_FMT_JSONL;
 
     } else {
         mc_error("--format: must be voicecall or jsonl, not \"%s\"", format);
@@ -204,18 +180,18 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
     }
 
     if (encoding == NULL || strcmp(encoding, "auto") == 0) {
-        f.encoding = MC_ENC_AUTO;
+        f.fmt.encoding = MC_ENC_AUTO;
 
     } else if (strcasecmp(encoding, "utf-8") == 0
                || strcasecmp(encoding, "utf8") == 0)
     {
-        f.encoding = MC_ENC_UTF8;
+        f.fmt.encoding = MC_ENC_UTF8;
 
     } else if (strcasecmp(encoding, "sjis") == 0
                || strcasecmp(encoding, "shift_jis") == 0
                || strcasecmp(encoding, "cp932") == 0)
     {
-        f.encoding = MC_ENC_SJIS;
+        f.fmt.encoding = MC_ENC_SJIS;
 
     } else {
         mc_error("--encoding: must be auto, utf-8 or sjis, not \"%s\"",
@@ -240,11 +216,11 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
     f.path = argv[optind];
     f.name = strcmp(f.path, "-") == 0 ? "stdin" : f.path;
 
-    if (f.encoding != MC_ENC_UTF8) {
+    if (f.fmt.encoding != MC_ENC_UTF8) {
         /* CP932: what Windows-driven machines write; a superset of SJIS */
-        f.cd = iconv_open("UTF-8", "CP932");
+        f.fmt.cd = iconv_open("UTF-8", "CP932");
 
-        if (f.cd == (iconv_t) -1) {
+        if (f.fmt.cd == (iconv_t) -1) {
             mc_error("this system cannot convert Shift_JIS (CP932): %s",
                      strerror(errno));
             return MC_EXIT_STORE;
@@ -336,8 +312,8 @@ done:
         close(f.fd);
     }
 
-    if (f.cd != (iconv_t) -1) {
-        iconv_close(f.cd);
+    if (f.fmt.cd != (iconv_t) -1) {
+        iconv_close(f.fmt.cd);
     }
 
     free(f.buf);
@@ -460,7 +436,7 @@ mc_feed_process(mc_feed_t *f, int at_eof)
 
         l = &f->lines[f->nlines++];
         l->e.line = f->line;
-        mc_feed_parse(f, kind, &ln, l);
+        mc_feed_parse(&f->fmt, kind, &ln, l);
 
         p = next;
         f->batch_end = f->pos + used;
@@ -521,7 +497,7 @@ mc_feed_identify(mc_feed_t *f, int at_eof)
               != MADO_LINE_PARTIAL)
     {
         memset(&probe, 0, sizeof(probe));
-        mc_feed_parse(f, kind, &ln, &probe);
+        mc_feed_parse(&f->fmt, kind, &ln, &probe);
 
         if (probe.kind == MC_LINE_EVENT) {
             f->fp_len = (p + ln.used) - f->buf;
@@ -725,7 +701,7 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     b.actor = mc_actor();
     b.client = "local";
     b.extra = extra;
-    b.by_code = (f->format == MC_FMT_VOICECALL);
+    b.by_code = (f->fmt.format == MC_FMT_VOICECALL);
 
     rc = mado_feed_batch(s, txn, &b, f->order, f->norder, err);
 
@@ -841,9 +817,9 @@ mc_feed_watch(mc_feed_t *f)
 
 
 /* one line, framed by mado_feed_line(), into l */
-static void
-mc_feed_parse(mc_feed_t *f, mado_line_e kind, const mado_line_t *ln,
-    mc_feed_line_t *l)
+void
+mc_feed_parse(const mc_feed_format_t *fmt, mado_line_e kind,
+    const mado_line_t *ln, mc_feed_line_t *l)
 {
     char         text[3 * MADO_FEED_LINE_MAX + 1], *in, *out;
     size_t       len, inleft, outleft;
@@ -876,8 +852,8 @@ mc_feed_parse(mc_feed_t *f, mado_line_e kind, const mado_line_t *ln,
     p = ln->text;
     len = ln->len;
 
-    if (f->encoding == MC_ENC_UTF8
-        || (f->encoding == MC_ENC_AUTO && mado_utf8_valid(p, len)))
+    if (fmt->encoding == MC_ENC_UTF8
+        || (fmt->encoding == MC_ENC_AUTO && mado_utf8_valid(p, len)))
     {
         if (!mado_utf8_valid(p, len)) {
             mc_feed_bad(l, "not valid UTF-8 (try --encoding sjis)");
@@ -893,9 +869,9 @@ mc_feed_parse(mc_feed_t *f, mado_line_e kind, const mado_line_t *ln,
         out = text;
         outleft = sizeof(text) - 1;
 
-        iconv(f->cd, NULL, NULL, NULL, NULL);
+        iconv(fmt->cd, NULL, NULL, NULL, NULL);
 
-        if (iconv(f->cd, &in, &inleft, &out, &outleft) == (size_t) -1) {
+        if (iconv(fmt->cd, &in, &inleft, &out, &outleft) == (size_t) -1) {
             mc_feed_bad(l, "neither UTF-8 nor Shift_JIS");
             return;
         }
@@ -903,7 +879,7 @@ mc_feed_parse(mc_feed_t *f, mado_line_e kind, const mado_line_t *ln,
         *out = '\0';
     }
 
-    if (f->format == MC_FMT_VOICECALL) {
+    if (fmt->format == MC_FMT_VOICECALL) {
         mc_feed_voicecall(text, l);
 
     } else {
@@ -1038,7 +1014,7 @@ mc_feed_jsonl(char *text, mc_feed_line_t *l)
 }
 
 
-static void
+void
 mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
 {
     va_list  ap;

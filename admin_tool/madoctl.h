@@ -22,6 +22,7 @@
 #ifndef MADOCTL_H
 #define MADOCTL_H
 
+#include <iconv.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -183,6 +184,36 @@ void mc_https_free(mc_https_t *h);
 int mc_https_request(mc_https_t *h, const mc_url_t *u, const char *req,
     size_t len, mc_http_res_t *res, char *err, size_t size);
 void mc_http_res_free(mc_http_res_t *res);
+
+/* feed_format.c: the lines of a ticket machine's log (cmd_feed.c) */
+enum { MC_FMT_VOICECALL = 0, MC_FMT_JSONL };
+enum { MC_ENC_AUTO = 0, MC_ENC_UTF8, MC_ENC_SJIS };
+
+/* what became of a line */
+enum {
+    MC_LINE_EVENT = 0,          /* parsed; the write sets the result */
+    MC_LINE_BLANK,
+    MC_LINE_BAD
+};
+
+/* an event of the library's batch, and what became of its line */
+typedef struct {
+    mado_feed_event_t       e;
+    uint8_t                 kind;           /* MC_LINE_* */
+} mc_feed_line_t;
+
+/* how the log is written: --format, --encoding */
+typedef struct {
+    int                     format;         /* MC_FMT_* */
+    int                     encoding;       /* MC_ENC_* */
+    iconv_t                 cd;             /* from CP932, unless utf-8 */
+} mc_feed_format_t;
+
+void mc_feed_parse(const mc_feed_format_t *fmt, mado_line_e kind,
+    const mado_line_t *ln, mc_feed_line_t *l);
+/* l is bad (MC_LINE_BAD), e.why says why */
+void mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* cmd_counter.c: "the same as far as readers can see" (simulate, feed) */
 int mc_state_same(const mado_counter_state_t *a,
