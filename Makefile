@@ -26,7 +26,8 @@ WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
 SANITIZE  =
 
-LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_json.c lmdb_store/mado_calendar.c \
+LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_offices_parse.c \
+            lmdb_store/mado_calendar.c \
             lmdb_store/mado_feed.c lmdb_store/mado_estimate.c lmdb_store/mado_history.c \
             lmdb_store/mado_audit.c lmdb_store/mado_account.c lmdb_store/mado_counter.c \
             lmdb_store/mado_schema.c lmdb_store/mado_display.c lmdb_store/mado_update.c \
