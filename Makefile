@@ -33,7 +33,7 @@ LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_offices_parse.c \
             lmdb_store/mado_schema.c lmdb_store/mado_display.c lmdb_store/mado_update.c \
             lmdb_store/mado_history_doc.c lmdb_store/mado_forecast.c \
             lmdb_store/mado_compact.c lmdb_store/mado_offices_json.c \
-            lmdb_store/mado_json.c
+            lmdb_store/mado_json.c lmdb_store/mado_ticket.c
 LIB_HDRS  = lmdb_store/mado_store.h
 TOOL_SRCS = $(wildcard admin_tool/*.c)
 TOOL_HDRS = $(wildcard admin_tool/*.h)

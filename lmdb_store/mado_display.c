@@ -297,3 +297,17 @@ mado_state_json(yajl_gen g, const mado_office_def_t *o,
         yajl_gen_string(g, (const unsigned char *) iso, len);
     }
 }
+
+
+int
+mado_state_same(const mado_counter_state_t *a, const mado_counter_state_t *b)
+{
+    return a->status == b->status
+           && a->waiting == b->waiting
+           && a->calling == b->calling
+           && a->last_issued == b->last_issued
+           && a->served_today == b->served_today
+           && a->staff == b->staff
+           && a->message_len == b->message_len
+           && memcmp(a->message, b->message, a->message_len) == 0;
+}
