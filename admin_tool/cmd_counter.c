@@ -352,15 +352,3 @@ mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     return mc_audit(s, txn, op->now, mado_hev_names[op->op.type], op->office,
                     op->counter, &before, &op->st, NULL, err);
 }
-
-
-
-
-
-
-/* the same as far as readers can see; updated_at is not compared */
-int
-mc_state_same(const mado_counter_state_t *a, const mado_counter_state_t *b)
-{
-    return mado_state_same(a, b);
-}

@@ -685,9 +685,9 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         if ((rc == MADO_OK) != f->have_cursor
             || (rc == MADO_OK && cur.offset != f->expect))
         {
-            return mc_fail(err, MADO_EINVAL, "another \"madoctl feed\" is "
-                           "reading this file for office %s (its cursor "
-                           "moved); stopping", f->office);
+            return mado_fail(err, MADO_EINVAL, "another \"madoctl feed\" is "
+                             "reading this file for office %s (its cursor "
+                             "moved); stopping", f->office);
         }
     }
 
@@ -706,8 +706,8 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     rc = mado_feed_batch(s, txn, &b, f->order, f->norder, err);
 
     if (rc == MADO_ENOTFOUND) {
-        return mc_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
-                       f->office);
+        return mado_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
+                         f->office);
     }
 
     if (rc != MADO_OK) {

@@ -147,7 +147,7 @@ mc_show_read(mc_ctx_t *ctx, const char *only, mc_show_office_t **offices,
         }
 
         if (i == nids) {
-            rc = mc_fail(&err, MADO_EINVAL, "OFFICE: no office \"%s\"", only);
+            rc = mado_fail(&err, MADO_EINVAL, "OFFICE: no office \"%s\"", only);
             goto failed;
         }
 
@@ -158,7 +158,7 @@ mc_show_read(mc_ctx_t *ctx, const char *only, mc_show_office_t **offices,
     if (nids > 0) {
         *offices = calloc(nids, sizeof(mc_show_office_t));
         if (*offices == NULL) {
-            rc = mc_fail(&err, MADO_ESTORE, "out of memory");
+            rc = mado_fail(&err, MADO_ESTORE, "out of memory");
             goto failed;
         }
     }

@@ -284,7 +284,7 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
     if (u->op == MC_USER_ADD) {
         if (rc == MADO_OK) {
-            return mc_fail(err, MADO_EINVAL, "USER: \"%s\" exists", u->id);
+            return mado_fail(err, MADO_EINVAL, "USER: \"%s\" exists", u->id);
         }
 
         if (rc != MADO_ENOTFOUND) {
@@ -298,7 +298,7 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
     } else if (rc != MADO_OK) {
         return rc == MADO_ENOTFOUND
-               ? mc_fail(err, MADO_EINVAL, "USER: no user \"%s\"", u->id)
+               ? mado_fail(err, MADO_EINVAL, "USER: no user \"%s\"", u->id)
                : rc;
     }
 
@@ -309,8 +309,8 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         mado_office_free(&o);
 
         if (rc == MADO_ENOTFOUND) {
-            return mc_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
-                           u->offices[i]);
+            return mado_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
+                             u->offices[i]);
         }
 
         if (rc != MADO_OK) {

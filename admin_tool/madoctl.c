@@ -876,20 +876,6 @@ mc_args(const char *verb, int argc, char **argv, const char *const *names,
 }
 
 
-/* like the library's: a sentence into err, for write callbacks */
-int
-mc_fail(mado_err_t *err, int rc, const char *fmt, ...)
-{
-    va_list  ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err->text, sizeof(err->text), fmt, ap);
-    va_end(ap);
-
-    return rc;
-}
-
-
 int
 mc_exit_code(int rc)
 {

@@ -96,8 +96,6 @@ int mc_usage_error(const char *verb, const char *fmt, ...)
 int mc_getopt_error(const char *verb, int c, char **argv);
 int mc_no_options(const char *verb, int argc, char **argv);
 int mc_help(const char *verb);
-int mc_fail(mado_err_t *err, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 int mc_exit_code(int rc);
 
 int mc_clock(mc_ctx_t *ctx);
@@ -214,9 +212,5 @@ void mc_feed_parse(const mc_feed_format_t *fmt, mado_line_e kind,
 /* l is bad (MC_LINE_BAD), e.why says why */
 void mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* cmd_counter.c: "the same as far as readers can see" (simulate, feed) */
-int mc_state_same(const mado_counter_state_t *a,
-    const mado_counter_state_t *b);
 
 #endif /* MADOCTL_H */
