@@ -162,10 +162,10 @@ mc_holidays_json(int year, const mc_holiday_t *h, unsigned n)
                  h[i].day);
 
         yajl_gen_map_open(g);
-        mc_gen_str(g, "date");
-        mc_gen_str(g, date);
-        mc_gen_str(g, "name");
-        mc_gen_str(g, h[i].name);
+        mado_gen_str(g, "date");
+        mado_gen_str(g, date);
+        mado_gen_str(g, "name");
+        mado_gen_str(g, h[i].name);
         yajl_gen_map_close(g);
     }
 
@@ -354,14 +354,14 @@ mc_cmd_calendar(mc_ctx_t *ctx, int argc, char **argv)
         }
 
         yajl_gen_map_open(g);
-        mc_gen_str(g, "date");
-        mc_gen_str(g, date);
-        mc_gen_str(g, "hours");
-        mc_gen_str(g, hours);
-        mc_gen_str(g, "note");
+        mado_gen_str(g, "date");
+        mado_gen_str(g, date);
+        mado_gen_str(g, "hours");
+        mado_gen_str(g, hours);
+        mado_gen_str(g, "note");
 
         if (why != NULL) {
-            mc_gen_str(g, why);
+            mado_gen_str(g, why);
         } else {
             yajl_gen_null(g);
         }

@@ -19,7 +19,6 @@
 #define MC_STAFF_MAX        99
 
 
-
 typedef struct {
     const char             *office;
     const char             *counter;
@@ -171,8 +170,6 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
 }
 
 
-
-
 int
 mc_cmd_issue(mc_ctx_t *ctx, int argc, char **argv)
 {
@@ -199,8 +196,6 @@ mc_cmd_issue(mc_ctx_t *ctx, int argc, char **argv)
 
     return MC_EXIT_OK;
 }
-
-
 
 
 int
@@ -233,8 +228,6 @@ mc_cmd_call(mc_ctx_t *ctx, int argc, char **argv)
 }
 
 
-
-
 int
 mc_cmd_cancel(mc_ctx_t *ctx, int argc, char **argv)
 {
@@ -263,8 +256,6 @@ mc_cmd_cancel(mc_ctx_t *ctx, int argc, char **argv)
 
     return MC_EXIT_OK;
 }
-
-
 
 
 /* OFFICE COUNTER [NUMBER], checked for syntax; the count already is */

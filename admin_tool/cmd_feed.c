@@ -17,15 +17,12 @@
 #include <getopt.h>
 #include <iconv.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <yajl/yajl_tree.h>
 
 #include "madoctl.h"
 

@@ -321,17 +321,17 @@ mc_show_json(const mc_show_office_t *offices, unsigned n)
     yajl_gen_config(g, yajl_gen_indent_string, "  ");
 
     yajl_gen_map_open(g);
-    mc_gen_str(g, "offices");
+    mado_gen_str(g, "offices");
     yajl_gen_array_open(g);
 
     for (i = 0; i < n; i++) {
         o = &offices[i].def;
 
         yajl_gen_map_open(g);
-        mc_gen_str(g, "id");
-        mc_gen_str(g, o->id);
+        mado_gen_str(g, "id");
+        mado_gen_str(g, o->id);
         mado_gen_i18n(g, "name", &o->name);
-        mc_gen_str(g, "counters");
+        mado_gen_str(g, "counters");
         yajl_gen_array_open(g);
 
         for (j = 0; j < o->ncounters; j++) {

@@ -1,24 +1,11 @@
 /*
- * madoctl: main, global options, verb dispatch, usage texts, and small
- * helpers shared by the verbs.
- *
- *   madoctl [--store DIR] VERB [options] [args]
- *   madoctl --server URL [--cacert FILE] VERB [options] [args]
+ * madoctl's verbs: the table main dispatches by, where each may run, and
+ * the usage texts of madoctl and of each verb ("madoctl help VERB").
  */
 
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <pwd.h>
-#include <unistd.h>
-#include <time.h>
-
-#include <yajl/yajl_gen.h>
 
 #include "madoctl.h"
 

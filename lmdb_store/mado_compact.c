@@ -11,8 +11,6 @@
 #include "mado_store.h"
 
 
-/* ------------------------------------------------------------ retention */
-
 #define MADO_COMPACT_COUNTERS   (2 * MADO_COUNTERS_MAX)
 
 typedef struct {

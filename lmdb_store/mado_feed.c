@@ -1,7 +1,8 @@
 /*
- * The ticket-machine feed's part of the store: business codes, the day's
- * ticket records, the rule that turns an event into counts, and cursors.
- * See mado_store.h for the counting rule and why it makes events commute.
+ * The ticket-machine feed's batches, for "madoctl feed" and the update API
+ * alike: business codes, how far a file has been read (cursors), the lines
+ * of a feed, and a batch applied in one transaction.  The rule that turns
+ * an event into counts is in mado_ticket.c.
  */
 
 #include <stdarg.h>

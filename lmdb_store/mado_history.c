@@ -1,7 +1,9 @@
 /*
  * History: an event for every change, 5-minute samples while open, and
  * the day's figures per counter and hour that the API, the pages and
- * "madoctl report" show.  See mado_store.h for the keys.
+ * "madoctl report" show.  See mado_store.h for the keys.  The day's
+ * documents are made in mado_history_doc.c, the forecast in
+ * mado_forecast.c; old days are compacted in mado_compact.c.
  */
 
 #include <stdio.h>

@@ -1,7 +1,8 @@
 /*
- * Office definitions <-> JSON.  One parser serves both offices.json (in
- * madoctl load) and the canonical records in the store (in the module), so
- * what was validated on the way in is exactly what is read back.
+ * Office definitions from JSON.  One parser serves both offices.json (in
+ * madoctl load) and the canonical records in the store (in the module;
+ * mado_offices_json.c writes them), so what was validated on the way in
+ * is exactly what is read back.  Errors name the JSON path.
  */
 
 #include <math.h>
@@ -10,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "mado_store.h"
