@@ -78,25 +78,6 @@ mado_forecast_free(mado_forecast_t *f)
 }
 
 
-static void
-mado_gen_avg(yajl_gen g, const char *key, double sum, uint32_t n,
-    double scale)
-{
-    char  buf[32];
-    int   len;
-
-    mado_gen_str(g, key);
-
-    if (n == 0) {
-        yajl_gen_null(g);
-        return;
-    }
-
-    len = snprintf(buf, sizeof(buf), "%.1f", sum / n / scale);
-    yajl_gen_number(g, buf, len);
-}
-
-
 void
 mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
     const mado_forecast_t *f)

@@ -111,3 +111,41 @@ mado_json_str(yajl_val obj, const char *key)
 
     return v ? v->u.string : NULL;
 }
+
+
+void
+mado_gen_avg(yajl_gen g, const char *key, double sum, uint32_t n,
+    double scale)
+{
+    char  buf[32];
+    int   len;
+
+    mado_gen_str(g, key);
+
+    if (n == 0) {
+        yajl_gen_null(g);
+        return;
+    }
+
+    len = snprintf(buf, sizeof(buf), "%.1f", sum / n / scale);
+    yajl_gen_number(g, buf, len);
+}
+
+
+void
+mado_gen_spans(yajl_gen g, const mado_span_t *spans, unsigned n)
+{
+    char      buf[64];
+    unsigned  i, len;
+
+    len = 0;
+    buf[0] = '\0';
+
+    for (i = 0; i < n; i++) {
+        len += snprintf(buf + len, sizeof(buf) - len, "%s%02u:%02u-%02u:%02u",
+                        i ? "," : "", spans[i].open / 60, spans[i].open % 60,
+                        spans[i].close / 60, spans[i].close % 60);
+    }
+
+    yajl_gen_string(g, (const unsigned char *) buf, len);
+}

@@ -32,25 +32,6 @@ mado_gen_dates(yajl_gen g, const mado_date_t *dates, unsigned n)
 }
 
 
-static void
-mado_gen_spans(yajl_gen g, const mado_span_t *spans, unsigned n)
-{
-    char      buf[64];
-    unsigned  i, len;
-
-    len = 0;
-    buf[0] = '\0';
-
-    for (i = 0; i < n; i++) {
-        len += snprintf(buf + len, sizeof(buf) - len, "%s%02u:%02u-%02u:%02u",
-                        i ? "," : "", spans[i].open / 60, spans[i].open % 60,
-                        spans[i].close / 60, spans[i].close % 60);
-    }
-
-    yajl_gen_string(g, (const unsigned char *) buf, len);
-}
-
-
 char *
 mado_office_to_json(const mado_office_def_t *o, size_t *len)
 {

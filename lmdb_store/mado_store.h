@@ -390,6 +390,11 @@ void mado_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t);
 void mado_gen_date(yajl_gen g, const char *key, mado_date_t date);
 /* the weekdays' keys of "hours" in offices.json: "sun" .. "sat", NULL */
 extern const char *const mado_weekday_keys[8];
+/* opening spans as "08:45-12:00,13:00-17:30" ("" when closed) */
+void mado_gen_spans(yajl_gen g, const mado_span_t *spans, unsigned n);
+/* sum / n / scale to one decimal ("12.5") after "key", or null if n is 0 */
+void mado_gen_avg(yajl_gen g, const char *key, double sum, uint32_t n,
+    double scale);
 
 
 /* ------------- 5. offices.json (mado_offices_parse.c, mado_offices_json.c) */
