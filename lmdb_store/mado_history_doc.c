@@ -10,21 +10,11 @@
 #include "mado_store.h"
 
 
+/* seconds as minutes to one decimal, or null when not known */
 static void
 mado_gen_minutes(yajl_gen g, const char *key, int64_t seconds, int known)
 {
-    char  buf[32];
-    int   n;
-
-    yajl_gen_string(g, (const unsigned char *) key, strlen(key));
-
-    if (!known) {
-        yajl_gen_null(g);
-        return;
-    }
-
-    n = snprintf(buf, sizeof(buf), "%.1f", seconds / 60.0);
-    yajl_gen_number(g, buf, n);
+    mado_gen_avg(g, key, (double) seconds, known ? 1 : 0, 60.0);
 }
 
 
@@ -79,19 +69,8 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
                              hh->waits > 0);
             mado_gen_minutes(g, "wait_max_minutes", hh->wait_max,
                              hh->waits > 0);
-            mado_gen_str(g, "waiting_avg");
-
-            if (hh->samples) {
-                char  buf[32];
-                int   bn;
-
-                bn = snprintf(buf, sizeof(buf), "%.1f",
-                              (double) hh->waiting_sum / hh->samples);
-                yajl_gen_number(g, buf, bn);
-
-            } else {
-                yajl_gen_null(g);
-            }
+            mado_gen_avg(g, "waiting_avg", (double) hh->waiting_sum,
+                         hh->samples, 1.0);
 
             mado_gen_str(g, "waiting_max");
             if (hh->samples) {
