@@ -112,6 +112,38 @@ mc_no_options(const char *verb, int argc, char **argv)
 }
 
 
+/* getopt for verbs whose only options are --json and --help */
+int
+mc_json_option(const char *verb, int argc, char **argv, int *json)
+{
+    int                          c;
+    static const struct option   opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    *json = 0;
+
+    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
+        switch (c) {
+
+        case 'j':
+            *json = 1;
+            break;
+
+        case 'h':
+            return mc_help(verb);
+
+        default:
+            return mc_getopt_error(verb, c, argv);
+        }
+    }
+
+    return MC_CONTINUE;
+}
+
+
 /*
  * Check the count of positional arguments left after the options: names
  * are their metavariables (NULL-terminated), the first min are required.

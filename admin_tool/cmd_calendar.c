@@ -31,7 +31,7 @@ static int mc_holidays_json(int year, const mc_holiday_t *h, unsigned n);
 int
 mc_cmd_holidays(mc_ctx_t *ctx, int argc, char **argv)
 {
-    int                          c, rc, json, year;
+    int                          rc, json, year;
     time_t                       local;
     uint32_t                     v;
     unsigned                     i, n;
@@ -41,27 +41,9 @@ mc_cmd_holidays(mc_ctx_t *ctx, int argc, char **argv)
     static const char            wdays[7][4] = {
         "日", "月", "火", "水", "木", "金", "土"
     };
-    static const struct option   opts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
 
-    json = 0;
-
-    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
-        switch (c) {
-
-        case 'j':
-            json = 1;
-            break;
-
-        case 'h':
-            return mc_help("holidays");
-
-        default:
-            return mc_getopt_error("holidays", c, argv);
-        }
+    if ((rc = mc_json_option("holidays", argc, argv, &json)) != MC_CONTINUE) {
+        return rc;
     }
 
     if ((rc = mc_args("holidays", argc, argv, names, 0)) != MC_EXIT_OK) {

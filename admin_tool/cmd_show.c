@@ -31,32 +31,14 @@ static void mc_pad(const char *s, size_t width);
 int
 mc_cmd_show(mc_ctx_t *ctx, int argc, char **argv)
 {
-    int                          c, rc, json;
+    int                          rc, json;
     unsigned                     i, n;
     const char                  *only;
     mc_show_office_t            *offices;
     static const char *const     names[] = { "OFFICE", NULL };
-    static const struct option   opts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
 
-    json = 0;
-
-    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
-        switch (c) {
-
-        case 'j':
-            json = 1;
-            break;
-
-        case 'h':
-            return mc_help("show");
-
-        default:
-            return mc_getopt_error("show", c, argv);
-        }
+    if ((rc = mc_json_option("show", argc, argv, &json)) != MC_CONTINUE) {
+        return rc;
     }
 
     if ((rc = mc_args("show", argc, argv, names, 0)) != MC_EXIT_OK

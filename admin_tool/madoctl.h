@@ -100,6 +100,7 @@ int mc_usage_error(const char *verb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int mc_getopt_error(const char *verb, int c, char **argv);
 int mc_no_options(const char *verb, int argc, char **argv);
+int mc_json_option(const char *verb, int argc, char **argv, int *json);
 int mc_args(const char *verb, int argc, char **argv,
     const char *const *names, int min);
 int mc_check_id(const char *name, const char *id);
