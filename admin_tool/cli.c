@@ -268,6 +268,25 @@ mc_clock(mc_ctx_t *ctx)
 }
 
 
+/* a generator of --json output, indented by two spaces; NULL if none */
+yajl_gen
+mc_json_gen(void)
+{
+    yajl_gen  g;
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        mc_error("out of memory");
+        return NULL;
+    }
+
+    yajl_gen_config(g, yajl_gen_beautify, 1);
+    yajl_gen_config(g, yajl_gen_indent_string, "  ");
+
+    return g;
+}
+
+
 /* print what a yajl generator made, with a final newline, and free it */
 int
 mc_json_print(yajl_gen g)

@@ -128,14 +128,10 @@ mc_holidays_json(int year, const mc_holiday_t *h, unsigned n)
     unsigned              i;
     yajl_gen              g;
 
-    g = yajl_gen_alloc(NULL);
+    g = mc_json_gen();
     if (g == NULL) {
-        mc_error("out of memory");
         return MC_EXIT_STORE;
     }
-
-    yajl_gen_config(g, yajl_gen_beautify, 1);
-    yajl_gen_config(g, yajl_gen_indent_string, "  ");
 
     yajl_gen_array_open(g);
 
@@ -288,15 +284,12 @@ mc_cmd_calendar(mc_ctx_t *ctx, int argc, char **argv)
     g = NULL;
 
     if (json) {
-        g = yajl_gen_alloc(NULL);
+        g = mc_json_gen();
         if (g == NULL) {
             mado_office_free(&o);
-            mc_error("out of memory");
             return MC_EXIT_STORE;
         }
 
-        yajl_gen_config(g, yajl_gen_beautify, 1);
-        yajl_gen_config(g, yajl_gen_indent_string, "  ");
         yajl_gen_array_open(g);
     }
 

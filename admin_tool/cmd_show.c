@@ -293,14 +293,10 @@ mc_show_json(const mc_show_office_t *offices, unsigned n)
     const mado_office_def_t    *o;
     const mado_counter_state_t *st;
 
-    g = yajl_gen_alloc(NULL);
+    g = mc_json_gen();
     if (g == NULL) {
-        mc_error("out of memory");
         return MC_EXIT_STORE;
     }
-
-    yajl_gen_config(g, yajl_gen_beautify, 1);
-    yajl_gen_config(g, yajl_gen_indent_string, "  ");
 
     yajl_gen_map_open(g);
     mado_gen_str(g, "offices");

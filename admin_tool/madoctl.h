@@ -111,6 +111,7 @@ int mc_parse_double(const char *name, const char *s, double min, double max,
 /* ctx->now: MADO_NOW (unix seconds, or ISO 8601, no offset: Japan time)
    when set, else the clock */
 int mc_clock(mc_ctx_t *ctx);
+yajl_gen mc_json_gen(void);
 int mc_json_print(yajl_gen g);
 
 /* verbs.c: the help of a verb, or madoctl's (NULL) */
