@@ -145,7 +145,7 @@ test-asan:
 
 test-compat: compat
 	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build-compat \
-	    NGINX=$(CURDIR)/build-compat/nginx prove -r -I t/lib t/
+	    MADO_NGINX=$(CURDIR)/build-compat/nginx prove -r -I t/lib t/
 
 # headless Debian chromium driven by playwright-core, pages checked by axe-core
 node_modules/.package-lock.json: package.json package-lock.json

@@ -24,10 +24,15 @@ typedef enum {
 #define NGX_HTTP_MADO_SEGMENTS_MAX  4
 
 
+#if (NGX_DEBUG)
+static const char *const  ngx_http_mado_routes[] = {
+    "offices", "office", "history", "history.csv", "forecast"
+};
+#endif
+
+
 static ngx_uint_t ngx_http_mado_route(ngx_http_request_t *r,
     ngx_http_mado_route_e *route, ngx_str_t *office, ngx_str_t *msg);
-static ngx_int_t ngx_http_mado_send_error(ngx_http_request_t *r,
-    ngx_uint_t status, const char *code, const char *fmt, ...);
 
 
 /* whole, so the header filter need not join a charset on every response */
@@ -35,14 +40,8 @@ static ngx_str_t  ngx_http_mado_json_type =
     ngx_string("application/json; charset=utf-8");
 static ngx_str_t  ngx_http_mado_allow = ngx_string("Allow");
 static ngx_str_t  ngx_http_mado_allow_value = ngx_string("GET, HEAD");
-static ngx_str_t  ngx_http_mado_acao = ngx_string("Access-Control-Allow-Origin");
-static ngx_str_t  ngx_http_mado_acao_value = ngx_string("*");
-static ngx_str_t  ngx_http_mado_cache_control = ngx_string("Cache-Control");
-static ngx_str_t  ngx_http_mado_no_store = ngx_string("no-store");
 static ngx_str_t  ngx_http_mado_retry_after = ngx_string("Retry-After");
 static ngx_str_t  ngx_http_mado_retry_value = ngx_string("5");
-static ngx_str_t  ngx_http_mado_vary = ngx_string("Vary");
-static ngx_str_t  ngx_http_mado_vary_encoding = ngx_string("Accept-Encoding");
 
 
 ngx_int_t
@@ -71,7 +70,8 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_mado_send_error(r, NGX_HTTP_NOT_ALLOWED,
+        return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                        NGX_HTTP_NOT_ALLOWED,
                                         "method_not_allowed",
                                         "method %V is not allowed here; "
                                         "use GET or HEAD",
@@ -85,15 +85,23 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
 
     msg.data = text;
     msg.len = sizeof(text);
+    ngx_str_null(&office);
 
     status = ngx_http_mado_route(r, &route, &office, &msg);
 
     if (status != NGX_OK) {
-        return ngx_http_mado_send_error(r, status,
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "mado api: no route: %ui", status);
+
+        return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS, status,
                                         status == NGX_HTTP_NOT_FOUND
                                         ? "not_found" : "bad_request",
                                         "%V", &msg);
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado api: route %s, office \"%V\"",
+                   ngx_http_mado_routes[route], &office);
 
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
 
@@ -111,7 +119,8 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
         }
 
         if (status == NGX_HTTP_NOT_FOUND) {
-            return ngx_http_mado_send_error(r, status, "office_not_found",
+            return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                            status, "office_not_found",
                                             "no office with id \"%V\"",
                                             &office);
         }
@@ -119,13 +128,15 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
         if (status == NGX_HTTP_BAD_REQUEST
             && route == NGX_HTTP_MADO_ROUTE_FORECAST)
         {
-            return ngx_http_mado_send_error(r, status, "bad_request",
+            return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                            status, "bad_request",
                                             "weeks: must be a whole number "
                                             "1..%d", MADO_FORECAST_WEEKS_MAX);
         }
 
         if (status == NGX_HTTP_BAD_REQUEST) {
-            return ngx_http_mado_send_error(r, status, "bad_request",
+            return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                            status, "bad_request",
                                             "date: must be a date as "
                                             "YYYY-MM-DD, not after today "
                                             "(Japan time)");
@@ -145,7 +156,8 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_mado_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+        return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                        NGX_HTTP_SERVICE_UNAVAILABLE,
                                         "store_unavailable",
                                         "congestion figures are unavailable "
                                         "right now; please try again later");
@@ -169,43 +181,9 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
                                       NGX_HTTP_MADO_SEND_CORS);
     }
 
-    return ngx_http_mado_send_error(r, NGX_HTTP_NOT_FOUND, "office_not_found",
+    return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
+                                    NGX_HTTP_NOT_FOUND, "office_not_found",
                                     "no office with id \"%V\"", &office);
-}
-
-
-/* the characters of mado ids (mado_valid_id()), as a table: this is per request */
-static ngx_inline ngx_uint_t
-ngx_http_mado_valid_segment(ngx_str_t *seg)
-{
-    u_char      *p, *end;
-
-    static uint32_t  id_chars[] = {
-        0x00000000, /* 0000 0000 0000 0000  0000 0000 0000 0000 */
-
-                    /* ?>=< ;:98 7654 3210  /.-, +*)( '&%$ #"!  */
-        0x03ff2000, /* 0000 0011 1111 1111  0010 0000 0000 0000 */
-
-                    /* _^]\ [ZYX WVUT SRQP  ONML KJIH GFED CBA@ */
-        0x80000000, /* 1000 0000 0000 0000  0000 0000 0000 0000 */
-
-                    /*  ~}| {zyx wvut srqp  onml kjih gfed cba` */
-        0x07fffffe, /* 0000 0111 1111 1111  1111 1111 1111 1110 */
-
-        0x00000000, 0x00000000, 0x00000000, 0x00000000
-    };
-
-    if (seg->len == 0 || seg->len > MADO_ID_MAX) {
-        return 0;
-    }
-
-    for (p = seg->data, end = p + seg->len; p < end; p++) {
-        if (!(id_chars[*p >> 5] & (1U << (*p & 0x1f)))) {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
@@ -269,7 +247,7 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
         seg[n].len = p - s;
 
         /* the one name with a dot: the CSV of a history */
-        if (!ngx_http_mado_valid_segment(&seg[n])
+        if (!mado_valid_id((char *) seg[n].data, seg[n].len)
             && !(n == 3 && seg[n].len == 11
                  && ngx_memcmp(seg[n].data, "history.csv", 11) == 0))
         {
@@ -330,208 +308,4 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
                - msg->data;
 
     return NGX_HTTP_NOT_FOUND;
-}
-
-
-/*
- * Send a cached document without copying it: the body stays in the
- * snapshot, which the request holds until it is finalized.  The
- * not-modified filter answers If-None-Match from the ETag set here.
- */
-ngx_int_t
-ngx_http_mado_send_doc(ngx_http_request_t *r, ngx_http_mado_snapshot_t *snap,
-    ngx_http_mado_doc_t *doc, ngx_str_t *type, ngx_str_t *cache_control,
-    ngx_uint_t flags)
-{
-    ngx_int_t         rc;
-    ngx_str_t        *body, *etag_value;
-    ngx_buf_t        *b;
-    ngx_chain_t       out;
-    ngx_table_elt_t  *etag;
-
-    body = &doc->body;
-    etag_value = &doc->etag;
-
-    if (flags & NGX_HTTP_MADO_SEND_GZIP) {
-        if (ngx_http_mado_add_header(r, &ngx_http_mado_vary,
-                                     &ngx_http_mado_vary_encoding)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        /* assets (no snapshot) were compressed at configuration time */
-        if (ngx_http_gzip_ok(r) == NGX_OK
-            && (doc->gzip.len
-                || (snap != NULL
-                    && ngx_http_mado_doc_gzip(snap->pool, doc,
-                                              r->connection->log)
-                       == NGX_OK)))
-        {
-            body = &doc->gzip;
-            etag_value = &doc->gzip_etag;
-
-            r->headers_out.content_encoding = ngx_list_push(
-                                                   &r->headers_out.headers);
-            if (r->headers_out.content_encoding == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            r->headers_out.content_encoding->hash = 1;
-            ngx_str_set(&r->headers_out.content_encoding->key,
-                        "Content-Encoding");
-            ngx_str_set(&r->headers_out.content_encoding->value, "gzip");
-        }
-    }
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = body->len;
-    r->headers_out.content_type = *type;
-    r->headers_out.content_type_len = type->len;
-
-    etag = ngx_list_push(&r->headers_out.headers);
-    if (etag == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    etag->hash = 1;
-    ngx_str_set(&etag->key, "ETag");
-    etag->value = *etag_value;
-    r->headers_out.etag = etag;
-
-    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
-                                 cache_control)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if ((flags & NGX_HTTP_MADO_SEND_CORS)
-        && ngx_http_mado_add_header(r, &ngx_http_mado_acao,
-                                    &ngx_http_mado_acao_value)
-           != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (snap != NULL && ngx_http_mado_snapshot_hold(r, snap) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = body->data;
-    b->last = body->data + body->len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-static ngx_int_t
-ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, const char *fmt, ...)
-{
-    u_char       *p;
-    va_list       args;
-    ngx_str_t     msg, body;
-    u_char        text[512];
-
-    va_start(args, fmt);
-    p = ngx_vslprintf(text, text + sizeof(text), fmt, args);
-    va_end(args);
-
-    msg.data = text;
-    msg.len = p - text;
-
-    if (ngx_http_mado_render_error(r, status, code, &msg, &body) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_mado_add_header(r, &ngx_http_mado_acao,
-                                 &ngx_http_mado_acao_value)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_mado_send_body(r, status, &ngx_http_mado_json_type, &body);
-}
-
-
-/* an answer made for this request alone (errors): never cached */
-ngx_int_t
-ngx_http_mado_send_body(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *type, ngx_str_t *body)
-{
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
-
-    if (ngx_http_mado_add_header(r, &ngx_http_mado_cache_control,
-                                 &ngx_http_mado_no_store)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = body->len;
-    r->headers_out.content_type = *type;
-    r->headers_out.content_type_len = type->len;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = body->data;
-    b->last = body->data + body->len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-ngx_int_t
-ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
-    ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key = *key;
-    h->value = *value;
-
-    return NGX_OK;
 }

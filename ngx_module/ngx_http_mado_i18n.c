@@ -262,6 +262,9 @@ ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit)
         lang = ngx_http_mado_lang_code(value.data, value.len);
 
         if (lang >= 0) {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "mado i18n: the language of ?lang=");
+
             *explicit = 1;
 
             if (ngx_http_mado_set_cookie(r, lang) != NGX_OK) {
@@ -272,24 +275,22 @@ ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit)
         }
     }
 
-#if (nginx_version >= 1023000)
-    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie,
-                                          &ngx_http_mado_cookie_name, &value)
-        != NULL)
-#else
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
-                                          &ngx_http_mado_cookie_name, &value)
-        != NGX_DECLINED)
-#endif
+    if (ngx_http_mado_cookie(r, &ngx_http_mado_cookie_name, &value) == NGX_OK)
     {
         lang = ngx_http_mado_lang_code(value.data, value.len);
 
         if (lang >= 0) {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "mado i18n: the language of the cookie");
             return lang;
         }
     }
 
     lang = ngx_http_mado_accept_language(r);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado i18n: the language of %s",
+                   lang >= 0 ? "Accept-Language" : "no choice: Japanese");
 
     return lang >= 0 ? lang : MADO_LANG_JA;
 }
@@ -322,35 +323,17 @@ ngx_http_mado_accept_language(ngx_http_request_t *r)
     u_char           *p, *end, *tag, *q;
     size_t            len;
     ngx_int_t         lang, best, quality, best_quality;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    static ngx_str_t  name = ngx_string("Accept-Language");
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return -1;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Accept-Language") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept-Language",
-                               h[i].key.len) == 0)
-        {
-            break;
-        }
+    h = ngx_http_mado_header(r, &name, NULL);
+    if (h == NULL) {
+        return -1;
     }
 
-    p = h[i].value.data;
-    end = p + h[i].value.len;
+    p = h->value.data;
+    end = p + h->value.len;
     best = -1;
     best_quality = 0;
 

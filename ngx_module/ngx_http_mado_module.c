@@ -50,6 +50,8 @@ static char *ngx_http_mado_set_handler(ngx_conf_t *cf,
     ngx_http_handler_pt handler);
 static char *ngx_http_mado_check_locations(ngx_conf_t *cf,
     ngx_http_mado_main_conf_t *mmcf);
+static char *ngx_http_mado_site(ngx_conf_t *cf,
+    ngx_http_mado_main_conf_t *mmcf, ngx_http_mado_loc_conf_t *mlcf);
 static ngx_int_t ngx_http_mado_init_process(ngx_cycle_t *cycle);
 static void ngx_http_mado_exit_process(ngx_cycle_t *cycle);
 
@@ -98,17 +100,17 @@ static ngx_command_t  ngx_http_mado_commands[] = {
       NULL },
 
     { ngx_string("mado_public_url"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_mado_public_url,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_mado_main_conf_t, public_url),
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mado_loc_conf_t, public_url),
       NULL },
 
     { ngx_string("mado_refresh"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_mado_main_conf_t, refresh),
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mado_loc_conf_t, refresh),
       &ngx_http_mado_refresh_post },
 
     { ngx_string("mado_calendar"),
@@ -159,7 +161,7 @@ static ngx_command_t  ngx_http_mado_commands[] = {
 
 static ngx_http_module_t  ngx_http_mado_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_mado_header_filter_init,      /* postconfiguration */
 
     ngx_http_mado_create_main_conf,        /* create main configuration */
     ngx_http_mado_init_main_conf,          /* init main configuration */
@@ -206,11 +208,17 @@ ngx_http_mado_create_main_conf(ngx_conf_t *cf)
      */
 
     mmcf->stale_after = NGX_CONF_UNSET;
-    mmcf->refresh = NGX_CONF_UNSET;
     mmcf->calendar = NGX_CONF_UNSET;
 
     if (ngx_array_init(&mmcf->locations, cf->pool, 4,
                        sizeof(ngx_http_mado_loc_conf_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&mmcf->sites, cf->pool, 1,
+                       sizeof(ngx_http_mado_site_t))
         != NGX_OK)
     {
         return NULL;
@@ -233,7 +241,6 @@ ngx_http_mado_init_main_conf(ngx_conf_t *cf, void *conf)
     mado_err_t  err;
 
     ngx_conf_init_value(mmcf->stale_after, 15 * 60);
-    ngx_conf_init_value(mmcf->refresh, 30);
     ngx_conf_init_value(mmcf->calendar, 1);
 
     if (ngx_http_mado_check_locations(cf, mmcf) != NGX_CONF_OK) {
@@ -306,9 +313,9 @@ ngx_http_mado_check_locations(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf)
             need = "requires \"mado_store\" in \"http\"";
 
         } else if (l->kind == NGX_HTTP_MADO_LOC_PAGES
-                   && (mmcf->messages.len == 0 || mmcf->assets.len == 0
-                       || mmcf->public_url.len == 0))
+                   && (mmcf->messages.len == 0 || mmcf->assets.len == 0))
         {
+            /* and the public URL, checked when the location is merged */
             need = "requires \"mado_messages\", \"mado_assets\" and "
                    "\"mado_public_url\"";
 
@@ -380,6 +387,14 @@ ngx_http_mado_create_loc_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     mlcf->public_url = { 0, NULL };
+     *     mlcf->kind = NGX_HTTP_MADO_LOC_NONE;
+     */
+
+    mlcf->refresh = NGX_CONF_UNSET;
     mlcf->max_age = NGX_CONF_UNSET;
 
     return mlcf;
@@ -395,10 +410,19 @@ ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     u_char                     *p;
     ngx_http_mado_main_conf_t  *mmcf;
 
+    mmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mado_module);
+
+    ngx_conf_merge_str_value(conf->public_url, prev->public_url, "");
+    ngx_conf_merge_sec_value(conf->refresh, prev->refresh, 30);
+
+    if (conf->kind == NGX_HTTP_MADO_LOC_PAGES
+        && ngx_http_mado_site(cf, mmcf, conf) != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     /* the catalogs and assets are loaded by now: render the panel once */
     if (conf->staff_base.len) {
-        mmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_mado_module);
-
         if (ngx_http_mado_staff_page(cf, mmcf, conf) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
@@ -422,6 +446,52 @@ ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     p = ngx_sprintf(conf->cache_control.data, "public, max-age=%T",
                     conf->max_age);
     conf->cache_control.len = p - conf->cache_control.data;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * A pages location's site: the public URL and refresh it merged to.
+ * Locations that agree share one, so one nginx serving several host
+ * names renders each page once per name, and most render it once.
+ */
+static char *
+ngx_http_mado_site(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
+    ngx_http_mado_loc_conf_t *mlcf)
+{
+    ngx_uint_t             i;
+    ngx_http_mado_site_t  *site;
+
+    if (mlcf->public_url.len == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"mado_pages\" directive requires \"mado_messages\", "
+                      "\"mado_assets\" and \"mado_public_url\" in %s:%ui",
+                      mlcf->conf_file, mlcf->conf_line);
+        return NGX_CONF_ERROR;
+    }
+
+    site = mmcf->sites.elts;
+
+    for (i = 0; i < mmcf->sites.nelts; i++) {
+        if (site[i].refresh == mlcf->refresh
+            && site[i].public_url.len == mlcf->public_url.len
+            && ngx_strncmp(site[i].public_url.data, mlcf->public_url.data,
+                           mlcf->public_url.len) == 0)
+        {
+            mlcf->site = i;
+            return NGX_CONF_OK;
+        }
+    }
+
+    site = ngx_array_push(&mmcf->sites);
+    if (site == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    site->public_url = mlcf->public_url;
+    site->refresh = mlcf->refresh;
+    mlcf->site = mmcf->sites.nelts - 1;
 
     return NGX_CONF_OK;
 }

@@ -43,7 +43,8 @@ typedef struct {
     ngx_uint_t                 any_stale;
     ngx_http_mado_doc_t        api;
     size_t                     tail_len;    /* of api.body after the office */
-    ngx_http_mado_doc_t       *pages[NGX_HTTP_MADO_NPAGES][MADO_NLANG];
+    /* [site][page][lang], on first demand (ngx_http_mado_page_slot) */
+    ngx_http_mado_doc_t      **pages;
 } ngx_http_mado_office_t;
 
 
@@ -77,7 +78,7 @@ typedef struct {
     time_t                     expires;     /* re-render: staleness or clock */
     ngx_uint_t                 any_stale;
     ngx_http_mado_doc_t        all;
-    ngx_http_mado_doc_t       *index[MADO_NLANG];
+    ngx_http_mado_doc_t      **index;       /* [site][lang], on demand */
     ngx_array_t                offices;     /* of ngx_http_mado_office_t */
     ngx_http_mado_defs_t      *defs;        /* office[].def points here */
 } ngx_http_mado_snapshot_t;
@@ -134,8 +135,6 @@ typedef struct {
     ngx_http_mado_asset_t      staff_css;
     ngx_http_mado_asset_t      staff_js;
 
-    ngx_str_t                  public_url;
-    time_t                     refresh;
     ngx_flag_t                 calendar;    /* status follows the calendar */
     ngx_flag_t                 admin;       /* a mado_admin location: the
                                                workers open the store rw */
@@ -145,9 +144,19 @@ typedef struct {
 
     /* locations with a mado handler, checked once the http block is read */
     ngx_array_t                locations;   /* of ngx_http_mado_loc_conf_t * */
+    /* what pages differ in between servers or locations; each page is
+       rendered once per snapshot for each */
+    ngx_array_t                sites;       /* of ngx_http_mado_site_t */
 
     ngx_http_mado_worker_t    *worker;
 } ngx_http_mado_main_conf_t;
+
+
+/* what the citizen pages say that may differ per server or location */
+typedef struct {
+    ngx_str_t                  public_url;  /* no trailing "/" */
+    time_t                     refresh;
+} ngx_http_mado_site_t;
 
 
 /* what a location's content handler is */
@@ -171,6 +180,10 @@ typedef struct {
     void                     **srv_conf;
     u_char                    *conf_file;
     ngx_uint_t                 conf_line;
+
+    ngx_str_t                  public_url;
+    time_t                     refresh;
+    ngx_uint_t                 site;            /* mado_pages: in sites */
 
     time_t                     max_age;
     ngx_str_t                  cache_control;   /* made once from max_age */
@@ -207,6 +220,9 @@ ngx_http_mado_snapshot_t *ngx_http_mado_snapshot(ngx_http_request_t *r,
 ngx_int_t ngx_http_mado_snapshot_hold(ngx_http_request_t *r,
     ngx_http_mado_snapshot_t *snap);
 void ngx_http_mado_snapshot_release(ngx_http_mado_snapshot_t *snap);
+ngx_http_mado_doc_t **ngx_http_mado_page_slot(ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_office_t *office, ngx_uint_t nsites, ngx_uint_t site,
+    ngx_http_mado_page_e page, mado_lang_e lang);
 ngx_http_mado_office_t *ngx_http_mado_snapshot_office(
     ngx_http_mado_snapshot_t *snap, ngx_str_t *id);
 
@@ -217,8 +233,6 @@ ngx_int_t ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
     ngx_http_mado_defs_t **cache,
     mado_store_t *store, MDB_txn *txn, time_t now, time_t stale_after,
     ngx_flag_t calendar, ngx_log_t *log, u_char *reason, size_t reason_len);
-ngx_int_t ngx_http_mado_render_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, ngx_str_t *message, ngx_str_t *out);
 ngx_int_t ngx_http_mado_doc_set(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
     u_char *data, size_t len);
 ngx_int_t ngx_http_mado_doc_gzip(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
@@ -226,15 +240,32 @@ ngx_int_t ngx_http_mado_doc_gzip(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
 
 /* ngx_http_mado_api.c */
 ngx_int_t ngx_http_mado_api_handler(ngx_http_request_t *r);
+
+/* ngx_http_mado_response.c */
 ngx_int_t ngx_http_mado_send_doc(ngx_http_request_t *r,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_doc_t *doc,
     ngx_str_t *type, ngx_str_t *cache_control, ngx_uint_t flags);
 ngx_int_t ngx_http_mado_send_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, ngx_str_t *body);
+ngx_int_t ngx_http_mado_send_error(ngx_http_request_t *r, ngx_uint_t flags,
+    ngx_uint_t status, const char *code, const char *fmt, ...);
+size_t ngx_http_mado_json_error(u_char *buf, size_t size, ngx_uint_t status,
+    const char *code, u_char *msg, size_t len);
 /* GET or HEAD only (405 with Allow otherwise), the request body discarded */
 ngx_int_t ngx_http_mado_read_only(ngx_http_request_t *r);
 ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value);
+ngx_int_t ngx_http_mado_header_filter_init(ngx_conf_t *cf);
+ngx_table_elt_t *ngx_http_mado_header(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_table_elt_t *after);
+ngx_int_t ngx_http_mado_cookie(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value);
+
+/* enough for ngx_http_mado_json_error(): a code of up to 64 bytes and a
+   message of len (each byte escaped takes at most 6) */
+#define NGX_HTTP_MADO_JSON_ERROR_LEN(len)                                     \
+    (sizeof("{\"error\":\"\",\"message\":\"\",\"status\":999}\n") + 64        \
+     + 6 * (len))
 
 #define NGX_HTTP_MADO_SEND_GZIP   0x01      /* the doc may go gzipped */
 #define NGX_HTTP_MADO_SEND_CORS   0x02
@@ -249,7 +280,7 @@ typedef enum {
 ngx_int_t ngx_http_mado_history_handler(ngx_http_request_t *r,
     ngx_str_t *office, ngx_http_mado_history_e kind, ngx_uint_t *status);
 
-/* ngx_http_mado_admin.c */
+/* ngx_http_mado_admin.c (its parts share ngx_http_mado_admin.h) */
 ngx_int_t ngx_http_mado_admin_handler(ngx_http_request_t *r);
 
 /* ngx_http_mado_trends.c */
@@ -263,13 +294,13 @@ char *ngx_http_mado_messages_load(ngx_conf_t *cf,
 mado_lang_e ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit);
 const char *ngx_http_mado_lang_tag(mado_lang_e lang);
 
-/* ngx_http_mado_html.c */
+/* ngx_http_mado_html.c (its writer and parts: ngx_http_mado_html.h) */
 ngx_int_t ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
-    ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
+    ngx_http_mado_site_t *site, ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
     ngx_http_mado_page_e page, mado_lang_e lang, ngx_log_t *log,
     ngx_http_mado_doc_t **out);
 ngx_int_t ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
-    ngx_http_mado_snapshot_t *snap, mado_lang_e lang, ngx_log_t *log,
+    ngx_http_mado_site_t *site, ngx_http_mado_snapshot_t *snap, mado_lang_e lang, ngx_log_t *log,
     ngx_http_mado_doc_t **out);
 ngx_int_t ngx_http_mado_render_message_page(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf, mado_lang_e lang, ngx_uint_t status,

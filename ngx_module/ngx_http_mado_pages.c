@@ -30,12 +30,22 @@ static ngx_int_t ngx_http_mado_send_asset(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf, ngx_str_t *name);
 static ngx_int_t ngx_http_mado_send_message(ngx_http_request_t *r,
     ngx_http_mado_main_conf_t *mmcf, mado_lang_e lang, ngx_uint_t status);
-static ngx_int_t ngx_http_mado_render_qr(ngx_http_mado_main_conf_t *mmcf,
+static ngx_int_t ngx_http_mado_render_qr(ngx_http_mado_site_t *site,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
     ngx_log_t *log, ngx_http_mado_doc_t **out);
 static ngx_int_t ngx_http_mado_asset_load(ngx_conf_t *cf,
     ngx_http_mado_main_conf_t *mmcf, ngx_http_mado_asset_t *asset,
     const char *name, const char *ext, const char *type);
+
+
+#if (NGX_DEBUG)
+static const char *const  ngx_http_mado_pages_routes[] = {
+    "index", "page", "asset"
+};
+static const char *const  ngx_http_mado_page_names[] = {
+    "office", "signage", "embed", "qr.svg"
+};
+#endif
 
 
 static ngx_str_t  ngx_http_mado_html_type =
@@ -52,25 +62,6 @@ static ngx_str_t  ngx_http_mado_private =
     ngx_string("private, max-age=5");
 
 
-/* pages are only read: GET and HEAD, the body (if any) discarded */
-ngx_int_t
-ngx_http_mado_read_only(ngx_http_request_t *r)
-{
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        if (ngx_http_mado_add_header(r, &(ngx_str_t) ngx_string("Allow"),
-                                     &(ngx_str_t) ngx_string("GET, HEAD"))
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    return ngx_http_discard_request_body(r);
-}
-
-
 ngx_int_t
 ngx_http_mado_pages_handler(ngx_http_request_t *r)
 {
@@ -80,6 +71,7 @@ ngx_http_mado_pages_handler(ngx_http_request_t *r)
     mado_lang_e                   lang;
     ngx_http_mado_doc_t         **slot;
     ngx_http_mado_page_e          page;
+    ngx_http_mado_site_t         *site;
     ngx_http_mado_office_t       *office;
     ngx_http_mado_snapshot_t     *snap;
     ngx_http_mado_loc_conf_t     *mlcf;
@@ -94,7 +86,15 @@ ngx_http_mado_pages_handler(ngx_http_request_t *r)
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
     mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
 
+    ngx_str_null(&arg);
+
     rc = ngx_http_mado_pages_route(r, &route, &page, &arg);
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado pages: route %s, %s \"%V\"%s",
+                   rc == NGX_OK ? ngx_http_mado_pages_routes[route] : "none",
+                   ngx_http_mado_page_names[page], &arg,
+                   rc == NGX_OK ? "" : ": 404");
 
     if (rc == NGX_OK && route == NGX_HTTP_MADO_ROUTE_ASSET) {
         return ngx_http_mado_send_asset(r, mmcf, &arg);
@@ -124,29 +124,32 @@ ngx_http_mado_pages_handler(ngx_http_request_t *r)
         }
     }
 
-    /* rendered once per snapshot and language, on first demand */
-    if (office == NULL) {
-        slot = &snap->index[lang];
+    site = &((ngx_http_mado_site_t *) mmcf->sites.elts)[mlcf->site];
 
-    } else if (page == NGX_HTTP_MADO_PAGE_QR) {
-        slot = &office->pages[page][0];
-
-    } else {
-        slot = &office->pages[page][lang];
+    /* rendered once per snapshot, site and language, on first demand */
+    slot = ngx_http_mado_page_slot(snap, office, mmcf->sites.nelts,
+                                   mlcf->site, page,
+                                   page == NGX_HTTP_MADO_PAGE_QR ? 0 : lang);
+    if (slot == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado pages: language %s, %s", mado_lang_codes[lang],
+                   *slot ? "rendered before" : "rendering");
 
     if (*slot == NULL) {
         if (office == NULL) {
-            rc = ngx_http_mado_render_index(mmcf, snap, lang,
+            rc = ngx_http_mado_render_index(mmcf, site, snap, lang,
                                             r->connection->log, slot);
 
         } else if (page == NGX_HTTP_MADO_PAGE_QR) {
-            rc = ngx_http_mado_render_qr(mmcf, snap, office,
+            rc = ngx_http_mado_render_qr(site, snap, office,
                                          r->connection->log, slot);
 
         } else {
-            rc = ngx_http_mado_render_page(mmcf, snap, office, page, lang,
-                                           r->connection->log, slot);
+            rc = ngx_http_mado_render_page(mmcf, site, snap, office, page,
+                                           lang, r->connection->log, slot);
         }
 
         if (rc != NGX_OK) {
@@ -195,6 +198,7 @@ ngx_http_mado_pages_route(ngx_http_request_t *r,
     p = r->uri.data;
     end = p + r->uri.len;
 
+    *route = NGX_HTTP_MADO_ROUTE_PAGE;
     *page = NGX_HTTP_MADO_PAGE_OFFICE;
 
     if (end - p > 200) {
@@ -322,7 +326,7 @@ ngx_http_mado_send_message(ngx_http_request_t *r,
 
 /* one <path> of unit squares: small, and crisp at any size */
 static ngx_int_t
-ngx_http_mado_render_qr(ngx_http_mado_main_conf_t *mmcf,
+ngx_http_mado_render_qr(ngx_http_mado_site_t *site,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_office_t *office,
     ngx_log_t *log, ngx_http_mado_doc_t **out)
 {
@@ -333,12 +337,12 @@ ngx_http_mado_render_qr(ngx_http_mado_main_conf_t *mmcf,
     QRcode               *qr;
     ngx_http_mado_doc_t  *doc;
 
-    url = ngx_pnalloc(snap->pool, mmcf->public_url.len + office->id.len + 2);
+    url = ngx_pnalloc(snap->pool, site->public_url.len + office->id.len + 2);
     if (url == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_sprintf(url, "%V/%V%Z", &mmcf->public_url, &office->id);
+    ngx_sprintf(url, "%V/%V%Z", &site->public_url, &office->id);
 
     qr = QRcode_encodeString((char *) url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
     if (qr == NULL) {

@@ -177,6 +177,10 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
                    "mado rendered txn %uz, %ui offices", snap->txnid, n);
 
+#if !(NGX_DEBUG)
+    (void) log;
+#endif
+
     return NGX_OK;
 }
 
@@ -661,54 +665,3 @@ ngx_http_mado_doc_gzip(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
     return ngx_http_mado_etag(pool, &doc->body, &doc->gzip_etag, "-gz");
 }
 
-
-ngx_int_t
-ngx_http_mado_render_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *code, ngx_str_t *message, ngx_str_t *out)
-{
-    size_t                len;
-    yajl_gen              g;
-    const unsigned char  *buf;
-
-    g = yajl_gen_alloc(NULL);
-    if (g == NULL) {
-        return NGX_ERROR;
-    }
-
-    /* a message may quote a client's bytes: never let them break JSON */
-    yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-
-    yajl_gen_map_open(g);
-    ngx_http_mado_gen_lit(g, "error");
-    ngx_http_mado_gen_str(g, code);
-    ngx_http_mado_gen_lit(g, "message");
-
-    if (yajl_gen_string(g, message->data, message->len)
-        != yajl_gen_status_ok)
-    {
-        ngx_http_mado_gen_lit(g, "the request was not understood");
-    }
-
-    ngx_http_mado_gen_lit(g, "status");
-    yajl_gen_integer(g, status);
-    yajl_gen_map_close(g);
-
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-        yajl_gen_free(g);
-        return NGX_ERROR;
-    }
-
-    out->data = ngx_pnalloc(r->pool, len + 1);
-    if (out->data == NULL) {
-        yajl_gen_free(g);
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(out->data, buf, len);
-    out->data[len] = '\n';
-    out->len = len + 1;
-
-    yajl_gen_free(g);
-
-    return NGX_OK;
-}

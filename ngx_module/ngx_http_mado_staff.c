@@ -78,6 +78,9 @@ ngx_http_mado_staff_handler(ngx_http_request_t *r)
     rest.data = r->uri.data + mlcf->staff_base.len;
     rest.len = r->uri.len - mlcf->staff_base.len;
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado staff: \"%V\" below the panel", &rest);
+
     if (rest.len == 0) {
         if (ngx_http_mado_staff_headers(r, 1) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -328,7 +331,7 @@ ngx_http_mado_staff_page(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
                    " data-public-url=\"\" data-refresh=\"10\"><head>"
                    "<meta charset=\"utf-8\">") - 1
           + mlcf->staff_api.len
-          + mmcf->public_url.len * 6       /* escaped */
+          + mlcf->public_url.len * 6       /* escaped */
           + sizeof(NGX_HTTP_MADO_STAFF_BODY) - 1
           + sizeof("<link rel=\"icon\" href=\"icon.svg\">"
                    "<link rel=\"stylesheet\" href=\"\">"
@@ -349,8 +352,8 @@ ngx_http_mado_staff_page(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
     p = ngx_sprintf(p, " data-admin-api=\"%V\" "
                     "data-public-api=\"/api/v1/offices\" data-public-url=\"",
                     &mlcf->staff_api);
-    p = (u_char *) ngx_escape_html(p, mmcf->public_url.data,
-                                   mmcf->public_url.len);
+    p = (u_char *) ngx_escape_html(p, mlcf->public_url.data,
+                                   mlcf->public_url.len);
     p = ngx_cpymem(p, "\" data-refresh=\"10\"><head><meta charset=\"utf-8\">",
                    sizeof("\" data-refresh=\"10\"><head>"
                           "<meta charset=\"utf-8\">") - 1);

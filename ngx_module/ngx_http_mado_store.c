@@ -196,6 +196,9 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
     w->ino = fi.st_ino;
     w->dev = fi.st_dev;
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0, "mado store: %V opened %s",
+                   &mmcf->store, mmcf->admin ? "read-write" : "read-only");
+
     if (w->failing) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "mado store %V is available again", &mmcf->store);
@@ -389,8 +392,17 @@ ngx_http_mado_snapshot(ngx_http_request_t *r, ngx_http_mado_main_conf_t *mmcf)
         && snap->txnid == info.me_last_txnid
         && ngx_http_mado_now(mmcf) < snap->expires)
     {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "mado store: snapshot of txn %uz reused", snap->txnid);
         return snap;
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "mado store: snapshot rebuilt at txn %uz: %s",
+                   info.me_last_txnid,
+                   snap == NULL ? "none yet"
+                   : snap->txnid != info.me_last_txnid ? "the store changed"
+                   : "a figure turns stale or the clock moved");
 
     snap = ngx_http_mado_snapshot_build(r->connection->log, mmcf);
     if (snap == NULL) {
@@ -544,4 +556,35 @@ ngx_http_mado_snapshot_office(ngx_http_mado_snapshot_t *snap, ngx_str_t *id)
     }
 
     return NULL;
+}
+
+
+/*
+ * Where a page of a snapshot is kept: the index (office NULL) or an
+ * office's page, for one site and language.  The tables are made on first
+ * demand in the snapshot's pool, sized by the sites the configuration has.
+ */
+ngx_http_mado_doc_t **
+ngx_http_mado_page_slot(ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_office_t *office, ngx_uint_t nsites, ngx_uint_t site,
+    ngx_http_mado_page_e page, mado_lang_e lang)
+{
+    ngx_http_mado_doc_t  ***table;
+
+    table = office ? &office->pages : &snap->index;
+
+    if (*table == NULL) {
+        *table = ngx_pcalloc(snap->pool, nsites * sizeof(ngx_http_mado_doc_t *)
+                             * (office ? NGX_HTTP_MADO_NPAGES : 1)
+                             * MADO_NLANG);
+        if (*table == NULL) {
+            return NULL;
+        }
+    }
+
+    if (office == NULL) {
+        return &(*table)[site * MADO_NLANG + lang];
+    }
+
+    return &(*table)[(site * NGX_HTTP_MADO_NPAGES + page) * MADO_NLANG + lang];
 }

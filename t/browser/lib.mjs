@@ -10,7 +10,7 @@
 //   await m.stop();                  // QUIT; throws on [alert]/[crit]/[emerg]
 //
 // Environment: MADO_BUILD (directory of madoctl and ngx_http_mado_module.so,
-// default <repo>/build), NGINX (default /usr/sbin/nginx), CHROMIUM (default
+// default <repo>/build), MADO_NGINX (default /usr/sbin/nginx), CHROMIUM (default
 // /usr/bin/chromium), MADO_KEEP (keep the test directory), MADO_ASAN (the
 // binaries are built with ASan/UBSan: as in MadoTest.pm), MADO_REQUIRE_BINARIES
 // (a missing binary fails the file instead of skipping it).
@@ -27,7 +27,8 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BUILD = path.resolve(process.env.MADO_BUILD || path.join(REPO, 'build'));
 export const MADOCTL = path.join(BUILD, 'madoctl');
 export const MODULE = path.join(BUILD, 'ngx_http_mado_module.so');
-export const NGINX = process.env.NGINX || '/usr/sbin/nginx';
+// not NGINX: nginx itself reads that variable (inherited sockets)
+export const NGINX = process.env.MADO_NGINX || '/usr/sbin/nginx';
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const OFFICES_JSON = path.join(REPO, 'conf.example', 'offices.json');
 export const I18N_DIR = path.join(REPO, 'conf.example', 'i18n');

@@ -53,7 +53,7 @@ sub repo        { $REPO }
 sub build_dir   { $ENV{MADO_BUILD} || File::Spec->catdir($REPO, 'build') }
 sub madoctl_bin { File::Spec->catfile(build_dir(), 'madoctl') }
 sub module_so   { File::Spec->catfile(build_dir(), 'ngx_http_mado_module.so') }
-sub nginx_bin   { $ENV{NGINX} || '/usr/sbin/nginx' }
+sub nginx_bin   { $ENV{MADO_NGINX} || '/usr/sbin/nginx' }
 sub offices_json { File::Spec->catfile($REPO, 'conf.example', 'offices.json') }
 sub asan        { $ENV{MADO_ASAN} ? 1 : 0 }
 sub is_root     { $> == 0 }
@@ -923,8 +923,8 @@ MadoTest - test harness for mado (nginx module, LMDB store, madoctl)
 =head1 ENVIRONMENT
 
 B<MADO_BUILD> directory of F<madoctl> and F<ngx_http_mado_module.so>
-(default F<E<lt>repoE<gt>/build>).  B<NGINX> nginx binary (default
-F</usr/sbin/nginx>).  B<MADO_KEEP> keep the test directory.  B<MADO_ASAN>
+(default F<E<lt>repoE<gt>/build>).  B<MADO_NGINX> nginx binary (default
+F</usr/sbin/nginx>; not B<NGINX>, which nginx reads itself).  B<MADO_KEEP> keep the test directory.  B<MADO_ASAN>
 the binaries are built with ASan/UBSan: nginx runs with C<LD_PRELOAD> of
 libasan and libubsan, and every report goes to F<DIR/asan*>/F<DIR/ubsan*>,
 which C<check_logs> requires empty.  B<MADO_REQUIRE_BINARIES> turn a

@@ -1,0 +1,140 @@
+
+/*
+ * mado: the update API's parts (ngx_http_mado_admin.c and the files named
+ * below), what they share: a request's task, which a thread does.
+ */
+
+
+#ifndef _NGX_HTTP_MADO_ADMIN_H_INCLUDED_
+#define _NGX_HTTP_MADO_ADMIN_H_INCLUDED_
+
+
+#include "ngx_http_mado_module.h"
+
+
+#define NGX_HTTP_MADO_ADMIN_BODY_MAX   16384
+#define NGX_HTTP_MADO_ADMIN_DEPTH      4
+#define NGX_HTTP_MADO_SESSION_IDLE     (30 * 60)
+#define NGX_HTTP_MADO_SESSION_MAX      (12 * 3600)
+#define NGX_HTTP_MADO_SESSION_COOKIE   "mado_session"
+#define NGX_HTTP_MADO_UNPROCESSABLE    422
+
+/* a feed's batch: bodies bigger than client_body_buffer_size are in a
+   temp file, read in the thread; nginx's client_max_body_size (1m by
+   default) stays above this so the answer is ours */
+#define NGX_HTTP_MADO_FEED_BODY_MAX    (512 * 1024)
+#define NGX_HTTP_MADO_FEED_EVENTS      10000
+#define NGX_HTTP_MADO_FEED_LINE_MAX    4096
+#define NGX_HTTP_MADO_FEED_PARTS       8
+
+
+typedef enum {
+    NGX_HTTP_MADO_ADMIN_LOGIN = 0,
+    NGX_HTTP_MADO_ADMIN_LOGOUT,
+    NGX_HTTP_MADO_ADMIN_SESSION,
+    NGX_HTTP_MADO_ADMIN_COUNTER,
+    NGX_HTTP_MADO_ADMIN_FEED
+} ngx_http_mado_admin_route_e;
+
+
+/* what a thread needs, and what it answers: plain C, no pools */
+typedef struct {
+    ngx_http_mado_admin_route_e  route;
+    void                        *request;   /* for the main thread only */
+    mado_store_t                *store;
+    int64_t                      now;
+    char                         client[NGX_SOCKADDR_STRLEN + 1];
+    ngx_str_t                    request_line;  /* the request's memory,
+                                                   kept while it waits */
+    ngx_log_t                    log;       /* the connection's, with the
+                                               client and request line */
+    char                         office[MADO_ID_MAX + 1];
+    char                         counter[MADO_ID_MAX + 1];
+    char                         user[MADO_ID_MAX + 1];
+    char                         password[MADO_PASSWORD_MAX + 1];
+    char                         token[MADO_SESSION_TOKEN_LEN + 1];
+    char                         message[MADO_MESSAGE_MAX + 1];
+    char                         idem[MADO_IDEM_KEY_MAX + 1];
+    unsigned char                fp[MADO_HASH_LEN];     /* the request's */
+    mado_counter_op_t            op;
+    unsigned                     cookie:1;  /* the session is a cookie's */
+    unsigned                     feed_token:1;  /* token is a feed's */
+
+    /* feed: the body (pool memory the request keeps while blocked), and
+       the parts of it in the temp file, read in the thread */
+    u_char                      *in;
+    size_t                       in_len;
+    struct {
+        ngx_fd_t                 fd;
+        off_t                    pos;
+        size_t                   len;
+        size_t                   at;
+    }                            part[NGX_HTTP_MADO_FEED_PARTS];
+    ngx_uint_t                   nparts;
+
+    /* feed, in the thread: the events parsed (malloc), or why not */
+    mado_feed_event_t           *events;
+    mado_feed_event_t          **order;
+    size_t                       nevents;
+    unsigned                     bad_body:1;
+    unsigned                     too_many:1;
+    char                         why[MADO_FEED_WHY_MAX + 32];
+
+    /* out */
+    ngx_uint_t                   status;
+    int64_t                      retry_after;
+    int64_t                      client_locked;
+    unsigned                     set_cookie:1;
+    unsigned                     resized:1;     /* the map grew: adopt it */
+    ngx_uint_t                   attempts;
+    unsigned                     clear_cookie:1;
+    char                         body[4096];
+    size_t                       len;
+} ngx_http_mado_admin_task_t;
+
+
+/* ngx_http_mado_admin.c */
+void ngx_http_mado_admin_post(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t);
+void ngx_http_mado_admin_fail(ngx_http_mado_admin_task_t *t,
+    ngx_uint_t status, const char *code, const char *message);
+
+/* ngx_http_mado_auth.c */
+ngx_int_t ngx_http_mado_admin_token(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
+ngx_int_t ngx_http_mado_admin_cookie(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t);
+void ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t,
+    ngx_log_t *log);
+int ngx_http_mado_admin_session(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_account_t *a, mado_err_t *err);
+int ngx_http_mado_admin_session_write(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_account_t *a, mado_err_t *err);
+
+/* ngx_http_mado_idem.c */
+ngx_int_t ngx_http_mado_admin_idem_key(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
+int ngx_http_mado_admin_replay(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_err_t *err);
+int ngx_http_mado_admin_remember(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_err_t *err);
+void ngx_http_mado_admin_fingerprint(ngx_http_mado_admin_task_t *t,
+    const u_char *body, size_t len);
+
+/* ngx_http_mado_body.c */
+ngx_int_t ngx_http_mado_admin_read(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t);
+ngx_int_t ngx_http_mado_admin_feed_read(ngx_http_mado_admin_task_t *t);
+
+/* ngx_http_mado_feed.c */
+ngx_int_t ngx_http_mado_admin_feed_type(ngx_http_request_t *r,
+    ngx_int_t *sent);
+void ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t,
+    ngx_log_t *log);
+
+/* ngx_http_mado_update.c */
+void ngx_http_mado_admin_update(ngx_http_mado_admin_task_t *t,
+    ngx_log_t *log);
+
+
+#endif /* _NGX_HTTP_MADO_ADMIN_H_INCLUDED_ */
