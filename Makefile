@@ -26,10 +26,15 @@ WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
 SANITIZE  =
 
-LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_lang.c lmdb_store/mado_json.c lmdb_store/mado_calendar.c \
-            lmdb_store/mado_feed.c lmdb_store/mado_estimate.c lmdb_store/mado_history.c \
-            lmdb_store/mado_audit.c lmdb_store/mado_account.c lmdb_store/mado_counter.c \
-            lmdb_store/mado_schema.c lmdb_store/mado_display.c lmdb_store/mado_update.c
+LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_lang.c lmdb_store/mado_json.c \
+            lmdb_store/mado_offices_parse.c lmdb_store/mado_offices_json.c \
+            lmdb_store/mado_calendar.c lmdb_store/mado_estimate.c \
+            lmdb_store/mado_display.c lmdb_store/mado_history.c \
+            lmdb_store/mado_history_doc.c lmdb_store/mado_compact.c \
+            lmdb_store/mado_forecast.c lmdb_store/mado_counter.c \
+            lmdb_store/mado_ticket.c lmdb_store/mado_feed.c \
+            lmdb_store/mado_audit.c lmdb_store/mado_account.c \
+            lmdb_store/mado_update.c lmdb_store/mado_schema.c
 LIB_HDRS  = lmdb_store/mado_store.h
 TOOL_SRCS = $(wildcard admin_tool/*.c)
 TOOL_HDRS = $(wildcard admin_tool/*.h)

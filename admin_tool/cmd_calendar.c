@@ -31,7 +31,7 @@ static int mc_holidays_json(int year, const mc_holiday_t *h, unsigned n);
 int
 mc_cmd_holidays(mc_ctx_t *ctx, int argc, char **argv)
 {
-    int                          c, rc, json, year;
+    int                          rc, json, year;
     time_t                       local;
     uint32_t                     v;
     unsigned                     i, n;
@@ -41,27 +41,9 @@ mc_cmd_holidays(mc_ctx_t *ctx, int argc, char **argv)
     static const char            wdays[7][4] = {
         "日", "月", "火", "水", "木", "金", "土"
     };
-    static const struct option   opts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
 
-    json = 0;
-
-    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
-        switch (c) {
-
-        case 'j':
-            json = 1;
-            break;
-
-        case 'h':
-            return mc_help("holidays");
-
-        default:
-            return mc_getopt_error("holidays", c, argv);
-        }
+    if ((rc = mc_json_option("holidays", argc, argv, &json)) != MC_CONTINUE) {
+        return rc;
     }
 
     if ((rc = mc_args("holidays", argc, argv, names, 0)) != MC_EXIT_OK) {
@@ -146,14 +128,10 @@ mc_holidays_json(int year, const mc_holiday_t *h, unsigned n)
     unsigned              i;
     yajl_gen              g;
 
-    g = yajl_gen_alloc(NULL);
+    g = mc_json_gen();
     if (g == NULL) {
-        mc_error("out of memory");
         return MC_EXIT_STORE;
     }
-
-    yajl_gen_config(g, yajl_gen_beautify, 1);
-    yajl_gen_config(g, yajl_gen_indent_string, "  ");
 
     yajl_gen_array_open(g);
 
@@ -162,10 +140,10 @@ mc_holidays_json(int year, const mc_holiday_t *h, unsigned n)
                  h[i].day);
 
         yajl_gen_map_open(g);
-        mc_gen_str(g, "date");
-        mc_gen_str(g, date);
-        mc_gen_str(g, "name");
-        mc_gen_str(g, h[i].name);
+        mado_gen_str(g, "date");
+        mado_gen_str(g, date);
+        mado_gen_str(g, "name");
+        mado_gen_str(g, h[i].name);
         yajl_gen_map_close(g);
     }
 
@@ -306,15 +284,12 @@ mc_cmd_calendar(mc_ctx_t *ctx, int argc, char **argv)
     g = NULL;
 
     if (json) {
-        g = yajl_gen_alloc(NULL);
+        g = mc_json_gen();
         if (g == NULL) {
             mado_office_free(&o);
-            mc_error("out of memory");
             return MC_EXIT_STORE;
         }
 
-        yajl_gen_config(g, yajl_gen_beautify, 1);
-        yajl_gen_config(g, yajl_gen_indent_string, "  ");
         yajl_gen_array_open(g);
     }
 
@@ -354,14 +329,14 @@ mc_cmd_calendar(mc_ctx_t *ctx, int argc, char **argv)
         }
 
         yajl_gen_map_open(g);
-        mc_gen_str(g, "date");
-        mc_gen_str(g, date);
-        mc_gen_str(g, "hours");
-        mc_gen_str(g, hours);
-        mc_gen_str(g, "note");
+        mado_gen_str(g, "date");
+        mado_gen_str(g, date);
+        mado_gen_str(g, "hours");
+        mado_gen_str(g, hours);
+        mado_gen_str(g, "note");
 
         if (why != NULL) {
-            mc_gen_str(g, why);
+            mado_gen_str(g, why);
         } else {
             yajl_gen_null(g);
         }

@@ -19,7 +19,6 @@
 #define MC_STAFF_MAX        99
 
 
-
 typedef struct {
     const char             *office;
     const char             *counter;
@@ -31,6 +30,8 @@ typedef struct {
 } mc_op_t;
 
 
+static int mc_ticket_verb(mc_ctx_t *ctx, int argc, char **argv,
+    mado_hev_e type);
 static int mc_op_args(int argc, char **argv, const char *const *names,
     mc_op_t *op);
 static int mc_op_run(mc_ctx_t *ctx, mc_op_t *op);
@@ -171,87 +172,56 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
 }
 
 
-
-
 int
 mc_cmd_issue(mc_ctx_t *ctx, int argc, char **argv)
 {
-    int                        rc;
-    mc_op_t                    op;
-    static const char *const   names[] = { "OFFICE", "COUNTER", NULL };
-
-    memset(&op, 0, sizeof(mc_op_t));
-    op.op.type = MADO_HEV_ISSUE;
-
-    if ((rc = mc_no_options("issue", argc, argv)) != MC_CONTINUE) {
-        return rc;
-    }
-
-    if ((rc = mc_args("issue", argc, argv, names, 2)) != MC_EXIT_OK
-        || (rc = mc_clock(ctx)) != MC_EXIT_OK
-        || (rc = mc_op_args(argc, argv, names, &op)) != MC_EXIT_OK
-        || (rc = mc_op_run(ctx, &op)) != MC_EXIT_OK)
-    {
-        return rc;
-    }
-
-    printf("%u\n", op.result);
-
-    return MC_EXIT_OK;
+    return mc_ticket_verb(ctx, argc, argv, MADO_HEV_ISSUE);
 }
-
-
 
 
 int
 mc_cmd_call(mc_ctx_t *ctx, int argc, char **argv)
 {
-    int                        rc;
-    mc_op_t                    op;
-    static const char *const   names[] = {
-        "OFFICE", "COUNTER", "NUMBER", NULL
-    };
-
-    memset(&op, 0, sizeof(mc_op_t));
-    op.op.type = MADO_HEV_CALL;
-
-    if ((rc = mc_no_options("call", argc, argv)) != MC_CONTINUE) {
-        return rc;
-    }
-
-    if ((rc = mc_args("call", argc, argv, names, 2)) != MC_EXIT_OK
-        || (rc = mc_clock(ctx)) != MC_EXIT_OK
-        || (rc = mc_op_args(argc, argv, names, &op)) != MC_EXIT_OK
-        || (rc = mc_op_run(ctx, &op)) != MC_EXIT_OK)
-    {
-        return rc;
-    }
-
-    printf("%u\n", op.result);
-
-    return MC_EXIT_OK;
+    return mc_ticket_verb(ctx, argc, argv, MADO_HEV_CALL);
 }
-
-
 
 
 int
 mc_cmd_cancel(mc_ctx_t *ctx, int argc, char **argv)
 {
-    int                        rc;
+    return mc_ticket_verb(ctx, argc, argv, MADO_HEV_CANCEL);
+}
+
+
+/*
+ * issue OFFICE COUNTER, call OFFICE COUNTER [NUMBER], cancel OFFICE COUNTER
+ * NUMBER: the ticket issued, called or cancelled is printed
+ */
+static int
+mc_ticket_verb(mc_ctx_t *ctx, int argc, char **argv, mado_hev_e type)
+{
+    int                        rc, min;
     mc_op_t                    op;
-    static const char *const   names[] = {
+    const char                *verb;
+    const char *const         *names;
+    static const char *const   issue[] = { "OFFICE", "COUNTER", NULL };
+    static const char *const   number[] = {
         "OFFICE", "COUNTER", "NUMBER", NULL
     };
 
-    memset(&op, 0, sizeof(mc_op_t));
-    op.op.type = MADO_HEV_CANCEL;
+    /* the verbs are named as the history names their events */
+    verb = mado_hev_names[type];
+    names = (type == MADO_HEV_ISSUE) ? issue : number;
+    min = (type == MADO_HEV_CANCEL) ? 3 : 2;
 
-    if ((rc = mc_no_options("cancel", argc, argv)) != MC_CONTINUE) {
+    memset(&op, 0, sizeof(mc_op_t));
+    op.op.type = type;
+
+    if ((rc = mc_no_options(verb, argc, argv)) != MC_CONTINUE) {
         return rc;
     }
 
-    if ((rc = mc_args("cancel", argc, argv, names, 3)) != MC_EXIT_OK
+    if ((rc = mc_args(verb, argc, argv, names, min)) != MC_EXIT_OK
         || (rc = mc_clock(ctx)) != MC_EXIT_OK
         || (rc = mc_op_args(argc, argv, names, &op)) != MC_EXIT_OK
         || (rc = mc_op_run(ctx, &op)) != MC_EXIT_OK)
@@ -259,12 +229,10 @@ mc_cmd_cancel(mc_ctx_t *ctx, int argc, char **argv)
         return rc;
     }
 
-    printf("cancelled %u\n", op.result);
+    printf(type == MADO_HEV_CANCEL ? "cancelled %u\n" : "%u\n", op.result);
 
     return MC_EXIT_OK;
 }
-
-
 
 
 /* OFFICE COUNTER [NUMBER], checked for syntax; the count already is */
@@ -351,16 +319,4 @@ mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
     return mc_audit(s, txn, op->now, mado_hev_names[op->op.type], op->office,
                     op->counter, &before, &op->st, NULL, err);
-}
-
-
-
-
-
-
-/* the same as far as readers can see; updated_at is not compared */
-int
-mc_state_same(const mado_counter_state_t *a, const mado_counter_state_t *b)
-{
-    return mado_state_same(a, b);
 }

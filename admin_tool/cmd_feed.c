@@ -17,7 +17,6 @@
 #include <getopt.h>
 #include <iconv.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,30 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <yajl/yajl_tree.h>
-
 #include "madoctl.h"
 
 
 #define MC_FEED_BUF         (1024 * 1024)
-
-enum { MC_FMT_VOICECALL = 0, MC_FMT_JSONL };
-enum { MC_ENC_AUTO = 0, MC_ENC_UTF8, MC_ENC_SJIS };
-
-/* what became of a line */
-enum {
-    MC_LINE_EVENT = 0,          /* parsed; the write sets the result */
-    MC_LINE_BLANK,
-    MC_LINE_BAD
-};
-
-
-/* an event of the library's batch, and what became of its line */
-typedef struct {
-    mado_feed_event_t       e;
-    uint8_t                 kind;           /* MC_LINE_* */
-} mc_feed_line_t;
-
 
 typedef struct {
     mc_ctx_t               *ctx;
@@ -57,8 +36,7 @@ typedef struct {
     const char             *office;
     const char             *path;
     const char             *name;           /* for messages */
-    int                     format;
-    int                     encoding;
+    mc_feed_format_t        fmt;
     unsigned                follow:1;
     unsigned                quiet:1;
     unsigned                seekable:1;
@@ -66,7 +44,6 @@ typedef struct {
     unsigned                overlong:1;     /* inside a too long line */
     double                  interval;
     size_t                  batch_max;
-    iconv_t                 cd;
 
     int                     fd;
     dev_t                   dev;
@@ -113,12 +90,6 @@ static int mc_feed_flush(mc_feed_t *f);
 static int mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err);
 static int mc_feed_watch(mc_feed_t *f);
-static void mc_feed_parse(mc_feed_t *f, mado_line_e kind,
-    const mado_line_t *ln, mc_feed_line_t *l);
-static void mc_feed_voicecall(char *text, mc_feed_line_t *l);
-static void mc_feed_jsonl(char *text, mc_feed_line_t *l);
-static void mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 static uint64_t mc_fnv1a(const char *p, size_t len);
 
 
@@ -146,7 +117,7 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
     memset(&f, 0, sizeof(mc_feed_t));
     f.ctx = ctx;
     f.fd = -1;
-    f.cd = (iconv_t) -1;
+    f.fmt.cd = (iconv_t) -1;
     f.interval = 0.5;
     f.batch_max = 4096;
 
@@ -193,10 +164,10 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
     }
 
     if (strcmp(format, "voicecall") == 0) {
-        f.format = MC_FMT_VOICECALL;
+        f.fmt.format = MC_FMT_VOICECALL;
 
     } else if (strcmp(format, "jsonl") == 0) {
-        f.format = MC_FMT_JSONL;
+        f.fmt.format = MC_FMT_JSONL;
 
     } else {
         mc_error("--format: must be voicecall or jsonl, not \"%s\"", format);
@@ -204,18 +175,18 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
     }
 
     if (encoding == NULL || strcmp(encoding, "auto") == 0) {
-        f.encoding = MC_ENC_AUTO;
+        f.fmt.encoding = MC_ENC_AUTO;
 
     } else if (strcasecmp(encoding, "utf-8") == 0
                || strcasecmp(encoding, "utf8") == 0)
     {
-        f.encoding = MC_ENC_UTF8;
+        f.fmt.encoding = MC_ENC_UTF8;
 
     } else if (strcasecmp(encoding, "sjis") == 0
                || strcasecmp(encoding, "shift_jis") == 0
                || strcasecmp(encoding, "cp932") == 0)
     {
-        f.encoding = MC_ENC_SJIS;
+        f.fmt.encoding = MC_ENC_SJIS;
 
     } else {
         mc_error("--encoding: must be auto, utf-8 or sjis, not \"%s\"",
@@ -240,11 +211,11 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
     f.path = argv[optind];
     f.name = strcmp(f.path, "-") == 0 ? "stdin" : f.path;
 
-    if (f.encoding != MC_ENC_UTF8) {
+    if (f.fmt.encoding != MC_ENC_UTF8) {
         /* CP932: what Windows-driven machines write; a superset of SJIS */
-        f.cd = iconv_open("UTF-8", "CP932");
+        f.fmt.cd = iconv_open("UTF-8", "CP932");
 
-        if (f.cd == (iconv_t) -1) {
+        if (f.fmt.cd == (iconv_t) -1) {
             mc_error("this system cannot convert Shift_JIS (CP932): %s",
                      strerror(errno));
             return MC_EXIT_STORE;
@@ -336,8 +307,8 @@ done:
         close(f.fd);
     }
 
-    if (f.cd != (iconv_t) -1) {
-        iconv_close(f.cd);
+    if (f.fmt.cd != (iconv_t) -1) {
+        iconv_close(f.fmt.cd);
     }
 
     free(f.buf);
@@ -460,7 +431,7 @@ mc_feed_process(mc_feed_t *f, int at_eof)
 
         l = &f->lines[f->nlines++];
         l->e.line = f->line;
-        mc_feed_parse(f, kind, &ln, l);
+        mc_feed_parse(&f->fmt, kind, &ln, l);
 
         p = next;
         f->batch_end = f->pos + used;
@@ -521,7 +492,7 @@ mc_feed_identify(mc_feed_t *f, int at_eof)
               != MADO_LINE_PARTIAL)
     {
         memset(&probe, 0, sizeof(probe));
-        mc_feed_parse(f, kind, &ln, &probe);
+        mc_feed_parse(&f->fmt, kind, &ln, &probe);
 
         if (probe.kind == MC_LINE_EVENT) {
             f->fp_len = (p + ln.used) - f->buf;
@@ -709,9 +680,9 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         if ((rc == MADO_OK) != f->have_cursor
             || (rc == MADO_OK && cur.offset != f->expect))
         {
-            return mc_fail(err, MADO_EINVAL, "another \"madoctl feed\" is "
-                           "reading this file for office %s (its cursor "
-                           "moved); stopping", f->office);
+            return mado_fail(err, MADO_EINVAL, "another \"madoctl feed\" is "
+                             "reading this file for office %s (its cursor "
+                             "moved); stopping", f->office);
         }
     }
 
@@ -725,13 +696,13 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     b.actor = mc_actor();
     b.client = "local";
     b.extra = extra;
-    b.by_code = (f->format == MC_FMT_VOICECALL);
+    b.by_code = (f->fmt.format == MC_FMT_VOICECALL);
 
     rc = mado_feed_batch(s, txn, &b, f->order, f->norder, err);
 
     if (rc == MADO_ENOTFOUND) {
-        return mc_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
-                       f->office);
+        return mado_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
+                         f->office);
     }
 
     if (rc != MADO_OK) {
@@ -837,217 +808,6 @@ mc_feed_watch(mc_feed_t *f)
     nanosleep(&ts, NULL);
 
     return MC_EXIT_OK;
-}
-
-
-/* one line, framed by mado_feed_line(), into l */
-static void
-mc_feed_parse(mc_feed_t *f, mado_line_e kind, const mado_line_t *ln,
-    mc_feed_line_t *l)
-{
-    char         text[3 * MADO_FEED_LINE_MAX + 1], *in, *out;
-    size_t       len, inleft, outleft;
-    const char  *p;
-
-    memset(&l->e.ev, 0, sizeof(l->e.ev));
-    l->e.key[0] = '\0';
-    l->e.why[0] = '\0';
-    l->kind = MC_LINE_EVENT;
-    l->e.result = 0;
-
-    switch (kind) {
-
-    case MADO_LINE_BLANK:
-        l->kind = MC_LINE_BLANK;
-        return;
-
-    case MADO_LINE_LONG:
-        mc_feed_bad(l, "%s", MADO_FEED_LONG);
-        return;
-
-    case MADO_LINE_BINARY:
-        mc_feed_bad(l, "contains a NUL byte (a binary file?)");
-        return;
-
-    default:
-        break;
-    }
-
-    p = ln->text;
-    len = ln->len;
-
-    if (f->encoding == MC_ENC_UTF8
-        || (f->encoding == MC_ENC_AUTO && mado_utf8_valid(p, len)))
-    {
-        if (!mado_utf8_valid(p, len)) {
-            mc_feed_bad(l, "not valid UTF-8 (try --encoding sjis)");
-            return;
-        }
-
-        memcpy(text, p, len);
-        text[len] = '\0';
-
-    } else {
-        in = (char *) p;
-        inleft = len;
-        out = text;
-        outleft = sizeof(text) - 1;
-
-        iconv(f->cd, NULL, NULL, NULL, NULL);
-
-        if (iconv(f->cd, &in, &inleft, &out, &outleft) == (size_t) -1) {
-            mc_feed_bad(l, "neither UTF-8 nor Shift_JIS");
-            return;
-        }
-
-        *out = '\0';
-    }
-
-    if (f->format == MC_FMT_VOICECALL) {
-        mc_feed_voicecall(text, l);
-
-    } else {
-        mc_feed_jsonl(text, l);
-    }
-}
-
-
-static char *
-mc_trim(char *s)
-{
-    char  *e;
-
-    while (*s == ' ' || *s == '\t') {
-        s++;
-    }
-
-    e = s + strlen(s);
-
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-        *--e = '\0';
-    }
-
-    return s;
-}
-
-
-static int
-mc_all_digits(const char *s, size_t min, size_t max)
-{
-    size_t  n;
-
-    n = strspn(s, "0123456789");
-
-    return n == strlen(s) && n >= min && n <= max;
-}
-
-
-/* YYYYMMDD,HH:MM[:SS],EVENT,CODE,TICKET[,...] */
-static void
-mc_feed_voicecall(char *text, mc_feed_line_t *l)
-{
-    int        nf, y, mo, d, h, mi, sec, used;
-    char      *field[5], *p, *comma;
-    unsigned   ticket;
-
-    for (p = text, nf = 0; nf < 5; nf++) {
-        field[nf] = p;
-        comma = strchr(p, ',');
-
-        if (comma == NULL) {
-            nf++;
-            break;
-        }
-
-        *comma = '\0';
-        p = comma + 1;
-    }
-
-    if (nf < 5) {
-        mc_feed_bad(l, "%d comma-separated fields, expected 5 or more: "
-                    "date,time,event,business code,ticket", nf);
-        return;
-    }
-
-    for (nf = 0; nf < 5; nf++) {
-        field[nf] = mc_trim(field[nf]);
-    }
-
-    if (!mc_all_digits(field[0], 8, 8)
-        || sscanf(field[0], "%4d%2d%2d", &y, &mo, &d) != 3
-        || mado_weekday(y, mo, d) < 0)
-    {
-        mc_feed_bad(l, "date \"%.16s\" is not a date as YYYYMMDD", field[0]);
-        return;
-    }
-
-    used = 0;
-    sec = 0;
-
-    if (!(sscanf(field[1], "%2d:%2d:%2d%n", &h, &mi, &sec, &used) == 3
-          && field[1][used] == '\0')
-        && !(used = 0, sscanf(field[1], "%2d:%2d%n", &h, &mi, &used) == 2
-             && field[1][used] == '\0'))
-    {
-        mc_feed_bad(l, "time \"%.16s\" is not HH:MM or HH:MM:SS", field[1]);
-        return;
-    }
-
-    if (strspn(field[1], "0123456789:") != strlen(field[1])
-        || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
-    {
-        mc_feed_bad(l, "time \"%.16s\" is not HH:MM or HH:MM:SS", field[1]);
-        return;
-    }
-
-    if (field[2][0] < '0' || field[2][0] > '2' || field[2][1] != '\0') {
-        mc_feed_bad(l, "event \"%.16s\" is not 0 (issued), 1 (called) or "
-                    "2 (cancelled)", field[2]);
-        return;
-    }
-
-    if (!mado_code_valid(field[3])) {
-        mc_feed_bad(l, "business code \"%.24s\" is not 1..%d bytes of text",
-                    field[3], MADO_CODE_MAX);
-        return;
-    }
-
-    if (!mc_all_digits(field[4], 1, 4)
-        || (ticket = (unsigned) atoi(field[4])) < 1)
-    {
-        mc_feed_bad(l, "ticket \"%.16s\" is not a number 1..%d", field[4],
-                    MADO_COUNT_MAX);
-        return;
-    }
-
-    l->e.ev.time = mado_days_from_civil(y, mo, d) * 86400
-                 + h * 3600 + mi * 60 + sec - MADO_TZ_OFFSET;
-    l->e.ev.type = (uint32_t) (field[2][0] - '0');
-    l->e.ev.ticket = ticket;
-    strcpy(l->e.key, field[3]);
-}
-
-
-/* {"time": ..., "event": ..., "counter": ..., "ticket": N} */
-static void
-mc_feed_jsonl(char *text, mc_feed_line_t *l)
-{
-    if (mado_feed_jsonl(text, &l->e) != 0) {
-        l->kind = MC_LINE_BAD;
-    }
-}
-
-
-static void
-mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
-{
-    va_list  ap;
-
-    l->kind = MC_LINE_BAD;
-
-    va_start(ap, fmt);
-    vsnprintf(l->e.why, sizeof(l->e.why), fmt, ap);
-    va_end(ap);
 }
 
 

@@ -31,32 +31,14 @@ static void mc_pad(const char *s, size_t width);
 int
 mc_cmd_show(mc_ctx_t *ctx, int argc, char **argv)
 {
-    int                          c, rc, json;
+    int                          rc, json;
     unsigned                     i, n;
     const char                  *only;
     mc_show_office_t            *offices;
     static const char *const     names[] = { "OFFICE", NULL };
-    static const struct option   opts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
 
-    json = 0;
-
-    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
-        switch (c) {
-
-        case 'j':
-            json = 1;
-            break;
-
-        case 'h':
-            return mc_help("show");
-
-        default:
-            return mc_getopt_error("show", c, argv);
-        }
+    if ((rc = mc_json_option("show", argc, argv, &json)) != MC_CONTINUE) {
+        return rc;
     }
 
     if ((rc = mc_args("show", argc, argv, names, 0)) != MC_EXIT_OK
@@ -147,7 +129,7 @@ mc_show_read(mc_ctx_t *ctx, const char *only, mc_show_office_t **offices,
         }
 
         if (i == nids) {
-            rc = mc_fail(&err, MADO_EINVAL, "OFFICE: no office \"%s\"", only);
+            rc = mado_fail(&err, MADO_EINVAL, "OFFICE: no office \"%s\"", only);
             goto failed;
         }
 
@@ -158,7 +140,7 @@ mc_show_read(mc_ctx_t *ctx, const char *only, mc_show_office_t **offices,
     if (nids > 0) {
         *offices = calloc(nids, sizeof(mc_show_office_t));
         if (*offices == NULL) {
-            rc = mc_fail(&err, MADO_ESTORE, "out of memory");
+            rc = mado_fail(&err, MADO_ESTORE, "out of memory");
             goto failed;
         }
     }
@@ -311,27 +293,23 @@ mc_show_json(const mc_show_office_t *offices, unsigned n)
     const mado_office_def_t    *o;
     const mado_counter_state_t *st;
 
-    g = yajl_gen_alloc(NULL);
+    g = mc_json_gen();
     if (g == NULL) {
-        mc_error("out of memory");
         return MC_EXIT_STORE;
     }
 
-    yajl_gen_config(g, yajl_gen_beautify, 1);
-    yajl_gen_config(g, yajl_gen_indent_string, "  ");
-
     yajl_gen_map_open(g);
-    mc_gen_str(g, "offices");
+    mado_gen_str(g, "offices");
     yajl_gen_array_open(g);
 
     for (i = 0; i < n; i++) {
         o = &offices[i].def;
 
         yajl_gen_map_open(g);
-        mc_gen_str(g, "id");
-        mc_gen_str(g, o->id);
+        mado_gen_str(g, "id");
+        mado_gen_str(g, o->id);
         mado_gen_i18n(g, "name", &o->name);
-        mc_gen_str(g, "counters");
+        mado_gen_str(g, "counters");
         yajl_gen_array_open(g);
 
         for (j = 0; j < o->ncounters; j++) {

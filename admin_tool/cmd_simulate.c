@@ -392,7 +392,7 @@ mc_sim_defs(mado_store_t *s, mc_sim_def_t **defs, unsigned *n,
     d = calloc(MADO_OFFICES_MAX * MADO_COUNTERS_MAX, sizeof(mc_sim_def_t));
 
     if (ids == NULL || d == NULL) {
-        rc = mc_fail(&err, MADO_ESTORE, "out of memory");
+        rc = mado_fail(&err, MADO_ESTORE, "out of memory");
         goto failed;
     }
 
@@ -407,8 +407,8 @@ mc_sim_defs(mado_store_t *s, mc_sim_def_t **defs, unsigned *n,
     }
 
     if (nids == 0) {
-        rc = mc_fail(&err, MADO_EINVAL, "no offices loaded; load them with "
-                     "\"madoctl load FILE\"");
+        rc = mado_fail(&err, MADO_EINVAL, "no offices loaded; load them with "
+                       "\"madoctl load FILE\"");
         goto failed;
     }
 
@@ -573,7 +573,7 @@ mc_sim_tick(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         sim->counters++;
 
         /* untouched counters keep their updated_at */
-        if (mc_state_same(st, &sim->old[i])) {
+        if (mado_state_same(st, &sim->old[i])) {
             continue;
         }
 

@@ -284,7 +284,7 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
     if (u->op == MC_USER_ADD) {
         if (rc == MADO_OK) {
-            return mc_fail(err, MADO_EINVAL, "USER: \"%s\" exists", u->id);
+            return mado_fail(err, MADO_EINVAL, "USER: \"%s\" exists", u->id);
         }
 
         if (rc != MADO_ENOTFOUND) {
@@ -298,7 +298,7 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
     } else if (rc != MADO_OK) {
         return rc == MADO_ENOTFOUND
-               ? mc_fail(err, MADO_EINVAL, "USER: no user \"%s\"", u->id)
+               ? mado_fail(err, MADO_EINVAL, "USER: no user \"%s\"", u->id)
                : rc;
     }
 
@@ -309,8 +309,8 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         mado_office_free(&o);
 
         if (rc == MADO_ENOTFOUND) {
-            return mc_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
-                           u->offices[i]);
+            return mado_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
+                             u->offices[i]);
         }
 
         if (rc != MADO_OK) {
@@ -495,17 +495,18 @@ mc_user_print(const mado_account_t *a, void *arg)
         yajl_gen g = l->g;
 
         yajl_gen_map_open(g);
-        mc_gen_str(g, "id");          mc_gen_str(g, a->id);
-        mc_gen_str(g, "role");        mc_gen_str(g, mado_role_names[a->role]);
-        mc_gen_str(g, "state");       mc_gen_str(g, state);
-        mc_gen_str(g, "secret");
-        mc_gen_str(g, a->iterations ? "password" : "token");
-        mc_gen_str(g, "iterations");  yajl_gen_integer(g, a->iterations);
-        mc_gen_str(g, "failures");    yajl_gen_integer(g, a->failures);
-        mc_gen_str(g, "offices");
+        mado_gen_str(g, "id");          mado_gen_str(g, a->id);
+        mado_gen_str(g, "role");
+        mado_gen_str(g, mado_role_names[a->role]);
+        mado_gen_str(g, "state");       mado_gen_str(g, state);
+        mado_gen_str(g, "secret");
+        mado_gen_str(g, a->iterations ? "password" : "token");
+        mado_gen_str(g, "iterations");  yajl_gen_integer(g, a->iterations);
+        mado_gen_str(g, "failures");    yajl_gen_integer(g, a->failures);
+        mado_gen_str(g, "offices");
         yajl_gen_array_open(g);
         for (k = 0; k < a->noffices; k++) {
-            mc_gen_str(g, a->offices[k]);
+            mado_gen_str(g, a->offices[k]);
         }
         yajl_gen_array_close(g);
         yajl_gen_map_close(g);

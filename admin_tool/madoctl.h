@@ -2,14 +2,19 @@
  * madoctl: the admin tool of mado.  It writes the store, as the module
  * does for the update API (mado_admin): both through lmdb_store/.
  *
- * madoctl.c      main, global options, verb table, usage texts, and the
- *                helpers every verb uses (errors, numbers, clock, store)
+ * madoctl.c      main: the global options, the dispatch to a verb
+ * verbs.c        the verb table, the usage texts, help
+ * cli.c          what every verb uses of the command line: messages and
+ *                usage errors, arguments, numbers, ids, MADO_NOW, JSON out
+ * local.c        the local store for the verbs: open (with the audit
+ *                key), actor, audit records, exit codes
  * cmd_store.c    init, load
  * cmd_show.c     show
  * cmd_counter.c  set, issue, call, cancel (their rules: mado_counter.c)
  * cmd_simulate.c simulate
  * cmd_calendar.c holidays, calendar
  * cmd_feed.c     feed: ticket-machine event logs into counter state
+ * feed_format.c  feed: a log's lines (encodings, voicecall, jsonl)
  * cmd_report.c   report: the history per day and hour, CSV or HTML
  * cmd_compact.c  compact: the retention of the history
  * cmd_audit.c    audit list, audit verify
@@ -22,6 +27,7 @@
 #ifndef MADOCTL_H
 #define MADOCTL_H
 
+#include <iconv.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,42 +78,57 @@ typedef struct {
 /* argv[0] is the verb's name; returns the exit code */
 typedef int (*mc_verb_pt)(mc_ctx_t *ctx, int argc, char **argv);
 
+/* where a verb runs: the store here, a server (--server), or either */
+#define MC_LOCAL            0
+#define MC_EITHER           1
+#define MC_REMOTE           2
 
-/* madoctl.c */
+typedef struct {
+    const char         *name;
+    mc_verb_pt          run;
+    const char         *usage;
+    int                 where;
+} mc_verb_t;
+
+/* the verb of that name, or NULL */
+const mc_verb_t *mc_verb_find(const char *name);
+
+
+/* cli.c: the command line */
 void mc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int mc_usage_error(const char *verb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int mc_getopt_error(const char *verb, int c, char **argv);
 int mc_no_options(const char *verb, int argc, char **argv);
-int mc_help(const char *verb);
-int mc_fail(mado_err_t *err, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int mc_exit_code(int rc);
-
-int mc_clock(mc_ctx_t *ctx);
-/* unix seconds, or ISO 8601 (no offset: Japan time); -1 if neither */
+int mc_json_option(const char *verb, int argc, char **argv, int *json);
+int mc_args(const char *verb, int argc, char **argv,
+    const char *const *names, int min);
+int mc_check_id(const char *name, const char *id);
 int mc_parse_uint(const char *name, const char *s, uint32_t min,
     uint32_t max, uint32_t *out);
 int mc_parse_double(const char *name, const char *s, double min, double max,
     double *out);
-int mc_check_id(const char *name, const char *id);
+/* ctx->now: MADO_NOW (unix seconds, or ISO 8601, no offset: Japan time)
+   when set, else the clock */
+int mc_clock(mc_ctx_t *ctx);
+yajl_gen mc_json_gen(void);
+int mc_json_print(yajl_gen g);
+
+/* verbs.c: the help of a verb, or madoctl's (NULL) */
+int mc_help(const char *verb);
+
+/* local.c: the local store */
 int mc_store_open(mc_ctx_t *ctx, mado_store_t *s, unsigned flags);
 const char *mc_actor(void);
-int mc_audit_only(mc_ctx_t *ctx, const char *action,
-    const char *const *extra);
 int mc_audit(mado_store_t *s, MDB_txn *txn, int64_t now, const char *action,
     const char *office, const char *counter,
     const mado_counter_state_t *before, const mado_counter_state_t *after,
     const char *const *extra, mado_err_t *err);
-int mc_args(const char *verb, int argc, char **argv,
-    const char *const *names, int min);
+int mc_audit_only(mc_ctx_t *ctx, const char *action,
+    const char *const *extra);
+int mc_exit_code(int rc);
 
 /* the verbs */
-#define mc_gen_str(g, s)                                                      \
-    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
-
-int mc_json_print(yajl_gen g);
-
 int mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_load(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_show(mc_ctx_t *ctx, int argc, char **argv);
@@ -123,6 +144,7 @@ int mc_cmd_report(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_audit(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv);
 
 int mc_cmd_login(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_logout(mc_ctx_t *ctx, int argc, char **argv);
@@ -168,8 +190,34 @@ int mc_https_request(mc_https_t *h, const mc_url_t *u, const char *req,
     size_t len, mc_http_res_t *res, char *err, size_t size);
 void mc_http_res_free(mc_http_res_t *res);
 
-/* cmd_counter.c: "the same as far as readers can see" (simulate, feed) */
-int mc_state_same(const mado_counter_state_t *a,
-    const mado_counter_state_t *b);
+/* feed_format.c: the lines of a ticket machine's log (cmd_feed.c) */
+enum { MC_FMT_VOICECALL = 0, MC_FMT_JSONL };
+enum { MC_ENC_AUTO = 0, MC_ENC_UTF8, MC_ENC_SJIS };
+
+/* what became of a line */
+enum {
+    MC_LINE_EVENT = 0,          /* parsed; the write sets the result */
+    MC_LINE_BLANK,
+    MC_LINE_BAD
+};
+
+/* an event of the library's batch, and what became of its line */
+typedef struct {
+    mado_feed_event_t       e;
+    uint8_t                 kind;           /* MC_LINE_* */
+} mc_feed_line_t;
+
+/* how the log is written: --format, --encoding */
+typedef struct {
+    int                     format;         /* MC_FMT_* */
+    int                     encoding;       /* MC_ENC_* */
+    iconv_t                 cd;             /* from CP932, unless utf-8 */
+} mc_feed_format_t;
+
+void mc_feed_parse(const mc_feed_format_t *fmt, mado_line_e kind,
+    const mado_line_t *ln, mc_feed_line_t *l);
+/* l is bad (MC_LINE_BAD), e.why says why */
+void mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif /* MADOCTL_H */

@@ -32,14 +32,6 @@
 const char *const  mado_role_names[MADO_NROLES] = { "admin", "staff", "feed" };
 
 
-static int
-mado_acct_fail(mado_err_t *err, int rc, const char *fmt, const char *a)
-{
-    snprintf(err->text, sizeof(err->text), fmt, a);
-    return rc;
-}
-
-
 int
 mado_role_parse(const char *name)
 {
@@ -123,13 +115,13 @@ int
 mado_password_set(mado_account_t *a, const char *password, mado_err_t *err)
 {
     if (RAND_bytes(a->salt, MADO_SALT_LEN) != 1) {
-        return mado_acct_fail(err, MADO_ESTORE, "no random bytes%s", "");
+        return mado_fail(err, MADO_ESTORE, "no random bytes");
     }
 
     a->iterations = MADO_PBKDF2_ITERATIONS;
 
     if (mado_pbkdf2(password, a->salt, a->iterations, a->hash) != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "PBKDF2 failed%s", "");
+        return mado_fail(err, MADO_ESTORE, "PBKDF2 failed");
     }
 
     return MADO_OK;
@@ -160,7 +152,7 @@ mado_token_new(mado_account_t *a, char *token, mado_err_t *err)
     unsigned int   n;
 
     if (RAND_bytes(raw, sizeof(raw)) != 1) {
-        return mado_acct_fail(err, MADO_ESTORE, "no random bytes%s", "");
+        return mado_fail(err, MADO_ESTORE, "no random bytes");
     }
 
     /* "mado_" and 64 hex digits: recognisable when it leaks into a log */
@@ -174,7 +166,7 @@ mado_token_new(mado_account_t *a, char *token, mado_err_t *err)
     if (EVP_Digest(token, strlen(token), a->hash, &n, EVP_sha256(), NULL)
         != 1)
     {
-        return mado_acct_fail(err, MADO_ESTORE, "SHA-256 failed%s", "");
+        return mado_fail(err, MADO_ESTORE, "SHA-256 failed");
     }
 
     return MADO_OK;
@@ -267,17 +259,16 @@ mado_account_get(mado_store_t *s, MDB_txn *txn, const char *id,
     rc = mdb_get(txn, s->account, &k, &v);
 
     if (rc == MDB_NOTFOUND) {
-        return mado_acct_fail(err, MADO_ENOTFOUND, "no user \"%s\"", id);
+        return mado_fail(err, MADO_ENOTFOUND, "no user \"%s\"", id);
     }
 
     if (rc != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "reading accounts: %s",
-                              mdb_strerror(rc));
+        return mado_mdb_fail(err, MADO_ESTORE, "reading accounts", rc);
     }
 
     if (mado_account_decode(v.mv_data, v.mv_size, a) != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "the account of \"%s\" is "
-                              "garbled", id);
+        return mado_fail(err, MADO_ESTORE, "the account of \"%s\" is "
+                         "garbled", id);
     }
 
     return MADO_OK;
@@ -295,7 +286,7 @@ mado_account_put(mado_store_t *s, MDB_txn *txn, const mado_account_t *a,
 
     json = mado_account_encode(a, &len);
     if (json == NULL) {
-        return mado_acct_fail(err, MADO_ESTORE, "out of memory%s", "");
+        return mado_fail(err, MADO_ESTORE, "out of memory");
     }
 
     k.mv_data = (void *) a->id;
@@ -308,13 +299,8 @@ mado_account_put(mado_store_t *s, MDB_txn *txn, const mado_account_t *a,
     OPENSSL_cleanse(json, len);
     free(json);
 
-    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
-        return rc;
-    }
-
     if (rc != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "writing an account: %s",
-                              mdb_strerror(rc));
+        return mado_mdb_fail(err, MADO_ESTORE, "writing an account", rc);
     }
 
     return MADO_OK;
@@ -333,8 +319,7 @@ mado_account_each(mado_store_t *s, MDB_txn *txn,
 
     rc = mdb_cursor_open(txn, s->account, &cur);
     if (rc != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "reading accounts: %s",
-                              mdb_strerror(rc));
+        return mado_mdb_fail(err, MADO_ESTORE, "reading accounts", rc);
     }
 
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
@@ -394,7 +379,7 @@ mado_token_find(mado_store_t *s, MDB_txn *txn, const char *token,
     if (EVP_Digest(token, strlen(token), f.hash, &n, EVP_sha256(), NULL)
         != 1)
     {
-        return mado_acct_fail(err, MADO_ESTORE, "SHA-256 failed%s", "");
+        return mado_fail(err, MADO_ESTORE, "SHA-256 failed");
     }
 
     rc = mado_account_each(s, txn, mado_token_match, &f, err);
@@ -422,7 +407,7 @@ mado_session_new(mado_store_t *s, MDB_txn *txn, const char *user,
     unsigned char   val[MADO_SESSION_SIZE];
 
     if (RAND_bytes(raw, sizeof(raw)) != 1) {
-        return mado_acct_fail(err, MADO_ESTORE, "no random bytes%s", "");
+        return mado_fail(err, MADO_ESTORE, "no random bytes");
     }
 
     memcpy(token, "mado_s_", 7);
@@ -430,7 +415,7 @@ mado_session_new(mado_store_t *s, MDB_txn *txn, const char *user,
     OPENSSL_cleanse(raw, sizeof(raw));
 
     if (mado_session_key(token, key) != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "SHA-256 failed%s", "");
+        return mado_fail(err, MADO_ESTORE, "SHA-256 failed");
     }
 
     memset(&se, 0, sizeof(mado_session_t));
@@ -446,13 +431,8 @@ mado_session_new(mado_store_t *s, MDB_txn *txn, const char *user,
 
     rc = mdb_put(txn, s->session, &k, &v, 0);
 
-    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
-        return rc;
-    }
-
     if (rc != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "writing a session: %s",
-                              mdb_strerror(rc));
+        return mado_mdb_fail(err, MADO_ESTORE, "writing a session", rc);
     }
 
     return MADO_OK;
@@ -472,7 +452,7 @@ mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
         || strlen(token) != 7 + 2 * MADO_TOKEN_BYTES
         || mado_session_key(token, key) != 0)
     {
-        return mado_acct_fail(err, MADO_ENOTFOUND, "no such session%s", "");
+        return mado_fail(err, MADO_ENOTFOUND, "no such session");
     }
 
     k.mv_data = key;
@@ -483,18 +463,16 @@ mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
     if (rc == MDB_NOTFOUND
         || (rc == 0 && mado_session_decode(v.mv_data, v.mv_size, &se) != 0))
     {
-        return mado_acct_fail(err, MADO_ENOTFOUND, "no such session%s", "");
+        return mado_fail(err, MADO_ENOTFOUND, "no such session");
     }
 
     if (rc != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "reading sessions: %s",
-                              mdb_strerror(rc));
+        return mado_mdb_fail(err, MADO_ESTORE, "reading sessions", rc);
     }
 
     if (now - se.seen > idle || now - se.created > absolute) {
         mdb_del(txn, s->session, &k, NULL);
-        return mado_acct_fail(err, MADO_ENOTFOUND, "the session has "
-                              "expired%s", "");
+        return mado_fail(err, MADO_ENOTFOUND, "the session has expired");
     }
 
     strcpy(user, se.user);
@@ -525,7 +503,7 @@ mado_session_end(mado_store_t *s, MDB_txn *txn, const char *token,
     unsigned char  key[MADO_HASH_LEN];
 
     if (mado_session_key(token, key) != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "SHA-256 failed%s", "");
+        return mado_fail(err, MADO_ESTORE, "SHA-256 failed");
     }
 
     k.mv_data = key;
@@ -534,8 +512,8 @@ mado_session_end(mado_store_t *s, MDB_txn *txn, const char *token,
     rc = mdb_del(txn, s->session, &k, NULL);
 
     if (rc != 0 && rc != MDB_NOTFOUND) {
-        return mado_acct_fail(err, MADO_ESTORE, "ending a session: %s",
-                              mdb_strerror(rc));
+        return mado_fail(err, MADO_ESTORE, "ending a session: %s",
+                         mdb_strerror(rc));
     }
 
     return MADO_OK;
@@ -592,8 +570,7 @@ mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
     }
 
     if (rc != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "reading idempotency keys: "
-                              "%s", mdb_strerror(rc));
+        return mado_mdb_fail(err, MADO_ESTORE, "reading idempotency keys", rc);
     }
 
     if (now - id.created > MADO_IDEM_TTL) {
@@ -602,9 +579,9 @@ mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
 
     /* a client reusing a key for another change would get a wrong answer */
     if (CRYPTO_memcmp(id.fp, fp, MADO_HASH_LEN) != 0) {
-        return mado_acct_fail(err, MADO_EINVAL, "Idempotency-Key: already "
-                              "used for another request; use a new key for "
-                              "each change%s", "");
+        return mado_fail(err, MADO_EINVAL, "Idempotency-Key: already used "
+                         "for another request; use a new key for each "
+                         "change");
     }
 
     *status = id.status;
@@ -639,13 +616,9 @@ mado_idem_put(mado_store_t *s, MDB_txn *txn, const char *user,
 
     rc = mdb_put(txn, s->idem, &k, &v, 0);
 
-    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
-        return rc;
-    }
-
     if (rc != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "writing an idempotency "
-                              "key: %s", mdb_strerror(rc));
+        return mado_mdb_fail(err, MADO_ESTORE, "writing an idempotency "
+                             "key", rc);
     }
 
     return MADO_OK;
@@ -665,8 +638,7 @@ mado_idem_sweep(mado_store_t *s, MDB_txn *txn, int64_t now, uint64_t *n,
 
     rc = mdb_cursor_open(txn, s->idem, &cur);
     if (rc != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "sweeping idempotency keys: "
-                              "%s", mdb_strerror(rc));
+        return mado_mdb_fail(err, MADO_ESTORE, "sweeping idempotency keys", rc);
     }
 
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
@@ -763,13 +735,9 @@ mado_client_failed(mado_store_t *s, MDB_txn *txn, const char *addr,
 
     rc = mdb_put(txn, s->clientfail, &k, &v, 0);
 
-    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
-        return rc;
-    }
-
     if (rc != 0) {
-        return mado_acct_fail(err, MADO_ESTORE, "writing a client's "
-                              "failures: %s", mdb_strerror(rc));
+        return mado_mdb_fail(err, MADO_ESTORE, "writing a client's "
+                             "failures", rc);
     }
 
     return MADO_OK;

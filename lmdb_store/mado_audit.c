@@ -30,20 +30,6 @@
 static const unsigned char  mado_zero_mac[MADO_AUDIT_MAC_LEN];
 
 
-static int
-mado_audit_fail(mado_err_t *err, int rc, const char *what, int mrc)
-{
-    snprintf(err->text, sizeof(err->text), "%s: %s", what,
-             mrc ? mdb_strerror(mrc) : strerror(errno));
-
-    if (mrc == MDB_MAP_FULL || mrc == MDB_TXN_FULL) {
-        return mrc;
-    }
-
-    return rc;
-}
-
-
 int
 mado_audit_key_load(const char *path, unsigned char key[MADO_AUDIT_KEY_LEN],
     mado_err_t *err)
@@ -240,8 +226,7 @@ mado_audit_append(mado_store_t *s, MDB_txn *txn, const char *json,
         memcpy(h.mac, mado_zero_mac, MADO_AUDIT_MAC_LEN);
 
     } else if (rc != 0) {
-        return mado_audit_fail(err, MADO_ESTORE, "reading the audit head",
-                               rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading the audit head", rc);
 
     } else if (mado_audit_head_decode(v.mv_data, v.mv_size, &h) != 0) {
         snprintf(err->text, sizeof(err->text), "the audit head is garbled; "
@@ -283,8 +268,7 @@ mado_audit_append(mado_store_t *s, MDB_txn *txn, const char *json,
     free(rec);
 
     if (rc != 0) {
-        return mado_audit_fail(err, MADO_ESTORE, "writing an audit record",
-                               rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "writing an audit record", rc);
     }
 
     return MADO_OK;
@@ -312,8 +296,7 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
 
     rc = mdb_cursor_open(txn, s->audit_db, &cur);
     if (rc != 0) {
-        return mado_audit_fail(err, MADO_ESTORE, "reading the audit trail",
-                               rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading the audit trail", rc);
     }
 
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
@@ -368,8 +351,7 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
     mdb_cursor_close(cur);
 
     if (rc != 0 && rc != MDB_NOTFOUND && fn == NULL) {
-        return mado_audit_fail(err, MADO_ESTORE, "reading the audit trail",
-                               rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading the audit trail", rc);
     }
 
     if (fn != NULL || !s->audit || res->broken) {

@@ -13,13 +13,6 @@
 #include "mado_store.h"
 
 
-#define mado_gen_lit(g, s)                                                    \
-    yajl_gen_string(g, (const unsigned char *) (s), sizeof(s) - 1)
-
-#define mado_gen_str(g, s)                                                    \
-    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
-
-
 int64_t
 mado_wait_minutes(const mado_counter_def_t *c, const mado_counter_state_t *st)
 {
@@ -303,4 +296,18 @@ mado_state_json(yajl_gen g, const mado_office_def_t *o,
         len = mado_time_iso(st->updated_at, iso);
         yajl_gen_string(g, (const unsigned char *) iso, len);
     }
+}
+
+
+int
+mado_state_same(const mado_counter_state_t *a, const mado_counter_state_t *b)
+{
+    return a->status == b->status
+           && a->waiting == b->waiting
+           && a->calling == b->calling
+           && a->last_issued == b->last_issued
+           && a->served_today == b->served_today
+           && a->staff == b->staff
+           && a->message_len == b->message_len
+           && memcmp(a->message, b->message, a->message_len) == 0;
 }

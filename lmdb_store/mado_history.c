@@ -1,7 +1,9 @@
 /*
  * History: an event for every change, 5-minute samples while open, and
  * the day's figures per counter and hour that the API, the pages and
- * "madoctl report" show.  See mado_store.h for the keys.
+ * "madoctl report" show.  See mado_store.h for the keys.  The day's
+ * documents are made in mado_history_doc.c, the forecast in
+ * mado_forecast.c; old days are compacted in mado_compact.c.
  */
 
 #include <stdio.h>
@@ -21,16 +23,6 @@ const char *const  mado_hev_names[MADO_NHEV] = {
  * weekend or 年末年始 is written by the first change after it
  */
 #define MADO_SAMPLE_BACK    (14 * 86400)
-
-
-static int
-mado_hist_fail(mado_err_t *err, const char *what, int rc)
-{
-    snprintf(err->text, sizeof(err->text), "%s: %s", what, mdb_strerror(rc));
-
-    /* a full map goes back to mado_store_write, which grows it */
-    return (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) ? rc : MADO_ESTORE;
-}
 
 
 static void
@@ -67,7 +59,7 @@ mado_sample_put(mado_store_t *s, MDB_txn *txn, const char *office,
 
     rc = mdb_put(txn, s->sample, &k, &v, 0);
     if (rc != 0) {
-        return mado_hist_fail(err, "writing a sample", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "writing a sample", rc);
     }
 
     return MADO_OK;
@@ -126,7 +118,7 @@ mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
     /* the next number within the second */
     rc = mdb_cursor_open(txn, s->event, &cur);
     if (rc != 0) {
-        return mado_hist_fail(err, "reading events", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading events", rc);
     }
 
     seq = 0;
@@ -162,7 +154,7 @@ mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
 
     rc = mdb_put(txn, s->event, &k, &v, 0);
     if (rc != 0) {
-        return mado_hist_fail(err, "writing an event", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "writing an event", rc);
     }
 
     return MADO_OK;
@@ -191,7 +183,7 @@ mado_day_add_sample(mado_counter_day_t *cd, const mado_sample_t *sm,
 
 
 /* a += b: sums add, maxima take the larger */
-static void
+void
 mado_hour_add(mado_hour_t *a, const mado_hour_t *b)
 {
     a->issued += b->issued;
@@ -215,7 +207,7 @@ mado_hour_add(mado_hour_t *a, const mado_hour_t *b)
 
 
 /* one event into the hours of the day starting at start */
-static void
+void
 mado_hours_event(mado_hour_t *hours, const mado_event_t *ev, int64_t start)
 {
     mado_hour_t  *hh;
@@ -259,7 +251,7 @@ mado_hours_event(mado_hour_t *hours, const mado_event_t *ev, int64_t start)
 }
 
 
-static void
+void
 mado_hours_sample(mado_hour_t *hours, const mado_sample_t *sm, int64_t start)
 {
     mado_hour_t  *hh = &hours[(sm->time - start) / 3600];
@@ -288,7 +280,7 @@ mado_hourly_read(mado_store_t *s, MDB_txn *txn, const char *office,
 
     rc = mdb_cursor_open(txn, s->hourly, &cur);
     if (rc != 0) {
-        return mado_hist_fail(err, "reading hourly figures", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading hourly figures", rc);
     }
 
     k.mv_data = key;
@@ -359,7 +351,7 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
     /* events: one range of keys */
     rc = mdb_cursor_open(txn, s->event, &cur);
     if (rc != 0) {
-        return mado_hist_fail(err, "reading events", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading events", rc);
     }
 
     k.mv_data = key;
@@ -397,7 +389,7 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
     mdb_cursor_close(cur);
 
     if (rc != 0 && rc != MDB_NOTFOUND) {
-        return mado_hist_fail(err, "reading events", rc);
+        return mado_mdb_fail(err, MADO_ESTORE, "reading events", rc);
     }
 
     /* samples: a range per counter */
@@ -409,7 +401,7 @@ mado_history_day(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
 
         rc = mdb_cursor_open(txn, s->sample, &cur);
         if (rc != 0) {
-            return mado_hist_fail(err, "reading samples", rc);
+            return mado_mdb_fail(err, MADO_ESTORE, "reading samples", rc);
         }
 
         k.mv_data = key;
@@ -500,811 +492,8 @@ mado_day_free(mado_day_t *d)
 }
 
 
-static int
+int
 mado_hour_used(const mado_hour_t *h)
 {
     return h->issued || h->served || h->cancelled || h->samples;
-}
-
-
-static void
-mado_gen_minutes(yajl_gen g, const char *key, int64_t seconds, int known)
-{
-    char  buf[32];
-    int   n;
-
-    yajl_gen_string(g, (const unsigned char *) key, strlen(key));
-
-    if (!known) {
-        yajl_gen_null(g);
-        return;
-    }
-
-    n = snprintf(buf, sizeof(buf), "%.1f", seconds / 60.0);
-    yajl_gen_number(g, buf, n);
-}
-
-
-#define mado_key(g, k)                                                        \
-    yajl_gen_string(g, (const unsigned char *) (k), strlen(k))
-
-
-void
-mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
-{
-    char                       iso[32], date[16];
-    unsigned                   i, h;
-    size_t                     j, n;
-    const mado_hour_t         *hh;
-    const mado_sample_t       *sm;
-    mado_counter_state_t       st;
-    const mado_counter_day_t  *cd;
-
-    n = snprintf(date, sizeof(date), "%04d-%02d-%02d", d->date / 10000,
-                 d->date / 100 % 100, d->date % 100);
-
-    yajl_gen_map_open(g);
-    mado_key(g, "office");
-    mado_key(g, o->id);
-    mado_gen_i18n(g, "name", &o->name);
-    mado_key(g, "date");
-    yajl_gen_string(g, (const unsigned char *) date, n);
-    mado_key(g, "counters");
-    yajl_gen_array_open(g);
-
-    for (i = 0; i < d->ncounters; i++) {
-        cd = &d->counters[i];
-
-        yajl_gen_map_open(g);
-        mado_key(g, "id");
-        mado_key(g, cd->id);
-        mado_gen_i18n(g, "name", &o->counters[i].name);
-
-        mado_key(g, "hours");
-        yajl_gen_array_open(g);
-
-        for (h = 0; h < 24; h++) {
-            hh = &cd->hours[h];
-
-            if (!mado_hour_used(hh)) {
-                continue;
-            }
-
-            yajl_gen_map_open(g);
-            mado_key(g, "hour");
-            yajl_gen_integer(g, h);
-            mado_key(g, "issued");
-            yajl_gen_integer(g, hh->issued);
-            mado_key(g, "served");
-            yajl_gen_integer(g, hh->served);
-            mado_key(g, "cancelled");
-            yajl_gen_integer(g, hh->cancelled);
-            mado_gen_minutes(g, "wait_avg_minutes",
-                             hh->waits ? hh->wait_sum / hh->waits : 0,
-                             hh->waits > 0);
-            mado_gen_minutes(g, "wait_max_minutes", hh->wait_max,
-                             hh->waits > 0);
-            mado_key(g, "waiting_avg");
-
-            if (hh->samples) {
-                char  buf[32];
-                int   bn;
-
-                bn = snprintf(buf, sizeof(buf), "%.1f",
-                              (double) hh->waiting_sum / hh->samples);
-                yajl_gen_number(g, buf, bn);
-
-            } else {
-                yajl_gen_null(g);
-            }
-
-            mado_key(g, "waiting_max");
-            if (hh->samples) {
-                yajl_gen_integer(g, hh->waiting_max);
-            } else {
-                yajl_gen_null(g);
-            }
-
-            yajl_gen_map_close(g);
-        }
-
-        yajl_gen_array_close(g);
-
-        mado_key(g, "samples");
-        yajl_gen_array_open(g);
-
-        for (j = 0; j < cd->nsamples; j++) {
-            sm = &cd->samples[j];
-
-            /* the figures of then; the wait is the estimate made then */
-            memset(&st, 0, sizeof(mado_counter_state_t));
-            st.status = sm->status;
-            st.waiting = sm->waiting;
-            st.calling = sm->calling;
-            st.served_today = sm->served;
-            st.staff = sm->staff;
-
-            yajl_gen_map_open(g);
-            mado_key(g, "time");
-            n = mado_time_iso(sm->time, iso);
-            yajl_gen_string(g, (const unsigned char *) iso, n);
-            mado_state_json(g, o, &o->counters[i], &st, sm->time,
-                            MADO_SJ_COUNTS);
-            mado_gen_minutes(g, "wait_minutes", sm->wait, sm->wait >= 0);
-            yajl_gen_map_close(g);
-        }
-
-        yajl_gen_array_close(g);
-        yajl_gen_map_close(g);
-    }
-
-    yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-}
-
-
-char *
-mado_day_csv(const mado_day_t *d, size_t *len)
-{
-    char                 *out, *p, iso[32];
-    size_t                cap, n, need;
-    unsigned              i;
-    size_t                j;
-    const mado_sample_t  *sm;
-
-    cap = 256;
-    for (i = 0; i < d->ncounters; i++) {
-        cap += d->counters[i].nsamples * 160;
-    }
-
-    out = malloc(cap);
-    if (out == NULL) {
-        return NULL;
-    }
-
-    /* RFC 4180: CRLF, a header row; nothing here needs quoting */
-    p = out;
-    p += sprintf(p, "time,office,counter,status,waiting,calling,"
-                 "served_today,staff,wait_minutes\r\n");
-
-    for (i = 0; i < d->ncounters; i++) {
-        for (j = 0; j < d->counters[i].nsamples; j++) {
-            sm = &d->counters[i].samples[j];
-            n = mado_time_iso(sm->time, iso);
-            iso[n] = '\0';
-
-            need = (size_t) (p - out) + 160;
-            if (need > cap) {
-                break;
-            }
-
-            p += sprintf(p, "%s,%s,%s,%s,%u,%u,%u,%u,", iso, d->office,
-                         d->counters[i].id,
-                         mado_status_names[sm->status < MADO_NSTATUS
-                                           ? sm->status : MADO_STATUS_CLOSED],
-                         sm->waiting, sm->calling, sm->served, sm->staff);
-
-            if (sm->wait >= 0) {
-                p += sprintf(p, "%.1f", sm->wait / 60.0);
-            }
-
-            p += sprintf(p, "\r\n");
-        }
-    }
-
-    *len = (size_t) (p - out);
-
-    return out;
-}
-
-
-int
-mado_forecast(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
-    int64_t now, unsigned weeks, mado_forecast_t *f, mado_err_t *err)
-{
-    int          rc, wd;
-    long         today, day;
-    unsigned     i, h;
-    mado_day_t   d;
-    mado_date_t  date;
-
-    memset(f, 0, sizeof(mado_forecast_t));
-
-    if (weeks < 1) {
-        weeks = 1;
-    }
-
-    if (weeks > MADO_FORECAST_WEEKS_MAX) {
-        weeks = MADO_FORECAST_WEEKS_MAX;
-    }
-
-    f->weeks = weeks;
-    today = (long) ((now + MADO_TZ_OFFSET) / 86400);
-    f->from = mado_local_date((int64_t) (today - 7 * (long) weeks) * 86400);
-    f->to = mado_local_date((int64_t) (today - 1) * 86400);
-
-    for (day = today - 7 * (long) weeks; day < today; day++) {
-        date = mado_local_date((int64_t) day * 86400);
-        wd = mado_weekday(date / 10000, date / 100 % 100, date % 100);
-
-        rc = mado_history_day(s, txn, o, date, now, &d, err);
-        if (rc != MADO_OK) {
-            mado_day_free(&d);
-            return rc;
-        }
-
-        for (i = 0; i < d.ncounters; i++) {
-            for (h = 0; h < 24; h++) {
-                const mado_hour_t  *hh = &d.counters[i].hours[h];
-                mado_cell_t        *c = &f->counters[i].cells[wd][h];
-
-                if (!hh->samples && !hh->issued) {
-                    continue;
-                }
-
-                c->days++;
-                c->samples += hh->samples;
-                c->waiting_sum += hh->waiting_sum;
-                c->waits += hh->iwaits;
-                c->wait_sum += hh->iwait_sum;
-                c->issued += hh->issued;
-            }
-        }
-
-        mado_day_free(&d);
-    }
-
-    return mado_history_day(s, txn, o, mado_local_date(now), now, &f->today,
-                            err);
-}
-
-
-void
-mado_forecast_free(mado_forecast_t *f)
-{
-    mado_day_free(&f->today);
-}
-
-
-static void
-mado_gen_avg(yajl_gen g, const char *key, double sum, uint32_t n,
-    double scale)
-{
-    char  buf[32];
-    int   len;
-
-    mado_key(g, key);
-
-    if (n == 0) {
-        yajl_gen_null(g);
-        return;
-    }
-
-    len = snprintf(buf, sizeof(buf), "%.1f", sum / n / scale);
-    yajl_gen_number(g, buf, len);
-}
-
-
-static void
-mado_gen_date_str(yajl_gen g, const char *key, mado_date_t d)
-{
-    char  buf[16];
-    int   n;
-
-    mado_key(g, key);
-    n = snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d / 10000,
-                 d / 100 % 100, d % 100);
-    yajl_gen_string(g, (const unsigned char *) buf, n);
-}
-
-
-void
-mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
-    const mado_forecast_t *f)
-{
-    unsigned                  i, w, h;
-    const mado_cell_t        *c;
-    const mado_hour_t        *hh;
-
-    yajl_gen_map_open(g);
-    mado_key(g, "office");
-    mado_key(g, o->id);
-    mado_gen_i18n(g, "name", &o->name);
-    mado_key(g, "weeks");
-    yajl_gen_integer(g, f->weeks);
-    mado_gen_date_str(g, "from", f->from);
-    mado_gen_date_str(g, "to", f->to);
-    mado_gen_date_str(g, "today", f->today.date);
-    mado_key(g, "counters");
-    yajl_gen_array_open(g);
-
-    for (i = 0; i < o->ncounters; i++) {
-        yajl_gen_map_open(g);
-        mado_key(g, "id");
-        mado_key(g, o->counters[i].id);
-        mado_gen_i18n(g, "name", &o->counters[i].name);
-
-        mado_key(g, "weekdays");
-        yajl_gen_array_open(g);
-
-        for (w = 0; w < 7; w++) {
-            yajl_gen_map_open(g);
-            mado_key(g, "weekday");
-            yajl_gen_integer(g, w);
-            mado_key(g, "hours");
-            yajl_gen_array_open(g);
-
-            for (h = 0; h < 24; h++) {
-                c = &f->counters[i].cells[w][h];
-
-                if (c->days == 0) {
-                    continue;
-                }
-
-                yajl_gen_map_open(g);
-                mado_key(g, "hour");
-                yajl_gen_integer(g, h);
-                mado_key(g, "days");
-                yajl_gen_integer(g, c->days);
-                mado_gen_avg(g, "waiting_avg", (double) c->waiting_sum,
-                             c->samples, 1.0);
-                mado_gen_avg(g, "wait_avg_minutes", (double) c->wait_sum,
-                             c->waits, 60.0);
-                mado_gen_avg(g, "issued_avg", (double) c->issued, c->days,
-                             1.0);
-                yajl_gen_map_close(g);
-            }
-
-            yajl_gen_array_close(g);
-            yajl_gen_map_close(g);
-        }
-
-        yajl_gen_array_close(g);
-
-        mado_key(g, "today");
-        yajl_gen_array_open(g);
-
-        for (h = 0; h < 24; h++) {
-            hh = &f->today.counters[i].hours[h];
-
-            if (!hh->samples && !hh->issued) {
-                continue;
-            }
-
-            yajl_gen_map_open(g);
-            mado_key(g, "hour");
-            yajl_gen_integer(g, h);
-            mado_gen_avg(g, "waiting_avg", (double) hh->waiting_sum,
-                         hh->samples, 1.0);
-            mado_gen_avg(g, "wait_avg_minutes", (double) hh->iwait_sum,
-                         hh->iwaits, 60.0);
-            mado_key(g, "issued");
-            yajl_gen_integer(g, hh->issued);
-            yajl_gen_map_close(g);
-        }
-
-        yajl_gen_array_close(g);
-        yajl_gen_map_close(g);
-    }
-
-    yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-}
-
-
-/* ------------------------------------------------------------ retention */
-
-#define MADO_COMPACT_COUNTERS   (2 * MADO_COUNTERS_MAX)
-
-typedef struct {
-    const char             *office;
-    int64_t                 day;        /* local midnight */
-    mado_compact_audit_pt   audit;
-    void                   *arg;
-    /* out, overwritten by each run */
-    uint64_t                events;
-    uint64_t                samples;
-    unsigned                n;
-    struct {
-        char                id[MADO_ID_MAX + 1];
-        mado_hour_t         hours[24];
-    }                       c[MADO_COMPACT_COUNTERS];
-} mado_compact_t;
-
-
-static mado_hour_t *
-mado_compact_hours(mado_compact_t *cp, const char *id)
-{
-    unsigned  i;
-
-    for (i = 0; i < cp->n; i++) {
-        if (strcmp(cp->c[i].id, id) == 0) {
-            return cp->c[i].hours;
-        }
-    }
-
-    if (cp->n == MADO_COMPACT_COUNTERS) {
-        return NULL;
-    }
-
-    memset(&cp->c[cp->n], 0, sizeof(cp->c[0]));
-    snprintf(cp->c[cp->n].id, sizeof(cp->c[0].id), "%s", id);
-
-    return cp->c[cp->n++].hours;
-}
-
-
-/* one office and day: fold, delete, write the hours */
-static int
-mado_compact_day(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
-{
-    int              rc;
-    size_t           lo, klen;
-    unsigned         i, h;
-    MDB_val          k, v;
-    MDB_cursor      *cur;
-    mado_hour_t     *hours, old;
-    mado_event_t     ev;
-    mado_sample_t    sm;
-    mado_compact_t  *cp = arg;
-    unsigned char    key[MADO_KEY_MAX], buf[MADO_HOURLY_SIZE];
-    char             counter[MADO_ID_MAX + 1];
-
-    cp->events = cp->samples = 0;
-    cp->n = 0;
-    lo = strlen(cp->office);
-
-    /* events: one range */
-    rc = mdb_cursor_open(txn, s->event, &cur);
-    if (rc != 0) {
-        return mado_hist_fail(err, "compacting events", rc);
-    }
-
-    k.mv_data = key;
-    k.mv_size = mado_event_key(cp->office, cp->day, 0, key);
-
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-         rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-    {
-        if (!mado_event_key_in(k.mv_data, k.mv_size, cp->office, lo)
-            || mado_event_key_time(k.mv_data, lo) >= cp->day + 86400)
-        {
-            break;
-        }
-
-        if (mado_event_decode(k.mv_data, k.mv_size, lo, v.mv_data, v.mv_size,
-                              &ev)
-            == 0
-            && (hours = mado_compact_hours(cp, ev.counter)) != NULL)
-        {
-            mado_hours_event(hours, &ev, cp->day);
-        }
-
-        rc = mdb_cursor_del(cur, 0);
-        if (rc != 0) {
-            mdb_cursor_close(cur);
-            return mado_hist_fail(err, "compacting events", rc);
-        }
-
-        cp->events++;
-    }
-
-    mdb_cursor_close(cur);
-
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        return mado_hist_fail(err, "compacting events", rc);
-    }
-
-    /* samples: a range per counter; "office\0counter\1" is past one */
-    rc = mdb_cursor_open(txn, s->sample, &cur);
-    if (rc != 0) {
-        return mado_hist_fail(err, "compacting samples", rc);
-    }
-
-    k.mv_data = key;
-    k.mv_size = mado_office_key_prefix(cp->office, key);
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-
-    while (rc == 0) {
-        if (mado_sample_key_counter(k.mv_data, k.mv_size, cp->office, lo,
-                                    counter)
-            != 0)
-        {
-            break;
-        }
-
-        /* this counter's samples of the day */
-        k.mv_data = key;
-        k.mv_size = klen = mado_sample_key(cp->office, counter, cp->day, key);
-
-        for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-             rc == 0;
-             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-        {
-            if (k.mv_size != klen || memcmp(k.mv_data, key, klen - 8) != 0) {
-                break;
-            }
-
-            mado_sample_decode(k.mv_data, k.mv_size, v.mv_data, v.mv_size,
-                               &sm);
-
-            if (sm.time >= cp->day + 86400) {
-                break;
-            }
-
-            if ((hours = mado_compact_hours(cp, counter)) != NULL) {
-                mado_hours_sample(hours, &sm, cp->day);
-            }
-
-            rc = mdb_cursor_del(cur, 0);
-            if (rc != 0) {
-                mdb_cursor_close(cur);
-                return mado_hist_fail(err, "compacting samples", rc);
-            }
-
-            cp->samples++;
-        }
-
-        if (rc != 0 && rc != MDB_NOTFOUND) {
-            mdb_cursor_close(cur);
-            return mado_hist_fail(err, "compacting samples", rc);
-        }
-
-        /* the next counter */
-        k.mv_data = key;
-        k.mv_size = mado_sample_key_past(cp->office, counter, key);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    }
-
-    mdb_cursor_close(cur);
-
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        return mado_hist_fail(err, "compacting samples", rc);
-    }
-
-    /* the hours, added to what an earlier run may have left */
-    for (i = 0; i < cp->n; i++) {
-        for (h = 0; h < 24; h++) {
-            mado_hour_t  *hh = &cp->c[i].hours[h];
-
-            if (!hh->issued && !hh->served && !hh->cancelled
-                && !hh->samples)
-            {
-                continue;
-            }
-
-            k.mv_data = key;
-            k.mv_size = mado_sample_key(cp->office, cp->c[i].id,
-                                        cp->day + h * 3600, key);
-
-            rc = mdb_get(txn, s->hourly, &k, &v);
-
-            if (rc == 0 && mado_hour_decode(v.mv_data, v.mv_size, &old) == 0)
-            {
-                mado_hour_add(hh, &old);
-
-            } else if (rc != 0 && rc != MDB_NOTFOUND) {
-                return mado_hist_fail(err, "reading hourly figures", rc);
-            }
-
-            mado_hour_encode(hh, buf);
-            v.mv_data = buf;
-            v.mv_size = sizeof(buf);
-
-            rc = mdb_put(txn, s->hourly, &k, &v, 0);
-            if (rc != 0) {
-                return mado_hist_fail(err, "writing hourly figures", rc);
-            }
-        }
-    }
-
-    if (cp->audit != NULL && (cp->events || cp->samples)) {
-        return cp->audit(s, txn, cp->office, cp->day, cp->events, cp->samples,
-                         0, cp->arg, err);
-    }
-
-    return MADO_OK;
-}
-
-
-/* the earliest time an office has events or samples of; 0: none */
-static int64_t
-mado_compact_first(mado_store_t *s, MDB_txn *txn, const char *office)
-{
-    int             rc;
-    size_t          lo;
-    int64_t         first, t;
-    MDB_val         k, v;
-    MDB_cursor     *cur;
-    unsigned char   key[MADO_KEY_MAX];
-    char            counter[MADO_ID_MAX + 1];
-
-    first = 0;
-    lo = strlen(office);
-
-    if (mdb_cursor_open(txn, s->event, &cur) == 0) {
-        k.mv_data = key;
-        k.mv_size = mado_office_key_prefix(office, key);
-
-        if (mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) == 0
-            && k.mv_size == MADO_EVENT_KEY_LEN(lo)
-            && mado_event_key_in(k.mv_data, k.mv_size, office, lo))
-        {
-            first = mado_event_key_time(k.mv_data, lo);
-        }
-
-        mdb_cursor_close(cur);
-    }
-
-    if (mdb_cursor_open(txn, s->sample, &cur) == 0) {
-        k.mv_data = key;
-        k.mv_size = mado_office_key_prefix(office, key);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-
-        /* the first sample of each counter */
-        while (rc == 0
-               && mado_sample_key_counter(k.mv_data, k.mv_size, office, lo,
-                                          counter)
-                  == 0)
-        {
-            t = mado_sample_key_time(k.mv_data, k.mv_size);
-            if (first == 0 || t < first) {
-                first = t;
-            }
-
-            k.mv_data = key;
-            k.mv_size = mado_sample_key_past(office, counter, key);
-            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        }
-
-        mdb_cursor_close(cur);
-    }
-
-    return first;
-}
-
-
-typedef struct {
-    int64_t                 before;
-    mado_compact_audit_pt   audit;
-    void                   *arg;
-    uint64_t                dropped;    /* out */
-} mado_compact_drop_t;
-
-
-/* hourly records before drop, of every office */
-static int
-mado_compact_drop(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
-{
-    int              rc;
-    int64_t          t;
-    MDB_val          k, v;
-    MDB_cursor      *cur;
-    mado_compact_drop_t  *d = arg;
-
-    d->dropped = 0;
-
-    rc = mdb_cursor_open(txn, s->hourly, &cur);
-    if (rc != 0) {
-        return mado_hist_fail(err, "dropping hourly figures", rc);
-    }
-
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-         rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-    {
-        if (k.mv_size < 10) {
-            continue;               /* not an hourly key */
-        }
-
-        t = mado_sample_key_time(k.mv_data, k.mv_size);
-
-        if (t < d->before) {
-            rc = mdb_cursor_del(cur, 0);
-            if (rc != 0) {
-                break;
-            }
-
-            d->dropped++;
-        }
-    }
-
-    mdb_cursor_close(cur);
-
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        return mado_hist_fail(err, "dropping hourly figures", rc);
-    }
-
-    if (d->audit != NULL && d->dropped) {
-        return d->audit(s, txn, NULL, d->before, 0, 0, d->dropped, d->arg,
-                        err);
-    }
-
-    return MADO_OK;
-}
-
-
-int
-mado_history_compact(mado_store_t *s, int64_t before, int64_t drop,
-    mado_compact_audit_pt audit, void *arg, mado_compact_stats_t *stats,
-    mado_err_t *err)
-{
-    int               rc;
-    char              ids[MADO_OFFICES_MAX][MADO_ID_MAX + 1];
-    int64_t           first, day;
-    unsigned          i, n;
-    MDB_txn          *txn;
-    mado_compact_t      *cp;
-    mado_compact_drop_t  dr;
-
-    memset(stats, 0, sizeof(mado_compact_stats_t));
-
-    rc = mado_store_read_begin(s, &txn, err);
-    if (rc != MADO_OK) {
-        return rc;
-    }
-
-    rc = mado_office_ids(s, txn, ids, MADO_OFFICES_MAX, &n, err);
-    mdb_txn_abort(txn);
-
-    if (rc != MADO_OK) {
-        return rc;
-    }
-
-    cp = malloc(sizeof(mado_compact_t));
-    if (cp == NULL) {
-        snprintf(err->text, sizeof(err->text), "out of memory");
-        return MADO_ESTORE;
-    }
-
-    for (i = 0; i < n; i++) {
-        rc = mado_store_read_begin(s, &txn, err);
-        if (rc != MADO_OK) {
-            break;
-        }
-
-        first = mado_compact_first(s, txn, ids[i]);
-        mdb_txn_abort(txn);
-
-        if (first == 0 || first >= before) {
-            continue;
-        }
-
-        day = (first + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
-
-        for ( /* void */ ; day < before; day += 86400) {
-            cp->office = ids[i];
-            cp->day = day;
-            cp->audit = audit;
-            cp->arg = arg;
-
-            rc = mado_store_write(s, mado_compact_day, cp, err);
-            if (rc != MADO_OK) {
-                break;
-            }
-
-            if (cp->events || cp->samples) {
-                stats->days++;
-                stats->events += cp->events;
-                stats->samples += cp->samples;
-            }
-        }
-
-        if (rc != MADO_OK) {
-            break;
-        }
-    }
-
-    free(cp);
-
-    if (rc == MADO_OK && drop > 0) {
-        dr.before = drop;
-        dr.audit = audit;
-        dr.arg = arg;
-        rc = mado_store_write(s, mado_compact_drop, &dr, err);
-        stats->hours_dropped = dr.dropped;
-    }
-
-    return rc;
 }

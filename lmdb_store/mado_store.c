@@ -32,6 +32,19 @@ mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
 }
 
 
+/*
+ * Storage errors inside a write callback are passed up as the raw LMDB code
+ * when they mean "grow and retry", as rc otherwise.
+ */
+int
+mado_mdb_fail(mado_err_t *err, int rc, const char *what, int mrc)
+{
+    mado_fail(err, rc, "%s: %s", what, mdb_strerror(mrc));
+
+    return (mrc == MDB_MAP_FULL || mrc == MDB_TXN_FULL) ? mrc : rc;
+}
+
+
 int
 mado_store_data_path(const char *dir, char *buf, size_t len)
 {
@@ -427,21 +440,6 @@ mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
 }
 
 
-/*
- * Storage errors inside a write callback are passed up as the raw LMDB code
- * when they mean "grow and retry", as MADO_ESTORE otherwise.
- */
-static int
-mado_mdb_rc(int rc, mado_err_t *err, const char *what)
-{
-    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
-        return rc;
-    }
-
-    return mado_fail(err, MADO_ESTORE, "%s: %s", what, mdb_strerror(rc));
-}
-
-
 int
 mado_office_ids(mado_store_t *s, MDB_txn *txn, char ids[][MADO_ID_MAX + 1],
     unsigned max, unsigned *n, mado_err_t *err)
@@ -579,7 +577,7 @@ mado_state_put(mado_store_t *s, MDB_txn *txn, const char *office,
 
     rc = mdb_put(txn, s->state, &k, &v, 0);
     if (rc != 0) {
-        return mado_mdb_rc(rc, err, "writing counter state");
+        return mado_mdb_fail(err, MADO_ESTORE, "writing counter state", rc);
     }
 
     return MADO_OK;
@@ -603,7 +601,7 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
     /* drop state of counters that no longer exist */
     rc = mdb_cursor_open(txn, s->state, &cur);
     if (rc != 0) {
-        return mado_mdb_rc(rc, err, "opening state cursor");
+        return mado_mdb_fail(err, MADO_ESTORE, "opening state cursor", rc);
     }
 
     while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
@@ -634,7 +632,8 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
             rc = mdb_cursor_del(cur, 0);
             if (rc != 0) {
                 mdb_cursor_close(cur);
-                return mado_mdb_rc(rc, err, "removing old counter");
+                return mado_mdb_fail(err, MADO_ESTORE, "removing old counter",
+                                     rc);
             }
         }
     }
@@ -642,12 +641,12 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
     mdb_cursor_close(cur);
 
     if (rc != MDB_NOTFOUND) {
-        return mado_mdb_rc(rc, err, "walking counter state");
+        return mado_mdb_fail(err, MADO_ESTORE, "walking counter state", rc);
     }
 
     rc = mdb_drop(txn, s->office, 0);
     if (rc != 0) {
-        return mado_mdb_rc(rc, err, "clearing offices");
+        return mado_mdb_fail(err, MADO_ESTORE, "clearing offices", rc);
     }
 
     list = malloc(all->noffices * (MADO_ID_MAX + 1) + 1);
@@ -674,7 +673,7 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
 
         if (rc != 0) {
             free(list);
-            return mado_mdb_rc(rc, err, "writing office");
+            return mado_mdb_fail(err, MADO_ESTORE, "writing office", rc);
         }
 
         for (j = 0; j < o->ncounters; j++) {
@@ -706,7 +705,7 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
     free(list);
 
     if (rc != 0) {
-        return mado_mdb_rc(rc, err, "writing office list");
+        return mado_mdb_fail(err, MADO_ESTORE, "writing office list", rc);
     }
 
     k.mv_data = MADO_META_LOADED_AT;
@@ -716,7 +715,7 @@ mado_offices_put(mado_store_t *s, MDB_txn *txn, const mado_offices_t *all,
 
     rc = mdb_put(txn, s->meta, &k, &v, 0);
     if (rc != 0) {
-        return mado_mdb_rc(rc, err, "writing load time");
+        return mado_mdb_fail(err, MADO_ESTORE, "writing load time", rc);
     }
 
     return MADO_OK;

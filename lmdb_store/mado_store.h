@@ -8,6 +8,33 @@
  * keeps into its own pools.  The bytes of every key and value are made
  * and read in mado_schema.c (the layouts are at the end of this file).
  *
+ * The sections below, in this order, and the files that implement them:
+ *
+ *    1  basics: limits, return codes, errors      mado_store.c
+ *       the languages (one list)                  mado_lang.c
+ *    2  definitions: offices, counters, and a counter's state
+ *    3  the store: open, read, write; offices     mado_store.c
+ *       and counter state
+ *    4  helpers: ids, statuses, UTF-8, times      mado_store.c
+ *       yajl helpers                              mado_json.c
+ *    5  offices.json: parse, free                 mado_offices_parse.c
+ *       canonical JSON of an office               mado_offices_json.c
+ *    6  calendar: holidays, opening days          mado_calendar.c
+ *    7  the wait estimate                         mado_estimate.c
+ *    8  display rules, a state as JSON            mado_display.c
+ *    9  history: record, read a day               mado_history.c
+ *       a day as JSON and CSV                     mado_history_doc.c
+ *       retention                                 mado_compact.c
+ *       the forecast                              mado_forecast.c
+ *   10  counter changes made by people            mado_counter.c
+ *   11  ticket-machine feed: the counting rule    mado_ticket.c
+ *       codes, cursors, lines, batches            mado_feed.c
+ *   12  the audit trail                           mado_audit.c
+ *   13  accounts, sessions, idempotency keys,     mado_account.c
+ *       failed logins
+ *   14  the update API's messages                 mado_update.c
+ *   15  the schema's codec: every key and value   mado_schema.c
+ *
  * Layout (LMDB environment in a directory, named databases):
  *
  *   meta    "schema"      -> decimal text, MADO_SCHEMA_VERSION
@@ -46,11 +73,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 #include <lmdb.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+
+/* ------------------------------------------------ 1. basics (mado_store.c) */
 
 #define MADO_SCHEMA_VERSION     1
 
@@ -70,6 +100,30 @@
 /* offset of Japan Standard Time from UTC; Japan keeps no daylight time */
 #define MADO_TZ_OFFSET          (9 * 3600)
 
+/* return codes of the functions below; err always gets a sentence */
+#define MADO_OK          0
+#define MADO_EINVAL      1      /* refused or invalid request */
+#define MADO_ESTORE      3      /* store missing, of another schema, or I/O */
+#define MADO_ENOTFOUND   4
+#define MADO_ERESIZED    5      /* no_grow: the map is full, or another
+                                   process grew it: adopt and try again */
+
+typedef struct {
+    char                text[512];
+} mado_err_t;
+
+/* the sentence into err (which may be NULL); returns rc */
+int mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/*
+ * an LMDB error mrc as "what: reason" into err; returns mrc when it means
+ * the map is full (mado_store_write grows it and runs the write again),
+ * else rc
+ */
+int mado_mdb_fail(mado_err_t *err, int rc, const char *what, int mrc);
+
+
+/* ---------------------------------------------------------- 2. definitions */
 
 /*
  * The languages (mado_lang.c), in the order pages list them; "ja" stays
@@ -121,7 +175,6 @@ typedef enum {
 } mado_status_e;
 
 extern const char *const mado_status_names[MADO_NSTATUS];
-
 
 /* a text in several languages; missing ones are NULL (ja and en are required) */
 typedef struct {
@@ -207,7 +260,6 @@ typedef struct {
     unsigned            noffices;
 } mado_offices_t;
 
-
 /*
  * Live state of one counter.  Stored as a fixed little header followed by
  * the message bytes; "size" lets a later version append fields and still
@@ -231,6 +283,8 @@ typedef struct {
     char                message[MADO_MESSAGE_MAX + 1];
 } mado_counter_state_t;
 
+
+/* --------------------------------------------- 3. the store (mado_store.c) */
 
 typedef struct {
     MDB_env            *env;
@@ -262,16 +316,6 @@ typedef struct {
     unsigned            no_grow:1;
 } mado_store_t;
 
-
-/* return codes of the functions below; err always gets a sentence */
-#define MADO_OK          0
-#define MADO_EINVAL      1      /* refused or invalid request */
-#define MADO_ESTORE      3      /* store missing, of another schema, or I/O */
-#define MADO_ENOTFOUND   4
-#define MADO_ERESIZED    5      /* no_grow: the map is full, or another
-                                   process grew it: adopt and try again */
-
-
 #define MADO_OPEN_RDONLY  0x01
 #define MADO_OPEN_CREATE  0x02
 /*
@@ -281,16 +325,6 @@ typedef struct {
  * second flush per write stalls everything else on the machine.
  */
 #define MADO_OPEN_NOMETASYNC  0x04
-
-
-typedef struct {
-    char                text[512];
-} mado_err_t;
-
-/* the sentence into err (which may be NULL); returns rc */
-int mado_fail(mado_err_t *err, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 
 int mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
     size_t mapsize, mado_err_t *err);
@@ -351,19 +385,9 @@ int mado_state_put(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *counter, const mado_counter_state_t *st, mado_err_t *err);
 
 
-/* definitions <-> JSON (yajl); errors name the JSON path */
-int mado_offices_parse(const char *json, size_t len, mado_offices_t *all,
-    mado_err_t *err);
-int mado_office_parse(const char *json, size_t len, mado_office_def_t *o,
-    mado_err_t *err);
-char *mado_office_to_json(const mado_office_def_t *o, size_t *len);
-/* a text in several languages as {"ja": ..., "en": ...}, after "key" if given */
-void mado_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t);
-void mado_office_free(mado_office_def_t *o);
-void mado_offices_free(mado_offices_t *all);
+/* ---------------------------------- 4. helpers (mado_store.c, mado_json.c) */
 
-
-/* small helpers shared by module and tool */
+/* small helpers shared by module and tool (mado_store.c) */
 int mado_valid_id(const char *id, size_t len);
 int mado_status_parse(const char *name, size_t len);
 /*
@@ -374,82 +398,50 @@ int mado_message_check(const char *msg, size_t len, mado_err_t *err);
 /* one code point of UTF-8 into *cp: its length, 0 if not valid UTF-8 */
 size_t mado_utf8_next(const char *s, size_t len, uint32_t *cp);
 int mado_utf8_valid(const char *s, size_t len);
+/* "2026-11-27T09:05:00+09:00" into buf (>= 26 bytes) */
+size_t mado_time_iso(int64_t t, char *buf);
+
+/* yajl (mado_json.c) */
 /* the string member key of a yajl object, or NULL */
 const char *mado_json_str(yajl_val obj, const char *key);
 /* a yajl tree of len bytes of JSON (not NUL-terminated), or NULL and err */
 yajl_val mado_json_tree(const char *json, size_t len, mado_err_t *err);
-/* "2026-11-27T09:05:00+09:00" into buf (>= 26 bytes) */
-size_t mado_time_iso(int64_t t, char *buf);
-/*
- * The wait estimate (mado_estimate.c).  Writers tell it about every issue
- * and call, before they change the counts; it learns how long a call
- * takes per member of staff from the gaps between calls while people
- * were waiting all along, and blends that with the configured
- * minutes_per_person while it has seen few calls.
- */
-void mado_service_issue(mado_counter_state_t *st, int64_t t);
-void mado_service_call(const mado_counter_def_t *c, mado_counter_state_t *st,
-    int64_t t);
-/*
- * seconds of wait for a ticket taken now, and the band the actual wait
- * falls in for most tickets (not rounded); -1 = unknown: not open
- */
-int mado_estimate(const mado_counter_def_t *c, const mado_counter_state_t *st,
-    int64_t *est, int64_t *low, int64_t *high);
-/* called by mado_new_day: a new day keeps a little of the day before */
-void mado_service_new_day(mado_counter_state_t *st);
-/* the old rule, kept as the benchmark's baseline: waiting x configured */
-int64_t mado_estimate_baseline(const mado_counter_def_t *c,
-    const mado_counter_state_t *st);
+/* a string, and a string literal, into a yajl generator */
+#define mado_gen_str(g, s)                                                    \
+    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
+#define mado_gen_lit(g, s)                                                    \
+    yajl_gen_string(g, (const unsigned char *) (s), sizeof(s) - 1)
+/* a text in several languages as {"ja": ..., "en": ...}, after "key" if given */
+void mado_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t);
+/* a local date as "2027-03-28", after "key" if given */
+void mado_gen_date(yajl_gen g, const char *key, mado_date_t date);
+/* the weekdays' keys of "hours" in offices.json: "sun" .. "sat", NULL */
+extern const char *const mado_weekday_keys[8];
+/* opening spans as "08:45-12:00,13:00-17:30" ("" when closed) */
+void mado_gen_spans(yajl_gen g, const mado_span_t *spans, unsigned n);
+/* sum / n / scale to one decimal ("12.5") after "key", or null if n is 0 */
+void mado_gen_avg(yajl_gen g, const char *key, double sum, uint32_t n,
+    double scale);
 
+
+/* ------------- 5. offices.json (mado_offices_parse.c, mado_offices_json.c) */
 
 /*
- * Display rules (mado_display.c): how a state is shown, alike in the
- * module, madoctl and the history.
+ * Definitions from JSON (mado_offices_parse.c): offices.json, or one
+ * office's canonical record; errors name the JSON path
  */
+int mado_offices_parse(const char *json, size_t len, mado_offices_t *all,
+    mado_err_t *err);
+int mado_office_parse(const char *json, size_t len, mado_office_def_t *o,
+    mado_err_t *err);
+void mado_office_free(mado_office_def_t *o);
+void mado_offices_free(mado_offices_t *all);
 
-/* minutes of wait for someone who takes a ticket now; -1 = unknown */
-int64_t mado_wait_minutes(const mado_counter_def_t *c,
-    const mado_counter_state_t *st);
-/* the wait shown as a range, rounded to 5 minutes; -1 = unknown */
-int mado_wait_range(const mado_counter_def_t *c,
-    const mado_counter_state_t *st, int64_t *low, int64_t *high);
-/* congestion level 0..3 from the wait; -1 = unknown (not open) */
-int mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st);
-/* start of the next opening span after now (calendar); -1 = none soon */
-int64_t mado_next_open(const mado_office_def_t *o,
-    const mado_counter_def_t *c, int64_t now);
-/*
- * The jam message of a counter's state in one language (Japanese when that
- * language has none), its {waiting} {low} {high} filled in, into buf;
- * 0 when there is none (not open, or fewer waiting than the first step).
- */
-size_t mado_jam_message(const mado_counter_def_t *c,
-    const mado_counter_state_t *st, mado_lang_e lang, char *buf, size_t len);
+/* an office's canonical JSON, malloc'd (mado_offices_json.c) */
+char *mado_office_to_json(const mado_office_def_t *o, size_t *len);
 
-/*
- * A counter's state as members of a JSON object the caller has opened:
- * "status", "waiting", "calling" always; the parts asked for, in this
- * order, around them.  One writer for the public API, madoctl show
- * --json, the update API's answers, the history's samples and the audit
- * trail, so that they cannot drift apart.
- */
-#define MADO_SJ_ID              0x01    /* first "id", "name" of c */
-#define MADO_SJ_LAST_ISSUED     0x02    /* "last_issued" */
-#define MADO_SJ_COUNTS          0x04    /* "served_today", "staff" */
-#define MADO_SJ_WAIT            0x08    /* "wait_minutes": whole, or null */
-#define MADO_SJ_DISPLAY         0x10    /* "wait_range", "level",
-                                           "next_open" (o, now),
-                                           "jam_message" */
-#define MADO_SJ_MESSAGE         0x20    /* "message", null if none (or not
-                                           UTF-8 where g validates) */
-#define MADO_SJ_MESSAGE_TEXT    0x40    /* with MESSAGE: "" if none */
-#define MADO_SJ_UPDATED         0x80    /* "updated_at", ISO 8601 */
 
-void mado_state_json(yajl_gen g, const mado_office_def_t *o,
-    const mado_counter_def_t *c, const mado_counter_state_t *st,
-    int64_t now, unsigned parts);
-
+/* ------------------------------------------- 6. calendar (mado_calendar.c) */
 
 /*
  * calendar (mado_calendar.c): the days Japanese public offices are closed
@@ -525,8 +517,297 @@ mado_date_t mado_date_parse(const char *s);
 mado_date_t mado_local_date(int64_t t);
 
 
+/* ---------------------------------- 7. the wait estimate (mado_estimate.c) */
+
 /*
- * Ticket-machine feed (mado_feed.c).  Events carry the machine's own
+ * The wait estimate (mado_estimate.c).  Writers tell it about every issue
+ * and call, before they change the counts; it learns how long a call
+ * takes per member of staff from the gaps between calls while people
+ * were waiting all along, and blends that with the configured
+ * minutes_per_person while it has seen few calls.
+ */
+void mado_service_issue(mado_counter_state_t *st, int64_t t);
+void mado_service_call(const mado_counter_def_t *c, mado_counter_state_t *st,
+    int64_t t);
+/*
+ * seconds of wait for a ticket taken now, and the band the actual wait
+ * falls in for most tickets (not rounded); -1 = unknown: not open
+ */
+int mado_estimate(const mado_counter_def_t *c, const mado_counter_state_t *st,
+    int64_t *est, int64_t *low, int64_t *high);
+/* called by mado_new_day: a new day keeps a little of the day before */
+void mado_service_new_day(mado_counter_state_t *st);
+/* the old rule, kept as the benchmark's baseline: waiting x configured */
+int64_t mado_estimate_baseline(const mado_counter_def_t *c,
+    const mado_counter_state_t *st);
+
+
+/* --------------------------------------- 8. display rules (mado_display.c) */
+
+/*
+ * Display rules (mado_display.c): how a state is shown, alike in the
+ * module, madoctl and the history.
+ */
+
+/* minutes of wait for someone who takes a ticket now; -1 = unknown */
+int64_t mado_wait_minutes(const mado_counter_def_t *c,
+    const mado_counter_state_t *st);
+/* the wait shown as a range, rounded to 5 minutes; -1 = unknown */
+int mado_wait_range(const mado_counter_def_t *c,
+    const mado_counter_state_t *st, int64_t *low, int64_t *high);
+/* congestion level 0..3 from the wait; -1 = unknown (not open) */
+int mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st);
+/* start of the next opening span after now (calendar); -1 = none soon */
+int64_t mado_next_open(const mado_office_def_t *o,
+    const mado_counter_def_t *c, int64_t now);
+/*
+ * The jam message of a counter's state in one language (Japanese when that
+ * language has none), its {waiting} {low} {high} filled in, into buf;
+ * 0 when there is none (not open, or fewer waiting than the first step).
+ */
+size_t mado_jam_message(const mado_counter_def_t *c,
+    const mado_counter_state_t *st, mado_lang_e lang, char *buf, size_t len);
+
+/*
+ * A counter's state as members of a JSON object the caller has opened:
+ * "status", "waiting", "calling" always; the parts asked for, in this
+ * order, around them.  One writer for the public API, madoctl show
+ * --json, the update API's answers, the history's samples and the audit
+ * trail, so that they cannot drift apart.
+ */
+#define MADO_SJ_ID              0x01    /* first "id", "name" of c */
+#define MADO_SJ_LAST_ISSUED     0x02    /* "last_issued" */
+#define MADO_SJ_COUNTS          0x04    /* "served_today", "staff" */
+#define MADO_SJ_WAIT            0x08    /* "wait_minutes": whole, or null */
+#define MADO_SJ_DISPLAY         0x10    /* "wait_range", "level",
+                                           "next_open" (o, now),
+                                           "jam_message" */
+#define MADO_SJ_MESSAGE         0x20    /* "message", null if none (or not
+                                           UTF-8 where g validates) */
+#define MADO_SJ_MESSAGE_TEXT    0x40    /* with MESSAGE: "" if none */
+#define MADO_SJ_UPDATED         0x80    /* "updated_at", ISO 8601 */
+
+void mado_state_json(yajl_gen g, const mado_office_def_t *o,
+    const mado_counter_def_t *c, const mado_counter_state_t *st,
+    int64_t now, unsigned parts);
+
+/* the figures people see are the same (not the estimate's or times) */
+int mado_state_same(const mado_counter_state_t *a,
+    const mado_counter_state_t *b);
+
+
+/* ----------- 9. history (mado_history*.c, mado_compact.c, mado_forecast.c) */
+
+/*
+ * History (mado_history.c).  Every write records what it changed as an
+ * event, and fills in the 5-minute samples since the counter's previous
+ * change with the figures it had then (the state cannot have changed in
+ * between, so the samples are exact without a sampling daemon).  Keys are
+ * ordered by office and time, so a day reads as one range.
+ */
+
+typedef enum {
+    MADO_HEV_ISSUE = 0,
+    MADO_HEV_CALL,
+    MADO_HEV_CANCEL,
+    MADO_HEV_SET,               /* figures corrected by hand */
+    MADO_NHEV
+} mado_hev_e;
+
+extern const char *const mado_hev_names[MADO_NHEV];
+
+typedef struct {
+    int64_t             time;
+    char                counter[MADO_ID_MAX + 1];
+    uint32_t            type;       /* mado_hev_e */
+    uint32_t            status;     /* after the change */
+    uint32_t            ticket;     /* issue, call, cancel */
+    uint32_t            waiting;    /* after */
+    uint32_t            served;     /* after */
+    uint32_t            staff;      /* after */
+    int32_t             wait;       /* call: seconds the ticket waited;
+                                       -1 unknown */
+} mado_event_t;
+
+#define MADO_SAMPLE_EVERY       300     /* seconds */
+
+typedef struct {
+    int64_t             time;
+    uint32_t            status;
+    uint32_t            waiting;
+    uint32_t            calling;
+    uint32_t            served;
+    uint32_t            staff;
+    int32_t             wait;       /* estimated seconds; -1 unknown */
+} mado_sample_t;
+
+/*
+ * Record a change of counter c from *before to *after at t (writers, in
+ * their transaction); ev carries type, ticket and wait, the rest is
+ * filled in here.
+ */
+int mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
+    const mado_office_def_t *o, const mado_counter_def_t *c,
+    const mado_counter_state_t *before, const mado_counter_state_t *after,
+    mado_event_t *ev, mado_err_t *err);
+
+/* per counter and hour of one day: what the reports and the API show */
+typedef struct {
+    uint32_t            issued;
+    uint32_t            served;
+    uint32_t            cancelled;
+    uint32_t            waits;          /* calls whose wait is known */
+    int64_t             wait_sum;       /* seconds */
+    int32_t             wait_max;
+    uint32_t            samples;
+    uint64_t            waiting_sum;
+    uint32_t            waiting_max;
+    /* the waits again, by the hour the tickets were issued in */
+    uint32_t            iwaits;
+    int64_t             iwait_sum;
+} mado_hour_t;
+
+/*
+ * The figures of the hours of a day starting at start (local midnight)
+ * from its events and samples, alike when a day is read and when it is
+ * compacted
+ */
+void mado_hours_event(mado_hour_t *hours, const mado_event_t *ev,
+    int64_t start);
+void mado_hours_sample(mado_hour_t *hours, const mado_sample_t *sm,
+    int64_t start);
+/* a += b: sums add, maxima take the larger */
+void mado_hour_add(mado_hour_t *a, const mado_hour_t *b);
+/* 1 if anything was issued, served, cancelled or sampled in the hour */
+int mado_hour_used(const mado_hour_t *h);
+
+typedef struct {
+    char                id[MADO_ID_MAX + 1];
+    mado_hour_t         hours[24];
+    mado_sample_t      *samples;
+    size_t              nsamples;
+} mado_counter_day_t;
+
+typedef struct {
+    char                office[MADO_ID_MAX + 1];
+    mado_date_t         date;
+    mado_counter_day_t  counters[MADO_COUNTERS_MAX];
+    unsigned            ncounters;
+} mado_day_t;
+
+/*
+ * Read one day of an office's history; counters as defined now.  Samples
+ * after the last change are added up to min(end of day, now) from the
+ * current state.  Free with mado_day_free.
+ */
+int mado_history_day(mado_store_t *s, MDB_txn *txn,
+    const mado_office_def_t *o, mado_date_t date, int64_t now, mado_day_t *d,
+    mado_err_t *err);
+void mado_day_free(mado_day_t *d);
+
+/* the day as JSON (the API's document) or CSV (one row per sample):
+   mado_history_doc.c */
+void mado_day_json(yajl_gen g, const mado_office_def_t *o,
+    const mado_day_t *d);
+char *mado_day_csv(const mado_day_t *d, size_t *len);
+
+/*
+ * Retention (mado_compact.c): fold the events and samples of every day
+ * before "before" (a local midnight) into hourly records and delete them;
+ * delete hourly records before "drop" (0: keep them).  One transaction
+ * per office and day, so it can run while everything else does.
+ */
+typedef struct {
+    uint64_t            days;
+    uint64_t            events;
+    uint64_t            samples;
+    uint64_t            hours_dropped;
+} mado_compact_stats_t;
+
+/* called in each compaction transaction, to audit it */
+typedef int (*mado_compact_audit_pt)(mado_store_t *s, MDB_txn *txn,
+    const char *office, int64_t day, uint64_t events, uint64_t samples,
+    uint64_t dropped, void *arg, mado_err_t *err);
+
+int mado_history_compact(mado_store_t *s, int64_t before, int64_t drop,
+    mado_compact_audit_pt audit, void *arg, mado_compact_stats_t *stats,
+    mado_err_t *err);
+
+/*
+ * The forecast (混雑予想, mado_forecast.c): per counter, weekday and
+ * hour, the people waiting and the wait of tickets issued then, over the
+ * last weeks before today; and today's hours so far.
+ */
+#define MADO_FORECAST_WEEKS_MAX 26
+
+typedef struct {
+    uint64_t            waiting_sum;
+    uint32_t            samples;
+    int64_t             wait_sum;       /* seconds, by issue hour */
+    uint32_t            waits;
+    uint32_t            issued;
+    uint16_t            days;           /* days with data in this cell */
+} mado_cell_t;
+
+typedef struct {
+    mado_cell_t         cells[7][24];   /* [weekday, 0 = Sunday][hour] */
+} mado_counter_forecast_t;
+
+typedef struct {
+    mado_date_t             from, to;   /* the weeks looked at */
+    unsigned                weeks;
+    mado_counter_forecast_t counters[MADO_COUNTERS_MAX];
+    mado_day_t              today;
+} mado_forecast_t;
+
+int mado_forecast(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
+    int64_t now, unsigned weeks, mado_forecast_t *f, mado_err_t *err);
+void mado_forecast_free(mado_forecast_t *f);
+void mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
+    const mado_forecast_t *f);
+
+
+/* ------------------------------------ 10. counter changes (mado_counter.c) */
+
+/*
+ * The changes a person makes to a counter (mado_counter.c), for madoctl
+ * and the update API alike.  The caller audits them.
+ */
+#define MADO_KEEP               (-1)
+
+typedef struct {
+    mado_hev_e          type;       /* set, issue, call, cancel */
+    uint32_t            number;     /* call (0: the next), cancel */
+    /* set: new values, MADO_KEEP to keep */
+    int64_t             waiting;
+    int64_t             calling;
+    int64_t             last_issued;
+    int64_t             staff;
+    int                 status;
+    const char         *message;    /* NULL: keep */
+} mado_counter_op_t;
+
+/*
+ * Read, check, change and put a counter in txn, with its history.  On a
+ * refusal *field names what was wrong ("office", "counter", "number") or
+ * is NULL when the counter's state refuses it (closed, nobody waiting).
+ */
+int mado_counter_apply(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *counter, const mado_counter_op_t *op, int64_t now,
+    mado_counter_state_t *before, mado_counter_state_t *after,
+    uint32_t *result, const char **field, mado_err_t *err);
+/* the rules of a ticket issued or called (the simulator uses them too) */
+uint32_t mado_counter_issue(mado_counter_state_t *st,
+    const mado_counter_def_t *c, int64_t now);
+uint32_t mado_counter_call(mado_counter_state_t *st,
+    const mado_counter_def_t *c, uint32_t number, int64_t now);
+void mado_counter_message(mado_counter_state_t *st, const char *msg);
+
+
+/* -------------------- 11. ticket-machine feed (mado_ticket.c, mado_feed.c) */
+
+/*
+ * Ticket-machine feed (mado_ticket.c).  Events carry the machine's own
  * ticket numbers.  Each number's day is kept in the "ticket" database:
  * when its current round was issued and the latest call and cancel seen.
  * Its fate is the kind of the latest of these (in one second: issue, then
@@ -580,7 +861,12 @@ int mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     mado_counter_state_t *st, const mado_ticket_event_t *ev,
     mado_feed_result_e *result, int32_t *wait, mado_err_t *err);
 
-/* the counter that serves a business code, or NULL */
+/* manual issue and call keep the ticket's times too, for the waits */
+int mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,
+    const mado_counter_def_t *c, uint32_t ticket, int called, int64_t t,
+    int32_t *wait, mado_err_t *err);
+
+/* business codes (mado_feed.c): the counter that serves one, or NULL */
 const mado_counter_def_t *mado_office_code(const mado_office_def_t *o,
     const char *code);
 /* codes compare as numbers when both are digits: "01" is "1" */
@@ -588,9 +874,10 @@ int mado_code_eq(const char *a, const char *b);
 int mado_code_valid(const char *code);
 
 /*
- * A batch of events for one office, for "madoctl feed" and the update API
- * alike.  Callers parse lines into events, sort them (mado_feed_sort) and
- * apply them in one transaction with mado_feed_batch.
+ * A batch of events for one office (mado_feed.c), for "madoctl feed" and
+ * the update API alike.  Callers parse lines into events, sort them
+ * (mado_feed_sort) and apply them in one transaction with
+ * mado_feed_batch.
  */
 #define MADO_FEED_AHEAD         3600    /* an event may lead the clock */
 #define MADO_FEED_WHY_MAX       200
@@ -694,166 +981,23 @@ typedef struct {
 int mado_feed_batch(mado_store_t *s, MDB_txn *txn, mado_feed_batch_t *b,
     mado_feed_event_t **ev, size_t n, mado_err_t *err);
 
-/* the figures people see are the same (not the estimate's or times) */
-int mado_state_same(const mado_counter_state_t *a,
-    const mado_counter_state_t *b);
-
-/*
- * History (mado_history.c).  Every write records what it changed as an
- * event, and fills in the 5-minute samples since the counter's previous
- * change with the figures it had then (the state cannot have changed in
- * between, so the samples are exact without a sampling daemon).  Keys are
- * ordered by office and time, so a day reads as one range.
- */
-
-typedef enum {
-    MADO_HEV_ISSUE = 0,
-    MADO_HEV_CALL,
-    MADO_HEV_CANCEL,
-    MADO_HEV_SET,               /* figures corrected by hand */
-    MADO_NHEV
-} mado_hev_e;
-
-extern const char *const mado_hev_names[MADO_NHEV];
-
+/* where a feed stands in one file */
 typedef struct {
-    int64_t             time;
-    char                counter[MADO_ID_MAX + 1];
-    uint32_t            type;       /* mado_hev_e */
-    uint32_t            status;     /* after the change */
-    uint32_t            ticket;     /* issue, call, cancel */
-    uint32_t            waiting;    /* after */
-    uint32_t            served;     /* after */
-    uint32_t            staff;      /* after */
-    int32_t             wait;       /* call: seconds the ticket waited;
-                                       -1 unknown */
-} mado_event_t;
+    uint64_t            offset;     /* bytes applied: a line boundary */
+    uint64_t            line;       /* lines up to offset */
+    uint64_t            events;     /* events applied from this file */
+    uint64_t            bad;        /* lines skipped as bad */
+    int64_t             updated_at;
+} mado_feed_cursor_t;
 
-#define MADO_SAMPLE_EVERY       300     /* seconds */
+/* fp: 16 hex digits naming the file by its first line */
+int mado_feed_cursor_get(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *fp, mado_feed_cursor_t *cur, mado_err_t *err);
+int mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *fp, const mado_feed_cursor_t *cur, mado_err_t *err);
 
-typedef struct {
-    int64_t             time;
-    uint32_t            status;
-    uint32_t            waiting;
-    uint32_t            calling;
-    uint32_t            served;
-    uint32_t            staff;
-    int32_t             wait;       /* estimated seconds; -1 unknown */
-} mado_sample_t;
 
-/*
- * Record a change of counter c from *before to *after at t (writers, in
- * their transaction); ev carries type, ticket and wait, the rest is
- * filled in here.
- */
-int mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
-    const mado_office_def_t *o, const mado_counter_def_t *c,
-    const mado_counter_state_t *before, const mado_counter_state_t *after,
-    mado_event_t *ev, mado_err_t *err);
-
-/* per counter and hour of one day: what the reports and the API show */
-typedef struct {
-    uint32_t            issued;
-    uint32_t            served;
-    uint32_t            cancelled;
-    uint32_t            waits;          /* calls whose wait is known */
-    int64_t             wait_sum;       /* seconds */
-    int32_t             wait_max;
-    uint32_t            samples;
-    uint64_t            waiting_sum;
-    uint32_t            waiting_max;
-    /* the waits again, by the hour the tickets were issued in */
-    uint32_t            iwaits;
-    int64_t             iwait_sum;
-} mado_hour_t;
-
-typedef struct {
-    char                id[MADO_ID_MAX + 1];
-    mado_hour_t         hours[24];
-    mado_sample_t      *samples;
-    size_t              nsamples;
-} mado_counter_day_t;
-
-typedef struct {
-    char                office[MADO_ID_MAX + 1];
-    mado_date_t         date;
-    mado_counter_day_t  counters[MADO_COUNTERS_MAX];
-    unsigned            ncounters;
-} mado_day_t;
-
-/*
- * Read one day of an office's history; counters as defined now.  Samples
- * after the last change are added up to min(end of day, now) from the
- * current state.  Free with mado_day_free.
- */
-int mado_history_day(mado_store_t *s, MDB_txn *txn,
-    const mado_office_def_t *o, mado_date_t date, int64_t now, mado_day_t *d,
-    mado_err_t *err);
-void mado_day_free(mado_day_t *d);
-/*
- * Retention: fold the events and samples of every day before "before"
- * (a local midnight) into hourly records and delete them; delete hourly
- * records before "drop" (0: keep them).  One transaction per office and
- * day, so it can run while everything else does.
- */
-typedef struct {
-    uint64_t            days;
-    uint64_t            events;
-    uint64_t            samples;
-    uint64_t            hours_dropped;
-} mado_compact_stats_t;
-
-/* called in each compaction transaction, to audit it */
-typedef int (*mado_compact_audit_pt)(mado_store_t *s, MDB_txn *txn,
-    const char *office, int64_t day, uint64_t events, uint64_t samples,
-    uint64_t dropped, void *arg, mado_err_t *err);
-
-int mado_history_compact(mado_store_t *s, int64_t before, int64_t drop,
-    mado_compact_audit_pt audit, void *arg, mado_compact_stats_t *stats,
-    mado_err_t *err);
-
-/* the day as JSON (the API's document) or CSV (one row per sample) */
-void mado_day_json(yajl_gen g, const mado_office_def_t *o,
-    const mado_day_t *d);
-char *mado_day_csv(const mado_day_t *d, size_t *len);
-
-/*
- * The forecast (混雑予想): per counter, weekday and hour, the people
- * waiting and the wait of tickets issued then, over the last weeks
- * before today; and today's hours so far.
- */
-#define MADO_FORECAST_WEEKS_MAX 26
-
-typedef struct {
-    uint64_t            waiting_sum;
-    uint32_t            samples;
-    int64_t             wait_sum;       /* seconds, by issue hour */
-    uint32_t            waits;
-    uint32_t            issued;
-    uint16_t            days;           /* days with data in this cell */
-} mado_cell_t;
-
-typedef struct {
-    mado_cell_t         cells[7][24];   /* [weekday, 0 = Sunday][hour] */
-} mado_counter_forecast_t;
-
-typedef struct {
-    mado_date_t             from, to;   /* the weeks looked at */
-    unsigned                weeks;
-    mado_counter_forecast_t counters[MADO_COUNTERS_MAX];
-    mado_day_t              today;
-} mado_forecast_t;
-
-int mado_forecast(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
-    int64_t now, unsigned weeks, mado_forecast_t *f, mado_err_t *err);
-void mado_forecast_free(mado_forecast_t *f);
-void mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
-    const mado_forecast_t *f);
-
-/* manual issue and call keep the ticket's times too, for the waits */
-int mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,
-    const mado_counter_def_t *c, uint32_t ticket, int called, int64_t t,
-    int32_t *wait, mado_err_t *err);
+/* -------------------------------------- 12. the audit trail (mado_audit.c) */
 
 /*
  * The audit trail (mado_audit.c): a record per write, in the write's
@@ -893,39 +1037,8 @@ typedef int (*mado_audit_pt)(uint64_t seq, const char *json, size_t len,
 int mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn,
     void *arg, mado_audit_verify_t *res, mado_err_t *err);
 
-/*
- * The changes a person makes to a counter (mado_counter.c), for madoctl
- * and the update API alike.  The caller audits them.
- */
-#define MADO_KEEP               (-1)
 
-typedef struct {
-    mado_hev_e          type;       /* set, issue, call, cancel */
-    uint32_t            number;     /* call (0: the next), cancel */
-    /* set: new values, MADO_KEEP to keep */
-    int64_t             waiting;
-    int64_t             calling;
-    int64_t             last_issued;
-    int64_t             staff;
-    int                 status;
-    const char         *message;    /* NULL: keep */
-} mado_counter_op_t;
-
-/*
- * Read, check, change and put a counter in txn, with its history.  On a
- * refusal *field names what was wrong ("office", "counter", "number") or
- * is NULL when the counter's state refuses it (closed, nobody waiting).
- */
-int mado_counter_apply(mado_store_t *s, MDB_txn *txn, const char *office,
-    const char *counter, const mado_counter_op_t *op, int64_t now,
-    mado_counter_state_t *before, mado_counter_state_t *after,
-    uint32_t *result, const char **field, mado_err_t *err);
-/* the rules of a ticket issued or called (the simulator uses them too) */
-uint32_t mado_counter_issue(mado_counter_state_t *st,
-    const mado_counter_def_t *c, int64_t now);
-uint32_t mado_counter_call(mado_counter_state_t *st,
-    const mado_counter_def_t *c, uint32_t number, int64_t now);
-void mado_counter_message(mado_counter_state_t *st, const char *msg);
+/* ------------------------------------------- 13. accounts (mado_account.c) */
 
 /* staff accounts (mado_account.c) */
 typedef enum {
@@ -1034,6 +1147,9 @@ int mado_account_each(mado_store_t *s, MDB_txn *txn,
     int (*fn)(const mado_account_t *a, void *arg), void *arg,
     mado_err_t *err);
 
+
+/* -------------------------------------- 14. the update API (mado_update.c) */
+
 /*
  * The update API's messages (mado_update.c): what "madoctl --server"
  * sends and the module reads, and the module's answers, in one codec.
@@ -1087,21 +1203,8 @@ size_t mado_feed_answer(char *buf, size_t size, const mado_feed_batch_t *b,
 int mado_update_answer_parse(const char *json, mado_counter_state_t *st,
     uint32_t *ticket);
 
-/* where a feed stands in one file */
-typedef struct {
-    uint64_t            offset;     /* bytes applied: a line boundary */
-    uint64_t            line;       /* lines up to offset */
-    uint64_t            events;     /* events applied from this file */
-    uint64_t            bad;        /* lines skipped as bad */
-    int64_t             updated_at;
-} mado_feed_cursor_t;
 
-/* fp: 16 hex digits naming the file by its first line */
-int mado_feed_cursor_get(mado_store_t *s, MDB_txn *txn, const char *office,
-    const char *fp, mado_feed_cursor_t *cur, mado_err_t *err);
-int mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
-    const char *fp, const mado_feed_cursor_t *cur, mado_err_t *err);
-
+/* ---------------------------------- 15. the schema's codec (mado_schema.c) */
 
 /*
  * The schema's codec (mado_schema.c): every key and value of every
@@ -1168,7 +1271,7 @@ size_t mado_state_encode(const mado_counter_state_t *st, unsigned char *buf);
 int mado_state_decode(const void *v, size_t len, mado_counter_state_t *st);
 
 /*
- * ticket: OFFICE\0CTR\0N (N: be16) -> a number's day (mado_feed.c):
+ * ticket: OFFICE\0CTR\0N (N: be16) -> a number's day (mado_ticket.c):
  * date (i32), 4 bytes of zeros, issued_at, call_seen, cancel_seen (i64)
  */
 typedef struct {

@@ -15,13 +15,6 @@
 #include "mado_store.h"
 
 
-#define mado_gen_lit(g, s)                                                    \
-    yajl_gen_string(g, (const unsigned char *) (s), sizeof(s) - 1)
-
-#define mado_gen_str(g, s)                                                    \
-    yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
-
-
 static const struct {
     const char         *name;
     size_t              off;

@@ -1,0 +1,579 @@
+/*
+ * madoctl's verbs: the table main dispatches by, where each may run, and
+ * the usage texts of madoctl and of each verb ("madoctl help VERB").
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "madoctl.h"
+
+
+static const char  mc_usage[] =
+    "usage: madoctl [--store DIR] VERB [options] [args]\n"
+    "       madoctl --server URL [--cacert FILE] [--token-file FILE]\n"
+    "               login|logout|set|issue|call|cancel [options] [args]\n"
+    "\n"
+    "Administer the mado store: the office definitions and the live state\n"
+    "of their counters, which the nginx module shows to citizens.  With\n"
+    "--server, change counters from another machine through the server's\n"
+    "update API over HTTPS instead, as an account of \"madoctl user\".\n"
+    "\n"
+    "Verbs:\n"
+    "  init       create the store (does nothing on a ready one)\n"
+    "  load       load office definitions from offices.json\n"
+    "  show       show offices and the live state of their counters\n"
+    "  set        change fields of a counter's state by hand\n"
+    "  issue      issue the next ticket at a counter\n"
+    "  call       call the next ticket, or a given one, at a counter\n"
+    "  cancel     cancel an issued ticket that was not called yet\n"
+    "  simulate   generate demo traffic at every counter\n"
+    "  holidays   list the national holidays of Japan in a year\n"
+    "  calendar   show an office's opening hours day by day\n"
+    "  feed       read a ticket machine's event log into counter state\n"
+    "  report     an office's day-by-hour history, as CSV or printable HTML\n"
+    "  compact    fold old history into hourly figures (retention)\n"
+    "  audit      list or verify the audit trail of every write\n"
+    "  user       staff accounts: add, passwd, disable, enable, list, grant,\n"
+    "             revoke\n"
+    "  login      log in at a server (--server) and keep the session\n"
+    "  logout     end the session at the server and delete its file\n"
+    "  help       show this help, or the help of a verb\n"
+    "\n"
+    "Options:\n"
+    "  --store DIR  the store directory (default: $MADO_STORE, else "
+    MADO_DEFAULT_STORE ")\n"
+    "  --audit-key FILE\n"
+    "               the key of the audit trail, outside the store, mode\n"
+    "               0600 (default: $MADO_AUDIT_KEY, else "
+    MC_DEFAULT_AUDIT_KEY ");\n"
+    "               every write needs it; \"init\" makes it\n"
+    "  --server URL the update API at https://HOST[:PORT][/PREFIX] (the API\n"
+    "               is PREFIX/api/v1/admin/): login, logout, set, issue, call\n"
+    "               and cancel go there, other verbs refuse it; not with\n"
+    "               --store\n"
+    "  --cacert FILE\n"
+    "               trust the CA certificate(s) in FILE (PEM) for the\n"
+    "               server, instead of the system's CAs\n"
+    "  --token-file FILE\n"
+    "               the session file (default: $MADO_TOKEN_FILE, else\n"
+    "               $XDG_CONFIG_HOME/mado/session-HOST[-PORT], else\n"
+    "               ~/.config/mado/session-HOST[-PORT]); mode 0600, a file\n"
+    "               others may read is refused\n"
+    "  -h, --help   show this help\n"
+    "  --version    show the version and the store schema it reads\n"
+    "\n"
+    "Environment:\n"
+    "  MADO_STORE   the store directory when --store is not given\n"
+    "  MADO_AUDIT_KEY  the audit key when --audit-key is not given\n"
+    "  MADO_SERVER  the URL when --server is not given (used by the verbs\n"
+    "               that can go remote, unless --store or --audit-key is\n"
+    "               given; the others ignore it)\n"
+    "  MADO_CACERT  the CA file when --cacert is not given\n"
+    "  MADO_TOKEN_FILE  the session file when --token-file is not given\n"
+    "  MADO_NOW     the time to take as now (updated_at), as unix seconds\n"
+    "               or ISO 8601 like 2026-11-27T09:30:00+09:00 (no offset\n"
+    "               means Japan time); for tests and replays\n"
+    "\n"
+    "Exit status:\n"
+    "  0  success\n"
+    "  1  request refused or invalid; the message names the field or\n"
+    "     argument\n"
+    "  2  usage error: unknown verb or option, missing or extra argument,\n"
+    "     invalid MADO_NOW\n"
+    "  3  store unavailable: missing, not initialised, of another schema\n"
+    "     version, or an I/O error; remote: the server cannot be reached,\n"
+    "     gives no complete answer after the retries, or answers 5xx\n"
+    "  4  remote: not allowed: not logged in, the session ended (401: log\n"
+    "     in again), wrong user or password, the account may not change\n"
+    "     that office (403), or logins wait after failures (429)\n"
+    "  5  remote: the server's certificate failed verification (unknown\n"
+    "     CA, expired, or not for that host); nothing was sent\n"
+    "\n"
+    "Remote mode: one login keeps a session (30 min idle, 12 h at most) in\n"
+    "the session file.  A counter change whose answer is lost (connection\n"
+    "reset, timeout, closed early) or that gets 503 is sent again, up to 4\n"
+    "attempts after 0.5, 1 and 2 s, with the same Idempotency-Key, so the\n"
+    "server applies it once; each retry is said on standard error.  4xx\n"
+    "answers are never retried.  Timeouts: 10 s to connect, 10 s per read.\n"
+    "\n"
+    "\"madoctl help VERB\" or \"madoctl VERB --help\" shows a verb's "
+    "options.\n";
+
+/* the remote part of the help of set, issue, call, cancel */
+#define MC_USAGE_REMOTE                                                       \
+    "\n"                                                                      \
+    "With --server URL (after \"madoctl --server URL login\") the same\n"     \
+    "change goes through the server's update API over HTTPS and is\n"        \
+    "audited there as the account logged in; the same output.  A lost\n"     \
+    "answer (reset, timeout) or a 503 is sent again, up to 4 attempts,\n"    \
+    "with the same Idempotency-Key: applied once.  Exit status: 1 for\n"     \
+    "400 (the message names the option), 404 and 409; 4 for 401 (log in\n"   \
+    "again) and 403; 3 when the server cannot be reached or answers 5xx;\n"  \
+    "5 when its certificate fails verification.\n"                          \
+    "\n"                                                                      \
+    "Remote options (before the verb, see madoctl --help):\n"                \
+    "  --server URL       https://HOST[:PORT][/PREFIX] ($MADO_SERVER)\n"     \
+    "  --cacert FILE      the CA of the server's certificate ($MADO_CACERT)\n" \
+    "  --token-file FILE  the session file ($MADO_TOKEN_FILE)\n"
+
+
+static const char  mc_usage_init[] =
+    "usage: madoctl [--store DIR] init [--map-size BYTES]\n"
+    "\n"
+    "Create the store (the directory, its LMDB files and the schema\n"
+    "version) unless it exists; on a store of this schema just say that it\n"
+    "is ready.  Files are made group read-write (umask 007): nginx workers\n"
+    "read them as members of the store's group.\n"
+    "\n"
+    "Options:\n"
+    "  --map-size BYTES  map size of a new store; K, M or G may follow\n"
+    "                    (default 16M, at least 64K).  It is only a start:\n"
+    "                    the map doubles when full.  An existing store\n"
+    "                    keeps its size.\n"
+    "  -h, --help        show this help\n";
+
+
+static const char  mc_usage_load[] =
+    "usage: madoctl [--store DIR] load FILE\n"
+    "\n"
+    "Replace the office definitions with those of FILE (offices.json; \"-\"\n"
+    "reads standard input), in one transaction.  The whole file is checked\n"
+    "first: on an error nothing is changed and the message names the place\n"
+    "in the file, like $.offices[3].counters[1].  Counters defined before\n"
+    "and after keep their live state, new ones start closed, and the state\n"
+    "of counters no longer defined is removed.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n";
+
+
+static const char  mc_usage_show[] =
+    "usage: madoctl [--store DIR] show [OFFICE] [--json]\n"
+    "\n"
+    "Show all offices, or OFFICE, with the live state of their counters:\n"
+    "WAITING tickets issued and not called yet, CALLING the number called\n"
+    "last, ISSUED the last number issued (\"-\": none yet), WAIT the wait a\n"
+    "newcomer is shown (\"-\": unknown, or the counter is not open), UPDATED\n"
+    "the Japan time of the last change.\n"
+    "\n"
+    "Options:\n"
+    "  --json      print JSON (all names, ISO 8601 times) instead\n"
+    "  -h, --help  show this help\n";
+
+
+static const char  mc_usage_set[] =
+    "usage: madoctl [--store DIR | --server URL] set OFFICE COUNTER OPTION...\n"
+    "\n"
+    "Overwrite fields of a counter's live state, e.g. to correct it by hand;\n"
+    "fields without an option are kept.  No consistency between the numbers\n"
+    "is enforced (ticket numbers wrap after 9999).  Prints the new state\n"
+    "(remote: message= only when --message gave it; the API's answer does\n"
+    "not hold the message).\n"
+    "\n"
+    "Options (at least one):\n"
+    "  --waiting N      tickets waiting, 0..9999\n"
+    "  --calling N      the number called last, 0..9999 (0: none yet)\n"
+    "  --last-issued N  the last ticket number issued, 0..9999 (0: none)\n"
+    "  --status STATUS  open, paused, closed or ended (ended: no more\n"
+    "                   tickets today; those waiting are still called)\n"
+    "  --message TEXT   a notice shown with the counter: at most 280 bytes\n"
+    "                   of UTF-8 without control characters; \"\" clears it\n"
+    "  --staff N        staff serving, 0..99 (0: unknown)\n"
+    "  -h, --help       show this help\n"
+    MC_USAGE_REMOTE;
+
+
+static const char  mc_usage_issue[] =
+    "usage: madoctl [--store DIR | --server URL] issue OFFICE COUNTER\n"
+    "\n"
+    "Issue the next ticket: the last issued number goes up by one (after\n"
+    "9999 it starts again at 1) and one more person waits (at most 9999).\n"
+    "Refused when the counter is closed or has ended for the day.  Prints\n"
+    "the ticket number.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n"
+    MC_USAGE_REMOTE;
+
+
+static const char  mc_usage_call[] =
+    "usage: madoctl [--store DIR | --server URL] call OFFICE COUNTER [NUMBER]\n"
+    "\n"
+    "Call the next ticket (the number called last plus one; after 9999\n"
+    "comes 1), or NUMBER (1..9999, at most the last issued), e.g. someone\n"
+    "who missed their turn.  One person fewer waits (none fewer when nobody\n"
+    "waits and NUMBER is given) and one more was served today.  Refused\n"
+    "when the counter is closed, or nobody waits and NUMBER is not given.\n"
+    "Prints the number called.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n"
+    MC_USAGE_REMOTE;
+
+
+static const char  mc_usage_cancel[] =
+    "usage: madoctl [--store DIR | --server URL] cancel OFFICE COUNTER NUMBER\n"
+    "\n"
+    "Cancel ticket NUMBER, issued but not called yet (more than the number\n"
+    "called last, at most the last issued): one person fewer waits.\n"
+    "Prints \"cancelled NUMBER\".\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n"
+    MC_USAGE_REMOTE;
+
+
+static const char  mc_usage_simulate[] =
+    "usage: madoctl [--store DIR] simulate [options]\n"
+    "\n"
+    "Generate demo traffic at every counter until SIGINT or SIGTERM, or for\n"
+    "--duration seconds.  A virtual clock runs from --start at --speed\n"
+    "times real time.  Each tick is one transaction over all counters: the\n"
+    "first opens them all and clears their messages; people take tickets\n"
+    "more often from 09:00 to 11:00 and from 12:00 to 13:30, on Mondays,\n"
+    "at wards more than at branches, and at certificates most, family\n"
+    "register least; 1 to 4 staff call them, taking about\n"
+    "minutes_per_person each.  Now and then a counter pauses for a few\n"
+    "minutes (\"システム点検中\").  From 17:00 no new tickets are taken\n"
+    "(ended) but those waiting are called; at 17:30 a new day starts at\n"
+    "08:45 with all counts at zero.  Only counters that changed get a new\n"
+    "updated_at (real time).  Every 10 ticks a summary line is printed.\n"
+    "Office definitions are read at the start: restart after \"load\".\n"
+    "\n"
+    "Options:\n"
+    "  --speed X           virtual seconds per real second, more than 0\n"
+    "                      and at most 100000 (default 20)\n"
+    "  --start HH:MM       virtual time to start at, 08:45..17:29\n"
+    "                      (default 09:00)\n"
+    "  --seed N            seed of the random numbers (default: from the\n"
+    "                      time; printed at the start)\n"
+    "  --duration SECONDS  stop after this many real seconds (default:\n"
+    "                      run until stopped)\n"
+    "  --interval SECONDS  real seconds between ticks, 0.01..3600, may be\n"
+    "                      fractional (default 1)\n"
+    "  -h, --help          show this help\n";
+
+
+static const char  mc_usage_holidays[] =
+    "usage: madoctl holidays [YEAR] [--json]\n"
+    "\n"
+    "List the national holidays of Japan in YEAR (1973..2099; default: this\n"
+    "year in Japan time, from MADO_NOW or the clock), one a line:\n"
+    "\n"
+    "  2026-05-06 (水) 振替休日\n"
+    "\n"
+    "They are computed by the rules of the Act on National Holidays as\n"
+    "amended (国民の祝日, 振替休日, 国民の休日), with the holidays of laws\n"
+    "of their own (1989, 1990, 1993, 2019).  Where the Cabinet Office list\n"
+    "says only \"休日\", this names the kind: 振替休日 or 国民の休日.  The\n"
+    "store is not used.  The year-end closure of offices (12/29..1/3) is\n"
+    "not listed: it is no national holiday.\n"
+    "\n"
+    "Options:\n"
+    "  --json      print a JSON array of {\"date\": \"YYYY-MM-DD\", \"name\": ...}\n"
+    "  -h, --help  show this help\n";
+
+
+static const char  mc_usage_calendar[] =
+    "usage: madoctl calendar OFFICE [--from YYYY-MM-DD] [--days N]\n"
+    "                               [--counter COUNTER] [--json]\n"
+    "\n"
+    "Show the opening hours of OFFICE (or of one of its counters) day by\n"
+    "day, as the pages apply them: the weekly \"hours\" of offices.json, then\n"
+    "national holidays and 年末年始 (12/29..1/3) closed unless the office has\n"
+    "\"holidays\": false, \"closed_dates\" (臨時閉庁日, per office or per\n"
+    "counter) and \"open_dates\" (臨時開庁日 with their hours), e.g.\n"
+    "\n"
+    "  2027-01-01 (金) closed 元日\n"
+    "  2027-03-28 (日) 09:00-16:00 臨時開庁日\n"
+    "\n"
+    "Options:\n"
+    "  --from DATE        the first day (default: today in Japan time)\n"
+    "  --days N           how many days, 1..400 (default 14)\n"
+    "  --counter COUNTER  apply that counter's own closed days too\n"
+    "  --json             a JSON array of {\"date\", \"hours\" (\"\" = closed),\n"
+    "                     \"note\" (a reason or null)}\n"
+    "  -h, --help         show this help\n";
+
+
+static const char  mc_usage_feed[] =
+    "usage: madoctl [--store DIR] feed --office OFFICE --format FORMAT\n"
+    "                                  [options] FILE|-\n"
+    "\n"
+    "Turn a ticket machine's events into the live state of OFFICE's\n"
+    "counters (waiting, calling, last issued, served today).  Formats:\n"
+    "\n"
+    "  voicecall  YYYYMMDD,HH:MM[:SS],EVENT,BUSINESS_CODE,TICKET[,...]\n"
+    "             EVENT 0 issued, 1 called, 2 cancelled; Japan time;\n"
+    "             business codes map to counters by \"business_codes\" in\n"
+    "             offices.json; fields after the fifth are ignored\n"
+    "  jsonl      {\"time\": ISO 8601 or unix seconds, \"event\": \"issue\"|\n"
+    "             \"call\"|\"cancel\", \"counter\": ID, \"ticket\": N}\n"
+    "\n"
+    "Lines may end in CRLF or LF, in UTF-8 or Shift_JIS (CP932).  Ticket\n"
+    "numbers must lie in the counter's \"ticket_range\"; an issue of a\n"
+    "number already issued that day is its next round (the range wrapped).\n"
+    "Events of the same second apply in the order issue, call, cancel,\n"
+    "whatever their order in the file.  Events are applied in batches, each\n"
+    "one transaction together with how far the file has been read, so a\n"
+    "crash or kill loses nothing and counts nothing twice; a file is known\n"
+    "by its first event line, so feeding it again (or after a restart,\n"
+    "rotation or copy) goes on after the last line applied.\n"
+    "\n"
+    "A bad line (or an unknown business code or counter, a ticket outside\n"
+    "the range, a time more than an hour ahead of the clock) is reported\n"
+    "as FILE:LINE: reason on standard error, skipped and counted.  An\n"
+    "incomplete last line is left for when it is complete.  At the end a\n"
+    "summary goes to standard output.  Bad lines do not change the exit\n"
+    "status: it is 0 when the feed ran.\n"
+    "\n"
+    "Options:\n"
+    "  --office OFFICE      the office whose machine wrote the log\n"
+    "  --format FORMAT      voicecall or jsonl\n"
+    "  --encoding ENC       auto (default: UTF-8 unless the line is not\n"
+    "                       valid UTF-8, then Shift_JIS), utf-8, or sjis\n"
+    "  --follow             keep reading as the file grows, through\n"
+    "                       rotation (a new file at the path) and\n"
+    "                       truncation, until SIGINT or SIGTERM\n"
+    "  --interval SECONDS   how often --follow looks for more, 0.05..60\n"
+    "                       (default 0.5)\n"
+    "  --batch N            lines per transaction, 1..100000 (default 4096)\n"
+    "  -q, --quiet          no summary\n"
+    "  -h, --help           show this help\n";
+
+
+static const char  mc_usage_report[] =
+    "usage: madoctl [--store DIR] report --office OFFICE --from YYYY-MM-DD\n"
+    "                                    --to YYYY-MM-DD [--format csv|html]\n"
+    "\n"
+    "The history of OFFICE per day and hour, from --from to --to (at most\n"
+    "366 days): tickets issued, numbers called (people served), tickets\n"
+    "cancelled, the average and the longest wait of those called (from\n"
+    "their issue to their call), and per day the peak hour (most tickets\n"
+    "issued).  The figures are the history API's.\n"
+    "\n"
+    "csv (the default): one row per date, counter and hour with activity,\n"
+    "and a row with hour \"day\" of the day's totals and its peak_hour;\n"
+    "RFC 4180 with CRLF.  html: a printable report in Japanese, a page per\n"
+    "day on A4, e.g. for the monthly review (print it from a browser, or\n"
+    "chromium --headless --print-to-pdf=report.pdf report.html).\n"
+    "\n"
+    "Options:\n"
+    "  --office OFFICE   the office\n"
+    "  --from DATE       the first day\n"
+    "  --to DATE         the last day\n"
+    "  --format FORMAT   csv or html (default csv)\n"
+    "  -h, --help        show this help\n";
+
+
+static const char  mc_usage_compact[] =
+    "usage: madoctl [--store DIR] compact [--keep-days N]\n"
+    "                                     [--keep-hourly-days M]\n"
+    "\n"
+    "The retention of the history.  The events and 5-minute samples of the\n"
+    "days before the last N (default 60) are folded into hourly figures\n"
+    "per counter (tickets issued, called, cancelled, waits, people\n"
+    "waiting) and deleted; reports, the forecast and the history API use\n"
+    "the hourly figures for those days (the history API then has no\n"
+    "samples for them).  Hourly figures older than M days (default 1830,\n"
+    "five years; 0 keeps them) are deleted.  One transaction per office\n"
+    "and day: it may run while nginx, the feed and staff work.  Run it\n"
+    "daily (conf.example/systemd/mado-compact.timer).\n"
+    "\n"
+    "Options:\n"
+    "  --keep-days N          days of full detail, 1..3660 (default 60)\n"
+    "  --keep-hourly-days M   days of hourly figures, 0 or at least N\n"
+    "                         (default 1830)\n"
+    "  -h, --help             show this help\n";
+
+
+static const char  mc_usage_audit[] =
+    "usage: madoctl [--store DIR] audit list [--from DATE] [--to DATE]\n"
+    "                                        [--office OFFICE] [--action A]\n"
+    "                                        [--actor TEXT] [--json]\n"
+    "       madoctl [--store DIR] [--audit-key FILE] audit verify\n"
+    "\n"
+    "Every write (init, load, set, issue, call, cancel, feed, simulate,\n"
+    "compact) appends an audit record in the same transaction as the\n"
+    "change: time, who (the OS user, and who used sudo), from where, what,\n"
+    "and the counter before and after.  Records are chained with\n"
+    "HMAC-SHA-256 under the audit key, which is kept outside the store.\n"
+    "\n"
+    "list prints the records, oldest first (one a line: number, time,\n"
+    "actor, action, office/counter, what changed; --json: an array of\n"
+    "{\"seq\", \"record\"}), filtered by day, office, action or actor.\n"
+    "\n"
+    "verify recomputes the chain with the key: exit status 0 and the\n"
+    "number of records when intact; 1 and the first broken record when a\n"
+    "record was altered, removed or inserted, or records were cut from the\n"
+    "end.\n"
+    "\n"
+    "Options of list:\n"
+    "  --from DATE, --to DATE  days (Japan time), inclusive\n"
+    "  --office OFFICE         records of that office\n"
+    "  --action ACTION         e.g. set, call, feed, load\n"
+    "  --actor TEXT            actors containing TEXT, e.g. os:root\n"
+    "  --json                  JSON instead of lines\n"
+    "  -h, --help              show this help\n";
+
+
+static const char  mc_usage_user[] =
+    "usage: madoctl [--store DIR] user add USER --role admin|staff|feed\n"
+    "                                      [--office OFFICE]... [--password-stdin]\n"
+    "       madoctl user passwd USER [--password-stdin]\n"
+    "       madoctl user disable|enable USER\n"
+    "       madoctl user grant|revoke USER OFFICE...\n"
+    "       madoctl user list [--json]\n"
+    "\n"
+    "The accounts of the update API.  Roles: admin (everything), staff (the\n"
+    "counters of the offices granted), feed (a ticket machine's feed for\n"
+    "the offices granted).  People have passwords: at least 12 characters,\n"
+    "not containing the user id, kept only as PBKDF2-HMAC-SHA-256 (600000\n"
+    "iterations, 128-bit random salt).  A feed account gets a random token\n"
+    "instead, printed once by add and by passwd (which replaces it); only\n"
+    "its SHA-256 is kept.  The password is asked twice on the terminal, or\n"
+    "read as one line from standard input with --password-stdin.  After 5\n"
+    "failed logins an account waits (30 s, doubling, at most an hour);\n"
+    "passwd and enable end the wait.  Every change is audited (who gave\n"
+    "which rights), never a secret.\n"
+    "\n"
+    "Options:\n"
+    "  --role ROLE         add: admin, staff or feed\n"
+    "  --office OFFICE     add: an office granted (repeat for more)\n"
+    "  --password-stdin    read the password from standard input\n"
+    "  -h, --help          show this help\n";
+
+
+static const char  mc_usage_login[] =
+    "usage: madoctl --server URL [--cacert FILE] [--token-file FILE] login\n"
+    "               [--user ID] [--password-stdin]\n"
+    "\n"
+    "Log in at the update API of URL (https://HOST[:PORT][/PREFIX]) as an\n"
+    "account of \"madoctl user\" (admin or staff) and keep the session\n"
+    "token in the session file: mode 0600 in a directory of mode 0700,\n"
+    "written whole or not at all, replacing an older one.  The session\n"
+    "ends after 30 minutes unused or 12 hours, or with logout.  The\n"
+    "server's certificate must verify against the system's CAs or\n"
+    "--cacert, and be for HOST.  The password is asked once on the\n"
+    "terminal without echo, or read as one line from standard input with\n"
+    "--password-stdin.  A login whose answer is lost is not sent again\n"
+    "(only one that could not be sent at all is).\n"
+    "\n"
+    "Exit status: 0 logged in; 4 wrong user or password (401), or logins\n"
+    "wait after too many failures (429, the wait is said); 1 the server\n"
+    "refused the request as invalid (400, naming the field); 3 the server\n"
+    "cannot be reached or answers 5xx; 5 its certificate fails\n"
+    "verification.\n"
+    "\n"
+    "Options:\n"
+    "  --user ID           the account (default: the login name, $USER)\n"
+    "  --password-stdin    read the password from standard input\n"
+    "  -h, --help          show this help\n";
+
+
+static const char  mc_usage_logout[] =
+    "usage: madoctl --server URL [--token-file FILE] logout\n"
+    "\n"
+    "End the session at the server, then delete the session file; also\n"
+    "when the server no longer knows the session (401).  Without a\n"
+    "session file there is nothing to do (exit status 0).  A session file\n"
+    "others could read is still used here, to end the session it may have\n"
+    "leaked.  When the server cannot be reached the file is kept: run\n"
+    "logout again (exit status 3).\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n";
+
+
+static const char  mc_usage_help[] =
+    "usage: madoctl help [VERB]\n"
+    "\n"
+    "Show the help of madoctl, or of VERB.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n";
+
+
+static const mc_verb_t  mc_verbs[] = {
+    { "init",     mc_cmd_init,     mc_usage_init,     MC_LOCAL },
+    { "load",     mc_cmd_load,     mc_usage_load,     MC_LOCAL },
+    { "show",     mc_cmd_show,     mc_usage_show,     MC_LOCAL },
+    { "set",      mc_cmd_set,      mc_usage_set,      MC_EITHER },
+    { "issue",    mc_cmd_issue,    mc_usage_issue,    MC_EITHER },
+    { "call",     mc_cmd_call,     mc_usage_call,     MC_EITHER },
+    { "cancel",   mc_cmd_cancel,   mc_usage_cancel,   MC_EITHER },
+    { "simulate", mc_cmd_simulate, mc_usage_simulate, MC_LOCAL },
+    { "holidays", mc_cmd_holidays, mc_usage_holidays, MC_LOCAL },
+    { "calendar", mc_cmd_calendar, mc_usage_calendar, MC_LOCAL },
+    { "feed",     mc_cmd_feed,     mc_usage_feed,     MC_LOCAL },
+    { "report",   mc_cmd_report,   mc_usage_report,   MC_LOCAL },
+    { "compact",  mc_cmd_compact,  mc_usage_compact,  MC_LOCAL },
+    { "audit",    mc_cmd_audit,    mc_usage_audit,    MC_LOCAL },
+    { "user",     mc_cmd_user,     mc_usage_user,     MC_LOCAL },
+    { "login",    mc_cmd_login,    mc_usage_login,    MC_REMOTE },
+    { "logout",   mc_cmd_logout,   mc_usage_logout,   MC_REMOTE },
+    /* "madoctl --server URL help call" is fine */
+    { "help",     mc_cmd_help,     mc_usage_help,     MC_EITHER },
+    { NULL, NULL, NULL, 0 }
+};
+
+
+const mc_verb_t *
+mc_verb_find(const char *name)
+{
+    const mc_verb_t  *v;
+
+    for (v = mc_verbs; v->name != NULL; v++) {
+        if (strcmp(v->name, name) == 0) {
+            return v;
+        }
+    }
+
+    return NULL;
+}
+
+
+int
+mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int                        rc;
+    const mc_verb_t           *v;
+    static const char *const   names[] = { "VERB", NULL };
+
+    (void) ctx;
+
+    if ((rc = mc_no_options("help", argc, argv)) != MC_CONTINUE) {
+        return rc;
+    }
+
+    if ((rc = mc_args("help", argc, argv, names, 0)) != MC_EXIT_OK) {
+        return rc;
+    }
+
+    if (optind == argc) {
+        return mc_help(NULL);
+    }
+
+    v = mc_verb_find(argv[optind]);
+    if (v == NULL) {
+        return mc_usage_error(NULL, "help: unknown verb \"%s\"",
+                              argv[optind]);
+    }
+
+    return mc_help(v->name);
+}
+
+
+/* the help of verb, or madoctl's (verb NULL) */
+int
+mc_help(const char *verb)
+{
+    const mc_verb_t  *v;
+
+    v = verb ? mc_verb_find(verb) : NULL;
+    fputs(v ? v->usage : mc_usage, stdout);
+
+    return MC_EXIT_OK;
+}

@@ -1,0 +1,366 @@
+/*
+ * The counting rule of the ticket-machine feed: each number's day in the
+ * "ticket" database, and the difference an event makes to the counts.
+ * See mado_store.h for the rule and why it makes events commute.
+ */
+
+#include <string.h>
+
+#include "mado_store.h"
+
+
+/*
+ * A number's record for the day (mado_ticket_t): when its current round
+ * was issued, and the latest call and cancel seen.  Its fate is the kind
+ * of the latest of these (in one second: issue, then call, then cancel),
+ * so events may come in any order and twice.  0 = not seen.
+ */
+typedef enum {
+    MADO_FATE_NONE = 0,
+    MADO_FATE_WAITING,
+    MADO_FATE_SERVED,           /* called, and not cancelled since */
+    MADO_FATE_CANCELLED
+} mado_fate_e;
+
+
+static int
+mado_ticket_get(mado_store_t *s, MDB_txn *txn, MDB_val *k, mado_ticket_t *t,
+    mado_err_t *err)
+{
+    int      rc;
+    MDB_val  v;
+
+    memset(t, 0, sizeof(mado_ticket_t));
+
+    rc = mdb_get(txn, s->ticket, k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        return MADO_OK;
+    }
+
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "reading a ticket", rc);
+    }
+
+    /* unreadable: the ticket starts afresh rather than stop the feed */
+    (void) mado_ticket_decode(v.mv_data, v.mv_size, t);
+
+    return MADO_OK;
+}
+
+
+static int
+mado_ticket_put(mado_store_t *s, MDB_txn *txn, MDB_val *k,
+    const mado_ticket_t *t, mado_err_t *err)
+{
+    int            rc;
+    MDB_val        v;
+    unsigned char  buf[MADO_TICKET_SIZE];
+
+    mado_ticket_encode(t, buf);
+
+    v.mv_data = buf;
+    v.mv_size = sizeof(buf);
+
+    rc = mdb_put(txn, s->ticket, k, &v, 0);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "writing a ticket", rc);
+    }
+
+    return MADO_OK;
+}
+
+
+static mado_fate_e
+mado_ticket_fate(const mado_ticket_t *t)
+{
+    mado_fate_e  fate;
+    int64_t      at;
+
+    fate = MADO_FATE_NONE;
+    at = 0;
+
+    if (t->issued_at) {
+        fate = MADO_FATE_WAITING;
+        at = t->issued_at;
+    }
+
+    if (t->call_seen && t->call_seen >= at) {
+        fate = MADO_FATE_SERVED;
+        at = t->call_seen;
+    }
+
+    if (t->cancel_seen && t->cancel_seen >= at) {
+        fate = MADO_FATE_CANCELLED;
+    }
+
+    return fate;
+}
+
+
+/* a comes after b going round the counter's range (b = 0: none yet) */
+static int
+mado_ticket_after(const mado_counter_def_t *c, uint32_t a, uint32_t b)
+{
+    uint32_t  r, d;
+
+    if (b < c->ticket_first || b > c->ticket_last) {
+        return 1;
+    }
+
+    r = (uint32_t) c->ticket_last - c->ticket_first + 1;
+    d = (a + r - b) % r;
+
+    return d != 0 && d < (r + 1) / 2;
+}
+
+
+/* the latest event of its kind; in one second, the later number */
+static int
+mado_ticket_latest(const mado_counter_def_t *c, int64_t t, uint32_t ticket,
+    int64_t at, uint32_t current)
+{
+    return t > at || (t == at && mado_ticket_after(c, ticket, current));
+}
+
+
+static void
+mado_count_add(uint32_t *n, int d)
+{
+    if (d > 0 && *n < MADO_COUNT_MAX) {
+        (*n)++;
+
+    } else if (d < 0 && *n > 0) {
+        /* counts set by hand may be lower than the tickets say */
+        (*n)--;
+    }
+}
+
+
+/* a ticket's fate went from f0 to f1: the counts follow */
+static void
+mado_fate_move(mado_counter_state_t *st, mado_fate_e f0, mado_fate_e f1)
+{
+    mado_count_add(&st->waiting, (f1 == MADO_FATE_WAITING)
+                                 - (f0 == MADO_FATE_WAITING));
+
+    if (f0 == MADO_FATE_SERVED && f1 != MADO_FATE_SERVED) {
+        if (st->served_today > 0) {
+            st->served_today--;
+        }
+
+    } else if (f1 == MADO_FATE_SERVED && f0 != MADO_FATE_SERVED
+               && st->served_today < UINT32_MAX)
+    {
+        st->served_today++;
+    }
+}
+
+
+int
+mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
+    const mado_counter_def_t *c,
+    mado_counter_state_t *st, const mado_ticket_event_t *ev,
+    mado_feed_result_e *result, int32_t *wait, mado_err_t *err)
+{
+    int             rc;
+    MDB_val         k;
+    mado_date_t     day;
+    mado_fate_e     f0, f1;
+    mado_ticket_t   t;
+    unsigned char   key[MADO_KEY_MAX];
+
+    *wait = -1;
+    day = mado_local_date(ev->time);
+
+    /* a day before the counter's is history; the live counts go on */
+    if (st->updated_at > 0 && day < mado_local_date(st->updated_at)) {
+        *result = MADO_FEED_OLD;
+        return MADO_OK;
+    }
+
+    mado_new_day(st, ev->time);
+
+    k.mv_data = key;
+    k.mv_size = mado_ticket_key(office, c->id, ev->ticket, key);
+
+    if ((rc = mado_ticket_get(s, txn, &k, &t, err)) != MADO_OK) {
+        return rc;
+    }
+
+    if (t.date != day) {
+        memset(&t, 0, sizeof(mado_ticket_t));
+        t.date = day;
+    }
+
+    f0 = mado_ticket_fate(&t);
+
+    /*
+     * An event from before the number's current round belongs to an
+     * earlier round, which later events have already settled: a log
+     * replayed after the range wrapped must not reopen it.
+     */
+    if (t.issued_at && ev->time < t.issued_at) {
+        *result = MADO_FEED_DUPLICATE;
+        return MADO_OK;
+    }
+
+    *result = MADO_FEED_APPLIED;
+
+    /* the estimate learns from tickets joining and leaving the queue */
+    if (ev->type == MADO_EV_ISSUE && ev->time != t.issued_at) {
+        mado_service_issue(st, ev->time);
+
+    } else if (ev->type == MADO_EV_CALL && f0 == MADO_FATE_WAITING
+               && ev->time > t.call_seen)
+    {
+        mado_service_call(c, st, ev->time);
+    }
+
+    switch (ev->type) {
+
+    case MADO_EV_ISSUE:
+        if (t.issued_at == ev->time) {
+            *result = MADO_FEED_DUPLICATE;
+            break;
+        }
+
+        if (t.issued_at) {
+            /*
+             * Issued again later the same day: the range wrapped.  The
+             * settled round keeps its counts; a call or cancel seen at or
+             * after this issue was the new round's.
+             */
+            mado_ticket_t  settled = t;
+
+            /*
+             * A call or cancel of the new round read before this issue
+             * was counted as the old round's: the old round goes back to
+             * the fate of its own events (batches split anywhere, so
+             * this order happens).
+             */
+            if (settled.call_seen >= ev->time) {
+                settled.call_seen = 0;
+            }
+
+            if (settled.cancel_seen >= ev->time) {
+                settled.cancel_seen = 0;
+            }
+
+            mado_fate_move(st, f0, mado_ticket_fate(&settled));
+            f0 = MADO_FATE_NONE;
+
+            if (t.call_seen < ev->time) {
+                t.call_seen = 0;
+            }
+
+            if (t.cancel_seen < ev->time) {
+                t.cancel_seen = 0;
+            }
+        }
+
+        t.issued_at = ev->time;
+
+        if (mado_ticket_latest(c, ev->time, ev->ticket, st->issued_at,
+                               st->last_issued))
+        {
+            st->last_issued = ev->ticket;
+            st->issued_at = ev->time;
+        }
+
+        break;
+
+    case MADO_EV_CALL:
+        /* an earlier call (or this one again) changes nothing */
+        if (ev->time <= t.call_seen) {
+            *result = MADO_FEED_DUPLICATE;
+            break;
+        }
+
+        t.call_seen = ev->time;
+
+        if (mado_ticket_latest(c, ev->time, ev->ticket, st->called_at,
+                               st->calling))
+        {
+            st->calling = ev->ticket;
+            st->called_at = ev->time;
+        }
+
+        break;
+
+    default: /* MADO_EV_CANCEL */
+        if (ev->time <= t.cancel_seen) {
+            *result = MADO_FEED_DUPLICATE;
+            break;
+        }
+
+        t.cancel_seen = ev->time;
+        break;
+    }
+
+    if (*result == MADO_FEED_DUPLICATE) {
+        return MADO_OK;
+    }
+
+    f1 = mado_ticket_fate(&t);
+
+    if (f0 == MADO_FATE_WAITING && f1 == MADO_FATE_SERVED) {
+        *wait = (int32_t) (ev->time - t.issued_at);
+    }
+
+    mado_fate_move(st, f0, f1);
+
+    if (ev->time > st->updated_at) {
+        st->updated_at = ev->time;
+    }
+
+    /* a machine handing out or calling tickets means the counter works;
+       a pause or the end of reception set by staff stays */
+    if (ev->type != MADO_EV_CANCEL && st->status == MADO_STATUS_CLOSED) {
+        st->status = MADO_STATUS_OPEN;
+    }
+
+    return mado_ticket_put(s, txn, &k, &t, err);
+}
+
+
+int
+mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,
+    const mado_counter_def_t *c, uint32_t ticket, int called, int64_t t,
+    int32_t *wait, mado_err_t *err)
+{
+    int             rc;
+    MDB_val         k;
+    mado_date_t     day;
+    mado_ticket_t   tk;
+    unsigned char   key[MADO_KEY_MAX];
+
+    *wait = -1;
+    day = mado_local_date(t);
+
+    k.mv_data = key;
+    k.mv_size = mado_ticket_key(office, c->id, ticket, key);
+
+    if ((rc = mado_ticket_get(s, txn, &k, &tk, err)) != MADO_OK) {
+        return rc;
+    }
+
+    if (tk.date != day || !called) {
+        memset(&tk, 0, sizeof(mado_ticket_t));
+        tk.date = day;
+    }
+
+    if (!called) {
+        tk.issued_at = t;
+
+    } else {
+        if (tk.issued_at && tk.call_seen < tk.issued_at && t >= tk.issued_at)
+        {
+            *wait = (int32_t) (t - tk.issued_at);
+        }
+
+        tk.call_seen = t;
+    }
+
+    return mado_ticket_put(s, txn, &k, &tk, err);
+}
