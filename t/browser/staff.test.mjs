@@ -531,11 +531,17 @@ ${http}
         { encoding: 'utf8', env });
       return { ok: r.status === 0, err: r.stderr };
     };
-    const full = `    mado_messages ${I18N_DIR};\n    mado_assets ${ASSETS_DIR};`;
-    assert.ok(check(full, 'location /staff/ { mado_staff; }').ok, 'the default admin path');
-    assert.ok(check(full, 'location /desk/ { mado_staff /mado/admin/; }').ok, 'another location and path');
+    const full = `    mado_messages ${I18N_DIR};\n    mado_assets ${ASSETS_DIR};\n    mado_audit_key ${m.dir}/audit.key;`;
+    // the panel's update API: a mado_admin location at its path, in its server
+    const admin = 'location /api/v1/admin/ { mado_admin; } ';
+    assert.ok(check(full, `${admin}location /staff/ { mado_staff; }`).ok, 'the default admin path');
+    assert.ok(check(full, 'location /mado/admin/ { mado_admin; } location /desk/ { mado_staff /mado/admin/; }').ok,
+      'another location and path');
     for (const [http, loc, why] of [
-      ['', 'location /staff/ { mado_staff; }', /requires "mado_messages" and "mado_assets"/],
+      [full, 'location /staff/ { mado_staff; }', /requires a "mado_admin" location with its path in the same server/],
+      [full, `location /other/ { mado_admin; } location /staff/ { mado_staff; }`, /requires a "mado_admin" location/],
+      [`    mado_audit_key ${m.dir}/audit.key;`, `${admin}location /staff/ { mado_staff; }`,
+        /requires "mado_messages" and "mado_assets"/],
       [full, 'location ~ ^/staff/ { mado_staff; }', /must be in a prefix location ending in "\/"/],
       [full, 'location = /staff/ { mado_staff; }', /must be in a prefix location/],
       [full, 'location /staff { mado_staff; }', /must be in a prefix location/],
