@@ -199,12 +199,13 @@ sub madoctl_env {
     );
 }
 
+# arguments that are Perl text (wide characters) go as UTF-8
 sub madoctl_argv {
     my ($self, @args) = @_;
     my $opt = (@args && ref $args[-1] eq 'HASH') ? pop @args : {};
     return (madoctl_bin(),
             ($opt->{nostore} ? () : ('--store', $opt->{store} // $self->{store})),
-            @args);
+            map { utf8::is_utf8($_) ? Encode::encode_utf8($_) : $_ } @args);
 }
 
 sub madoctl {
@@ -296,6 +297,35 @@ sub madoctl_ok {
     ok($r->{exit} == 0, "$name: exit 0")
         or diag("exit $r->{exit}\nstdout: " . text($r->{out}) . "\nstderr: " . text($r->{err}));
     return $r->{out};
+}
+
+# madoctl ARGS must exit EXIT and, with RE, say RE on stderr (1 or 2 tests)
+sub madoctl_exit {
+    my ($self, $exit, $re, $name, @args) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $r = $self->madoctl(@args);
+    my @shown = grep { !ref } @args;
+    my $ok = is($r->{exit}, $exit, text("$name: exit $exit (madoctl @shown)"));
+    if (defined $re) {
+        $ok &= like($r->{err}, $re, "$name: stderr names it");
+    }
+    diag(text("stdout: $r->{out}\nstderr: $r->{err}")) unless $ok;
+    return $r;
+}
+
+# the whole store as show --json prints it (or its failure), to compare
+sub snapshot {
+    my ($self) = @_;
+    my $r = $self->madoctl(qw(show --json));
+    return $r->{exit} == 0 ? $r->{out} : "exit $r->{exit}: $r->{err}";
+}
+
+# OFFICE/COUNTER as show --json has it, undef if not there
+sub counter_state {
+    my ($self, $o, $c) = @_;
+    my $r = $self->madoctl(qw(show --json));
+    my $d = eval { JSON::PP->new->utf8->decode($r->{out}) };
+    return $d ? find_counter($d, $o, $c) : undef;
 }
 
 # madoctl show --json, decoded (undef and a failed test if not JSON)
@@ -1128,6 +1158,7 @@ C<plan skip_all> unless the binaries (madoctl, module, nginx) exist.
 =item $t->madoctl(ARGS..., {stdin => TEXT, env => {K => V}, nostore => 1, store => DIR, timeout => S, umask => M})
 
 Runs the real madoctl with C<--store DIR> first (not with C<nostore>),
+arguments with wide characters encoded as UTF-8,
 through IPC::Open3, with umask 022 unless told.  An C<env> value of undef
 removes the variable.  Returns C<{exit, out, err, cmd}>; exit is -1 when
 the command was killed or timed out (default 60 s).
@@ -1140,6 +1171,20 @@ Asserts exit 0 (one test, stderr in diag on failure) and returns stdout.
 
 The command line and the extra environment, for tests that fork and exec
 madoctl themselves.
+
+=item $t->madoctl_exit(EXIT, RE, NAME, ARGS...)
+
+madoctl ARGS must exit EXIT (one test) and, with a pattern RE, say it on
+stderr (another); stdout and stderr in a diag on failure.
+
+=item $t->snapshot
+
+C<madoctl show --json> as printed (or "exit N: ..."), to compare before
+and after a command that must change nothing.
+
+=item $t->counter_state(OFFICE, COUNTER)
+
+The counter as C<show --json> has it.
 
 =item $t->show_json(ARGS..., {...})
 
