@@ -404,6 +404,7 @@ sub _placeholders {
         PORT              => $self->{port},
         STORE             => $self->{store},
         DIR               => $self->{dir},
+        REPO              => $REPO,
         MODULE            => module_so(),
         USER              => _user_line(),
         ENV               => $self->_env_lines,
@@ -1212,6 +1213,7 @@ C<< $t->workers >> follows its C<worker_processes>.
   %%MODULE%%             the module's .so (load_module %%MODULE%%;)
   %%PORT%%               this test's port
   %%STORE%%  %%DIR%%     the store directory, the test directory
+  %%REPO%%               the repository (conf.example/i18n and assets)
   %%USER%%               "user www-data www-data;" as root, else nothing
   %%ENV%%                env LD_PRELOAD, ASAN_OPTIONS, UBSAN_OPTIONS
                          under ASan, env MADO_NOW with clock => 1
