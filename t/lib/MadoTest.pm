@@ -989,6 +989,16 @@ sub write_json_file {
     return $f;
 }
 
+# BYTES into FILE (MODE '>>' appends)
+sub write_file {
+    my ($f, $bytes, $mode) = @_;
+    open my $fh, $mode // '>', $f or die "$f: $!";
+    binmode $fh;
+    print {$fh} $bytes;
+    close $fh or die "$f: $!";
+    return $f;
+}
+
 # offices.json grown to OFFICES offices: the real ones, then generated
 # "genNN" branches with COUNTERS counters "cNN" each and TEXT-byte ASCII
 # names and addresses in every language (for tests of a growing store)
@@ -1348,6 +1358,10 @@ UTF-8 bytes (from a program or a response) as text, for test names and
 diagnostics; loading MadoTest sets UTF-8 layers on Test::More's handles.
 
 =item MadoTest::read_json_file([FILE]), write_json_file(FILE, DATA)
+
+=item MadoTest::write_file(FILE, BYTES, [MODE])
+
+BYTES as they are into FILE; MODE '>>' appends.
 
 =item MadoTest::generated_offices(offices => N, counters => M, text => BYTES)
 

@@ -11,12 +11,13 @@ use warnings;
 
 use Exporter qw(import);
 use JSON::PP;
+use Test::More ();
 
 use MadoTest;
 
 our @EXPORT_OK = qw(small_range_offices simulate_day count_events expected_of
                     shuffle_seconds hhmmss iso_time voicecall_line jsonl_line
-                    summary_of show_counts);
+                    summary_of show_counts counts_are madoctl_feed);
 
 our $DAY = '20261127';              # a Friday: the day of the lines
 
@@ -151,6 +152,19 @@ sub show_counts {
                            qw(waiting calling last_issued served_today) };
     }
     return \%s;
+}
+
+# one test: the office's counts in the store are COUNTS (zeros elsewhere)
+sub counts_are {
+    my ($t, $office, $counts, $name) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    Test::More::is_deeply(show_counts($t, $office->{id}), expected_of($office, $counts), $name);
+}
+
+# madoctl feed --office OFFICE --format FORMAT [MORE...] FILE
+sub madoctl_feed {
+    my ($t, $oid, $format, $file, @more) = @_;
+    return $t->madoctl('feed', '--office', $oid, '--format', $format, @more, $file);
 }
 
 sub hhmmss { my $s = shift; sprintf('%02d:%02d:%02d', $s / 3600, $s / 60 % 60, $s % 60) }
