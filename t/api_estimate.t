@@ -24,9 +24,28 @@ $ENV{MADO_NOW} = '2026-11-27T12:00:00+09:00';      # every run, one clock
 
 $t->madoctl_ok('init');
 $t->madoctl_ok('load', MadoTest::offices_json());
-my $repo = MadoTest::repo();
-$t->write_config("mado_stale_after 1d;\n    mado_messages $repo/conf.example/i18n;\n"
-                 . "    mado_assets $repo/conf.example/assets;\n    mado_public_url https://mado.example.jp/;", 'location / { mado_pages; }');
+$t->write_config_raw(<<'EOF');
+%%TEST_GLOBALS%%
+load_module %%MODULE%%;
+worker_processes 2;
+events { worker_connections 256; }
+
+http {
+    %%TEST_GLOBALS_HTTP%%
+    mado_store %%STORE%%;
+    mado_calendar off;              # the figures as stored, whatever the hour
+    mado_stale_after 1d;
+    mado_messages %%REPO%%/conf.example/i18n;
+    mado_assets %%REPO%%/conf.example/assets;
+    mado_public_url https://mado.example.jp/;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/ { mado_api; }
+        location / { mado_pages; }
+    }
+}
+EOF
 $t->start;
 
 my $defs = JSON::PP->new->utf8->decode(do { local (@ARGV, $/) = MadoTest::offices_json(); <> });
