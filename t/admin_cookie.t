@@ -23,9 +23,7 @@ $ENV{MADO_NOW} = 1795748400;            # 2026-11-27T12:00:00+09:00, a Friday
 
 $t->madoctl_ok('init');
 $t->madoctl_ok('load', MadoTest::offices_json());
-my $r = $t->madoctl(qw(user add tanaka --role staff --office kita --password-stdin),
-                    { stdin => "correct horse battery staple\n" });
-is($r->{exit}, 0, 'user add tanaka') or diag($r->{err});
+$t->add_user(qw(tanaka --role staff --office kita));
 # kita/moving open: the issues below are taken
 $t->madoctl_ok(qw(set kita moving --status open --waiting 3));
 
@@ -50,11 +48,6 @@ http {
 }
 EOF
 $t->start;
-
-sub kita_moving {
-    my ($r, $d) = $t->get_json('/api/v1/offices/kita');
-    return MadoTest::find_counter($d, 'kita', 'moving');
-}
 
 # a bearer session too, for the session requests below
 my $token = $t->admin_login('tanaka', 'correct horse battery staple');
@@ -82,18 +75,18 @@ like($token // '', qr/^mado_s_[0-9a-f]{64}$/, 'a bearer session');
     my ($cookie) = $sc =~ /^(mado_session=[^;]+)/;
     my $csrf = $d->{csrf};
 
-    my $w = kita_moving()->{waiting};
+    my $w = $t->api_counter('kita', 'moving')->{waiting};
     ($r, $d) = $t->admin_post('offices/kita/counters/moving', { action => 'issue' }, undef, Cookie => $cookie);
     is($r->{status}, 403, 'a cookie without the CSRF token: 403');
     is($d->{error}, 'csrf', 'a cookie without the CSRF token: error csrf');
     ($r, $d) = $t->admin_post('offices/kita/counters/moving', { action => 'issue' }, undef, Cookie => $cookie,
                     'X-CSRF-Token' => ('0' x 64));
     is($r->{status}, 403, 'a cookie with a wrong CSRF token: 403');
-    is(kita_moving()->{waiting}, $w, 'nothing written without the right CSRF token');
+    is($t->api_counter('kita', 'moving')->{waiting}, $w, 'nothing written without the right CSRF token');
     ($r, $d) = $t->admin_post('offices/kita/counters/moving', { action => 'issue' }, undef,
                     Cookie => "theme=dark; $cookie; lang=ja", 'X-CSRF-Token' => $csrf);
     is($r->{status}, 200, 'cookie and CSRF token: 200') or diag($r->{body});
-    is(kita_moving()->{waiting}, $w + 1, 'cookie and CSRF token: written');
+    is($t->api_counter('kita', 'moving')->{waiting}, $w + 1, 'cookie and CSRF token: written');
 
     # a reloaded page asks who is logged in, and gets the CSRF token again
     ($r, $d) = $t->admin_post('session', {}, undef, Cookie => $cookie);

@@ -20,7 +20,7 @@ use JSON::PP;
 use Test::More;
 
 use MadoTest;
-use MadoTest::Feed qw(small_range_offices simulate_day count_events shuffle_seconds jsonl_line);
+use MadoTest::Feed qw(feed_store simulate_day count_events shuffle_seconds jsonl_line);
 
 MadoTest::require_binaries(qw(madoctl module nginx));
 
@@ -30,17 +30,10 @@ $ENV{MADO_NOW} = 1795768200;            # 2026-11-27T17:30:00+09:00, a Friday
 my $json = JSON::PP->new->utf8->canonical;
 
 # small ticket ranges: the day wraps them
-my $defs = small_range_offices();
-my %office = map { $_->{id} => $_ } @{ $defs->{offices} };
-MadoTest::write_json_file("$dir/offices.json", $defs);
-
-$t->madoctl_ok('init');
-$t->madoctl_ok('load', "$dir/offices.json");
-for my $u ([qw(chief --role admin)], [qw(tanaka --role staff --office kita)]) {
-    my $r = $t->madoctl('user', 'add', @$u, '--password-stdin',
-                        { stdin => "correct horse battery staple\n" });
-    is($r->{exit}, 0, "user add $u->[0]") or diag($r->{err});
-}
+my (undef, $offices) = feed_store($t);
+my %office = %$offices;
+$t->add_user(qw(chief --role admin));
+$t->add_user(qw(tanaka --role staff --office kita));
 my ($machine) = $t->madoctl_ok(qw(user add machine --role feed --office kita)) =~ /^(mado_[0-9a-f]{64})$/m;
 ok($machine, 'a feed token, shown once');
 my ($retired) = $t->madoctl_ok(qw(user add retired --role feed --office kita)) =~ /^(mado_[0-9a-f]{64})$/m;

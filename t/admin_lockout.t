@@ -25,13 +25,9 @@ my $password = 'correct horse battery staple';
 
 $t->madoctl_ok(qw(init --test-store));
 $t->madoctl_ok('load', MadoTest::offices_json());
-for my $u ([qw(chief --role admin)], [qw(tanaka --role staff --office kita)],
-           map { ["guess$_", qw(--role staff --office kita)] } 1 .. 5)
-{
-    my $r = $t->madoctl('user', 'add', @$u, '--password-stdin', '--iterations', 1000,
-                        { stdin => "$password\n" });
-    is($r->{exit}, 0, "user add $u->[0] --iterations 1000") or diag($r->{err});
-}
+$t->add_user(qw(chief --role admin), { iterations => 1000 });
+$t->add_user($_, qw(--role staff --office kita), { iterations => 1000 })
+    for 'tanaka', map { "guess$_" } 1 .. 5;
 
 $t->write_config_raw(<<'EOF');
 %%TEST_GLOBALS%%

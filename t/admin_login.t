@@ -21,11 +21,8 @@ $ENV{MADO_NOW} = 1795748400;            # 2026-11-27T12:00:00+09:00, a Friday
 
 $t->madoctl_ok('init');
 $t->madoctl_ok('load', MadoTest::offices_json());
-for my $u ([qw(chief --role admin)], [qw(tanaka --role staff --office kita)]) {
-    my $r = $t->madoctl('user', 'add', @$u, '--password-stdin',
-                        { stdin => "correct horse battery staple\n" });
-    is($r->{exit}, 0, "user add $u->[0]") or diag($r->{err});
-}
+$t->add_user(qw(chief --role admin));
+$t->add_user(qw(tanaka --role staff --office kita));
 $t->madoctl_ok(qw(user add machine --role feed --office kita));
 
 $t->write_config_raw(<<'EOF');

@@ -25,11 +25,8 @@ $ENV{MADO_NOW} = 1795748400;            # 2026-11-27T12:00:00+09:00, a Friday
 
 $t->madoctl_ok('init');
 $t->madoctl_ok('load', MadoTest::offices_json());
-for my $u ([qw(chief --role admin)], [qw(tanaka --role staff --office kita)]) {
-    my $r = $t->madoctl('user', 'add', @$u, '--password-stdin',
-                        { stdin => "correct horse battery staple\n" });
-    is($r->{exit}, 0, "user add $u->[0]") or diag($r->{err});
-}
+$t->add_user(qw(chief --role admin));
+$t->add_user(qw(tanaka --role staff --office kita));
 
 $t->write_config_raw(<<'EOF');
 %%TEST_GLOBALS%%
@@ -55,11 +52,6 @@ $t->start;
 
 my $json = JSON::PP->new->utf8->canonical;
 
-sub kita_moving {
-    my ($r, $d) = $t->get_json('/api/v1/offices/kita');
-    return MadoTest::find_counter($d, 'kita', 'moving');
-}
-
 # logins as the audit below expects them: a failed one, an unknown user's,
 # then tanaka's session (admin_login.t tests the answers)
 $t->admin_post('login', { user => 'tanaka', password => 'wrong password here' });
@@ -70,7 +62,7 @@ my ($r, $d);
 
 # ------------------------------------------------------------ updates
 
-my $before = kita_moving();
+my $before = $t->api_counter('kita', 'moving');
 
 ($r, $d) = $t->admin_post('offices/kita/counters/moving', { action => 'set', status => 'open', waiting => 3 });
 is($r->{status}, 401, 'no token: 401');
@@ -78,7 +70,7 @@ is($r->{status}, 401, 'no token: 401');
 ($r, $d) = $t->admin_post('offices/kita/counters/moving', { action => 'set', status => 'open', waiting => 3 }, $token);
 is($r->{status}, 200, 'set: 200') or diag($r->{body});
 is($d->{waiting}, 3, 'set: the new state answered');
-is(kita_moving()->{waiting}, 3, 'set: the public API shows it');
+is($t->api_counter('kita', 'moving')->{waiting}, 3, 'set: the public API shows it');
 
 ($r, $d) = $t->admin_post('offices/kita/counters/moving', { action => 'issue' }, $token);
 is($r->{status}, 200, 'issue: 200');
@@ -88,25 +80,25 @@ is($d->{waiting}, 4, 'issue: 4 waiting');
 ($r, $d) = $t->admin_post('offices/kita/counters/moving', { action => 'call' }, $token);
 is($r->{status}, 200, 'call: 200');
 is($d->{calling}, 1, 'call: calling 1');
-is(kita_moving()->{calling}, 1, 'call: the public API shows it');
+is($t->api_counter('kita', 'moving')->{calling}, 1, 'call: the public API shows it');
 
 # a retried request (Idempotency-Key) is answered again, not applied again
 {
     my ($r1, $d1) = $t->admin_post('offices/kita/counters/moving', { action => 'issue' }, $token,
                          'Idempotency-Key' => 'tablet-3-0001');
     is($r1->{status}, 200, 'issue with an Idempotency-Key: 200');
-    my $w = kita_moving()->{waiting};
+    my $w = $t->api_counter('kita', 'moving')->{waiting};
     my ($r2, $d2) = $t->admin_post('offices/kita/counters/moving', { action => 'issue' }, $token,
                          'Idempotency-Key' => 'tablet-3-0001');
     is($r2->{status}, 200, 'the same key again: 200');
     is($r2->{body}, $r1->{body}, 'the same key again: the first answer');
-    is(kita_moving()->{waiting}, $w, 'the same key again: not applied twice');
+    is($t->api_counter('kita', 'moving')->{waiting}, $w, 'the same key again: not applied twice');
     # the key of another request: refused, not answered with that request's answer
     my ($r4, $d4) = $t->admin_post('offices/kita/counters/moving', { action => 'call' }, $token,
                          'Idempotency-Key' => 'tablet-3-0001');
     is($r4->{status}, 422, 'a key reused for another request: 422');
     is($d4->{error}, 'idempotency_key_reused', 'a key reused for another request: said so');
-    is(kita_moving()->{waiting}, $w, 'a key reused for another request: nothing applied');
+    is($t->api_counter('kita', 'moving')->{waiting}, $w, 'a key reused for another request: nothing applied');
     my ($r5) = $t->admin_post('offices/kita/counters/family', { action => 'issue' }, $token,
                     'Idempotency-Key' => 'tablet-3-0001');
     is($r5->{status}, 422, 'a key reused at another counter: 422');
@@ -118,7 +110,7 @@ is(kita_moving()->{calling}, 1, 'call: the public API shows it');
     $t->admin_post('offices/kita/counters/moving', { action => 'set', waiting => 3, last_issued => 1 }, $token);
 }
 
-my $state = $json->encode(kita_moving());
+my $state = $json->encode($t->api_counter('kita', 'moving'));
 my @refused = (
     [ 403, 'forbidden', 'offices/sakyo/counters/moving', { action => 'issue' } ],
     [ 404, 'not_found', 'offices/kita/counters/lobby', { action => 'issue' } ],
@@ -141,7 +133,7 @@ for my $c (@refused) {
 }
 ($r, $d) = $t->admin_post('offices/kita/counters/moving', '{"message": "' . ('x' x 20000) . '"}', $token);
 is($r->{status}, 413, 'a body over 16 KB: 413');
-is($json->encode(kita_moving()), $state, 'nothing was written by the refused requests');
+is($json->encode($t->api_counter('kita', 'moving')), $state, 'nothing was written by the refused requests');
 
 # ------------------------------------------------------------ audit
 

@@ -57,16 +57,10 @@ sub promised_minutes {
     return int(($seconds + 59) / 60);
 }
 
-sub api_counter {
-    my ($o, $c) = @_;
-    my ($r, $d) = $t->get_json("/api/v1/offices/$o");
-    return ($r, MadoTest::find_counter($d, $o, $c));
-}
-
 # ------------------------------------------------------------------ wait_minutes, status, message
 
 $t->madoctl_ok(qw(set kita moving --status open --waiting 7));
-my (undef, $c) = api_counter('kita', 'moving');
+my (undef, $c) = $t->api_counter('kita', 'moving');
 is($c->{status}, 'open', 'set --status open shows');
 is($c->{waiting}, 7, 'set --waiting 7 shows');
 is($c->{wait_minutes}, promised_minutes('kita', 'moving', 7),
@@ -78,14 +72,14 @@ for my $case ([ 'kita', 'certificates', 3 ], [ 'fushimi', 'family', 1 ], [ 'raku
 {
     my ($o, $cn, $w) = @$case;
     $t->madoctl_ok('set', $o, $cn, '--status', 'open', '--waiting', $w);
-    (undef, $c) = api_counter($o, $cn);
+    (undef, $c) = $t->api_counter($o, $cn);
     is($c->{wait_minutes}, promised_minutes($o, $cn, $w),
        "$o/$cn: $w waiting -> wait_minutes " . promised_minutes($o, $cn, $w));
 }
 
 for my $st (qw(paused closed ended)) {
     $t->madoctl_ok('set', 'kita', 'moving', '--status', $st);
-    (undef, $c) = api_counter('kita', 'moving');
+    (undef, $c) = $t->api_counter('kita', 'moving');
     is($c->{status}, $st, "status $st shows");
     ok(exists $c->{wait_minutes} && !defined $c->{wait_minutes}, "$st: wait_minutes null");
     is($c->{waiting}, 7, "$st: waiting kept");
@@ -93,13 +87,13 @@ for my $st (qw(paused closed ended)) {
 
 my $msg = '本日は大変混み合っております "quoted" \\ back <tag> & </script> 🎌';
 $t->madoctl_ok('set', 'kita', 'moving', '--status', 'open', '--message', Encode::encode_utf8($msg));
-(undef, $c) = api_counter('kita', 'moving');
+(undef, $c) = $t->api_counter('kita', 'moving');
 is($c->{message}, $msg, 'message with Japanese, quotes, backslash, emoji round-trips');
-(undef, $c) = api_counter('kita', 'certificates');
+(undef, $c) = $t->api_counter('kita', 'certificates');
 ok(!defined $c->{message}, 'other counters keep message null');
 
 $t->madoctl_ok(qw(set kita moving --calling 12 --last-issued 19));
-(undef, $c) = api_counter('kita', 'moving');
+(undef, $c) = $t->api_counter('kita', 'moving');
 is($c->{calling}, 12, '--calling shows');
 is($c->{last_issued}, 19, '--last-issued shows');
 
@@ -110,7 +104,7 @@ for my $i (1 .. 5) {
     my $n = $t->madoctl_ok(qw(issue kita moving));
     chomp $n;
     like($n, qr/^\d+$/, "issue prints a number ($n)");
-    (undef, $c) = api_counter('kita', 'moving');
+    (undef, $c) = $t->api_counter('kita', 'moving');
     is($c->{last_issued}, $n, "issue $i: next GET shows last_issued $n");
     is($c->{waiting}, $i, "issue $i: next GET shows waiting $i");
 }
@@ -118,7 +112,7 @@ for my $i (1 .. 3) {
     my $n = $t->madoctl_ok(qw(call kita moving));
     chomp $n;
     like($n, qr/^\d+$/, "call prints a number ($n)");
-    (undef, $c) = api_counter('kita', 'moving');
+    (undef, $c) = $t->api_counter('kita', 'moving');
     is($c->{calling}, $n, "call $i: next GET shows calling $n");
     my ($r2, $l) = $t->get_json('/api/v1/offices');
     is(MadoTest::find_counter($l, 'kita', 'moving')->{calling}, $n, "call $i: list shows it too");

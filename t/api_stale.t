@@ -43,16 +43,10 @@ http {
 EOF
 $t->start;
 
-sub api_counter {
-    my ($o, $c) = @_;
-    my ($r, $d) = $t->get_json("/api/v1/offices/$o");
-    return ($r, MadoTest::find_counter($d, $o, $c));
-}
-
 # madoctl writes "now" as MADO_NOW says; nginx runs on the real clock
 my $now = int time;
 $t->madoctl_ok(qw(set kita moving --status open --waiting 2), { env => { MADO_NOW => $now - 3600 } });
-my (undef, $c) = api_counter('kita', 'moving');
+my (undef, $c) = $t->api_counter('kita', 'moving');
 ok(JSON::PP::is_bool($c->{stale}) && $c->{stale}, 'open and updated an hour ago: stale true');
 is(MadoTest::parse_jst($c->{updated_at}), $now - 3600, 'updated_at is MADO_NOW');
 {
@@ -61,21 +55,21 @@ is(MadoTest::parse_jst($c->{updated_at}), $now - 3600, 'updated_at is MADO_NOW')
 }
 
 $t->madoctl_ok(qw(set kita moving --status open --waiting 2));
-(undef, $c) = api_counter('kita', 'moving');
+(undef, $c) = $t->api_counter('kita', 'moving');
 ok(JSON::PP::is_bool($c->{stale}) && !$c->{stale}, 'a fresh set: stale false');
 ok(abs(MadoTest::parse_jst($c->{updated_at}) - time) <= 5, 'updated_at is now');
 
 $t->madoctl_ok(qw(set kita moving --waiting 3), { env => { MADO_NOW => $now - 14 * 60 } });
-(undef, $c) = api_counter('kita', 'moving');
+(undef, $c) = $t->api_counter('kita', 'moving');
 ok(!$c->{stale}, '14 minutes old with stale_after 15m: not stale');
 
 $t->madoctl_ok(qw(set kita moving --waiting 3), { env => { MADO_NOW => $now - 16 * 60 } });
-(undef, $c) = api_counter('kita', 'moving');
+(undef, $c) = $t->api_counter('kita', 'moving');
 ok($c->{stale}, '16 minutes old: stale');
 
 for my $st (qw(closed paused ended)) {
     $t->madoctl_ok('set', 'kita', 'family', '--status', $st, { env => { MADO_NOW => $now - 3600 } });
-    (undef, $c) = api_counter('kita', 'family');
+    (undef, $c) = $t->api_counter('kita', 'family');
     ok(JSON::PP::is_bool($c->{stale}) && !$c->{stale}, "$st an hour ago: not stale");
 }
 

@@ -17,7 +17,7 @@ use POSIX qw(WNOHANG);
 use Test::More;
 
 use MadoTest;
-use MadoTest::Feed qw(small_range_offices simulate_day count_events expected_of shuffle_seconds voicecall_line summary_of show_counts counts_are madoctl_feed);
+use MadoTest::Feed qw(feed_store simulate_day count_events expected_of shuffle_seconds voicecall_line summary_of show_counts counts_are madoctl_feed);
 
 MadoTest::require_binaries(qw(madoctl));
 
@@ -25,12 +25,10 @@ my $t = MadoTest->new;
 my $dir = $t->dir;
 $ENV{MADO_NOW} = '2026-11-27T18:00:00+09:00';
 
-# office definitions: the example's, with small ticket ranges so that a
-# day wraps them several times
-my $defs = small_range_offices();
-my %office = map { $_->{id} => $_ } @{ $defs->{offices} };
-$t->madoctl_ok('init');
-$t->madoctl_ok('load', MadoTest::write_json_file("$dir/offices.json", $defs));
+# the example's offices, with small ticket ranges so that a day wraps them
+# several times
+my ($defs, $offices) = feed_store($t);
+my %office = %$offices;
 
 # ------------------------------------------------------------ 6. --follow, rotation, truncation
 

@@ -41,11 +41,8 @@ my $password = 'correct horse battery staple';
 
 $t->madoctl_ok('init');
 $t->madoctl_ok('load', MadoTest::offices_json());
-for my $u ([qw(chief --role admin)], [qw(tanaka --role staff --office kita)]) {
-    my $r = $t->madoctl('user', 'add', @$u, '--password-stdin',
-                        { stdin => "$password\n" });
-    is($r->{exit}, 0, "user add $u->[0]") or diag($r->{err});
-}
+$t->add_user(qw(chief --role admin));
+$t->add_user(qw(tanaka --role staff --office kita));
 
 # ------------------------------------------------------------ a throwaway CA
 

@@ -883,6 +883,16 @@ sub get_json {
 }
 
 
+# OFFICE/COUNTER as GET /api/v1/offices/OFFICE shows it ({} when absent);
+# in list context (response, counter)
+sub api_counter {
+    my ($self, $o, $c) = @_;
+    my ($r, $d) = $self->get_json("/api/v1/offices/$o");
+    my $x = find_counter($d, $o, $c) // {};
+    return wantarray ? ($r, $x) : $x;
+}
+
+
 # ---------------------------------------------------------------- waiting
 
 # Poll COND (a sub) until it returns true or TIMEOUT seconds have passed:
@@ -952,6 +962,21 @@ sub admin_post {
     });
     my $d = eval { $JSON->decode($r->{body}) };
     return ($r, $d);
+}
+
+# madoctl user add ID ARGS... with PASSWORD on stdin (feed accounts: none)
+# and, when given, --iterations N: one test, "user add ID"; the result
+sub add_user {
+    my ($self, $id, @args) = @_;
+    my $opt = (@args && ref $args[-1] eq 'HASH') ? pop @args : {};
+    my $feed = grep { $_ eq 'feed' } @args;
+    my @it = defined $opt->{iterations} ? ('--iterations', $opt->{iterations}) : ();
+    my $r = $self->madoctl('user', 'add', $id, @args, @it,
+                           $feed ? () : ('--password-stdin', { stdin => ($opt->{password}
+                               // 'correct horse battery staple') . "\n" }));
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    is($r->{exit}, 0, "user add $id" . (@it ? " @it" : '')) or diag(text($r->{err}));
+    return $r;
 }
 
 # a bearer session of USER (undef if the login failed)
@@ -1295,6 +1320,11 @@ failed.
 C<(response, data)> with the body decoded by C<< JSON::PP->new->utf8 >>;
 a failed test, not a die, when the body is not JSON.
 
+=item $t->api_counter(OFFICE, COUNTER)
+
+The counter as C<GET /api/v1/offices/OFFICE> shows it ({} when absent);
+in list context C<(response, counter)>.
+
 =item MadoTest::parse_response($raw, $method)
 
 =back
@@ -1334,6 +1364,12 @@ The read offset of process PID in its open file PATH (from /proc), or undef.
 C<POST /api/v1/admin/PATH>, BODY JSON-encoded when a reference, as
 C<application/json> unless the headers say otherwise, with
 C<Authorization: Bearer TOKEN> when given; C<(response, decoded body)>.
+
+=item $t->add_user(ID, ARGS..., {password => P, iterations => N})
+
+C<madoctl user add ID ARGS> with the password (default "correct horse
+battery staple") on standard input, unless a feed account; one test
+("user add ID"); returns the result.
 
 =item $t->admin_login(USER, PASSWORD)
 

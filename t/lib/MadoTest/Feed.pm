@@ -17,7 +17,7 @@ use MadoTest;
 
 our @EXPORT_OK = qw(small_range_offices simulate_day count_events expected_of
                     shuffle_seconds hhmmss iso_time voicecall_line jsonl_line
-                    summary_of show_counts counts_are madoctl_feed);
+                    summary_of show_counts counts_are madoctl_feed feed_store);
 
 our $DAY = '20261127';              # a Friday: the day of the lines
 
@@ -33,6 +33,17 @@ sub small_range_offices {
         }
     }
     return $defs;
+}
+
+# a store for a feed test: made, and those offices loaded (two tests);
+# returns the definitions and the offices by id
+sub feed_store {
+    my ($t) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $defs = small_range_offices();
+    $t->madoctl_ok('init');
+    $t->madoctl_ok('load', MadoTest::write_json_file($t->dir . '/offices.json', $defs));
+    return ($defs, { map { $_->{id} => $_ } @{ $defs->{offices} } });
 }
 
 # A day at one office (its definition): people arrive at each counter (rate
