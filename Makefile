@@ -94,11 +94,14 @@ test: deps all asan
 	$(MAKE) test-asan
 	$(MAKE) test-browser
 
+# the test files are independent (own directory, own locked port): two at once
+PROVE_JOBS ?= 2
+
 test-build:
-	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build prove -r -I t/lib t/
+	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build prove -j$(PROVE_JOBS) -r -I t/lib t/
 
 test-asan:
-	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build-asan MADO_ASAN=1 prove -r -I t/lib t/
+	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build-asan MADO_ASAN=1 prove -j$(PROVE_JOBS) -r -I t/lib t/
 
 # headless Debian chromium driven by playwright-core, pages checked by axe-core
 node_modules/.package-lock.json: package.json package-lock.json

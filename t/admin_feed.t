@@ -30,10 +30,12 @@ $ENV{MADO_NOW} = 1795768200;            # 2026-11-27T17:30:00+09:00, a Friday
 my $json = JSON::PP->new->utf8->canonical;
 
 # small ticket ranges: the day wraps them
-my (undef, $offices) = feed_store($t);
+my (undef, $offices) = feed_store($t, '--test-store');
 my %office = %$offices;
-$t->add_user(qw(chief --role admin));
-$t->add_user(qw(tanaka --role staff --office kita));
+# a test store: people's accounts hash 1000 PBKDF2 iterations, logins cost
+# no time
+$t->add_user(qw(chief --role admin), { iterations => 1000 });
+$t->add_user(qw(tanaka --role staff --office kita), { iterations => 1000 });
 my ($machine) = $t->madoctl_ok(qw(user add machine --role feed --office kita)) =~ /^(mado_[0-9a-f]{64})$/m;
 ok($machine, 'a feed token, shown once');
 my ($retired) = $t->madoctl_ok(qw(user add retired --role feed --office kita)) =~ /^(mado_[0-9a-f]{64})$/m;

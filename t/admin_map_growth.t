@@ -44,9 +44,10 @@ my $wide = sub {
     return $d;
 };
 my $small = MadoTest::generated_offices(offices => 14);
-$a->madoctl_ok(qw(init --map-size 65536));
+# a test store: the login below hashes 1000 PBKDF2 iterations, not 600 000
+$a->madoctl_ok(qw(init --map-size 65536 --test-store));
 $a->madoctl_ok('load', MadoTest::write_json_file("$dir/step0.json", $wide->($small)));
-my $r = $a->madoctl(qw(user add tanaka --role staff --office kita --password-stdin),
+my $r = $a->madoctl(qw(user add tanaka --role staff --office kita --password-stdin --iterations 1000),
                     { stdin => "correct horse battery staple\n" });
 is($r->{exit}, 0, 'admin: a staff account') or diag($r->{err});
 $a->madoctl_ok(qw(set kita moving --status open --waiting 0));

@@ -35,13 +35,13 @@ sub small_range_offices {
     return $defs;
 }
 
-# a store for a feed test: made, and those offices loaded (two tests);
-# returns the definitions and the offices by id
+# a store for a feed test: made (init INIT_ARGS), and those offices loaded
+# (two tests); returns the definitions and the offices by id
 sub feed_store {
-    my ($t) = @_;
+    my ($t, @init) = @_;
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     my $defs = small_range_offices();
-    $t->madoctl_ok('init');
+    $t->madoctl_ok('init', @init);
     $t->madoctl_ok('load', MadoTest::write_json_file($t->dir . '/offices.json', $defs));
     return ($defs, { map { $_->{id} => $_ } @{ $defs->{offices} } });
 }
