@@ -94,8 +94,10 @@ test: deps all asan
 	$(MAKE) test-asan
 	$(MAKE) test-browser
 
-# the test files are independent (own directory, own locked port): two at once
-PROVE_JOBS ?= 2
+# The test files are independent (own directory, own locked port), and
+# much of their time is waiting (madoctl's retry delays, a 3-second crash
+# loop, polls): three at once keep the 2 cores busy
+PROVE_JOBS ?= 3
 
 test-build:
 	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build prove -j$(PROVE_JOBS) -r -I t/lib t/

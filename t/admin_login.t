@@ -21,7 +21,6 @@ $ENV{MADO_NOW} = 1795748400;            # 2026-11-27T12:00:00+09:00, a Friday
 
 $t->madoctl_ok('init');
 $t->madoctl_ok('load', MadoTest::offices_json());
-$t->add_user(qw(chief --role admin));
 $t->add_user(qw(tanaka --role staff --office kita));
 $t->madoctl_ok(qw(user add machine --role feed --office kita));
 
