@@ -96,8 +96,7 @@ mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv)
 
     exists = (stat(path, &sb) == 0);
 
-    /* a store in use never becomes a test store: its accounts could be
-       weakened */
+    /* a store in use never becomes a test store: it could weaken accounts */
     if (exists && test_store) {
         mc_error("--test-store: only a new store can be a test store; %s "
                  "exists", ctx->store);
