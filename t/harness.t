@@ -29,6 +29,12 @@ ok($port > 0 && $port < 65536, "free port $port is a port number");
     close $s if $s;
 }
 isnt(MadoTest::free_port(), undef, 'free_port again');
+ok(!IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port, Proto => 'udp'),
+   'the port is locked for this process (a UDP socket on it), so parallel tests never share it');
+{
+    my ($low) = do { local (@ARGV, $/) = '/proc/sys/net/ipv4/ip_local_port_range'; <> } =~ /^(\d+)/;
+    ok($port < ($low // 32768), "the port is below the ephemeral range (no client socket holds it)");
+}
 
 # --- directories
 my @st = stat $t->dir;
