@@ -130,6 +130,8 @@ is($records[0]{test_store}, '1', 'the init record says it is a test store');
 is($records[2]{iterations}, '1000', 'an add with --iterations says how many');
 ok(!exists $records[3]{iterations}, 'an add without says nothing');
 is($records[4]{iterations}, '2000', 'so does a passwd');
+$r = $u->madoctl(qw(audit verify));
+is($r->{exit}, 0, 'the audit trail of a test store verifies') or diag($r->{err});
 
 $u->check_logs;
 
