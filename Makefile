@@ -137,15 +137,20 @@ $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h $(LIB_OBJS)
 	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -It/unit \
 	    -o $@ $< $(LIB_OBJS) -llmdb -lyajl -lssl -lcrypto -lm
 
+# The test files are independent (own directory, own locked port), and
+# much of their time is waiting (madoctl's retry delays, a 3-second crash
+# loop, polls): three at once keep the 2 cores busy
+PROVE_JOBS ?= 3
+
 test-build:
-	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build prove -r -I t/lib t/
+	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build prove -j$(PROVE_JOBS) -r -I t/lib t/
 
 test-asan:
-	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build-asan MADO_ASAN=1 prove -r -I t/lib t/
+	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build-asan MADO_ASAN=1 prove -j$(PROVE_JOBS) -r -I t/lib t/
 
 test-compat: compat
 	MADO_REQUIRE_BINARIES=1 MADO_BUILD=$(CURDIR)/build-compat \
-	    MADO_NGINX=$(CURDIR)/build-compat/nginx prove -r -I t/lib t/
+	    MADO_NGINX=$(CURDIR)/build-compat/nginx prove -j$(PROVE_JOBS) -r -I t/lib t/
 
 # headless Debian chromium driven by playwright-core, pages checked by axe-core
 node_modules/.package-lock.json: package.json package-lock.json

@@ -29,6 +29,7 @@ typedef struct {
 
 
 static int mc_parse_size(const char *name, const char *s, size_t *out);
+static int mc_init_test_store(mc_ctx_t *ctx);
 static char *mc_read_file(const char *name, const char *shown, size_t *len);
 static int mc_load_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err);
@@ -37,7 +38,7 @@ static int mc_load_write(mado_store_t *s, MDB_txn *txn, void *arg,
 int
 mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv)
 {
-    int                          c, rc, exists;
+    int                          c, rc, exists, test_store;
     char                         path[4096];
     size_t                       mapsize;
     const char                  *size_arg;
@@ -46,18 +47,24 @@ mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv)
     mado_store_t                 s;
     static const char *const     names[] = { NULL };
     static const struct option   opts[] = {
-        { "map-size", required_argument, NULL, 'm' },
-        { "help",     no_argument,       NULL, 'h' },
+        { "map-size",   required_argument, NULL, 'm' },
+        { "test-store", no_argument,       NULL, 't' },
+        { "help",       no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
 
     size_arg = NULL;
+    test_store = 0;
 
     while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
         switch (c) {
 
         case 'm':
             size_arg = optarg;
+            break;
+
+        case 't':
+            test_store = 1;
             break;
 
         case 'h':
@@ -88,6 +95,13 @@ mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv)
     }
 
     exists = (stat(path, &sb) == 0);
+
+    /* a store in use never becomes a test store: it could weaken accounts */
+    if (exists && test_store) {
+        mc_error("--test-store: only a new store can be a test store; %s "
+                 "exists", ctx->store);
+        return MC_EXIT_REFUSED;
+    }
 
     if (exists && size_arg != NULL) {
         mc_error("note: --map-size ignored, the store exists (its map "
@@ -129,8 +143,12 @@ mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv)
 
     mado_store_close(&s);
 
-    if (!exists && (rc = mc_audit_only(ctx, "init", NULL)) != MC_EXIT_OK) {
-        return rc;
+    if (!exists) {
+        rc = test_store ? mc_init_test_store(ctx)
+                        : mc_audit_only(ctx, "init", NULL);
+        if (rc != MC_EXIT_OK) {
+            return rc;
+        }
     }
 
     if (exists) {
@@ -138,8 +156,53 @@ mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv)
                MADO_SCHEMA_VERSION);
 
     } else {
-        printf("created store %s (schema %d, map size %zu bytes)\n",
-               ctx->store, MADO_SCHEMA_VERSION, mapsize);
+        printf("created %sstore %s (schema %d, map size %zu bytes)\n",
+               test_store ? "test " : "", ctx->store, MADO_SCHEMA_VERSION,
+               mapsize);
+    }
+
+    return MC_EXIT_OK;
+}
+
+
+static int
+mc_init_test_store_write(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err)
+{
+    int                        rc;
+    mc_ctx_t                  *ctx = arg;
+    static const char *const   extra[] = { "test_store", "1", NULL };
+
+    /* the mark and the store's first audit record in one transaction */
+    rc = mado_test_store_mark(s, txn, err);
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    return mc_audit(s, txn, ctx->now, "init", NULL, NULL, NULL, NULL, extra,
+                    err);
+}
+
+
+/* the first write of a store made for tests */
+static int
+mc_init_test_store(mc_ctx_t *ctx)
+{
+    int           rc;
+    mado_err_t    err;
+    mado_store_t  s;
+
+    rc = mc_store_open(ctx, &s, 0);
+    if (rc != MC_EXIT_OK) {
+        return rc;
+    }
+
+    rc = mado_store_write(&s, mc_init_test_store_write, ctx, &err);
+    mado_store_close(&s);
+
+    if (rc != MADO_OK) {
+        mc_error("--test-store: %s", err.text);
+        return mc_exit_code(rc);
     }
 
     return MC_EXIT_OK;

@@ -39,6 +39,7 @@ typedef struct {
     char              **offices;
     int                 noffices;
     const char         *password;       /* NULL: a feed account's token */
+    uint32_t            iterations;     /* PBKDF2; 0: production's */
     int64_t             now;
     char                token[MADO_TOKEN_LEN + 1];      /* out */
 } mc_user_t;
@@ -46,9 +47,13 @@ typedef struct {
 
 static int mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err);
+static int mc_user_password(mado_store_t *s, MDB_txn *txn,
+    mado_account_t *a, const mc_user_t *u, mado_err_t *err);
 static int mc_user_list(mc_ctx_t *ctx, int argc, char **argv);
 static int mc_read_password(const char *id, int from_stdin, char *buf,
     size_t len);
+static int mc_user_iterations_refused(mado_store_t *s, const char *store,
+    const mc_user_t *u);
 
 
 int
@@ -56,7 +61,7 @@ mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
 {
     int                          c, rc, i, from_stdin;
     char                         pw[MADO_PASSWORD_MAX + 2];
-    const char                  *verb, *role;
+    const char                  *verb, *role, *iter_arg;
     mado_err_t                   err;
     mado_store_t                 s;
     mc_user_t                    u;
@@ -67,6 +72,7 @@ mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
         { "role",           required_argument, NULL, 'r' },
         { "office",         required_argument, NULL, 'o' },
         { "password-stdin", no_argument,       NULL, 'p' },
+        { "iterations",     required_argument, NULL, 'i' },
         { "help",           no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -102,6 +108,7 @@ mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
     u.role = -1;
     u.offices = offices;
     role = NULL;
+    iter_arg = NULL;
     from_stdin = 0;
 
     argc--;
@@ -124,6 +131,10 @@ mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
 
         case 'p':
             from_stdin = 1;
+            break;
+
+        case 'i':
+            iter_arg = optarg;
             break;
 
         case 'h':
@@ -194,6 +205,20 @@ mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
         return mc_usage_error("user", "OFFICE is missing");
     }
 
+    if (iter_arg != NULL) {
+        if (u.op != MC_USER_ADD && u.op != MC_USER_PASSWD) {
+            return mc_usage_error("user", "--iterations is for add and "
+                                  "passwd only");
+        }
+
+        if (mc_parse_uint("--iterations", iter_arg, 1,
+                          MADO_PBKDF2_ITERATIONS_MAX, &u.iterations)
+            != MC_EXIT_OK)
+        {
+            return MC_EXIT_REFUSED;
+        }
+    }
+
     rc = mc_store_open(ctx, &s, 0);
     if (rc != MC_EXIT_OK) {
         return rc;
@@ -226,6 +251,14 @@ mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
             OPENSSL_cleanse(&a, sizeof(a));
         }
 
+        /* said before the password is asked; the library checks again */
+        if (u.iterations != 0
+            && mc_user_iterations_refused(&s, ctx->store, &u))
+        {
+            mado_store_close(&s);
+            return MC_EXIT_REFUSED;
+        }
+
         if (u.role != MADO_ROLE_FEED) {
             if (mc_read_password(u.id, from_stdin, pw, sizeof(pw)) != 0) {
                 mado_store_close(&s);
@@ -241,6 +274,13 @@ mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
 
             u.password = pw;
         }
+    }
+
+    if (u.iterations != 0 && u.op == MC_USER_ADD && u.role == MADO_ROLE_FEED
+        && mc_user_iterations_refused(&s, ctx->store, &u))
+    {
+        mado_store_close(&s);
+        return MC_EXIT_REFUSED;
     }
 
     rc = mado_store_write(&s, mc_user_write, &u, &err);
@@ -272,11 +312,12 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     int              rc, i;
     unsigned         k, j;
     char             offices[MADO_OFFICES_MAX * (MADO_ID_MAX + 1) + 1];
+    char             iterations[16];
     mc_user_t       *u = arg;
     mado_account_t   a;
     mado_office_def_t o;
     const char      *extra[] = { "user", u->id, "role", "", "offices",
-                                 offices, NULL };
+                                 offices, NULL, NULL, NULL };
 
     u->token[0] = '\0';
 
@@ -337,7 +378,7 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         if (u->op == MC_USER_ADD) {
             rc = (a.role == MADO_ROLE_FEED)
                  ? mado_token_new(&a, u->token, err)
-                 : mado_password_set(&a, u->password, err);
+                 : mc_user_password(s, txn, &a, u, err);
             if (rc != MADO_OK) {
                 return rc;
             }
@@ -358,8 +399,8 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
     case MC_USER_PASSWD:
         rc = (a.role == MADO_ROLE_FEED) ? mado_token_new(&a, u->token, err)
-                                        : mado_password_set(&a, u->password,
-                                                            err);
+                                        : mc_user_password(s, txn, &a, u,
+                                                           err);
         if (rc != MADO_OK) {
             return rc;
         }
@@ -395,6 +436,17 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
         extra[3] = mado_role_names[a.role];
 
+        /* a weaker hash than production's is on the record */
+        if (u->iterations != 0
+            && (u->op == MC_USER_ADD || u->op == MC_USER_PASSWD)
+            && a.role != MADO_ROLE_FEED)
+        {
+            snprintf(iterations, sizeof(iterations), "%u",
+                     (unsigned) u->iterations);
+            extra[6] = "iterations";
+            extra[7] = iterations;
+        }
+
         /* who has which rights, never a secret */
         rc = mc_audit(s, txn, u->now, mc_user_ops[u->op], NULL, NULL, NULL,
                       NULL, extra, err);
@@ -403,6 +455,45 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     OPENSSL_cleanse(&a, sizeof(a));
 
     return rc;
+}
+
+
+static int
+mc_user_password(mado_store_t *s, MDB_txn *txn, mado_account_t *a,
+    const mc_user_t *u, mado_err_t *err)
+{
+    if (u->iterations == 0) {
+        return mado_password_set(a, u->password, err);
+    }
+
+    return mado_password_set_iterations(s, txn, a, u->password, u->iterations,
+                                        err);
+}
+
+
+/*
+ * --iterations: only for a password, and below production's count only on
+ * a test store, so that no production account can be weakened
+ */
+static int
+mc_user_iterations_refused(mado_store_t *s, const char *store,
+    const mc_user_t *u)
+{
+    if (u->role == MADO_ROLE_FEED) {
+        mc_error("--iterations: a feed account has a token, not a password");
+        return 1;
+    }
+
+    if (u->iterations < MADO_PBKDF2_ITERATIONS
+        && mado_test_store(s, NULL) != 1)
+    {
+        mc_error("--iterations: fewer than %d only on a test store (made by "
+                 "\"madoctl init --test-store\"); %s is not one",
+                 MADO_PBKDF2_ITERATIONS, store);
+        return 1;
+    }
+
+    return 0;
 }
 
 

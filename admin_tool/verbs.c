@@ -120,7 +120,7 @@ static const char  mc_usage[] =
 
 
 static const char  mc_usage_init[] =
-    "usage: madoctl [--store DIR] init [--map-size BYTES]\n"
+    "usage: madoctl [--store DIR] init [--map-size BYTES] [--test-store]\n"
     "\n"
     "Create the store (the directory, its LMDB files and the schema\n"
     "version) unless it exists; on a store of this schema just say that it\n"
@@ -132,6 +132,12 @@ static const char  mc_usage_init[] =
     "                    (default 16M, at least 64K).  It is only a start:\n"
     "                    the map doubles when full.  An existing store\n"
     "                    keeps its size.\n"
+    "  --test-store      make the new store a test store, where passwords\n"
+    "                    may be hashed with fewer PBKDF2 iterations (user\n"
+    "                    add|passwd --iterations) so that tests can fail\n"
+    "                    logins quickly; only when the store is created,\n"
+    "                    never for an existing one.  nginx warns when it\n"
+    "                    opens one.  Never for production.\n"
     "  -h, --help        show this help\n";
 
 
@@ -422,7 +428,8 @@ static const char  mc_usage_audit[] =
 static const char  mc_usage_user[] =
     "usage: madoctl [--store DIR] user add USER --role admin|staff|feed\n"
     "                                      [--office OFFICE]... [--password-stdin]\n"
-    "       madoctl user passwd USER [--password-stdin]\n"
+    "                                      [--iterations N]\n"
+    "       madoctl user passwd USER [--password-stdin] [--iterations N]\n"
     "       madoctl user disable|enable USER\n"
     "       madoctl user grant|revoke USER OFFICE...\n"
     "       madoctl user list [--json]\n"
@@ -443,6 +450,9 @@ static const char  mc_usage_user[] =
     "  --role ROLE         add: admin, staff or feed\n"
     "  --office OFFICE     add: an office granted (repeat for more)\n"
     "  --password-stdin    read the password from standard input\n"
+    "  --iterations N      add, passwd: PBKDF2 iterations of this password\n"
+    "                      (default 600000, at most 10000000); fewer only\n"
+    "                      on a test store (init --test-store), for tests\n"
     "  -h, --help          show this help\n";
 
 
@@ -470,6 +480,9 @@ static const char  mc_usage_login[] =
     "Options:\n"
     "  --user ID           the account (default: the login name, $USER)\n"
     "  --password-stdin    read the password from standard input\n"
+    "  --iterations N      add, passwd: PBKDF2 iterations of this password\n"
+    "                      (default 600000, at most 10000000); fewer only\n"
+    "                      on a test store (init --test-store), for tests\n"
     "  -h, --help          show this help\n";
 
 

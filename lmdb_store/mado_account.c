@@ -111,20 +111,56 @@ mado_pbkdf2(const char *password, const unsigned char *salt,
 }
 
 
-int
-mado_password_set(mado_account_t *a, const char *password, mado_err_t *err)
+static int
+mado_password_hash(mado_account_t *a, const char *password,
+    uint32_t iterations, mado_err_t *err)
 {
     if (RAND_bytes(a->salt, MADO_SALT_LEN) != 1) {
         return mado_fail(err, MADO_ESTORE, "no random bytes");
     }
 
-    a->iterations = MADO_PBKDF2_ITERATIONS;
+    a->iterations = iterations;
 
     if (mado_pbkdf2(password, a->salt, a->iterations, a->hash) != 0) {
         return mado_fail(err, MADO_ESTORE, "PBKDF2 failed");
     }
 
     return MADO_OK;
+}
+
+
+int
+mado_password_set(mado_account_t *a, const char *password, mado_err_t *err)
+{
+    return mado_password_hash(a, password, MADO_PBKDF2_ITERATIONS, err);
+}
+
+
+/*
+ * Fewer iterations than production's make logins fast enough for tests to
+ * fail many of them; only a test store takes them, so that no production
+ * account can ever be weakened this way.
+ */
+int
+mado_password_set_iterations(mado_store_t *s, MDB_txn *txn,
+    mado_account_t *a, const char *password, uint32_t iterations,
+    mado_err_t *err)
+{
+    if (iterations < 1 || iterations > MADO_PBKDF2_ITERATIONS_MAX) {
+        snprintf(err->text, sizeof(err->text), "iterations: must be 1..%d",
+                 MADO_PBKDF2_ITERATIONS_MAX);
+        return MADO_EINVAL;
+    }
+
+    if (iterations < MADO_PBKDF2_ITERATIONS && mado_test_store(s, txn) != 1)
+    {
+        snprintf(err->text, sizeof(err->text), "iterations: fewer than %d "
+                 "only in a test store (madoctl init --test-store)",
+                 MADO_PBKDF2_ITERATIONS);
+        return MADO_EINVAL;
+    }
+
+    return mado_password_hash(a, password, iterations, err);
 }
 
 
@@ -741,4 +777,71 @@ mado_client_failed(mado_store_t *s, MDB_txn *txn, const char *addr,
     }
 
     return MADO_OK;
+}
+
+
+/*
+ * A test store is marked in meta when it is created (the first write of
+ * "madoctl init --test-store", before its audit record), never later: a
+ * store whose audit trail holds anything refuses the mark.
+ */
+int
+mado_test_store_mark(mado_store_t *s, MDB_txn *txn, mado_err_t *err)
+{
+    int       rc;
+    MDB_val   k, v;
+    MDB_stat  st;
+
+    rc = mdb_stat(txn, s->audit_db, &st);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "reading the audit trail", rc);
+    }
+
+    if (st.ms_entries != 0) {
+        return mado_fail(err, MADO_EINVAL,
+                         "only a new store can be made a test store");
+    }
+
+    k.mv_data = MADO_TEST_STORE_KEY;
+    k.mv_size = sizeof(MADO_TEST_STORE_KEY) - 1;
+    v.mv_data = "1";
+    v.mv_size = 1;
+
+    rc = mdb_put(txn, s->meta, &k, &v, 0);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "marking a test store", rc);
+    }
+
+    return MADO_OK;
+}
+
+
+/* 1 for a test store, 0 otherwise; txn NULL: in a read txn of its own */
+int
+mado_test_store(mado_store_t *s, MDB_txn *txn)
+{
+    int       rc, test;
+    MDB_txn  *own;
+    MDB_val   k, v;
+
+    own = NULL;
+
+    if (txn == NULL) {
+        if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &own) != 0) {
+            return 0;
+        }
+        txn = own;
+    }
+
+    k.mv_data = MADO_TEST_STORE_KEY;
+    k.mv_size = sizeof(MADO_TEST_STORE_KEY) - 1;
+
+    rc = mdb_get(txn, s->meta, &k, &v);
+    test = (rc == 0 && v.mv_size == 1 && *(char *) v.mv_data == '1');
+
+    if (own != NULL) {
+        mdb_txn_abort(own);
+    }
+
+    return test;
 }

@@ -38,6 +38,7 @@
  * Layout (LMDB environment in a directory, named databases):
  *
  *   meta    "schema"      -> decimal text, MADO_SCHEMA_VERSION
+ *           "test_store"  -> "1" in a store made for tests (mado_account.c)
  *           "offices"     -> office ids in display order, '\n' separated
  *           "loaded_at"   -> decimal unix time of the last `madoctl load`
  *   office  ID            -> the office definition as canonical JSON, the
@@ -1081,6 +1082,20 @@ int mado_password_policy(const char *id, const char *password,
 int mado_password_set(mado_account_t *a, const char *password,
     mado_err_t *err);
 int mado_password_check(const mado_account_t *a, const char *password);
+/*
+ * A test store ("madoctl init --test-store", meta "test_store" set when the
+ * store is created and never after) takes passwords hashed with fewer
+ * iterations, for fast tests; any other store refuses them (MADO_EINVAL)
+ */
+#define MADO_TEST_STORE_KEY         "test_store"
+#define MADO_PBKDF2_ITERATIONS_MAX  10000000
+int mado_password_set_iterations(mado_store_t *s, MDB_txn *txn,
+    mado_account_t *a, const char *password, uint32_t iterations,
+    mado_err_t *err);
+/* in the first write of a new store only; MADO_EINVAL otherwise */
+int mado_test_store_mark(mado_store_t *s, MDB_txn *txn, mado_err_t *err);
+/* 1 for a test store; txn NULL: in a read transaction of its own */
+int mado_test_store(mado_store_t *s, MDB_txn *txn);
 /* a new token into token (MADO_TOKEN_LEN + 1 bytes); only its hash stays */
 int mado_token_new(mado_account_t *a, char *token, mado_err_t *err);
 int mado_token_check(const mado_account_t *a, const char *token);

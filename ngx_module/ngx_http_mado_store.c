@@ -199,6 +199,13 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0, "mado store: %V opened %s",
                    &mmcf->store, mmcf->admin ? "read-write" : "read-only");
 
+    if (mado_test_store(&w->store, NULL) == 1) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "mado store %V is a test store (madoctl init "
+                      "--test-store): its passwords may be weakly hashed, "
+                      "never serve it in production", &mmcf->store);
+    }
+
     if (w->failing) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "mado store %V is available again", &mmcf->store);

@@ -261,7 +261,7 @@ http {
     scgi_temp_path ${d}/scgi;
 
     mado_store ${this.store};
-    # figures as stored, whatever the hour the tests run at (t/80-calendar-status.t tests the calendar)
+    # figures as stored, whatever the hour the tests run at (t/api_calendar.t tests the calendar)
     mado_calendar off;
 ${pages ? `    mado_messages ${I18N_DIR};
     mado_assets ${ASSETS_DIR};

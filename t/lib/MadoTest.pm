@@ -7,7 +7,7 @@ package MadoTest;
 use strict;
 use warnings;
 
-use Carp qw(croak);
+use Carp qw(carp croak);
 use Cwd qw(abs_path);
 use Encode ();
 use Errno qw(EINTR);
@@ -131,15 +131,36 @@ sub workers { $_[0]{workers} }
 sub master_pid { $_[0]{master} }
 sub running { $_[0]{running} }
 
-# a TCP port on 127.0.0.1 that was free a moment ago
+# A TCP port on 127.0.0.1 for nginx, free a moment ago.  Tests run in
+# parallel (prove -j): the port is taken below the kernel's ephemeral range,
+# so that no client connection of another test holds it when nginx binds,
+# and a UDP socket on the same number is kept open for the life of this
+# process, so that no other test process picks it (nginx-tests does the
+# same); nginx binds only TCP.
+my @PORT_LOCKS;
+
+sub _ephemeral_low {
+    my $r = _read_file('/proc/sys/net/ipv4/ip_local_port_range');
+    my ($low) = $r =~ /^(\d+)/;
+    return $low && $low > 20000 ? $low : 32768;
+}
+
 sub free_port {
-    my $s = IO::Socket::INET->new(
-        LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp',
-        Listen => 1, ReuseAddr => 1,
-    ) or die "cannot bind a port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
+    my $top = _ephemeral_low();
+    for (1 .. 200) {
+        my $port = 10000 + int(rand($top - 10000));
+        my $lock = IO::Socket::INET->new(
+            LocalAddr => '127.0.0.1', LocalPort => $port, Proto => 'udp',
+        ) or next;
+        my $s = IO::Socket::INET->new(
+            LocalAddr => '127.0.0.1', LocalPort => $port, Proto => 'tcp',
+            Listen => 1, ReuseAddr => 1,
+        ) or next;
+        close $s;
+        push @PORT_LOCKS, $lock;
+        return $port;
+    }
+    die "no free port found below $top\n";
 }
 
 # the store directory, readable and writable by the nginx workers' group
@@ -178,12 +199,13 @@ sub madoctl_env {
     );
 }
 
+# arguments that are Perl text (wide characters) go as UTF-8
 sub madoctl_argv {
     my ($self, @args) = @_;
     my $opt = (@args && ref $args[-1] eq 'HASH') ? pop @args : {};
     return (madoctl_bin(),
             ($opt->{nostore} ? () : ('--store', $opt->{store} // $self->{store})),
-            @args);
+            map { utf8::is_utf8($_) ? Encode::encode_utf8($_) : $_ } @args);
 }
 
 sub madoctl {
@@ -277,6 +299,35 @@ sub madoctl_ok {
     return $r->{out};
 }
 
+# madoctl ARGS must exit EXIT and, with RE, say RE on stderr (1 or 2 tests)
+sub madoctl_exit {
+    my ($self, $exit, $re, $name, @args) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $r = $self->madoctl(@args);
+    my @shown = grep { !ref } @args;
+    my $ok = is($r->{exit}, $exit, text("$name: exit $exit (madoctl @shown)"));
+    if (defined $re) {
+        $ok &= like($r->{err}, $re, "$name: stderr names it");
+    }
+    diag(text("stdout: $r->{out}\nstderr: $r->{err}")) unless $ok;
+    return $r;
+}
+
+# the whole store as show --json prints it (or its failure), to compare
+sub snapshot {
+    my ($self) = @_;
+    my $r = $self->madoctl(qw(show --json));
+    return $r->{exit} == 0 ? $r->{out} : "exit $r->{exit}: $r->{err}";
+}
+
+# OFFICE/COUNTER as show --json has it, undef if not there
+sub counter_state {
+    my ($self, $o, $c) = @_;
+    my $r = $self->madoctl(qw(show --json));
+    my $d = eval { JSON::PP->new->utf8->decode($r->{out}) };
+    return $d ? find_counter($d, $o, $c) : undef;
+}
+
 # madoctl show --json, decoded (undef and a failed test if not JSON)
 sub show_json {
     my ($self, @args) = @_;
@@ -299,6 +350,10 @@ sub show_json {
 
 
 # ---------------------------------------------------------------- nginx config
+
+# Every test writes its whole nginx.conf itself (write_config_raw), as
+# nginx-tests does; the placeholders stand only for what differs from run
+# to run, and add nothing else.
 
 sub _user_line {
     return is_root() ? "user www-data www-data;\n" : '';
@@ -326,55 +381,84 @@ sub _http_paths {
 EOF
 }
 
-sub write_config {
-    my ($self, $http_extra, $server_extra, $location_extra) = @_;
-    $http_extra //= '';
-    $server_extra //= '';
-    $location_extra //= '';
+# what the harness itself needs in the main context: the user as root, the
+# environment the workers must see, a daemon with its pid and error log in
+# DIR (start() waits for the daemon, the log checks read error.log)
+sub _test_globals {
+    my ($self) = @_;
     my $d = $self->{dir};
-    my $so = module_so();
-    my $text =
-          "load_module $so;\n"
-        . _user_line()
+    return _user_line()
         . $self->_env_lines
-        . "worker_processes $self->{workers};\n"
         . "daemon on;\n"
         . "master_process on;\n"
         . "pid $d/nginx.pid;\n"
-        . "error_log $d/error.log info;\n"
+        . "error_log $d/error.log info;\n";
+}
+
+sub _placeholders {
+    my ($self) = @_;
+    my $http = $self->_http_paths;
+    $http =~ s/^\s+//;
+    $http =~ s/\n\z//;
+    return (
+        PORT              => $self->{port},
+        STORE             => $self->{store},
+        DIR               => $self->{dir},
+        REPO              => $REPO,
+        MODULE            => module_so(),
+        USER              => _user_line(),
+        ENV               => $self->_env_lines,
+        HTTP_PATHS        => $self->_http_paths,
+        TEST_GLOBALS      => $self->_test_globals,
+        TEST_GLOBALS_HTTP => $http,
+    );
+}
+
+# the placeholders of write_config_raw replaced in TEXT
+sub expand {
+    my ($self, $text) = @_;
+    my %v = $self->_placeholders;
+    $text =~ s/%%([A-Z_]+)%%/exists $v{$1} ? $v{$1} : croak "unknown placeholder %%$1%%"/ge;
+    return $text;
+}
+
+# Writes DIR/nginx.conf: TEXT with its placeholders replaced (see the POD)
+sub write_config_raw {
+    my ($self, $text) = @_;
+    $text = $self->expand($text);
+    # the config says how many workers there are
+    $self->{workers} = $1 if $text =~ /^\s*worker_processes\s+(\d+)\s*;/m;
+    return $self->_write_conf($text);
+}
+
+# DEPRECATED: assembles a config and silently adds "mado_calendar off";
+# kept only so that tests written before the inline configs still run.
+# Write the whole config in the test with write_config_raw instead.
+my $WARNED;
+sub write_config {
+    my ($self, $http_extra, $server_extra, $location_extra) = @_;
+    carp 'MadoTest::write_config is deprecated: write the nginx.conf inline with write_config_raw'
+        unless $WARNED++;
+    $http_extra //= '';
+    $server_extra //= '';
+    $location_extra //= '';
+    my $text =
+          "%%TEST_GLOBALS%%"
+        . "load_module %%MODULE%%;\n"
+        . "worker_processes $self->{workers};\n"
         . "events { worker_connections 256; }\n"
         . "http {\n"
-        . $self->_http_paths
-        . "    mado_store $self->{store};\n"
-        # the figures as stored, whatever the hour the tests run at; the
-        # calendar has its own test with its own clock
+        . "%%HTTP_PATHS%%"
+        . "    mado_store %%STORE%%;\n"
         . ($http_extra =~ /mado_calendar/ ? '' : "    mado_calendar off;\n")
         . "    $http_extra\n"
         . "    server {\n"
-        . "        listen 127.0.0.1:$self->{port};\n"
+        . "        listen 127.0.0.1:%%PORT%%;\n"
         . "        location /api/ { mado_api; $location_extra }\n"
         . "        $server_extra\n"
         . "    }\n"
         . "}\n";
-    return $self->_write_conf($text);
-}
-
-# %%PORT%% %%STORE%% %%DIR%% %%MODULE%% and, for convenience,
-# %%USER%% (the user line when root, else nothing), %%ENV%% (env lines
-# needed under ASAN) and %%HTTP_PATHS%% (access_log and temp paths in DIR)
-sub write_config_raw {
-    my ($self, $text) = @_;
-    my %v = (
-        PORT       => $self->{port},
-        STORE      => $self->{store},
-        DIR        => $self->{dir},
-        MODULE     => module_so(),
-        USER       => _user_line(),
-        ENV        => $self->_env_lines,
-        HTTP_PATHS => $self->_http_paths,
-    );
-    $text =~ s/%%([A-Z_]+)%%/exists $v{$1} ? $v{$1} : croak "unknown placeholder %%$1%%"/ge;
-    return $self->_write_conf($text);
+    return $self->write_config_raw($text);
 }
 
 sub _write_conf {
@@ -454,7 +538,7 @@ sub _can_connect {
 sub start {
     my ($self) = @_;
     croak "nginx already running" if $self->{running};
-    $self->write_config unless $self->{conf_written};
+    croak "no nginx.conf: write it with write_config_raw first" unless $self->{conf_written};
 
     my $d = $self->{dir};
     my $pidfile = "$d/nginx.pid";
@@ -799,6 +883,118 @@ sub get_json {
 }
 
 
+# OFFICE/COUNTER as GET /api/v1/offices/OFFICE shows it ({} when absent);
+# in list context (response, counter)
+sub api_counter {
+    my ($self, $o, $c) = @_;
+    my ($r, $d) = $self->get_json("/api/v1/offices/$o");
+    my $x = find_counter($d, $o, $c) // {};
+    return wantarray ? ($r, $x) : $x;
+}
+
+
+# ---------------------------------------------------------------- waiting
+
+# Poll COND (a sub) until it returns true or TIMEOUT seconds have passed:
+# no test sleeps for a fixed time.  Returns COND's last value; not a test
+# itself (assert on what it returns).  what: said in a diag on timeout.
+sub wait_for {
+    my ($self, $cond, %o) = @_;
+    my $timeout = $o{timeout} // 10;
+    my $interval = $o{interval} // 0.05;
+    my $deadline = time + $timeout;
+    while (1) {
+        my $v = $cond->();
+        return $v if $v;
+        last if time >= $deadline;
+        sleep $interval;
+    }
+    diag(sprintf 'gave up after %g s waiting for %s', $timeout, $o{what}) if defined $o{what};
+    return $cond->();
+}
+
+# Until the wall clock is in a later second than T (default now): what a
+# once-a-second check of the product keys on (nginx's cached ngx_time())
+sub wait_next_second {
+    my ($self, $t) = @_;
+    my $next = int($t // time) + 1;
+    return $self->wait_for(sub { time >= $next }, timeout => 3, interval => 0.01,
+                           what => 'the next second');
+}
+
+# a file in DIR, whole ('' if there is none)
+sub read_file {
+    my ($self, $name) = @_;
+    return _read_file("$self->{dir}/$name");
+}
+
+# the read offset of process PID in its open file PATH (Linux /proc), or
+# undef: how far a follower has read
+sub read_offset {
+    my ($pid, $path) = @_;
+    my $want = abs_path($path) // $path;
+    for my $fd (glob "/proc/$pid/fd/*") {
+        my $to = readlink $fd;
+        next unless defined $to && $to eq $want;
+        my ($n) = $fd =~ m{/(\d+)$};
+        my ($pos) = _read_file("/proc/$pid/fdinfo/$n") =~ /^pos:\s*(\d+)/m;
+        return $pos;
+    }
+    return undef;
+}
+
+
+# ---------------------------------------------------------------- update API
+
+my $JSON = JSON::PP->new->utf8->canonical;
+
+# POST /api/v1/admin/PATH: BODY as JSON when a reference, else as it is;
+# Content-Type application/json unless HEADERS say otherwise.  Returns
+# (response, decoded JSON body or undef).
+sub admin_post {
+    my ($self, $path, $body, $token, %h) = @_;
+    my %headers = ('Content-Type' => 'application/json',
+                   ($token ? (Authorization => "Bearer $token") : ()), %h);
+    my $r = $self->http('POST', "/api/v1/admin/$path", {
+        timeout => 30,          # a login hashes for a while under ASan
+        body => ref $body ? $JSON->encode($body) : $body,
+        headers => \%headers,
+    });
+    my $d = eval { $JSON->decode($r->{body}) };
+    return ($r, $d);
+}
+
+# madoctl user add ID ARGS... with PASSWORD on stdin (feed accounts: none)
+# and, when given, --iterations N: one test, "user add ID"; the result
+sub add_user {
+    my ($self, $id, @args) = @_;
+    my $opt = (@args && ref $args[-1] eq 'HASH') ? pop @args : {};
+    my $feed = grep { $_ eq 'feed' } @args;
+    my @it = defined $opt->{iterations} ? ('--iterations', $opt->{iterations}) : ();
+    my $r = $self->madoctl('user', 'add', $id, @args, @it,
+                           $feed ? () : ('--password-stdin', { stdin => ($opt->{password}
+                               // 'correct horse battery staple') . "\n" }));
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    is($r->{exit}, 0, "user add $id" . (@it ? " @it" : '')) or diag(text($r->{err}));
+    return $r;
+}
+
+# a bearer session of USER (undef if the login failed)
+sub admin_login {
+    my ($self, $user, $password) = @_;
+    my (undef, $d) = $self->admin_post('login', { user => $user, password => $password });
+    return $d ? $d->{token} : undef;
+}
+
+# the audit trail's records ("madoctl audit list --json", without seq)
+sub audit_records {
+    my ($self, @filter) = @_;
+    my $r = $self->madoctl(qw(audit list --json), @filter);
+    my $list = eval { $JSON->decode($r->{out}) } || [];
+    return [ map { $_->{record} } @$list ];
+}
+
+
 # ---------------------------------------------------------------- data helpers
 
 sub read_json_file {
@@ -815,6 +1011,16 @@ sub write_json_file {
     open my $fh, '>:raw', $f or die "write $f: $!";
     print {$fh} JSON::PP->new->utf8->pretty->canonical->encode($data);
     close $fh or die "close $f: $!";
+    return $f;
+}
+
+# BYTES into FILE (MODE '>>' appends)
+sub write_file {
+    my ($f, $bytes, $mode) = @_;
+    open my $fh, $mode // '>', $f or die "$f: $!";
+    binmode $fh;
+    print {$fh} $bytes;
+    close $fh or die "$f: $!";
     return $f;
 }
 
@@ -914,7 +1120,22 @@ MadoTest - test harness for mado (nginx module, LMDB store, madoctl)
     my $t = MadoTest->new;                 # temp dir, free port, store dir
     $t->madoctl_ok('init');
     $t->madoctl_ok('load', MadoTest::offices_json());
-    $t->write_config('mado_stale_after 15m;', '', 'mado_max_age 5s;');
+    $t->write_config_raw(<<'EOF');         # the whole nginx.conf, inline
+    %%TEST_GLOBALS%%
+    load_module %%MODULE%%;
+    worker_processes 2;
+    events { worker_connections 256; }
+
+    http {
+        %%TEST_GLOBALS_HTTP%%
+        mado_store %%STORE%%;
+        mado_calendar off;
+        server {
+            listen 127.0.0.1:%%PORT%%;
+            location /api/ { mado_api; }
+        }
+    }
+    EOF
     $t->start;
     my ($r, $data) = $t->get_json('/api/v1/offices');
     $t->stop;                              # also checks the logs (2 tests)
@@ -934,12 +1155,16 @@ missing binary from a skip into a failure.
 
 =over
 
-=item MadoTest->new(workers => N)
+=item MadoTest->new(workers => N, clock => 1)
 
 Temp dir (mode 0755; with ASan as root also group www-data, 0775 so the
 workers can write their reports), a free port on 127.0.0.1, and the store
 directory C<< $t->store >> = F<DIR/store> made by C<prepare_store>.
-C<workers> is worker_processes (default 2).
+C<workers> is what C<< $t->workers >> says until a config with
+C<worker_processes> is written (default 2).  C<clock>: the workers run on
+the test clock, C<MADO_NOW> of the environment nginx starts in
+(C<env MADO_NOW;> in C<%%TEST_GLOBALS%%>/C<%%ENV%%>); set C<$ENV{MADO_NOW}>
+before C<start>.  madoctl reads C<MADO_NOW> from the environment anyway.
 
 =item $t->prepare_store([DIR])
 
@@ -948,7 +1173,13 @@ madoctl creates get group www-data), else chmod 0770.
 
 =item $t->dir, $t->store, $t->port, $t->workers, $t->master_pid, $t->running
 
-=item MadoTest::free_port, repo, build_dir, madoctl_bin, module_so, nginx_bin, offices_json, asan, is_root
+=item MadoTest::free_port
+
+A port on 127.0.0.1 below the ephemeral range, bindable now, and locked
+for this process by a UDP socket on the same number so that tests run in
+parallel (C<prove -j>) never get the same one.
+
+=item MadoTest::repo, build_dir, madoctl_bin, module_so, nginx_bin, offices_json, asan, is_root
 
 =item MadoTest::require_binaries(NAMES)
 
@@ -963,6 +1194,7 @@ C<plan skip_all> unless the binaries (madoctl, module, nginx) exist.
 =item $t->madoctl(ARGS..., {stdin => TEXT, env => {K => V}, nostore => 1, store => DIR, timeout => S, umask => M})
 
 Runs the real madoctl with C<--store DIR> first (not with C<nostore>),
+arguments with wide characters encoded as UTF-8,
 through IPC::Open3, with umask 022 unless told.  An C<env> value of undef
 removes the variable.  Returns C<{exit, out, err, cmd}>; exit is -1 when
 the command was killed or timed out (default 60 s).
@@ -976,6 +1208,20 @@ Asserts exit 0 (one test, stderr in diag on failure) and returns stdout.
 The command line and the extra environment, for tests that fork and exec
 madoctl themselves.
 
+=item $t->madoctl_exit(EXIT, RE, NAME, ARGS...)
+
+madoctl ARGS must exit EXIT (one test) and, with a pattern RE, say it on
+stderr (another); stdout and stderr in a diag on failure.
+
+=item $t->snapshot
+
+C<madoctl show --json> as printed (or "exit N: ..."), to compare before
+and after a command that must change nothing.
+
+=item $t->counter_state(OFFICE, COUNTER)
+
+The counter as C<show --json> has it.
+
 =item $t->show_json(ARGS..., {...})
 
 C<madoctl show ARGS --json>, decoded; in list context also the result
@@ -987,20 +1233,39 @@ hash.  A failed test (and undef) when it fails or prints no JSON.
 
 =over
 
-=item $t->write_config($http_extra, $server_extra, $location_extra)
-
-Writes F<DIR/nginx.conf>: the module, C<user www-data> when root, 2
-workers, daemon, pid, error_log info and all temp paths in DIR,
-C<mado_store>, and one server on the port with C<location /api/ { mado_api; }>.
-
 =item $t->write_config_raw($text)
 
-Writes a config of your own after replacing %%PORT%%, %%STORE%%,
-%%DIR%%, %%MODULE%%, %%USER%%, %%ENV%% and %%HTTP_PATHS%%.
+Writes F<DIR/nginx.conf>: the whole config, written in the test file
+itself (as nginx-tests does), after replacing the placeholders of what
+differs from run to run; nothing else is added.  Returns the file name.
+C<< $t->workers >> follows its C<worker_processes>.
+
+  %%TEST_GLOBALS%%       main context: the user line (as root), the env
+                         lines (%%ENV%%), daemon on, master_process on,
+                         pid DIR/nginx.pid, error_log DIR/error.log info
+  %%TEST_GLOBALS_HTTP%%  http context: access_log and every temp path in
+                         DIR (%%HTTP_PATHS%%)
+  %%MODULE%%             the module's .so (load_module %%MODULE%%;)
+  %%PORT%%               this test's port
+  %%STORE%%  %%DIR%%     the store directory, the test directory
+  %%REPO%%               the repository (conf.example/i18n and assets)
+  %%USER%%               "user www-data www-data;" as root, else nothing
+  %%ENV%%                env LD_PRELOAD, ASAN_OPTIONS, UBSAN_OPTIONS
+                         under ASan, env MADO_NOW with clock => 1
+  %%HTTP_PATHS%%         as %%TEST_GLOBALS_HTTP%%, each line indented
+
+An unknown placeholder dies.  C<< $t->expand($text) >> gives the text
+with the placeholders replaced, for other files.
+
+=item $t->write_config($http_extra, $server_extra, $location_extra)
+
+Deprecated (warns once): assembles a config and silently adds
+C<mado_calendar off>.  Kept only for tests written before the inline
+configs; write the config with C<write_config_raw>.
 
 =item $t->start
 
-Runs nginx with C<-p DIR/ -c DIR/nginx.conf -e DIR/error.log>, waits up to
+Dies unless a config was written.  Runs nginx with C<-p DIR/ -c DIR/nginx.conf -e DIR/error.log>, waits up to
 10 s for the pid file and the port; dies with the config and logs if not.
 
 =item $t->stop
@@ -1055,9 +1320,69 @@ failed.
 C<(response, data)> with the body decoded by C<< JSON::PP->new->utf8 >>;
 a failed test, not a die, when the body is not JSON.
 
+=item $t->api_counter(OFFICE, COUNTER)
+
+The counter as C<GET /api/v1/offices/OFFICE> shows it ({} when absent);
+in list context C<(response, counter)>.
+
 =item MadoTest::parse_response($raw, $method)
 
 =back
+
+=head1 WAITING
+
+No test sleeps for a fixed time: it polls for what it waits for.
+
+=over
+
+=item $t->wait_for(sub { ... }, timeout => 10, interval => 0.05, what => TEXT)
+
+Calls the sub until it returns true or the timeout has passed; returns its
+last value (assert on it).  C<what> is said in a diag on timeout.
+
+=item $t->wait_next_second([T])
+
+Until the wall clock is in a later second than T (default now): what a
+once-a-second check of the module keys on.
+
+=item $t->read_file(NAME)
+
+A file of the test directory, whole ('' if none).
+
+=item MadoTest::read_offset(PID, PATH)
+
+The read offset of process PID in its open file PATH (from /proc), or undef.
+
+=back
+
+=head1 UPDATE API
+
+=over
+
+=item $t->admin_post(PATH, BODY, TOKEN, HEADER => VALUE...)
+
+C<POST /api/v1/admin/PATH>, BODY JSON-encoded when a reference, as
+C<application/json> unless the headers say otherwise, with
+C<Authorization: Bearer TOKEN> when given; C<(response, decoded body)>.
+
+=item $t->add_user(ID, ARGS..., {password => P, iterations => N})
+
+C<madoctl user add ID ARGS> with the password (default "correct horse
+battery staple") on standard input, unless a feed account; one test
+("user add ID"); returns the result.
+
+=item $t->admin_login(USER, PASSWORD)
+
+A bearer session token, undef if the login failed.
+
+=item $t->audit_records(FILTERS...)
+
+The records of C<madoctl audit list --json>.
+
+=back
+
+For the ticket-machine feed, L<MadoTest::Feed> generates a day at the
+counters, counts it independently and writes it as machines do.
 
 =head1 DATA
 
@@ -1069,6 +1394,10 @@ UTF-8 bytes (from a program or a response) as text, for test names and
 diagnostics; loading MadoTest sets UTF-8 layers on Test::More's handles.
 
 =item MadoTest::read_json_file([FILE]), write_json_file(FILE, DATA)
+
+=item MadoTest::write_file(FILE, BYTES, [MODE])
+
+BYTES as they are into FILE; MODE '>>' appends.
 
 =item MadoTest::generated_offices(offices => N, counters => M, text => BYTES)
 

@@ -42,7 +42,24 @@ for my $c (qw(moving certificates)) {
         --message), '午後は混雑', { env => { MADO_NOW => jst(2027, 1, 12, 15, 0) } });
 }
 
-$t->write_config("mado_calendar on;\n    mado_stale_after 3h;");
+$t->write_config_raw(<<'EOF');
+%%TEST_GLOBALS%%
+load_module %%MODULE%%;
+worker_processes 2;
+events { worker_connections 256; }
+
+http {
+    %%TEST_GLOBALS_HTTP%%
+    mado_store %%STORE%%;
+    mado_calendar on;               # what this test is about
+    mado_stale_after 3h;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/ { mado_api; }
+    }
+}
+EOF
 
 sub at {
     my ($label, @when) = @_;

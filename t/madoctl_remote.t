@@ -30,7 +30,7 @@ for my $tool (qw(openssl curl)) {
     BAIL_OUT("no $tool: make deps");
 }
 
-my $t = MadoTest->new;
+my $t = MadoTest->new(clock => 1);      # nginx on MADO_NOW too
 my $dir = $t->dir;
 my $port = $t->port;
 my $wrong_port = MadoTest::free_port();
@@ -39,13 +39,12 @@ $ENV{MADO_NOW} = 1795748400;            # 2026-11-27T12:00:00+09:00, a Friday
 my $json = JSON::PP->new->utf8->canonical;
 my $password = 'correct horse battery staple';
 
-$t->madoctl_ok('init');
+# A test store: its accounts hash 1000 PBKDF2 iterations, not 600 000, so
+# that logins cost no time (admin_login.t logs in with production's)
+$t->madoctl_ok(qw(init --test-store));
 $t->madoctl_ok('load', MadoTest::offices_json());
-for my $u ([qw(chief --role admin)], [qw(tanaka --role staff --office kita)]) {
-    my $r = $t->madoctl('user', 'add', @$u, '--password-stdin',
-                        { stdin => "$password\n" });
-    is($r->{exit}, 0, "user add $u->[0]") or diag($r->{err});
-}
+$t->add_user(qw(chief --role admin), { iterations => 1000 });
+$t->add_user(qw(tanaka --role staff --office kita), { iterations => 1000 });
 
 # ------------------------------------------------------------ a throwaway CA
 
@@ -86,39 +85,38 @@ server_cert('localhost', 'DNS:localhost,IP:127.0.0.1');
 server_cert('wrong', 'DNS:wrong.example');
 my $ca = "$tls/ca.pem";
 
-# TLS 1.3 only: the reset proxy below counts the client's records so
-my $conf = <<"EOF";
+# TLS 1.3 only: the reset proxy below counts the client's records so; a
+# second server with a certificate for another name
+$t->write_config_raw(<<"EOF");
+%%TEST_GLOBALS%%
 load_module %%MODULE%%;
-%%USER%%%%ENV%%env MADO_NOW;
 worker_processes 2;
-daemon on;
-master_process on;
-pid %%DIR%%/nginx.pid;
-error_log %%DIR%%/error.log info;
 events { worker_connections 256; }
+
 http {
-%%HTTP_PATHS%%
+    %%TEST_GLOBALS_HTTP%%
     mado_store %%STORE%%;
-    mado_calendar off;
+    mado_calendar off;              # the figures as stored, whatever the hour
     mado_stale_after 1d;
     mado_audit_key %%DIR%%/audit.key;
     ssl_protocols TLSv1.3;
+
     server {
         listen 127.0.0.1:%%PORT%% ssl;
-        ssl_certificate $tls/localhost.pem;
-        ssl_certificate_key $tls/localhost.key;
+        ssl_certificate %%DIR%%/tls/localhost.pem;
+        ssl_certificate_key %%DIR%%/tls/localhost.key;
         location /api/v1/admin/ { mado_admin; }
         location /api/ { mado_api; }
     }
+
     server {
         listen 127.0.0.1:$wrong_port ssl;
-        ssl_certificate $tls/wrong.pem;
-        ssl_certificate_key $tls/wrong.key;
+        ssl_certificate %%DIR%%/tls/wrong.pem;
+        ssl_certificate_key %%DIR%%/tls/wrong.key;
         location /api/v1/admin/ { mado_admin; }
     }
 }
 EOF
-$t->write_config_raw($conf);
 $t->start;
 
 my $url = "https://localhost:$port";
@@ -152,12 +150,7 @@ sub kita {
     return MadoTest::find_counter($d, 'kita', $counter // 'moving') // {};
 }
 
-sub audit {
-    my $r = $t->madoctl(qw(audit list --json));
-    return [ map { $_->{record} } @{ $json->decode($r->{out}) } ];
-}
-
-sub login {
+sub remote_login {
     my (@extra) = @_;
     my $opt = (@extra && ref $extra[-1] eq 'HASH') ? pop @extra : {};
     return remote('--server', $url, '--cacert', $ca, @extra, 'login',
@@ -185,7 +178,7 @@ like($r->{out}, qr/--cacert FILE/, 'call --help shows the remote options');
 
 # ------------------------------------------------------------ certificates
 
-my $records = @{ audit() };
+my $records = @{ $t->audit_records };
 
 $r = remote('--server', $url, 'login', '--user', 'tanaka', '--password-stdin',
             { stdin => "$password\n" });
@@ -204,20 +197,20 @@ $r = remote('--server', "https://127.0.0.1:$wrong_port", '--cacert', $ca, 'login
 is($r->{exit}, 5, 'an address not in the certificate: exit 5');
 like($r->{err}, qr/IP address mismatch/i, 'IP address mismatch said');
 
-is(scalar @{ audit() }, $records, 'nothing reached the server: no login audited');
+is(scalar @{ $t->audit_records }, $records, 'nothing reached the server: no login audited');
 
 # ------------------------------------------------------------ login
 
-$r = login({ password => 'not the password at all' });
+$r = remote_login({ password => 'not the password at all' });
 is($r->{exit}, 4, 'a wrong password: exit 4');
 like($r->{err}, qr/wrong user or password \(HTTP 401 unauthorized\)/, 'the server\'s message');
 ok(!-e $session, 'a wrong password: no session file');
 
-$r = login({ user => 'Tanaka San' });
+$r = remote_login({ user => 'Tanaka San' });
 is($r->{exit}, 1, 'a user id the server refuses: exit 1 (400)');
 like($r->{err}, qr/--user: must be a user id \(HTTP 400/, '400 names the field, as the option');
 
-$r = login();
+$r = remote_login();
 is($r->{exit}, 0, 'login') or diag($r->{err});
 like($r->{out}, qr/^logged in as tanaka at \Q$url\E; the session is in \Q$session\E$/m,
      'login says who, where and the file');
@@ -267,14 +260,14 @@ is($r->{exit}, 0, 'cancel') or diag($r->{err});
 is($r->{out}, "cancelled $last\n", 'cancel: printed like the local verb');
 is(kita()->{waiting}, 4, 'cancel: one fewer waits');
 
-my @mine = grep { ($_->{actor} // '') eq 'user:tanaka' } @{ audit() };
+my @mine = grep { ($_->{actor} // '') eq 'user:tanaka' } @{ $t->audit_records };
 is_deeply([ map { $_->{action} } @mine ],
           [qw(login.failed login login set issue call issue issue cancel)],
           'audited at the server as user:tanaka, each change once');
 
 # refusals: the server's status as the exit status, nothing written
 my $state = $json->encode(kita());
-$records = @{ audit() };
+$records = @{ $t->audit_records };
 
 $r = remote(@rem, 'call', 'sakyo', 'moving');
 is($r->{exit}, 4, 'an office not granted: exit 4 (403)');
@@ -296,7 +289,7 @@ is($r->{exit}, 5, 'a counter verb without --cacert: exit 5');
 like($r->{err}, qr/certificate is not trusted/, 'the certificate is named');
 
 is($json->encode(kita()), $state, 'nothing was changed by the refused ones');
-is(scalar @{ audit() }, $records, 'nor audited');
+is(scalar @{ $t->audit_records }, $records, 'nor audited');
 
 # MADO_SERVER and MADO_CACERT instead of the options
 $r = remote('issue', 'kita', 'moving', { env => { MADO_SERVER => $url, MADO_CACERT => $ca } });
@@ -329,7 +322,7 @@ my $log = "$dir/proxy.log";
 my ($proxy_pid, $proxy_port) = start_proxy($port, $log);
 
 $state = kita();
-$records = @{ audit() };
+$records = @{ $t->audit_records };
 $r = remote('--server', "https://localhost:$proxy_port", '--cacert', $ca,
             '--token-file', $session, 'call', 'kita', 'moving');
 is($r->{exit}, 0, 'call through a reset: exit 0') or diag($r->{err});
@@ -339,7 +332,7 @@ my $after = kita();
 is($after->{calling}, $state->{calling} + 1, 'called once, not twice');
 is($after->{waiting}, $state->{waiting} - 1, 'one fewer waits, not two');
 is($r->{out}, "$after->{calling}\n", 'the output is the first answer');
-my @new = @{ audit() }[$records .. $#{ audit() }];
+my @new = @{ $t->audit_records }[$records .. $#{ $t->audit_records }];
 is(scalar(grep { $_->{action} eq 'call' } @new), 1, 'one call in the audit trail');
 is(scalar @new, 1, 'and nothing else');
 my $plog = do { local (@ARGV, $/) = $log; <> } // '';

@@ -20,6 +20,7 @@ use JSON::PP;
 use Test::More;
 
 use MadoTest;
+use MadoTest::Feed qw(feed_store simulate_day count_events shuffle_seconds jsonl_line);
 
 MadoTest::require_binaries(qw(madoctl module nginx));
 
@@ -29,144 +30,48 @@ $ENV{MADO_NOW} = 1795768200;            # 2026-11-27T17:30:00+09:00, a Friday
 my $json = JSON::PP->new->utf8->canonical;
 
 # small ticket ranges: the day wraps them
-my $defs = $json->decode(do { local (@ARGV, $/) = MadoTest::offices_json(); <> });
-for my $o (@{ $defs->{offices} }) {
-    for my $c (@{ $o->{counters} }) {
-        $c->{ticket_range} = [1, 60] if $c->{id} eq 'certificates';
-        $c->{ticket_range} = [101, 180] if $c->{id} eq 'moving';
-    }
-}
-my %office = map { $_->{id} => $_ } @{ $defs->{offices} };
-{
-    open my $fh, '>', "$dir/offices.json" or die $!;
-    print {$fh} $json->encode($defs);
-    close $fh;
-}
-
-$t->madoctl_ok('init');
-$t->madoctl_ok('load', "$dir/offices.json");
-for my $u ([qw(chief --role admin)], [qw(tanaka --role staff --office kita)]) {
-    my $r = $t->madoctl('user', 'add', @$u, '--password-stdin',
-                        { stdin => "correct horse battery staple\n" });
-    is($r->{exit}, 0, "user add $u->[0]") or diag($r->{err});
-}
+my (undef, $offices) = feed_store($t, '--test-store');
+my %office = %$offices;
+# a test store: people's accounts hash 1000 PBKDF2 iterations, logins cost
+# no time
+$t->add_user(qw(chief --role admin), { iterations => 1000 });
+$t->add_user(qw(tanaka --role staff --office kita), { iterations => 1000 });
 my ($machine) = $t->madoctl_ok(qw(user add machine --role feed --office kita)) =~ /^(mado_[0-9a-f]{64})$/m;
 ok($machine, 'a feed token, shown once');
 my ($retired) = $t->madoctl_ok(qw(user add retired --role feed --office kita)) =~ /^(mado_[0-9a-f]{64})$/m;
 $t->madoctl_ok(qw(user disable retired));
 
-$t->write_config("mado_stale_after 1d;\n    mado_audit_key $dir/audit.key;",
-                 'location /api/v1/admin/ { mado_admin; }');
+$t->write_config_raw(<<'EOF');
+%%TEST_GLOBALS%%
+load_module %%MODULE%%;
+worker_processes 2;
+events { worker_connections 256; }
+
+http {
+    %%TEST_GLOBALS_HTTP%%
+    mado_store %%STORE%%;
+    mado_calendar off;              # the figures as stored, whatever the hour
+    mado_stale_after 1d;
+    mado_audit_key %%DIR%%/audit.key;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/ { mado_api; }
+        location /api/v1/admin/ { mado_admin; }
+    }
+}
+EOF
 $t->start;
 
-sub post {
-    my ($path, $body, $token, %h) = @_;
-    my $r = $t->http('POST', "/api/v1/admin/$path", {
-        timeout => 30,
-        body => $body,
-        headers => { 'Content-Type' => 'application/x-ndjson',
-                     ($token ? (Authorization => "Bearer $token") : ()), %h },
-    });
-    my $d = eval { $json->decode($r->{body}) };
-    return ($r, $d);
+# a batch of jsonl lines to an office's feed endpoint
+sub feed_at {
+    my ($office, $body, $token, %h) = @_;
+    return $t->admin_post("offices/$office/feed", $body, $token,
+                          'Content-Type' => 'application/x-ndjson', %h);
 }
+sub feed { feed_at('kita', @_) }
 
-sub feed { post('offices/kita/feed', @_) }
-
-sub login {
-    my ($user) = @_;
-    my ($r, $d) = post('login', $json->encode({ user => $user, password => 'correct horse battery staple' }),
-                       undef, 'Content-Type' => 'application/json');
-    return $d->{token};
-}
-
-sub audit {
-    my $r = $t->madoctl(qw(audit list --json));
-    return [ map { $_->{record} } @{ $json->decode($r->{out}) } ];
-}
-
-# ------------------------------------------------------------ the day
-
-# people arrive, staff call them, some give up or do not come (t/90-feed.t's
-# generator, smaller)
-sub simulate_day {
-    my ($oid, $seed) = @_;
-    srand($seed);
-    my (@events, $seq);
-    $seq = 0;
-    for my $c (@{ $office{$oid}{counters} }) {
-        my ($first, $last) = @{ $c->{ticket_range} || [1, 9999] };
-        my (@queue, %holder, @busy);
-        my $next = $first;
-        for my $s (8 * 3600 + 30 * 60 .. 17 * 3600) {
-            my $arrive = rand() < (($s < 11 * 3600) ? 1 / 90 : 1 / 180);
-            if ($arrive && $s < 16 * 3600 + 30 * 60 && !$holder{$next}) {
-                push @events, [$s, 0, $c, $next, $seq++];
-                push @queue, $next;
-                $holder{$next} = 1;
-                $next = $next >= $last ? $first : $next + 1;
-            }
-            if (@queue && rand() < 0.004) {
-                my ($n) = splice(@queue, int(rand(@queue)), 1);
-                delete $holder{$n};
-                push @events, [$s, 2, $c, $n, $seq++];
-            }
-            next if $s > 16 * 3600 + 45 * 60;
-            for my $k (0 .. 1) {
-                next if ($busy[$k] // 0) > $s || !@queue;
-                my $n = shift @queue;
-                delete $holder{$n};
-                push @events, [$s, 1, $c, $n, $seq++];
-                $busy[$k] = $s + 60 + int(rand(200));
-                push @events, [$s + 20 + int(rand(40)), 2, $c, $n, $seq++] if rand() < 0.03;
-            }
-        }
-    }
-    return [ sort { $a->[0] <=> $b->[0] || $a->[4] <=> $b->[4] } @events ];
-}
-
-# the independent count, replaying events in the order they happened (in
-# one second: issues, calls, cancels, as the rule has it)
-sub count_events {
-    my ($events) = @_;
-    my %st;
-    $events = [ sort { $a->[0] <=> $b->[0] || $a->[1] <=> $b->[1] || $a->[4] <=> $b->[4] } @$events ];
-    for my $c (@{ $office{kita}{counters} }) {
-        $st{ $c->{id} } = { waiting => 0, calling => 0, last_issued => 0, served_today => 0 };
-    }
-    my %fate;
-    for my $e (@$events) {
-        my ($s, $type, $c, $n) = @$e;
-        my $x = $st{ $c->{id} };
-        my $f = \$fate{ $c->{id} }{$n};
-        my $was = $$f // '';
-        if ($type == 0) {
-            $$f = 'waiting';
-            $x->{waiting}++;
-            $x->{last_issued} = $n;
-        } elsif ($type == 1) {
-            $x->{waiting}-- if $was eq 'waiting';
-            $x->{served_today}++ if $was ne 'called';
-            $$f = 'called';
-            $x->{calling} = $n;
-        } else {
-            $x->{waiting}-- if $was eq 'waiting';
-            $x->{served_today}-- if $was eq 'called';
-            $$f = 'cancelled';
-        }
-    }
-    return \%st;
-}
-
-sub hhmmss { my $s = shift; sprintf('%02d:%02d:%02d', $s / 3600, $s / 60 % 60, $s % 60) }
-
-sub jsonl_line {
-    my ($e) = @_;
-    my ($s, $type, $c, $n) = @$e;
-    return $json->encode({ time => "2026-11-27T" . hhmmss($s) . "+09:00",
-                           event => (qw(issue call cancel))[$type],
-                           counter => $c->{id}, ticket => $n }) . "\n";
-}
+sub login { $t->admin_login($_[0], 'correct horse battery staple') }
 
 # what the public API and madoctl show of kita's counters
 sub state {
@@ -183,27 +88,15 @@ sub state {
     return \%s;
 }
 
-my $events = simulate_day('kita', 94);
-my $expect = count_events($events);
+# ------------------------------------------------------------ the day
+
+# people arrive, staff call them, some give up or do not come
+my ($events) = simulate_day($office{kita}, 94, rate => 1 / 180);
+my $expect = count_events($events, $office{kita});
 cmp_ok(scalar(@$events), '>', 1000, 'a day of ' . scalar(@$events) . ' events');
 
 # lines as machines write them: one second's events in any order
-srand(4);
-my @lines;
-{
-    my @group;
-    for my $i (0 .. $#$events) {
-        push @group, jsonl_line($events->[$i]);
-        if ($i == $#$events || $events->[$i + 1][0] != $events->[$i][0]) {
-            for (my $j = $#group; $j > 0; $j--) {
-                my $k = int(rand($j + 1));
-                @group[$j, $k] = @group[$k, $j];
-            }
-            push @lines, @group;
-            @group = ();
-        }
-    }
-}
+my @lines = map { jsonl_line($_) } @{ shuffle_seconds($events, 4) };
 
 # batches of about 400 lines (bigger than nginx's body buffer: they go
 # through its temp file), some lines of the batch before sent again
@@ -241,16 +134,16 @@ cmp_ok($d1->{applied}, '>', 0, 'the last batch applied events');
     ok(@{ $d1->{counters} } && !grep({ !$known{ $_->{counter} } } @{ $d1->{counters} }),
        'the answer lists the counters changed');
 }
-my $audit_n = scalar @{ audit() };
+my $audit_n = scalar @{ $t->audit_records };
 my ($r2, $d2) = feed(join('', @$last), $machine, 'Idempotency-Key' => 'machine-kita-0042');
 is($r2->{status}, 200, 'the same key again: 200');
 is($r2->{body}, $r1->{body}, 'the same key again: the first answer, word for word');
-is(scalar @{ audit() }, $audit_n, 'the same key again: nothing written');
+is(scalar @{ $t->audit_records }, $audit_n, 'the same key again: nothing written');
 {
     my ($r3, $d3) = feed(join('', @{ $batches[0] }), $machine, 'Idempotency-Key' => 'machine-kita-0042');
     is($r3->{status}, 422, 'the key with another batch: 422');
     is($d3->{error}, 'idempotency_key_reused', 'the key with another batch: said so');
-    is(scalar @{ audit() }, $audit_n, 'the key with another batch: nothing written');
+    is(scalar @{ $t->audit_records }, $audit_n, 'the key with another batch: nothing written');
 }
 
 my %distinct = map { $_ => 1 } map { @$_ } @batches, $last;
@@ -269,7 +162,7 @@ for my $c (keys %answered) {
     is($r->{status}, 200, 'a batch posted again: 200');
     is($d->{applied}, 0, 'a batch posted again: nothing applied');
     is_deeply($d->{counters}, [], 'a batch posted again: no counter changed');
-    is(scalar @{ audit() }, $audit_n, 'a batch posted again: nothing audited');
+    is(scalar @{ $t->audit_records }, $audit_n, 'a batch posted again: nothing audited');
     is_deeply(state(), $expect, 'a batch posted again: the same counts');
 }
 
@@ -299,7 +192,7 @@ for my $c (@bad) {
     like($d->{message} // '', $re, "$what: the line and what is wrong with it") or diag($r->{body});
 }
 is($json->encode(state()), $before, 'nothing of a refused batch was written');
-is(scalar @{ audit() }, $audit_n, 'nothing of a refused batch was audited');
+is(scalar @{ $t->audit_records }, $audit_n, 'nothing of a refused batch was audited');
 
 {
     my ($r, $d) = feed($good, 'mado_' . ('0' x 64));
@@ -320,9 +213,9 @@ is(scalar @{ audit() }, $audit_n, 'nothing of a refused batch was audited');
     ($r, $d) = feed($good, login('chief'));
     is($r->{status}, 403, "nor an admin's: 403");
 
-    ($r, $d) = post('offices/sakyo/feed', $good, $machine);
+    ($r, $d) = feed_at('sakyo', $good, $machine);
     is($r->{status}, 403, 'an office not granted: 403');
-    ($r, $d) = post('offices/nowhere/feed', $good, $machine);
+    ($r, $d) = feed_at('nowhere', $good, $machine);
     is($r->{status}, 403, 'an office that does not exist, not granted: 403 too');
     is($d->{error}, 'forbidden', 'not said to exist or not');
 
@@ -363,7 +256,7 @@ is(scalar @{ audit() }, $audit_n, 'nothing of a refused batch was audited');
 # ------------------------------------------------------------ audit
 
 {
-    my $a = audit();
+    my $a = $t->audit_records;
     my @feed = grep { ($_->{action} // '') eq 'feed' } @$a;
     cmp_ok(scalar(@feed), '>=', scalar(@batches), 'feed writes are audited');
     ok(!grep({ $_->{actor} ne 'user:machine' || $_->{client} ne '127.0.0.1'

@@ -85,10 +85,28 @@ write_log($t->dir . '/today.log', @today);
 $ENV{MADO_NOW} = $TODAY + 11 * 3600;
 $t->madoctl_ok(qw(feed --office minami --format voicecall), $t->dir . '/today.log');
 
-my $repo = MadoTest::repo();
-$t->write_config("mado_stale_after 1d;\n    mado_messages $repo/conf.example/i18n;\n"
-                 . "    mado_assets $repo/conf.example/assets;\n    mado_public_url https://mado.example.jp/;",
-                 'location / { mado_pages; }');
+$t->write_config_raw(<<'EOF');
+%%TEST_GLOBALS%%
+load_module %%MODULE%%;
+worker_processes 2;
+events { worker_connections 256; }
+
+http {
+    %%TEST_GLOBALS_HTTP%%
+    mado_store %%STORE%%;
+    mado_calendar off;              # the figures as stored, whatever the hour
+    mado_stale_after 1d;
+    mado_messages %%REPO%%/conf.example/i18n;
+    mado_assets %%REPO%%/conf.example/assets;
+    mado_public_url https://mado.example.jp/;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/ { mado_api; }
+        location / { mado_pages; }
+    }
+}
+EOF
 $t->start;
 
 # ------------------------------------------------------------ the independent count

@@ -13,6 +13,7 @@ use lib "$FindBin::Bin/lib";
 use IO::Socket::INET;
 use POSIX ();
 use Test::More;
+use Time::HiRes qw(time);
 
 use MadoTest;
 
@@ -28,6 +29,12 @@ ok($port > 0 && $port < 65536, "free port $port is a port number");
     close $s if $s;
 }
 isnt(MadoTest::free_port(), undef, 'free_port again');
+ok(!IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port, Proto => 'udp'),
+   'the port is locked for this process (a UDP socket on it), so parallel tests never share it');
+{
+    my ($low) = do { local (@ARGV, $/) = '/proc/sys/net/ipv4/ip_local_port_range'; <> } =~ /^(\d+)/;
+    ok($port < ($low // 32768), "the port is below the ephemeral range (no client socket holds it)");
+}
 
 # --- directories
 my @st = stat $t->dir;
@@ -47,31 +54,64 @@ if (MadoTest::is_root()) {
     is($ss[2] & 07777, 0770, 'store mode 0770');
 }
 
-# --- config writing
+# --- config writing: the placeholders, and nothing added to the text
 {
-    my $f = $t->write_config('mado_stale_after 15m;', '# srv', 'mado_max_age 5s;');
-    my $c = do { local (@ARGV, $/) = $f; <> };
     my $p = $t->port;
     my $s = $t->store;
+    my $d = $t->dir;
     my $so = MadoTest::module_so();
-    like($c, qr/^load_module \Q$so\E;/, 'config loads the module first');
+    my $f = $t->write_config_raw(<<'EOF');
+%%TEST_GLOBALS%%
+load_module %%MODULE%%;
+worker_processes 3;
+events { worker_connections 256; }
+http {
+    %%TEST_GLOBALS_HTTP%%
+    mado_store %%STORE%%;
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/ { mado_api; mado_max_age 5s; }
+        # srv
+    }
+}
+EOF
+    my $c = do { local (@ARGV, $/) = $f; <> };
+    like($c, qr/^load_module \Q$so\E;$/m, 'config loads the module');
     like($c, qr/listen 127\.0\.0\.1:$p;/, 'config listens on the port');
     like($c, qr/mado_store \Q$s\E;/, 'config names the store');
-    like($c, qr/location \/api\/ \{ mado_api; mado_max_age 5s; \}/, 'location extra');
-    like($c, qr/mado_stale_after 15m;/, 'http extra');
+    like($c, qr/location \/api\/ \{ mado_api; mado_max_age 5s; \}/, 'the text as written');
+    unlike($c, qr/mado_calendar/, 'nothing added (no mado_calendar)');
     unlike($c, qr{/var/lib/nginx}, 'no /var/lib/nginx');
     for my $p (qw(client_body proxy fastcgi uwsgi scgi)) {
-        like($c, qr/${p}_temp_path \Q${\ $t->dir}\E\//, "$p temp path in dir");
+        like($c, qr/${p}_temp_path \Q$d\E\//, "$p temp path in dir");
     }
     if (MadoTest::is_root()) {
         like($c, qr/^user www-data www-data;/m, 'user line as root');
     } else {
         unlike($c, qr/^user /m, 'no user line as non-root');
     }
+    like($c, qr/^pid \Q$d\E\/nginx\.pid;\nerror_log \Q$d\E\/error\.log info;$/m,
+         'pid and error log in the test directory');
+    is($t->workers, 3, 'workers as the config says');
 
     $f = $t->write_config_raw("listen %%PORT%%; %%STORE%% %%DIR%% %%MODULE%%\n");
     $c = do { local (@ARGV, $/) = $f; <> };
-    is($c, "listen $p; $s ${\ $t->dir} $so\n", 'raw config placeholders');
+    is($c, "listen $p; $s $d $so\n", 'raw config placeholders');
+    ok(!eval { $t->write_config_raw("%%NOSUCH%%\n"); 1 }, 'an unknown placeholder dies');
+}
+
+# --- waiting: polls until true, gives up at its deadline
+{
+    my $n = 0;
+    is($t->wait_for(sub { ++$n >= 3 && 'done' }, interval => 0.01), 'done',
+       'wait_for returns the value once true');
+    is($n, 3, 'wait_for polled until then');
+    my $t0 = time;
+    ok(!$t->wait_for(sub { 0 }, timeout => 0.2, interval => 0.05), 'wait_for: false at the deadline');
+    ok(time - $t0 < 2, 'wait_for: gives up at its deadline');
+    my $s0 = int(time);
+    $t->wait_next_second;
+    ok(time >= $s0 + 1, 'wait_next_second');
 }
 
 # --- HTTP client against a canned server

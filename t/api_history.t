@@ -20,7 +20,6 @@ use MadoTest;
 MadoTest::require_binaries(qw(madoctl module nginx));
 
 my $t = MadoTest->new(clock => 1);      # nginx on MADO_NOW too
-my $repo = MadoTest::repo();
 
 # 2026-11-27T00:00:00+09:00, a Friday
 my $MIDNIGHT = 1795705200;
@@ -59,8 +58,24 @@ $ENV{MADO_NOW} = at(10, 14);
 $t->madoctl_ok(qw(call kita family));
 
 $ENV{MADO_NOW} = at(12, 0);
-my $conf_extra = "mado_stale_after 1d;";
-$t->write_config($conf_extra);
+$t->write_config_raw(<<'EOF');
+%%TEST_GLOBALS%%
+load_module %%MODULE%%;
+worker_processes 2;
+events { worker_connections 256; }
+
+http {
+    %%TEST_GLOBALS_HTTP%%
+    mado_store %%STORE%%;
+    mado_calendar off;              # the figures as stored, whatever the hour
+    mado_stale_after 1d;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/ { mado_api; }
+    }
+}
+EOF
 $t->start;
 
 # ------------------------------------------------------------ the independent count
@@ -222,7 +237,10 @@ is($d->{date}, '2026-11-27', 'no date: today in Japan');
         my $hf = $t->dir . '/report.html';
         my $pf = $t->dir . '/report.pdf';
         open my $o, '>', $hf or die; print {$o} $html->{out}; close $o;
+        # a profile of its own: tests run in parallel
+        my $profile = $t->dir . '/chromium';
         system("$chromium --headless=new --no-sandbox --disable-gpu --no-pdf-header-footer "
+               . "--user-data-dir=$profile "
                . "--print-to-pdf=$pf file://$hf > /dev/null 2>&1");
         ok(-s $pf, 'report html prints to PDF');
         my $pdf = do { local (@ARGV, $/) = $pf; <> } // '';

@@ -24,9 +24,28 @@ $ENV{MADO_NOW} = '2026-11-27T12:00:00+09:00';      # every run, one clock
 
 $t->madoctl_ok('init');
 $t->madoctl_ok('load', MadoTest::offices_json());
-my $repo = MadoTest::repo();
-$t->write_config("mado_stale_after 1d;\n    mado_messages $repo/conf.example/i18n;\n"
-                 . "    mado_assets $repo/conf.example/assets;\n    mado_public_url https://mado.example.jp/;", 'location / { mado_pages; }');
+$t->write_config_raw(<<'EOF');
+%%TEST_GLOBALS%%
+load_module %%MODULE%%;
+worker_processes 2;
+events { worker_connections 256; }
+
+http {
+    %%TEST_GLOBALS_HTTP%%
+    mado_store %%STORE%%;
+    mado_calendar off;              # the figures as stored, whatever the hour
+    mado_stale_after 1d;
+    mado_messages %%REPO%%/conf.example/i18n;
+    mado_assets %%REPO%%/conf.example/assets;
+    mado_public_url https://mado.example.jp/;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/ { mado_api; }
+        location / { mado_pages; }
+    }
+}
+EOF
 $t->start;
 
 my $defs = JSON::PP->new->utf8->decode(do { local (@ARGV, $/) = MadoTest::offices_json(); <> });
@@ -35,12 +54,6 @@ for my $o (@{ $defs->{offices} }) {
     for my $c (@{ $o->{counters} }) {
         $spp{"$o->{id}/$c->{id}"} = int($c->{minutes_per_person} * 60 + 0.5);
     }
-}
-
-sub api {
-    my ($o, $c) = @_;
-    my ($r, $d) = $t->get_json("/api/v1/offices/$o");
-    return MadoTest::find_counter($d, $o, $c) // {};
 }
 
 # docs/api.md: est = (waiting + 0.5) x per_call, per_call = the blend of
@@ -57,25 +70,25 @@ sub expect_minutes {
 {
     my $spp = $spp{'kita/certificates'};
     $t->madoctl_ok(qw(set kita certificates --status open --waiting 10));
-    my $c = api('kita', 'certificates');
+    my $c = $t->api_counter('kita', 'certificates');
     is($c->{wait_minutes}, expect_minutes(10, $spp), 'no calls seen, staff unknown: configured pace');
     ok($c->{wait_range}{low} <= $c->{wait_minutes} && $c->{wait_minutes} <= $c->{wait_range}{high},
        'the estimate lies inside its range');
 
     $t->madoctl_ok(qw(set kita certificates --staff 3));
-    $c = api('kita', 'certificates');
+    $c = $t->api_counter('kita', 'certificates');
     is($c->{wait_minutes}, expect_minutes(10, $spp / 3), 'three staff: a third of the wait');
 
     $t->madoctl_ok(qw(set kita certificates --staff 1));
-    is(api('kita', 'certificates')->{wait_minutes}, expect_minutes(10, $spp), 'back to one: as before');
+    is($t->api_counter('kita', 'certificates')->{wait_minutes}, expect_minutes(10, $spp), 'back to one: as before');
 
     $t->madoctl_ok(qw(set kita certificates --waiting 0));
-    $c = api('kita', 'certificates');
+    $c = $t->api_counter('kita', 'certificates');
     is($c->{wait_minutes}, 0, 'nobody waiting: 0');
     is_deeply([ @{ $c->{wait_range} }{qw(low high)} ], [0, 5], 'nobody waiting: range 0-5 (someone free may take a moment)');
 
     $t->madoctl_ok(qw(set kita certificates --waiting 4 --status paused));
-    $c = api('kita', 'certificates');
+    $c = $t->api_counter('kita', 'certificates');
     ok(exists $c->{wait_minutes} && !defined $c->{wait_minutes}, 'paused: unknown (null)');
 }
 
@@ -101,17 +114,17 @@ my $log = $t->dir . '/higashiyama.log';
     my $spp = $spp{'higashiyama/certificates'};
     my $w = 14 / (14 + 3);
     my $per_call = $w * 120 + (1 - $w) * $spp;
-    my $c = api('higashiyama', 'certificates');
+    my $c = $t->api_counter('higashiyama', 'certificates');
     is($c->{waiting}, 5, 'fed: 5 still waiting');
     is($c->{wait_minutes}, expect_minutes(5, $per_call),
        'after 14 busy gaps of 2 minutes: the pace the calls show');
     cmp_ok($c->{wait_minutes}, '<', expect_minutes(5, $spp), 'faster than the configured pace');
 
     $t->madoctl_ok(qw(set higashiyama certificates --staff 2));
-    is(api('higashiyama', 'certificates')->{wait_minutes}, expect_minutes(5, $per_call / 2),
+    is($t->api_counter('higashiyama', 'certificates')->{wait_minutes}, expect_minutes(5, $per_call / 2),
        'a second member of staff halves the pace at once');
 
-    $c = api('higashiyama', 'certificates');
+    $c = $t->api_counter('higashiyama', 'certificates');
     my $r = $t->http('GET', '/higashiyama?lang=en');
     like($r->{body} // '', qr/id="c-certificates".*?\b\Q$c->{wait_range}{low}\E\D+\Q$c->{wait_range}{high}\E\b/s,
          'the page shows the range');
@@ -129,7 +142,7 @@ my $log = $t->dir . '/higashiyama.log';
                 "20261127,10:40:00,0,21,3\n20261127,10:41:00,0,21,4\n20261127,10:42:00,0,21,5\n";
     close $fh;
     $t->madoctl_ok(qw(feed --office yamashina --format voicecall), $idle);
-    my $c = api('yamashina', 'certificates');
+    my $c = $t->api_counter('yamashina', 'certificates');
     is($c->{waiting}, 3, 'three waiting');
     is($c->{wait_minutes}, expect_minutes(3, $spp{'yamashina/certificates'}),
        'calls after an empty queue teach nothing: still the configured pace');

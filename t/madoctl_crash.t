@@ -29,7 +29,24 @@ for my $o (@{ $defs->{offices} }) {
 }
 $t->madoctl_ok('load', MadoTest::write_json_file($t->dir . '/offices.json', $defs));
 $t->madoctl_ok(qw(set kita moving --status open));      # closed counters take no tickets
-$t->write_config('mado_stale_after 15m;');
+$t->write_config_raw(<<'EOF');
+%%TEST_GLOBALS%%
+load_module %%MODULE%%;
+worker_processes 2;
+events { worker_connections 256; }
+
+http {
+    %%TEST_GLOBALS_HTTP%%
+    mado_store %%STORE%%;
+    mado_calendar off;              # the figures as stored, whatever the hour
+    mado_stale_after 15m;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/ { mado_api; }
+    }
+}
+EOF
 $t->start;
 
 my ($r, $d) = $t->get_json('/api/v1/offices/kita');
@@ -84,7 +101,7 @@ sub run_one {
     $runs++;
 
     if (defined $delay) {
-        sleep $delay;
+        sleep $delay;               # the moment of the kill, not a wait for anything
         kill 'KILL', $pid;
     }
     waitpid($pid, 0);
