@@ -14,18 +14,6 @@
 #include <zlib.h>
 
 
-#define ngx_http_mado_gen_str(g, s)                                           \
-    yajl_gen_string(g, (const unsigned char *) (s), ngx_strlen(s))
-
-#define ngx_http_mado_gen_lit(g, s)                                           \
-    yajl_gen_string(g, (const unsigned char *) (s), sizeof(s) - 1)
-
-
-static const char *const  ngx_http_mado_days[7] = {
-    "sun", "mon", "tue", "wed", "thu", "fri", "sat"
-};
-
-
 static ngx_int_t ngx_http_mado_read(ngx_http_mado_snapshot_t *snap,
     ngx_http_mado_defs_t **cache, mado_store_t *store, MDB_txn *txn,
     time_t now, time_t stale_after, ngx_flag_t calendar, mado_err_t *err);
@@ -472,8 +460,7 @@ static void
 ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
     time_t now)
 {
-    char                   spans[64];
-    unsigned               i, d, k, n;
+    unsigned               i, d;
     mado_office_def_t     *o;
     mado_counter_def_t    *c;
     mado_counter_state_t  *st;
@@ -482,37 +469,25 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
 
     yajl_gen_map_open(g);
 
-    ngx_http_mado_gen_lit(g, "id");
-    ngx_http_mado_gen_str(g, o->id);
-    ngx_http_mado_gen_lit(g, "kind");
-    ngx_http_mado_gen_str(g, o->kind);
-    ngx_http_mado_gen_lit(g, "name");
+    mado_gen_lit(g, "id");
+    mado_gen_str(g, o->id);
+    mado_gen_lit(g, "kind");
+    mado_gen_str(g, o->kind);
+    mado_gen_lit(g, "name");
     mado_gen_i18n(g, NULL, &o->name);
 
-    ngx_http_mado_gen_lit(g, "hours");
+    mado_gen_lit(g, "hours");
     yajl_gen_map_open(g);
 
+    /* as offices.json writes them, by the library's same functions */
     for (d = 0; d < 7; d++) {
-        n = 0;
-        spans[0] = '\0';
-
-        for (k = 0; k < o->nspans[d]; k++) {
-            n = ngx_sprintf((u_char *) spans + n, "%s%02ui:%02ui-%02ui:%02ui",
-                            k ? "," : "",
-                            (ngx_uint_t) o->hours[d][k].open / 60,
-                            (ngx_uint_t) o->hours[d][k].open % 60,
-                            (ngx_uint_t) o->hours[d][k].close / 60,
-                            (ngx_uint_t) o->hours[d][k].close % 60)
-                - (u_char *) spans;
-        }
-
-        ngx_http_mado_gen_str(g, ngx_http_mado_days[d]);
-        yajl_gen_string(g, (const unsigned char *) spans, n);
+        mado_gen_str(g, mado_weekday_keys[d]);
+        mado_gen_spans(g, o->hours[d], o->nspans[d]);
     }
 
     yajl_gen_map_close(g);
 
-    ngx_http_mado_gen_lit(g, "counters");
+    mado_gen_lit(g, "counters");
     yajl_gen_array_open(g);
 
     for (i = 0; i < o->ncounters; i++) {
@@ -525,7 +500,7 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
                         MADO_SJ_ID | MADO_SJ_LAST_ISSUED | MADO_SJ_WAIT
                         | MADO_SJ_DISPLAY | MADO_SJ_MESSAGE | MADO_SJ_UPDATED);
 
-        ngx_http_mado_gen_lit(g, "stale");
+        mado_gen_lit(g, "stale");
         yajl_gen_bool(g, office->stale[i]);
 
         yajl_gen_map_close(g);
