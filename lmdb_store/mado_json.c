@@ -149,3 +149,20 @@ mado_gen_spans(yajl_gen g, const mado_span_t *spans, unsigned n)
 
     yajl_gen_string(g, (const unsigned char *) buf, len);
 }
+
+
+void
+mado_gen_hours(yajl_gen g, const mado_office_def_t *o)
+{
+    unsigned  d;
+
+    mado_gen_lit(g, "hours");
+    yajl_gen_map_open(g);
+
+    for (d = 0; d < 7; d++) {
+        mado_gen_str(g, mado_weekday_keys[d]);
+        mado_gen_spans(g, o->hours[d], o->nspans[d]);
+    }
+
+    yajl_gen_map_close(g);
+}

@@ -70,15 +70,7 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
     }
     yajl_gen_array_close(g);
 
-    mado_gen_str(g, "hours");
-    yajl_gen_map_open(g);
-
-    for (d = 0; d < 7; d++) {
-        mado_gen_str(g, mado_weekday_keys[d]);
-        mado_gen_spans(g, o->hours[d], o->nspans[d]);
-    }
-
-    yajl_gen_map_close(g);
+    mado_gen_hours(g, o);
 
     mado_gen_str(g, "holidays");
     yajl_gen_bool(g, !o->open_on_holidays);

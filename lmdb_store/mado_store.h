@@ -420,6 +420,8 @@ void mado_gen_date(yajl_gen g, const char *key, mado_date_t date);
 extern const char *const mado_weekday_keys[8];
 /* opening spans as "08:45-12:00,13:00-17:30" ("" when closed) */
 void mado_gen_spans(yajl_gen g, const mado_span_t *spans, unsigned n);
+/* "hours": {"sun": spans, ...} as offices.json has them: the API shows the same */
+void mado_gen_hours(yajl_gen g, const mado_office_def_t *o);
 /* sum / n / scale to one decimal ("12.5") after "key", or null if n is 0 */
 void mado_gen_avg(yajl_gen g, const char *key, double sum, uint32_t n,
     double scale);

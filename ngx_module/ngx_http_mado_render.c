@@ -460,7 +460,7 @@ static void
 ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
     time_t now)
 {
-    unsigned               i, d;
+    unsigned               i;
     mado_office_def_t     *o;
     mado_counter_def_t    *c;
     mado_counter_state_t  *st;
@@ -476,16 +476,7 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
     mado_gen_lit(g, "name");
     mado_gen_i18n(g, NULL, &o->name);
 
-    mado_gen_lit(g, "hours");
-    yajl_gen_map_open(g);
-
-    /* as offices.json writes them, by the library's same functions */
-    for (d = 0; d < 7; d++) {
-        mado_gen_str(g, mado_weekday_keys[d]);
-        mado_gen_spans(g, o->hours[d], o->nspans[d]);
-    }
-
-    yajl_gen_map_close(g);
+    mado_gen_hours(g, o);
 
     mado_gen_lit(g, "counters");
     yajl_gen_array_open(g);
