@@ -50,10 +50,19 @@ static char *ngx_http_mado_set_handler(ngx_conf_t *cf,
     ngx_http_handler_pt handler);
 static char *ngx_http_mado_check_locations(ngx_conf_t *cf,
     ngx_http_mado_main_conf_t *mmcf);
+static ngx_uint_t ngx_http_mado_admin_at(ngx_http_mado_main_conf_t *mmcf,
+    ngx_http_mado_loc_conf_t *staff);
+static void ngx_http_mado_loc_error(ngx_conf_t *cf,
+    ngx_http_mado_loc_conf_t *l, const char *need, ngx_str_t *arg);
 static char *ngx_http_mado_site(ngx_conf_t *cf,
     ngx_http_mado_main_conf_t *mmcf, ngx_http_mado_loc_conf_t *mlcf);
 static ngx_int_t ngx_http_mado_init_process(ngx_cycle_t *cycle);
 static void ngx_http_mado_exit_process(ngx_cycle_t *cycle);
+
+
+/* what pages need: the catalogs and assets (http), a public URL (any level) */
+#define NGX_HTTP_MADO_PAGES_NEED                                              \
+    "requires \"mado_messages\", \"mado_assets\" and \"mado_public_url\""
 
 
 static ngx_conf_post_handler_pt  ngx_http_mado_stale_after_post =
@@ -296,18 +305,13 @@ static char *
 ngx_http_mado_check_locations(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf)
 {
     const char                 *need;
-    ngx_uint_t                  i, j;
-    ngx_http_mado_loc_conf_t  **loc, *l, *a;
-
-    static const char  *names[] = {
-        "", "mado_api", "mado_pages", "mado_admin", "mado_staff"
-    };
+    ngx_uint_t                  i;
+    ngx_http_mado_loc_conf_t  **loc, *l;
 
     loc = mmcf->locations.elts;
 
     for (i = 0; i < mmcf->locations.nelts; i++) {
         l = loc[i];
-        need = NULL;
 
         if (mmcf->store.len == 0) {
             need = "requires \"mado_store\" in \"http\"";
@@ -316,8 +320,7 @@ ngx_http_mado_check_locations(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf)
                    && (mmcf->messages.len == 0 || mmcf->assets.len == 0))
         {
             /* and the public URL, checked when the location is merged */
-            need = "requires \"mado_messages\", \"mado_assets\" and "
-                   "\"mado_public_url\"";
+            need = NGX_HTTP_MADO_PAGES_NEED;
 
         } else if (l->kind == NGX_HTTP_MADO_LOC_STAFF
                    && (mmcf->messages.len == 0 || mmcf->assets.len == 0))
@@ -331,49 +334,72 @@ ngx_http_mado_check_locations(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf)
             /* every write is audited: no key, no writes */
             need = "requires \"mado_audit_key\" in \"http\"";
 
-        } else if (l->kind == NGX_HTTP_MADO_LOC_STAFF) {
-
+        } else if (l->kind == NGX_HTTP_MADO_LOC_STAFF
+                   && !ngx_http_mado_admin_at(mmcf, l))
+        {
             /* the panel's page calls the update API at that path */
-            need = "requires a \"mado_admin\" location with its path in "
-                   "the same server";
+            ngx_http_mado_loc_error(cf, l, "requires a \"mado_admin\" "
+                                    "location with its path in the same "
+                                    "server", &l->staff_api);
+            return NGX_CONF_ERROR;
 
-            for (j = 0; j < mmcf->locations.nelts; j++) {
-                a = loc[j];
-
-                if (a->kind == NGX_HTTP_MADO_LOC_ADMIN
-                    && a->srv_conf == l->srv_conf
-                    && a->name.len == l->staff_api.len
-                    && ngx_strncmp(a->name.data, l->staff_api.data,
-                                   a->name.len) == 0)
-                {
-                    need = NULL;
-                    break;
-                }
-            }
-        }
-
-        if (need == NULL) {
+        } else {
             continue;
         }
 
-        if (l->kind == NGX_HTTP_MADO_LOC_STAFF
-            && ngx_strncmp(need, "requires a", 10) == 0)
-        {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"%s\" directive %s (\"%V\") in %s:%ui",
-                          names[l->kind], need, &l->staff_api,
-                          l->conf_file, l->conf_line);
-
-        } else {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"%s\" directive %s in %s:%ui",
-                          names[l->kind], need, l->conf_file, l->conf_line);
-        }
-
+        ngx_http_mado_loc_error(cf, l, need, NULL);
         return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* a mado_admin location at the staff panel's API path, in its server */
+static ngx_uint_t
+ngx_http_mado_admin_at(ngx_http_mado_main_conf_t *mmcf,
+    ngx_http_mado_loc_conf_t *staff)
+{
+    ngx_uint_t                  i;
+    ngx_http_mado_loc_conf_t  **loc, *a;
+
+    loc = mmcf->locations.elts;
+
+    for (i = 0; i < mmcf->locations.nelts; i++) {
+        a = loc[i];
+
+        if (a->kind == NGX_HTTP_MADO_LOC_ADMIN
+            && a->srv_conf == staff->srv_conf
+            && a->name.len == staff->staff_api.len
+            && ngx_strncmp(a->name.data, staff->staff_api.data, a->name.len)
+               == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* "directive" NEED ("ARG") in FILE:LINE, as nginx words its own */
+static void
+ngx_http_mado_loc_error(ngx_conf_t *cf, ngx_http_mado_loc_conf_t *l,
+    const char *need, ngx_str_t *arg)
+{
+    static const char  *names[] = {
+        "", "mado_api", "mado_pages", "mado_admin", "mado_staff"
+    };
+
+    if (arg != NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"%s\" directive %s (\"%V\") in %s:%ui",
+                      names[l->kind], need, arg, l->conf_file, l->conf_line);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0, "\"%s\" directive %s in %s:%ui",
+                  names[l->kind], need, l->conf_file, l->conf_line);
 }
 
 
@@ -422,7 +448,7 @@ ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     /* the catalogs and assets are loaded by now: render the panel once */
-    if (conf->staff_base.len) {
+    if (conf->kind == NGX_HTTP_MADO_LOC_STAFF) {
         if (ngx_http_mado_staff_page(cf, mmcf, conf) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
@@ -464,10 +490,7 @@ ngx_http_mado_site(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
     ngx_http_mado_site_t  *site;
 
     if (mlcf->public_url.len == 0) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"mado_pages\" directive requires \"mado_messages\", "
-                      "\"mado_assets\" and \"mado_public_url\" in %s:%ui",
-                      mlcf->conf_file, mlcf->conf_line);
+        ngx_http_mado_loc_error(cf, mlcf, NGX_HTTP_MADO_PAGES_NEED, NULL);
         return NGX_CONF_ERROR;
     }
 
@@ -608,7 +631,6 @@ ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    mlcf->staff_base = clcf->name;
     mmcf->staff = 1;
 
     return ngx_http_mado_set_handler(cf, mlcf, NGX_HTTP_MADO_LOC_STAFF,

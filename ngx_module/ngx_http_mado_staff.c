@@ -68,15 +68,15 @@ ngx_http_mado_staff_handler(ngx_http_request_t *r)
     mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
 
     if (mlcf->staff_page == NULL
-        || r->uri.len < mlcf->staff_base.len
-        || ngx_strncmp(r->uri.data, mlcf->staff_base.data,
-                       mlcf->staff_base.len) != 0)
+        || r->uri.len < mlcf->name.len
+        || ngx_strncmp(r->uri.data, mlcf->name.data,
+                       mlcf->name.len) != 0)
     {
         return NGX_HTTP_NOT_FOUND;
     }
 
-    rest.data = r->uri.data + mlcf->staff_base.len;
-    rest.len = r->uri.len - mlcf->staff_base.len;
+    rest.data = r->uri.data + mlcf->name.len;
+    rest.len = r->uri.len - mlcf->name.len;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "mado staff: \"%V\" below the panel", &rest);
@@ -336,7 +336,7 @@ ngx_http_mado_staff_page(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
           + sizeof("<link rel=\"icon\" href=\"icon.svg\">"
                    "<link rel=\"stylesheet\" href=\"\">"
                    "<script src=\"\" defer></script>") - 1
-          + 3 * mlcf->staff_base.len
+          + 3 * mlcf->name.len
           + mmcf->staff_css.url.len + mmcf->staff_js.url.len
           + sizeof(NGX_HTTP_MADO_STAFF_MAIN) - 1
           + i18n->len
@@ -364,10 +364,10 @@ ngx_http_mado_staff_page(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
     p = ngx_sprintf(p, "<link rel=\"icon\" href=\"%Vicon.svg\">"
                     "<link rel=\"stylesheet\" href=\"%V%V\">"
                     "<script src=\"%V%V\" defer></script>",
-                    &mlcf->staff_base, &mlcf->staff_base,
+                    &mlcf->name, &mlcf->name,
                     &(ngx_str_t) { mmcf->staff_css.url.len - 1,
                                    mmcf->staff_css.url.data + 1 },
-                    &mlcf->staff_base,
+                    &mlcf->name,
                     &(ngx_str_t) { mmcf->staff_js.url.len - 1,
                                    mmcf->staff_js.url.data + 1 });
 
