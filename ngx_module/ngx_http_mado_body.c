@@ -15,6 +15,8 @@ static ngx_int_t ngx_http_mado_admin_parse(ngx_http_request_t *r,
     ngx_int_t *sent);
 static ngx_int_t ngx_http_mado_admin_feed_body(ngx_http_request_t *r,
     ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
+static ngx_int_t ngx_http_mado_admin_too_large(ngx_http_request_t *r,
+    size_t max);
 
 
 /* the body, whole, then ngx_http_mado_admin_body() */
@@ -28,10 +30,7 @@ ngx_http_mado_admin_read(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t)
                                                  : NGX_HTTP_MADO_ADMIN_BODY_MAX;
 
     if (r->headers_in.content_length_n > (off_t) max) {
-        return ngx_http_mado_send_error(r, 0,
-                                        NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                        "too_large", "the body may have at "
-                                        "most %uz bytes", max);
+        return ngx_http_mado_admin_too_large(r, max);
     }
 
     /* a body in memory, whatever client_body_buffer_size says */
@@ -79,10 +78,7 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
     }
 
     if (len > NGX_HTTP_MADO_ADMIN_BODY_MAX) {
-        rc = ngx_http_mado_send_error(r, 0, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                      "too_large", "the body may have at "
-                                      "most %d bytes",
-                                      NGX_HTTP_MADO_ADMIN_BODY_MAX);
+        rc = ngx_http_mado_admin_too_large(r, NGX_HTTP_MADO_ADMIN_BODY_MAX);
         ngx_http_finalize_request(r, rc);
         return;
     }
@@ -181,10 +177,7 @@ ngx_http_mado_admin_feed_body(ngx_http_request_t *r,
     }
 
     if (len > NGX_HTTP_MADO_FEED_BODY_MAX) {
-        *sent = ngx_http_mado_send_error(r, 0,
-                    NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, "too_large", "the "
-                    "body may have at most %d bytes",
-                    NGX_HTTP_MADO_FEED_BODY_MAX);
+        *sent = ngx_http_mado_admin_too_large(r, NGX_HTTP_MADO_FEED_BODY_MAX);
         return NGX_DECLINED;
     }
 
@@ -229,6 +222,16 @@ ngx_http_mado_admin_feed_body(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+/* 413 for a Content-Length, or a body read whole, over max */
+static ngx_int_t
+ngx_http_mado_admin_too_large(ngx_http_request_t *r, size_t max)
+{
+    return ngx_http_mado_send_error(r, 0, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                    "too_large", "the body may have at most "
+                                    "%uz bytes", max);
 }
 
 
