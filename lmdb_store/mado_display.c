@@ -22,8 +22,9 @@ mado_wait_minutes(const mado_counter_def_t *c, const mado_counter_state_t *st)
         return -1;
     }
 
-    /* round up: "about 5 minutes" should not be promised as 4 */
-    return (est + 59) / 60;
+    /* to the nearest minute: rounding up made every figure longer than
+       what people then waited (bench/estimate.c) */
+    return (est + 30) / 60;
 }
 
 

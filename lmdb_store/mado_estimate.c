@@ -1,18 +1,29 @@
 /*
  * The wait estimate.  Citizens are told how long a ticket taken now will
- * wait, so it must come from what the counter is doing today, not from a
- * fixed minutes-per-person table:
+ * wait; bench/estimate.c holds it to the best simple rule a city could
+ * use instead, "waiting x minutes_per_person / staff":
  *
- *   - While people wait all along, the gap between two calls is one
- *     call's share of the staff's time.  Writers report issues and calls
- *     (mado_service_issue, mado_service_call) and the state keeps a
- *     smoothed "staff-milliseconds per call" (svc_ms), so a change in
- *     staff (madoctl set --staff) changes the estimate at once.
- *   - With few calls seen, the configured minutes_per_person weighs in.
- *   - A ticket taken now waits for those ahead and about half a call.
- *   - The band around it widens with less data and fewer people ahead
- *     (one slow case matters more); bench/estimate.c measures that the
- *     actual wait falls in it for most tickets.
+ *   - A ticket taken now is called when as many calls have been made as
+ *     there are people ahead: waiting x the time between two calls.  The
+ *     simple rule is right about that; adding half a call for the person
+ *     now served made the estimate worse (the median wait, which the
+ *     error a citizen feels is least around, is close to waiting gaps).
+ *   - The time between calls is the per-person service time over the
+ *     staff.  Writers report issues and calls (mado_service_issue,
+ *     mado_service_call) and the state keeps the mean of "gap x staff"
+ *     over about the last 100 calls (svc_ms), started from the configured
+ *     minutes_per_person as if it had been seen MADO_SVC_K0 times.
+ *   - The configured value is kept until the calls show, beyond their
+ *     noise, that it is wrong (a z-test on the log ratio): where it is
+ *     right the estimate is the simple rule's, where it is wrong it
+ *     follows what the counter really does.
+ *   - With no staff count recorded, "gap x 1" is the time between calls
+ *     itself; it changes with the staff, so it is learnt over the last 8
+ *     calls and used as it is.
+ *   - The band: the wait of waiting+1 calls varies with the calls' length
+ *     (less, relatively, the more people ahead) and with how sure the
+ *     rate is; log-normal, so it is proportionate on both sides and grows
+ *     with the people ahead.
  *
  * Pure functions of the definition and the state, so the module, madoctl
  * and the benchmark compute the same figures.
@@ -23,13 +34,16 @@
 #include "mado_store.h"
 
 
-#define MADO_SVC_ALPHA          0.2     /* weight of a new gap */
-#define MADO_SVC_PRIOR          3.0     /* the configured value counts as
+#define MADO_SVC_WINDOW         100     /* calls remembered, staff known */
+#define MADO_SVC_WINDOW_U       8       /* calls remembered, staff unknown */
+#define MADO_SVC_K0             5.0     /* the configured value counts as
                                            this many calls */
 #define MADO_SVC_CLIP           4.0     /* a gap counts at most this many
                                            times the estimate (pauses) */
-#define MADO_SVC_KEEP           3       /* calls a new day keeps of the
-                                           day before */
+#define MADO_GAP_CV             1.0     /* spread of one gap x staff */
+#define MADO_TEST_FROM          2.0     /* the learnt value replaces the */
+#define MADO_TEST_TO            3.0     /* configured one between these z */
+#define MADO_CV_CALL            0.55    /* spread of one call's length */
 #define MADO_BAND_Z             1.28    /* 80 % of a normal band */
 
 
@@ -51,11 +65,18 @@ mado_staff(const mado_counter_state_t *st)
 }
 
 
+static double
+mado_svc_window(const mado_counter_state_t *st)
+{
+    return st->staff ? MADO_SVC_WINDOW : MADO_SVC_WINDOW_U;
+}
+
+
 void
 mado_service_call(const mado_counter_def_t *c, mado_counter_state_t *st,
     int64_t t)
 {
-    double  gap, cur, prior;
+    double  gap, cur, prior, k;
 
     /*
      * A gap is a call's share of the staff's time only if the queue was
@@ -79,7 +100,13 @@ mado_service_call(const mado_counter_def_t *c, mado_counter_state_t *st,
         gap = cur * MADO_SVC_CLIP;
     }
 
-    cur = st->svc_n ? cur + MADO_SVC_ALPHA * (gap - cur) : gap;
+    /* the mean of the calls so far and the prior, then a moving mean */
+    k = st->svc_n + 1.0 + MADO_SVC_K0;
+    if (k > mado_svc_window(st)) {
+        k = mado_svc_window(st);
+    }
+
+    cur += (gap - cur) / k;
 
     st->svc_ms = cur > 4.0e9 ? 4000000000u : (uint32_t) cur;
 
@@ -93,19 +120,41 @@ int
 mado_estimate(const mado_counter_def_t *c, const mado_counter_state_t *st,
     int64_t *est, int64_t *low, int64_t *high)
 {
-    double  n, w, per_call, prior, learnt, e, cv_rate, r;
+    double  win, n, prior, d, se2, w, z, per_call, e, cv2, sig;
 
     if (st->status != MADO_STATUS_OPEN || c->seconds_per_person == 0) {
         return -1;
     }
 
-    n = st->svc_n > 50 ? 50.0 : (double) st->svc_n;
     prior = (double) c->seconds_per_person;
-    learnt = st->svc_n ? st->svc_ms / 1000.0 : prior;
+    win = mado_svc_window(st);
+
+    /* how many calls the learnt value stands for: a moving mean of
+       "win" calls is as sure as about twice as many */
+    n = st->svc_n + MADO_SVC_K0;
+    n = n >= win ? 2.0 * win - 1.0 : n;
+
+    d = 0.0;
+    w = 0.0;
+    se2 = MADO_GAP_CV * MADO_GAP_CV / n;
+
+    if (st->svc_n && st->svc_ms) {
+        /* how far, in log, the counter is from its configuration */
+        d = log(st->svc_ms / 1000.0 / prior);
+
+        if (st->staff == 0) {
+            w = 1.0;
+
+        } else {
+            z = fabs(d) / sqrt(se2);
+            w = z <= MADO_TEST_FROM ? 0.0
+                : z >= MADO_TEST_TO ? 1.0
+                : (z - MADO_TEST_FROM) / (MADO_TEST_TO - MADO_TEST_FROM);
+        }
+    }
 
     /* seconds between calls with today's staff */
-    w = n / (n + MADO_SVC_PRIOR);
-    per_call = (w * learnt + (1.0 - w) * prior) / mado_staff(st);
+    per_call = prior * exp(w * d) / mado_staff(st);
 
     if (st->waiting == 0) {
         /*
@@ -117,20 +166,17 @@ mado_estimate(const mado_counter_def_t *c, const mado_counter_state_t *st,
         return 0;
     }
 
-    e = ((double) st->waiting + 0.5) * per_call;
+    e = (double) st->waiting * per_call;
 
-    /*
-     * Two sources of error: the rate (less sure with fewer calls seen)
-     * and the length of the calls ahead, which averages out over more
-     * people ahead.
-     */
-    cv_rate = 0.12 + 0.3 * MADO_SVC_PRIOR / (n + MADO_SVC_PRIOR);
-    r = MADO_BAND_Z * sqrt(cv_rate * cv_rate
-                           + 1.0 / ((double) st->waiting + 1.0));
+    /* the rate's doubt (what was learnt, or what the prior may be off
+       by), and the calls' own spread over the waiting + 1 to come */
+    cv2 = se2 + (1.0 - w) * d * d
+          + MADO_CV_CALL * MADO_CV_CALL / ((double) st->waiting + 1.0);
+    sig = sqrt(log(1.0 + cv2));
 
     *est = (int64_t) (e + 0.5);
-    *low = (int64_t) (e * (1.0 - r < 0.0 ? 0.0 : 1.0 - r));
-    *high = (int64_t) (e * (1.0 + r) + 0.5);
+    *low = (int64_t) (e * exp(-MADO_BAND_Z * sig));
+    *high = (int64_t) (e * exp(MADO_BAND_Z * sig) + 0.5);
 
     return 0;
 }
@@ -144,13 +190,11 @@ mado_estimate_baseline(const mado_counter_def_t *c,
 }
 
 
-/* a new day keeps a little of what the day before taught */
+/* a new day */
 void
 mado_service_new_day(mado_counter_state_t *st)
 {
+    /* what was learnt goes on: a counter slower than configured is
+       slower tomorrow too; only the queue starts afresh */
     st->busy_from = 0;
-
-    if (st->svc_n > MADO_SVC_KEEP) {
-        st->svc_n = MADO_SVC_KEEP;
-    }
 }

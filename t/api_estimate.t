@@ -1,9 +1,10 @@
 #!/usr/bin/perl
 
-# The wait estimate, through madoctl and the API: those waiting and half a
-# call, at the configured minutes_per_person until calls are seen, then at
-# the pace the calls show (per member of staff); staff changes count at
-# once; gaps while nobody waited teach nothing; unknown when not open.
+# The wait estimate, through madoctl and the API: those waiting times the
+# configured minutes_per_person over the staff until the calls show beyond
+# their noise that the counter is faster or slower, then at the pace the
+# calls show (per member of staff); staff changes count at once; gaps
+# while nobody waited teach nothing; unknown when not open.
 # (How close it comes to real waits is bench/estimate.sh's business.)
 
 use strict;
@@ -56,13 +57,23 @@ for my $o (@{ $defs->{offices} }) {
     }
 }
 
-# docs/api.md: est = (waiting + 0.5) x per_call, per_call = the blend of
-# learnt and configured seconds per call, divided by staff (unknown = 1)
+# lmdb_store/mado_estimate.c, as docs/api.md tells it: est = waiting x
+# per_call; per_call = the configured seconds x exp(w x d) / staff, where
+# d is the log of learnt / configured and w goes from 0 to 1 as d goes
+# from 2 to 3 standard errors (1 / sqrt(calls + 5)); whole minutes, to the
+# nearest
+sub per_call {
+    my ($spp, $staff, $calls, $learnt) = @_;
+    my $d = $calls ? log($learnt / $spp) : 0;
+    my $z = abs($d) * sqrt($calls + 5);
+    my $w = $z <= 2 ? 0 : $z >= 3 ? 1 : $z - 2;
+    return $spp * exp($w * $d) / ($staff || 1);
+}
+
 sub expect_minutes {
     my ($waiting, $per_call) = @_;
-    return 0 if $waiting == 0;
-    my $s = int(($waiting + 0.5) * $per_call + 0.5);
-    return int(($s + 59) / 60);
+    my $s = int($waiting * $per_call + 0.5);
+    return int(($s + 30) / 60);
 }
 
 # ------------------------------------------------------------ configured pace, staff
@@ -112,8 +123,9 @@ my $log = $t->dir . '/higashiyama.log';
     $t->madoctl_ok(qw(feed --office higashiyama --format voicecall), $log);
 
     my $spp = $spp{'higashiyama/certificates'};
-    my $w = 14 / (14 + 3);
-    my $per_call = $w * 120 + (1 - $w) * $spp;
+    # the configured pace counts as five calls seen
+    my $learnt = (5 * $spp + 14 * 120) / 19;
+    my $per_call = per_call($spp, 1, 14, $learnt);
     my $c = $t->api_counter('higashiyama', 'certificates');
     is($c->{waiting}, 5, 'fed: 5 still waiting');
     is($c->{wait_minutes}, expect_minutes(5, $per_call),
@@ -121,7 +133,7 @@ my $log = $t->dir . '/higashiyama.log';
     cmp_ok($c->{wait_minutes}, '<', expect_minutes(5, $spp), 'faster than the configured pace');
 
     $t->madoctl_ok(qw(set higashiyama certificates --staff 2));
-    is($t->api_counter('higashiyama', 'certificates')->{wait_minutes}, expect_minutes(5, $per_call / 2),
+    is($t->api_counter('higashiyama', 'certificates')->{wait_minutes}, expect_minutes(5, per_call($spp, 2, 14, $learnt)),
        'a second member of staff halves the pace at once');
 
     $c = $t->api_counter('higashiyama', 'certificates');

@@ -18,22 +18,27 @@ test_rules(void)
 
     unit_counter(&c, 600);
 
-    /* whole minutes, rounded up: 2700 s is 45 minutes, 450 s 8 */
+    /* whole minutes, to the nearest: 2400 s is 40 minutes, 300 s 5,
+       330 s 6, 329 s 5 */
     unit_state(&st, 4, 0, 0, 0);
-    CHECK_INT(mado_wait_minutes(&c, &st), 45);
-    c.seconds_per_person = 300;
+    CHECK_INT(mado_wait_minutes(&c, &st), 40);
+    c.seconds_per_person = 330;
     unit_state(&st, 1, 1, 0, 0);
-    CHECK_INT(mado_wait_minutes(&c, &st), 8);
+    CHECK_INT(mado_wait_minutes(&c, &st), 6);
+    c.seconds_per_person = 329;
+    CHECK_INT(mado_wait_minutes(&c, &st), 5);
+    c.seconds_per_person = 300;
+    CHECK_INT(mado_wait_minutes(&c, &st), 5);
 
     /* the band outwards to whole 5 minutes, at least 5 wide */
     CHECK_INT(mado_wait_range(&c, &st, &low, &high), 0);
     CHECK_INT(low, 0);
-    CHECK_INT(high, 20);
+    CHECK_INT(high, 15);
     c.seconds_per_person = 600;
     unit_state(&st, 4, 0, 0, 0);
     CHECK_INT(mado_wait_range(&c, &st, &low, &high), 0);
-    CHECK_INT(low, 5);
-    CHECK_INT(high, 85);
+    CHECK_INT(low, 20);
+    CHECK_INT(high, 75);
     unit_state(&st, 0, 0, 0, 0);
     CHECK_INT(mado_wait_range(&c, &st, &low, &high), 0);
     CHECK_INT(low, 0);
@@ -41,11 +46,11 @@ test_rules(void)
 
     /* levels from the wait: 0 < 15 <= 1 < 30 <= 2 < 60 <= 3 */
     CHECK_INT(mado_level(&c, &st), 0);
-    unit_state(&st, 2, 1, 0, 0);            /* 25 min */
+    unit_state(&st, 2, 1, 0, 0);            /* 20 min */
     CHECK_INT(mado_level(&c, &st), 1);
-    unit_state(&st, 3, 1, 0, 0);            /* 35 min */
+    unit_state(&st, 3, 1, 0, 0);            /* 30 min */
     CHECK_INT(mado_level(&c, &st), 2);
-    unit_state(&st, 6, 1, 0, 0);            /* 65 min */
+    unit_state(&st, 6, 1, 0, 0);            /* 60 min */
     CHECK_INT(mado_level(&c, &st), 3);
     st.status = MADO_STATUS_CLOSED;
     CHECK_INT(mado_level(&c, &st), -1);
@@ -66,10 +71,10 @@ test_rules(void)
 
     unit_state(&st, 4, 0, 0, 0);
     CHECK_INT(mado_jam_message(&c, &st, MADO_LANG_EN, buf, sizeof(buf)),
-              strlen("4 waiting, 5 to 85"));
-    CHECK_STR(buf, "4 waiting, 5 to 85");
+              strlen("4 waiting, 20 to 75"));
+    CHECK_STR(buf, "4 waiting, 20 to 75");
     mado_jam_message(&c, &st, MADO_LANG_KO, buf, sizeof(buf));
-    CHECK_STR(buf, "混雑 4人 5〜85分");
+    CHECK_STR(buf, "混雑 4人 20〜75分");
 
     /* cut to the buffer, never past it */
     CHECK_INT(mado_jam_message(&c, &st, MADO_LANG_EN, buf, 6), 5);
@@ -159,11 +164,11 @@ test_state_json(void)
     CHECK_BYTES(json, n,
         "{\"id\":\"small\",\"name\":{\"ja\":\"S\",\"en\":\"S\"},"
         "\"status\":\"open\",\"waiting\":4,\"calling\":7,\"last_issued\":11,"
-        "\"wait_minutes\":23,\"wait_range\":{\"low\":0,\"high\":45},"
+        "\"wait_minutes\":20,\"wait_range\":{\"low\":10,\"high\":40},"
         "\"level\":1,\"next_open\":null,"
-        "\"jam_message\":{\"ja\":\"0〜45分\",\"en\":\"0〜45分\","
-        "\"zh-hans\":\"0〜45分\",\"zh-hant\":\"0〜45分\",\"ko\":\"0〜45分\","
-        "\"ja-easy\":\"0〜45分\"},"
+        "\"jam_message\":{\"ja\":\"10〜40分\",\"en\":\"10〜40分\","
+        "\"zh-hans\":\"10〜40分\",\"zh-hant\":\"10〜40分\",\"ko\":\"10〜40分\","
+        "\"ja-easy\":\"10〜40分\"},"
         "\"message\":\"窓口は2番です\","
         "\"updated_at\":\"2026-11-27T12:00:00+09:00\"}");
 
@@ -172,7 +177,7 @@ test_state_json(void)
     CHECK_BYTES(json, n,
         "{\"id\":\"small\",\"name\":{\"ja\":\"S\",\"en\":\"S\"},"
         "\"status\":\"open\",\"waiting\":4,\"calling\":7,\"last_issued\":11,"
-        "\"served_today\":6,\"staff\":1,\"wait_minutes\":23,"
+        "\"served_today\":6,\"staff\":1,\"wait_minutes\":20,"
         "\"message\":\"窓口は2番です\","
         "\"updated_at\":\"2026-11-27T12:00:00+09:00\"}");
 

@@ -31,21 +31,35 @@ test_estimates(void)
     unit_state(&st, 0, 0, 0, 0);
     CHECK_ESTIMATE(&c, &st, 0, 0, 300);
 
-    /* nothing learnt: the configured 10 minutes a person, half a call
-       more for the one now served, a wide band */
+    /* nothing learnt: the simple rule, waiting x the configured 10
+       minutes (no half call more: that made the figures worse); a band
+       as sure as five calls */
     unit_state(&st, 4, 0, 0, 0);
-    CHECK_ESTIMATE(&c, &st, 2700, 579, 4820);
+    CHECK_ESTIMATE(&c, &st, 2400, 1296, 4443);
 
     /* two at the counter: half */
     st.staff = 2;
-    CHECK_ESTIMATE(&c, &st, 1350, 289, 2410);
+    CHECK_ESTIMATE(&c, &st, 1200, 648, 2222);
 
-    /* 50 calls of 5 minutes each learnt: mostly what was learnt, and a
-       narrower band; more calls than 50 count as 50 */
-    unit_state(&st, 20, 1, 50, 300000);
-    CHECK_ESTIMATE(&c, &st, 6498, 4355, 8641);
-    unit_state(&st, 20, 3, 60, 300000);
-    CHECK_ESTIMATE(&c, &st, 2166, 1451, 2880);
+    /* one ahead of one at the counter: 10 minutes, 5 to 20 */
+    unit_state(&st, 1, 1, 0, 0);
+    CHECK_ESTIMATE(&c, &st, 600, 297, 1211);
+
+    /* 200 calls of 5 minutes each learnt: the configuration is wrong
+       beyond doubt, what was learnt counts; a narrow band */
+    unit_state(&st, 20, 1, 200, 300000);
+    CHECK_ESTIMATE(&c, &st, 6000, 5023, 7166);
+    unit_state(&st, 20, 3, 200, 300000);
+    CHECK_ESTIMATE(&c, &st, 2000, 1674, 2389);
+
+    /* 10.5 minutes learnt against 10 configured is within the calls'
+       noise: the configured value stays (the simple rule's figure) */
+    unit_state(&st, 20, 1, 200, 630000);
+    CHECK_ESTIMATE(&c, &st, 12000, 9943, 14482);
+
+    /* staff unknown: the time between calls itself, as learnt */
+    unit_state(&st, 20, 0, 10, 300000);
+    CHECK_ESTIMATE(&c, &st, 6000, 4197, 8577);
 
     /* not open, or nothing configured: unknown */
     st.status = MADO_STATUS_PAUSED;
@@ -57,6 +71,65 @@ test_estimates(void)
     unit_counter(&c, 600);
     unit_state(&st, 7, 1, 0, 0);
     CHECK_INT(mado_estimate_baseline(&c, &st), 4200);
+}
+
+
+/*
+ * At one counter, more people waiting never shows a shorter wait, a
+ * lower band or a lower level, whatever was learnt; and the band stays
+ * proportionate: once a day's calls are learnt its ends are within a
+ * factor of the estimate that shrinks as more people wait.
+ */
+static void
+test_monotone(void)
+{
+    int64_t               e, l, h, pe, pl, ph, m, pm, rl, rh, prl, prh;
+    int                   lv, plv;
+    unsigned              staff, k, j, w;
+    mado_counter_def_t    c;
+    mado_counter_state_t  st;
+    static const uint32_t ns[] = { 0, 1, 3, 10, 40, 99, 100, 400 };
+    static const uint32_t ms[] = { 30000, 120000, 300000, 600000, 630000,
+                                   900000, 3000000 };
+
+    for (staff = 0; staff <= 4; staff++) {
+        for (k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+            for (j = 0; j < sizeof(ms) / sizeof(ms[0]); j++) {
+                unit_counter(&c, 600);
+                unit_state(&st, 0, staff, ns[k], ms[j]);
+
+                pe = pl = ph = pm = prl = prh = -1;
+                plv = -1;
+
+                for (w = 0; w <= 400; w++) {
+                    st.waiting = w;
+
+                    CHECK_INT(mado_estimate(&c, &st, &e, &l, &h), 0);
+                    CHECK_INT(mado_wait_range(&c, &st, &rl, &rh), 0);
+                    m = mado_wait_minutes(&c, &st);
+                    lv = mado_level(&c, &st);
+
+                    CHECK(e >= pe && l >= pl && h >= ph);
+                    CHECK(m >= pm && rl >= prl && rh >= prh && lv >= plv);
+
+                    /* what the pages show: the minutes inside the band */
+                    CHECK(l <= e && e <= h && rl <= m && m <= rh);
+
+                    if (ns[k] >= 100 && w >= 4) {
+                        CHECK(h <= 2 * e && 2 * l >= e);
+                    }
+
+                    /* a staff count known: the calls' length alone */
+                    if (ns[k] >= 100 && w >= 20 && staff > 0) {
+                        CHECK(10 * h <= 13 * e && 10 * l >= 7 * e);
+                    }
+
+                    pe = e; pl = l; ph = h; pm = m; prl = rl; prh = rh;
+                    plv = lv;
+                }
+            }
+        }
+    }
 }
 
 
@@ -83,21 +156,25 @@ test_learning(void)
     CHECK_INT(st.svc_n, 0);
     st.called_at = t + 60;
 
-    /* a gap of 400 s while people waited: the first value learnt */
+    /* a gap of 400 s while people waited: learnt against the
+       configured 600 s, which counts as five calls */
     mado_service_call(&c, &st, t + 460);
     CHECK_INT(st.svc_n, 1);
-    CHECK_INT(st.svc_ms, 400000);
+    CHECK_INT(st.svc_ms, 566666);            /* 600 000 - 200 000 / 6 */
     st.called_at = t + 460;
 
-    /* then smoothed: 400 + 0.2 (600 - 400) */
-    mado_service_call(&c, &st, t + 1060);
-    CHECK_INT(st.svc_n, 2);
-    CHECK_INT(st.svc_ms, 440000);
-    st.called_at = t + 1060;
-
     /* a long gap (lunch) counts as at most four calls' worth */
-    mado_service_call(&c, &st, t + 1060 + 10000);
-    CHECK_INT(st.svc_ms, 440000 + (4 * 440000 - 440000) / 5);
+    st.svc_ms = 440000;
+    mado_service_call(&c, &st, t + 460 + 10000);
+    CHECK_INT(st.svc_n, 2);
+    CHECK_INT(st.svc_ms, 440000 + (4 * 440000 - 440000) / 7);
+    st.called_at = t + 10460;
+
+    /* after a hundred calls, a moving mean of a hundred */
+    st.svc_n = 300;
+    st.svc_ms = 500000;
+    mado_service_call(&c, &st, t + 10460 + 600);
+    CHECK_INT(st.svc_ms, 501000);
     st.called_at = t + 11060;
 
     /* two at the counter: a gap is twice the staff-time */
@@ -117,12 +194,14 @@ test_learning(void)
     st.busy_from = 0;
     st.status = MADO_STATUS_PAUSED;
     mado_service_call(&c, &st, t + 11400);
-    CHECK_INT(st.svc_n, 4);
+    CHECK_INT(st.svc_n, 302);
     CHECK_INT(st.svc_ms, 500000);
 
-    /* a new day keeps a little of the day before */
+    /* a new day keeps what was learnt: a counter slower than configured
+       is slower tomorrow too */
     mado_service_new_day(&st);
-    CHECK_INT(st.svc_n, 3);
+    CHECK_INT(st.svc_n, 302);
+    CHECK_INT(st.svc_ms, 500000);
     CHECK_INT(st.busy_from, 0);
 }
 
@@ -131,6 +210,7 @@ int
 main(void)
 {
     test_estimates();
+    test_monotone();
     test_learning();
 
     return unit_done("estimate");
