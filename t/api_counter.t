@@ -48,11 +48,13 @@ $t->start;
 # seconds per person as the store keeps it, and the promised wait
 sub spp { my ($c) = @_; return int($c->{minutes_per_person} * 60 + 0.5) }
 # the estimate before any call was seen, staff unknown (docs/api.md):
-# those waiting at the configured minutes_per_person, to the nearest minute
+# those waiting and half a call (staff unknown) at the configured
+# minutes_per_person, to the nearest minute
 sub promised_minutes {
     my ($o, $c, $waiting) = @_;
     my ($cd) = grep { $_->{id} eq $c } @{ $def{$o}{counters} };
-    my $seconds = $waiting * spp($cd);
+    return 0 if $waiting == 0;
+    my $seconds = int(($waiting + 0.5) * spp($cd) + 0.5);
     return int(($seconds + 30) / 60);
 }
 
@@ -63,7 +65,7 @@ my (undef, $c) = $t->api_counter('kita', 'moving');
 is($c->{status}, 'open', 'set --status open shows');
 is($c->{waiting}, 7, 'set --waiting 7 shows');
 is($c->{wait_minutes}, promised_minutes('kita', 'moving', 7),
-   'wait_minutes = 7 x 15.8, rounded = ' . promised_minutes('kita', 'moving', 7));
+   'wait_minutes = 7.5 x 15.8, rounded = ' . promised_minutes('kita', 'moving', 7));
 ok(MadoTest::is_json_number($c->{wait_minutes}), 'wait_minutes is a number');
 
 for my $case ([ 'kita', 'certificates', 3 ], [ 'fushimi', 'family', 1 ], [ 'rakusai', 'mynumber', 11 ],

@@ -20,7 +20,7 @@ test_rules(void)
 
     /* whole minutes, to the nearest: 2400 s is 40 minutes, 300 s 5,
        330 s 6, 329 s 5 */
-    unit_state(&st, 4, 0, 0, 0);
+    unit_state(&st, 4, 1, 0, 0);
     CHECK_INT(mado_wait_minutes(&c, &st), 40);
     c.seconds_per_person = 330;
     unit_state(&st, 1, 1, 0, 0);
@@ -35,7 +35,7 @@ test_rules(void)
     CHECK_INT(low, 0);
     CHECK_INT(high, 15);
     c.seconds_per_person = 600;
-    unit_state(&st, 4, 0, 0, 0);
+    unit_state(&st, 4, 1, 0, 0);
     CHECK_INT(mado_wait_range(&c, &st, &low, &high), 0);
     CHECK_INT(low, 20);
     CHECK_INT(high, 75);
@@ -71,10 +71,10 @@ test_rules(void)
 
     unit_state(&st, 4, 0, 0, 0);
     CHECK_INT(mado_jam_message(&c, &st, MADO_LANG_EN, buf, sizeof(buf)),
-              strlen("4 waiting, 20 to 75"));
-    CHECK_STR(buf, "4 waiting, 20 to 75");
+              strlen("4 waiting, 20 to 85"));
+    CHECK_STR(buf, "4 waiting, 20 to 85");
     mado_jam_message(&c, &st, MADO_LANG_KO, buf, sizeof(buf));
-    CHECK_STR(buf, "混雑 4人 20〜75分");
+    CHECK_STR(buf, "混雑 4人 20〜85分");
 
     /* cut to the buffer, never past it */
     CHECK_INT(mado_jam_message(&c, &st, MADO_LANG_EN, buf, 6), 5);

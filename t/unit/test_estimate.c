@@ -31,15 +31,19 @@ test_estimates(void)
     unit_state(&st, 0, 0, 0, 0);
     CHECK_ESTIMATE(&c, &st, 0, 0, 300);
 
-    /* nothing learnt: the simple rule, waiting x the configured 10
-       minutes (no half call more: that made the figures worse); a band
-       as sure as five calls */
-    unit_state(&st, 4, 0, 0, 0);
+    /* nothing learnt, staff known: the simple rule, waiting x the
+       configured 10 minutes / staff (no half call more: that made the
+       figures worse); a band as sure as five calls */
+    unit_state(&st, 4, 1, 0, 0);
     CHECK_ESTIMATE(&c, &st, 2400, 1296, 4443);
 
     /* two at the counter: half */
     st.staff = 2;
     CHECK_ESTIMATE(&c, &st, 1200, 648, 2222);
+
+    /* staff unknown: half a call more */
+    st.staff = 0;
+    CHECK_ESTIMATE(&c, &st, 2700, 1458, 4998);
 
     /* one ahead of one at the counter: 10 minutes, 5 to 20 */
     unit_state(&st, 1, 1, 0, 0);
@@ -59,7 +63,7 @@ test_estimates(void)
 
     /* staff unknown: the time between calls itself, as learnt */
     unit_state(&st, 20, 0, 10, 300000);
-    CHECK_ESTIMATE(&c, &st, 6000, 4197, 8577);
+    CHECK_ESTIMATE(&c, &st, 6150, 4301, 8792);
 
     /* not open, or nothing configured: unknown */
     st.status = MADO_STATUS_PAUSED;
