@@ -3,15 +3,17 @@
 // office page, the index card and the signage say so under the counter's
 // figures in every language (axe-core clean, and with JavaScript off);
 // with JavaScript the note goes when the queue empties and comes back,
-// worded from the catalog, when it grows again.  nginx runs with the
+// worded from the catalog, when it grows again; the staff panel shows it
+// with the figures (over http://127.0.0.1, where its Secure cookie is kept).  nginx runs with the
 // calendar on and its clock at a fixed Tuesday ("env MADO_NOW;").
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  DESKTOP, LANGS, Mado, PHONE, axeViolations, catalog, fill, launchBrowser, screenshotPath,
-  skipReason, watch,
+  DESKTOP, LANGS, MADOCTL, Mado, PHONE, axeViolations, catalog, fill, launchBrowser,
+  screenshotPath, skipReason, watch,
 } from './lib.mjs';
 
 const LIVE_MS = 12000;      // mado_refresh 5s: a change shows within two polls
@@ -39,7 +41,19 @@ describe('a wait past the close', { skip: skipReason(), timeout: 300000 }, () =>
     assert.ok(wait > 10 && wait < 300, `a wait to put the clock at (${wait} minutes)`);
     now = CLOSE - (wait - 5) * 60;
     env = { env: { MADO_NOW: String(now) } };
-    await m.start({ calendar: true, now });
+    execFileSync(MADOCTL, ['--store', m.store, 'user', 'add', 'tanaka', '--role', 'staff',
+      '--office', 'kamigyo', '--password-stdin'], {
+      input: 'counter tablet 2026\n', env: { ...process.env, MADO_AUDIT_KEY: `${m.dir}/audit.key` },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    await m.start({
+      calendar: true,
+      now,
+      http: `    mado_audit_key ${m.dir}/audit.key;\n`,
+      server: `        location /api/v1/admin/ { mado_admin; }
+        location /staff/ { mado_staff /api/v1/admin/; }
+`,
+    });
     browser = await launchBrowser();
   });
 
@@ -138,6 +152,28 @@ describe('a wait past the close', { skip: skipReason(), timeout: 300000 }, () =>
       }, 'back, worded from the catalog, right after the figures, without a reload');
       assert.deepEqual((await axeViolations(page)), []);
       assert.deepEqual(w.problems(), []);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('the staff panel shows it with the figures', async () => {
+    const ctx = await browser.newContext(PHONE);
+    try {
+      const page = await ctx.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(m.url('/staff/'));
+      await page.fill('#login-user', 'tanaka');
+      await page.fill('#login-password', 'counter tablet 2026');
+      await page.click('#login-form button[type="submit"]');
+      await page.locator('#panel-view').waitFor({ state: 'visible' });
+      await page.waitForFunction(() => window.madoStaff.refreshes > 0 && !window.madoStaff.busy);
+      const note = page.locator('#figures .past-close');
+      assert.equal(await note.isVisible(), true, 'shown');
+      assert.equal((await note.textContent()).trim(), fill(catalog('ja')['past_close.likely'], { time: '17:30' }));
+      assert.equal(await note.getAttribute('data-past-close'), 'likely');
+      assert.deepEqual(errors, []);
     } finally {
       await ctx.close();
     }
