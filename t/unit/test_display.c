@@ -1,6 +1,7 @@
 /*
  * Display rules (mado_display.c) on states made by hand: the wait in
- * whole minutes and as a band, the level, the jam message; and
+ * whole minutes and as a band, the level, the jam message, a wait that
+ * runs past the day's close; and
  * mado_state_json, the one writer of a state as JSON, in the shape each
  * of its callers has always shown.
  */
@@ -372,7 +373,8 @@ test_state_json(void)
         "\"status\":\"closed\",\"waiting\":4,\"calling\":7,"
         "\"last_issued\":11,\"wait_minutes\":null,\"wait_range\":null,"
         "\"level\":null,\"next_open\":\"2026-11-30T08:45:00+09:00\","
-        "\"closes_at\":null,\"past_close\":null,\"jam_message\":null,\"message\":null,"
+        "\"closes_at\":null,\"past_close\":null,"
+        "\"jam_message\":null,\"message\":null,"
         "\"updated_at\":\"2026-11-27T12:00:00+09:00\"}");
 
     /* the audit trail: an empty message is "", and a status no writer
