@@ -22,7 +22,8 @@ typedef struct {
 
 static int mc_show_read(mc_ctx_t *ctx, const char *only,
     mc_show_office_t **offices, unsigned *n);
-static void mc_show_table(const mc_show_office_t *offices, unsigned n);
+static void mc_show_table(const mc_show_office_t *offices, unsigned n,
+    int64_t now);
 static int mc_show_json(const mc_show_office_t *offices, unsigned n);
 static size_t mc_text_width(const char *s);
 static void mc_pad(const char *s, size_t width);
@@ -65,7 +66,7 @@ mc_cmd_show(mc_ctx_t *ctx, int argc, char **argv)
         mc_error("no offices loaded; load them with \"madoctl load FILE\"");
 
     } else {
-        mc_show_table(offices, n);
+        mc_show_table(offices, n, ctx->now);
     }
 
     for (i = 0; i < n; i++) {
@@ -197,14 +198,16 @@ failed:
 
 
 static void
-mc_show_table(const mc_show_office_t *offices, unsigned n)
+mc_show_table(const mc_show_office_t *offices, unsigned n, int64_t now)
 {
     char                        num[3][16], wait[32], upd[16];
     size_t                      wid, wname, w;
-    int64_t                     min;
+    int64_t                     min, closes;
     time_t                      local;
     unsigned                    i, j;
     struct tm                   tm;
+    mado_past_close_e           past;
+    mado_counter_state_t        eff;
     const mado_office_def_t    *o;
     const mado_counter_state_t *st;
 
@@ -280,6 +283,18 @@ mc_show_table(const mc_show_office_t *offices, unsigned n)
             }
 
             putchar('\n');
+
+            /* as citizens see it now: the calendar's state */
+            mado_effective_state(o, &o->counters[j], st, now, &eff);
+            past = mado_past_close(o, &o->counters[j], &eff, now, &closes);
+
+            if (past != MADO_PAST_CLOSE_NONE) {
+                printf("  %-*s  the wait may run past today's close at "
+                       "%02d:%02d: %s\n", (int) wid, "",
+                       (int) ((closes + MADO_TZ_OFFSET) % 86400 / 3600),
+                       (int) ((closes + MADO_TZ_OFFSET) % 3600 / 60),
+                       mado_past_close_names[past]);
+            }
         }
     }
 }

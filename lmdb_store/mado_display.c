@@ -2,7 +2,8 @@
  * Display rules: how a counter's state is shown to citizens and staff,
  * the same in the module's API and pages, in madoctl and in the history:
  * the wait in whole minutes and as a band, the congestion level, the jam
- * message, when a closed counter opens next; and mado_state_json, the one
+ * message, when a closed counter opens next, whether a ticket taken now
+ * may be called only after the day's close; and mado_state_json, the one
  * writer of a counter's state as JSON.
  */
 
@@ -106,6 +107,76 @@ mado_next_open(const mado_office_def_t *o, const mado_counter_def_t *c,
 }
 
 
+const char *const  mado_past_close_names[MADO_NPAST_CLOSE] = {
+    NULL, "possible", "likely"
+};
+
+
+mado_past_close_e
+mado_past_close(const mado_office_def_t *o, const mado_counter_def_t *c,
+    const mado_counter_state_t *st, int64_t now, int64_t *closes)
+{
+    time_t       local;
+    int64_t      day0, sec, left, low, high, wait;
+    unsigned     k, n;
+    struct tm    tm;
+    mado_span_t  spans[MADO_SPANS_MAX];
+
+    *closes = -1;
+
+    if (st->status >= MADO_NSTATUS || st->status == MADO_STATUS_CLOSED) {
+        return MADO_PAST_CLOSE_NONE;
+    }
+
+    /* today's spans, as mado_next_open walks them */
+    day0 = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
+    local = (time_t) (now + MADO_TZ_OFFSET);
+    gmtime_r(&local, &tm);
+
+    n = mado_day_spans(o, c, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       spans, NULL);
+    sec = now - day0;
+
+    for (k = 0; k < n; k++) {
+        if (sec >= (int64_t) spans[k].open * 60
+            && sec < (int64_t) spans[k].close * 60)
+        {
+            break;
+        }
+    }
+
+    if (k == n) {
+        return MADO_PAST_CLOSE_NONE;
+    }
+
+    *closes = day0 + (int64_t) spans[n - 1].close * 60;
+
+    /* serving time left: the queue stands still through a break */
+    left = (int64_t) spans[k].close * 60 - sec;
+
+    for (k++; k < n; k++) {
+        left += (int64_t) (spans[k].close - spans[k].open) * 60;
+    }
+
+    /* with nobody ahead, the next member of staff free calls it */
+    if (st->waiting == 0 || mado_wait_range(c, st, &low, &high) != 0) {
+        return MADO_PAST_CLOSE_NONE;
+    }
+
+    wait = mado_wait_minutes(c, st);
+
+    if (wait * 60 > left) {
+        return MADO_PAST_CLOSE_LIKELY;
+    }
+
+    if (high * 60 > left) {
+        return MADO_PAST_CLOSE_POSSIBLE;
+    }
+
+    return MADO_PAST_CLOSE_NONE;
+}
+
+
 size_t
 mado_jam_message(const mado_counter_def_t *c, const mado_counter_state_t *st,
     mado_lang_e lang, char *buf, size_t len)
@@ -174,11 +245,12 @@ mado_state_json(yajl_gen g, const mado_office_def_t *o,
     const mado_counter_def_t *c, const mado_counter_state_t *st,
     int64_t now, unsigned parts)
 {
-    int       level;
-    char      iso[32], jam[512];
-    size_t    len;
-    int64_t   wait, low, high, next;
-    unsigned  l;
+    int                level;
+    char               iso[32], jam[512];
+    size_t             len;
+    int64_t            wait, low, high, next, closes;
+    unsigned           l;
+    mado_past_close_e  past;
 
     if (parts & MADO_SJ_ID) {
         mado_gen_lit(g, "id");
@@ -256,6 +328,31 @@ mado_state_json(yajl_gen g, const mado_office_def_t *o,
 
         } else {
             yajl_gen_null(g);
+        }
+
+        past = MADO_PAST_CLOSE_NONE;
+        closes = -1;
+
+        if (parts & MADO_SJ_CALENDAR) {
+            past = mado_past_close(o, c, st, now, &closes);
+        }
+
+        mado_gen_lit(g, "closes_at");
+
+        if (closes > 0) {
+            len = mado_time_iso(closes, iso);
+            yajl_gen_string(g, (const unsigned char *) iso, len);
+
+        } else {
+            yajl_gen_null(g);
+        }
+
+        mado_gen_lit(g, "past_close");
+
+        if (past == MADO_PAST_CLOSE_NONE) {
+            yajl_gen_null(g);
+        } else {
+            mado_gen_str(g, mado_past_close_names[past]);
         }
 
         mado_gen_lit(g, "jam_message");

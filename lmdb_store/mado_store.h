@@ -564,6 +564,39 @@ int mado_level(const mado_counter_def_t *c, const mado_counter_state_t *st);
 int64_t mado_next_open(const mado_office_def_t *o,
     const mado_counter_def_t *c, int64_t now);
 /*
+ * Whether a ticket taken now may be called only after today's reception
+ * hours end (its wait runs past the close):
+ *
+ *   NONE      it fits, or nothing to say: not open (paused, ended,
+ *             closed), nobody waiting (called as soon as staff are free),
+ *             or now outside today's spans (a state not put through
+ *             mado_effective_state);
+ *   POSSIBLE  the band's upper end does not fit (mado_wait_range's high);
+ *   LIKELY    the estimate itself does not fit (mado_wait_minutes): more
+ *             likely than not; the band's lower end would say it only
+ *             once it is all but certain.
+ *
+ * The time left is the counter's serving time: the rest of the span now
+ * is in and the whole of later spans today; a lunch break between them
+ * is not time to serve, as the queue waits through it.  *closes gets the
+ * end of today's last span (unix seconds) when now is in one of today's
+ * spans and the counter is not closed, else -1.
+ */
+typedef enum {
+    MADO_PAST_CLOSE_NONE = 0,
+    MADO_PAST_CLOSE_POSSIBLE,
+    MADO_PAST_CLOSE_LIKELY,
+    MADO_NPAST_CLOSE
+} mado_past_close_e;
+
+/* what the JSON says: NULL (null), "possible", "likely" */
+extern const char *const mado_past_close_names[MADO_NPAST_CLOSE];
+
+mado_past_close_e mado_past_close(const mado_office_def_t *o,
+    const mado_counter_def_t *c, const mado_counter_state_t *st, int64_t now,
+    int64_t *closes);
+
+/*
  * The jam message of a counter's state in one language (Japanese when that
  * language has none), its {waiting} {low} {high} filled in, into buf;
  * 0 when there is none (not open, or fewer waiting than the first step).
@@ -584,11 +617,17 @@ size_t mado_jam_message(const mado_counter_def_t *c,
 #define MADO_SJ_WAIT            0x08    /* "wait_minutes": whole, or null */
 #define MADO_SJ_DISPLAY         0x10    /* "wait_range", "level",
                                            "next_open" (o, now),
+                                           "closes_at", "past_close",
                                            "jam_message" */
 #define MADO_SJ_MESSAGE         0x20    /* "message", null if none (or not
                                            UTF-8 where g validates) */
 #define MADO_SJ_MESSAGE_TEXT    0x40    /* with MESSAGE: "" if none */
 #define MADO_SJ_UPDATED         0x80    /* "updated_at", ISO 8601 */
+#define MADO_SJ_CALENDAR        0x100   /* with DISPLAY: st follows the
+                                           calendar (mado_effective_state),
+                                           so "closes_at" and "past_close"
+                                           (mado_past_close) are said; else
+                                           they are null */
 
 void mado_state_json(yajl_gen g, const mado_office_def_t *o,
     const mado_counter_def_t *c, const mado_counter_state_t *st,

@@ -435,7 +435,8 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     int                    level;
     char                   jam[512];
     size_t                 jlen;
-    int64_t                next, day0, nday0;
+    int64_t                next, day0, nday0, closes;
+    mado_past_close_e      past;
     u_char                 nbuf[3][NGX_INT64_LEN];
     ngx_uint_t             wday;
     ngx_http_mado_var_t    var[3];
@@ -538,6 +539,30 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     }
 
     h_lit(h, "</span></dd></div></dl>");
+
+    /* the hours apply only when the states follow the calendar */
+    past = MADO_PAST_CLOSE_NONE;
+
+    if (h->mmcf->calendar) {
+        past = mado_past_close(&office->def, c, st, h->snap->now, &closes);
+    }
+
+    if (past != MADO_PAST_CLOSE_NONE) {
+        var[0].name = "time";
+        var[0].value.data = nbuf[0];
+        var[0].value.len = ngx_sprintf(nbuf[0], "%02L:%02L",
+                                       (closes + MADO_TZ_OFFSET) % 86400 / 3600,
+                                       (closes + MADO_TZ_OFFSET) % 3600 / 60)
+                           - nbuf[0];
+
+        h_lit(h, "<p class=\"past-close\" data-past-close=\"");
+        h_cstr(h, mado_past_close_names[past]);
+        h_lit(h, "\">");
+        h_fmt(h, past == MADO_PAST_CLOSE_LIKELY
+                 ? NGX_HTTP_MADO_MSG_PAST_CLOSE_LIKELY
+                 : NGX_HTTP_MADO_MSG_PAST_CLOSE_POSSIBLE, var, 1);
+        h_lit(h, "</p>");
+    }
 
     jlen = mado_jam_message(c, st, h->lang, jam, sizeof(jam));
 

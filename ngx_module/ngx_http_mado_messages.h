@@ -31,6 +31,8 @@
     X(STATUS_CLOSED,           "status.closed") \
     X(STATUS_ENDED,            "status.ended") \
     X(NEXT_OPEN,               "next_open") \
+    X(PAST_CLOSE_POSSIBLE,     "past_close.possible") \
+    X(PAST_CLOSE_LIKELY,       "past_close.likely") \
     X(LEVEL_0,                 "level.0") \
     X(LEVEL_1,                 "level.1") \
     X(LEVEL_2,                 "level.2") \

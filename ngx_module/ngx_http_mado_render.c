@@ -18,7 +18,7 @@ static ngx_int_t ngx_http_mado_read(ngx_http_mado_snapshot_t *snap,
     ngx_http_mado_defs_t **cache, mado_store_t *store, MDB_txn *txn,
     time_t now, time_t stale_after, ngx_flag_t calendar, mado_err_t *err);
 static void ngx_http_mado_render_office(yajl_gen g,
-    ngx_http_mado_office_t *office, time_t now);
+    ngx_http_mado_office_t *office, time_t now, unsigned parts);
 static ngx_http_mado_office_t *ngx_http_mado_unchanged(
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_snapshot_t *prev,
     ngx_uint_t i, time_t now);
@@ -104,7 +104,9 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
         yajl_gen_clear(g);
         yajl_gen_reset(g, NULL);
 
-        ngx_http_mado_render_office(g, &office[i], now);
+        /* the minute, not the second: workers render the same bytes */
+        ngx_http_mado_render_office(g, &office[i], snap->now,
+                                    calendar ? MADO_SJ_CALENDAR : 0);
 
         if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
             yajl_gen_free(g);
@@ -458,7 +460,7 @@ ngx_http_mado_defs_get(ngx_http_mado_defs_t **cache, mado_store_t *store,
 
 static void
 ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
-    time_t now)
+    time_t now, unsigned parts)
 {
     unsigned               i;
     mado_office_def_t     *o;
@@ -489,7 +491,8 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
 
         mado_state_json(g, o, c, st, now,
                         MADO_SJ_ID | MADO_SJ_LAST_ISSUED | MADO_SJ_WAIT
-                        | MADO_SJ_DISPLAY | MADO_SJ_MESSAGE | MADO_SJ_UPDATED);
+                        | MADO_SJ_DISPLAY | MADO_SJ_MESSAGE | MADO_SJ_UPDATED
+                        | parts);
 
         mado_gen_lit(g, "stale");
         yajl_gen_bool(g, office->stale[i]);

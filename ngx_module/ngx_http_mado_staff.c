@@ -248,6 +248,7 @@ ngx_http_mado_staff_headers(ngx_http_request_t *r, ngx_uint_t page)
     "<div><dt>待ち時間の目安</dt><dd class=\"wait\">—</dd></div>"             \
     "<div><dt>混雑状況</dt><dd class=\"level\"><span class=\"level-text\">"   \
     "—</span></dd></div></dl>"                                                \
+    "<p class=\"past-close\" hidden></p>"                                     \
     "<p class=\"jam\" hidden></p><p class=\"message\" hidden></p>"            \
     "<p class=\"updated\"><span class=\"stale-note\"></span>"                 \
     "<time></time><span class=\"updated-suffix\"></span></p></article>"       \

@@ -93,28 +93,36 @@
       : r && typeof r === 'object' ? fmt('minutes_range', { low: r.low, high: r.high }) : t('unknown'));
     setText(q('.level-text', el), t('level.' + level));
 
-    // the jam message, in the page's language, right after the figures
+    // right after the figures: a wait that runs past today's close, then
+    // the jam message in the page's language
+    var fig = q('.figures', el) || q('dl', el);
+    function place(p, ref) { if (ref) after(ref, p); else el.insertBefore(p, q('.updated', el)); }
+    var pk = c.past_close === 'possible' || c.past_close === 'likely' ? c.past_close : '';
+    var pt = pk && typeof c.closes_at === 'string' ? fmt('past_close.' + pk, { time: hhmm(c.closes_at) }) : '';
+    var pc = q('.past-close', el);
+    if (pt) {
+      if (!pc) place(pc = make('p', 'past-close'), fig);
+      if (pc.getAttribute('data-past-close') !== pk) pc.setAttribute('data-past-close', pk);
+      setText(pc, pt);
+    } else {
+      drop(pc);
+      pc = null;
+    }
+
     var jm = c.jam_message && typeof c.jam_message === 'object'
       ? (c.jam_message[pageLang] || c.jam_message.ja || '') : '';
     var jam = q('.jam', el);
     if (jm) {
-      if (!jam) {
-        jam = make('p', 'jam');
-        var fig = q('.figures', el) || q('dl', el);
-        if (fig) after(fig, jam); else el.insertBefore(jam, q('.updated', el));
-      }
+      if (!jam) place(jam = make('p', 'jam'), pc || fig);
       setText(jam, jm);
     } else {
       drop(jam);
+      jam = null;
     }
 
     var msg = q('.message', el);
     if (typeof c.message === 'string' && c.message !== '') {
-      if (!msg) {
-        msg = make('p', 'message');
-        var dl = jam || q('.figures', el) || q('dl', el);
-        if (dl) after(dl, msg); else el.insertBefore(msg, q('.updated', el));
-      }
+      if (!msg) place(msg = make('p', 'message'), jam || pc || fig);
       setText(msg, c.message);
     } else {
       drop(msg);

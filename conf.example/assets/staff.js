@@ -232,6 +232,13 @@
       : r && typeof r === 'object' ? fmt('minutes_range', { low: r.low, high: r.high }) : t('unknown'));
     setText(q('.level-text', el), t('level.' + level));
 
+    /* a wait that runs past today's close, as the citizen pages say it */
+    var pc = q('.past-close', el), pk = c.past_close === 'possible' || c.past_close === 'likely' ? c.past_close : '';
+    var pt = pk && typeof c.closes_at === 'string' ? fmt('past_close.' + pk, { time: hhmm(c.closes_at) }) : '';
+    setText(pc, pt);
+    pc.hidden = !pt;
+    if (pk) pc.setAttribute('data-past-close', pk); else pc.removeAttribute('data-past-close');
+
     var jam = q('.jam', el), jm = c.jam_message && typeof c.jam_message === 'object' ? c.jam_message.ja || '' : '';
     setText(jam, jm);
     jam.hidden = !jm;

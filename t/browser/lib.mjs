@@ -240,10 +240,14 @@ export class Mado {
     return c;
   }
 
-  config({ pages = true, http = '', server = '' } = {}) {
+  // now: unix seconds the workers' clock starts from ("env MADO_NOW;"), for
+  // calendar: the office calendar applied (t/api_calendar.t's subject), which
+  // needs a fixed clock to be the same whatever the hour the tests run at
+  config({ pages = true, http = '', server = '', now = null, calendar = false } = {}) {
     const d = this.dir;
     const mod = this.module || MODULE;
-    const env = asan() ? 'env LD_PRELOAD;\nenv ASAN_OPTIONS;\nenv UBSAN_OPTIONS;\n' : '';
+    const env = (asan() ? 'env LD_PRELOAD;\nenv ASAN_OPTIONS;\nenv UBSAN_OPTIONS;\n' : '')
+      + (now != null ? 'env MADO_NOW;\n' : '');
     return `load_module ${mod};
 ${isRoot() ? 'user www-data www-data;\n' : ''}${env}worker_processes 2;
 daemon on;
@@ -262,7 +266,7 @@ http {
 
     mado_store ${this.store};
     # figures as stored, whatever the hour the tests run at (t/api_calendar.t tests the calendar)
-    mado_calendar off;
+    mado_calendar ${calendar ? 'on' : 'off'};
 ${pages ? `    mado_messages ${I18N_DIR};
     mado_assets ${ASSETS_DIR};
     mado_public_url http://127.0.0.1:${this.port};
@@ -295,6 +299,7 @@ ${pages ? '        location / { mado_pages; }\n' : ''}    }
     fs.writeFileSync(`${d}/nginx.conf`, this.config(opt));
     fs.rmSync(`${d}/nginx.pid`, { force: true });
     const env = { ...process.env };
+    if (opt.now != null) env.MADO_NOW = String(opt.now);
     if (asan()) {
       env.LD_PRELOAD = asanPreload();
       env.ASAN_OPTIONS = `detect_leaks=0:log_path=${d}/asan:abort_on_error=0`;

@@ -1,6 +1,7 @@
 /*
  * Display rules (mado_display.c) on states made by hand: the wait in
- * whole minutes and as a band, the level, the jam message; and
+ * whole minutes and as a band, the level, the jam message, a wait that
+ * runs past the day's close; and
  * mado_state_json, the one writer of a state as JSON, in the shape each
  * of its callers has always shown.
  */
@@ -89,6 +90,177 @@ test_rules(void)
 }
 
 
+/*
+ * Whether a ticket taken now is called before the day's close, on an
+ * office with a lunch break on Saturdays, a closed day, a counter's own
+ * closed day and an extra open Sunday.  The times are put at the
+ * estimate's own figures (mado_wait_minutes, mado_wait_range), so that
+ * these checks hold however the estimate computes them.
+ */
+#define UNIT_HOURS_OFFICE                                                     \
+    "{\"offices\": [{\"id\": \"t\","                                          \
+    " \"name\": {\"ja\": \"T\", \"en\": \"T\"},"                              \
+    " \"hours\": {\"mon\": \"08:45-17:30\", \"tue\": \"08:45-17:30\","        \
+    "  \"wed\": \"08:45-17:30\", \"thu\": \"08:45-17:30\","                   \
+    "  \"fri\": \"08:45-17:30\", \"sat\": \"09:00-12:00,13:00-13:30\"},"      \
+    " \"closed_dates\": [\"2026-11-26\"],"                                    \
+    " \"open_dates\": {\"2026-11-29\": \"09:00-12:00\"},"                     \
+    " \"counters\": ["                                                        \
+    "  {\"id\": \"x\", \"name\": {\"ja\": \"X\", \"en\": \"X\"},"             \
+    "   \"minutes_per_person\": 10, \"ticket_range\": [1, 300],"              \
+    "   \"closed_dates\": [\"2026-11-25\"]},"                                 \
+    "  {\"id\": \"y\", \"name\": {\"ja\": \"Y\", \"en\": \"Y\"},"             \
+    "   \"minutes_per_person\": 10, \"ticket_range\": [1, 300],"              \
+    "   \"reception_ends\": \"17:00\"}]}]}"
+
+/* local midnight of Friday 2026-11-27, and minutes after it */
+#define FRI          1795705200
+#define AT(day, hh, mm)  (FRI + (day) * 86400 + ((hh) * 60 + (mm)) * 60)
+
+
+static void
+test_past_close(void)
+{
+    int64_t                closes, low, high, wait, close;
+    mado_offices_t         all;
+    mado_office_def_t     *o;
+    mado_counter_def_t    *x, *y;
+    mado_counter_state_t   st;
+
+    if (mado_offices_parse(UNIT_HOURS_OFFICE, strlen(UNIT_HOURS_OFFICE),
+                           &all, NULL)
+        != MADO_OK)
+    {
+        CHECK(!"the offices parse");
+        return;
+    }
+
+    o = &all.offices[0];
+    x = &o->counters[0];
+    y = &o->counters[1];
+
+    unit_state(&st, 4, 0, 0, 0);
+    wait = mado_wait_minutes(x, &st);
+    CHECK_INT(mado_wait_range(x, &st, &low, &high), 0);
+
+    /* the checks below need a band around the estimate, and a wait that
+       outlasts Saturday's afternoon span */
+    if (!CHECK(low <= wait && wait + 2 < high && wait > 31)) {
+        mado_offices_free(&all);
+        return;
+    }
+
+    /* Friday: the close at 17:30; the wait fits, then the band's end
+       does not, then the estimate does not */
+    close = AT(0, 17, 30);
+    CHECK_INT(mado_past_close(o, x, &st, AT(0, 10, 0), &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, close);
+    CHECK_INT(mado_past_close(o, x, &st, close - high * 60, &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(mado_past_close(o, x, &st, close - high * 60 + 60, &closes),
+              MADO_PAST_CLOSE_POSSIBLE);
+    CHECK_INT(closes, close);
+    CHECK_INT(mado_past_close(o, x, &st, close - wait * 60, &closes),
+              MADO_PAST_CLOSE_POSSIBLE);
+    CHECK_INT(mado_past_close(o, x, &st, close - wait * 60 + 60, &closes),
+              MADO_PAST_CLOSE_LIKELY);
+    CHECK_INT(mado_past_close(o, x, &st, close - 60, &closes),
+              MADO_PAST_CLOSE_LIKELY);
+    CHECK_INT(closes, close);
+    CHECK_STR(mado_past_close_names[MADO_PAST_CLOSE_POSSIBLE], "possible");
+    CHECK_STR(mado_past_close_names[MADO_PAST_CLOSE_LIKELY], "likely");
+    CHECK(mado_past_close_names[MADO_PAST_CLOSE_NONE] == NULL);
+
+    /* past the close, before the opening: no span, nothing to say */
+    CHECK_INT(mado_past_close(o, x, &st, close, &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, -1);
+    CHECK_INT(mado_past_close(o, x, &st, AT(0, 8, 44), &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, -1);
+
+    /* nobody waiting: called as soon as someone is free */
+    unit_state(&st, 0, 0, 0, 0);
+    CHECK_INT(mado_past_close(o, x, &st, close - 60, &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, close);
+
+    /* not open: no wait to compare; the close is still the day's, unless
+       the counter is closed */
+    unit_state(&st, 4, 0, 0, 0);
+    st.status = MADO_STATUS_PAUSED;
+    CHECK_INT(mado_past_close(o, x, &st, close - 60, &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, close);
+    st.status = MADO_STATUS_ENDED;
+    CHECK_INT(mado_past_close(o, y, &st, AT(0, 17, 10), &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, close);
+    st.status = MADO_STATUS_CLOSED;
+    CHECK_INT(mado_past_close(o, x, &st, close - 60, &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, -1);
+
+    /* reception_ends stops the tickets, not the serving: the close counts */
+    unit_state(&st, 4, 0, 0, 0);
+    CHECK_INT(mado_past_close(o, y, &st, close - high * 60, &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, close);
+
+    /* closed days: the office's (Thursday), the counter's alone
+       (Wednesday, where y is open), a Sunday */
+    CHECK_INT(mado_past_close(o, x, &st, AT(-1, 17, 0), &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, -1);
+    CHECK_INT(mado_past_close(o, x, &st, AT(-2, 17, 0), &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, -1);
+    CHECK_INT(mado_past_close(o, y, &st, AT(-2, 17, 0), &closes),
+              MADO_PAST_CLOSE_LIKELY);
+    CHECK_INT(closes, AT(-2, 17, 30));
+    CHECK_INT(mado_past_close(o, x, &st, AT(-5, 17, 0), &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, -1);
+
+    /* an extra open Sunday closes at its own hour */
+    CHECK_INT(mado_past_close(o, x, &st, AT(2, 11, 59), &closes),
+              MADO_PAST_CLOSE_LIKELY);
+    CHECK_INT(closes, AT(2, 12, 0));
+
+    /*
+     * Saturday, 09:00-12:00 and 13:00-13:30: the day closes at 13:30, and
+     * the morning's queue waits through the break, which is not time to
+     * serve: at 12:00 - (high - 30) minutes the band's end just fits
+     * though it runs past noon.
+     */
+    close = AT(1, 13, 30);
+    CHECK_INT(mado_past_close(o, x, &st, AT(1, 12, 0) - (high - 30) * 60,
+                              &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, close);
+    CHECK_INT(mado_past_close(o, x, &st,
+                              AT(1, 12, 0) - (high - 30) * 60 + 60, &closes),
+              MADO_PAST_CLOSE_POSSIBLE);
+    CHECK_INT(mado_past_close(o, x, &st,
+                              AT(1, 12, 0) - (wait - 30) * 60 + 60, &closes),
+              MADO_PAST_CLOSE_LIKELY);
+    CHECK_INT(closes, close);
+
+    /* in the break itself: outside the spans */
+    CHECK_INT(mado_past_close(o, x, &st, AT(1, 12, 30), &closes),
+              MADO_PAST_CLOSE_NONE);
+    CHECK_INT(closes, -1);
+
+    /* the afternoon span alone */
+    CHECK_INT(mado_past_close(o, x, &st, AT(1, 13, 0), &closes),
+              MADO_PAST_CLOSE_LIKELY);
+    CHECK_INT(closes, close);
+
+    mado_offices_free(&all);
+}
+
+
 
 /* the members parts writes, in a map of their own, as text */
 static const char *
@@ -109,7 +281,8 @@ test_json(yajl_gen g, const mado_office_def_t *o, const mado_counter_def_t *c,
 
 
 #define PUBLIC  (MADO_SJ_ID | MADO_SJ_LAST_ISSUED | MADO_SJ_WAIT             \
-                 | MADO_SJ_DISPLAY | MADO_SJ_MESSAGE | MADO_SJ_UPDATED)
+                 | MADO_SJ_DISPLAY | MADO_SJ_MESSAGE | MADO_SJ_UPDATED        \
+                 | MADO_SJ_CALENDAR)
 #define SHOW    (MADO_SJ_ID | MADO_SJ_LAST_ISSUED | MADO_SJ_COUNTS            \
                  | MADO_SJ_WAIT | MADO_SJ_MESSAGE | MADO_SJ_UPDATED)
 #define AUDIT   (MADO_SJ_LAST_ISSUED | MADO_SJ_COUNTS | MADO_SJ_MESSAGE       \
@@ -166,11 +339,25 @@ test_state_json(void)
         "\"status\":\"open\",\"waiting\":4,\"calling\":7,\"last_issued\":11,"
         "\"wait_minutes\":20,\"wait_range\":{\"low\":10,\"high\":40},"
         "\"level\":1,\"next_open\":null,"
+        "\"closes_at\":\"2026-11-27T17:30:00+09:00\",\"past_close\":null,"
         "\"jam_message\":{\"ja\":\"10〜40分\",\"en\":\"10〜40分\","
         "\"zh-hans\":\"10〜40分\",\"zh-hant\":\"10〜40分\",\"ko\":\"10〜40分\","
         "\"ja-easy\":\"10〜40分\"},"
         "\"message\":\"窓口は2番です\","
         "\"updated_at\":\"2026-11-27T12:00:00+09:00\"}");
+
+    /* a minute before the close: the wait runs past it */
+    json = test_json(v, o, c, &st, 1795748400 + 5 * 3600 + 29 * 60,
+                     MADO_SJ_DISPLAY | MADO_SJ_CALENDAR, &n);
+    CHECK(n > 0 && strstr(json, "\"closes_at\":\"2026-11-27T17:30:00+09:00\","
+                                "\"past_close\":\"likely\",") != NULL);
+
+    /* a state not put through the calendar (mado_calendar off): the
+       hours are not applied, so nothing is said of the close */
+    json = test_json(v, o, c, &st, 1795748400 + 5 * 3600 + 29 * 60,
+                     MADO_SJ_DISPLAY, &n);
+    CHECK(n > 0 && strstr(json, "\"closes_at\":null,\"past_close\":null,")
+                   != NULL);
 
     /* madoctl show --json: the counts, no display rules */
     json = test_json(g, o, c, &st, 0, SHOW, &n);
@@ -191,6 +378,7 @@ test_state_json(void)
         "\"status\":\"closed\",\"waiting\":4,\"calling\":7,"
         "\"last_issued\":11,\"wait_minutes\":null,\"wait_range\":null,"
         "\"level\":null,\"next_open\":\"2026-11-30T08:45:00+09:00\","
+        "\"closes_at\":null,\"past_close\":null,"
         "\"jam_message\":null,\"message\":null,"
         "\"updated_at\":\"2026-11-27T12:00:00+09:00\"}");
 
@@ -228,6 +416,7 @@ int
 main(void)
 {
     test_rules();
+    test_past_close();
     test_state_json();
 
     return unit_done("display");
