@@ -1,13 +1,16 @@
 /*
- * madoctl audit list|verify: read and check the audit trail
- * (lmdb_store/mado_audit.c has how it is chained).
+ * madoctl audit list|verify|anchor: read and check the audit trail, and
+ * anchor it outside the store (lmdb_store/mado_audit.c has how it is
+ * chained and anchored).
  */
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <yajl/yajl_tree.h>
 
 #include "madoctl.h"
@@ -26,6 +29,7 @@ typedef struct {
 
 static int mc_audit_list(mc_ctx_t *ctx, int argc, char **argv);
 static int mc_audit_verify(mc_ctx_t *ctx, int argc, char **argv);
+static int mc_audit_anchor(mc_ctx_t *ctx, int argc, char **argv);
 static int mc_audit_print(uint64_t seq, const char *json, size_t len,
     void *arg);
 
@@ -40,7 +44,7 @@ mc_cmd_audit(mc_ctx_t *ctx, int argc, char **argv)
     }
 
     if (argc < 2) {
-        return mc_usage_error("audit", "say list or verify");
+        return mc_usage_error("audit", "say list, verify or anchor");
     }
 
     if (strcmp(argv[1], "list") == 0) {
@@ -51,8 +55,12 @@ mc_cmd_audit(mc_ctx_t *ctx, int argc, char **argv)
         return mc_audit_verify(ctx, argc - 1, argv + 1);
     }
 
-    return mc_usage_error("audit", "unknown audit verb \"%s\"; say list or "
-                          "verify", argv[1]);
+    if (strcmp(argv[1], "anchor") == 0) {
+        return mc_audit_anchor(ctx, argc - 1, argv + 1);
+    }
+
+    return mc_usage_error("audit", "unknown audit verb \"%s\"; say list, "
+                          "verify or anchor", argv[1]);
 }
 
 
@@ -275,14 +283,34 @@ done:
 }
 
 
+/* a finding of mado_account_verify(), on standard error */
+static void
+mc_audit_account(const char *id, const char *why, void *arg)
+{
+    (void) arg;
+
+    mc_error("account \"%s\" %s", id, why);
+}
+
+
+/*
+ * The chain with the key, its end against the anchor, the accounts
+ * against their seals and the trail: every finding is said, and any one
+ * makes the exit status 1.
+ */
 static int
 mc_audit_verify(mc_ctx_t *ctx, int argc, char **argv)
 {
-    int                          rc;
+    int                          rc, arc, fd, bad, accounts;
     MDB_txn                     *txn;
-    mado_err_t                   err;
+    uint64_t                     n, nbad;
+    mado_err_t                   err, aerr;
+    const char                  *path;
     mado_store_t                 s;
+    mado_anchor_t                a;
     mado_audit_verify_t          res;
+    mado_anchor_check_t          c;
+    unsigned char                key[MADO_AUDIT_KEY_LEN];
 
     optind = 0;
 
@@ -297,27 +325,273 @@ mc_audit_verify(mc_ctx_t *ctx, int argc, char **argv)
         return rc;
     }
 
+    path = mc_anchor_path(ctx);
+    if (path == NULL) {
+        return MC_EXIT_STORE;
+    }
+
+    if (mado_audit_key_load(ctx->audit_key, key, &err) != MADO_OK) {
+        mc_error("%s", err.text);
+        return MC_EXIT_STORE;
+    }
+
+    /* the anchor before the store: a write committed meanwhile can only
+       put the store ahead of it, never behind */
+    arc = mado_anchor_open(path, MADO_ANCHOR_READ, NULL, &fd, &aerr);
+
+    if (arc == MADO_OK) {
+        arc = mado_anchor_read(fd, key, &a, &aerr);
+        close(fd);
+    }
+
+    OPENSSL_cleanse(key, sizeof(key));
+
     if ((rc = mc_audit_open(ctx, &s, &txn, 1)) != MC_EXIT_OK) {
         return rc;
     }
 
+    /* a store of before accounts has no account database */
+    accounts = (mdb_dbi_open(txn, "account", 0, &s.account) == 0);
+
     rc = mado_audit_walk(&s, txn, NULL, NULL, &res, &err);
-    mdb_txn_abort(txn);
-    mado_store_close(&s);
 
     if (rc != MADO_OK) {
-        mc_error("%s", err.text);
-        return mc_exit_code(rc);
+        goto failed;
     }
+
+    bad = 0;
 
     if (res.broken) {
         mc_error("audit trail broken at record %llu: %s",
                  (unsigned long long) res.broken, res.why);
+        bad = 1;
+
+    } else {
+        printf("audit trail intact: %llu records\n",
+               (unsigned long long) res.records);
+    }
+
+    if (arc == MADO_ENOTFOUND) {
+        mc_error("no audit anchor: %s: nothing outside the store to compare "
+                 "the trail's end with, so records cut from its end or the "
+                 "whole trail wiped would not show; after an upgrade, make it "
+                 "once with \"madoctl audit anchor\"", aerr.text);
+        bad = 1;
+
+    } else if (arc != MADO_OK) {
+        mc_error("audit anchor %s: %s", path, aerr.text);
+        bad = 1;
+
+    } else if (!res.broken) {
+        rc = mado_anchor_check(&s, txn, &a, &res, &c, &err);
+
+        if (rc != MADO_OK) {
+            goto failed;
+        }
+
+        if (c.ok) {
+            printf("compared with anchor %s: head seq %llu at %s\n", path,
+                   (unsigned long long) a.seq, a.time);
+
+            if (c.after) {
+                printf("the store has %llu record%s after it, chained under "
+                       "the key: their anchor was not written (a crash or an "
+                       "I/O error after the commit); the next write moves "
+                       "it\n", (unsigned long long) c.after,
+                       c.after == 1 ? "" : "s");
+            }
+
+        } else {
+            mc_error("audit trail does not reach its anchor %s: %s", path,
+                     c.why);
+            bad = 1;
+        }
+    }
+
+    if (accounts) {
+        rc = mado_account_verify(&s, txn, mc_audit_account, NULL, &n, &nbad,
+                                 &err);
+        if (rc != MADO_OK) {
+            goto failed;
+        }
+
+        if (nbad) {
+            bad = 1;
+
+        } else {
+            printf("accounts: %llu, each matching its seal and its last "
+                   "change in the trail\n", (unsigned long long) n);
+        }
+    }
+
+    mdb_txn_abort(txn);
+    mado_store_close(&s);
+
+    return bad ? MC_EXIT_REFUSED : MC_EXIT_OK;
+
+failed:
+
+    mdb_txn_abort(txn);
+    mado_store_close(&s);
+    mc_error("%s", err.text);
+
+    return mc_exit_code(rc);
+}
+
+
+typedef struct {
+    int64_t             now;
+    const char         *path;
+    char                replaced[160];
+} mc_anchor_t;
+
+
+static int
+mc_audit_anchor_write(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err)
+{
+    mc_anchor_t  *an = arg;
+    const char   *extra[] = { "anchor", an->path, "replaced", an->replaced,
+                              NULL };
+
+    return mc_audit(s, txn, an->now, "audit.anchor", NULL, NULL, NULL, NULL,
+                    extra, err);
+}
+
+
+/*
+ * The anchor of a store that has none (made before anchors), naming the
+ * trail's end once the trail verifies; or, with --reset, over one the
+ * store does not match, after a backup was restored on purpose.  Either
+ * is an audited write, whose own record the anchor then names.
+ */
+static int
+mc_audit_anchor(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int                          c, rc, arc, reset;
+    MDB_txn                     *txn;
+    mado_err_t                   err;
+    mado_store_t                 s;
+    mc_anchor_t                  an;
+    mado_anchor_t                old;
+    mado_audit_verify_t          res;
+    mado_anchor_check_t          chk;
+    static const char *const     names[] = { NULL };
+    static const struct option   opts[] = {
+        { "reset", no_argument, NULL, 'r' },
+        { "help",  no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    reset = 0;
+    optind = 0;
+
+    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': reset = 1; break;
+        case 'h': return mc_help("audit");
+        default:  return mc_getopt_error("audit", c, argv);
+        }
+    }
+
+    if ((rc = mc_args("audit", argc, argv, names, 0)) != MC_EXIT_OK
+        || (rc = mc_clock(ctx)) != MC_EXIT_OK)
+    {
+        return rc;
+    }
+
+    memset(&an, 0, sizeof(an));
+    an.now = ctx->now;
+    an.path = mc_anchor_path(ctx);
+
+    if (an.path == NULL) {
+        return MC_EXIT_STORE;
+    }
+
+    if ((rc = mc_store_open(ctx, &s, MC_OPEN_NOANCHOR)) != MC_EXIT_OK) {
+        return rc;
+    }
+
+    if ((rc = mc_anchor_open(ctx, &s, MADO_ANCHOR_CREATE)) != MC_EXIT_OK) {
+        mado_store_close(&s);
+        return rc;
+    }
+
+    arc = mado_anchor_read(s.anchor_fd, s.audit_key, &old, &err);
+
+    if (arc != MADO_OK && arc != MADO_ENOTFOUND && arc != MADO_EINVAL) {
+        goto failed;
+    }
+
+    rc = mado_store_read_begin(&s, &txn, &err);
+    if (rc != MADO_OK) {
+        goto failed;
+    }
+
+    /* what is anchored must be what verify accepts */
+    rc = mado_audit_walk(&s, txn, NULL, NULL, &res, &err);
+
+    if (rc == MADO_OK && !res.broken && arc == MADO_OK) {
+        rc = mado_anchor_check(&s, txn, &old, &res, &chk, &err);
+    }
+
+    mdb_txn_abort(txn);
+
+    if (rc != MADO_OK) {
+        goto failed;
+    }
+
+    if (res.broken) {
+        mado_store_close(&s);
+        mc_error("audit trail broken at record %llu: %s; an anchor would "
+                 "hide it, none is made", (unsigned long long) res.broken,
+                 res.why);
         return MC_EXIT_REFUSED;
     }
 
-    printf("audit trail intact: %llu records\n",
-           (unsigned long long) res.records);
+    if (arc == MADO_ENOTFOUND) {
+        snprintf(an.replaced, sizeof(an.replaced), "none");
+
+    } else if (arc == MADO_OK && chk.ok) {
+        snprintf(an.replaced, sizeof(an.replaced), "record %llu of %s "
+                 "(matching)", (unsigned long long) old.seq, old.time);
+
+    } else if (!reset) {
+        mado_store_close(&s);
+        mc_error("the store does not match the audit anchor %s: %s; if an "
+                 "older copy of the store was put back on purpose (a backup "
+                 "restored), \"--reset\" anchors it as it is now",
+                 an.path, arc == MADO_OK ? chk.why : err.text);
+        return MC_EXIT_REFUSED;
+
+    } else if (arc == MADO_OK) {
+        snprintf(an.replaced, sizeof(an.replaced), "record %llu of %s",
+                 (unsigned long long) old.seq, old.time);
+
+    } else {
+        snprintf(an.replaced, sizeof(an.replaced), "garbled");
+    }
+
+    /* the write's commit moves the anchor to its own record, back too */
+    s.anchor_reset = reset;
+
+    rc = mado_store_write(&s, mc_audit_anchor_write, &an, &err);
+
+    if (rc != MADO_OK) {
+        goto failed;
+    }
+
+    mado_store_close(&s);
+
+    printf("anchored the audit trail at record %llu in %s\n",
+           (unsigned long long) s.anchor_next.seq, an.path);
 
     return MC_EXIT_OK;
+
+failed:
+
+    mado_store_close(&s);
+    mc_error("%s", err.text);
+
+    return mc_exit_code(rc);
 }

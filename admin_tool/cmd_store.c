@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "madoctl.h"
 
 
@@ -30,6 +32,7 @@ typedef struct {
 
 static int mc_parse_size(const char *name, const char *s, size_t *out);
 static int mc_init_test_store(mc_ctx_t *ctx);
+static int mc_init_anchor(mc_ctx_t *ctx);
 static char *mc_read_file(const char *name, const char *shown, size_t *len);
 static int mc_load_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err);
@@ -133,6 +136,10 @@ mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv)
                "backed up apart from it)\n", ctx->audit_key);
     }
 
+    if (!exists && (rc = mc_init_anchor(ctx)) != MC_EXIT_OK) {
+        return rc;
+    }
+
     /* an existing store keeps its map size, which may have grown */
     rc = mado_store_open(&s, ctx->store, MADO_OPEN_CREATE,
                          exists ? 0 : mapsize, &err);
@@ -154,6 +161,13 @@ mc_cmd_init(mc_ctx_t *ctx, int argc, char **argv)
     if (exists) {
         printf("store %s ready (schema %d)\n", ctx->store,
                MADO_SCHEMA_VERSION);
+
+        if (mc_anchor_path(ctx) != NULL && stat(mc_anchor_path(ctx), &sb) != 0)
+        {
+            mc_error("note: no audit anchor %s yet: writes are refused "
+                     "until \"madoctl audit anchor\" makes it",
+                     mc_anchor_path(ctx));
+        }
 
     } else {
         printf("created %sstore %s (schema %d, map size %zu bytes)\n",
@@ -181,6 +195,57 @@ mc_init_test_store_write(mado_store_t *s, MDB_txn *txn, void *arg,
 
     return mc_audit(s, txn, ctx->now, "init", NULL, NULL, NULL, NULL, extra,
                     err);
+}
+
+
+/*
+ * The anchor of a new store, made empty: its first write names record 1.
+ * An anchor that names records belongs to a store that is gone (removed
+ * by someone who may write the store's directory): an init, which may run
+ * at every boot, must not start a new trail over that unnoticed.
+ */
+static int
+mc_init_anchor(mc_ctx_t *ctx)
+{
+    int             rc, fd;
+    mado_err_t      err;
+    const char     *path;
+    mado_anchor_t   a;
+    unsigned char   key[MADO_AUDIT_KEY_LEN];
+
+    path = mc_anchor_path(ctx);
+    if (path == NULL) {
+        return MC_EXIT_STORE;
+    }
+
+    if (mado_audit_key_load(ctx->audit_key, key, &err) != MADO_OK
+        || mado_anchor_open(path, MADO_ANCHOR_CREATE, ctx->audit_key, &fd,
+                            &err)
+           != MADO_OK)
+    {
+        mc_error("%s", err.text);
+        return MC_EXIT_STORE;
+    }
+
+    rc = mado_anchor_read(fd, key, &a, &err);
+    close(fd);
+    OPENSSL_cleanse(key, sizeof(key));
+
+    if (rc == MADO_ENOTFOUND) {
+        return MC_EXIT_OK;
+    }
+
+    if (rc == MADO_OK) {
+        mc_error("the audit anchor %s names record %llu of %s, of a store "
+                 "that is no longer at %s (removed?); a new store would not "
+                 "match it.  If this is meant to be a new store, move the "
+                 "anchor away first", path, (unsigned long long) a.seq,
+                 a.time, ctx->store);
+        return MC_EXIT_REFUSED;
+    }
+
+    mc_error("%s: %s; move it away to start a new store", path, err.text);
+    return MC_EXIT_REFUSED;
 }
 
 

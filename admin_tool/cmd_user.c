@@ -1,7 +1,9 @@
 /*
- * madoctl user add|passwd|disable|enable|list|grant|revoke: the staff
- * accounts that the update API (coming) authenticates.  Every change is
- * one audited write; the audit record never holds a password or token.
+ * madoctl user add|passwd|disable|enable|list|grant|revoke|seal: the staff
+ * accounts that the update API authenticates.  Every change is one
+ * audited write; the audit record never holds a password or token.  The
+ * library seals each account it writes (mado_account.c) and refuses one
+ * whose seal does not match; list marks those, seal accepts them.
  */
 
 #include <errno.h>
@@ -50,6 +52,7 @@ static int mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg,
 static int mc_user_password(mado_store_t *s, MDB_txn *txn,
     mado_account_t *a, const mc_user_t *u, mado_err_t *err);
 static int mc_user_list(mc_ctx_t *ctx, int argc, char **argv);
+static int mc_user_seal(mc_ctx_t *ctx, int argc, char **argv);
 static int mc_read_password(const char *id, int from_stdin, char *buf,
     size_t len);
 static int mc_user_iterations_refused(mado_store_t *s, const char *store,
@@ -82,8 +85,8 @@ mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
         || strcmp(argv[1], "--help") == 0)
     {
         return argc < 2 ? mc_usage_error("user", "say add, passwd, "
-                                         "disable, enable, list, grant or "
-                                         "revoke")
+                                         "disable, enable, list, grant, "
+                                         "revoke or seal")
                         : mc_help("user");
     }
 
@@ -91,6 +94,10 @@ mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
 
     if (strcmp(verb, "list") == 0) {
         return mc_user_list(ctx, argc - 1, argv + 1);
+    }
+
+    if (strcmp(verb, "seal") == 0) {
+        return mc_user_seal(ctx, argc - 1, argv + 1);
     }
 
     for (i = 0; verbs[i] != NULL; i++) {
@@ -322,6 +329,15 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     u->token[0] = '\0';
 
     rc = mado_account_get(s, txn, u->id, &a, err);
+
+    if (rc == MADO_ESEAL) {
+        char  why[sizeof(err->text)];
+
+        /* changed outside madoctl: nothing is built on it */
+        OPENSSL_cleanse(&a, sizeof(a));
+        memcpy(why, err->text, sizeof(why));
+        return mado_fail(err, MADO_ESEAL, "USER: %s", why);
+    }
 
     if (u->op == MC_USER_ADD) {
         if (rc == MADO_OK) {
@@ -568,6 +584,7 @@ typedef struct {
     int                 json;
     yajl_gen            g;
     int64_t             now;
+    unsigned            unsealed;
 } mc_user_list_t;
 
 
@@ -582,6 +599,10 @@ mc_user_print(const mado_account_t *a, void *arg)
     state = a->disabled ? "disabled"
             : a->locked_until > l->now ? "locked" : "enabled";
 
+    if (a->seal_state != MADO_SEAL_OK) {
+        l->unsealed++;
+    }
+
     if (l->json) {
         yajl_gen g = l->g;
 
@@ -594,6 +615,8 @@ mc_user_print(const mado_account_t *a, void *arg)
         mado_gen_str(g, a->iterations ? "password" : "token");
         mado_gen_str(g, "iterations");  yajl_gen_integer(g, a->iterations);
         mado_gen_str(g, "failures");    yajl_gen_integer(g, a->failures);
+        mado_gen_str(g, "seal");
+        mado_gen_str(g, mado_seal_name(a->seal_state));
         mado_gen_str(g, "offices");
         yajl_gen_array_open(g);
         for (k = 0; k < a->noffices; k++) {
@@ -612,8 +635,11 @@ mc_user_print(const mado_account_t *a, void *arg)
         strcat(offices, a->offices[k]);
     }
 
-    printf("%-20s %-6s %-9s %s\n", a->id, mado_role_names[a->role], state,
-           a->role == MADO_ROLE_ADMIN ? "(all)" : offices);
+    printf("%-20s %-6s %-9s %s%s\n", a->id, mado_role_names[a->role], state,
+           a->role == MADO_ROLE_ADMIN ? "(all)" : offices,
+           a->seal_state == MADO_SEAL_OK ? ""
+           : a->seal_state == MADO_SEAL_NONE ? "  ! no seal"
+           : "  ! seal broken: changed outside madoctl");
 
     return 0;
 }
@@ -672,6 +698,217 @@ mc_user_list(mc_ctx_t *ctx, int argc, char **argv)
         mc_error("%s", err.text);
         return mc_exit_code(rc);
     }
+
+    if (l.unsealed) {
+        mc_error("%u account%s marked \"!\" cannot log in: changed outside "
+                 "madoctl, or made before accounts were sealed; check, then "
+                 "\"madoctl user seal USER\" (\"madoctl audit verify\" says "
+                 "more)", l.unsealed, l.unsealed == 1 ? "" : "s");
+    }
+
+    return MC_EXIT_OK;
+}
+
+
+/* ------------------------------------------------------------ seal */
+
+typedef struct {
+    char                id[MADO_ID_MAX + 1];
+    uint32_t            was;            /* MADO_SEAL_* before */
+} mc_seal_one_t;
+
+typedef struct {
+    int64_t             now;
+    int                 all;
+    mc_seal_one_t      *v;
+    size_t              n;
+    size_t              cap;
+} mc_user_seal_t;
+
+
+static int
+mc_seal_add(mc_user_seal_t *se, const char *id)
+{
+    mc_seal_one_t  *v;
+
+    if (se->n == se->cap) {
+        v = realloc(se->v, (se->cap ? 2 * se->cap : 16)
+                           * sizeof(mc_seal_one_t));
+        if (v == NULL) {
+            return -1;
+        }
+        se->v = v;
+        se->cap = se->cap ? 2 * se->cap : 16;
+    }
+
+    memset(&se->v[se->n], 0, sizeof(mc_seal_one_t));
+    snprintf(se->v[se->n].id, sizeof(se->v[se->n].id), "%s", id);
+    se->n++;
+
+    return 0;
+}
+
+
+static int
+mc_seal_unsealed(const mado_account_t *a, void *arg)
+{
+    if (a->seal_state != MADO_SEAL_OK && mc_seal_add(arg, a->id) != 0) {
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * Each account is sealed as it is now, one audit record each (user.seal,
+ * with its role and offices and what its seal was), so that accepting a
+ * changed account is on the trail like any other change of rights.
+ */
+static int
+mc_user_seal_write(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err)
+{
+    int               rc;
+    char              offices[MADO_OFFICES_MAX * (MADO_ID_MAX + 1) + 1];
+    size_t            i;
+    unsigned          k;
+    mado_account_t    a;
+    mc_user_seal_t   *se = arg;
+    const char       *extra[] = { "user", NULL, "role", NULL, "offices",
+                                  offices, "was", NULL, NULL };
+
+    if (se->all) {
+        se->n = 0;
+
+        rc = mado_account_each(s, txn, mc_seal_unsealed, se, err);
+        if (rc != MADO_OK) {
+            return rc;
+        }
+    }
+
+    for (i = 0; i < se->n; i++) {
+        rc = mado_account_get(s, txn, se->v[i].id, &a, err);
+
+        if (rc == MADO_ENOTFOUND) {
+            return mado_fail(err, MADO_EINVAL, "USER: no user \"%s\"",
+                             se->v[i].id);
+        }
+
+        if (rc != MADO_OK && rc != MADO_ESEAL) {
+            return rc;
+        }
+
+        se->v[i].was = a.seal_state;
+
+        if (rc == MADO_OK) {
+            OPENSSL_cleanse(&a, sizeof(a));
+            continue;
+        }
+
+        a.updated_at = se->now;
+        rc = mado_account_put(s, txn, &a, err);
+
+        if (rc == MADO_OK) {
+            offices[0] = '\0';
+            for (k = 0; k < a.noffices; k++) {
+                if (k) {
+                    strcat(offices, ",");
+                }
+                strcat(offices, a.offices[k]);
+            }
+
+            extra[1] = a.id;
+            extra[3] = mado_role_names[a.role];
+            extra[7] = mado_seal_name(se->v[i].was);
+
+            rc = mc_audit(s, txn, se->now, "user.seal", NULL, NULL, NULL,
+                          NULL, extra, err);
+        }
+
+        OPENSSL_cleanse(&a, sizeof(a));
+
+        if (rc != MADO_OK) {
+            return rc;
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+static int
+mc_user_seal(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int                          c, rc, i;
+    size_t                       k;
+    mado_err_t                   err;
+    mado_store_t                 s;
+    mc_user_seal_t               se;
+    static const struct option   opts[] = {
+        { "all",  no_argument, NULL, 'a' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    memset(&se, 0, sizeof(se));
+    optind = 0;
+
+    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': se.all = 1; break;
+        case 'h': return mc_help("user");
+        default:  return mc_getopt_error("user", c, argv);
+        }
+    }
+
+    if (se.all == (optind < argc)) {
+        return mc_usage_error("user", "seal takes USER... or --all");
+    }
+
+    for (i = optind; i < argc; i++) {
+        if (mc_check_id("USER", argv[i]) != MC_EXIT_OK) {
+            free(se.v);
+            return MC_EXIT_REFUSED;
+        }
+
+        if (mc_seal_add(&se, argv[i]) != 0) {
+            free(se.v);
+            mc_error("out of memory");
+            return MC_EXIT_STORE;
+        }
+    }
+
+    if ((rc = mc_clock(ctx)) != MC_EXIT_OK
+        || (rc = mc_store_open(ctx, &s, 0)) != MC_EXIT_OK)
+    {
+        free(se.v);
+        return rc;
+    }
+
+    se.now = ctx->now;
+
+    rc = mado_store_write(&s, mc_user_seal_write, &se, &err);
+    mado_store_close(&s);
+
+    if (rc != MADO_OK) {
+        free(se.v);
+        mc_error("%s", err.text);
+        return mc_exit_code(rc);
+    }
+
+    for (k = 0; k < se.n; k++) {
+        printf("%s: %s\n", se.v[k].id,
+               se.v[k].was == MADO_SEAL_OK ? "already sealed"
+               : se.v[k].was == MADO_SEAL_NONE ? "sealed (it had no seal)"
+               : "sealed (its seal did not match)");
+    }
+
+    if (se.all && se.n == 0) {
+        printf("every account is sealed\n");
+    }
+
+    free(se.v);
 
     return MC_EXIT_OK;
 }

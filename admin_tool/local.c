@@ -22,6 +22,7 @@ mc_exit_code(int rc)
 
     case MADO_EINVAL:
     case MADO_ENOTFOUND:
+    case MADO_ESEAL:
         return MC_EXIT_REFUSED;
 
     default:
@@ -56,6 +57,78 @@ mc_store_open(mc_ctx_t *ctx, mado_store_t *s, unsigned flags)
 
         s->audit = 1;
     }
+
+    /* a writer moves the anchor after each commit: no anchor, no write */
+    if (!(flags & MADO_OPEN_RDONLY) && !(flags & MC_OPEN_NOANCHOR)) {
+        rc = mc_anchor_open(ctx, s, MADO_ANCHOR_WRITE);
+
+        if (rc != MC_EXIT_OK) {
+            mado_store_close(s);
+            return rc;
+        }
+    }
+
+    return MC_EXIT_OK;
+}
+
+
+const char *
+mc_anchor_path(mc_ctx_t *ctx)
+{
+    static char  path[4096];
+
+    if (mado_anchor_path(ctx->audit_key, path, sizeof(path)) != 0) {
+        mc_error("--audit-key: the path is too long");
+        return NULL;
+    }
+
+    return path;
+}
+
+
+/* after a commit: the change is made, the anchor lags behind until the
+   next write (or "audit anchor") */
+static void
+mc_anchor_log(void *data, const char *msg)
+{
+    (void) data;
+
+    mc_error("warning: the change is made, but %s; the next write moves "
+             "the anchor, or run \"madoctl audit anchor\"", msg);
+}
+
+
+int
+mc_anchor_open(mc_ctx_t *ctx, mado_store_t *s, int how)
+{
+    int          rc, fd;
+    mado_err_t   err;
+    const char  *path;
+
+    path = mc_anchor_path(ctx);
+    if (path == NULL) {
+        return MC_EXIT_STORE;
+    }
+
+    rc = mado_anchor_open(path, how, ctx->audit_key, &fd, &err);
+
+    if (rc == MADO_ENOTFOUND) {
+        mc_error("%s: the trail's anchor is missing; after an upgrade, make "
+                 "it once with \"madoctl audit anchor\" (docs/admin.md, "
+                 "\"The audit trail\")", err.text);
+        return MC_EXIT_STORE;
+    }
+
+    if (rc != MADO_OK) {
+        mc_error("%s", err.text);
+        return MC_EXIT_STORE;
+    }
+
+    s->anchor_fd = fd;
+    s->anchored = 1;
+    s->anchor_own = 1;
+    s->log = mc_anchor_log;
+    s->log_data = NULL;
 
     return MC_EXIT_OK;
 }

@@ -64,6 +64,8 @@
 
 /* mc_store_open: read-only, but with the audit key (audit verify) */
 #define MC_OPEN_AUDIT       0x100
+/* mc_store_open: a writer that has no anchor yet (init, audit anchor) */
+#define MC_OPEN_NOANCHOR    0x200
 
 typedef struct {
     const char         *store;      /* store directory */
@@ -119,6 +121,9 @@ int mc_help(const char *verb);
 
 /* local.c: the local store */
 int mc_store_open(mc_ctx_t *ctx, mado_store_t *s, unsigned flags);
+/* the anchor's path, beside the audit key; NULL (said) if too long */
+const char *mc_anchor_path(mc_ctx_t *ctx);
+int mc_anchor_open(mc_ctx_t *ctx, mado_store_t *s, int how);
 const char *mc_actor(void);
 int mc_audit(mado_store_t *s, MDB_txn *txn, int64_t now, const char *action,
     const char *office, const char *counter,

@@ -10,6 +10,22 @@
  * 128-bit random salt) and tokens as SHA-256, both CRYPTREC-listed; every
  * comparison is constant-time.  A record is a JSON object (hashes in hex)
  * so that later fields can be added without a new schema.
+ *
+ * Whoever can write the store (the store's group: the nginx workers, the
+ * feed) could otherwise put in an account of their own, or make theirs
+ * admin.  So each record carries a seal:
+ *
+ *   seal = HMAC(HMAC(audit key, "mado-account-seal"),
+ *               "mado-account-1\n" id \n role \n disabled \n iterations \n
+ *               salt \n hash \n created_at \n seal_seq \n offices,comma-joined)
+ *
+ * made by mado_account_put() with the key that writes need anyway, and
+ * checked by every mado_account_get() (logins, sessions, madoctl user) and
+ * token lookup: a record without its seal, or with one that does not
+ * match, is MADO_ESEAL.  seal_seq numbers the audit record of the write
+ * that sealed it, so that "madoctl audit verify" also finds an older
+ * sealed copy put back (a later user.* record names the account), which a
+ * MAC alone cannot tell from the real one.
  */
 
 #define _GNU_SOURCE                     /* strcasestr */
@@ -280,6 +296,112 @@ mado_account_may(const mado_account_t *a, const char *office)
 }
 
 
+/* ------------------------------------------------------------ seals */
+
+const char *
+mado_seal_name(uint32_t state)
+{
+    switch (state) {
+    case MADO_SEAL_OK:        return "ok";
+    case MADO_SEAL_NONE:      return "none";
+    case MADO_SEAL_BROKEN:    return "broken";
+    default:                  return "unchecked";
+    }
+}
+
+
+static void
+mado_account_seal_mac(const unsigned char *audit_key, const mado_account_t *a,
+    unsigned char *mac)
+{
+    int                   n;
+    char                  salt[2 * MADO_SALT_LEN + 1];
+    char                  hash[2 * MADO_HASH_LEN + 1];
+    char                  buf[512 + MADO_OFFICES_MAX * (MADO_ID_MAX + 1)];
+    size_t                len;
+    unsigned              i;
+    unsigned char         key[MADO_AUDIT_MAC_LEN];
+    const unsigned char  *part[1];
+
+    /* a key of its own: a seal is never a valid audit MAC, nor one back */
+    part[0] = (const unsigned char *) "mado-account-seal";
+    len = sizeof("mado-account-seal") - 1;
+    mado_audit_hmac(audit_key, part, &len, 1, key);
+
+    mado_hex(a->salt, MADO_SALT_LEN, salt);
+    mado_hex(a->hash, MADO_HASH_LEN, hash);
+
+    n = snprintf(buf, sizeof(buf), "mado-account-1\n%s\n%s\n%u\n%u\n%s\n%s\n"
+                 "%lld\n%llu\n", a->id,
+                 a->role < MADO_NROLES ? mado_role_names[a->role] : "?",
+                 a->disabled ? 1 : 0, (unsigned) a->iterations, salt, hash,
+                 (long long) a->created_at, (unsigned long long) a->seal_seq);
+
+    for (i = 0; i < a->noffices && n > 0 && (size_t) n < sizeof(buf); i++) {
+        n += snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "",
+                      a->offices[i]);
+    }
+
+    len = (n > 0 && (size_t) n < sizeof(buf)) ? (size_t) n : sizeof(buf) - 1;
+    part[0] = (const unsigned char *) buf;
+
+    mado_audit_hmac(key, part, &len, 1, mac);
+
+    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(hash, sizeof(hash));
+}
+
+
+/*
+ * a's seal_state, checked under the key when it is loaded.  stored_id:
+ * the key it is stored under.  A record copied under another key is
+ * broken whatever its seal, and is named by that key from then on (list,
+ * seal and verify speak of the record that is there)
+ */
+static void
+mado_account_seal_check(mado_store_t *s, mado_account_t *a,
+    const char *stored_id, size_t stored_len)
+{
+    unsigned char  mac[MADO_HASH_LEN];
+
+    if (strlen(a->id) != stored_len
+        || memcmp(a->id, stored_id, stored_len) != 0)
+    {
+        snprintf(a->id, sizeof(a->id), "%.*s",
+                 (int) (stored_len < MADO_ID_MAX ? stored_len : MADO_ID_MAX),
+                 stored_id);
+        a->seal_state = MADO_SEAL_BROKEN;
+        return;
+    }
+
+    if (a->seal_state == MADO_SEAL_NONE || !s->audit) {
+        return;
+    }
+
+    mado_account_seal_mac(s->audit_key, a, mac);
+
+    a->seal_state = CRYPTO_memcmp(mac, a->seal, MADO_HASH_LEN) == 0
+                    ? MADO_SEAL_OK : MADO_SEAL_BROKEN;
+}
+
+
+static int
+mado_account_seal_fail(mado_err_t *err, const mado_account_t *a)
+{
+    if (a->seal_state == MADO_SEAL_NONE) {
+        return mado_fail(err, MADO_ESEAL, "the account \"%s\" has no seal "
+                         "(made before accounts were sealed, or put in the "
+                         "store outside madoctl): check it with \"madoctl "
+                         "user list\", then seal it with \"madoctl user seal "
+                         "%s\"", a->id, a->id);
+    }
+
+    return mado_fail(err, MADO_ESEAL, "the account \"%s\" does not match its "
+                     "seal: it was changed outside madoctl and the update "
+                     "API", a->id);
+}
+
+
 /* ------------------------------------------------------------ storage */
 
 int
@@ -307,6 +429,14 @@ mado_account_get(mado_store_t *s, MDB_txn *txn, const char *id,
                          "garbled", id);
     }
 
+    mado_account_seal_check(s, a, id, strlen(id));
+
+    if (a->seal_state == MADO_SEAL_BROKEN
+        || (s->audit && a->seal_state != MADO_SEAL_OK))
+    {
+        return mado_account_seal_fail(err, a);
+    }
+
     return MADO_OK;
 }
 
@@ -315,12 +445,43 @@ int
 mado_account_put(mado_store_t *s, MDB_txn *txn, const mado_account_t *a,
     mado_err_t *err)
 {
-    int      rc;
-    char    *json;
-    size_t   len;
-    MDB_val  k, v;
+    int                 rc;
+    char               *json;
+    size_t              len;
+    MDB_val             k, v;
+    mado_account_t      sealed;
+    mado_audit_head_t   h;
 
-    json = mado_account_encode(a, &len);
+    if (!s->audit) {
+        return mado_fail(err, MADO_ESTORE, "no audit key: an account is "
+                         "sealed under it");
+    }
+
+    /* the write's own audit record is the next one */
+    k.mv_data = MADO_META_AUDIT_HEAD;
+    k.mv_size = sizeof(MADO_META_AUDIT_HEAD) - 1;
+
+    rc = mdb_get(txn, s->meta, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        h.seq = 0;
+
+    } else if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "reading the audit head", rc);
+
+    } else if (mado_audit_head_decode(v.mv_data, v.mv_size, &h) != 0) {
+        return mado_fail(err, MADO_ESTORE, "the audit head is garbled; run "
+                         "\"madoctl audit verify\"");
+    }
+
+    sealed = *a;
+    sealed.seal_seq = h.seq + 1;
+    mado_account_seal_mac(s->audit_key, &sealed, sealed.seal);
+    sealed.seal_state = MADO_SEAL_OK;
+
+    json = mado_account_encode(&sealed, &len);
+    OPENSSL_cleanse(&sealed, sizeof(sealed));
+
     if (json == NULL) {
         return mado_fail(err, MADO_ESTORE, "out of memory");
     }
@@ -362,8 +523,13 @@ mado_account_each(mado_store_t *s, MDB_txn *txn,
          rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     {
-        if (mado_account_decode(v.mv_data, v.mv_size, &a) == 0 && fn(&a, arg))
-        {
+        if (mado_account_decode(v.mv_data, v.mv_size, &a) != 0) {
+            continue;
+        }
+
+        mado_account_seal_check(s, &a, k.mv_data, k.mv_size);
+
+        if (fn(&a, arg)) {
             break;
         }
     }
@@ -379,6 +545,7 @@ typedef struct {
     unsigned char       hash[MADO_HASH_LEN];
     mado_account_t     *a;
     int                 found;
+    int                 unsealed;       /* the token's account, refused */
 } mado_token_find_t;
 
 
@@ -394,7 +561,14 @@ mado_token_match(const mado_account_t *a, void *arg)
 
     if (same && a->role == MADO_ROLE_FEED && a->iterations == 0) {
         *f->a = *a;
-        f->found = 1;
+
+        /* a token put into the store by hand proves nothing */
+        if (a->seal_state == MADO_SEAL_OK) {
+            f->found = 1;
+
+        } else {
+            f->unsealed = 1;
+        }
     }
 
     return 0;
@@ -424,6 +598,10 @@ mado_token_find(mado_store_t *s, MDB_txn *txn, const char *token,
 
     if (rc != MADO_OK) {
         return rc;
+    }
+
+    if (f.unsealed) {
+        return mado_account_seal_fail(err, a);
     }
 
     return f.found ? MADO_OK : MADO_ENOTFOUND;
@@ -844,4 +1022,186 @@ mado_test_store(mado_store_t *s, MDB_txn *txn)
     }
 
     return test;
+}
+
+
+/* ------------------------------------------------------------ verify */
+
+typedef struct {
+    char                id[MADO_ID_MAX + 1];
+    uint32_t            state;
+    uint64_t            seal_seq;
+    uint64_t            last;           /* the last user.* record naming it */
+    char                action[32];
+    unsigned            stored:1;       /* in the account database */
+} mado_seen_t;
+
+typedef struct {
+    mado_seen_t        *v;
+    size_t              n;
+    size_t              cap;
+    int                 nomem;
+} mado_seen_list_t;
+
+
+static mado_seen_t *
+mado_seen_find(mado_seen_list_t *l, const char *id, int add)
+{
+    size_t        i;
+    mado_seen_t  *v;
+
+    for (i = 0; i < l->n; i++) {
+        if (strcmp(l->v[i].id, id) == 0) {
+            return &l->v[i];
+        }
+    }
+
+    if (!add || strlen(id) > MADO_ID_MAX) {
+        return NULL;
+    }
+
+    if (l->n == l->cap) {
+        v = realloc(l->v, (l->cap ? 2 * l->cap : 16) * sizeof(mado_seen_t));
+        if (v == NULL) {
+            l->nomem = 1;
+            return NULL;
+        }
+        l->v = v;
+        l->cap = l->cap ? 2 * l->cap : 16;
+    }
+
+    v = &l->v[l->n++];
+    memset(v, 0, sizeof(mado_seen_t));
+    strcpy(v->id, id);
+
+    return v;
+}
+
+
+static int
+mado_seen_account(const mado_account_t *a, void *arg)
+{
+    mado_seen_t  *e;
+
+    e = mado_seen_find(arg, a->id, 1);
+
+    if (e != NULL) {
+        e->state = a->seal_state;
+        e->seal_seq = a->seal_seq;
+        e->stored = 1;
+    }
+
+    return 0;
+}
+
+
+/* the changes madoctl made to accounts: user.* records with "user" */
+static int
+mado_seen_record(uint64_t seq, const char *json, size_t len, void *arg)
+{
+    yajl_val      root;
+    mado_err_t    err;
+    mado_seen_t  *e;
+    const char   *action, *user;
+
+    /* most records are counters': no JSON parsed for them */
+    if (memmem(json, len, "\"action\":\"user.", 15) == NULL) {
+        return 0;
+    }
+
+    root = mado_json_tree(json, len, &err);
+    if (root == NULL) {
+        return 0;
+    }
+
+    action = mado_json_str(root, "action");
+    user = mado_json_str(root, "user");
+
+    if (action != NULL && user != NULL && strncmp(action, "user.", 5) == 0) {
+        e = mado_seen_find(arg, user, 1);
+
+        if (e != NULL) {
+            e->last = seq;
+            snprintf(e->action, sizeof(e->action), "%s", action);
+        }
+    }
+
+    yajl_tree_free(root);
+
+    return 0;
+}
+
+
+int
+mado_account_verify(mado_store_t *s, MDB_txn *txn,
+    mado_account_finding_pt fn, void *arg, uint64_t *n, uint64_t *bad,
+    mado_err_t *err)
+{
+    int                   rc;
+    char                  why[384];
+    size_t                i;
+    mado_seen_t          *e;
+    mado_seen_list_t      l;
+    mado_audit_verify_t   res;
+
+    *n = 0;
+    *bad = 0;
+    memset(&l, 0, sizeof(l));
+
+    if (!s->audit) {
+        return mado_fail(err, MADO_ESTORE, "no audit key: accounts are "
+                         "sealed under it");
+    }
+
+    rc = mado_account_each(s, txn, mado_seen_account, &l, err);
+
+    if (rc == MADO_OK) {
+        rc = mado_audit_walk(s, txn, mado_seen_record, &l, &res, err);
+    }
+
+    if (rc == MADO_OK && l.nomem) {
+        rc = mado_fail(err, MADO_ESTORE, "out of memory");
+    }
+
+    for (i = 0; rc == MADO_OK && i < l.n; i++) {
+        e = &l.v[i];
+        why[0] = '\0';
+
+        if (e->stored) {
+            (*n)++;
+        }
+
+        if (e->stored && e->state == MADO_SEAL_NONE) {
+            snprintf(why, sizeof(why), "has no seal (made before accounts "
+                     "were sealed, or put in outside madoctl): check it, "
+                     "then \"madoctl user seal %s\"", e->id);
+
+        } else if (e->stored && e->state != MADO_SEAL_OK) {
+            snprintf(why, sizeof(why), "does not match its seal: it was "
+                     "changed outside madoctl and the update API (or "
+                     "copied from another account)");
+
+        } else if (e->stored && e->last > e->seal_seq) {
+            snprintf(why, sizeof(why), "is an older copy: sealed by record "
+                     "%llu, but record %llu (%s) changed it since; redo that "
+                     "change", (unsigned long long) e->seal_seq,
+                     (unsigned long long) e->last, e->action);
+
+        } else if (!e->stored && e->last
+                   && strcmp(e->action, "user.delete") != 0)
+        {
+            snprintf(why, sizeof(why), "is gone, removed outside madoctl "
+                     "(its last change: record %llu, %s)",
+                     (unsigned long long) e->last, e->action);
+        }
+
+        if (why[0] != '\0') {
+            (*bad)++;
+            fn(e->id, why, arg);
+        }
+    }
+
+    free(l.v);
+
+    return rc;
 }

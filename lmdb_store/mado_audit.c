@@ -10,10 +10,40 @@
  *
  * A record is its MAC followed by one line of JSON (time, actor, client,
  * action and what changed, before and after), so that it reads as it is.
+ *
+ * The head lives in the store, so whoever can write the store can still
+ * remove every record and the head (an empty trail verifies), or cut the
+ * newest records and put back the head of an older copy: the chain is
+ * intact, only shorter.  So the head is also kept outside the store, in
+ * the anchor, a file next to the key (audit.key -> audit.anchor) of one
+ * line:
+ *
+ *   mado-audit-anchor 1 seq=N time=ISO mac=HEX(mac(N)) check=HEX
+ *   check = HMAC(key, "mado-audit-anchor" || the line up to " check=")
+ *
+ * Who may write it decides what it is worth: it is made 0600 for the
+ * account that owns the key (mado, or root), and a file writable by group
+ * or others is refused.  madoctl runs as that account; the nginx master
+ * (root) opens it before the workers (www-data, the store's group) fork,
+ * so they write through the inherited descriptor while other processes of
+ * the store's group can neither open nor replace it.  A worker holds the
+ * key too: one taken over can forge anything, the anchor included.
+ *
+ * Every writer moves the anchor forward after each commit that appended
+ * records (mado_store_write): under a lock (fcntl for processes, a mutex
+ * for the worker's threads), only to a higher record than the one it
+ * names, so commits finishing out of order never move it back.  It is
+ * rewritten in place, not appended, so that it stays one line; it is not
+ * flushed: a power cut loses it with the store's own last second.  A
+ * crash between commit and anchor leaves records after the anchor, which
+ * verify accepts (they are chained under the key); a store whose trail
+ * ends before the anchor's record, or holds another record there, fails.
  */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,8 +155,8 @@ mado_audit_key_create(const char *path, mado_err_t *err)
 
 
 /* HMAC-SHA-256 of the concatenation of n parts (EVP_Q_mac, OpenSSL 3) */
-static void
-mado_hmac(const unsigned char *key, const unsigned char *const *part,
+void
+mado_audit_hmac(const unsigned char *key, const unsigned char *const *part,
     const size_t *len, int n, unsigned char *mac)
 {
     int             i;
@@ -176,7 +206,7 @@ mado_audit_mac(const unsigned char *key, uint64_t seq,
     part[1] = prev;                             plen[1] = MADO_AUDIT_MAC_LEN;
     part[2] = (const unsigned char *) json;     plen[2] = len;
 
-    mado_hmac(key, part, plen, 3, mac);
+    mado_audit_hmac(key, part, plen, 3, mac);
 }
 
 
@@ -196,7 +226,7 @@ mado_audit_head_mac(const unsigned char *key, const mado_audit_head_t *h,
     part[1] = head;
     plen[1] = 8 + MADO_AUDIT_MAC_LEN;
 
-    mado_hmac(key, part, plen, 2, mac);
+    mado_audit_hmac(key, part, plen, 2, mac);
 }
 
 
@@ -263,6 +293,14 @@ mado_audit_append(mado_store_t *s, MDB_txn *txn, const char *json,
         v.mv_data = head;
         v.mv_size = sizeof(head);
         rc = mdb_put(txn, s->meta, &k, &v, 0);
+    }
+
+    if (rc == 0) {
+        /* for the anchor, once committed (its time: mado_audit_write) */
+        s->anchor_next.seq = h.seq;
+        memcpy(s->anchor_next.mac, h.mac, MADO_AUDIT_MAC_LEN);
+        s->anchor_next.time[0] = '\0';
+        s->anchor_due = 1;
     }
 
     free(rec);
@@ -455,6 +493,10 @@ mado_audit_write(mado_store_t *s, MDB_txn *txn, int64_t now,
     rc = mado_audit_append(s, txn, (const char *) buf, len, err);
     yajl_gen_free(g);
 
+    if (rc == MADO_OK) {
+        memcpy(s->anchor_next.time, iso, sizeof(iso));
+    }
+
     return rc;
 }
 
@@ -479,4 +521,325 @@ mado_audit_gen_state(yajl_gen g, const char *key,
                     MADO_SJ_LAST_ISSUED | MADO_SJ_COUNTS | MADO_SJ_MESSAGE
                     | MADO_SJ_MESSAGE_TEXT);
     yajl_gen_map_close(g);
+}
+
+
+/* ------------------------------------------------------------ the anchor */
+
+#define MADO_ANCHOR_MAGIC   "mado-audit-anchor"
+#define MADO_ANCHOR_MAX     512
+
+/* the threads of one process: fcntl locks exclude only other processes */
+static pthread_mutex_t  mado_anchor_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+
+int
+mado_anchor_path(const char *key_path, char *buf, size_t len)
+{
+    int     n;
+    size_t  base;
+
+    base = strlen(key_path);
+
+    if (base > 4 && strcmp(key_path + base - 4, ".key") == 0) {
+        base -= 4;
+    }
+
+    n = snprintf(buf, len, "%.*s.anchor", (int) base, key_path);
+
+    return (n < 0 || (size_t) n >= len) ? -1 : 0;
+}
+
+
+int
+mado_anchor_open(const char *path, int how, const char *key_path, int *fd,
+    mado_err_t *err)
+{
+    int          flags;
+    struct stat  sb, kb;
+
+    flags = (how == MADO_ANCHOR_READ ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+
+    if (how == MADO_ANCHOR_CREATE) {
+        flags |= O_CREAT;
+    }
+
+    *fd = open(path, flags, 0600);
+
+    if (*fd == -1) {
+        return mado_fail(err, errno == ENOENT ? MADO_ENOTFOUND : MADO_ESTORE,
+                         "audit anchor %s: %s", path, strerror(errno));
+    }
+
+    if (fstat(*fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return mado_fail(err, MADO_EINVAL, "audit anchor %s is not a file",
+                         path);
+    }
+
+    /* made now by root: it belongs to whoever runs the writers, as the
+       key does (madoctl init as root, then writes as mado) */
+    if (how == MADO_ANCHOR_CREATE && sb.st_size == 0 && geteuid() == 0
+        && key_path != NULL && stat(key_path, &kb) == 0
+        && (sb.st_uid != kb.st_uid || sb.st_gid != kb.st_gid))
+    {
+        if (fchown(*fd, kb.st_uid, kb.st_gid) == -1) {
+            close(*fd);
+            *fd = -1;
+            return mado_fail(err, MADO_ESTORE, "audit anchor %s: chown: %s",
+                             path, strerror(errno));
+        }
+    }
+
+    /* whoever may write it may put back an old head */
+    if (sb.st_mode & 022) {
+        close(*fd);
+        *fd = -1;
+        return mado_fail(err, MADO_EINVAL, "audit anchor %s must not be "
+                         "writable by group or others (chmod 0600): whoever "
+                         "can write it can put an old head back", path);
+    }
+
+    return MADO_OK;
+}
+
+
+static int
+mado_anchor_lock(int fd, short type)
+{
+    struct flock  fl;
+
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+
+    while (fcntl(fd, F_SETLKW, &fl) == -1) {
+        if (errno != EINTR) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+mado_anchor_check_mac(const unsigned char *key, const char *line, size_t len,
+    unsigned char *mac)
+{
+    const unsigned char  *part[2];
+    size_t                plen[2];
+
+    part[0] = (const unsigned char *) MADO_ANCHOR_MAGIC;
+    plen[0] = sizeof(MADO_ANCHOR_MAGIC) - 1;
+    part[1] = (const unsigned char *) line;
+    plen[1] = len;
+
+    mado_audit_hmac(key, part, plen, 2, mac);
+}
+
+
+/* the line of a, into buf (MADO_ANCHOR_MAX); its length */
+static size_t
+mado_anchor_format(const unsigned char *key, const mado_anchor_t *a,
+    char *buf)
+{
+    int            n;
+    char           hex[2 * MADO_AUDIT_MAC_LEN + 1];
+    unsigned char  mac[MADO_AUDIT_MAC_LEN];
+
+    mado_hex(a->mac, MADO_AUDIT_MAC_LEN, hex);
+
+    n = snprintf(buf, MADO_ANCHOR_MAX, MADO_ANCHOR_MAGIC " 1 seq=%" PRIu64
+                 " time=%s mac=%s", a->seq, a->time[0] ? a->time : "-", hex);
+
+    mado_anchor_check_mac(key, buf, (size_t) n, mac);
+    mado_hex(mac, MADO_AUDIT_MAC_LEN, hex);
+
+    n += snprintf(buf + n, MADO_ANCHOR_MAX - n, " check=%s\n", hex);
+
+    return (size_t) n;
+}
+
+
+/* the first line of buf: 0, or -1 if it is not an anchor under key */
+static int
+mado_anchor_parse(const unsigned char *key, char *buf, size_t len,
+    mado_anchor_t *a)
+{
+    char           *check, *nl;
+    char            time[32], mac[2 * MADO_AUDIT_MAC_LEN + 1];
+    char            chk[2 * MADO_AUDIT_MAC_LEN + 1];
+    unsigned char   want[MADO_AUDIT_MAC_LEN], got[MADO_AUDIT_MAC_LEN];
+
+    buf[len] = '\0';
+
+    nl = strchr(buf, '\n');
+    check = strstr(buf, " check=");
+
+    if (nl == NULL || check == NULL || check > nl) {
+        return -1;
+    }
+
+    *nl = '\0';
+
+    if (sscanf(buf, MADO_ANCHOR_MAGIC " 1 seq=%" SCNu64 " time=%31s "
+               "mac=%64s check=%64s", &a->seq, time, mac, chk)
+        != 4
+        || mado_unhex(mac, a->mac, MADO_AUDIT_MAC_LEN) != 0
+        || mado_unhex(chk, got, MADO_AUDIT_MAC_LEN) != 0)
+    {
+        return -1;
+    }
+
+    mado_anchor_check_mac(key, buf, check - buf, want);
+
+    if (CRYPTO_memcmp(want, got, MADO_AUDIT_MAC_LEN) != 0) {
+        return -1;
+    }
+
+    snprintf(a->time, sizeof(a->time), "%s", time);
+
+    return 0;
+}
+
+
+int
+mado_anchor_read(int fd, const unsigned char *key, mado_anchor_t *a,
+    mado_err_t *err)
+{
+    int      rc;
+    char     buf[MADO_ANCHOR_MAX + 1];
+    ssize_t  n;
+
+    memset(a, 0, sizeof(mado_anchor_t));
+
+    if (mado_anchor_lock(fd, F_RDLCK) != 0) {
+        return mado_fail(err, MADO_ESTORE, "locking the audit anchor: %s",
+                         strerror(errno));
+    }
+
+    n = pread(fd, buf, MADO_ANCHOR_MAX, 0);
+    rc = errno;
+
+    (void) mado_anchor_lock(fd, F_UNLCK);
+
+    if (n == -1) {
+        return mado_fail(err, MADO_ESTORE, "reading the audit anchor: %s",
+                         strerror(rc));
+    }
+
+    if (n == 0) {
+        return mado_fail(err, MADO_ENOTFOUND, "the audit anchor is empty");
+    }
+
+    if (mado_anchor_parse(key, buf, (size_t) n, a) != 0) {
+        return mado_fail(err, MADO_EINVAL, "the audit anchor is garbled or "
+                         "was not made with this audit key");
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_anchor_write(int fd, const unsigned char *key, const mado_anchor_t *a,
+    int force, mado_err_t *err)
+{
+    int            rc;
+    char           buf[MADO_ANCHOR_MAX + 1];
+    size_t         len;
+    ssize_t        n;
+    mado_anchor_t  cur;
+
+    rc = MADO_OK;
+
+    pthread_mutex_lock(&mado_anchor_mutex);
+
+    if (mado_anchor_lock(fd, F_WRLCK) != 0) {
+        pthread_mutex_unlock(&mado_anchor_mutex);
+        return mado_fail(err, MADO_ESTORE, "locking the audit anchor: %s",
+                         strerror(errno));
+    }
+
+    n = pread(fd, buf, MADO_ANCHOR_MAX, 0);
+
+    /* a later commit's anchor came first: it stays */
+    if (!force && n > 0 && mado_anchor_parse(key, buf, (size_t) n, &cur) == 0
+        && cur.seq >= a->seq)
+    {
+        goto done;
+    }
+
+    len = mado_anchor_format(key, a, buf);
+
+    if (pwrite(fd, buf, len, 0) != (ssize_t) len
+        || ftruncate(fd, (off_t) len) == -1)
+    {
+        rc = mado_fail(err, MADO_ESTORE, "writing the audit anchor: %s",
+                       strerror(errno));
+    }
+
+done:
+
+    (void) mado_anchor_lock(fd, F_UNLCK);
+    pthread_mutex_unlock(&mado_anchor_mutex);
+
+    return rc;
+}
+
+
+int
+mado_anchor_check(mado_store_t *s, MDB_txn *txn, const mado_anchor_t *a,
+    const mado_audit_verify_t *res, mado_anchor_check_t *c, mado_err_t *err)
+{
+    int                   rc;
+    size_t                jlen;
+    MDB_val               k, v;
+    const char           *json;
+    unsigned char         key[8];
+    const unsigned char  *rmac;
+
+    memset(c, 0, sizeof(mado_anchor_check_t));
+
+    /* an intact trail runs from 1 without a gap */
+    c->last = res->records;
+
+    if (c->last < a->seq) {
+        snprintf(c->why, sizeof(c->why), "the store's trail ends at record "
+                 "%" PRIu64 " but the anchor names record %" PRIu64 " of %s: "
+                 "records were removed from its end or the whole trail "
+                 "wiped, an older copy of the store was put back, or a "
+                 "power cut lost the last writes", c->last, a->seq, a->time);
+        return MADO_OK;
+    }
+
+    if (a->seq > 0) {
+        mado_audit_key(a->seq, key);
+        k.mv_data = key;
+        k.mv_size = sizeof(key);
+
+        rc = mdb_get(txn, s->audit_db, &k, &v);
+        if (rc != 0) {
+            return mado_mdb_fail(err, MADO_ESTORE, "reading the audit trail",
+                                 rc);
+        }
+
+        if (mado_audit_record_decode(v.mv_data, v.mv_size, &rmac, &json,
+                                     &jlen)
+            != 0
+            || CRYPTO_memcmp(rmac, a->mac, MADO_AUDIT_MAC_LEN) != 0)
+        {
+            snprintf(c->why, sizeof(c->why), "record %" PRIu64 " is not the "
+                     "one the anchor names (of %s): the trail was replaced "
+                     "by another", a->seq, a->time);
+            return MADO_OK;
+        }
+    }
+
+    c->after = c->last - a->seq;
+    c->ok = 1;
+
+    return MADO_OK;
 }

@@ -741,6 +741,14 @@ mado_account_encode(const mado_account_t *a, size_t *len)
         K(a->offices[i]);
     }
     yajl_gen_array_close(g);
+
+    /* an account of before seals has none, and keeps none */
+    if (a->seal_state != MADO_SEAL_NONE) {
+        mado_hex(a->seal, MADO_HASH_LEN, hash);
+        K("seal_seq");  yajl_gen_integer(g, (long long) a->seal_seq);
+        K("seal");      K(hash);
+    }
+
     yajl_gen_map_close(g);
 
     OPENSSL_cleanse(hash, sizeof(hash));
@@ -826,6 +834,13 @@ mado_account_decode(const void *v, size_t len, mado_account_t *a)
         if (YAJL_IS_STRING(t) && strlen(t->u.string) <= MADO_ID_MAX) {
             strcpy(a->offices[a->noffices++], t->u.string);
         }
+    }
+
+    /* checked by mado_account.c, which has the key */
+    if (mado_unhex(mado_json_str(root, "seal"), a->seal, MADO_HASH_LEN) == 0)
+    {
+        a->seal_seq = (uint64_t) mado_tree_int(root, "seal_seq");
+        a->seal_state = MADO_SEAL_UNCHECKED;
     }
 
     yajl_tree_free(root);

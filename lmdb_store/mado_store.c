@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mado_store.h"
 
@@ -68,6 +69,7 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
 
     memset(s, 0, sizeof(mado_store_t));
     s->readonly = (flags & MADO_OPEN_RDONLY) ? 1 : 0;
+    s->anchor_fd = -1;
 
     if (stat(dir, &sb) == -1) {
         if (errno == ENOENT && (flags & MADO_OPEN_CREATE)) {
@@ -241,6 +243,32 @@ mado_store_close(mado_store_t *s)
         mdb_env_close(s->env);
         s->env = NULL;
     }
+
+    if (s->anchored && s->anchor_own) {
+        close(s->anchor_fd);
+    }
+
+    s->anchored = 0;
+    s->anchor_fd = -1;
+}
+
+
+/*
+ * After a commit that appended audit records: the anchor follows.  The
+ * change is made, so a failure is only said (to log): the next write's
+ * anchor, or "madoctl audit anchor", puts it right.
+ */
+static void
+mado_store_anchor(mado_store_t *s, const mado_anchor_t *a, int force)
+{
+    mado_err_t  err;
+
+    if (mado_anchor_write(s->anchor_fd, s->audit_key, a, force, &err)
+        != MADO_OK
+        && s->log != NULL)
+    {
+        s->log(s->log_data, err.text);
+    }
 }
 
 
@@ -366,9 +394,10 @@ int
 mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
     mado_err_t *err)
 {
-    int          rc, attempt;
-    MDB_txn     *txn;
-    MDB_envinfo  info;
+    int            rc, attempt, due;
+    MDB_txn       *txn;
+    MDB_envinfo    info;
+    mado_anchor_t  anchor;
 
     for (attempt = 0; attempt < 16; attempt++) {
 
@@ -390,6 +419,8 @@ mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
                              mdb_strerror(rc));
         }
 
+        s->anchor_due = 0;
+
         rc = fn(s, txn, arg, err);
 
         if ((rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) && s->no_grow) {
@@ -409,9 +440,19 @@ mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
             return rc;
         }
 
+        /* read while the write lock keeps other threads' writes out */
+        due = s->anchor_due && s->anchored && s->audit;
+        anchor = s->anchor_next;
+        s->anchor_due = 0;
+
         rc = mdb_txn_commit(txn);
 
         if (rc == 0) {
+            if (due) {
+                mado_store_anchor(s, &anchor, s->anchor_reset);
+                s->anchor_reset = 0;
+            }
+
             return MADO_OK;
         }
 

@@ -57,10 +57,14 @@
  *                            H, once compacted (madoctl compact): mado_hour_t
  *   audit   N             -> audit record N (8 bytes big endian): its MAC
  *                            and one line of JSON (mado_audit.c)
- *   account ID            -> a staff account (mado_account.c)
+ *   account ID            -> a staff account, sealed with a MAC under a key
+ *                            derived from the audit key (mado_account.c)
  *   session SHA256(TOKEN) -> user, created, last seen (mado_account.c)
  *   idem    USER\0KEY     -> the answer to an Idempotency-Key, a day
  *   clientfail ADDRESS    -> failed logins from a client address
+ *
+ * Outside the store, next to the audit key: the anchor, the trail's last
+ * record as every writer left it after its commit (mado_audit.c).
  *
  * Writers create databases that are missing; a read-only module opens
  * meta, office and state, and the history when it is there.  Adding a
@@ -108,6 +112,8 @@
 #define MADO_ENOTFOUND   4
 #define MADO_ERESIZED    5      /* no_grow: the map is full, or another
                                    process grew it: adopt and try again */
+#define MADO_ESEAL       8      /* an account changed outside madoctl and
+                                   the update API: its seal does not match */
 
 typedef struct {
     char                text[512];
@@ -287,6 +293,13 @@ typedef struct {
 
 /* --------------------------------------------- 3. the store (mado_store.c) */
 
+/* the trail's last record as the anchor outside the store keeps it */
+typedef struct {
+    uint64_t            seq;
+    unsigned char       mac[32];        /* MADO_AUDIT_MAC_LEN */
+    char                time[32];       /* ISO 8601: that record's time */
+} mado_anchor_t;
+
 typedef struct {
     MDB_env            *env;
     MDB_dbi             meta;
@@ -315,6 +328,21 @@ typedef struct {
      * mado_store_adopt() when it knows nothing is open.
      */
     unsigned            no_grow:1;
+    /*
+     * The anchor (mado_audit.c): mado_store_write() moves it to the
+     * trail's new last record after each commit that appended records.
+     * Its failures come after the commit, so they go to log, not err.
+     */
+    unsigned            anchored:1;     /* anchor_fd is the anchor, open */
+    unsigned            anchor_own:1;   /* mado_store_close() closes it */
+    unsigned            anchor_reset:1; /* the next may name a lower record */
+    int                 anchor_fd;
+    /* set in a write transaction, which LMDB lets one thread have at a
+       time: not a bit field, whose neighbours other threads read */
+    int                 anchor_due;     /* this transaction appended */
+    mado_anchor_t       anchor_next;
+    void              (*log)(void *data, const char *msg);
+    void               *log_data;
 } mado_store_t;
 
 #define MADO_OPEN_RDONLY  0x01
@@ -1078,6 +1106,52 @@ typedef int (*mado_audit_pt)(uint64_t seq, const char *json, size_t len,
     void *arg);
 int mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn,
     void *arg, mado_audit_verify_t *res, mado_err_t *err);
+/* HMAC-SHA-256 under a 32-byte key of n parts one after the other */
+void mado_audit_hmac(const unsigned char *key,
+    const unsigned char *const *part, const size_t *len, int n,
+    unsigned char *mac);
+
+/*
+ * The anchor: the trail's last record (number, MAC, time) in a file
+ * outside the store, next to the key, that the store's other writers
+ * cannot write (mado_audit.c has why and how).
+ */
+#define MADO_ANCHOR_READ        0       /* verify */
+#define MADO_ANCHOR_WRITE       1       /* a writer */
+#define MADO_ANCHOR_CREATE      2       /* a writer, the file made if none */
+/* KEY minus ".key", plus ".anchor": /etc/mado/audit.anchor; -1: too long */
+int mado_anchor_path(const char *key_path, char *buf, size_t len);
+/*
+ * MADO_ENOTFOUND: no such file; MADO_EINVAL: not a file, or writable by
+ * group or others.  A file made is 0600 and, for root, takes the owner
+ * of the key file (the account that runs the writers)
+ */
+int mado_anchor_open(const char *path, int how, const char *key_path,
+    int *fd, mado_err_t *err);
+/* MADO_ENOTFOUND: empty (none yet); MADO_EINVAL: garbled, another key */
+int mado_anchor_read(int fd, const unsigned char *key, mado_anchor_t *a,
+    mado_err_t *err);
+/* forward only (a higher record), unless force; under a lock */
+int mado_anchor_write(int fd, const unsigned char *key,
+    const mado_anchor_t *a, int force, mado_err_t *err);
+
+typedef struct {
+    uint64_t            last;       /* the store's last record */
+    uint64_t            after;      /* records after the anchor's */
+    unsigned            ok:1;
+    char                why[384];
+} mado_anchor_check_t;
+
+/*
+ * The trail in txn (intact, res->records long: mado_audit_walk) against
+ * the anchor a, read before txn began: it must hold a's record, with a's
+ * MAC.  Records after it are fine: chained under the key, they were
+ * written by a holder of the key whose anchor did not follow (a crash
+ * between the commit and the anchor)
+ */
+int mado_anchor_check(mado_store_t *s, MDB_txn *txn, const mado_anchor_t *a,
+    const mado_audit_verify_t *res, mado_anchor_check_t *c,
+    mado_err_t *err);
 
 
 /* ------------------------------------------- 13. accounts (mado_account.c) */
@@ -1115,7 +1189,26 @@ typedef struct {
     int64_t             last_login;
     char                offices[MADO_OFFICES_MAX][MADO_ID_MAX + 1];
     unsigned            noffices;
+    /*
+     * The seal: a MAC under a key derived from the audit key over what
+     * grants rights (id, role, disabled, the secret's hash, offices,
+     * created_at) and seal_seq, the number of the audit record of the
+     * write that sealed it.  Failures, lockouts and last_login are not
+     * sealed: logins change them.
+     */
+    uint64_t            seal_seq;
+    unsigned char       seal[MADO_HASH_LEN];
+    uint32_t            seal_state;     /* MADO_SEAL_* */
 } mado_account_t;
+
+#define MADO_SEAL_NONE          0       /* no seal: made before seals */
+#define MADO_SEAL_UNCHECKED     1       /* a seal; no key to check it */
+#define MADO_SEAL_OK            2
+#define MADO_SEAL_BROKEN        3       /* changed outside mado, or copied
+                                           under another id */
+
+/* "ok", "none", "broken" or "unchecked" */
+const char *mado_seal_name(uint32_t state);
 
 int mado_role_parse(const char *name);
 int mado_password_policy(const char *id, const char *password,
@@ -1151,8 +1244,16 @@ void mado_login_failed(mado_account_t *a, int64_t now);
 void mado_login_ok(mado_account_t *a, int64_t now);
 /* may a change the counters of office (enabled, admin or granted) */
 int mado_account_may(const mado_account_t *a, const char *office);
+/*
+ * With the audit key loaded, an account whose seal is missing or does not
+ * match is MADO_ESEAL (logins refuse it), a filled in all the same
+ */
 int mado_account_get(mado_store_t *s, MDB_txn *txn, const char *id,
     mado_account_t *a, mado_err_t *err);
+/*
+ * Sealed under the key (MADO_ESTORE without it), with seal_seq the next
+ * audit record: the write's own record must follow in its transaction
+ */
 int mado_account_put(mado_store_t *s, MDB_txn *txn, const mado_account_t *a,
     mado_err_t *err);
 /* sessions of the update API: "mado_s_" and 64 hex digits */
@@ -1199,8 +1300,20 @@ int64_t mado_client_locked(mado_store_t *s, MDB_txn *txn, const char *addr,
     int64_t now);
 int mado_client_failed(mado_store_t *s, MDB_txn *txn, const char *addr,
     int64_t now, int64_t *locked, mado_err_t *err);
+/* each account, its seal_state set (checked when the key is loaded) */
 int mado_account_each(mado_store_t *s, MDB_txn *txn,
     int (*fn)(const mado_account_t *a, void *arg), void *arg,
+    mado_err_t *err);
+/*
+ * audit verify: every account against its seal and the trail (intact,
+ * checked first): a seal missing or broken, an older sealed copy put back
+ * (a later user.* record names the account), an account the trail made
+ * that is gone.  fn gets each finding; n: the accounts
+ */
+typedef void (*mado_account_finding_pt)(const char *id, const char *why,
+    void *arg);
+int mado_account_verify(mado_store_t *s, MDB_txn *txn,
+    mado_account_finding_pt fn, void *arg, uint64_t *n, uint64_t *bad,
     mado_err_t *err);
 
 

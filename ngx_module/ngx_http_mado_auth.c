@@ -214,7 +214,13 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
         mdb_txn_abort(txn);
     }
 
-    if (rc == MADO_ENOTFOUND) {
+    if (rc == MADO_ESEAL) {
+        /* put in or changed outside madoctl: someone wrote the store */
+        ngx_log_error(NGX_LOG_ALERT, log, 0, "mado admin: login of \"%s\" "
+                      "refused: %s", t->user, err.text);
+    }
+
+    if (rc == MADO_ENOTFOUND || rc == MADO_ESEAL) {
         /* as slow as a real check: no telling which users exist */
         ngx_memzero(&a, sizeof(a));
         (void) mado_password_check(&a, t->password);
@@ -240,7 +246,7 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
     ngx_explicit_memzero(t->password, sizeof(t->password));
     ngx_explicit_memzero(&a, sizeof(a));
 
-    if (rc != MADO_OK && rc != MADO_ENOTFOUND) {
+    if (rc != MADO_OK && rc != MADO_ENOTFOUND && rc != MADO_ESEAL) {
         ngx_http_mado_admin_login_busy(t, rc, &err);
         return;
     }
@@ -300,8 +306,11 @@ ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
 {
     int                          rc, ok;
     char                        *actor, buf[MADO_ID_MAX + 8];
+    const char                  *sealed[3];
     mado_account_t               a;
     ngx_http_mado_admin_task_t  *t = arg;
+
+    sealed[0] = NULL;
 
     /* arg's status carries the verdict of the hash made outside the txn */
     ok = (t->status == NGX_HTTP_OK);
@@ -332,6 +341,16 @@ ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
     } else if (rc == MADO_ENOTFOUND) {
         /* an unknown user is a failed login too, for the audit */
         rc = MADO_OK;
+
+    } else if (rc == MADO_ESEAL) {
+        /* refused whatever the password: said in the trail as such */
+        sealed[0] = "account";
+        sealed[1] = a.seal_state == MADO_SEAL_NONE ? "no seal"
+                                                   : "seal broken";
+        sealed[2] = NULL;
+        ok = 0;
+        ngx_explicit_memzero(&a, sizeof(a));
+        rc = MADO_OK;
     }
 
     if (rc == MADO_OK && !ok) {
@@ -347,8 +366,10 @@ ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
     ngx_sprintf((u_char *) buf, "user:%s%Z", t->user);
 
     return mado_audit_write(s, txn, t->now, actor, t->client,
-                            ok ? "login" : "login.failed", NULL, NULL, NULL,
-                            NULL, NULL, err);
+                            ok ? "login"
+                            : sealed[0] ? "login.refused" : "login.failed",
+                            NULL, NULL, NULL, NULL,
+                            sealed[0] ? sealed : NULL, err);
 }
 
 
@@ -379,6 +400,14 @@ ngx_http_mado_admin_session(mado_store_t *s, MDB_txn *txn,
     }
 
     rc = mado_account_get(s, txn, t->user, a, err);
+
+    if (rc == MADO_ESEAL) {
+        ngx_log_error(NGX_LOG_ALERT, &t->log, 0, "mado admin: session of "
+                      "\"%s\" refused: %s", t->user, err->text);
+        ngx_explicit_memzero(a, sizeof(mado_account_t));
+        rc = MADO_ENOTFOUND;
+    }
+
     if (rc == MADO_ENOTFOUND || (rc == MADO_OK && a->disabled)) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &t->log, 0,
                        "mado admin: auth: session of \"%s\": the account is "

@@ -109,6 +109,13 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
 
     rc = mado_token_find(s, txn, t->token, &a, err);
 
+    if (rc == MADO_ESEAL) {
+        /* the token's account was put in or changed outside madoctl */
+        ngx_log_error(NGX_LOG_ALERT, &t->log, 0, "mado admin: feed token "
+                      "refused: %s", err->text);
+        rc = MADO_ENOTFOUND;
+    }
+
     if (rc == MADO_ENOTFOUND || (rc == MADO_OK && a.disabled)) {
         ngx_explicit_memzero(&a, sizeof(a));
 

@@ -56,6 +56,9 @@ static void ngx_http_mado_loc_error(ngx_conf_t *cf,
     ngx_http_mado_loc_conf_t *l, const char *need, ngx_str_t *arg);
 static char *ngx_http_mado_site(ngx_conf_t *cf,
     ngx_http_mado_main_conf_t *mmcf, ngx_http_mado_loc_conf_t *mlcf);
+static char *ngx_http_mado_anchor_open(ngx_conf_t *cf,
+    ngx_http_mado_main_conf_t *mmcf);
+static void ngx_http_mado_anchor_close(void *data);
 static ngx_int_t ngx_http_mado_init_process(ngx_cycle_t *cycle);
 static void ngx_http_mado_exit_process(ngx_cycle_t *cycle);
 
@@ -291,9 +294,70 @@ ngx_http_mado_init_main_conf(ngx_conf_t *cf, void *conf)
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err.text);
             return NGX_CONF_ERROR;
         }
+
+        if (ngx_http_mado_anchor_open(cf, mmcf) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
+        }
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The audit trail's anchor beside the key (lmdb_store/mado_audit.c has
+ * why), opened here by the master (root) before the workers fork: they
+ * move it after each update through this descriptor, while the store's
+ * group (the workers' user) can neither open nor replace the file.
+ */
+static char *
+ngx_http_mado_anchor_open(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf)
+{
+    int                  rc, fd;
+    char                 path[NGX_MAX_PATH];
+    mado_err_t           err;
+    ngx_pool_cleanup_t  *cln;
+
+    if (mado_anchor_path((char *) mmcf->audit_key_file.data, path,
+                         sizeof(path))
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "mado_audit_key: the path "
+                           "is too long");
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rc = mado_anchor_open(path, MADO_ANCHOR_WRITE, NULL, &fd, &err);
+
+    if (rc != MADO_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s%s", err.text,
+                           rc == MADO_ENOTFOUND
+                           ? " (the audit trail's anchor: after an upgrade, "
+                             "make it once with \"madoctl audit anchor\")"
+                           : "");
+        return NGX_CONF_ERROR;
+    }
+
+    /* closed with the configuration: a reload opens the file again */
+    mmcf->audit_anchor = fd;
+    cln->handler = ngx_http_mado_anchor_close;
+    cln->data = mmcf;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_mado_anchor_close(void *data)
+{
+    ngx_http_mado_main_conf_t  *mmcf = data;
+
+    (void) close(mmcf->audit_anchor);
 }
 
 

@@ -140,6 +140,7 @@ typedef struct {
                                                workers open the store rw */
     ngx_str_t                  audit_key_file;
     unsigned char              audit_key[MADO_AUDIT_KEY_LEN];
+    ngx_fd_t                   audit_anchor;    /* opened by the master */
     time_t                     clock_offset;    /* MADO_NOW, for tests */
 
     /* locations with a mado handler, checked once the http block is read */

@@ -110,6 +110,16 @@ ngx_http_mado_store_close(ngx_http_mado_worker_t *w)
 }
 
 
+/* an update committed, its anchor not moved (in a thread) */
+static void
+ngx_http_mado_anchor_log(void *data, const char *msg)
+{
+    ngx_log_error(NGX_LOG_ERR, (ngx_log_t *) data, 0, "mado admin: the "
+                  "update is made, but %s; the next update moves the anchor",
+                  msg);
+}
+
+
 static void
 ngx_http_mado_store_fail(ngx_log_t *log, ngx_http_mado_worker_t *w,
     const char *reason)
@@ -190,6 +200,13 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
         ngx_memcpy(w->store.audit_key, mmcf->audit_key, MADO_AUDIT_KEY_LEN);
         w->store.audit = 1;
         w->store.no_grow = 1;
+
+        /* the master's descriptor, shared by every worker: never closed
+           with the store */
+        w->store.anchor_fd = mmcf->audit_anchor;
+        w->store.anchored = 1;
+        w->store.log = ngx_http_mado_anchor_log;
+        w->store.log_data = ngx_cycle->log;
     }
 
     w->opened = 1;

@@ -7,6 +7,14 @@
 # mdb_dump/mdb_load (lmdb-utils): a record altered, removed, inserted,
 # the tail cut, a record forged at the end, the head altered.  Writes
 # without the key (missing, readable by others) are refused.
+#
+# The anchor beside the key (audit.anchor) catches what the chain alone
+# cannot: the whole trail wiped with its head, and the newest records cut
+# with an older copy's head put back.  Verify names the anchor and what it
+# compared; no anchor, or one others may write, fails verify and refuses
+# writes; "audit anchor" makes one (upgrades) and with --reset replaces
+# one the store does not match; init does not start a new store over an
+# anchor that names records.
 
 use strict;
 use warnings;
@@ -35,11 +43,13 @@ my $r = $t->madoctl('init');
 is($r->{exit}, 0, 'init: exit 0');
 like($r->{out}, qr/created audit key \Q$dir\E\/audit\.key/, 'init makes the audit key');
 is((stat "$dir/audit.key")[2] & 0777, 0600, 'the key is 0600');
+is((stat "$dir/audit.anchor")[2] & 0777, 0600, 'init makes the anchor beside it, 0600');
 
 $t->madoctl_ok('load', MadoTest::offices_json());
 $t->madoctl_ok(qw(set kita moving --status open --waiting 3 --message), encode_utf8('ただいま混雑'));
 $t->madoctl_ok(qw(issue kita moving));
 $t->madoctl_ok(qw(call kita moving));
+my $head5 = head_hex();                           # an older copy's head
 $r = $t->madoctl(qw(issue kita family));          # closed: refused
 is($r->{exit}, 1, 'a refused write: exit 1');
 open my $fh, '>', "$dir/m.log" or die;
@@ -80,6 +90,8 @@ like($r->{out}, qr/^3  2026-11-27T10:00:00\+09:00  os:\S+  set  kita\/moving  st
 $r = $t->madoctl(qw(audit verify));
 is($r->{exit}, 0, 'verify: exit 0');
 like($r->{out}, qr/audit trail intact: 6 records/, 'verify: intact, 6 records');
+like($r->{out}, qr/^compared with anchor \Q$dir\E\/audit\.anchor: head seq 6 at 2026-11-27T10:00:00\+09:00$/m,
+     'verify: says the anchor it compared with, its record and time');
 
 # ------------------------------------------------------------ tampering
 
@@ -116,7 +128,17 @@ sub tampered {
 sub verify_at {
     my ($store) = @_;
     my $r = $t->madoctl(qw(audit verify), { store => $store });
-    return ($r->{exit}, $r->{err});
+    return ($r->{exit}, $r->{err}, $r->{out});
+}
+
+# the audit head of the store now, as mdb_dump shows it (hex)
+sub head_hex {
+    my $dump = `mdb_dump -s meta $dir/store`;
+    die "mdb_dump failed" if $?;
+    my ($data) = $dump =~ /HEADER=END\n(.*)DATA=END/s;
+    my @l = map { substr($_, 1) } grep { length } split /\n/, $data;
+    my %m = @l;
+    return $m{ unpack 'H*', 'audit_head' } // die 'no audit head';
 }
 
 sub hex_of { unpack 'H*', $_[0] }
@@ -189,6 +211,114 @@ sub unhex { pack 'H*', $_[0] }
     my $s = tampered('none', sub { });
     my ($exit, $err) = verify_at($s);
     is($exit, 0, 'a dump and load without changes still verifies') or diag($err);
+}
+
+# ------------------------------------------------------------ the anchor
+
+my $anchor = "$dir/audit.anchor";
+
+{
+    # every record and the head gone: the chain alone says "0 records"
+    my $s = tampered('wipe', sub {
+        my ($a, $m) = @_;
+        @$a = ();
+        @$m = grep { unhex($_->[0]) ne 'audit_head' } @$m;
+    });
+    my ($exit, $err) = verify_at($s);
+    is($exit, 1, 'trail and head wiped: verify exit 1');
+    like($err, qr/does not reach its anchor \Q$anchor\E: the store's trail ends at record 0 but the anchor names record 6 of 2026-11-27T10:00:00\+09:00/,
+         'trail wiped: the anchor named, with its record');
+}
+
+{
+    # the newest record cut and the head of the copy of before it put back:
+    # a shorter chain that is whole
+    my $s = tampered('restore', sub {
+        my ($a, $m) = @_;
+        pop @$a;
+        my ($h) = grep { unhex($_->[0]) eq 'audit_head' } @$m or die 'no head';
+        $h->[1] = $head5;
+    });
+    my ($exit, $err) = verify_at($s);
+    is($exit, 1, 'tail cut, an older head put back: verify exit 1');
+    like($err, qr/does not reach its anchor \Q$anchor\E: the store's trail ends at record 5 but the anchor names record 6/,
+         'tail cut with an old head: named');
+    unlike($err, qr/broken at record/, 'the chain itself is whole: only the anchor tells');
+
+    $r = $t->madoctl(qw(audit anchor), { store => $s });
+    is($r->{exit}, 1, 'audit anchor over an anchor the store does not match: refused');
+    like($r->{err}, qr/does not match the audit anchor .*"--reset"/, 'refused: --reset said');
+}
+
+{
+    # a crash between a commit and its anchor: the store is ahead
+    my $saved = $t->read_file('audit.anchor');
+    $t->madoctl_ok(qw(set kita moving --waiting 4));
+    open my $fh, '>', $anchor or die;
+    print {$fh} $saved;
+    close $fh;
+    my ($exit, $err, $out) = verify_at("$dir/store");
+    is($exit, 0, 'records after the anchor (chained under the key): verify exit 0') or diag($err);
+    like($out, qr/head seq 6 .*\n.*1 record after it/, 'the records after the anchor are said');
+    $t->madoctl_ok(qw(set kita moving --waiting 3));
+    ($exit, $err, $out) = verify_at("$dir/store");
+    like($out, qr/head seq 8 at/, 'the next write moves the anchor');
+}
+
+{
+    chmod 0620, $anchor;
+    $r = $t->madoctl(qw(set kita moving --waiting 5));
+    is($r->{exit}, 3, 'an anchor others may write: writes refused (exit 3)');
+    like($r->{err}, qr/audit anchor \Q$anchor\E must not be writable by group or others/, 'said');
+    my ($exit, $err) = verify_at("$dir/store");
+    is($exit, 1, 'an anchor others may write: verify exit 1');
+    chmod 0600, $anchor;
+}
+
+{
+    # an upgrade: a store with a trail but no anchor yet
+    rename $anchor, "$anchor.away" or die;
+    my ($exit, $err) = verify_at("$dir/store");
+    is($exit, 1, 'no anchor: verify exit 1');
+    like($err, qr/no audit anchor: .*\Q$anchor\E.*madoctl audit anchor/, 'no anchor: said, and how to make one');
+    my $before = $t->madoctl(qw(show --json))->{out};
+    $r = $t->madoctl(qw(set kita moving --waiting 7));
+    is($r->{exit}, 3, 'no anchor: a write is refused (exit 3)');
+    like($r->{err}, qr/audit anchor \Q$anchor\E: No such file.*madoctl audit anchor/, 'no anchor: the file named');
+    is($t->madoctl(qw(show --json))->{out}, $before, 'no anchor: nothing written');
+    $r = $t->madoctl('init');
+    like($r->{err}, qr/no audit anchor \Q$anchor\E yet/, 'init on a ready store says the anchor is missing');
+
+    $r = $t->madoctl(qw(audit anchor));
+    is($r->{exit}, 0, 'audit anchor: exit 0') or diag($r->{err});
+    like($r->{out}, qr/anchored the audit trail at record 9 in \Q$anchor\E/, 'audit anchor: the record it names');
+    is((stat $anchor)[2] & 0777, 0600, 'the anchor made is 0600');
+    my ($rec) = grep { $_->{action} eq 'audit.anchor' } @{ $t->audit_records };
+    is($rec->{replaced}, 'none', 'audit anchor is audited: it replaced no anchor');
+    ($exit, $err) = verify_at("$dir/store");
+    is($exit, 0, 'verify after audit anchor: exit 0') or diag($err);
+    unlink "$anchor.away";
+}
+
+{
+    # a backup put back on purpose: --reset anchors it, on the record
+    my $s = "$dir/t-restore";
+    $r = $t->madoctl(qw(audit anchor --reset), { store => $s });
+    is($r->{exit}, 0, 'audit anchor --reset: exit 0') or diag($r->{err});
+    my ($exit, $err) = verify_at($s);
+    is($exit, 0, 'the store put back verifies against the new anchor') or diag($err);
+    my $recs = $t->audit_records({ store => $s });
+    like($recs->[-1]{replaced}, qr/^record 9 of /, 'the audit record says which anchor was replaced');
+    ($exit, $err) = verify_at("$dir/store");
+    is($exit, 1, 'the other store no longer matches the anchor');
+    like($err, qr/record 6 is not the one the anchor names/, 'another trail at the anchor\'s record: said');
+
+    # a new store over an anchor that names records: it anchored a store
+    # that is gone
+    $r = $t->madoctl('init', { store => "$dir/fresh" });
+    is($r->{exit}, 1, 'init of a new store over an anchor naming records: refused');
+    like($r->{err}, qr/audit anchor \Q$anchor\E names record 6 of .*move the anchor away/, 'refused: said why');
+    ok(!-e "$dir/fresh/data.mdb", 'no store made');
 }
 
 # ------------------------------------------------------------ the key
