@@ -792,14 +792,28 @@ typedef struct {
 
 /*
  * Read, check, change and put a counter in txn, with its history.  On a
- * refusal *field names what was wrong ("office", "counter", "number") or
- * is NULL when the counter's state refuses it (closed, nobody waiting).
+ * refusal *field names what was wrong ("office", "counter", "number";
+ * set's "calling", "last_issued") or is NULL when the counter's state
+ * refuses it (closed, nobody waiting).
+ *
+ * What every writer keeps (the feed too, mado_ticket.c): calling is a
+ * number that was issued, i.e. never after last_issued going round the
+ * range (mado_ticket_issued).  call and cancel name issued numbers only,
+ * and cancel one not called yet.  A call of the next number when that was
+ * not issued issues it (hand-kept counters never issue: staff set waiting
+ * and call).  set takes 0 or numbers of the range for calling and
+ * last_issued, and raises last_issued to calling when calling would come
+ * after it, unless the request gave last_issued too: then it is refused.
  */
 int mado_counter_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *counter, const mado_counter_op_t *op, int64_t now,
     mado_counter_state_t *before, mado_counter_state_t *after,
     uint32_t *result, const char **field, mado_err_t *err);
-/* the rules of a ticket issued or called (the simulator uses them too) */
+/*
+ * the rules of a ticket issued or called in c's range (the simulator uses
+ * them too); a call's number must have been issued (0: the next, which
+ * this issues if it was not); a call teaches the estimate nothing here
+ */
 uint32_t mado_counter_issue(mado_counter_state_t *st,
     const mado_counter_def_t *c, int64_t now);
 uint32_t mado_counter_call(mado_counter_state_t *st,
@@ -820,7 +834,9 @@ void mado_counter_message(mado_counter_state_t *st, const char *msg);
  *   waiting  = tickets whose latest event is their issue
  *   served   = tickets whose latest event is a call (a cancel after the
  *              call is a no-show)
- *   calling, last_issued = the ticket of the latest call, issue
+ *   calling, last_issued = the ticket of the latest call, issue; a
+ *              call read before its issue raises last_issued to it (the
+ *              call proves the issue: calling is never after last_issued)
  *
  * A latest-of rule commutes: lines of one second in any order, a call read
  * before its issue, or a line fed twice give the same counts.  An issue of
@@ -852,6 +868,22 @@ typedef struct {
     uint32_t            type;       /* mado_event_e */
     uint32_t            ticket;
 } mado_ticket_event_t;
+
+/*
+ * Ticket numbers go round the counter's range (mado_ticket.c).  a comes
+ * after b when it lies less than half the range ahead of b; anything
+ * comes after b = 0 or a b outside the range (none yet).  So a range must
+ * be over twice as long as the most people ever waiting at once.
+ */
+int mado_ticket_after(const mado_counter_def_t *c, uint32_t a, uint32_t b);
+/* the number after n in c's range; the first when n is 0 or outside */
+uint32_t mado_ticket_next(const mado_counter_def_t *c, uint32_t n);
+/*
+ * n was issued: it lies in c's range and is st's last_issued or comes
+ * before it in this round (not after it)
+ */
+int mado_ticket_issued(const mado_counter_def_t *c,
+    const mado_counter_state_t *st, uint32_t n);
 
 /*
  * Apply one event to a counter's state st (read by the caller in txn and

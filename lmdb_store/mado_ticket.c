@@ -98,8 +98,7 @@ mado_ticket_fate(const mado_ticket_t *t)
 }
 
 
-/* a comes after b going round the counter's range (b = 0: none yet) */
-static int
+int
 mado_ticket_after(const mado_counter_def_t *c, uint32_t a, uint32_t b)
 {
     uint32_t  r, d;
@@ -112,6 +111,23 @@ mado_ticket_after(const mado_counter_def_t *c, uint32_t a, uint32_t b)
     d = (a + r - b) % r;
 
     return d != 0 && d < (r + 1) / 2;
+}
+
+
+uint32_t
+mado_ticket_next(const mado_counter_def_t *c, uint32_t n)
+{
+    return (n < c->ticket_first || n >= c->ticket_last) ? c->ticket_first
+                                                        : n + 1;
+}
+
+
+int
+mado_ticket_issued(const mado_counter_def_t *c,
+    const mado_counter_state_t *st, uint32_t n)
+{
+    return n >= c->ticket_first && n <= c->ticket_last
+           && !mado_ticket_after(c, n, st->last_issued);
 }
 
 
@@ -318,6 +334,16 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
        a pause or the end of reception set by staff stays */
     if (ev->type != MADO_EV_CANCEL && st->status == MADO_STATUS_CLOSED) {
         st->status = MADO_STATUS_OPEN;
+    }
+
+    /*
+     * A call read before its issue (batches come in any order) proves the
+     * issue: calling never comes after last_issued.
+     */
+    if (st->calling >= c->ticket_first && st->calling <= c->ticket_last
+        && mado_ticket_after(c, st->calling, st->last_issued))
+    {
+        st->last_issued = st->calling;
     }
 
     return mado_ticket_put(s, txn, &k, &t, err);
