@@ -578,17 +578,20 @@ size_t mado_jam_message(const mado_counter_def_t *c,
  * --json, the update API's answers, the history's samples and the audit
  * trail, so that they cannot drift apart.
  */
-#define MADO_SJ_ID              0x01    /* first "id", "name" of c */
-#define MADO_SJ_LAST_ISSUED     0x02    /* "last_issued" */
-#define MADO_SJ_COUNTS          0x04    /* "served_today", "staff" */
-#define MADO_SJ_WAIT            0x08    /* "wait_minutes": whole, or null */
-#define MADO_SJ_DISPLAY         0x10    /* "wait_range", "level",
+#define MADO_SJ_ID              0x001   /* first "id", "name" of c */
+#define MADO_SJ_LAST_ISSUED     0x002   /* "last_issued" */
+#define MADO_SJ_RANGE           0x004   /* "ticket_range" of c: [first,
+                                           last], for pages that check a
+                                           number (mado_ticket_issued) */
+#define MADO_SJ_COUNTS          0x008   /* "served_today", "staff" */
+#define MADO_SJ_WAIT            0x010   /* "wait_minutes": whole, or null */
+#define MADO_SJ_DISPLAY         0x020   /* "wait_range", "level",
                                            "next_open" (o, now),
                                            "jam_message" */
-#define MADO_SJ_MESSAGE         0x20    /* "message", null if none (or not
+#define MADO_SJ_MESSAGE         0x040   /* "message", null if none (or not
                                            UTF-8 where g validates) */
-#define MADO_SJ_MESSAGE_TEXT    0x40    /* with MESSAGE: "" if none */
-#define MADO_SJ_UPDATED         0x80    /* "updated_at", ISO 8601 */
+#define MADO_SJ_MESSAGE_TEXT    0x080   /* with MESSAGE: "" if none */
+#define MADO_SJ_UPDATED         0x100   /* "updated_at", ISO 8601 */
 
 void mado_state_json(yajl_gen g, const mado_office_def_t *o,
     const mado_counter_def_t *c, const mado_counter_state_t *st,
