@@ -36,10 +36,15 @@ mado_counter_call(mado_counter_state_t *st, const mado_counter_def_t *c,
         number = mado_ticket_next(c, st->calling);
 
         /*
-         * Hand-kept counters never issue: staff set waiting and call.
-         * The number called was issued.
+         * Every number issued was called (hand-kept counters never issue:
+         * staff set waiting and call; or those still counted gave up):
+         * the number called was issued.  Not "next is not issued": a
+         * queue longer than half the range would look so.
          */
-        if (!mado_ticket_issued(c, st, number)) {
+        if (st->calling == st->last_issued
+            || st->last_issued < c->ticket_first
+            || st->last_issued > c->ticket_last)
+        {
             st->last_issued = number;
         }
     }

@@ -802,11 +802,13 @@ typedef struct {
  * What every writer keeps (the feed too, mado_ticket.c): calling is a
  * number that was issued, i.e. never after last_issued going round the
  * range (mado_ticket_issued).  call and cancel name issued numbers only,
- * and cancel one not called yet.  A call of the next number when that was
- * not issued issues it (hand-kept counters never issue: staff set waiting
- * and call).  set takes 0 or numbers of the range for calling and
- * last_issued, and raises last_issued to calling when calling would come
- * after it, unless the request gave last_issued too: then it is refused.
+ * and cancel one not called yet.  A call of the next number when every
+ * number issued was called issues it (hand-kept counters never issue:
+ * staff set waiting and call).  set takes 0 or numbers of the range for
+ * calling and last_issued, and raises last_issued to calling when calling
+ * would come after it, unless the request gave last_issued too: then it
+ * is refused.  Half the range tells the rounds apart: a counter's range
+ * must be over twice as long as its queue.
  */
 int mado_counter_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *counter, const mado_counter_op_t *op, int64_t now,
@@ -815,7 +817,8 @@ int mado_counter_apply(mado_store_t *s, MDB_txn *txn, const char *office,
 /*
  * the rules of a ticket issued or called in c's range (the simulator uses
  * them too); a call's number must have been issued (0: the next, which
- * this issues if it was not); a call teaches the estimate nothing here
+ * this issues when calling was last_issued); a call teaches the estimate
+ * nothing here
  */
 uint32_t mado_counter_issue(mado_counter_state_t *st,
     const mado_counter_def_t *c, int64_t now);
@@ -838,8 +841,9 @@ void mado_counter_message(mado_counter_state_t *st, const char *msg);
  *   served   = tickets whose latest event is a call (a cancel after the
  *              call is a no-show)
  *   calling, last_issued = the ticket of the latest call, issue; a
- *              call read before its issue raises last_issued to it (the
- *              call proves the issue: calling is never after last_issued)
+ *              call of a number with no issue seen that day raises
+ *              last_issued to it (the call proves the issue: calling is
+ *              not after last_issued)
  *
  * A latest-of rule commutes: lines of one second in any order, a call read
  * before its issue, or a line fed twice give the same counts.  An issue of

@@ -270,11 +270,11 @@
     if (!k) { show('', ''); inZone = false; return; }
     if (n < k.first || n > k.last) {
       kind = 'range'; text = fmt('myticket.range', { first: k.first, last: k.last });
+    } else if (n === k.calling) {
+      ahead = 0; kind = 'called'; text = t('myticket.called');
     } else if (k.issued != null && later(k, n, k.issued)) {
       // not issued yet: no count (it may be, by the next refresh)
       kind = 'unissued'; text = fmt('myticket.unissued', { n: n });
-    } else if (n === k.calling) {
-      ahead = 0; kind = 'called'; text = t('myticket.called');
     } else if (!later(k, n, k.calling)) {
       kind = 'passed'; text = t('myticket.passed');
     } else {

@@ -92,6 +92,13 @@ test_call_next(void)
     st.waiting = 1;
     CHECK_INT(mado_counter_call(&st, &c, 0, DAY), 101);
     CHECK_INT(st.last_issued, 101);
+
+    /* a queue longer than half the range: 108 .. 110, 101 .. 103 wait */
+    st.calling = 107;
+    st.last_issued = 103;
+    st.waiting = 6;
+    CHECK_INT(mado_counter_call(&st, &c, 0, DAY), 108);
+    CHECK_INT(st.last_issued, 103);
 }
 
 
