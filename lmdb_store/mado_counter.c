@@ -129,8 +129,9 @@ mado_counter_in_range(const mado_counter_def_t *c, int64_t v,
 
 /*
  * set is for repairs, and keeps what every writer keeps: calling and
- * last_issued are 0 (none yet) or numbers of the counter's range, and
- * calling never comes after last_issued (going round the range).
+ * last_issued are 0 (none yet) or numbers of the counter's range, and a
+ * calling or last_issued set never leaves calling after last_issued
+ * (going round the range).
  */
 static int
 mado_counter_set(const mado_counter_op_t *op, const mado_counter_def_t *c,
@@ -150,7 +151,9 @@ mado_counter_set(const mado_counter_op_t *op, const mado_counter_def_t *c,
     last = (op->last_issued != MADO_KEEP) ? (uint32_t) op->last_issued
                                           : st->last_issued;
 
-    if (calling >= c->ticket_first && calling <= c->ticket_last
+    /* numbers not given are left as they are (a queue may lap the range) */
+    if ((op->calling != MADO_KEEP || op->last_issued != MADO_KEEP)
+        && calling >= c->ticket_first && calling <= c->ticket_last
         && mado_ticket_after(c, calling, last))
     {
         if (op->last_issued != MADO_KEEP && op->calling != MADO_KEEP) {

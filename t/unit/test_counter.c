@@ -256,13 +256,20 @@ test_set_rules(unit_store_t *u)
     CHECK_INT(test_set(u, &t, "a", 0, 0, 0, &err), MADO_OK);
     test_figures(u, "a", 0, 0, 0);
 
-    /* a state some older writer broke is repaired by the next set */
+    /*
+     * A state some older writer broke: a set of other figures leaves the
+     * numbers be (a queue longer than half the range looks the same), a
+     * set of calling repairs it
+     */
     test_state(u, "a", &p.st);
     p.counter = "a";
     p.st.calling = 150;
     p.st.last_issued = 149;
     CHECK_INT(mado_store_write(&u->s, test_put_write, &p, &err), MADO_OK);
     CHECK_INT(test_set(u, &t, "a", 3, MADO_KEEP, MADO_KEEP, &err), MADO_OK);
+    test_figures(u, "a", 3, 150, 149);
+    CHECK_INT(test_set(u, &t, "a", MADO_KEEP, 150, MADO_KEEP, &err),
+              MADO_OK);
     test_figures(u, "a", 3, 150, 150);
 
     /* counter small: 1..10, wrapped: calling 9 with 2 issued is fine */
