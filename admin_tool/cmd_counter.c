@@ -307,10 +307,13 @@ mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
                             err);
 
     if (rc == MADO_EINVAL && field != NULL && strcmp(field, "number") != 0) {
-        /* name the argument as the usage does */
+        /* name the argument or option as the usage does */
         e = *err;
         snprintf(err->text, sizeof(err->text), "%s: %.480s",
-                 strcmp(field, "office") == 0 ? "OFFICE" : "COUNTER", e.text);
+                 strcmp(field, "office") == 0 ? "OFFICE"
+                 : strcmp(field, "counter") == 0 ? "COUNTER"
+                 : strcmp(field, "calling") == 0 ? "--calling"
+                 : "--last-issued", e.text);
     }
 
     if (rc != MADO_OK) {

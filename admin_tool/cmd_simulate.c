@@ -8,7 +8,10 @@
  * read, people arrive (Poisson) and are served (exponential times, one
  * clock per staff member), and the counters that changed are written with
  * updated_at = now.  State is read afresh each tick, so "madoctl set" etc.
- * during a simulation are taken into account.
+ * during a simulation are taken into account.  Tickets are issued and
+ * called by the library's rules in each counter's ticket_range, and only
+ * issued numbers are called: people a fed history left waiting with
+ * numbers before calling (absentees) are cancelled.
  *
  * The callback may be run twice for one tick (the map grew): it works on
  * "next", a copy of the simulation state made at its start from "cur",
@@ -47,6 +50,7 @@ typedef struct {
     double              service;        /* mean virtual seconds a person */
     double              rate;           /* arrivals per hour at factor 1 */
     unsigned            staff;          /* usual staff */
+    mado_counter_def_t  def;            /* its id and ticket_range only */
 } mc_sim_def_t;
 
 
@@ -448,6 +452,10 @@ mc_sim_defs(mado_store_t *s, mc_sim_def_t **defs, unsigned *n,
 
             strcpy(d[*n].office, o.id);
             strcpy(d[*n].counter, id);
+            /* no texts: o's are freed below */
+            strcpy(d[*n].def.id, id);
+            d[*n].def.ticket_first = o.counters[j].ticket_first;
+            d[*n].def.ticket_last = o.counters[j].ticket_last;
             d[*n].service = o.counters[j].seconds_per_person;
             d[*n].staff = staff;
             d[*n].rate = load * scale * staff * 3600 / d[*n].service;
@@ -606,7 +614,7 @@ static void
 mc_sim_counter(mc_sim_t *sim, unsigned i, double len)
 {
     double                   t, lambda;
-    unsigned                 j, slots, arrivals, guard;
+    unsigned                 j, slots, arrivals, guard, most;
     mc_sim_state_t          *nx = &sim->next;
     mc_sim_live_t           *lv = &nx->live[i];
     const mc_sim_def_t      *d = &sim->defs[i];
@@ -658,8 +666,15 @@ mc_sim_counter(mc_sim_t *sim, unsigned i, double len)
         lambda = d->rate * mc_sim_factor(nx->tod, nx->wday) * len / 3600;
         arrivals = mc_rand_poisson(&nx->rng, lambda);
 
-        while (arrivals-- > 0 && st->waiting < MADO_COUNT_MAX) {
-            mado_counter_issue(st, NULL, sim->now);
+        /*
+         * The machine's numbers must not lap the queue: with half the
+         * range waiting, people are turned away (the library tells the
+         * rounds apart by half the range).
+         */
+        most = ((unsigned) d->def.ticket_last - d->def.ticket_first + 1) / 2;
+
+        while (arrivals-- > 0 && st->waiting < most) {
+            mado_counter_issue(st, &d->def, sim->now);
         }
     }
 
@@ -690,7 +705,20 @@ mc_sim_counter(mc_sim_t *sim, unsigned i, double len)
                 break;
             }
 
-            mado_counter_call(st, NULL, 0, sim->now);
+            /*
+             * Everyone after calling was called: those still counted as
+             * waiting hold earlier numbers (absentees a fed history
+             * left).  Staff cancel them, never calling a number that was
+             * not issued.
+             */
+            if (!mado_ticket_issued(&d->def, st,
+                                    mado_ticket_next(&d->def, st->calling)))
+            {
+                st->waiting--;
+                continue;
+            }
+
+            mado_counter_call(st, &d->def, 0, sim->now);
             lv->busy[j] = mc_rand_exp(&nx->rng, d->service);
         }
     }

@@ -10,19 +10,6 @@
 #include "mado_store.h"
 
 
-/* the number after n in the counter's range (c NULL: 1..MADO_COUNT_MAX) */
-static uint32_t
-mado_ticket_next(const mado_counter_def_t *c, uint32_t n)
-{
-    uint32_t  first, last;
-
-    first = c ? c->ticket_first : 1;
-    last = c ? c->ticket_last : MADO_COUNT_MAX;
-
-    return (n < first || n >= last) ? first : n + 1;
-}
-
-
 uint32_t
 mado_counter_issue(mado_counter_state_t *st, const mado_counter_def_t *c,
     int64_t now)
@@ -47,11 +34,19 @@ mado_counter_call(mado_counter_state_t *st, const mado_counter_def_t *c,
 {
     if (number == 0) {
         number = mado_ticket_next(c, st->calling);
-    }
 
-    /* the simulator (c NULL) keeps virtual time: nothing to learn */
-    if (c != NULL) {
-        mado_service_call(c, st, now);
+        /*
+         * Every number issued was called (hand-kept counters never issue:
+         * staff set waiting and call; or those still counted gave up):
+         * the number called was issued.  Not "next is not issued": a
+         * queue longer than half the range would look so.
+         */
+        if (st->calling == st->last_issued
+            || st->last_issued < c->ticket_first
+            || st->last_issued > c->ticket_last)
+        {
+            st->last_issued = number;
+        }
     }
 
     st->calling = number;
@@ -86,6 +81,122 @@ mado_counter_message(mado_counter_state_t *st, const char *msg)
 }
 
 
+/* a number a call or cancel may name: 1 and err if it is not one */
+static int
+mado_counter_unissued(const mado_counter_def_t *c,
+    const mado_counter_state_t *st, uint32_t n, const char **field,
+    mado_err_t *err)
+{
+    if (mado_ticket_issued(c, st, n)) {
+        return 0;
+    }
+
+    *field = "number";
+
+    if (n < c->ticket_first || n > c->ticket_last) {
+        mado_fail(err, MADO_EINVAL, "ticket %u is outside the counter's "
+                  "ticket_range %u..%u", n, c->ticket_first, c->ticket_last);
+
+    } else if (st->last_issued == 0) {
+        mado_fail(err, MADO_EINVAL, "ticket %u has not been issued (none "
+                  "yet today)", n);
+
+    } else {
+        mado_fail(err, MADO_EINVAL, "ticket %u has not been issued (last "
+                  "issued %u)", n, st->last_issued);
+    }
+
+    return 1;
+}
+
+
+/* a value of set for calling or last_issued: 0 (none yet) or in range */
+static int
+mado_counter_in_range(const mado_counter_def_t *c, int64_t v,
+    const char *name, const char **field, mado_err_t *err)
+{
+    if (v <= 0 || (v >= c->ticket_first && v <= c->ticket_last)) {
+        return 1;
+    }
+
+    *field = name;
+    mado_fail(err, MADO_EINVAL, "%u is outside the counter's ticket_range "
+              "%u..%u", (unsigned) v, c->ticket_first, c->ticket_last);
+
+    return 0;
+}
+
+
+/*
+ * set is for repairs, and keeps what every writer keeps: calling and
+ * last_issued are 0 (none yet) or numbers of the counter's range, and a
+ * calling or last_issued set never leaves calling after last_issued
+ * (going round the range).
+ */
+static int
+mado_counter_set(const mado_counter_op_t *op, const mado_counter_def_t *c,
+    mado_counter_state_t *st, const char **field, mado_err_t *err)
+{
+    uint32_t  calling, last;
+
+    if (!mado_counter_in_range(c, op->calling, "calling", field, err)
+        || !mado_counter_in_range(c, op->last_issued, "last_issued", field,
+                                  err))
+    {
+        return MADO_EINVAL;
+    }
+
+    calling = (op->calling != MADO_KEEP) ? (uint32_t) op->calling
+                                         : st->calling;
+    last = (op->last_issued != MADO_KEEP) ? (uint32_t) op->last_issued
+                                          : st->last_issued;
+
+    /* numbers not given are left as they are (a queue may lap the range) */
+    if ((op->calling != MADO_KEEP || op->last_issued != MADO_KEEP)
+        && calling >= c->ticket_first && calling <= c->ticket_last
+        && mado_ticket_after(c, calling, last))
+    {
+        if (op->last_issued != MADO_KEEP && op->calling != MADO_KEEP) {
+            *field = "calling";
+            return mado_fail(err, MADO_EINVAL, "%u would come after "
+                             "last_issued %u: a number is called after it "
+                             "is issued", calling, last);
+        }
+
+        if (op->last_issued != MADO_KEEP) {
+            *field = "last_issued";
+            return mado_fail(err, MADO_EINVAL, "%u would come before "
+                             "calling %u: a number is called after it is "
+                             "issued", last, calling);
+        }
+
+        /* staff stating the number called state that it was issued */
+        last = calling;
+    }
+
+    st->calling = calling;
+    st->last_issued = last;
+
+    if (op->waiting != MADO_KEEP) {
+        st->waiting = (uint32_t) op->waiting;
+    }
+
+    if (op->staff != MADO_KEEP) {
+        st->staff = (uint32_t) op->staff;
+    }
+
+    if (op->status != MADO_KEEP) {
+        st->status = (uint32_t) op->status;
+    }
+
+    if (op->message != NULL) {
+        mado_counter_message(st, op->message);
+    }
+
+    return MADO_OK;
+}
+
+
 static int
 mado_counter_change(const mado_counter_op_t *op, const char *office,
     const mado_counter_def_t *c, mado_counter_state_t *st, int64_t now,
@@ -94,32 +205,7 @@ mado_counter_change(const mado_counter_op_t *op, const char *office,
     switch (op->type) {
 
     case MADO_HEV_SET:
-        /* no checks between the numbers: set is for repairs, and wraps */
-        if (op->waiting != MADO_KEEP) {
-            st->waiting = (uint32_t) op->waiting;
-        }
-
-        if (op->calling != MADO_KEEP) {
-            st->calling = (uint32_t) op->calling;
-        }
-
-        if (op->last_issued != MADO_KEEP) {
-            st->last_issued = (uint32_t) op->last_issued;
-        }
-
-        if (op->staff != MADO_KEEP) {
-            st->staff = (uint32_t) op->staff;
-        }
-
-        if (op->status != MADO_KEEP) {
-            st->status = (uint32_t) op->status;
-        }
-
-        if (op->message != NULL) {
-            mado_counter_message(st, op->message);
-        }
-
-        return MADO_OK;
+        return mado_counter_set(op, c, st, field, err);
 
     case MADO_HEV_ISSUE:
         if (st->status == MADO_STATUS_CLOSED) {
@@ -147,38 +233,34 @@ mado_counter_change(const mado_counter_op_t *op, const char *office,
                                  "%s/%s", office, c->id);
             }
 
-        } else if (op->number > st->last_issued) {
-            *field = "number";
-            return mado_fail(err, MADO_EINVAL, "ticket %u has not been "
-                             "issued (last issued %u)", op->number,
-                             st->last_issued);
+        } else if (mado_counter_unissued(c, st, op->number, field, err)) {
+            return MADO_EINVAL;
         }
+
+        /* the estimate learns from the calls of people, not simulated ones */
+        mado_service_call(c, st, now);
 
         *result = mado_counter_call(st, c, op->number, now);
         return MADO_OK;
 
     default: /* MADO_HEV_CANCEL */
-        *field = "number";
-
-        if (op->number > st->last_issued) {
-            return mado_fail(err, MADO_EINVAL, "ticket %u has not been "
-                             "issued (last issued %u)", op->number,
-                             st->last_issued);
+        if (mado_counter_unissued(c, st, op->number, field, err)) {
+            return MADO_EINVAL;
         }
 
-        if (op->number <= st->calling) {
+        /* calling, and the numbers before it in this round */
+        if (!mado_ticket_after(c, op->number, st->calling)) {
+            *field = "number";
             return mado_fail(err, MADO_EINVAL, "ticket %u has already been "
                              "called (calling %u)", op->number,
                              st->calling);
         }
 
         if (st->waiting == 0) {
-            *field = NULL;
             return mado_fail(err, MADO_EINVAL, "nobody is waiting at "
                              "%s/%s", office, c->id);
         }
 
-        *field = NULL;
         st->waiting--;
         *result = op->number;
         return MADO_OK;

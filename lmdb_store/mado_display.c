@@ -271,6 +271,14 @@ mado_state_json(yajl_gen g, const mado_office_def_t *o,
         yajl_gen_integer(g, st->last_issued);
     }
 
+    if (parts & MADO_SJ_RANGE) {
+        mado_gen_lit(g, "ticket_range");
+        yajl_gen_array_open(g);
+        yajl_gen_integer(g, c->ticket_first);
+        yajl_gen_integer(g, c->ticket_last);
+        yajl_gen_array_close(g);
+    }
+
     if (parts & MADO_SJ_COUNTS) {
         mado_gen_lit(g, "served_today");
         yajl_gen_integer(g, st->served_today);

@@ -639,19 +639,22 @@ size_t mado_jam_message(const mado_counter_def_t *c,
  * --json, the update API's answers, the history's samples and the audit
  * trail, so that they cannot drift apart.
  */
-#define MADO_SJ_ID              0x01    /* first "id", "name" of c */
-#define MADO_SJ_LAST_ISSUED     0x02    /* "last_issued" */
-#define MADO_SJ_COUNTS          0x04    /* "served_today", "staff" */
-#define MADO_SJ_WAIT            0x08    /* "wait_minutes": whole, or null */
-#define MADO_SJ_DISPLAY         0x10    /* "wait_range", "level",
+#define MADO_SJ_ID              0x001   /* first "id", "name" of c */
+#define MADO_SJ_LAST_ISSUED     0x002   /* "last_issued" */
+#define MADO_SJ_RANGE           0x004   /* "ticket_range" of c: [first,
+                                           last], for pages that check a
+                                           number (mado_ticket_issued) */
+#define MADO_SJ_COUNTS          0x008   /* "served_today", "staff" */
+#define MADO_SJ_WAIT            0x010   /* "wait_minutes": whole, or null */
+#define MADO_SJ_DISPLAY         0x020   /* "wait_range", "level",
                                            "next_open" (o, now),
                                            "closes_at", "past_close",
                                            "jam_message" */
-#define MADO_SJ_MESSAGE         0x20    /* "message", null if none (or not
+#define MADO_SJ_MESSAGE         0x040   /* "message", null if none (or not
                                            UTF-8 where g validates) */
-#define MADO_SJ_MESSAGE_TEXT    0x40    /* with MESSAGE: "" if none */
-#define MADO_SJ_UPDATED         0x80    /* "updated_at", ISO 8601 */
-#define MADO_SJ_CALENDAR        0x100   /* with DISPLAY: st follows the
+#define MADO_SJ_MESSAGE_TEXT    0x080   /* with MESSAGE: "" if none */
+#define MADO_SJ_UPDATED         0x100   /* "updated_at", ISO 8601 */
+#define MADO_SJ_CALENDAR        0x200   /* with DISPLAY: st follows the
                                            calendar (mado_effective_state),
                                            so "closes_at" and "past_close"
                                            (mado_past_close) are said; else
@@ -859,14 +862,31 @@ typedef struct {
 
 /*
  * Read, check, change and put a counter in txn, with its history.  On a
- * refusal *field names what was wrong ("office", "counter", "number") or
- * is NULL when the counter's state refuses it (closed, nobody waiting).
+ * refusal *field names what was wrong ("office", "counter", "number";
+ * set's "calling", "last_issued") or is NULL when the counter's state
+ * refuses it (closed, nobody waiting).
+ *
+ * What every writer keeps (the feed too, mado_ticket.c): calling is a
+ * number that was issued, i.e. never after last_issued going round the
+ * range (mado_ticket_issued).  call and cancel name issued numbers only,
+ * and cancel one not called yet.  A call of the next number when every
+ * number issued was called issues it (hand-kept counters never issue:
+ * staff set waiting and call).  set takes 0 or numbers of the range for
+ * calling and last_issued, and raises last_issued to calling when calling
+ * would come after it, unless the request gave last_issued too: then it
+ * is refused.  Half the range tells the rounds apart: a counter's range
+ * must be over twice as long as its queue.
  */
 int mado_counter_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *counter, const mado_counter_op_t *op, int64_t now,
     mado_counter_state_t *before, mado_counter_state_t *after,
     uint32_t *result, const char **field, mado_err_t *err);
-/* the rules of a ticket issued or called (the simulator uses them too) */
+/*
+ * the rules of a ticket issued or called in c's range (the simulator uses
+ * them too); a call's number must have been issued (0: the next, which
+ * this issues when calling was last_issued); a call teaches the estimate
+ * nothing here
+ */
 uint32_t mado_counter_issue(mado_counter_state_t *st,
     const mado_counter_def_t *c, int64_t now);
 uint32_t mado_counter_call(mado_counter_state_t *st,
@@ -887,7 +907,10 @@ void mado_counter_message(mado_counter_state_t *st, const char *msg);
  *   waiting  = tickets whose latest event is their issue
  *   served   = tickets whose latest event is a call (a cancel after the
  *              call is a no-show)
- *   calling, last_issued = the ticket of the latest call, issue
+ *   calling, last_issued = the ticket of the latest call, issue; a
+ *              call of a number with no issue seen that day raises
+ *              last_issued to it (the call proves the issue: calling is
+ *              not after last_issued)
  *
  * A latest-of rule commutes: lines of one second in any order, a call read
  * before its issue, or a line fed twice give the same counts.  An issue of
@@ -919,6 +942,22 @@ typedef struct {
     uint32_t            type;       /* mado_event_e */
     uint32_t            ticket;
 } mado_ticket_event_t;
+
+/*
+ * Ticket numbers go round the counter's range (mado_ticket.c).  a comes
+ * after b when it lies less than half the range ahead of b; anything
+ * comes after b = 0 or a b outside the range (none yet).  So a range must
+ * be over twice as long as the most people ever waiting at once.
+ */
+int mado_ticket_after(const mado_counter_def_t *c, uint32_t a, uint32_t b);
+/* the number after n in c's range; the first when n is 0 or outside */
+uint32_t mado_ticket_next(const mado_counter_def_t *c, uint32_t n);
+/*
+ * n was issued: it lies in c's range and is st's last_issued or comes
+ * before it in this round (not after it)
+ */
+int mado_ticket_issued(const mado_counter_def_t *c,
+    const mado_counter_state_t *st, uint32_t n);
 
 /*
  * Apply one event to a counter's state st (read by the caller in txn and

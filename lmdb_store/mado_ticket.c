@@ -98,8 +98,7 @@ mado_ticket_fate(const mado_ticket_t *t)
 }
 
 
-/* a comes after b going round the counter's range (b = 0: none yet) */
-static int
+int
 mado_ticket_after(const mado_counter_def_t *c, uint32_t a, uint32_t b)
 {
     uint32_t  r, d;
@@ -112,6 +111,23 @@ mado_ticket_after(const mado_counter_def_t *c, uint32_t a, uint32_t b)
     d = (a + r - b) % r;
 
     return d != 0 && d < (r + 1) / 2;
+}
+
+
+uint32_t
+mado_ticket_next(const mado_counter_def_t *c, uint32_t n)
+{
+    return (n < c->ticket_first || n >= c->ticket_last) ? c->ticket_first
+                                                        : n + 1;
+}
+
+
+int
+mado_ticket_issued(const mado_counter_def_t *c,
+    const mado_counter_state_t *st, uint32_t n)
+{
+    return n >= c->ticket_first && n <= c->ticket_last
+           && !mado_ticket_after(c, n, st->last_issued);
 }
 
 
@@ -154,6 +170,32 @@ mado_fate_move(mado_counter_state_t *st, mado_fate_e f0, mado_fate_e f1)
     {
         st->served_today++;
     }
+}
+
+
+/* MADO_ENOTFOUND when no issue of ticket was seen on day (t: its record) */
+static int
+mado_ticket_unseen(mado_store_t *s, MDB_txn *txn, const char *office,
+    const mado_counter_def_t *c, uint32_t ticket, mado_date_t day,
+    const mado_ticket_t *t, mado_err_t *err)
+{
+    int             rc;
+    MDB_val         k;
+    mado_ticket_t   other;
+    unsigned char   key[MADO_KEY_MAX];
+
+    if (t == NULL) {
+        k.mv_data = key;
+        k.mv_size = mado_ticket_key(office, c->id, ticket, key);
+
+        if ((rc = mado_ticket_get(s, txn, &k, &other, err)) != MADO_OK) {
+            return rc;
+        }
+
+        t = &other;
+    }
+
+    return (t->date == day && t->issued_at) ? MADO_OK : MADO_ENOTFOUND;
 }
 
 
@@ -318,6 +360,26 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
        a pause or the end of reception set by staff stays */
     if (ev->type != MADO_EV_CANCEL && st->status == MADO_STATUS_CLOSED) {
         st->status = MADO_STATUS_OPEN;
+    }
+
+    /*
+     * A call read before its issue (batches come in any order) proves the
+     * issue: while the number called has no issue seen today, last_issued
+     * is raised to it.  (A number whose issue was seen may be after
+     * last_issued by half the range when the queue laps it.)
+     */
+    if (st->calling >= c->ticket_first && st->calling <= c->ticket_last
+        && mado_ticket_after(c, st->calling, st->last_issued))
+    {
+        rc = mado_ticket_unseen(s, txn, office, c, st->calling, day,
+                                st->calling == ev->ticket ? &t : NULL, err);
+
+        if (rc == MADO_ENOTFOUND) {
+            st->last_issued = st->calling;
+
+        } else if (rc != MADO_OK) {
+            return rc;
+        }
     }
 
     return mado_ticket_put(s, txn, &k, &t, err);

@@ -147,9 +147,20 @@ h_myticket(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office)
     h_msg(h, MYTICKET_COUNTER);
     h_lit(h, "</label><select id=\"mt-counter\" name=\"counter\">");
 
+    /*
+     * Each counter's numbers and the last issued, for the script to tell
+     * a number not issued yet from one called (until its first refresh:
+     * then the API's figures)
+     */
     for (i = 0; i < office->def.ncounters; i++) {
         h_lit(h, "<option value=\"");
         h_cstr(h, office->def.counters[i].id);
+        h_lit(h, "\" data-first=\"");
+        h_num(h, office->def.counters[i].ticket_first);
+        h_lit(h, "\" data-last=\"");
+        h_num(h, office->def.counters[i].ticket_last);
+        h_lit(h, "\" data-issued=\"");
+        h_num(h, office->states[i].last_issued);
         h_lit(h, "\">");
         h_name(h, &office->def.counters[i].name);
         h_lit(h, "</option>");

@@ -74,6 +74,8 @@
     X(MYTICKET_CALLED,         "myticket.called") \
     X(MYTICKET_PASSED,         "myticket.passed") \
     X(MYTICKET_INVALID,        "myticket.invalid") \
+    X(MYTICKET_RANGE,          "myticket.range") \
+    X(MYTICKET_UNISSUED,       "myticket.unissued") \
     X(MYTICKET_NOTIFY_TITLE,   "myticket.notify_title") \
     X(LIVE_CHANGED,            "live.changed") \
     X(EMBED_MORE,              "embed.more") \

@@ -17,6 +17,7 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
     char                         actor[MADO_ID_MAX + 8];
     uint32_t                     result;
     const char                  *field;
+    mado_err_t                   e;
     mado_account_t               a;
     mado_counter_state_t         before, after;
     ngx_http_mado_admin_task_t  *t = arg;
@@ -59,8 +60,21 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
 
     if (rc == MADO_EINVAL) {
         /* refused: nothing is written, the answer says why */
-        t->status = (field && ngx_strcmp(field, "number") != 0)
-                    ? NGX_HTTP_NOT_FOUND : NGX_HTTP_CONFLICT;
+        if (field == NULL || ngx_strcmp(field, "number") == 0) {
+            t->status = NGX_HTTP_CONFLICT;
+
+        } else if (ngx_strcmp(field, "office") == 0
+                   || ngx_strcmp(field, "counter") == 0)
+        {
+            t->status = NGX_HTTP_NOT_FOUND;
+
+        } else {
+            /* set's calling or last_issued: named as the body names it */
+            t->status = NGX_HTTP_BAD_REQUEST;
+            e = *err;
+            (void) mado_fail(err, rc, "%s: %.480s", field, e.text);
+        }
+
         return rc;
     }
 
@@ -120,7 +134,9 @@ ngx_http_mado_admin_update(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
     } else if (rc != MADO_OK && t->status != NGX_HTTP_OK) {
         ngx_http_mado_admin_fail(t, t->status,
                                  t->status == NGX_HTTP_NOT_FOUND
-                                 ? "not_found" : "refused", err.text);
+                                 ? "not_found"
+                                 : t->status == NGX_HTTP_BAD_REQUEST
+                                 ? "bad_request" : "refused", err.text);
     } else if (rc != MADO_OK) {
         ngx_log_error(NGX_LOG_ERR, log, 0, "mado admin: %s", err.text);
         ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,

@@ -37,6 +37,11 @@ my @refused = (
     [ '--calling',     qw(set kita moving --calling 10000) ],
     [ '--last-issued', qw(set kita moving --last-issued zz) ],
     [ '--last-issued', qw(set kita moving --last-issued 10000) ],
+    # kita/moving's ticket_range is 1..300
+    [ '--calling',     qw(set kita moving --calling 301) ],
+    [ '--last-issued', qw(set kita moving --last-issued 301) ],
+    # a number is called after it is issued
+    [ '--calling',     qw(set kita moving --calling 5 --last-issued 3) ],
     [ '--staff',       qw(set kita moving --staff -1) ],
     [ '--staff',       qw(set kita moving --staff 100) ],
     [ '--status',      qw(set kita moving --status bogus) ],
@@ -71,7 +76,7 @@ for my $case (@refused) {
 is($t->snapshot, $before, 'nothing changed by the refused commands');
 
 # boundaries that are fine
-$t->madoctl_ok(qw(set kita moving --waiting 9999 --calling 9999 --last-issued 9999 --staff 99));
+$t->madoctl_ok(qw(set kita moving --waiting 9999 --calling 300 --last-issued 300 --staff 99));
 $t->madoctl_ok(qw(set kita moving --message), 'あ' x 93);      # 279 bytes
 $t->madoctl_ok(qw(set kita moving --message), 'x' x 280);
 is($t->counter_state('kita', 'moving')->{message}, 'x' x 280, '280-byte message kept whole');

@@ -243,27 +243,55 @@
     setText(out, text);
     if (kind) out.setAttribute('data-state', kind); else out.removeAttribute('data-state');
   }
-  function callingOf(id) {
+  // a counter's calling, last issued and numbers (first..last): the API's once refreshed, else the page's
+  function counterOf(id) {
     var j = state.lastJson, o = j && (j.office || (j.offices || []).filter(function (x) { return x && x.id === officeId; })[0]);
     var c = o && Array.isArray(o.counters) && o.counters.filter(function (x) { return x && x.id === id; })[0];
-    if (c) return num(c.calling);
+    var opt = form && q('option[value="' + esc(id) + '"]', form), r = c && c.ticket_range;
+    var k = {
+      first: Array.isArray(r) ? num(r[0]) : opt ? num(+opt.getAttribute('data-first')) : 1,
+      last: Array.isArray(r) ? num(r[1]) : opt ? num(+opt.getAttribute('data-last')) : 9999
+    };
+    if (!(k.first >= 1 && k.last > k.first)) { k.first = 1; k.last = 9999; }
+    if (c) {
+      k.calling = num(c.calling);
+      k.issued = typeof c.last_issued === 'number' ? num(c.last_issued) : null;
+      return k;
+    }
     var el = q('.counter[data-counter="' + esc(id) + '"]');
-    return el ? readCalling(el) : null;
+    if (!el) return null;
+    k.calling = readCalling(el);
+    k.issued = opt && opt.hasAttribute('data-issued') ? num(+opt.getAttribute('data-issued')) : null;
+    return k;
+  }
+  // a comes after b going round the numbers, as the library has it (mado_ticket_after):
+  // less than half the range ahead; anything comes after none (0)
+  function later(k, a, b) {
+    if (b < k.first || b > k.last) return true;
+    var n = k.last - k.first + 1, dd = ((a - b) % n + n) % n;
+    return dd !== 0 && dd < Math.floor((n + 1) / 2);
   }
 
   function evaluate(silent) {
     if (!my || !out) return;
-    var calling = callingOf(my.counter), ahead, kind, text;
-    if (calling == null) { show('', ''); inZone = false; return; }
-    if (my.ticket === calling) {
+    var k = counterOf(my.counter), n = my.ticket, ahead, kind, text;
+    if (!k) { show('', ''); inZone = false; return; }
+    if (n < k.first || n > k.last) {
+      kind = 'range'; text = fmt('myticket.range', { first: k.first, last: k.last });
+    } else if (n === k.calling) {
       ahead = 0; kind = 'called'; text = t('myticket.called');
+    } else if (k.issued != null && later(k, n, k.issued)) {
+      // not issued yet: no count (it may be, by the next refresh)
+      kind = 'unissued'; text = fmt('myticket.unissued', { n: n });
+    } else if (!later(k, n, k.calling)) {
+      kind = 'passed'; text = t('myticket.passed');
     } else {
-      // the numbers strictly between the one called and yours (calling 4000, ticket 4020: 19)
-      ahead = my.ticket > calling ? my.ticket - calling - 1
-        : calling - my.ticket > 5000 ? my.ticket + 9999 - calling - 1  // numbers wrapped after 9999
-        : -1;
-      if (ahead < 0) { kind = 'passed'; text = t('myticket.passed'); }
-      else if (ahead <= my.distance) { kind = 'soon'; text = fmt('myticket.soon', { n: ahead }); }
+      // the numbers strictly between the one called and yours, round the range
+      // (calling 4000, ticket 4020: 19; calling 298 of 1..300, ticket 2: 3)
+      ahead = k.calling >= k.first && k.calling <= k.last
+        ? (n - k.calling + (k.last - k.first + 1)) % (k.last - k.first + 1) - 1
+        : n - k.first;
+      if (ahead <= my.distance) { kind = 'soon'; text = fmt('myticket.soon', { n: ahead }); }
       else { kind = 'ahead'; text = fmt('myticket.ahead', { n: ahead }); }
     }
     show(text, kind);

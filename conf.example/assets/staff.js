@@ -329,6 +329,12 @@
         n = /last issued (\d+)/.exec(m);
         return 'その番号はまだ発行されていません' + (n ? '（最後に発行した番号：' + n[1] + '）' : '') + '。番号を確かめてください。';
       }
+      if ((n = /ticket_range (\d+)\.\.(\d+)/.exec(m))) {
+        return 'この窓口の番号札は' + n[1] + '〜' + n[2] + '番です。番号を確かめてください。';
+      }
+      if ((n = /has already been called \(calling (\d+)\)/.exec(m))) {
+        return 'その番号はすでに呼び出しています（呼出中の番号：' + n[1] + '）。';
+      }
       if (/nobody is waiting/.test(m)) return 'お待ちの方がいないため、呼び出せません。';
       if (/has ended/.test(m)) return '本日の受付を終了しているため、番号札を発行できません。「再開」で受付を再開できます。';
       if (/is closed/.test(m)) return 'この窓口は受付時間外のため、この操作はできません。';

@@ -4,10 +4,12 @@
 // reaches the server; nearing one's turn fires 'mado:alert'.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  Mado, PHONE, catalog, fill, launchBrowser, screenshotPath, seedState, skipReason, watch,
+  Mado, OFFICES_JSON, PHONE, catalog, fill, launchBrowser, screenshotPath, seedState, skipReason, watch,
 } from './lib.mjs';
 
 const CALLING = '.counter[data-counter="moving"] .calling';
@@ -38,9 +40,16 @@ describe('live office page', { skip: skipReason(), timeout: 180000 }, () => {
   const cat = catalog('ja');
 
   before(async () => {
-    m = new Mado();
+    // kita/moving with numbers up to 9999 (no ticket_range): ticket numbers no
+    // other figure on the page or in a URL is likely to share
+    m = new Mado({ init: false });
+    const defs = JSON.parse(fs.readFileSync(OFFICES_JSON, 'utf8'));
+    delete defs.offices.find((o) => o.id === 'kita').counters.find((c) => c.id === 'moving').ticket_range;
+    const offices = path.join(m.dir, 'offices.json');
+    fs.writeFileSync(offices, JSON.stringify(defs));
+    m.madoctl('init');
+    m.madoctl('load', offices);
     seedState(m);
-    // ticket numbers no other figure on the page or in a URL is likely to share
     m.madoctl('set', 'kita', 'moving', '--status', 'open', '--waiting', '6', '--calling', '4711',
       '--last-issued', '4717', '--message', '');
     await m.start();
@@ -215,7 +224,7 @@ describe('live office page', { skip: skipReason(), timeout: 180000 }, () => {
   });
 
   test('#ticket=N in the fragment is picked up at load', async () => {
-    m.madoctl('set', 'kita', 'moving', '--status', 'open', '--calling', '4000', '--waiting', '30');
+    m.madoctl('set', 'kita', 'moving', '--status', 'open', '--calling', '4000', '--last-issued', '4030', '--waiting', '30');
     const ticket = 4020;
     const p2 = await ctx.newPage();
     const w2 = watch(p2, m);
@@ -241,7 +250,7 @@ describe('live office page', { skip: skipReason(), timeout: 180000 }, () => {
   test('"people ahead of you" counts the numbers between the one called and yours', async () => {
     // calling 4000, ticket 4020: 4001..4019 are ahead, 19 people
     // ("There are {n} people ahead of you" / "あなたの前に{n}人います")
-    m.madoctl('set', 'kita', 'moving', '--status', 'open', '--calling', '4000', '--waiting', '30');
+    m.madoctl('set', 'kita', 'moving', '--status', 'open', '--calling', '4000', '--last-issued', '4030', '--waiting', '30');
     const p2 = await ctx.newPage();
     try {
       await p2.goto(m.url('/kita?lang=ja#ticket=4020&counter=moving'));
