@@ -111,18 +111,21 @@ sub simulate_day {
 # The independent count: the events replayed in time order and, within one
 # second (whose lines come in any order), issues, calls, cancels, as the
 # rule has it.  With an office definition every counter of it is counted,
-# from zero.
+# from zero.  Events whose lines are the same (number, kind and stamp: two
+# cancels of a number in one minute stamped to it) count once: nothing
+# tells them from a line sent twice.
 sub count_events {
     my ($events, $office) = @_;
     my %st;
     for my $c (@{ $office ? $office->{counters} : [] }) {
         $st{ $c->{id} } = { waiting => 0, calling => 0, last_issued => 0, served_today => 0 };
     }
-    my %fate;
+    my (%fate, %line);
     for my $e (sort { $a->[0] <=> $b->[0] || $a->[1] <=> $b->[1] || ($a->[4] // 0) <=> ($b->[4] // 0) }
                @$events)
     {
         my ($s, $type, $c, $n) = @$e;
+        next if $line{ join('/', $c->{id}, $n, $type, $e->[5] ? 'm' . int($s / 60) : $s) }++;
         my $x = $st{ $c->{id} } //= { waiting => 0, calling => 0, last_issued => 0,
                                       served_today => 0 };
         my $f = \$fate{ $c->{id} }{$n};
