@@ -4,7 +4,7 @@
 # A minute stamp is a minute, not its first second: a call stamped 10:31
 # after its issue at 10:31:20 serves it (the issue's own lines), an issue
 # stamped 11:48 after one at 11:48:10 is the last issued, in one batch or
-# two.  Then generated days (feed_day): minutes only in UTF-8, cut inside
+# two; so in jsonl without seconds.  Then generated days (feed_day): minutes only in UTF-8, cut inside
 # a minute and fed again; calls to the minute in Shift_JIS with batches of
 # 3 lines.  The busy days are in madoctl_feed_busy.t.
 
@@ -62,6 +62,18 @@ my %office = %$offices;
         is_deeply(show_counts($t, $oid)->{certificates},
                   { waiting => 0, served_today => 2, calling => 8, last_issued => 8 },
                   "11:48 after 11:48:10, batches of $batch: the last issued and called is 8");
+    }
+
+    # jsonl, a time without seconds
+    {
+        MadoTest::write_file("$dir/d.jsonl",
+            qq({"time":"2026-11-27T10:40:30+09:00","event":"issue","counter":"family","ticket":3}\n)
+          . qq({"time":"2026-11-27T10:40+09:00","event":"call","counter":"family","ticket":3}\n));
+        $r = madoctl_feed($t, 'nishikyo', 'jsonl', "$dir/d.jsonl");
+        is(summary_of($r)->{applied}, 2, 'jsonl, 10:40 after 10:40:30: 2 applied');
+        is_deeply(show_counts($t, 'nishikyo')->{family},
+                  { waiting => 0, served_today => 1, calling => 3, last_issued => 3 },
+                  'jsonl: the call serves the ticket');
     }
 
     # the same lines again, in a copy: known, nothing counts twice
