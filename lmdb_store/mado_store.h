@@ -852,13 +852,16 @@ void mado_counter_message(mado_counter_state_t *st, const char *msg);
  * lines read before it in its minute, and mado_ticket_apply counts it at
  * the latest second already known in that minute of its own number's
  * round (its issue, call, cancel) and of its counter's last issue (for an
- * issue) or call (for a call); at the second after its number's call or
- * cancel when it is an issue, after its cancel when it is a call, since
- * the file had that one first.  It is never earlier than the minute, nor
- * later than its last second.  Its own kind already seen for its number
- * in that minute is this line again (duplicate).  So a call stamped to the
- * minute is never taken for one before its own issue, and a wait it ends
- * is from 0 to 59 seconds short of the truth at most.
+ * issue) or call (for a call); at the second after its number's events of
+ * its own or a later kind (an issue after its number's call or cancel: the
+ * number came round again; a call after a cancel), since the file had
+ * those first.  It is never earlier than the minute, nor later than its
+ * last second.  Its own kind already seen for its number in that minute
+ * from a minute stamp (the latest, or the one before it, which may be the
+ * last round's) is this line again (duplicate): nothing tells a line sent
+ * twice from a second event of its kind in that minute.  So a call
+ * stamped to the minute is never taken for one before its own issue, and
+ * a wait it begins or ends is up to 59 seconds off.
  */
 
 typedef enum {
