@@ -123,7 +123,7 @@ mc_all_digits(const char *s, size_t min, size_t max)
 static void
 mc_feed_voicecall(char *text, mc_feed_line_t *l)
 {
-    int        nf, y, mo, d, h, mi, sec, used;
+    int        nf, y, mo, d, h, mi, sec, used, minute;
     char      *field[5], *p, *comma;
     unsigned   ticket;
 
@@ -160,12 +160,19 @@ mc_feed_voicecall(char *text, mc_feed_line_t *l)
 
     used = 0;
     sec = 0;
+    minute = 0;
 
-    if (!(sscanf(field[1], "%2d:%2d:%2d%n", &h, &mi, &sec, &used) == 3
-          && field[1][used] == '\0')
-        && !(used = 0, sscanf(field[1], "%2d:%2d%n", &h, &mi, &used) == 2
-             && field[1][used] == '\0'))
+    if (sscanf(field[1], "%2d:%2d:%2d%n", &h, &mi, &sec, &used) == 3
+        && field[1][used] == '\0')
     {
+        /* HH:MM:SS */
+
+    } else if (used = 0, sscanf(field[1], "%2d:%2d%n", &h, &mi, &used) == 2
+               && field[1][used] == '\0')
+    {
+        minute = 1;
+
+    } else {
         mc_feed_bad(l, "time \"%.16s\" is not HH:MM or HH:MM:SS", field[1]);
         return;
     }
@@ -201,6 +208,11 @@ mc_feed_voicecall(char *text, mc_feed_line_t *l)
                  + h * 3600 + mi * 60 + sec - MADO_TZ_OFFSET;
     l->e.ev.type = (uint32_t) (field[2][0] - '0');
     l->e.ev.ticket = ticket;
+
+    /* HH:MM names a minute, not its first second (mado_feed_sort) */
+    if (minute) {
+        l->e.ev.flags |= MADO_EV_MINUTE;
+    }
     strcpy(l->e.key, field[3]);
 }
 

@@ -632,12 +632,22 @@ mado_time_digits(const char *s, unsigned n, unsigned *out)
 }
 
 
+int
+mado_parse_time(const char *s, int64_t *t)
+{
+    unsigned  minute;
+
+    return mado_parse_stamp(s, t, &minute) != 0 || minute ? -1 : 0;
+}
+
+
 /*
  * "1795739400", or "2026-11-27T09:30:00" followed by an optional fraction
  * and "Z", "+09:00", "+0900" or "+09"; without an offset Japan time.
+ * "2026-11-27T09:30" (and an offset) names a minute: *minute is 1.
  */
 int
-mado_parse_time(const char *s, int64_t *t)
+mado_parse_stamp(const char *s, int64_t *t, unsigned *minute)
 {
     int64_t      days, off;
     unsigned     y, mo, d, h, mi, sec, oh, om;
@@ -661,18 +671,26 @@ mado_parse_time(const char *s, int64_t *t)
         }
 
         *t = (int64_t) v;
+        *minute = 0;
         return 0;
     }
 
-    if (strlen(s) < 19
+    if (strlen(s) < 16
         || mado_time_digits(s, 4, &y) || s[4] != '-'
         || mado_time_digits(s + 5, 2, &mo) || s[7] != '-'
         || mado_time_digits(s + 8, 2, &d)
         || (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
         || mado_time_digits(s + 11, 2, &h) || s[13] != ':'
-        || mado_time_digits(s + 14, 2, &mi) || s[16] != ':'
-        || mado_time_digits(s + 17, 2, &sec))
+        || mado_time_digits(s + 14, 2, &mi))
     {
+        return -1;
+    }
+
+    /* no seconds: a minute ("+09:00" has its colon after a sign) */
+    *minute = (s[16] != ':');
+    sec = 0;
+
+    if (!*minute && mado_time_digits(s + 17, 2, &sec)) {
         return -1;
     }
 
@@ -688,9 +706,9 @@ mado_parse_time(const char *s, int64_t *t)
         return -1;
     }
 
-    p = s + 19;
+    p = s + (*minute ? 16 : 19);
 
-    if (*p == '.' || *p == ',') {
+    if (!*minute && (*p == '.' || *p == ',')) {
         p++;
 
         if (*p < '0' || *p > '9') {

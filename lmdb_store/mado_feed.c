@@ -180,6 +180,7 @@ mado_feed_jsonl(const char *text, mado_feed_event_t *e)
     char        errbuf[128], *nl;
     size_t      i;
     yajl_val    root, v;
+    unsigned    minute;
     long long   n;
 
     static const char  *p_time[] = { "time", NULL };
@@ -221,11 +222,15 @@ mado_feed_jsonl(const char *text, mado_feed_event_t *e)
         e->ev.time = YAJL_GET_INTEGER(v);
 
     } else if (!YAJL_IS_STRING(v)
-               || mado_parse_time(v->u.string, &e->ev.time) != 0)
+               || mado_parse_stamp(v->u.string, &e->ev.time, &minute) != 0)
     {
         mado_feed_bad(e, "\"time\" must be ISO 8601 like "
                       "\"2026-11-27T09:30:00+09:00\" or unix seconds");
         goto done;
+
+    } else if (minute) {
+        /* "2026-11-27T09:30+09:00": a machine that writes minutes */
+        e->ev.flags |= MADO_EV_MINUTE;
     }
 
     v = yajl_tree_get(root, p_event, yajl_t_string);
@@ -425,18 +430,28 @@ mado_feed_body_free(mado_feed_body_t *fb)
 
 
 static int
+mado_feed_by_line(const void *a, const void *b)
+{
+    const mado_feed_event_t  *x = *(const mado_feed_event_t *const *) a;
+    const mado_feed_event_t  *y = *(const mado_feed_event_t *const *) b;
+
+    return x->line < y->line ? -1 : (x->line > y->line);
+}
+
+
+static int
 mado_feed_compare(const void *a, const void *b)
 {
     const mado_feed_event_t  *x = *(const mado_feed_event_t *const *) a;
     const mado_feed_event_t  *y = *(const mado_feed_event_t *const *) b;
 
-    if (x->ev.time != y->ev.time) {
-        return x->ev.time < y->ev.time ? -1 : 1;
+    if (x->sort_time != y->sort_time) {
+        return x->sort_time < y->sort_time ? -1 : 1;
     }
 
     /* the same second: issue, call, cancel, as they must have happened */
-    if (x->ev.type != y->ev.type) {
-        return x->ev.type < y->ev.type ? -1 : 1;
+    if (x->sort_kind != y->sort_kind) {
+        return x->sort_kind < y->sort_kind ? -1 : 1;
     }
 
     /* (which of two calls of one second is "calling" the store decides) */
@@ -447,6 +462,50 @@ mado_feed_compare(const void *a, const void *b)
 void
 mado_feed_sort(mado_feed_event_t **ev, size_t n)
 {
+    size_t              i;
+    int64_t             m, last;
+    uint32_t            kind;
+    mado_feed_event_t  *e;
+
+    /*
+     * The lines in the file's order: a minute stamp goes after the lines
+     * read before it in its minute (at the latest second read, and after
+     * the kinds read in that second), and mado_ticket_apply puts it at a
+     * second.  One read after a later minute's lines is a line sent
+     * again: it goes to its minute's end, after the line it repeats.
+     */
+    qsort(ev, n, sizeof(mado_feed_event_t *), mado_feed_by_line);
+
+    last = 0;
+    kind = 0;
+
+    for (i = 0; i < n; i++) {
+        e = ev[i];
+        e->sort_time = e->ev.time;
+        e->sort_kind = e->ev.type;
+
+        if (e->ev.flags & MADO_EV_MINUTE) {
+            m = e->ev.time - e->ev.time % 60;
+
+            if (last >= m + 60) {
+                e->sort_time = m + 59;
+                e->sort_kind = MADO_EV_CANCEL;
+
+            } else if (last >= m) {
+                e->sort_time = last;
+                e->sort_kind = e->ev.type > kind ? e->ev.type : kind;
+            }
+        }
+
+        if (e->sort_time > last) {
+            last = e->sort_time;
+            kind = e->sort_kind;
+
+        } else if (e->sort_time == last && e->sort_kind > kind) {
+            kind = e->sort_kind;
+        }
+    }
+
     qsort(ev, n, sizeof(mado_feed_event_t *), mado_feed_compare);
 }
 
@@ -459,6 +518,7 @@ mado_feed_batch(mado_store_t *s, MDB_txn *txn, mado_feed_batch_t *b,
     size_t                     i;
     unsigned                   ci;
     int32_t                    wait;
+    int64_t                    at;
     mado_event_t               hev;
     mado_feed_event_t         *e;
     mado_office_def_t          o;
@@ -561,7 +621,7 @@ mado_feed_batch(mado_store_t *s, MDB_txn *txn, mado_feed_batch_t *b,
         before = st[ci];
 
         rc = mado_ticket_apply(s, txn, b->office, c, &st[ci], &e->ev, &res,
-                               &wait, err);
+                               &wait, &at, err);
         if (rc != MADO_OK) {
             goto failed;
         }
@@ -570,13 +630,20 @@ mado_feed_batch(mado_store_t *s, MDB_txn *txn, mado_feed_batch_t *b,
 
         if (res == MADO_FEED_APPLIED) {
             memset(&hev, 0, sizeof(hev));
-            hev.time = e->ev.time;
+            hev.time = at;
             hev.type = e->ev.type;          /* issue, call, cancel alike */
             hev.ticket = e->ev.ticket;
-            hev.wait = wait;
+            hev.wait = (e->ev.type == MADO_EV_CALL) ? wait : -1;
 
             rc = mado_history_record(s, txn, b->office, &o, c, &before,
                                      &st[ci], &hev, err);
+
+            /* an issue read after its call: the call's wait */
+            if (rc == MADO_OK && e->ev.type == MADO_EV_ISSUE && wait >= 0) {
+                rc = mado_history_wait(s, txn, b->office, c->id,
+                                       at + wait, e->ev.ticket, wait, err);
+            }
+
             if (rc != MADO_OK) {
                 goto failed;
             }

@@ -161,6 +161,73 @@ mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
 }
 
 
+int
+mado_history_wait(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *counter, int64_t t, uint32_t ticket, int32_t wait,
+    mado_err_t *err)
+{
+    int             rc;
+    size_t          lo;
+    MDB_val         k, v;
+    MDB_cursor     *cur;
+    mado_event_t    ev;
+    unsigned char   key[MADO_KEY_MAX];
+    unsigned char   buf[MADO_EVENT_FIXED + MADO_ID_MAX];
+
+    rc = mdb_cursor_open(txn, s->event, &cur);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "reading events", rc);
+    }
+
+    lo = strlen(office);
+
+    k.mv_data = key;
+    k.mv_size = mado_event_key(office, t, 0, key);
+
+    /* the office's events of that second, in their order */
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        if (!mado_event_key_in(k.mv_data, k.mv_size, office, lo)
+            || mado_event_key_time(k.mv_data, lo) != t)
+        {
+            break;
+        }
+
+        if (mado_event_decode(k.mv_data, k.mv_size, lo, v.mv_data,
+                              v.mv_size, &ev) != 0
+            || ev.type != MADO_HEV_CALL || ev.ticket != ticket
+            || ev.wait >= 0 || strcmp(ev.counter, counter) != 0)
+        {
+            continue;
+        }
+
+        ev.wait = wait;
+
+        v.mv_data = buf;
+        v.mv_size = mado_event_encode(&ev, buf);
+        rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
+
+        mdb_cursor_close(cur);
+
+        if (rc != 0) {
+            return mado_mdb_fail(err, MADO_ESTORE, "writing an event", rc);
+        }
+
+        return MADO_OK;
+    }
+
+    mdb_cursor_close(cur);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return mado_mdb_fail(err, MADO_ESTORE, "reading events", rc);
+    }
+
+    return MADO_OK;
+}
+
+
 static int
 mado_day_add_sample(mado_counter_day_t *cd, const mado_sample_t *sm,
     size_t *cap)

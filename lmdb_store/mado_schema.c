@@ -311,10 +311,13 @@ mado_ticket_encode(const mado_ticket_t *t, unsigned char *buf)
 
     memset(buf, 0, MADO_TICKET_SIZE);
     p = buf;
-    memcpy(p, &t->date, 4);          p += 8;
+    memcpy(p, &t->date, 4);          p += 4;
+    memcpy(p, &t->minute, 4);        p += 4;
     memcpy(p, &t->issued_at, 8);     p += 8;
     memcpy(p, &t->call_seen, 8);     p += 8;
-    memcpy(p, &t->cancel_seen, 8);
+    memcpy(p, &t->cancel_seen, 8);   p += 8;
+    memcpy(p, &t->call_prev, 8);     p += 8;
+    memcpy(p, &t->cancel_prev, 8);
 }
 
 
@@ -325,14 +328,21 @@ mado_ticket_decode(const void *v, size_t len, mado_ticket_t *t)
 
     memset(t, 0, sizeof(mado_ticket_t));
 
-    if (len < MADO_TICKET_SIZE) {
+    if (len < MADO_TICKET_SIZE_1) {
         return -1;
     }
 
-    memcpy(&t->date, p, 4);          p += 8;
+    memcpy(&t->date, p, 4);          p += 4;
+    memcpy(&t->minute, p, 4);        p += 4;
     memcpy(&t->issued_at, p, 8);     p += 8;
     memcpy(&t->call_seen, p, 8);     p += 8;
-    memcpy(&t->cancel_seen, p, 8);
+    memcpy(&t->cancel_seen, p, 8);   p += 8;
+
+    /* a record written before these were appended has none */
+    if (len >= MADO_TICKET_SIZE) {
+        memcpy(&t->call_prev, p, 8);     p += 8;
+        memcpy(&t->cancel_prev, p, 8);
+    }
 
     return 0;
 }

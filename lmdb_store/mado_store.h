@@ -541,6 +541,12 @@ int mado_new_day(mado_counter_state_t *st, int64_t now);
  */
 int mado_parse_time(const char *s, int64_t *t);
 
+/*
+ * the same, and "2026-11-27T09:30" without seconds (the feed's minute
+ * stamps): *minute 1 then, t its first second
+ */
+int mado_parse_stamp(const char *s, int64_t *t, unsigned *minute);
+
 /* "2027-03-28" -> 20270328, checking the date exists; -1 if not */
 mado_date_t mado_date_parse(const char *s);
 
@@ -723,6 +729,15 @@ int mado_history_record(mado_store_t *s, MDB_txn *txn, const char *office,
     const mado_office_def_t *o, const mado_counter_def_t *c,
     const mado_counter_state_t *before, const mado_counter_state_t *after,
     mado_event_t *ev, mado_err_t *err);
+
+/*
+ * The wait of counter's call of ticket at t, recorded without one (the
+ * feed read the call before its issue); nothing when there is no such
+ * call or it has a wait
+ */
+int mado_history_wait(mado_store_t *s, MDB_txn *txn, const char *office,
+    const char *counter, int64_t t, uint32_t ticket, int32_t wait,
+    mado_err_t *err);
 
 /* per counter and hour of one day: what the reports and the API show */
 typedef struct {
@@ -919,6 +934,24 @@ void mado_counter_message(mado_counter_state_t *st, const char *msg);
  * history.  Events of a day before the counter's current day change
  * nothing.  An issue or call opens a counter that is closed; a pause or
  * end of reception set by staff stays.
+ *
+ * Minute stamps (MADO_EV_MINUTE: "10:31" where others write "10:31:20")
+ * name a minute, not its first second.  Lines are read in the file's
+ * order, which is the order events happened in whenever the stamps
+ * cannot tell: mado_feed_sort sorts a minute-stamped event after the
+ * lines read before it in its minute, and mado_ticket_apply counts it at
+ * the latest second already known in that minute of its own number's
+ * round (its issue, call, cancel) and of its counter's last issue (for an
+ * issue) or call (for a call); at the second after its number's events of
+ * its own or a later kind (an issue after its number's call or cancel: the
+ * number came round again; a call after a cancel), since the file had
+ * those first.  It is never earlier than the minute, nor later than its
+ * last second.  Its own kind already seen for its number in that minute
+ * from a minute stamp (the latest, or the one before it, which may be the
+ * last round's) is this line again (duplicate): nothing tells a line sent
+ * twice from a second event of its kind in that minute.  So a call
+ * stamped to the minute is never taken for one before its own issue, and
+ * a wait it begins or ends is up to 59 seconds off.
  */
 
 typedef enum {
@@ -938,10 +971,14 @@ typedef enum {
 } mado_feed_result_e;
 
 typedef struct {
-    int64_t             time;
+    int64_t             time;       /* with MADO_EV_MINUTE: the minute's
+                                       first second */
     uint32_t            type;       /* mado_event_e */
     uint32_t            ticket;
+    uint32_t            flags;
 } mado_ticket_event_t;
+
+#define MADO_EV_MINUTE          0x01    /* stamped to the minute only */
 
 /*
  * Ticket numbers go round the counter's range (mado_ticket.c).  a comes
@@ -963,12 +1000,17 @@ int mado_ticket_issued(const mado_counter_def_t *c,
  * Apply one event to a counter's state st (read by the caller in txn and
  * put back by it, so that a batch puts each counter once); the ticket
  * record is read and written here.  The caller checks ticket against the
- * counter's range.
+ * counter's range.  *at: the second the event counts at (its time, or
+ * where a minute stamp was put).  *wait: seconds from the ticket's issue
+ * to the call that served it, when ev is that call; when ev is an issue
+ * read after the call that serves it, the wait of that call (which the
+ * caller gives to the call's history event); else -1.
  */
 int mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     const mado_counter_def_t *c,
     mado_counter_state_t *st, const mado_ticket_event_t *ev,
-    mado_feed_result_e *result, int32_t *wait, mado_err_t *err);
+    mado_feed_result_e *result, int32_t *wait, int64_t *at,
+    mado_err_t *err);
 
 /* manual issue and call keep the ticket's times too, for the waits */
 int mado_ticket_note(mado_store_t *s, MDB_txn *txn, const char *office,
@@ -994,7 +1036,10 @@ int mado_code_valid(const char *code);
 
 typedef struct {
     mado_ticket_event_t ev;
-    uint64_t            line;       /* where it came from, for messages */
+    uint64_t            line;       /* where it came from: messages, and
+                                       the file's order */
+    int64_t             sort_time;  /* set by mado_feed_sort */
+    uint32_t            sort_kind;
     char                key[MADO_ID_MAX + 1];  /* counter id or code */
     uint8_t             result;     /* mado_feed_result_e or MADO_FEED_BAD */
     char                why[MADO_FEED_WHY_MAX];
@@ -1007,7 +1052,11 @@ typedef struct {
  */
 int mado_feed_jsonl(const char *text, mado_feed_event_t *e);
 
-/* applying order: by time, in one second issue, call, cancel, then line */
+/*
+ * applying order: by time, in one second issue, call, cancel, then line;
+ * an event stamped to the minute after the lines before it (by line) in
+ * its minute (see the rule above)
+ */
 void mado_feed_sort(mado_feed_event_t **ev, size_t n);
 
 /*
@@ -1480,16 +1529,27 @@ int mado_state_decode(const void *v, size_t len, mado_counter_state_t *st);
 
 /*
  * ticket: OFFICE\0CTR\0N (N: be16) -> a number's day (mado_ticket.c):
- * date (i32), 4 bytes of zeros, issued_at, call_seen, cancel_seen (i64)
+ * date (i32), minute (u32; were zeros), issued_at, call_seen,
+ * cancel_seen, call_prev, cancel_prev (i64); the last two were appended:
+ * a record without them reads them as 0, and older code reads the first
+ * five
  */
 typedef struct {
     mado_date_t         date;
+    uint32_t            minute;         /* which times were put from a
+                                           minute stamp (mado_ticket.c) */
     int64_t             issued_at;      /* its current round; 0 = none */
     int64_t             call_seen;      /* the latest call seen */
     int64_t             cancel_seen;    /* the latest cancel seen */
+    /* the call and cancel seen before those (or the settled round's
+       last): when the latest was the next round's, read before its
+       issue, the settled round keeps these */
+    int64_t             call_prev;
+    int64_t             cancel_prev;
 } mado_ticket_t;
 
-#define MADO_TICKET_SIZE        (4 + 4 + 3 * 8)
+#define MADO_TICKET_SIZE        (4 + 4 + 5 * 8)
+#define MADO_TICKET_SIZE_1      (4 + 4 + 3 * 8)     /* before call_prev */
 
 size_t mado_ticket_key(const char *office, const char *counter,
     uint32_t ticket, unsigned char *key);

@@ -13,7 +13,10 @@
  * A number's record for the day (mado_ticket_t): when its current round
  * was issued, and the latest call and cancel seen.  Its fate is the kind
  * of the latest of these (in one second: issue, then call, then cancel),
- * so events may come in any order and twice.  0 = not seen.
+ * so events may come in any order and twice.  0 = not seen.  The call
+ * and cancel seen before the latest ones are kept too: a call of the
+ * next round read before its issue does not lose the settled round's;
+ * and which times were put from minute stamps (mado_ticket_minute).
  */
 typedef enum {
     MADO_FATE_NONE = 0,
@@ -153,6 +156,95 @@ mado_count_add(uint32_t *n, int d)
 }
 
 
+/*
+ * bits of mado_ticket_t.minute: the time of that kind, or the one seen
+ * before it (call_prev, cancel_prev), was put from a minute stamp
+ */
+#define MADO_TK_MINUTE(kind)    (1u << (kind))
+#define MADO_TK_PREV(kind)      (8u << (kind))
+
+
+/* the call or cancel seen so far becomes the one seen before */
+static void
+mado_ticket_push(mado_ticket_t *t, uint32_t kind)
+{
+    int64_t  *seen, *prev;
+
+    seen = (kind == MADO_EV_CALL) ? &t->call_seen : &t->cancel_seen;
+    prev = (kind == MADO_EV_CALL) ? &t->call_prev : &t->cancel_prev;
+
+    if (*seen == 0) {
+        return;
+    }
+
+    *prev = *seen;
+    t->minute &= ~MADO_TK_PREV(kind);
+
+    if (t->minute & MADO_TK_MINUTE(kind)) {
+        t->minute |= MADO_TK_PREV(kind);
+    }
+}
+
+
+/*
+ * Where an event stamped to the minute counts (the rule in mado_store.h):
+ * at the latest second already known in its minute of its number's round
+ * and of its counter's last event of its kind; a second after its
+ * number's event of its own or a later kind, which the file had first.
+ * 1 when its own kind was seen for the number in that minute from a
+ * minute stamp too (also the call or cancel before the latest, which may
+ * be the last round's): this line again.
+ */
+static int
+mado_ticket_minute(const mado_counter_state_t *st, const mado_ticket_t *t,
+    const mado_ticket_event_t *ev, int64_t *at)
+{
+    uint32_t  i;
+    int64_t   m, k, seen[MADO_NEV], prev[MADO_NEV];
+
+    m = ev->time - ev->time % 60;
+
+    seen[MADO_EV_ISSUE] = t->issued_at;
+    seen[MADO_EV_CALL] = t->call_seen;
+    seen[MADO_EV_CANCEL] = t->cancel_seen;
+    prev[MADO_EV_ISSUE] = 0;
+    prev[MADO_EV_CALL] = t->call_prev;
+    prev[MADO_EV_CANCEL] = t->cancel_prev;
+
+    if ((seen[ev->type] >= m && seen[ev->type] < m + 60
+         && (t->minute & MADO_TK_MINUTE(ev->type)))
+        || (prev[ev->type] >= m && prev[ev->type] < m + 60
+            && (t->minute & MADO_TK_PREV(ev->type))))
+    {
+        return 1;
+    }
+
+    *at = m;
+
+    for (i = 0; i < MADO_NEV; i++) {
+        k = seen[i] + (i >= ev->type);
+
+        if (seen[i] >= m && seen[i] < m + 60 && k > *at) {
+            *at = k;
+        }
+    }
+
+    k = (ev->type == MADO_EV_ISSUE) ? st->issued_at
+        : (ev->type == MADO_EV_CALL) ? st->called_at : 0;
+
+    if (k >= m && k < m + 60 && k > *at) {
+        *at = k;
+    }
+
+    /* (an event at :59 read before one stamped to its minute) */
+    if (*at > m + 59) {
+        *at = m + 59;
+    }
+
+    return 0;
+}
+
+
 /* a ticket's fate went from f0 to f1: the counts follow */
 static void
 mado_fate_move(mado_counter_state_t *st, mado_fate_e f0, mado_fate_e f1)
@@ -203,16 +295,18 @@ int
 mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     const mado_counter_def_t *c,
     mado_counter_state_t *st, const mado_ticket_event_t *ev,
-    mado_feed_result_e *result, int32_t *wait, mado_err_t *err)
+    mado_feed_result_e *result, int32_t *wait, int64_t *at, mado_err_t *err)
 {
-    int             rc;
-    MDB_val         k;
-    mado_date_t     day;
-    mado_fate_e     f0, f1;
-    mado_ticket_t   t;
-    unsigned char   key[MADO_KEY_MAX];
+    int                  rc;
+    MDB_val              k;
+    mado_date_t          day;
+    mado_fate_e          f0, f1;
+    mado_ticket_t        t;
+    mado_ticket_event_t  placed;
+    unsigned char        key[MADO_KEY_MAX];
 
     *wait = -1;
+    *at = ev->time;
     day = mado_local_date(ev->time);
 
     /* a day before the counter's is history; the live counts go on */
@@ -233,6 +327,20 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
     if (t.date != day) {
         memset(&t, 0, sizeof(mado_ticket_t));
         t.date = day;
+    }
+
+    /* a minute stamp counts at a second of its minute */
+    if (ev->flags & MADO_EV_MINUTE) {
+        placed = *ev;
+        placed.flags = 0;
+
+        if (mado_ticket_minute(st, &t, ev, &placed.time)) {
+            *result = MADO_FEED_DUPLICATE;
+            return MADO_OK;
+        }
+
+        ev = &placed;
+        *at = ev->time;
     }
 
     f0 = mado_ticket_fate(&t);
@@ -278,26 +386,35 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
             /*
              * A call or cancel of the new round read before this issue
              * was counted as the old round's: the old round goes back to
-             * the fate of its own events (batches split anywhere, so
-             * this order happens).
+             * the fate of its own events, the ones seen before (batches
+             * split anywhere, so this order happens).
              */
             if (settled.call_seen >= ev->time) {
-                settled.call_seen = 0;
+                settled.call_seen = (settled.call_prev < ev->time
+                                     && settled.call_prev >= t.issued_at)
+                                    ? settled.call_prev : 0;
             }
 
             if (settled.cancel_seen >= ev->time) {
-                settled.cancel_seen = 0;
+                settled.cancel_seen = (settled.cancel_prev < ev->time
+                                       && settled.cancel_prev >= t.issued_at)
+                                      ? settled.cancel_prev : 0;
             }
 
             mado_fate_move(st, f0, mado_ticket_fate(&settled));
             f0 = MADO_FATE_NONE;
 
+            /* the settled round's last ones stay known as the ones before */
             if (t.call_seen < ev->time) {
+                mado_ticket_push(&t, MADO_EV_CALL);
                 t.call_seen = 0;
+                t.minute &= ~MADO_TK_MINUTE(MADO_EV_CALL);
             }
 
             if (t.cancel_seen < ev->time) {
+                mado_ticket_push(&t, MADO_EV_CANCEL);
                 t.cancel_seen = 0;
+                t.minute &= ~MADO_TK_MINUTE(MADO_EV_CANCEL);
             }
         }
 
@@ -319,6 +436,7 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
             break;
         }
 
+        mado_ticket_push(&t, MADO_EV_CALL);
         t.call_seen = ev->time;
 
         if (mado_ticket_latest(c, ev->time, ev->ticket, st->called_at,
@@ -336,6 +454,7 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
             break;
         }
 
+        mado_ticket_push(&t, MADO_EV_CANCEL);
         t.cancel_seen = ev->time;
         break;
     }
@@ -344,10 +463,22 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
         return MADO_OK;
     }
 
+    /* so that the same line again is known (mado_ticket_minute) */
+    if (ev == &placed) {
+        t.minute |= MADO_TK_MINUTE(ev->type);
+
+    } else {
+        t.minute &= ~MADO_TK_MINUTE(ev->type);
+    }
+
     f1 = mado_ticket_fate(&t);
 
     if (f0 == MADO_FATE_WAITING && f1 == MADO_FATE_SERVED) {
         *wait = (int32_t) (ev->time - t.issued_at);
+
+    } else if (ev->type == MADO_EV_ISSUE && f1 == MADO_FATE_SERVED) {
+        /* its call was read first: the call's wait, known now */
+        *wait = (int32_t) (t.call_seen - t.issued_at);
     }
 
     mado_fate_move(st, f0, f1);

@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 
-# madoctl feed: a voicecall log with minutes only (the order inside a
-# minute lost too), and the jsonl format with every kind of bad line named.
+# madoctl feed: a voicecall log with minutes only (the file's order
+# orders the lines of a minute), and the jsonl format with every kind of
+# bad line named.
 
 use strict;
 use warnings;
@@ -14,7 +15,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 
 use MadoTest;
-use MadoTest::Feed qw(feed_store simulate_day count_events shuffle_seconds voicecall_line jsonl_line summary_of counts_are madoctl_feed);
+use MadoTest::Feed qw(feed_store simulate_day count_events shuffle_seconds voicecall_line jsonl_line summary_of counts_are madoctl_feed stamp_events report_is);
 
 MadoTest::require_binaries(qw(madoctl));
 
@@ -30,15 +31,17 @@ my %office = %$offices;
 # ------------------------------------------------------------ 3. minutes only, jsonl
 
 {
+    # a machine that writes HH:MM: the stamps order the minutes, the
+    # file's order the lines of one minute
     my ($ev) = simulate_day($office{shimogyo}, 13);
-    # a machine that writes HH:MM: the order inside a minute is lost too
-    my @min = map { [int($_->[0] / 60) * 60, @$_[1 .. 4]] } @$ev;
-    my $lines = shuffle_seconds(\@min, 7);
+    $ev = stamp_events($ev, 'minutes');
+    my $lines = shuffle_seconds($ev, 7);
     my $f = "$dir/shimogyo.log";
-    MadoTest::write_file($f, join('', map { voicecall_line($_, minutes => 1) } @$lines));
+    MadoTest::write_file($f, join('', map { voicecall_line($_) } @$lines));
     my $r = madoctl_feed($t, 'shimogyo', 'voicecall', $f);
     is($r->{exit}, 0, 'HH:MM: exit 0') or diag(MadoTest::text($r->{err}));
-    counts_are($t, $office{shimogyo}, count_events($ev), 'HH:MM times, shuffled minutes: state equals the count');
+    counts_are($t, $office{shimogyo}, count_events($ev), 'HH:MM times: state equals the count');
+    report_is($t, $office{shimogyo}, $ev, 'HH:MM times: the waits of the report equal their count');
 
     my ($ev2) = simulate_day($office{nakagyo}, 14);
     my $jl = shuffle_seconds($ev2, 8);

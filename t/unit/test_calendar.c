@@ -160,7 +160,8 @@ test_holidays(void)
 static void
 test_days(void)
 {
-    int64_t  t;
+    int64_t   t;
+    unsigned  minute;
 
     CHECK_INT(mado_weekday(2026, 11, 27), 5);
     CHECK_INT(mado_weekday(2000, 2, 29), 2);
@@ -195,6 +196,25 @@ test_days(void)
     CHECK_INT(mado_parse_time("1795748400", &t), 0);
     CHECK_INT(t, 1795748400);
     CHECK_INT(mado_parse_time("2026-11-27 12:00", &t), -1);
+
+    /* the feed's stamps: a minute without seconds */
+    CHECK_INT(mado_parse_stamp("2026-11-27T12:00+09:00", &t, &minute), 0);
+    CHECK_INT(t, 1795748400);
+    CHECK_INT(minute, 1);
+    CHECK_INT(mado_parse_stamp("2026-11-27T12:01", &t, &minute), 0);
+    CHECK_INT(t, 1795748460);
+    CHECK_INT(minute, 1);
+    CHECK_INT(mado_parse_stamp("2026-11-27T03:00Z", &t, &minute), 0);
+    CHECK_INT(t, 1795748400);
+    CHECK_INT(mado_parse_stamp("2026-11-27T12:00:59+0900", &t, &minute), 0);
+    CHECK_INT(t, 1795748459);
+    CHECK_INT(minute, 0);
+    CHECK_INT(mado_parse_stamp("1795748400", &t, &minute), 0);
+    CHECK_INT(minute, 0);
+    CHECK_INT(mado_parse_stamp("2026-11-27T12:0", &t, &minute), -1);
+    CHECK_INT(mado_parse_stamp("2026-11-27T12:00.5", &t, &minute), -1);
+    CHECK_INT(mado_parse_stamp("2026-11-27T12:00:", &t, &minute), -1);
+    CHECK_INT(mado_parse_stamp("2026-11-27T12:60", &t, &minute), -1);
 }
 
 

@@ -4,7 +4,8 @@
  * any order, a call read before its issue and a line fed twice give the
  * same counts; a cancel after the call is a no-show; an issue of a number
  * already issued that day is the range wrapping; an earlier day changes
- * nothing.
+ * nothing.  Times stamped to the minute count after what the file had
+ * before them in that minute.
  */
 
 #include "unit.h"
@@ -22,6 +23,7 @@ typedef struct {
     mado_counter_state_t    st;
     mado_feed_result_e      res[32];
     int32_t                 wait[32];
+    int64_t                 at[32];
 } test_apply_t;
 
 
@@ -46,7 +48,7 @@ test_apply_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
     for (i = 0; rc == MADO_OK && i < a->n; i++) {
         rc = mado_ticket_apply(s, txn, "kita", c, &a->st, &a->ev[i],
-                               &a->res[i], &a->wait[i], err);
+                               &a->res[i], &a->wait[i], &a->at[i], err);
     }
 
     if (rc == MADO_OK) {
@@ -95,25 +97,25 @@ test_rule(unit_store_t *u)
     test_apply_t  a, b;
 
     static const mado_ticket_event_t  day[] = {
-        { AT(0), MADO_EV_ISSUE, 1 },
-        { AT(1), MADO_EV_ISSUE, 2 },
-        { AT(2), MADO_EV_ISSUE, 3 },
-        { AT(10), MADO_EV_CALL, 1 },
-        { AT(12), MADO_EV_CALL, 2 },
-        { AT(13), MADO_EV_CANCEL, 3 },      /* gave up waiting */
-        { AT(14), MADO_EV_CANCEL, 2 },      /* called, did not come */
+        { AT(0), MADO_EV_ISSUE, 1, 0 },
+        { AT(1), MADO_EV_ISSUE, 2, 0 },
+        { AT(2), MADO_EV_ISSUE, 3, 0 },
+        { AT(10), MADO_EV_CALL, 1, 0 },
+        { AT(12), MADO_EV_CALL, 2, 0 },
+        { AT(13), MADO_EV_CANCEL, 3, 0 },      /* gave up waiting */
+        { AT(14), MADO_EV_CANCEL, 2, 0 },      /* called, did not come */
     };
 
     /* the same day's lines, shuffled as batches and clocks shuffle them:
        calls read before their issues */
     static const mado_ticket_event_t  shuffled[] = {
-        { AT(14), MADO_EV_CANCEL, 2 },
-        { AT(10), MADO_EV_CALL, 1 },
-        { AT(12), MADO_EV_CALL, 2 },
-        { AT(2), MADO_EV_ISSUE, 3 },
-        { AT(0), MADO_EV_ISSUE, 1 },
-        { AT(13), MADO_EV_CANCEL, 3 },
-        { AT(1), MADO_EV_ISSUE, 2 },
+        { AT(14), MADO_EV_CANCEL, 2, 0 },
+        { AT(10), MADO_EV_CALL, 1, 0 },
+        { AT(12), MADO_EV_CALL, 2, 0 },
+        { AT(2), MADO_EV_ISSUE, 3, 0 },
+        { AT(0), MADO_EV_ISSUE, 1, 0 },
+        { AT(13), MADO_EV_CANCEL, 3, 0 },
+        { AT(1), MADO_EV_ISSUE, 2, 0 },
     };
 
     test_apply(u, &a, "a", day, 7);
@@ -149,16 +151,16 @@ test_partial(unit_store_t *u)
 
     /* a call read before its issue: served at once, never waiting */
     static const mado_ticket_event_t  call_first[] = {
-        { AT(30), MADO_EV_CALL, 20 },
+        { AT(30), MADO_EV_CALL, 20, 0 },
     };
 
     static const mado_ticket_event_t  issue_later[] = {
-        { AT(25), MADO_EV_ISSUE, 20 },
-        { AT(26), MADO_EV_ISSUE, 21 },
+        { AT(25), MADO_EV_ISSUE, 20, 0 },
+        { AT(26), MADO_EV_ISSUE, 21, 0 },
     };
 
     static const mado_ticket_event_t  old_day[] = {
-        { AT(0) - 86400, MADO_EV_ISSUE, 22 },
+        { AT(0) - 86400, MADO_EV_ISSUE, 22, 0 },
     };
 
     /* the call proves the issue: last_issued is raised to it */
@@ -167,7 +169,10 @@ test_partial(unit_store_t *u)
 
     test_apply(u, &a, "a", issue_later, 2);
     test_counts(&a.st, 1, 2, 20, 21);
-    CHECK_INT(a.wait[0], -1);
+
+    /* the issue tells the wait of the call read before it */
+    CHECK_INT(a.wait[0], 300);
+    CHECK_INT(a.wait[1], -1);
 
     /* yesterday is history: the live counts go on */
     test_apply(u, &a, "a", old_day, 1);
@@ -233,14 +238,14 @@ test_call_proves_issue(unit_store_t *u)
     mado_ticket_event_t  ev[32];
 
     static const mado_ticket_event_t  day[] = {
-        { AT(0), MADO_EV_ISSUE, 1 },
-        { AT(1), MADO_EV_ISSUE, 2 },
-        { AT(2), MADO_EV_ISSUE, 3 },
-        { AT(10), MADO_EV_CALL, 1 },
-        { AT(15), MADO_EV_ISSUE, 4 },
-        { AT(16), MADO_EV_ISSUE, 5 },
-        { AT(18), MADO_EV_ISSUE, 6 },
-        { AT(20), MADO_EV_CALL, 5 },
+        { AT(0), MADO_EV_ISSUE, 1, 0 },
+        { AT(1), MADO_EV_ISSUE, 2, 0 },
+        { AT(2), MADO_EV_ISSUE, 3, 0 },
+        { AT(10), MADO_EV_CALL, 1, 0 },
+        { AT(15), MADO_EV_ISSUE, 4, 0 },
+        { AT(16), MADO_EV_ISSUE, 5, 0 },
+        { AT(18), MADO_EV_ISSUE, 6, 0 },
+        { AT(20), MADO_EV_CALL, 5, 0 },
     };
 
     test_apply(u, &a, "a", day, 4);
@@ -292,6 +297,148 @@ test_call_proves_issue(unit_store_t *u)
     test_apply(u, &a, "small", ev, 1);
     CHECK_INT(a.st.calling, 1);
     CHECK_INT(a.st.last_issued, 1);
+}
+
+
+/* ------------------------------------------------------------ minutes */
+
+#define MIN         MADO_EV_MINUTE
+
+
+static void
+test_minutes(unit_store_t *u)
+{
+    test_apply_t  a;
+
+    /* the issue at 10:31:20, its call stamped 10:31: served, waited 0 */
+    static const mado_ticket_event_t  issue_call[] = {
+        { AT(91) + 20, MADO_EV_ISSUE, 5, 0 },
+        { AT(91), MADO_EV_CALL, 5, MIN },
+    };
+
+    /* the call again; called again at 10:31:40; the first call again */
+    static const mado_ticket_event_t  again[] = {
+        { AT(91), MADO_EV_CALL, 5, MIN },
+        { AT(91) + 40, MADO_EV_CALL, 5, 0 },
+        { AT(91), MADO_EV_CALL, 5, MIN },
+    };
+
+    /* "11:48" read after 11:48:10, "11:49" after 11:49:05 */
+    static const mado_ticket_event_t  last[] = {
+        { AT(168) + 10, MADO_EV_ISSUE, 7, 0 },
+        { AT(168), MADO_EV_ISSUE, 8, MIN },
+        { AT(169) + 5, MADO_EV_CALL, 7, 0 },
+        { AT(169), MADO_EV_CALL, 8, MIN },
+    };
+
+    test_apply(u, &a, "a", issue_call, 1);
+    test_apply(u, &a, "a", issue_call + 1, 1);      /* another batch */
+    CHECK_INT(a.res[0], MADO_FEED_APPLIED);
+    CHECK_INT(a.at[0], AT(91) + 20);
+    CHECK_INT(a.wait[0], 0);
+    test_counts(&a.st, 0, 1, 5, 5);
+
+    test_apply(u, &a, "a", again, 3);
+    CHECK_INT(a.res[0], MADO_FEED_DUPLICATE);
+    CHECK_INT(a.res[1], MADO_FEED_APPLIED);
+    CHECK_INT(a.res[2], MADO_FEED_DUPLICATE);
+    test_counts(&a.st, 0, 1, 5, 5);
+
+    test_apply(u, &a, "b", last, 4);
+    CHECK_INT(a.at[1], AT(168) + 10);
+    CHECK_INT(a.at[3], AT(169) + 5);
+    CHECK_INT(a.wait[2], 55);
+    CHECK_INT(a.wait[3], 55);                   /* 11:48:10 to 11:49:05 */
+    test_counts(&a.st, 0, 2, 8, 8);
+}
+
+
+static void
+test_minutes_wrap(unit_store_t *u)
+{
+    test_apply_t  a;
+
+    /*
+     * numbers 1..10: 3 issued at 09:00, called at 10:31 and issued again
+     * in that minute (the machine had waited for it), the call's line
+     * sent again, the new 3 called at 10:35
+     */
+    static const mado_ticket_event_t  comeback[] = {
+        { AT(0), MADO_EV_ISSUE, 3, 0 },
+        { AT(91), MADO_EV_CALL, 3, MIN },
+        { AT(91), MADO_EV_ISSUE, 3, MIN },
+        { AT(91), MADO_EV_CALL, 3, MIN },
+        { AT(95), MADO_EV_CALL, 3, 0 },
+    };
+
+    /* 4 served at 09:10; the next 4's call read before its issue */
+    static const mado_ticket_event_t  call_first[] = {
+        { AT(1), MADO_EV_ISSUE, 4, 0 },
+        { AT(10), MADO_EV_CALL, 4, 0 },
+        { AT(120), MADO_EV_CALL, 4, 0 },
+        { AT(120), MADO_EV_ISSUE, 4, 0 },
+    };
+
+    test_apply(u, &a, "small", comeback, 2);
+    CHECK_INT(a.wait[1], AT(91) - AT(0));
+    test_apply(u, &a, "small", comeback + 2, 1);
+    CHECK_INT(a.res[0], MADO_FEED_APPLIED);
+    CHECK_INT(a.at[0], AT(91) + 1);             /* after the call */
+    test_counts(&a.st, 1, 1, 3, 3);             /* the new 3 waits */
+
+    test_apply(u, &a, "small", comeback + 3, 2);
+    CHECK_INT(a.res[0], MADO_FEED_DUPLICATE);
+    CHECK_INT(a.res[1], MADO_FEED_APPLIED);
+    CHECK_INT(a.wait[1], AT(95) - AT(91) - 1);
+    test_counts(&a.st, 0, 2, 3, 3);
+
+    /* one line a batch: the old 4 stays served, the new one is too */
+    test_apply(u, &a, "small", call_first, 1);
+    test_apply(u, &a, "small", call_first + 1, 1);
+    test_apply(u, &a, "small", call_first + 2, 1);
+    test_apply(u, &a, "small", call_first + 3, 1);
+    CHECK_INT(a.res[0], MADO_FEED_APPLIED);
+    CHECK_INT(a.wait[0], 0);                    /* the call's, known now */
+    test_counts(&a.st, 0, 4, 4, 4);
+}
+
+
+static void
+test_sort(void)
+{
+    mado_feed_body_t    fb;
+
+    /* 10:31 after 10:31:20 in the file; 10:29, a line sent again */
+    static const char   body[] =
+        "{\"time\":\"2026-11-27T10:31:20+09:00\",\"event\":\"issue\","
+        "\"counter\":\"a\",\"ticket\":40}\n"
+        "{\"time\":\"2026-11-27T10:31:20+09:00\",\"event\":\"call\","
+        "\"counter\":\"a\",\"ticket\":39}\n"
+        "{\"time\":\"2026-11-27T10:31+09:00\",\"event\":\"issue\","
+        "\"counter\":\"a\",\"ticket\":41}\n"
+        "{\"time\":\"2026-11-27T10:30:50+09:00\",\"event\":\"call\","
+        "\"counter\":\"a\",\"ticket\":38}\n"
+        "{\"time\":\"2026-11-27T10:29+09:00\",\"event\":\"call\","
+        "\"counter\":\"a\",\"ticket\":37}\n";
+
+    if (!CHECK(mado_feed_body(body, sizeof(body) - 1, 100, &fb) == 0
+               && !fb.bad && fb.n == 5))
+    {
+        mado_feed_body_free(&fb);
+        return;
+    }
+
+    CHECK_INT(fb.order[0]->line, 5);
+    CHECK_INT(fb.order[0]->sort_time, AT(89) + 59);
+    CHECK_INT(fb.order[1]->line, 4);
+    CHECK_INT(fb.order[2]->line, 1);
+    CHECK_INT(fb.order[3]->line, 2);
+    CHECK_INT(fb.order[4]->line, 3);            /* after the call read */
+    CHECK_INT(fb.order[4]->sort_time, AT(91) + 20);
+    CHECK_INT(fb.order[4]->ev.time, AT(91));
+    CHECK_INT(fb.order[4]->ev.flags, MADO_EV_MINUTE);
+
+    mado_feed_body_free(&fb);
 }
 
 
@@ -438,6 +585,17 @@ main(void)
     test_batches(&u);
     unit_store_close(&u);
 
+    if (unit_store_open(&u, DAY - 4 * 3600) != 0) {
+        CHECK(!"a store");
+        return unit_done("feed");
+    }
+
+    test_minutes(&u);
+    test_minutes_wrap(&u);
+    test_sort();
+    unit_store_close(&u);
+
+    /* a store of its own: the numbers above are seen already */
     if (unit_store_open(&u, DAY - 4 * 3600) != 0) {
         CHECK(!"a store");
         return unit_done("feed");

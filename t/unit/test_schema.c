@@ -32,10 +32,12 @@ static const unsigned char  state_value[] =
 
 static const unsigned char  ticket_value[] =
     "\x07\x29\x35\x01"                   /* date 20261127 */
-    "\x00\x00\x00\x00"                   /* zeros */
+    "\x02\x00\x00\x00"                   /* minute: the call */
     "\x30\xf2\x08\x6b\x00\x00\x00\x00"   /* issued_at */
     "\x6c\xf2\x08\x6b\x00\x00\x00\x00"   /* call_seen */
-    "\x00\x00\x00\x00\x00\x00\x00\x00";  /* cancel_seen */
+    "\x00\x00\x00\x00\x00\x00\x00\x00"   /* cancel_seen */
+    "\x34\xf2\x08\x6b\x00\x00\x00\x00"   /* call_prev */
+    "\x00\x00\x00\x00\x00\x00\x00\x00";  /* cancel_prev */
 
 static const unsigned char  ticket_key[] =
     "kita\0"              /* office */
@@ -289,6 +291,9 @@ test_ticket_cursor(void)
     t.issued_at = T;
     t.call_seen = T + 60;
     t.cancel_seen = 0;
+    t.call_prev = T + 4;
+    t.cancel_prev = 0;
+    t.minute = 1 << MADO_EV_CALL;
     mado_ticket_encode(&t, buf);
 
     if (unit_little_endian()) {
@@ -297,8 +302,15 @@ test_ticket_cursor(void)
 
     CHECK_INT(mado_ticket_decode(buf, sizeof(buf), &tb), 0);
     CHECK(tb.date == t.date && tb.issued_at == t.issued_at
-          && tb.call_seen == t.call_seen && tb.cancel_seen == 0);
-    CHECK_INT(mado_ticket_decode(buf, sizeof(buf) - 1, &tb), -1);
+          && tb.call_seen == t.call_seen && tb.cancel_seen == 0
+          && tb.call_prev == t.call_prev && tb.cancel_prev == 0
+          && tb.minute == t.minute);
+
+    /* a record written before call_prev and cancel_prev were appended */
+    CHECK_INT(mado_ticket_decode(buf, MADO_TICKET_SIZE_1, &tb), 0);
+    CHECK(tb.issued_at == t.issued_at && tb.call_seen == t.call_seen
+          && tb.call_prev == 0 && tb.cancel_prev == 0);
+    CHECK_INT(mado_ticket_decode(buf, MADO_TICKET_SIZE_1 - 1, &tb), -1);
     CHECK_INT(tb.issued_at, 0);
 
     n = mado_cursor_key("kita", "0123456789abcdef", key);
