@@ -39,7 +39,7 @@ http {
 %%HTTP_PATHS%%
     server {
         listen 127.0.0.1:%%PORT%%;
-        location /api/v1/admin/ { mado_admin; }
+        location /api/v1/admin/ { mado_admin; mado_admin_insecure on; }
         location /staff/ { mado_staff; }
         location /api/ { mado_api; }
         location / { mado_pages; }
