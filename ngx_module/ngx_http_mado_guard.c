@@ -225,10 +225,11 @@ ngx_http_mado_admin_same_origin(ngx_http_request_t *r, ngx_str_t *origin)
     mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
 
     if (mlcf->public_url.len) {
-        p = ngx_strlchr(mlcf->public_url.data + sizeof("http://") - 1,
-                        mlcf->public_url.data + mlcf->public_url.len, '/');
-        len = (p ? p : mlcf->public_url.data + mlcf->public_url.len)
-              - mlcf->public_url.data;
+        /* past "http://" or "https://" (checked by the directive) */
+        end = mlcf->public_url.data + mlcf->public_url.len;
+        p = ngx_strlchr(mlcf->public_url.data, end, ':') + 3;
+        p = ngx_strlchr(p, end, '/');
+        len = (p ? p : end) - mlcf->public_url.data;
 
         if (origin->len == len
             && ngx_strncasecmp(origin->data, mlcf->public_url.data, len) == 0)
