@@ -22,6 +22,7 @@ typedef struct {
     const char         *office;
     const char         *action;
     const char         *actor;
+    char                tried[MADO_TRIED_LEN + 1];  /* --tried, hashed */
     int                 json;
     uint64_t            shown;
 } mc_audit_list_t;
@@ -104,6 +105,7 @@ mc_audit_list(mc_ctx_t *ctx, int argc, char **argv)
     mado_err_t                   err;
     mado_store_t                 s;
     mc_audit_list_t              l;
+    const char                  *tried;
     mado_audit_verify_t          res;
     static const char *const     names[] = { NULL };
     static const struct option   opts[] = {
@@ -112,12 +114,14 @@ mc_audit_list(mc_ctx_t *ctx, int argc, char **argv)
         { "office", required_argument, NULL, 'o' },
         { "action", required_argument, NULL, 'a' },
         { "actor",  required_argument, NULL, 'A' },
+        { "tried",  required_argument, NULL, 'T' },
         { "json",   no_argument,       NULL, 'j' },
         { "help",   no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
 
     memset(&l, 0, sizeof(l));
+    tried = NULL;
     optind = 0;
 
     while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
@@ -127,6 +131,7 @@ mc_audit_list(mc_ctx_t *ctx, int argc, char **argv)
         case 'o': l.office = optarg; break;
         case 'a': l.action = optarg; break;
         case 'A': l.actor = optarg; break;
+        case 'T': tried = optarg; break;
         case 'j': l.json = 1; break;
         case 'h': return mc_help("audit");
         default:  return mc_getopt_error("audit", c, argv);
@@ -147,8 +152,13 @@ mc_audit_list(mc_ctx_t *ctx, int argc, char **argv)
         return MC_EXIT_REFUSED;
     }
 
-    if ((rc = mc_audit_open(ctx, &s, &txn, 0)) != MC_EXIT_OK) {
+    /* the id as failed logins keep it: a hash under the audit key */
+    if ((rc = mc_audit_open(ctx, &s, &txn, tried != NULL)) != MC_EXIT_OK) {
         return rc;
+    }
+
+    if (tried != NULL) {
+        mado_tried_id(&s, tried, l.tried);
     }
 
     if (l.json) {
@@ -179,7 +189,7 @@ mc_audit_print(uint64_t seq, const char *json, size_t len, void *arg)
     size_t             i;
     yajl_val           root, b, a, bv, av;
     mado_err_t         err;
-    const char        *time, *office, *counter, *action, *actor;
+    const char        *time, *office, *counter, *action, *actor, *tried;
     mc_audit_list_t   *l = arg;
 
     root = mado_json_tree(json, len, &err);
@@ -194,13 +204,15 @@ mc_audit_print(uint64_t seq, const char *json, size_t len, void *arg)
     counter = mado_json_str(root, "counter");
     action = mado_json_str(root, "action");
     actor = mado_json_str(root, "actor");
+    tried = mado_json_str(root, "tried");
 
     /* time is ISO 8601 in Japan: its date compares as text */
     if ((l->from && (!time || strncmp(time, l->from, 10) < 0))
         || (l->to && (!time || strncmp(time, l->to, 10) > 0))
         || (l->office && (!office || strcmp(office, l->office) != 0))
         || (l->action && (!action || strcmp(action, l->action) != 0))
-        || (l->actor && (!actor || strstr(actor, l->actor) == NULL)))
+        || (l->actor && (!actor || strstr(actor, l->actor) == NULL))
+        || (l->tried[0] && (!tried || strcmp(tried, l->tried) != 0)))
     {
         goto done;
     }

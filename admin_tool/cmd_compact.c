@@ -3,7 +3,9 @@
  * samples older than --keep-days are folded into hourly figures (what
  * the reports, the forecast and the history API of old days use) and
  * deleted; hourly figures older than --keep-hourly-days are deleted.
- * Meant to run daily (conf.example/systemd/mado-compact.timer).
+ * Expired sessions, failed-login and refusal records, and day-old
+ * Idempotency-Key answers go too (mado_retention.c).  Meant to run daily
+ * (conf.example/systemd/mado-compact.timer).
  */
 
 #include <getopt.h>
@@ -57,6 +59,39 @@ mc_compact_idem(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 }
 
 
+typedef struct {
+    mc_ctx_t               *ctx;
+    mado_sweep_stats_t      st;     /* out */
+} mc_compact_sweep_t;
+
+
+/* expired sessions, failed-login and refusal records: what names people */
+static int
+mc_compact_sweep(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
+{
+    int                  rc;
+    char                 se[24], cl[24], rf[24];
+    mc_compact_sweep_t  *cs = arg;
+    const char          *extra[] = { "sessions_dropped", se,
+                                     "failed_login_records_dropped", cl,
+                                     "refusal_counts_dropped", rf, NULL };
+
+    rc = mado_sweep(s, txn, cs->ctx->now, 0, &cs->st, err);
+    if (rc != MADO_OK
+        || cs->st.sessions + cs->st.clients + cs->st.refusals == 0)
+    {
+        return rc;
+    }
+
+    snprintf(se, sizeof(se), "%llu", (unsigned long long) cs->st.sessions);
+    snprintf(cl, sizeof(cl), "%llu", (unsigned long long) cs->st.clients);
+    snprintf(rf, sizeof(rf), "%llu", (unsigned long long) cs->st.refusals);
+
+    return mc_audit(s, txn, cs->ctx->now, "compact", NULL, NULL, NULL, NULL,
+                    extra, err);
+}
+
+
 int
 mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
 {
@@ -66,6 +101,7 @@ mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
     mado_err_t                   err;
     mado_store_t                 s;
     mado_compact_stats_t         st;
+    mc_compact_sweep_t           sw;
     const char                  *a_keep, *a_hourly;
     static const char *const     names[] = { NULL };
     static const struct option   opts[] = {
@@ -136,6 +172,13 @@ mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
         rc = mado_store_write(&s, mc_compact_idem, ctx, &err);
     }
 
+    memset(&sw, 0, sizeof(sw));
+    sw.ctx = ctx;
+
+    if (rc == MADO_OK) {
+        rc = mado_store_write(&s, mc_compact_sweep, &sw, &err);
+    }
+
     mado_store_close(&s);
 
     if (rc != MADO_OK) {
@@ -148,6 +191,10 @@ mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
            (unsigned long long) st.days, (unsigned long long) st.events,
            (unsigned long long) st.samples,
            (unsigned long long) st.hours_dropped);
+    printf("dropped %llu expired sessions, %llu failed-login records and "
+           "%llu refusal counts\n", (unsigned long long) sw.st.sessions,
+           (unsigned long long) sw.st.clients,
+           (unsigned long long) sw.st.refusals);
 
     return MC_EXIT_OK;
 }

@@ -4,6 +4,7 @@
  * audited write; the audit record never holds a password or token.  The
  * library seals each account it writes (mado_account.c) and refuses one
  * whose seal does not match; list marks those, seal accepts them.
+ * passwd and disable end the account's sessions in the same write.
  */
 
 #include <errno.h>
@@ -44,6 +45,7 @@ typedef struct {
     uint32_t            iterations;     /* PBKDF2; 0: production's */
     int64_t             now;
     char                token[MADO_TOKEN_LEN + 1];      /* out */
+    uint64_t            ended;          /* out: sessions ended */
 } mc_user_t;
 
 
@@ -309,6 +311,11 @@ mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
         printf("%s: %s\n", u.id, mc_user_ops[u.op] + 5);
     }
 
+    if (u.ended) {
+        printf("%s: %llu session%s ended\n", u.id,
+               (unsigned long long) u.ended, u.ended == 1 ? "" : "s");
+    }
+
     return MC_EXIT_OK;
 }
 
@@ -316,17 +323,18 @@ mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv)
 static int
 mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 {
-    int              rc, i;
+    int              rc, i, n;
     unsigned         k, j;
     char             offices[MADO_OFFICES_MAX * (MADO_ID_MAX + 1) + 1];
-    char             iterations[16];
+    char             iterations[16], ended[24];
     mc_user_t       *u = arg;
     mado_account_t   a;
     mado_office_def_t o;
     const char      *extra[] = { "user", u->id, "role", "", "offices",
-                                 offices, NULL, NULL, NULL };
+                                 offices, NULL, NULL, NULL, NULL, NULL };
 
     u->token[0] = '\0';
+    u->ended = 0;
 
     rc = mado_account_get(s, txn, u->id, &a, err);
 
@@ -441,6 +449,13 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 
     rc = mado_account_put(s, txn, &a, err);
 
+    /* a new secret, or a disabled account, ends every session at once */
+    if (rc == MADO_OK
+        && (u->op == MC_USER_PASSWD || u->op == MC_USER_DISABLE))
+    {
+        rc = mado_session_end_user(s, txn, a.id, NULL, &u->ended, err);
+    }
+
     if (rc == MADO_OK) {
         offices[0] = '\0';
         for (k = 0; k < a.noffices; k++) {
@@ -451,6 +466,7 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         }
 
         extra[3] = mado_role_names[a.role];
+        n = 6;
 
         /* a weaker hash than production's is on the record */
         if (u->iterations != 0
@@ -459,8 +475,15 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         {
             snprintf(iterations, sizeof(iterations), "%u",
                      (unsigned) u->iterations);
-            extra[6] = "iterations";
-            extra[7] = iterations;
+            extra[n++] = "iterations";
+            extra[n++] = iterations;
+        }
+
+        if (u->op == MC_USER_PASSWD || u->op == MC_USER_DISABLE) {
+            snprintf(ended, sizeof(ended), "%llu",
+                     (unsigned long long) u->ended);
+            extra[n++] = "sessions_ended";
+            extra[n++] = ended;
         }
 
         /* who has which rights, never a secret */

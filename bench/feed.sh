@@ -76,7 +76,7 @@ perl -e '
             substr($d, 0, 4), substr($d, 4, 2), substr($d, 6, 2), $t, $event[$k], $counter{$c}, $no;
     }' "$dir/kita.log" "$batch" "$dir/jsonl"
 
-bench_nginx_conf "" "location /api/v1/admin/ { mado_admin; }" "env MADO_NOW;"
+bench_nginx_conf "" "location /api/v1/admin/ { mado_admin; mado_admin_insecure on; }" "env MADO_NOW;"
 
 # a fresh store and nginx on it, a feed account, and a curl config that
 # posts every batch in order on one connection

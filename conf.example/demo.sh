@@ -81,10 +81,12 @@ http {
     mado_audit_key $demo/audit.key;
     server {
         listen 127.0.0.1:$port;
-        # the update API and the counter staff panel; the session cookie is
-        # Secure, which browsers accept from http://127.0.0.1 and localhost
-        # only: anywhere else, serve these over TLS
-        location /api/v1/admin/ { mado_admin; }
+        # the update API and the counter staff panel.  The API refuses
+        # plain HTTP unless told: this demo listens on loopback only, and
+        # browsers accept the Secure cookie from http://127.0.0.1 and
+        # localhost only.  Anywhere else, serve these over TLS and leave
+        # mado_admin_insecure off
+        location /api/v1/admin/ { mado_admin; mado_admin_insecure on; }
         location /staff/ { mado_staff /api/v1/admin/; }
         location /api/ { mado_api; }
         location / { mado_pages; }

@@ -996,3 +996,31 @@ mado_clientfail_decode(const void *v, size_t len, mado_clientfail_t *cf)
 
     return 0;
 }
+
+
+/* ------------------------------------------------------------ refusal */
+
+void
+mado_refusal_encode(const mado_refusal_t *rf, unsigned char *buf)
+{
+    memcpy(buf, &rf->since, 8);
+    memcpy(buf + 8, &rf->audited, 4);
+}
+
+
+int
+mado_refusal_decode(const void *v, size_t len, mado_refusal_t *rf)
+{
+    const unsigned char  *p = v;
+
+    memset(rf, 0, sizeof(mado_refusal_t));
+
+    if (len != MADO_REFUSAL_SIZE) {
+        return -1;
+    }
+
+    memcpy(&rf->since, p, 8);
+    memcpy(&rf->audited, p + 8, 4);
+
+    return 0;
+}

@@ -32,6 +32,7 @@
  *   12  the audit trail                           mado_audit.c
  *   13  accounts, sessions, idempotency keys,     mado_account.c
  *       failed logins
+ *       retention: sweeps, refusals audited       mado_retention.c
  *   14  the update API's messages                 mado_update.c
  *   15  the schema's codec: every key and value   mado_schema.c
  *
@@ -62,6 +63,8 @@
  *   session SHA256(TOKEN) -> user, created, last seen (mado_account.c)
  *   idem    USER\0KEY     -> the answer to an Idempotency-Key, a day
  *   clientfail ADDRESS    -> failed logins from a client address
+ *   refusal ADDRESS       -> refusals of the update API audited lately
+ *                            from an address ("*": from all of them)
  *
  * Outside the store, next to the audit key: the anchor, the trail's last
  * record as every writer left it after its commit (mado_audit.c).
@@ -315,6 +318,7 @@ typedef struct {
     MDB_dbi             session;
     MDB_dbi             idem;
     MDB_dbi             clientfail;
+    MDB_dbi             refusal;
     unsigned char       audit_key[32];
     unsigned            readonly:1;
     unsigned            history:1;      /* event and sample exist */
@@ -1404,6 +1408,55 @@ int mado_account_verify(mado_store_t *s, MDB_txn *txn,
     mado_account_finding_pt fn, void *arg, uint64_t *n, uint64_t *bad,
     mado_err_t *err);
 
+/*
+ * Retention (mado_retention.c): what identifies people is kept no longer
+ * than it serves.  A session goes when it expires, at logout, and when its
+ * account's password changes or the account is disabled; an address's
+ * failed logins once their window and wait are over; the counts that
+ * limit the audit of refusals once their window is over.  "madoctl
+ * compact" sweeps every such record, and each login a few.
+ */
+#define MADO_SESSION_IDLE       (30 * 60)
+#define MADO_SESSION_MAX        (12 * 3600)
+#define MADO_SWEEP_STEP         32      /* records of each kind a login
+                                           looks at */
+
+typedef struct {
+    uint64_t            sessions;
+    uint64_t            clients;
+    uint64_t            refusals;
+} mado_sweep_stats_t;
+
+/* the expired records; step 0: all of them, else that many of each kind
+   looked at from a random place */
+int mado_sweep(mado_store_t *s, MDB_txn *txn, int64_t now, unsigned step,
+    mado_sweep_stats_t *st, mado_err_t *err);
+/* every session of user but the one of token keep (NULL: none); n ended */
+int mado_session_end_user(mado_store_t *s, MDB_txn *txn, const char *user,
+    const char *keep, uint64_t *n, mado_err_t *err);
+/*
+ * A user id typed into a login that names no account is audited only as
+ * this: HMAC-SHA-256 under the audit key, 16 hex digits and a NUL.  The
+ * same id gives the same digits (a guessing run shows), and a password
+ * typed into the user field is not kept.
+ */
+#define MADO_TRIED_LEN          16
+void mado_tried_id(const mado_store_t *s, const char *id, char *out);
+/*
+ * Refusals of the update API (403, 429) are audited ("refused"), at most
+ * MADO_REFUSALS_ADDR a minute from one address and MADO_REFUSALS_ALL an
+ * hour from all: a flood cannot fill the store, and the error log has
+ * every one.  due: 1 when one from client would be audited now
+ */
+#define MADO_REFUSALS_ADDR      2
+#define MADO_REFUSALS_ALL       60
+int mado_refusal_due(mado_store_t *s, MDB_txn *txn, const char *client,
+    int64_t now);
+/* the refusal's record when it is due (*written 1), counted */
+int mado_refusal_audit(mado_store_t *s, MDB_txn *txn, int64_t now,
+    const char *actor, const char *client, const char *office,
+    const char *const *extra, int *written, mado_err_t *err);
+
 
 /* -------------------------------------- 14. the update API (mado_update.c) */
 
@@ -1711,5 +1764,20 @@ typedef struct {
 
 void mado_clientfail_encode(const mado_clientfail_t *cf, unsigned char *buf);
 int mado_clientfail_decode(const void *v, size_t len, mado_clientfail_t *cf);
+
+/*
+ * refusal: ADDRESS, or "*" for all -> the window's start (i64), the
+ * refusals audited in it (u32)
+ */
+#define MADO_REFUSAL_SIZE       (8 + 4)
+#define MADO_REFUSAL_ALL_KEY    "*"
+
+typedef struct {
+    int64_t             since;
+    uint32_t            audited;
+} mado_refusal_t;
+
+void mado_refusal_encode(const mado_refusal_t *rf, unsigned char *buf);
+int mado_refusal_decode(const void *v, size_t len, mado_refusal_t *rf);
 
 #endif /* MADO_STORE_H */

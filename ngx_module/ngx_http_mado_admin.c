@@ -24,7 +24,8 @@
  * Tools send the session token as a bearer token.  Browsers get it as an
  * HttpOnly, Secure, SameSite=Strict cookie that scripts cannot read, and a
  * CSRF token derived from it that the page must send as X-CSRF-Token with
- * every change.
+ * every change.  Only over TLS, JSON bodies only, and never a login or a
+ * cookie's request that another site started (ngx_http_mado_guard.c).
  */
 
 
@@ -160,6 +161,11 @@ ngx_http_mado_admin_handler(ngx_http_request_t *r)
                    ngx_http_mado_admin_routes[t->route], t->office,
                    t->counter);
 
+    /* TLS, the body's type, where a login comes from (guard.c) */
+    if (ngx_http_mado_admin_guard(r, t, &rc) != NGX_OK) {
+        return rc;
+    }
+
     if (t->route == NGX_HTTP_MADO_ADMIN_FEED
         && ngx_http_mado_admin_feed_type(r, &rc) != NGX_OK)
     {
@@ -258,6 +264,13 @@ ngx_http_mado_admin_thread(void *data, ngx_log_t *log)
     ngx_http_mado_admin_task_t  *t = data;
 
     log = &t->log;
+
+    if (t->refused) {
+        /* refused in the event loop, its answer made: audited here */
+        ngx_http_mado_admin_refused(t, log);
+        return;
+    }
+
     t->status = NGX_HTTP_OK;
 
     switch (t->route) {

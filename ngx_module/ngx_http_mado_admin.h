@@ -13,8 +13,8 @@
 
 
 #define NGX_HTTP_MADO_ADMIN_BODY_MAX   16384
-#define NGX_HTTP_MADO_SESSION_IDLE     (30 * 60)
-#define NGX_HTTP_MADO_SESSION_MAX      (12 * 3600)
+#define NGX_HTTP_MADO_SESSION_IDLE     MADO_SESSION_IDLE
+#define NGX_HTTP_MADO_SESSION_MAX      MADO_SESSION_MAX
 #define NGX_HTTP_MADO_SESSION_COOKIE   "mado_session"
 #define NGX_HTTP_MADO_UNPROCESSABLE    422
 
@@ -85,6 +85,10 @@ typedef struct {
     unsigned                     clear_cookie:1;
     char                         body[4096];
     size_t                       len;
+
+    /* refused before the thread (ngx_http_mado_guard.c): only audited */
+    unsigned                     refused:1;
+    const char                  *reason;    /* static */
 } ngx_http_mado_admin_task_t;
 
 
@@ -126,6 +130,25 @@ ngx_int_t ngx_http_mado_admin_feed_type(ngx_http_request_t *r,
     ngx_int_t *sent);
 void ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t,
     ngx_log_t *log);
+
+/* ngx_http_mado_guard.c */
+ngx_int_t ngx_http_mado_admin_guard(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
+ngx_int_t ngx_http_mado_admin_origin(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_int_t *sent);
+ngx_int_t ngx_http_mado_admin_refuse(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_uint_t status, const char *code,
+    const char *reason, const char *fmt, ...);
+void ngx_http_mado_admin_refused(ngx_http_mado_admin_task_t *t,
+    ngx_log_t *log);
+int ngx_http_mado_admin_refusal(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, const char *user, ngx_uint_t status,
+    const char *reason, mado_err_t *err);
+void ngx_http_mado_admin_refusal_txn(ngx_http_mado_admin_task_t *t,
+    const char *user, ngx_uint_t status, const char *reason);
+int ngx_http_mado_admin_login_audit(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, int ok, int known, const char **sealed,
+    mado_err_t *err);
 
 /* ngx_http_mado_update.c */
 void ngx_http_mado_admin_update(ngx_http_mado_admin_task_t *t,

@@ -97,6 +97,11 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
     ngx_memcpy(t->token, value.data, MADO_SESSION_TOKEN_LEN);
     t->cookie = 1;
 
+    /* a cookie goes with requests other sites start, too (guard.c) */
+    if (ngx_http_mado_admin_origin(r, t, sent) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
     if (t->route == NGX_HTTP_MADO_ADMIN_SESSION) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "mado admin: auth: a session cookie, checked in the "
@@ -126,10 +131,10 @@ ngx_http_mado_admin_token(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t,
                   "mado admin: a cookie session's request without its "
                   "CSRF token, refused");
 
-    *sent = ngx_http_mado_send_error(r, 0, NGX_HTTP_FORBIDDEN, "csrf",
-                                     "X-CSRF-Token: missing or wrong; "
-                                     "send the csrf of POST login or POST "
-                                     "session");
+    *sent = ngx_http_mado_admin_refuse(r, t, NGX_HTTP_FORBIDDEN, "csrf",
+                                       "csrf", "X-CSRF-Token: missing or "
+                                       "wrong; send the csrf of POST login "
+                                       "or POST session");
     return NGX_DECLINED;
 }
 
@@ -207,6 +212,9 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
                                      "too many failed logins from this "
                                      "address: wait and try again");
             ngx_explicit_memzero(t->password, sizeof(t->password));
+            ngx_http_mado_admin_refusal_txn(t, NULL,
+                                            NGX_HTTP_TOO_MANY_REQUESTS,
+                                            "address_locked");
             return;
         }
 
@@ -236,6 +244,9 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
                                  "again");
         ngx_explicit_memzero(t->password, sizeof(t->password));
         ngx_explicit_memzero(&a, sizeof(a));
+        ngx_http_mado_admin_refusal_txn(t, t->user,
+                                        NGX_HTTP_TOO_MANY_REQUESTS,
+                                        "account_locked");
         return;
 
     } else if (rc == MADO_OK) {
@@ -304,8 +315,7 @@ static int
 ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err)
 {
-    int                          rc, ok;
-    char                        *actor, buf[MADO_ID_MAX + 8];
+    int                          rc, ok, known;
     const char                  *sealed[3];
     mado_account_t               a;
     ngx_http_mado_admin_task_t  *t = arg;
@@ -316,6 +326,7 @@ ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
     ok = (t->status == NGX_HTTP_OK);
 
     rc = mado_account_get(s, txn, t->user, &a, err);
+    known = (rc == MADO_OK || rc == MADO_ESEAL);
 
     if (rc == MADO_OK) {
         if (ok) {
@@ -362,14 +373,9 @@ ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
         return rc;
     }
 
-    actor = buf;
-    ngx_sprintf((u_char *) buf, "user:%s%Z", t->user);
-
-    return mado_audit_write(s, txn, t->now, actor, t->client,
-                            ok ? "login"
-                            : sealed[0] ? "login.refused" : "login.failed",
-                            NULL, NULL, NULL, NULL,
-                            sealed[0] ? sealed : NULL, err);
+    /* an unknown user id is kept only as a keyed hash (guard.c) */
+    return ngx_http_mado_admin_login_audit(s, txn, t, ok, known,
+                                           sealed[0] ? sealed : NULL, err);
 }
 
 

@@ -91,7 +91,9 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
                                  "user add NAME --role feed); people change "
                                  "counters at offices/{office}/counters/"
                                  "{counter}");
-        return MADO_OK;
+        return ngx_http_mado_admin_refusal(s, txn, t, t->user,
+                                           NGX_HTTP_FORBIDDEN, "not_feed",
+                                           err);
     }
 
     /* an address guessing tokens waits, as one guessing passwords */
@@ -104,7 +106,9 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
         ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
                                  "too many failed attempts from this "
                                  "address: wait and try again");
-        return MADO_OK;
+        return ngx_http_mado_admin_refusal(s, txn, t, NULL,
+                                           NGX_HTTP_TOO_MANY_REQUESTS,
+                                           "address_locked", err);
     }
 
     rc = mado_token_find(s, txn, t->token, &a, err);
@@ -159,7 +163,8 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
         ngx_explicit_memzero(&a, sizeof(a));
         ngx_http_mado_admin_fail(t, NGX_HTTP_FORBIDDEN, "forbidden",
                                  "this account may not feed that office");
-        return MADO_OK;
+        return ngx_http_mado_admin_refusal(s, txn, t, t->user,
+                                           NGX_HTTP_FORBIDDEN, "office", err);
     }
 
     ngx_explicit_memzero(&a, sizeof(a));

@@ -13,6 +13,7 @@
  *         mado_audit_key    /etc/mado/audit.key;     # for mado_admin
  *         server {
  *             location /api/v1/admin/ { mado_admin; }   # before /api/
+ *                               # over TLS; mado_admin_insecure on: loopback
  *             location /staff/ { mado_staff /api/v1/admin/; }
  *             location /api/ { mado_api; mado_max_age 5s; }
  *             location /     { mado_pages; }
@@ -144,6 +145,13 @@ static ngx_command_t  ngx_http_mado_commands[] = {
       ngx_http_mado_admin,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("mado_admin_insecure"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_mado_loc_conf_t, admin_insecure),
       NULL },
 
     { ngx_string("mado_staff"),
@@ -486,6 +494,7 @@ ngx_http_mado_create_loc_conf(ngx_conf_t *cf)
 
     mlcf->refresh = NGX_CONF_UNSET;
     mlcf->max_age = NGX_CONF_UNSET;
+    mlcf->admin_insecure = NGX_CONF_UNSET;
 
     return mlcf;
 }
@@ -504,6 +513,9 @@ ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_str_value(conf->public_url, prev->public_url, "");
     ngx_conf_merge_sec_value(conf->refresh, prev->refresh, 30);
+
+    /* the update API refuses plain HTTP unless told (a loopback demo) */
+    ngx_conf_merge_value(conf->admin_insecure, prev->admin_insecure, 0);
 
     if (conf->kind == NGX_HTTP_MADO_LOC_PAGES
         && ngx_http_mado_site(cf, mmcf, conf) != NGX_CONF_OK)

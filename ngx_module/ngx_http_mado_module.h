@@ -189,6 +189,7 @@ typedef struct {
     time_t                     max_age;
     ngx_str_t                  cache_control;   /* made once from max_age */
     ngx_thread_pool_t         *thread_pool;     /* mado_admin */
+    ngx_flag_t                 admin_insecure;  /* mado_admin without TLS */
     ngx_str_t                  staff_api;       /* the update API's path */
     ngx_http_mado_doc_t       *staff_page;      /* rendered when merged */
     ngx_http_mado_doc_t       *staff_icon;

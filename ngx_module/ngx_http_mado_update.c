@@ -41,7 +41,8 @@ ngx_http_mado_admin_counter_write(mado_store_t *s, MDB_txn *txn, void *arg,
                        "\"%s\"", t->user, t->office);
 
         t->status = NGX_HTTP_FORBIDDEN;
-        return MADO_OK;
+        return ngx_http_mado_admin_refusal(s, txn, t, t->user,
+                                           NGX_HTTP_FORBIDDEN, "office", err);
     }
 
     rc = ngx_http_mado_admin_replay(s, txn, t, err);

@@ -46,7 +46,7 @@ http {
     server {
         listen 127.0.0.1:%%PORT%%;
         location /api/ { mado_api; }
-        location /api/v1/admin/ { mado_admin; }
+        location /api/v1/admin/ { mado_admin; mado_admin_insecure on; }   # plain HTTP on loopback
     }
 }
 EOF
@@ -147,13 +147,21 @@ is(held($t->api_counter('kita', 'moving')), $state, 'nothing was written by the 
 
 my $a = $t->audit_records;
 my @mine = grep { ($_->{actor} // '') eq 'user:tanaka' } @$a;
-is_deeply([ map { $_->{action} } @mine ], [qw(login.failed login set issue call issue set)],
-          'audited as user:tanaka: the failed login, the login and the writes, a retried one once');
+is_deeply([ map { $_->{action} } @mine ], [qw(login.failed login set issue call issue set refused refused)],
+          'audited as user:tanaka: the failed login, the login and the writes, a retried one once, '
+          . 'the two offices refused (403)');
+is_deeply([ map { "$_->{status} $_->{reason} $_->{office}" } grep { $_->{action} eq 'refused' } @mine ],
+          [ '403 office sakyo', '403 office nowhere' ], 'the refusals: status, why and the office');
 is($mine[2]{client}, '127.0.0.1', 'the client address is recorded');
 is($mine[2]{before}{waiting}, 0, 'before');
 is($mine[2]{after}{waiting}, 3, 'after');
-ok(grep({ ($_->{actor} // '') eq 'user:nobody' && $_->{action} eq 'login.failed' } @$a),
-   'a login of an unknown user is audited');
+# an id that names no account is kept only as a keyed hash (a password
+# typed into the user field must not be kept)
+my @unknown = grep { ($_->{actor} // '') eq 'anonymous' && $_->{action} eq 'login.failed' } @$a;
+is(scalar @unknown, 1, 'a login of an unknown user is audited');
+like($unknown[0]{tried} // '', qr/^[0-9a-f]{16}$/, 'as a keyed hash of the id typed');
+unlike($t->read_file('store/data.mdb'), qr/nobody/, 'the id typed is nowhere in the store');
+is(scalar @{ $t->audit_records('--tried', 'nobody') }, 1, 'audit list --tried finds it with the key');
 $r = $t->madoctl(qw(audit verify));
 is($r->{exit}, 0, 'the audit trail verifies after the API wrote to it') or diag($r->{err});
 

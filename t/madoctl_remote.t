@@ -289,7 +289,9 @@ is($r->{exit}, 5, 'a counter verb without --cacert: exit 5');
 like($r->{err}, qr/certificate is not trusted/, 'the certificate is named');
 
 is($json->encode(kita()), $state, 'nothing was changed by the refused ones');
-is(scalar @{ $t->audit_records }, $records, 'nor audited');
+my @after = @{ $t->audit_records };
+is(scalar @after, $records + 1, 'nothing written but the record of the 403');
+is("$after[-1]{action} $after[-1]{status} $after[-1]{reason}", 'refused 403 office', 'the 403 audited as refused');
 
 # MADO_SERVER and MADO_CACERT instead of the options
 $r = remote('issue', 'kita', 'moving', { env => { MADO_SERVER => $url, MADO_CACERT => $ca } });

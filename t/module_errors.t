@@ -55,7 +55,7 @@ http {
     mado_audit_key %%DIR%%/audit.key;
     server {
         listen 127.0.0.1:%%PORT%%;
-        location /api/v1/admin/ { mado_admin mado; }
+        location /api/v1/admin/ { mado_admin mado; mado_admin_insecure on; }
         location /api/ { mado_api; }
     }
 }

@@ -320,6 +320,10 @@
     case 401:
       return '';
     case 403:
+      if (j.error === 'https_required') {
+        return 'この画面は暗号化された接続（HTTPS）でしか使えません。https:// で始まるアドレスで開き直してください。';
+      }
+      if (j.error === 'cross_site') return '別のサイトからの操作は受け付けられません。この画面を開き直してください。';
       return j.error === 'csrf' ? '安全確認（CSRF）に失敗しました。再読み込みしてください。'
         : 'この窓口を操作する権限がありません。';
     case 404:

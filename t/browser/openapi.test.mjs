@@ -167,7 +167,8 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
     m.madoctl('load', path.join(REPO, 'conf.example', 'offices.json'));
     await m.start({
       http: `    mado_audit_key ${m.dir}/audit.key;\n`,
-      server: '        location /api/v1/admin/ { mado_admin; }\n',
+      // plain HTTP on loopback: allowed by mado_admin_insecure
+      server: '        location /api/v1/admin/ { mado_admin; mado_admin_insecure on; }\n',
     });
   });
 
@@ -234,7 +235,10 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
       200: async () => [['/api/v1/admin/login', SPEC.paths['/v1/admin/login'].post.requestBody.content['application/json'].example]],
       400: async () => [['/api/v1/admin/login', { user: 'tanaka', colour: 'red' }]],
       401: async () => [['/api/v1/admin/login', { user: 'tanaka', password: 'not the password at all' }]],
+      403: async () => [['/api/v1/admin/login', { user: 'tanaka', password: PASSWORD }, { Origin: 'https://evil.example' }],
+        ['/api/v1/admin/login', { user: 'tanaka', password: PASSWORD }, { 'Sec-Fetch-Site': 'cross-site' }]],
       413: async () => [['/api/v1/admin/login', big]],
+      415: async () => [['/api/v1/admin/login', { user: 'tanaka', password: PASSWORD }, { 'Content-Type': 'text/plain' }]],
       429: async () => {
         for (let i = 0; i < 5; i++) await post(m, '/api/v1/admin/login', { user: 'suzuki', password: `wrong password ${i}!` });
         return [['/api/v1/admin/login', { user: 'suzuki', password: PASSWORD }]];
@@ -244,11 +248,14 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
       200: async () => [['/api/v1/admin/session', {}, bearer(await login())]],
       400: async () => [['/api/v1/admin/session', { user: 'x' }, bearer(await login())]],
       401: async () => [['/api/v1/admin/session', {}]],
+      403: async () => [['/api/v1/admin/session', {}, { Cookie: (await login('cookie')).cookie, Origin: 'https://evil.example' }]],
+      415: async () => [['/api/v1/admin/session', {}, { ...bearer(await login()), 'Content-Type': 'text/plain' }]],
     },
     '/v1/admin/logout': {
       200: async () => [['/api/v1/admin/logout', {}, bearer(await login())]],
       401: async () => [['/api/v1/admin/logout', {}, { Authorization: `Bearer mado_s_${'0'.repeat(64)}` }]],
       403: async () => [['/api/v1/admin/logout', {}, { Cookie: (await login('cookie')).cookie }]],
+      415: async () => [['/api/v1/admin/logout', {}, { ...bearer(await login()), 'Content-Type': 'application/x-www-form-urlencoded' }]],
     },
     '/v1/admin/offices/{office}/counters/{counter}': {
       200: async () => {
@@ -268,6 +275,7 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
       404: async () => [['/api/v1/admin/offices/kita/counters/lobby', { action: 'issue' }, bearer(await login())]],
       409: async () => [['/api/v1/admin/offices/kita/counters/moving', { action: 'cancel', number: 9999 }, bearer(await login())]],
       413: async () => [['/api/v1/admin/offices/kita/counters/moving', big, bearer(await login())]],
+      415: async () => [['/api/v1/admin/offices/kita/counters/moving', { action: 'issue' }, { ...bearer(await login()), 'Content-Type': 'text/plain' }]],
       422: async () => {
         const h = { ...bearer(await login()), 'Idempotency-Key': 'openapi-422' };
         await post(m, '/api/v1/admin/offices/kita/counters/moving', { action: 'set', message: 'a' }, h);

@@ -207,6 +207,23 @@ describe('counter staff panel', { skip: skipReason(), timeout: 300000 }, () => {
     await ctx.close();
   });
 
+  test('over plain HTTP the login is refused and the panel says HTTPS is needed', async () => {
+    // not newPage(): its pages may only talk to the TLS origin
+    const ctx = await browser.newContext(PHONE);
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => problems.push(`page error: ${e.stack || e}`));
+    await page.goto(`http://127.0.0.1:${m.port}/staff/`);
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    await page.fill('#login-user', 'tanaka');
+    await page.fill('#login-password', PASSWORD);
+    await page.click('#login-form button[type="submit"]');
+    await page.locator('#alert', { hasText: '暗号化された接続（HTTPS）でしか使えません' }).waitFor();
+    assert.equal(await page.locator('#panel-view').isVisible(), false, 'no panel');
+    assert.equal((await ctx.cookies()).find((x) => x.name === 'mado_session'), undefined, 'no cookie');
+    await ctx.close();
+  });
+
   test('login lockout: 「しばらく待ってから」 with the Retry-After seconds', async () => {
     const { page, ctx } = await newPage(PHONE);
     await page.goto(base('/staff/'));
@@ -422,7 +439,9 @@ describe('counter staff panel', { skip: skipReason(), timeout: 300000 }, () => {
     await page.click('#logout');
     await page.locator('#login-view').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#status').textContent(), 'ログアウトしました。');
-    const s = await page.evaluate(async () => (await fetch('/api/v1/admin/session', { method: 'POST', body: '{}' })).status);
+    const s = await page.evaluate(async () => (await fetch('/api/v1/admin/session', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
+    })).status);
     assert.equal(s, 401, 'POST session after logout');
     const old = await apiPost(tls, '/api/v1/admin/offices/kita/counters/moving', { action: 'issue' },
       { Cookie: `mado_session=${cookie.value}`, 'X-CSRF-Token': csrf });

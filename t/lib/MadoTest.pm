@@ -738,9 +738,12 @@ sub http {
     $req .= "\r\n";
     $req .= $body if defined $body;
 
+    # from another loopback address (127.0.0.2, ...): another client
+    my $from = $opt->{from} // $self->{from};
     my $s = IO::Socket::INET->new(
         PeerAddr => '127.0.0.1', PeerPort => $opt->{port} // $self->{port},
         Proto => 'tcp', Timeout => $timeout,
+        ($from ? (LocalAddr => $from) : ()),
     ) or return { status => 0, error => "connect: $!", headers => {},
                   body => '', raw => '' };
     binmode $s;
@@ -860,6 +863,13 @@ sub parse_response {
 
     $r->{body} = $rest;
     return $r;
+}
+
+# the loopback address requests come from from now on (undef: any)
+sub from {
+    my ($self, $addr) = @_;
+    $self->{from} = $addr;
+    return $self;
 }
 
 sub get {
@@ -1313,7 +1323,9 @@ new connection.  Returns C<{status, reason, headers => {lc name => value},
 body, raw, extra, error}>: repeated headers joined with ", ", chunked bodies
 decoded, no body for HEAD, 1xx, 204 and 304 (C<extra> holds what followed
 the message and must be empty).  status 0 and C<error> when the connection
-failed.
+failed.  C<from =E<gt> '127.0.0.2'> sends it from that loopback address
+(another client to nginx); C<< $t->from(ADDR) >> sets it for every request
+after (undef: back to any).
 
 =item $t->get_json($path, {method => 'GET', ...})
 

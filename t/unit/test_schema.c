@@ -131,6 +131,10 @@ static const unsigned char  clientfail_value[] =
     "\x30\xf2\x08\x6b\x00\x00\x00\x00"   /* window start */
     "\x6c\xf2\x08\x6b\x00\x00\x00\x00";  /* locked until */
 
+static const unsigned char  refusal_value[] =
+    "\x30\xf2\x08\x6b\x00\x00\x00\x00"   /* window start */
+    "\x02\x00\x00\x00";                  /* audited in it */
+
 
 /* ------------------------------------------------------------ helpers */
 
@@ -604,6 +608,8 @@ test_session_idem_client(void)
     unsigned char       key[MADO_KEY_MAX], buf[MADO_SESSION_SIZE];
     unsigned char       ibuf[MADO_IDEM_FIXED + MADO_IDEM_BODY_MAX];
     unsigned char       cbuf[MADO_CLIENT_SIZE];
+    unsigned char       rbuf[MADO_REFUSAL_SIZE + 1];
+    mado_refusal_t      rf, rb;
     int64_t             created;
     mado_idem_t         id, ib;
     mado_session_t      se, sb;
@@ -689,6 +695,19 @@ test_session_idem_client(void)
     CHECK(cb.failures == 20 && cb.since == T && cb.until == T + 60);
     CHECK_INT(mado_clientfail_decode(cbuf, sizeof(cbuf) - 1, &cb), -1);
     CHECK_INT(cb.failures, 0);
+
+    rf.since = T;
+    rf.audited = 2;
+    mado_refusal_encode(&rf, rbuf);
+
+    if (unit_little_endian()) {
+        CHECK_BYTES(rbuf, MADO_REFUSAL_SIZE, refusal_value);
+    }
+
+    CHECK_INT(mado_refusal_decode(rbuf, MADO_REFUSAL_SIZE, &rb), 0);
+    CHECK(rb.since == T && rb.audited == 2);
+    CHECK_INT(mado_refusal_decode(rbuf, sizeof(rbuf), &rb), -1);
+    CHECK_INT(rb.audited, 0);
 }
 
 
