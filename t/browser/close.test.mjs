@@ -50,7 +50,7 @@ describe('a wait past the close', { skip: skipReason(), timeout: 300000 }, () =>
       calendar: true,
       now,
       http: `    mado_audit_key ${m.dir}/audit.key;\n`,
-      server: `        location /api/v1/admin/ { mado_admin; }
+      server: `        location /api/v1/admin/ { mado_admin; mado_admin_insecure on; }
         location /staff/ { mado_staff /api/v1/admin/; }
 `,
     });
