@@ -177,10 +177,10 @@ mado_feed_bad(mado_feed_event_t *e, const char *fmt, ...)
 int
 mado_feed_jsonl(const char *text, mado_feed_event_t *e)
 {
-    char        errbuf[128], *nl;
     size_t      i;
     yajl_val    root, v;
     long long   n;
+    mado_err_t  why;
 
     static const char  *p_time[] = { "time", NULL };
     static const char  *p_event[] = { "event", NULL };
@@ -192,16 +192,10 @@ mado_feed_jsonl(const char *text, mado_feed_event_t *e)
     e->why[0] = '\0';
     e->result = 0;
 
-    errbuf[0] = '\0';
-    root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
+    root = mado_json_parse(text, strlen(text), MADO_JSON_DEPTH, &why);
 
     if (root == NULL) {
-        nl = strchr(errbuf, '\n');
-        if (nl != NULL) {
-            *nl = '\0';
-        }
-
-        mado_feed_bad(e, "not JSON: %s", errbuf);
+        mado_feed_bad(e, "%s", why.text);
         return -1;
     }
 

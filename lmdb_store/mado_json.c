@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "mado_store.h"
@@ -18,45 +19,145 @@ const char *const  mado_weekday_keys[8] = {
 };
 
 
-yajl_val
-mado_json_tree(const char *json, size_t len, mado_err_t *err)
+/* the nesting so far and its limit, for the pass before the tree */
+typedef struct {
+    unsigned            depth;
+    unsigned            max;
+} mado_json_nest_t;
+
+
+static int
+mado_json_open(void *ctx)
 {
-    char      *text, msg[256];
-    yajl_val   root;
+    mado_json_nest_t  *n = ctx;
+
+    /* 0 stops yajl: the caller says "nests deeper" */
+    return ++n->depth <= n->max;
+}
+
+
+static int
+mado_json_close(void *ctx)
+{
+    mado_json_nest_t  *n = ctx;
+
+    n->depth--;
+
+    return 1;
+}
+
+
+/*
+ * Only the containers are seen: strings and numbers are checked by yajl's
+ * lexer, a bracket in a string is a string's byte.
+ */
+static const yajl_callbacks  mado_json_nest_callbacks = {
+    NULL, NULL, NULL, NULL, NULL, NULL,
+    mado_json_open, NULL, mado_json_close,
+    mado_json_open, mado_json_close
+};
+
+
+yajl_val
+mado_json_parse(const char *json, size_t len, unsigned depth, mado_err_t *err)
+{
+    char              *text, *msg, *nl;
+    yajl_val           root;
+    yajl_handle        h;
+    yajl_status        st;
+    mado_json_nest_t   nest;
+
+    if (memchr(json, '\0', len) != NULL) {
+        mado_fail(err, MADO_EINVAL, "not JSON: contains a NUL byte");
+        return NULL;
+    }
+
+    /*
+     * yajl's tree is built without a limit and freed by recursion: a
+     * deep one would overflow the stack.  A first pass with yajl's
+     * callbacks (its parser keeps its state on the heap) refuses it.
+     */
+    nest.depth = 0;
+    nest.max = depth;
+
+    h = yajl_alloc(&mado_json_nest_callbacks, NULL, &nest);
+    if (h == NULL) {
+        mado_fail(err, MADO_EINVAL, "out of memory");
+        return NULL;
+    }
+
+    /* as yajl_tree_parse() reads it */
+    yajl_config(h, yajl_allow_comments, 1);
+
+    st = yajl_parse(h, (const unsigned char *) json, len);
+
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(h);
+    }
+
+    if (st != yajl_status_ok) {
+        if (st == yajl_status_client_canceled) {
+            mado_fail(err, MADO_EINVAL, "nests deeper than %u", depth);
+
+        } else {
+            msg = (char *) yajl_get_error(h, 0, (const unsigned char *) json,
+                                          len);
+
+            /* yajl's message ends in a new line; keep one line */
+            nl = msg ? strchr(msg, '\n') : NULL;
+            if (nl != NULL) {
+                *nl = '\0';
+            }
+
+            mado_fail(err, MADO_EINVAL, "not JSON: %s",
+                      msg ? msg : "out of memory");
+
+            if (msg != NULL) {
+                yajl_free_error(h, (unsigned char *) msg);
+            }
+        }
+
+        yajl_free(h);
+        return NULL;
+    }
+
+    yajl_free(h);
 
     /* yajl_tree_parse wants a C string */
     text = malloc(len + 1);
     if (text == NULL) {
-        mado_fail(err, MADO_EINVAL, "$: out of memory");
+        mado_fail(err, MADO_EINVAL, "out of memory");
         return NULL;
     }
 
     memcpy(text, json, len);
     text[len] = '\0';
 
-    if (strlen(text) != len) {
-        free(text);
-        mado_fail(err, MADO_EINVAL, "$: contains a NUL byte");
-        return NULL;
-    }
+    root = yajl_tree_parse(text, NULL, 0);
 
-    msg[0] = '\0';
-    root = yajl_tree_parse(text, msg, sizeof(msg));
-
-    /* a stored account's hashes were in it */
+    /* a stored account's hashes, a login's password were in it */
     OPENSSL_cleanse(text, len);
     free(text);
 
     if (root == NULL) {
-        char  *nl;
+        /* the first pass read it: only memory can be short */
+        mado_fail(err, MADO_EINVAL, "out of memory");
+    }
 
-        /* yajl's message spans lines; keep the first for one-line errors */
-        nl = strchr(msg, '\n');
-        if (nl != NULL) {
-            *nl = '\0';
-        }
+    return root;
+}
 
-        mado_fail(err, MADO_EINVAL, "$: not valid JSON (%s)", msg);
+
+yajl_val
+mado_json_tree(const char *json, size_t len, mado_err_t *err)
+{
+    yajl_val    root;
+    mado_err_t  why;
+
+    root = mado_json_parse(json, len, MADO_JSON_DEPTH, &why);
+
+    if (root == NULL) {
+        mado_fail(err, MADO_EINVAL, "$: %s", why.text);
     }
 
     return root;
