@@ -215,8 +215,11 @@ mado_feed_jsonl(const char *text, mado_feed_event_t *e)
         e->ev.time = YAJL_GET_INTEGER(v);
 
     } else if (!YAJL_IS_STRING(v)
-               || mado_parse_time(v->u.string, &e->ev.time) != 0)
+               || mado_parse_time(v->u.string, &e->ev.time) != 0
+               || e->ev.time <= 0)
     {
+        /* a string before 1970 too, as a number is (t/fuzz/fuzz_feed_jsonl
+           found "1013-11-27T09:30:00+09:00" taken) */
         mado_feed_bad(e, "\"time\" must be ISO 8601 like "
                       "\"2026-11-27T09:30:00+09:00\" or unix seconds");
         goto done;

@@ -180,6 +180,12 @@ test_days(void)
     CHECK_INT(mado_date_parse("2027-03-28"), 20270328);
     CHECK_INT(mado_date_parse("2027-02-29"), -1);
     CHECK_INT(mado_date_parse("2027-3-28"), -1);
+    /* found by t/fuzz/fuzz_time.c: sscanf() took spaces and signs */
+    CHECK_INT(mado_date_parse("3223-\n3-22"), -1);
+    CHECK_INT(mado_date_parse(" 123- 1- 1"), -1);
+    CHECK_INT(mado_date_parse("+123-+1-+1"), -1);
+    CHECK_INT(mado_date_parse("2027-03-28 "), -1);
+    CHECK_INT(mado_date_parse(""), -1);
 
     /* local dates: JST midnight, not UTC's */
     CHECK_INT(mado_local_date(1795748400), 20261127);
@@ -195,6 +201,8 @@ test_days(void)
     CHECK_INT(mado_parse_time("1795748400", &t), 0);
     CHECK_INT(t, 1795748400);
     CHECK_INT(mado_parse_time("2026-11-27 12:00", &t), -1);
+    /* found by t/fuzz/fuzz_time.c: "" was unix time 0 */
+    CHECK_INT(mado_parse_time("", &t), -1);
 }
 
 

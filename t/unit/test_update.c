@@ -502,6 +502,14 @@ test_feed_body(void)
     CHECK_STR(fb.why, "line 2: not UTF-8 text");
     mado_feed_body_free(&fb);
 
+    /* before 1970: refused as a string as it is as a number */
+    d = "{\"time\":\"1013-11-27T09:30:00+09:00\",\"event\":\"issue\","
+        "\"counter\":\"moving\",\"ticket\":17}\n{\"time\":\"0\"}";
+    CHECK_INT(mado_feed_body(d, strlen(d), 100, &fb), 0);
+    CHECK_STR(fb.why, "line 1: \"time\" must be ISO 8601 like "
+              "\"2026-11-27T09:30:00+09:00\" or unix seconds");
+    mado_feed_body_free(&fb);
+
     d = "{\"time\":\"x\"}";
     CHECK_INT(mado_feed_body(d, strlen(d), 100, &fb), 0);
     CHECK_STR(fb.why, "line 1: \"time\" must be ISO 8601 like "
