@@ -58,32 +58,22 @@ static const yajl_callbacks  mado_json_nest_callbacks = {
 };
 
 
-yajl_val
-mado_json_parse(const char *json, size_t len, unsigned depth, mado_err_t *err)
+/* 0 if json nests at most depth deep; -1 and err if not, or not JSON */
+static int
+mado_json_nesting(const char *json, size_t len, unsigned depth,
+    mado_err_t *err)
 {
-    char              *text, *msg, *nl;
-    yajl_val           root;
+    char              *msg, *nl;
     yajl_handle        h;
     yajl_status        st;
     mado_json_nest_t   nest;
 
-    if (memchr(json, '\0', len) != NULL) {
-        mado_fail(err, MADO_EINVAL, "not JSON: contains a NUL byte");
-        return NULL;
-    }
-
-    /*
-     * yajl's tree is built without a limit and freed by recursion: a
-     * deep one would overflow the stack.  A first pass with yajl's
-     * callbacks (its parser keeps its state on the heap) refuses it.
-     */
     nest.depth = 0;
     nest.max = depth;
 
     h = yajl_alloc(&mado_json_nest_callbacks, NULL, &nest);
     if (h == NULL) {
-        mado_fail(err, MADO_EINVAL, "out of memory");
-        return NULL;
+        return mado_fail(err, -1, "out of memory");
     }
 
     /* as yajl_tree_parse() reads it */
@@ -95,33 +85,58 @@ mado_json_parse(const char *json, size_t len, unsigned depth, mado_err_t *err)
         st = yajl_complete_parse(h);
     }
 
-    if (st != yajl_status_ok) {
-        if (st == yajl_status_client_canceled) {
-            mado_fail(err, MADO_EINVAL, "nests deeper than %u", depth);
+    if (st == yajl_status_client_canceled) {
+        mado_fail(err, -1, "nests deeper than %u", depth);
 
-        } else {
-            msg = (char *) yajl_get_error(h, 0, (const unsigned char *) json,
-                                          len);
+    } else if (st != yajl_status_ok) {
+        msg = (char *) yajl_get_error(h, 0, (const unsigned char *) json,
+                                      len);
 
-            /* yajl's message ends in a new line; keep one line */
-            nl = msg ? strchr(msg, '\n') : NULL;
-            if (nl != NULL) {
-                *nl = '\0';
-            }
-
-            mado_fail(err, MADO_EINVAL, "not JSON: %s",
-                      msg ? msg : "out of memory");
-
-            if (msg != NULL) {
-                yajl_free_error(h, (unsigned char *) msg);
-            }
+        /* yajl's message ends in a new line */
+        nl = msg ? strchr(msg, '\n') : NULL;
+        if (nl != NULL) {
+            *nl = '\0';
         }
 
-        yajl_free(h);
-        return NULL;
+        mado_fail(err, -1, "not JSON: %s", msg ? msg : "out of memory");
+
+        if (msg != NULL) {
+            yajl_free_error(h, (unsigned char *) msg);
+        }
     }
 
     yajl_free(h);
+
+    return (st == yajl_status_ok) ? 0 : -1;
+}
+
+
+yajl_val
+mado_json_parse(const char *json, size_t len, unsigned depth, mado_err_t *err)
+{
+    char      *text, msg[256], *nl;
+    size_t     i, open;
+    yajl_val   root;
+
+    if (memchr(json, '\0', len) != NULL) {
+        mado_fail(err, MADO_EINVAL, "not JSON: contains a NUL byte");
+        return NULL;
+    }
+
+    /*
+     * yajl's tree is built without a limit and freed by recursion: a
+     * deep one would overflow the stack.  A first pass with yajl's
+     * callbacks (its parser keeps its state on the heap) refuses it.
+     * Only JSON with more brackets than depth can nest deeper than it: a
+     * feed line or a counter update is read once.
+     */
+    for (i = 0, open = 0; i < len && open <= depth; i++) {
+        open += (json[i] == '{' || json[i] == '[');
+    }
+
+    if (open > depth && mado_json_nesting(json, len, depth, err) != 0) {
+        return NULL;
+    }
 
     /* yajl_tree_parse wants a C string */
     text = malloc(len + 1);
@@ -133,15 +148,22 @@ mado_json_parse(const char *json, size_t len, unsigned depth, mado_err_t *err)
     memcpy(text, json, len);
     text[len] = '\0';
 
-    root = yajl_tree_parse(text, NULL, 0);
+    msg[0] = '\0';
+    root = yajl_tree_parse(text, msg, sizeof(msg));
 
     /* a stored account's hashes, a login's password were in it */
     OPENSSL_cleanse(text, len);
     free(text);
 
     if (root == NULL) {
-        /* the first pass read it: only memory can be short */
-        mado_fail(err, MADO_EINVAL, "out of memory");
+        /* yajl's message spans lines: the first says what */
+        nl = strchr(msg, '\n');
+        if (nl != NULL) {
+            *nl = '\0';
+        }
+
+        mado_fail(err, MADO_EINVAL, "not JSON: %s",
+                  msg[0] ? msg : "out of memory");
     }
 
     return root;
