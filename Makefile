@@ -8,6 +8,8 @@
 #   make test       the whole suite (normal build, then again under asan,
 #                   then against nginx 1.26 from Debian trixie's source)
 #   make compat     build-compat/: nginx 1.26 and the module built against it
+#   make fuzz       the libFuzzer targets (t/fuzz/), FUZZ_SECONDS each;
+#                   fuzz-short is make test's pass (FUZZ_SHORT seconds each)
 #   make bench      benchmarks, written to docs/benchmarks.md
 
 SHELL := /bin/bash
@@ -20,7 +22,7 @@ PORT       ?= 8080
 # every Debian package the build, demo, tests and benchmarks use
 DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
                libpcre2-dev zlib1g-dev libqrencode-dev gcc make perl wrk hyperfine curl openssl \
-               chromium fonts-noto-cjk
+               chromium fonts-noto-cjk clang libclang-rt-dev
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
@@ -49,7 +51,7 @@ ASAN_VARS = BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
             SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 .PHONY: all deps asan compat run test test-build test-asan test-compat \
-        test-browser bench clean unit unit-asan
+        test-browser bench clean unit unit-asan fuzz fuzz-short fuzz-build
 
 all: $(BUILD)/ngx_http_mado_module.so $(BUILD)/madoctl
 
@@ -114,6 +116,7 @@ run: deps all
 test: deps all asan
 	$(MAKE) unit
 	$(MAKE) unit-asan
+	$(MAKE) fuzz-short
 	$(MAKE) test-build
 	$(MAKE) test-asan
 	$(MAKE) test-compat
@@ -137,6 +140,52 @@ $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h $(LIB_OBJS)
 	@mkdir -p $(BUILD)/unit
 	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -It/unit \
 	    -o $@ $< $(LIB_OBJS) -llmdb -lyajl -lssl -lcrypto -lm
+
+# ---- fuzzing ------------------------------------------------------------
+
+# libFuzzer targets (clang's -fsanitize=fuzzer, with ASan and UBSan): one a
+# reader of outside input, t/fuzz/fuzz_NAME.c, its seeds in
+# t/fuzz/corpus/NAME/ (kept in the tree; new finds go to
+# build-fuzz/corpus/NAME/, crashes to build-fuzz/crash-NAME-*).
+# "make fuzz" runs each for FUZZ_SECONDS and prints its executions;
+# "make fuzz-short" is make test's pass, FUZZ_SHORT seconds each.
+FUZZ_CC      ?= clang
+FUZZ_BUILD    = build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SHORT   ?= 6
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS   = -std=gnu99 -g -O1 -fno-omit-frame-pointer $(WARN) $(FUZZ_SAN)
+FUZZ_NAMES    = $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
+FUZZ_BINS     = $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
+FUZZ_OBJS     = $(patsubst lmdb_store/%.c,$(FUZZ_BUILD)/lib/%.o,$(LIB_SRCS)) \
+                $(FUZZ_BUILD)/tool/feed_format.o
+
+.SECONDARY: $(FUZZ_OBJS)
+
+$(FUZZ_BUILD)/lib/%.o: lmdb_store/%.c $(LIB_HDRS)
+	@mkdir -p $(FUZZ_BUILD)/lib
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -Ilmdb_store -c -o $@ $<
+
+$(FUZZ_BUILD)/tool/%.o: admin_tool/%.c $(LIB_HDRS) $(TOOL_HDRS)
+	@mkdir -p $(FUZZ_BUILD)/tool
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -Ilmdb_store \
+	    -Iadmin_tool -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: t/fuzz/fuzz_%.c t/fuzz/fuzz.h $(FUZZ_OBJS) $(TOOL_SRCS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ilmdb_store -Iadmin_tool \
+	    -It/fuzz -o $@ $< $(FUZZ_OBJS) -llmdb -lyajl -lssl -lcrypto -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+# each target in turn (the machine's cores are the fuzzer's); a crash
+# stops make with libFuzzer's report and the input that made it
+fuzz: fuzz-build
+	@for n in $(FUZZ_NAMES); do \
+	    bash t/fuzz/run.sh $(FUZZ_BUILD) $$n $(FUZZ_SECONDS) || exit 1; \
+	done
+
+fuzz-short:
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SHORT)
 
 # The test files are independent (own directory, own locked port), and
 # much of their time is waiting (madoctl's retry delays, a 3-second crash
@@ -168,4 +217,4 @@ bench: deps all
 	bash bench/admin.sh
 
 clean:
-	rm -rf build build-asan build-compat
+	rm -rf build build-asan build-compat build-fuzz

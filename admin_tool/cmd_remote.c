@@ -187,7 +187,7 @@ mc_cmd_login(mc_ctx_t *ctx, int argc, char **argv)
         return rc;
     }
 
-    root = yajl_tree_parse(res.body, NULL, 0);
+    root = mado_json_parse(res.body, res.len, MADO_JSON_DEPTH, NULL);
     token = root ? mado_json_str(root, "token") : NULL;
     ruser = root ? mado_json_str(root, "user") : NULL;
 
@@ -565,7 +565,7 @@ mc_remote_refused(mc_remote_t *r, const char *verb, mc_http_res_t *res)
         { "user", "--user" },
     };
 
-    root = yajl_tree_parse(res->body, NULL, 0);
+    root = mado_json_parse(res->body, res->len, MADO_JSON_DEPTH, NULL);
     msg = root ? mado_json_str(root, "message") : NULL;
     code = root ? mado_json_str(root, "error") : NULL;
 

@@ -24,6 +24,9 @@
 #define MADO_CAL_YEAR_MAX   2099
 
 
+static int mado_time_digits(const char *s, unsigned n, unsigned *out);
+
+
 /* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant) */
 long
 mado_days_from_civil(int y, int m, int d)
@@ -419,18 +422,20 @@ mado_is_year_end(int month, int day)
 mado_date_t
 mado_date_parse(const char *s)
 {
-    int  y, m, d, used;
+    unsigned  y, m, d;
 
-    used = 0;
-
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10
-        || s[4] != '-' || s[7] != '-' || s[10] != '\0'
-        || mado_weekday(y, m, d) < 0)
+    /* digits where digits go: sscanf()'s %d took signs and spaces
+       (" 123-+1-\n1" was 0123-01-01) */
+    if (strlen(s) != 10
+        || mado_time_digits(s, 4, &y) != 0 || s[4] != '-'
+        || mado_time_digits(s + 5, 2, &m) != 0 || s[7] != '-'
+        || mado_time_digits(s + 8, 2, &d) != 0
+        || mado_weekday((int) y, (int) m, (int) d) < 0)
     {
         return -1;
     }
 
-    return y * 10000 + m * 100 + d;
+    return (mado_date_t) (y * 10000 + m * 100 + d);
 }
 
 
@@ -658,7 +663,8 @@ mado_parse_stamp(const char *s, int64_t *t, unsigned *minute)
         31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
     };
 
-    if (strspn(s, "0123456789") == strlen(s)) {
+    /* digits only, and at least one: "" is no time */
+    if (s[0] != '\0' && strspn(s, "0123456789") == strlen(s)) {
         v = 0;
 
         for (p = s; *p != '\0'; p++) {

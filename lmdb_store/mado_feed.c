@@ -177,11 +177,11 @@ mado_feed_bad(mado_feed_event_t *e, const char *fmt, ...)
 int
 mado_feed_jsonl(const char *text, mado_feed_event_t *e)
 {
-    char        errbuf[128], *nl;
     size_t      i;
     yajl_val    root, v;
     unsigned    minute;
     long long   n;
+    mado_err_t  why;
 
     static const char  *p_time[] = { "time", NULL };
     static const char  *p_event[] = { "event", NULL };
@@ -193,16 +193,10 @@ mado_feed_jsonl(const char *text, mado_feed_event_t *e)
     e->why[0] = '\0';
     e->result = 0;
 
-    errbuf[0] = '\0';
-    root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
+    root = mado_json_parse(text, strlen(text), MADO_JSON_DEPTH, &why);
 
     if (root == NULL) {
-        nl = strchr(errbuf, '\n');
-        if (nl != NULL) {
-            *nl = '\0';
-        }
-
-        mado_feed_bad(e, "not JSON: %s", errbuf);
+        mado_feed_bad(e, "%s", why.text);
         return -1;
     }
 
@@ -222,8 +216,11 @@ mado_feed_jsonl(const char *text, mado_feed_event_t *e)
         e->ev.time = YAJL_GET_INTEGER(v);
 
     } else if (!YAJL_IS_STRING(v)
-               || mado_parse_stamp(v->u.string, &e->ev.time, &minute) != 0)
+               || mado_parse_stamp(v->u.string, &e->ev.time, &minute) != 0
+               || e->ev.time <= 0)
     {
+        /* a string before 1970 too, as a number is (t/fuzz/fuzz_feed_jsonl
+           found "1013-11-27T09:30:00+09:00" taken) */
         mado_feed_bad(e, "\"time\" must be ISO 8601 like "
                       "\"2026-11-27T09:30:00+09:00\" or unix seconds");
         goto done;

@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "mado_store.h"
@@ -18,45 +19,167 @@ const char *const  mado_weekday_keys[8] = {
 };
 
 
-yajl_val
-mado_json_tree(const char *json, size_t len, mado_err_t *err)
+/* the nesting so far and its limit, for the pass before the tree */
+typedef struct {
+    unsigned            depth;
+    unsigned            max;
+} mado_json_nest_t;
+
+
+static int
+mado_json_open(void *ctx)
 {
-    char      *text, msg[256];
+    mado_json_nest_t  *n = ctx;
+
+    /* 0 stops yajl: the caller says "nests deeper" */
+    return ++n->depth <= n->max;
+}
+
+
+static int
+mado_json_close(void *ctx)
+{
+    mado_json_nest_t  *n = ctx;
+
+    n->depth--;
+
+    return 1;
+}
+
+
+/*
+ * Only the containers are seen: strings and numbers are checked by yajl's
+ * lexer, a bracket in a string is a string's byte.
+ */
+static const yajl_callbacks  mado_json_nest_callbacks = {
+    NULL, NULL, NULL, NULL, NULL, NULL,
+    mado_json_open, NULL, mado_json_close,
+    mado_json_open, mado_json_close
+};
+
+
+/* 0 if json nests at most depth deep; -1 and err if not, or not JSON */
+static int
+mado_json_nesting(const char *json, size_t len, unsigned depth,
+    mado_err_t *err)
+{
+    char              *msg, *nl;
+    yajl_handle        h;
+    yajl_status        st;
+    mado_json_nest_t   nest;
+
+    nest.depth = 0;
+    nest.max = depth;
+
+    h = yajl_alloc(&mado_json_nest_callbacks, NULL, &nest);
+    if (h == NULL) {
+        return mado_fail(err, -1, "out of memory");
+    }
+
+    /* as yajl_tree_parse() reads it */
+    yajl_config(h, yajl_allow_comments, 1);
+
+    st = yajl_parse(h, (const unsigned char *) json, len);
+
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(h);
+    }
+
+    if (st == yajl_status_client_canceled) {
+        mado_fail(err, -1, "nests deeper than %u", depth);
+
+    } else if (st != yajl_status_ok) {
+        msg = (char *) yajl_get_error(h, 0, (const unsigned char *) json,
+                                      len);
+
+        /* yajl's message ends in a new line */
+        nl = msg ? strchr(msg, '\n') : NULL;
+        if (nl != NULL) {
+            *nl = '\0';
+        }
+
+        mado_fail(err, -1, "not JSON: %s", msg ? msg : "out of memory");
+
+        if (msg != NULL) {
+            yajl_free_error(h, (unsigned char *) msg);
+        }
+    }
+
+    yajl_free(h);
+
+    return (st == yajl_status_ok) ? 0 : -1;
+}
+
+
+yajl_val
+mado_json_parse(const char *json, size_t len, unsigned depth, mado_err_t *err)
+{
+    char      *text, msg[256], *nl;
+    size_t     i, open;
     yajl_val   root;
+
+    if (memchr(json, '\0', len) != NULL) {
+        mado_fail(err, MADO_EINVAL, "not JSON: contains a NUL byte");
+        return NULL;
+    }
+
+    /*
+     * yajl's tree is built without a limit and freed by recursion: a
+     * deep one would overflow the stack.  A first pass with yajl's
+     * callbacks (its parser keeps its state on the heap) refuses it.
+     * Only JSON with more brackets than depth can nest deeper than it: a
+     * feed line or a counter update is read once.
+     */
+    for (i = 0, open = 0; i < len && open <= depth; i++) {
+        open += (json[i] == '{' || json[i] == '[');
+    }
+
+    if (open > depth && mado_json_nesting(json, len, depth, err) != 0) {
+        return NULL;
+    }
 
     /* yajl_tree_parse wants a C string */
     text = malloc(len + 1);
     if (text == NULL) {
-        mado_fail(err, MADO_EINVAL, "$: out of memory");
+        mado_fail(err, MADO_EINVAL, "out of memory");
         return NULL;
     }
 
     memcpy(text, json, len);
     text[len] = '\0';
 
-    if (strlen(text) != len) {
-        free(text);
-        mado_fail(err, MADO_EINVAL, "$: contains a NUL byte");
-        return NULL;
-    }
-
     msg[0] = '\0';
     root = yajl_tree_parse(text, msg, sizeof(msg));
 
-    /* a stored account's hashes were in it */
+    /* a stored account's hashes, a login's password were in it */
     OPENSSL_cleanse(text, len);
     free(text);
 
     if (root == NULL) {
-        char  *nl;
-
-        /* yajl's message spans lines; keep the first for one-line errors */
+        /* yajl's message spans lines: the first says what */
         nl = strchr(msg, '\n');
         if (nl != NULL) {
             *nl = '\0';
         }
 
-        mado_fail(err, MADO_EINVAL, "$: not valid JSON (%s)", msg);
+        mado_fail(err, MADO_EINVAL, "not JSON: %s",
+                  msg[0] ? msg : "out of memory");
+    }
+
+    return root;
+}
+
+
+yajl_val
+mado_json_tree(const char *json, size_t len, mado_err_t *err)
+{
+    yajl_val    root;
+    mado_err_t  why;
+
+    root = mado_json_parse(json, len, MADO_JSON_DEPTH, &why);
+
+    if (root == NULL) {
+        mado_fail(err, MADO_EINVAL, "$: %s", why.text);
     }
 
     return root;

@@ -91,3 +91,68 @@ mado_lang_match(const char *tag, size_t len, size_t *specific)
 
     return best;
 }
+
+
+/*
+ * An Accept-Language header: the supported language with the highest q
+ * (ties go to the first listed), each tag choosing by mado_lang_match();
+ * q=0 refuses a tag.  Here, not in the module, so that it is fuzzed.
+ */
+int
+mado_lang_accept(const char *value, size_t len)
+{
+    int          lang, best, quality, best_quality, scale;
+    size_t       n;
+    const char  *p, *end, *tag, *q;
+
+    p = value;
+    end = value + len;
+    best = -1;
+    best_quality = 0;
+
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == ',')) {
+            p++;
+        }
+
+        tag = p;
+
+        while (p < end && *p != ',' && *p != ';' && *p != ' ') {
+            p++;
+        }
+
+        n = p - tag;
+        quality = 1000;
+
+        /* ";q=0.8" */
+        while (p < end && *p != ',') {
+            if (*p == 'q' && p + 1 < end && p[1] == '=') {
+                q = p + 2;
+                quality = 0;
+
+                if (q < end && *q == '1') {
+                    quality = 1000;
+
+                } else if (q + 1 < end && *q == '0' && q[1] == '.') {
+                    scale = 100;
+
+                    for (q += 2; q < end && *q >= '0' && *q <= '9'; q++) {
+                        quality += (*q - '0') * scale;
+                        scale /= 10;
+                    }
+                }
+            }
+
+            p++;
+        }
+
+        lang = mado_lang_match(tag, n, NULL);
+
+        if (lang >= 0 && quality > best_quality) {
+            best = lang;
+            best_quality = quality;
+        }
+    }
+
+    return best;
+}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -920,4 +921,60 @@ mado_time_iso(int64_t t, char *buf)
     gmtime_r(&local, &tm);
 
     return strftime(buf, 26, "%Y-%m-%dT%H:%M:%S+09:00", &tm);
+}
+
+
+/*
+ * A Cookie header read as nginx reads it (ngx_http_parse_multi_header_lines),
+ * every read inside value[0..len): pairs end at ";" (or ","), spaces after
+ * them and around "=" are skipped, the name is compared ignoring case, the
+ * value runs to the next ";".  In the library, so that it is fuzzed.
+ */
+const char *
+mado_cookie_value(const char *value, size_t len, const char *name,
+    size_t *vlen)
+{
+    char         c;
+    size_t       n;
+    const char  *p, *end, *last;
+
+    n = strlen(name);
+    p = value;
+    end = value + len;
+
+    while (p < end) {
+        if ((size_t) (end - p) >= n && strncasecmp(p, name, n) == 0) {
+            for (p += n; p < end && *p == ' '; p++) {
+                /* void */
+            }
+
+            if (p < end && *p == '=') {
+                for (p++; p < end && *p == ' '; p++) {
+                    /* void */
+                }
+
+                for (last = p; last < end && *last != ';'; last++) {
+                    /* void */
+                }
+
+                *vlen = last - p;
+                return p;
+            }
+        }
+
+        /* not this pair: the next one */
+        while (p < end) {
+            c = *p++;
+
+            if (c == ';' || c == ',') {
+                break;
+            }
+        }
+
+        while (p < end && *p == ' ') {
+            p++;
+        }
+    }
+
+    return NULL;
 }

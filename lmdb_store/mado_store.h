@@ -174,6 +174,8 @@ int mado_lang_code(const char *code, size_t len);
  * length of the range that matched; -1 if none
  */
 int mado_lang_match(const char *tag, size_t len, size_t *specific);
+/* the language an Accept-Language header's value chooses; -1 if none */
+int mado_lang_accept(const char *value, size_t len);
 
 
 typedef enum {
@@ -433,11 +435,24 @@ size_t mado_utf8_next(const char *s, size_t len, uint32_t *cp);
 int mado_utf8_valid(const char *s, size_t len);
 /* "2026-11-27T09:05:00+09:00" into buf (>= 26 bytes) */
 size_t mado_time_iso(int64_t t, char *buf);
+/* the value of cookie name in a Cookie header's value (*vlen bytes), or
+   NULL when it has none */
+const char *mado_cookie_value(const char *value, size_t len,
+    const char *name, size_t *vlen);
 
 /* yajl (mado_json.c) */
 /* the string member key of a yajl object, or NULL */
 const char *mado_json_str(yajl_val obj, const char *key);
-/* a yajl tree of len bytes of JSON (not NUL-terminated), or NULL and err */
+/*
+ * Every JSON the library, the module and madoctl read goes through here: a
+ * yajl tree of len bytes (no NUL needed), or NULL and err saying why
+ * without a subject ("not JSON: ...", "nests deeper than 4").  Containers
+ * nest at most depth deep: yajl frees a tree by recursion.
+ */
+#define MADO_JSON_DEPTH         32      /* offices.json needs 8 */
+yajl_val mado_json_parse(const char *json, size_t len, unsigned depth,
+    mado_err_t *err);
+/* the same at MADO_JSON_DEPTH, err as "$: why" (a document's root) */
 yajl_val mado_json_tree(const char *json, size_t len, mado_err_t *err);
 /* a string, and a string literal, into a yajl generator */
 #define mado_gen_str(g, s)                                                    \
@@ -1493,7 +1508,8 @@ void mado_update_login_encode(yajl_gen g, const char *user,
     const char *password);
 /*
  * The body of a request on route (not a feed's: mado_feed_body) into req:
- * len bytes with a NUL after them.  MADO_EINVAL when it is refused, err
+ * len bytes, a JSON object nesting at most MADO_UPDATE_DEPTH deep (logout
+ * and session: none at all will do).  MADO_EINVAL when it is refused, err
  * then the message of the 400 answer, naming the field ("staff: must be
  * a whole number 0..99").  The caller wipes req->password.
  */

@@ -208,10 +208,10 @@ int
 mado_update_decode(mado_update_route_e route, const char *body, size_t len,
     mado_update_req_t *req, mado_err_t *err)
 {
-    int          rc, depth, max;
-    char         errbuf[128];
+    int          rc;
     size_t       i;
     yajl_val     root, v;
+    mado_err_t   why;
     const char  *key;
 
     memset(req, 0, sizeof(mado_update_req_t));
@@ -221,30 +221,24 @@ mado_update_decode(mado_update_route_e route, const char *body, size_t len,
         = MADO_KEEP;
     req->op.status = MADO_KEEP;
 
-    /* yajl recurses: refuse deep nesting before it sees it */
-    for (i = 0, depth = 0, max = 0; i < len; i++) {
-        if (body[i] == '{' || body[i] == '[') {
-            if (++depth > max) {
-                max = depth;
-            }
-
-        } else if (body[i] == '}' || body[i] == ']') {
-            depth--;
-        }
+    /* logout and session take no fields: no body is {} (the API's
+       documents send none) */
+    if (len == 0
+        && (route == MADO_UPDATE_LOGOUT || route == MADO_UPDATE_SESSION))
+    {
+        return MADO_OK;
     }
 
-    if (max > MADO_UPDATE_DEPTH) {
-        return mado_fail(err, MADO_EINVAL, "the body nests deeper than %d",
-                         MADO_UPDATE_DEPTH);
+    /* the nesting is yajl's: a bracket in a string is a string's */
+    root = mado_json_parse(body, len, MADO_UPDATE_DEPTH, &why);
+
+    if (root == NULL) {
+        return mado_fail(err, MADO_EINVAL, "the body must be a JSON object "
+                         "(%s)", why.text);
     }
 
-    root = yajl_tree_parse(body, errbuf, sizeof(errbuf));
-
-    if (root == NULL || !YAJL_IS_OBJECT(root)) {
-        if (root != NULL) {
-            yajl_tree_free(root);
-        }
-
+    if (!YAJL_IS_OBJECT(root)) {
+        yajl_tree_free(root);
         return mado_fail(err, MADO_EINVAL, "the body must be a JSON object");
     }
 
@@ -433,7 +427,7 @@ mado_update_answer_parse(const char *json, mado_counter_state_t *st,
 
     memset(st, 0, sizeof(mado_counter_state_t));
 
-    root = yajl_tree_parse(json, NULL, 0);
+    root = mado_json_parse(json, strlen(json), MADO_JSON_DEPTH, NULL);
     s = root ? mado_json_str(root, "status") : NULL;
     status = s ? mado_status_parse(s, strlen(s)) : -1;
     rc = (status < 0) ? -1 : 0;

@@ -1,8 +1,8 @@
 
 /*
- * mado: the update API's request bodies: read whole, a counter update's
- * JSON parsed, a feed's batch kept for its thread (parts nginx put in a
- * temp file are read there).
+ * mado: the update API's request bodies: a counter update's read whole
+ * (from memory and nginx's temp file) and its JSON parsed, a feed's batch
+ * kept for its thread (parts nginx put in a temp file are read there).
  */
 
 
@@ -10,6 +10,8 @@
 
 
 static void ngx_http_mado_admin_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_mado_admin_whole(ngx_http_request_t *r,
+    u_char **body, size_t *len, ngx_int_t *sent);
 static ngx_int_t ngx_http_mado_admin_parse(ngx_http_request_t *r,
     ngx_http_mado_admin_task_t *t, u_char *body, size_t len,
     ngx_int_t *sent);
@@ -33,7 +35,9 @@ ngx_http_mado_admin_read(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t)
         return ngx_http_mado_admin_too_large(r, max);
     }
 
-    /* a body in memory, whatever client_body_buffer_size says */
+    /* one buffer where client_body_buffer_size allows; over it nginx
+       writes the body to a temp file, read back below (a feed's, in the
+       thread) */
     r->request_body_in_single_buf = 1;
     r->request_body_in_persistent_file = 0;
 
@@ -53,8 +57,6 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
     u_char                      *body;
     size_t                       len;
     ngx_int_t                    rc;
-    ngx_buf_t                   *b;
-    ngx_chain_t                 *cl;
     ngx_http_mado_admin_task_t  *t;
 
     t = ngx_http_get_module_ctx(r, ngx_http_mado_module);
@@ -68,39 +70,10 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
         goto post;
     }
 
-    /* a body nginx had to put in a file is over the limit too */
-    len = NGX_HTTP_MADO_ADMIN_BODY_MAX + 1;
-
-    if (r->request_body != NULL && r->request_body->temp_file == NULL) {
-        for (len = 0, cl = r->request_body->bufs; cl; cl = cl->next) {
-            len += ngx_buf_size(cl->buf);
-        }
-    }
-
-    if (len > NGX_HTTP_MADO_ADMIN_BODY_MAX) {
-        rc = ngx_http_mado_admin_too_large(r, NGX_HTTP_MADO_ADMIN_BODY_MAX);
+    if (ngx_http_mado_admin_whole(r, &body, &len, &rc) != NGX_OK) {
         ngx_http_finalize_request(r, rc);
         return;
     }
-
-    body = ngx_pnalloc(r->pool, len + 1);
-    if (body == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    len = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        b = cl->buf;
-
-        /* an empty body's buffer has no memory: memcpy() takes no NULL */
-        if (b->last != b->pos) {
-            ngx_memcpy(body + len, b->pos, b->last - b->pos);
-            len += b->last - b->pos;
-        }
-    }
-
-    body[len] = '\0';
 
     ngx_http_mado_admin_fingerprint(t, body, len);
 
@@ -113,6 +86,79 @@ ngx_http_mado_admin_body(ngx_http_request_t *r)
 post:
 
     ngx_http_mado_admin_post(r, t);
+}
+
+
+/*
+ * A body of at most NGX_HTTP_MADO_ADMIN_BODY_MAX bytes, whole and
+ * NUL-terminated: the parts in memory, and those nginx put in its temp
+ * file (a body over client_body_buffer_size), read here as nginx's output
+ * chain reads a file: a few KB nginx has just written.
+ */
+static ngx_int_t
+ngx_http_mado_admin_whole(ngx_http_request_t *r, u_char **body, size_t *len,
+    ngx_int_t *sent)
+{
+    u_char       *p;
+    size_t        n;
+    ssize_t       got;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    n = 0;
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        n += ngx_buf_size(cl->buf);
+    }
+
+    if (n > NGX_HTTP_MADO_ADMIN_BODY_MAX) {
+        *sent = ngx_http_mado_admin_too_large(r,
+                                              NGX_HTTP_MADO_ADMIN_BODY_MAX);
+        return NGX_DECLINED;
+    }
+
+    p = ngx_pnalloc(r->pool, n + 1);
+    if (p == NULL) {
+        *sent = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DECLINED;
+    }
+
+    *body = p;
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b)) {
+            /* an empty body's buffer has no memory: memcpy() takes no
+               NULL */
+            if (b->last != b->pos) {
+                p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            }
+
+        } else if (b->in_file && b->file_last > b->file_pos) {
+            n = b->file_last - b->file_pos;
+            got = ngx_read_file(b->file, p, n, b->file_pos);
+
+            if (got != (ssize_t) n) {
+                ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
+                              "mado admin: reading the body's temp file "
+                              "failed");
+                *sent = NGX_HTTP_INTERNAL_SERVER_ERROR;
+                return NGX_DECLINED;
+            }
+
+            p += n;
+        }
+    }
+
+    *p = '\0';
+    *len = p - *body;
+
+    return NGX_OK;
 }
 
 
@@ -196,7 +242,11 @@ ngx_http_mado_admin_feed_body(ngx_http_request_t *r,
 
         if (ngx_buf_in_memory(b)) {
             n = b->last - b->pos;
-            ngx_memcpy(t->in + t->in_len, b->pos, n);
+
+            /* an empty buffer has no memory: memcpy() takes no NULL */
+            if (n != 0) {
+                ngx_memcpy(t->in + t->in_len, b->pos, n);
+            }
 
         } else if (b->in_file) {
             if (t->nparts == NGX_HTTP_MADO_FEED_PARTS) {

@@ -82,11 +82,11 @@ static ngx_int_t
 ngx_http_mado_catalog_load(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
     mado_lang_e lang)
 {
-    char           errbuf[256];
     ngx_int_t      rc;
     ngx_str_t      path, text;
     ngx_uint_t     i, k;
     yajl_val       root, v;
+    mado_err_t     why;
 
     mmcf->catalog[lang] = ngx_pcalloc(cf->pool,
                                       NGX_HTTP_MADO_NMSG * sizeof(ngx_str_t));
@@ -122,14 +122,15 @@ ngx_http_mado_catalog_load(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
 
         return NGX_ERROR;
     }
-    errbuf[0] = '\0';
+    why.text[0] = '\0';
 
-    root = yajl_tree_parse((char *) text.data, errbuf, sizeof(errbuf));
+    root = mado_json_parse((char *) text.data, text.len, MADO_JSON_DEPTH,
+                           &why);
 
     if (root == NULL || !YAJL_IS_OBJECT(root)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "mado_messages: \"%V\" is not a JSON object of "
-                           "texts: %s", &path, errbuf);
+                           "texts%s%s", &path, root ? "" : ": ", why.text);
         yajl_tree_free(root);
         return NGX_ERROR;
     }
@@ -289,16 +290,10 @@ ngx_http_mado_lang(ngx_http_request_t *r, ngx_uint_t *explicit)
 }
 
 
-/*
- * The supported language with the highest q; ties go to the first listed.
- * Each tag chooses by the ranges of MADO_LANGUAGES (mado_store.h).
- */
+/* the library reads the header: it is fuzzed there */
 static ngx_int_t
 ngx_http_mado_accept_language(ngx_http_request_t *r)
 {
-    u_char           *p, *end, *tag, *q;
-    size_t            len;
-    ngx_int_t         lang, best, quality, best_quality;
     ngx_table_elt_t  *h;
 
     static ngx_str_t  name = ngx_string("Accept-Language");
@@ -308,56 +303,7 @@ ngx_http_mado_accept_language(ngx_http_request_t *r)
         return -1;
     }
 
-    p = h->value.data;
-    end = p + h->value.len;
-    best = -1;
-    best_quality = 0;
-
-    while (p < end) {
-        while (p < end && (*p == ' ' || *p == ',')) {
-            p++;
-        }
-
-        tag = p;
-
-        while (p < end && *p != ',' && *p != ';' && *p != ' ') {
-            p++;
-        }
-
-        len = p - tag;
-        quality = 1000;
-
-        /* ";q=0.8" */
-        while (p < end && *p != ',') {
-            if (*p == 'q' && p + 1 < end && p[1] == '=') {
-                q = p + 2;
-                quality = 0;
-
-                if (q < end && *q == '1') {
-                    quality = 1000;
-
-                } else if (q + 1 < end && *q == '0' && q[1] == '.') {
-                    ngx_int_t  scale = 100;
-
-                    for (q += 2; q < end && *q >= '0' && *q <= '9'; q++) {
-                        quality += (*q - '0') * scale;
-                        scale /= 10;
-                    }
-                }
-            }
-
-            p++;
-        }
-
-        lang = mado_lang_match((char *) tag, len, NULL);
-
-        if (lang >= 0 && quality > best_quality) {
-            best = lang;
-            best_quality = quality;
-        }
-    }
-
-    return best;
+    return mado_lang_accept((char *) h->value.data, h->value.len);
 }
 
 

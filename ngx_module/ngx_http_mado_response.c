@@ -491,18 +491,36 @@ ngx_http_mado_header(ngx_http_request_t *r, ngx_str_t *name,
 
 /*
  * A cookie's value: NGX_OK, or NGX_DECLINED when the request has none of
- * that name.  nginx 1.23 replaced the array of Cookie headers with a list.
+ * that name (name: a literal, NUL-terminated).  The library reads each
+ * Cookie header; nginx 1.23 replaced their array with a list.
  */
 ngx_int_t
 ngx_http_mado_cookie(ngx_http_request_t *r, ngx_str_t *name, ngx_str_t *value)
 {
-#if (nginx_version >= 1023000)
-    return ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, name,
-                                             value)
-           != NULL ? NGX_OK : NGX_DECLINED;
+    size_t            len;
+    const char       *v;
+    ngx_table_elt_t  *h;
+#if (nginx_version < 1023000)
+    ngx_uint_t        i;
+    ngx_table_elt_t **hs;
+
+    hs = r->headers_in.cookies.elts;
+
+    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+        h = hs[i];
 #else
-    return ngx_http_parse_multi_header_lines(&r->headers_in.cookies, name,
-                                             value)
-           != NGX_DECLINED ? NGX_OK : NGX_DECLINED;
+
+    for (h = r->headers_in.cookie; h != NULL; h = h->next) {
 #endif
+        v = mado_cookie_value((char *) h->value.data, h->value.len,
+                              (char *) name->data, &len);
+
+        if (v != NULL) {
+            value->data = (u_char *) v;
+            value->len = len;
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
 }

@@ -181,6 +181,12 @@ test_days(void)
     CHECK_INT(mado_date_parse("2027-03-28"), 20270328);
     CHECK_INT(mado_date_parse("2027-02-29"), -1);
     CHECK_INT(mado_date_parse("2027-3-28"), -1);
+    /* found by t/fuzz/fuzz_time.c: sscanf() took spaces and signs */
+    CHECK_INT(mado_date_parse("3223-\n3-22"), -1);
+    CHECK_INT(mado_date_parse(" 123- 1- 1"), -1);
+    CHECK_INT(mado_date_parse("+123-+1-+1"), -1);
+    CHECK_INT(mado_date_parse("2027-03-28 "), -1);
+    CHECK_INT(mado_date_parse(""), -1);
 
     /* local dates: JST midnight, not UTC's */
     CHECK_INT(mado_local_date(1795748400), 20261127);
@@ -215,6 +221,9 @@ test_days(void)
     CHECK_INT(mado_parse_stamp("2026-11-27T12:00.5", &t, &minute), -1);
     CHECK_INT(mado_parse_stamp("2026-11-27T12:00:", &t, &minute), -1);
     CHECK_INT(mado_parse_stamp("2026-11-27T12:60", &t, &minute), -1);
+
+    /* found by t/fuzz/fuzz_time.c: "" was unix time 0 */
+    CHECK_INT(mado_parse_time("", &t), -1);
 }
 
 

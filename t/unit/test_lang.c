@@ -1,6 +1,7 @@
 /*
  * The languages made from the one list (MADO_LANGUAGES): codes, <html
- * lang> tags, and the language an Accept-Language tag chooses.
+ * lang> tags, the language an Accept-Language tag chooses, and the one a
+ * whole header chooses.
  */
 
 #include "unit.h"
@@ -76,11 +77,41 @@ test_match(void)
 }
 
 
+static int
+accept(const char *value)
+{
+    return mado_lang_accept(value, strlen(value));
+}
+
+
+static void
+test_accept(void)
+{
+    CHECK_INT(accept(""), -1);
+    CHECK_INT(accept("fr"), -1);
+    CHECK_INT(accept("en"), MADO_LANG_EN);
+    CHECK_INT(accept("fr, en;q=0.5, ko;q=0.8"), MADO_LANG_KO);
+    CHECK_INT(accept("ko;q=0.8,en;q=0.8"), MADO_LANG_KO);  /* first wins */
+    CHECK_INT(accept("zh-TW,zh;q=0.9"), MADO_LANG_ZH_HANT);
+    CHECK_INT(accept("en;q=0, ko;q=0.001"), MADO_LANG_KO);
+    CHECK_INT(accept("en;q=0"), -1);
+    CHECK_INT(accept("en;q=1.0, ja;q=0.99999999"), MADO_LANG_EN);
+    CHECK_INT(accept("  ,, ;q=1, en"), MADO_LANG_EN);
+    CHECK_INT(accept(";;;q=q=,q=0."), -1);
+    CHECK_INT(accept("en;q="), -1);                 /* q= without a value */
+
+    /* the length given counts, not the NUL */
+    CHECK_INT(mado_lang_accept("ko,en", 2), MADO_LANG_KO);
+    CHECK_INT(mado_lang_accept("en;q=0.5,ko", 8), MADO_LANG_EN);
+}
+
+
 int
 main(void)
 {
     test_codes();
     test_match();
+    test_accept();
 
     return unit_done("lang");
 }

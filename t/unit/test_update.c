@@ -148,7 +148,15 @@ test_requests(void)
                                  &err), MADO_OK);
     CHECK_INT(req.session, 0);
 
-    /* logout and session take an empty object; the default is a set */
+    /* logout and session take no body, or an empty object */
+    CHECK_INT(mado_update_decode(MADO_UPDATE_SESSION, "", 0, &req, &err),
+              MADO_OK);
+    CHECK_INT(mado_update_decode(MADO_UPDATE_LOGOUT, "", 0, &req, &err),
+              MADO_OK);
+    CHECK_INT(mado_update_decode(MADO_UPDATE_LOGIN, "", 0, &req, &err),
+              MADO_EINVAL);
+
+    /* an empty object; a counter's default is a set */
     CHECK_INT(mado_update_decode(MADO_UPDATE_LOGOUT, "{}", 2, &req, &err),
               MADO_OK);
     CHECK_INT(mado_update_decode(MADO_UPDATE_COUNTER, "{}", 2, &req, &err),
@@ -191,17 +199,34 @@ test_hostile(void)
     mado_err_t   err;
     mado_update_req_t  req;
 
-    REFUSED(MADO_UPDATE_COUNTER, "", "the body must be a JSON object");
+    REFUSED(MADO_UPDATE_COUNTER, "", "the body must be a JSON object "
+            "(not JSON: parse error: premature EOF)");
     REFUSED(MADO_UPDATE_COUNTER, "[]", "the body must be a JSON object");
     REFUSED(MADO_UPDATE_COUNTER, "\"str\"", "the body must be a JSON object");
-    REFUSED(MADO_UPDATE_COUNTER, "{", "the body must be a JSON object");
+    REFUSED(MADO_UPDATE_COUNTER, "{", "the body must be a JSON object "
+            "(not JSON: parse error: premature EOF)");
     REFUSED(MADO_UPDATE_COUNTER, "{\"message\":\"\xff\"}",
-            "the body must be a JSON object");
+            "the body must be a JSON object (not JSON: lexical error: "
+            "invalid bytes in UTF8 string.)");
+    /* the body's length decides, not a NUL */
+    REFUSED(MADO_UPDATE_COUNTER, "{}\0", "the body must be a JSON object "
+            "(not JSON: contains a NUL byte)");
     REFUSED(MADO_UPDATE_COUNTER, "[[[[[1]]]]]",
-            "the body nests deeper than 4");
-    /* the nesting is counted in the bytes, strings too, before parsing */
+            "the body must be a JSON object (nests deeper than 4)");
+    REFUSED(MADO_UPDATE_COUNTER, "{\"a\":[{\"b\":[{}]}]}",
+            "the body must be a JSON object (nests deeper than 4)");
+    REFUSED(MADO_UPDATE_COUNTER, "{\"a\":[{\"b\":[]}]}",
+            "a: not a field of a counter update");
+    /* brackets in a string are the string's: the nesting is yajl's */
     REFUSED(MADO_UPDATE_COUNTER, "{\"m\":\"[[[[[[[\"}",
-            "the body nests deeper than 4");
+            "m: not a field of a counter update");
+    {
+        static const char  msg[] = "{\"message\":\"[[[[[ {{{{{ ]]]]]\"}";
+
+        CHECK_INT(mado_update_decode(MADO_UPDATE_COUNTER, msg,
+                                     sizeof(msg) - 1, &req, &err), MADO_OK);
+        CHECK_STR(req.message, "[[[[[ {{{{{ ]]]]]");
+    }
 
     REFUSED(MADO_UPDATE_COUNTER, "{\"action\":\"CALL\"}",
             "action: must be issue, call, cancel or set");
@@ -475,6 +500,14 @@ test_feed_body(void)
     d = "\n\xff\n";
     CHECK_INT(mado_feed_body(d, strlen(d), 100, &fb), 0);
     CHECK_STR(fb.why, "line 2: not UTF-8 text");
+    mado_feed_body_free(&fb);
+
+    /* before 1970: refused as a string as it is as a number */
+    d = "{\"time\":\"1013-11-27T09:30:00+09:00\",\"event\":\"issue\","
+        "\"counter\":\"moving\",\"ticket\":17}\n{\"time\":\"0\"}";
+    CHECK_INT(mado_feed_body(d, strlen(d), 100, &fb), 0);
+    CHECK_STR(fb.why, "line 1: \"time\" must be ISO 8601 like "
+              "\"2026-11-27T09:30:00+09:00\" or unix seconds");
     mado_feed_body_free(&fb);
 
     d = "{\"time\":\"x\"}";
