@@ -54,7 +54,7 @@ http {
     server {
         listen 127.0.0.1:%%PORT%%;
         location /api/ { mado_api; }
-        location /api/v1/admin/ { mado_admin; }
+        location /api/v1/admin/ { mado_admin; mado_admin_insecure on; }   # plain HTTP on loopback
     }
 }
 EOF
