@@ -168,6 +168,8 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
                    != 0
                 || (rc = mdb_dbi_open(txn, "clientfail", dbflags,
                                       &s->clientfail))
+                   != 0
+                || (rc = mdb_dbi_open(txn, "login", dbflags, &s->login))
                    != 0)))
     {
         mdb_txn_abort(txn);
