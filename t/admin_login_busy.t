@@ -4,9 +4,10 @@
 # at most mado_login_threads of the pool's threads (a queue for the rest),
 # so an update sent while 24 logins wait for their hashes is answered
 # before more than a few of them are, and applied.  Before, it waited in
-# the thread pool's queue behind every login sent before it.  One worker,
-# a pool of 4 threads; accounts of 300 000 PBKDF2 iterations so that a
-# hash is much slower than an update.  Only the order of the answers is
+# the thread pool's queue behind every login sent before it.  Logins over
+# the queue's bound are answered at once: 503 login_busy.  One worker, a
+# pool of 4 threads; accounts of 300 000 PBKDF2 iterations so that a hash
+# is much slower than an update.  Only the order of the answers is
 # compared, never a duration.
 
 use strict;
@@ -45,6 +46,7 @@ http {
     mado_calendar off;
     mado_stale_after 1d;
     mado_audit_key %%DIR%%/audit.key;
+    mado_login_threads 2 queue=24;
 
     server {
         listen 127.0.0.1:%%PORT%%;
@@ -87,6 +89,28 @@ note("$between logins answered while the update waited, $after after it");
 cmp_ok($between, '<=', 4, 'at most 4 logins were answered while the update waited')
     or diag("$between answered while it waited, $after after it");
 cmp_ok($after, '>=', 16, 'most of the flood was answered after the update');
+
+# ------------------------------------------------------------ the queue
+
+# 48 at once from 48 addresses: two hash, 24 wait, the others are told to
+# come back (not evaluated, not counted)
+@r = $t->parallel([ map {
+    { path => '/api/v1/admin/login', from => "127.0.3.$_",
+      headers => { 'Content-Type' => 'application/json' },
+      body => sprintf('{"user":"flood%02d","password":"wrong again %d"}', ($_ - 1) % 24 + 1, $_) }
+} 1 .. 48 ], timeout => 120);
+%n = ();
+$n{ $_->{status} }++ for @r;
+is(($n{401} // 0) + ($n{503} // 0), 48, '48 logins at once: 401 or 503') or diag(explain(\%n));
+cmp_ok($n{401} // 0, '>=', 26, 'the two hashing and the 24 waiting were evaluated');
+cmp_ok($n{503} // 0, '>=', 1, 'the queue full, the others refused at once');
+is(scalar(grep { $_->{status} == 503 && ($_->{data}{error} // '') eq 'login_busy'
+                 && ($_->{headers}{'retry-after'} // '') eq '1' } @r),
+   $n{503} // 0, 'each: 503 login_busy, Retry-After: 1');
+like($t->error_log, qr/\[warn\].*mado admin: \d+ logins wait for a thread: more are refused/,
+     'the refusals are logged');
+my $failed = grep { ($_->{action} // '') eq 'login.failed' } @{ $t->audit_records };
+is($failed, 24 + ($n{401} // 0), 'the audit trail: the evaluated logins, no refused one');
 
 $t->stop;
 

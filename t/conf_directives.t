@@ -183,4 +183,20 @@ refused("$base", 'location /api/v1/admin/ { mado_admin; }',
         qr{"mado_admin" directive requires "mado_audit_key" in "http"},
         'mado_admin with no audit key');
 
+# how many logins hash at once in each worker, how many more wait
+my $admin = "$base mado_audit_key %%DIR%%/audit.key;";
+accepted("$admin mado_login_threads 4 queue=16;", 'location /api/v1/admin/ { mado_admin; }',
+         'mado_login_threads 4 queue=16');
+accepted("$admin mado_login_threads 1;", 'location /api/v1/admin/ { mado_admin; }',
+         'mado_login_threads 1');
+refused("$admin mado_login_threads 0;", 'location /api/v1/admin/ { mado_admin; }',
+        qr{"mado_login_threads": "0" must be a number of threads, 1 to 512},
+        'mado_login_threads 0');
+refused("$admin mado_login_threads 2 queue=many;", 'location /api/v1/admin/ { mado_admin; }',
+        qr{"mado_login_threads": "queue=many" must be queue= and a number of logins},
+        'mado_login_threads with a bad queue');
+refused("$admin mado_login_threads 2; mado_login_threads 3;", 'location /api/v1/admin/ { mado_admin; }',
+        qr{"mado_login_threads" directive is duplicate},
+        'mado_login_threads twice');
+
 done_testing;
