@@ -262,7 +262,7 @@ ngx_http_mado_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_value(mmcf->stale_after, 15 * 60);
     ngx_conf_init_value(mmcf->calendar, 1);
-    ngx_conf_init_uint_value(mmcf->login_threads, 2);
+    ngx_conf_init_uint_value(mmcf->login_threads, 1);
     ngx_conf_init_uint_value(mmcf->login_queue, 64);
 
     if (ngx_http_mado_check_locations(cf, mmcf) != NGX_CONF_OK) {
