@@ -67,6 +67,7 @@ like($r->{body}, qr{data-office="kita"}, 'is rendered');
 $r = $t->get('/staff/');
 is($r->{status}, 200, 'the staff panel');
 $r = $t->http('POST', '/api/v1/admin/login', {
+    timeout => 30,          # a hash of 600 000 iterations, slow under ASan
     body => '{"user":"nobody","password":"wrong password here"}',
     headers => { 'Content-Type' => 'application/json' } });
 is($r->{status}, 401, 'the update API, with the audit key named after it');
