@@ -215,6 +215,7 @@ bench: deps all
 	bash bench/estimate.sh
 	bash bench/year.sh
 	bash bench/admin.sh
+	bash bench/login_flood.sh
 
 clean:
 	rm -rf build build-asan build-compat build-fuzz

@@ -92,6 +92,28 @@ mc_compact_sweep(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 }
 
 
+/* counts of failed logins whose windows, waits and trust have run out */
+static int
+mc_compact_login(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
+{
+    int          rc;
+    char         n[24];
+    uint64_t     swept;
+    mc_ctx_t    *ctx = arg;
+    const char  *extra[] = { "login_records_dropped", n, NULL };
+
+    rc = mado_login_sweep(s, txn, ctx->now, &swept, err);
+    if (rc != MADO_OK || swept == 0) {
+        return rc;
+    }
+
+    snprintf(n, sizeof(n), "%llu", (unsigned long long) swept);
+
+    return mc_audit(s, txn, ctx->now, "compact", NULL, NULL, NULL, NULL,
+                    extra, err);
+}
+
+
 int
 mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
 {
@@ -177,6 +199,10 @@ mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
 
     if (rc == MADO_OK) {
         rc = mado_store_write(&s, mc_compact_sweep, &sw, &err);
+    }
+
+    if (rc == MADO_OK) {
+        rc = mado_store_write(&s, mc_compact_login, ctx, &err);
     }
 
     mado_store_close(&s);

@@ -429,9 +429,13 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
             return rc;
         }
 
-        /* a new secret ends a lockout */
+        /* a new secret ends a lockout, at every address */
         a.failures = 0;
         a.locked_until = 0;
+        rc = mado_login_forget(s, txn, a.id, err);
+        if (rc != MADO_OK) {
+            return rc;
+        }
         break;
 
     case MC_USER_DISABLE:
@@ -442,6 +446,10 @@ mc_user_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         a.disabled = 0;
         a.failures = 0;
         a.locked_until = 0;
+        rc = mado_login_forget(s, txn, a.id, err);
+        if (rc != MADO_OK) {
+            return rc;
+        }
         break;
     }
 
@@ -608,6 +616,8 @@ typedef struct {
     yajl_gen            g;
     int64_t             now;
     unsigned            unsealed;
+    mado_store_t       *s;
+    MDB_txn            *txn;
 } mc_user_list_t;
 
 
@@ -615,12 +625,16 @@ static int
 mc_user_print(const mado_account_t *a, void *arg)
 {
     char             offices[MADO_OFFICES_MAX * (MADO_ID_MAX + 1) + 1];
+    int64_t          until;
+    uint32_t         failures;
     unsigned         k;
     mc_user_list_t  *l = arg;
     const char      *state;
 
-    state = a->disabled ? "disabled"
-            : a->locked_until > l->now ? "locked" : "enabled";
+    /* locked: held at every address (one address's wait is its own) */
+    mado_login_state(l->s, l->txn, a->id, l->now, &failures, &until);
+
+    state = a->disabled ? "disabled" : until > l->now ? "locked" : "enabled";
 
     if (a->seal_state != MADO_SEAL_OK) {
         l->unsealed++;
@@ -637,7 +651,7 @@ mc_user_print(const mado_account_t *a, void *arg)
         mado_gen_str(g, "secret");
         mado_gen_str(g, a->iterations ? "password" : "token");
         mado_gen_str(g, "iterations");  yajl_gen_integer(g, a->iterations);
-        mado_gen_str(g, "failures");    yajl_gen_integer(g, a->failures);
+        mado_gen_str(g, "failures");    yajl_gen_integer(g, failures);
         mado_gen_str(g, "seal");
         mado_gen_str(g, mado_seal_name(a->seal_state));
         mado_gen_str(g, "offices");
@@ -708,6 +722,8 @@ mc_user_list(mc_ctx_t *ctx, int argc, char **argv)
         printf("%-20s %-6s %-9s %s\n", "USER", "ROLE", "STATE", "OFFICES");
     }
 
+    l.s = &s;
+    l.txn = txn;
     rc = mado_account_each(&s, txn, mc_user_print, &l, &err);
     mdb_txn_abort(txn);
     mado_store_close(&s);

@@ -239,31 +239,6 @@ mado_token_check(const mado_account_t *a, const char *token)
 }
 
 
-/* failures before a lockout, and how it grows: 30 s, 1, 2, 4 ... min, 1 h */
-void
-mado_login_failed(mado_account_t *a, int64_t now)
-{
-    int64_t  wait;
-
-    if (a->failures < UINT32_MAX) {
-        a->failures++;
-    }
-
-    if (a->failures < MADO_LOGIN_FAILURES) {
-        return;
-    }
-
-    wait = 30;
-
-    for (uint32_t i = MADO_LOGIN_FAILURES; i < a->failures && wait < 3600; i++)
-    {
-        wait *= 2;
-    }
-
-    a->locked_until = now + (wait > 3600 ? 3600 : wait);
-}
-
-
 void
 mado_login_ok(mado_account_t *a, int64_t now)
 {
@@ -953,6 +928,368 @@ mado_client_failed(mado_store_t *s, MDB_txn *txn, const char *addr,
         return mado_mdb_fail(err, MADO_ESTORE, "writing a client's "
                              "failures", rc);
     }
+
+    return MADO_OK;
+}
+
+
+/* ------------------------------------------------------------ login limits */
+
+/* each count: how many failures, within what, and the first wait */
+static const struct {
+    uint32_t            failures;
+    int64_t             window;
+    int64_t             wait;
+} mado_limits[MADO_NLIMITS] = {
+    { MADO_LOGIN_FAILURES,   MADO_LOGIN_WINDOW,   30 },
+    { MADO_CLIENT_FAILURES,  MADO_CLIENT_WINDOW,  60 },
+    { MADO_ACCOUNT_FAILURES, MADO_ACCOUNT_WINDOW, 60 }
+};
+
+
+/* the key of a count: USER, USER\0ADDRESS; clientfail's is the address */
+static size_t
+mado_login_key(mado_limit_e which, const char *user, const char *addr,
+    unsigned char *key)
+{
+    size_t  n, m;
+
+    if (which == MADO_LIMIT_ADDRESS) {
+        n = strlen(addr);
+        memcpy(key, addr, n);
+        return n;
+    }
+
+    n = strlen(user);
+    memcpy(key, user, n);
+
+    if (which == MADO_LIMIT_ACCOUNT) {
+        return n;
+    }
+
+    m = strlen(addr);
+    key[n] = '\0';
+    memcpy(key + n + 1, addr, m);
+
+    return n + 1 + m;
+}
+
+
+/* a count as it is kept, none (zeros) when there is none */
+static void
+mado_login_get(mado_store_t *s, MDB_txn *txn, mado_limit_e which,
+    MDB_val *k, mado_loginfail_t *lf)
+{
+    MDB_val            v;
+    mado_clientfail_t  cf;
+
+    memset(lf, 0, sizeof(mado_loginfail_t));
+
+    if (which == MADO_LIMIT_ADDRESS) {
+        if (mdb_get(txn, s->clientfail, k, &v) == 0
+            && mado_clientfail_decode(v.mv_data, v.mv_size, &cf) == 0)
+        {
+            lf->failures = cf.failures;
+            lf->since = cf.since;
+            lf->until = cf.until;
+        }
+
+        return;
+    }
+
+    if (mdb_get(txn, s->login, k, &v) == 0) {
+        (void) mado_loginfail_decode(v.mv_data, v.mv_size, lf);
+    }
+}
+
+
+static int
+mado_login_put(mado_store_t *s, MDB_txn *txn, mado_limit_e which,
+    MDB_val *k, const mado_loginfail_t *lf, mado_err_t *err)
+{
+    int                rc;
+    MDB_val            v;
+    mado_clientfail_t  cf;
+    unsigned char      val[MADO_LOGINFAIL_SIZE];
+
+    if (which == MADO_LIMIT_ADDRESS) {
+        cf.failures = lf->failures;
+        cf.since = lf->since;
+        cf.until = lf->until;
+        mado_clientfail_encode(&cf, val);
+        v.mv_size = MADO_CLIENT_SIZE;
+
+    } else {
+        mado_loginfail_encode(lf, val);
+        v.mv_size = MADO_LOGINFAIL_SIZE;
+    }
+
+    v.mv_data = val;
+
+    rc = mdb_put(txn, which == MADO_LIMIT_ADDRESS ? s->clientfail : s->login,
+                 k, &v, 0);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "writing failed logins", rc);
+    }
+
+    return MADO_OK;
+}
+
+
+/*
+ * One more failure of a count; from its limit on, a wait that doubles
+ * with each failure beyond it, up to an hour.  Failures count within a
+ * window, so that the typos of a morning do not add up for good.
+ */
+static void
+mado_login_count(mado_limit_e which, mado_loginfail_t *lf, int64_t now,
+    mado_login_t *l)
+{
+    int64_t   wait;
+    uint32_t  i;
+
+    if (now - lf->since > mado_limits[which].window) {
+        lf->failures = 0;
+        lf->since = now;
+    }
+
+    if (lf->failures < UINT32_MAX) {
+        lf->failures++;
+    }
+
+    l->failures[which] = lf->failures;
+
+    if (lf->failures < mado_limits[which].failures) {
+        return;
+    }
+
+    wait = mado_limits[which].wait;
+
+    for (i = mado_limits[which].failures; i < lf->failures && wait < 3600;
+         i++)
+    {
+        wait *= 2;
+    }
+
+    wait = wait > 3600 ? 3600 : wait;
+
+    lf->until = now + wait;
+    l->wait[which] = wait;
+    l->set |= 1u << which;
+}
+
+
+int
+mado_login_begin(mado_store_t *s, MDB_txn *txn, const char *user,
+    const char *addr, int64_t now, mado_login_t *l, mado_err_t *err)
+{
+    char              uk[MADO_TRIED_LEN + 1];
+    int               rc;
+    unsigned          i;
+    MDB_val           k[MADO_NLIMITS];
+    mado_loginfail_t  lf[MADO_NLIMITS];
+    unsigned char     key[MADO_NLIMITS][MADO_ID_MAX + 1 + MADO_TEXT_MAX];
+
+    memset(l, 0, sizeof(mado_login_t));
+
+    if (strlen(user) > MADO_ID_MAX || strlen(addr) >= MADO_TEXT_MAX) {
+        return mado_fail(err, MADO_EINVAL, "user or address too long");
+    }
+
+    /* an id typed that names no account is not kept: only a keyed hash */
+    mado_tried_id(s, user, uk);
+    user = uk;
+
+    for (i = 0; i < MADO_NLIMITS; i++) {
+        k[i].mv_data = key[i];
+        k[i].mv_size = mado_login_key(i, user, addr, key[i]);
+        mado_login_get(s, txn, i, &k[i], &lf[i]);
+    }
+
+    l->trusted = lf[MADO_LIMIT_PAIR].ok != 0
+                 && now - lf[MADO_LIMIT_PAIR].ok <= MADO_LOGIN_TRUST;
+
+    /* the pair first: its wait is the one a user's own typos make */
+    for (i = 0; i < MADO_NLIMITS; i++) {
+        if (lf[i].until > now && (i == MADO_LIMIT_PAIR || !l->trusted)) {
+            l->retry_after = lf[i].until - now;
+            l->held = i;
+            return MADO_OK;
+        }
+    }
+
+    for (i = 0; i < MADO_NLIMITS; i++) {
+        if (i != MADO_LIMIT_PAIR && l->trusted) {
+            continue;
+        }
+
+        mado_login_count(i, &lf[i], now, l);
+
+        rc = mado_login_put(s, txn, i, &k[i], &lf[i], err);
+        if (rc != MADO_OK) {
+            return rc;
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_login_succeeded(mado_store_t *s, MDB_txn *txn, const char *user,
+    const char *addr, int64_t now, const mado_login_t *l, mado_err_t *err)
+{
+    char              uk[MADO_TRIED_LEN + 1];
+    int               rc;
+    unsigned          i;
+    MDB_val           k;
+    mado_loginfail_t  lf;
+    unsigned char     key[MADO_ID_MAX + 1 + MADO_TEXT_MAX];
+
+    /* an id typed that names no account is not kept: only a keyed hash */
+    mado_tried_id(s, user, uk);
+    user = uk;
+
+    for (i = 0; i < MADO_NLIMITS; i++) {
+        if (i != MADO_LIMIT_PAIR && l->trusted) {
+            continue;
+        }
+
+        k.mv_data = key;
+        k.mv_size = mado_login_key(i, user, addr, key);
+        mado_login_get(s, txn, i, &k, &lf);
+
+        if (i == MADO_LIMIT_PAIR) {
+            /* the account's own failures here are forgiven */
+            lf.failures = 0;
+            lf.since = now;
+            lf.until = 0;
+            lf.ok = now;
+
+        } else {
+            /* this attempt's count taken back, and a wait it began */
+            if (lf.failures > 0) {
+                lf.failures--;
+            }
+
+            if (l->set & (1u << i)) {
+                lf.until = 0;
+            }
+        }
+
+        rc = mado_login_put(s, txn, i, &k, &lf, err);
+        if (rc != MADO_OK) {
+            return rc;
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_login_forget(mado_store_t *s, MDB_txn *txn, const char *user,
+    mado_err_t *err)
+{
+    char              uk[MADO_TRIED_LEN + 1];
+    int          rc;
+    size_t       n;
+    MDB_val      k, v;
+    MDB_cursor  *cur;
+
+    /* an id typed that names no account is not kept: only a keyed hash */
+    mado_tried_id(s, user, uk);
+    user = uk;
+
+    rc = mdb_cursor_open(txn, s->login, &cur);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "reading failed logins", rc);
+    }
+
+    /* USER, then USER\0ADDRESS...: together in the key order */
+    n = strlen(user);
+    k.mv_data = (void *) user;
+    k.mv_size = n;
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0
+         && k.mv_size >= n && memcmp(k.mv_data, user, n) == 0
+         && (k.mv_size == n || ((char *) k.mv_data)[n] == '\0');
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        rc = mdb_cursor_del(cur, 0);
+        if (rc != 0) {
+            mdb_cursor_close(cur);
+            return mado_mdb_fail(err, MADO_ESTORE, "forgetting failed "
+                                 "logins", rc);
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    return MADO_OK;
+}
+
+
+void
+mado_login_state(mado_store_t *s, MDB_txn *txn, const char *user,
+    int64_t now, uint32_t *failures, int64_t *until)
+{
+    char              uk[MADO_TRIED_LEN + 1];
+    MDB_val           k;
+    mado_loginfail_t  lf;
+
+    /* an id typed that names no account is not kept: only a keyed hash */
+    mado_tried_id(s, user, uk);
+    user = uk;
+
+    k.mv_data = (void *) user;
+    k.mv_size = strlen(user);
+    mado_login_get(s, txn, MADO_LIMIT_ACCOUNT, &k, &lf);
+
+    *failures = now - lf.since > MADO_ACCOUNT_WINDOW ? 0 : lf.failures;
+    *until = lf.until;
+}
+
+
+int
+mado_login_sweep(mado_store_t *s, MDB_txn *txn, int64_t now, uint64_t *n,
+    mado_err_t *err)
+{
+    int               rc, pair;
+    MDB_val           k, v;
+    MDB_cursor       *cur;
+    mado_loginfail_t  lf;
+
+    *n = 0;
+
+    rc = mdb_cursor_open(txn, s->login, &cur);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "sweeping failed logins", rc);
+    }
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+         rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        pair = memchr(k.mv_data, '\0', k.mv_size) != NULL;
+
+        /* an unreadable record goes too */
+        if (mado_loginfail_decode(v.mv_data, v.mv_size, &lf) == 0
+            && (lf.until > now
+                || now - lf.since <= (pair ? MADO_LOGIN_WINDOW
+                                           : MADO_ACCOUNT_WINDOW)
+                || (lf.ok != 0 && now - lf.ok <= MADO_LOGIN_TRUST)))
+        {
+            continue;
+        }
+
+        if (mdb_cursor_del(cur, 0) == 0) {
+            (*n)++;
+        }
+    }
+
+    mdb_cursor_close(cur);
 
     return MADO_OK;
 }

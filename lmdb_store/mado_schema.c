@@ -1024,3 +1024,35 @@ mado_refusal_decode(const void *v, size_t len, mado_refusal_t *rf)
 
     return 0;
 }
+
+
+/* ------------------------------------------------------------ login */
+
+void
+mado_loginfail_encode(const mado_loginfail_t *lf, unsigned char *buf)
+{
+    memcpy(buf, &lf->failures, 4);
+    memcpy(buf + 4, &lf->since, 8);
+    memcpy(buf + 12, &lf->until, 8);
+    memcpy(buf + 20, &lf->ok, 8);
+}
+
+
+int
+mado_loginfail_decode(const void *v, size_t len, mado_loginfail_t *lf)
+{
+    const unsigned char  *p = v;
+
+    memset(lf, 0, sizeof(mado_loginfail_t));
+
+    if (len != MADO_LOGINFAIL_SIZE) {
+        return -1;
+    }
+
+    memcpy(&lf->failures, p, 4);
+    memcpy(&lf->since, p + 4, 8);
+    memcpy(&lf->until, p + 12, 8);
+    memcpy(&lf->ok, p + 20, 8);
+
+    return 0;
+}

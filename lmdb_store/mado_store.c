@@ -173,6 +173,8 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
                                       &s->clientfail))
                    != 0
                 || (rc = mdb_dbi_open(txn, "refusal", dbflags, &s->refusal))
+                   != 0
+                || (rc = mdb_dbi_open(txn, "login", dbflags, &s->login))
                    != 0)))
     {
         mdb_txn_abort(txn);

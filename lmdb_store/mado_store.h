@@ -65,6 +65,9 @@
  *   clientfail ADDRESS    -> failed logins from a client address
  *   refusal ADDRESS       -> refusals of the update API audited lately
  *                            from an address ("*": from all of them)
+ *   login   USER          -> failed logins of an account (known or not)
+ *                            from every address
+ *           USER\0ADDRESS -> from one address, and its last success there
  *
  * Outside the store, next to the audit key: the anchor, the trail's last
  * record as every writer left it after its commit (mado_audit.c).
@@ -321,6 +324,7 @@ typedef struct {
     MDB_dbi             idem;
     MDB_dbi             clientfail;
     MDB_dbi             refusal;
+    MDB_dbi             login;
     unsigned char       audit_key[32];
     unsigned            readonly:1;
     unsigned            history:1;      /* event and sample exist */
@@ -1280,7 +1284,8 @@ extern const char *const mado_role_names[MADO_NROLES];
 #define MADO_TOKEN_LEN          (5 + 2 * MADO_TOKEN_BYTES)  /* "mado_" hex */
 #define MADO_PASSWORD_MIN       12      /* characters */
 #define MADO_PASSWORD_MAX       256     /* bytes */
-#define MADO_LOGIN_FAILURES     5       /* then the account waits */
+#define MADO_LOGIN_FAILURES     5       /* then the account waits at
+                                           that address */
 
 typedef struct {
     char                id[MADO_ID_MAX + 1];
@@ -1347,7 +1352,6 @@ int mado_token_check(const mado_account_t *a, const char *token);
  */
 int mado_token_find(mado_store_t *s, MDB_txn *txn, const char *token,
     mado_account_t *a, mado_err_t *err);
-void mado_login_failed(mado_account_t *a, int64_t now);
 void mado_login_ok(mado_account_t *a, int64_t now);
 /* may a change the counters of office (enabled, admin or granted) */
 int mado_account_may(const mado_account_t *a, const char *office);
@@ -1471,6 +1475,62 @@ int mado_refusal_due(mado_store_t *s, MDB_txn *txn, const char *client,
 int mado_refusal_audit(mado_store_t *s, MDB_txn *txn, int64_t now,
     const char *actor, const char *client, const char *office,
     const char *const *extra, int *written, mado_err_t *err);
+
+/*
+ * The limits of logins.  An attempt is counted as a failure before its
+ * password is hashed, in the write transaction that checks the limits, so
+ * that attempts sent at once meet the same limits as attempts sent one by
+ * one; a right password takes its count back.  Three counts:
+ *
+ *   an account from one address  MADO_LOGIN_FAILURES within a day, then
+ *                                it waits there 30 s, doubling to an hour
+ *   an address, any accounts     MADO_CLIENT_FAILURES within
+ *                                MADO_CLIENT_WINDOW: 60 s, doubling
+ *   an account, any addresses    MADO_ACCOUNT_FAILURES within
+ *                                MADO_ACCOUNT_WINDOW: 60 s, doubling
+ *
+ * An account that logged in from an address within MADO_LOGIN_TRUST is
+ * held there by its own count only, and its failures there count nowhere
+ * else: nobody elsewhere can lock staff out at their own counter.  Ids
+ * that are no account are counted as accounts: the answers cannot tell.
+ */
+#define MADO_LOGIN_WINDOW       86400
+#define MADO_ACCOUNT_FAILURES   50
+#define MADO_ACCOUNT_WINDOW     3600
+#define MADO_LOGIN_TRUST        (30 * 86400)
+
+typedef enum {
+    MADO_LIMIT_PAIR = 0,                /* the account from this address */
+    MADO_LIMIT_ADDRESS,
+    MADO_LIMIT_ACCOUNT,
+    MADO_NLIMITS
+} mado_limit_e;
+
+typedef struct {
+    int64_t             retry_after;    /* > 0: refused, not counted */
+    mado_limit_e        held;           /* by which limit */
+    unsigned            trusted:1;      /* a success here lately */
+    unsigned            set;            /* (1 << limit): this attempt
+                                           began a wait, if it fails */
+    uint32_t            failures[MADO_NLIMITS];     /* with this one */
+    int64_t             wait[MADO_NLIMITS];         /* the waits begun */
+} mado_login_t;
+
+/* before the hash: refused (l->retry_after), or counted as failed */
+int mado_login_begin(mado_store_t *s, MDB_txn *txn, const char *user,
+    const char *addr, int64_t now, mado_login_t *l, mado_err_t *err);
+/* the right password: its count taken back, the address trusted */
+int mado_login_succeeded(mado_store_t *s, MDB_txn *txn, const char *user,
+    const char *addr, int64_t now, const mado_login_t *l, mado_err_t *err);
+/* every count of an account forgotten (user enable, passwd) */
+int mado_login_forget(mado_store_t *s, MDB_txn *txn, const char *user,
+    mado_err_t *err);
+/* the account's count from every address, and until when it waits */
+void mado_login_state(mado_store_t *s, MDB_txn *txn, const char *user,
+    int64_t now, uint32_t *failures, int64_t *until);
+/* records whose counts, waits and trust have all run out (compact) */
+int mado_login_sweep(mado_store_t *s, MDB_txn *txn, int64_t now,
+    uint64_t *n, mado_err_t *err);
 
 
 /* -------------------------------------- 14. the update API (mado_update.c) */
@@ -1795,5 +1855,21 @@ typedef struct {
 
 void mado_refusal_encode(const mado_refusal_t *rf, unsigned char *buf);
 int mado_refusal_decode(const void *v, size_t len, mado_refusal_t *rf);
+
+/*
+ * login: USER or USER\0ADDRESS -> failures (u32), the window's start,
+ * waits until, the last success from the address (i64 each; 0: none)
+ */
+#define MADO_LOGINFAIL_SIZE     (4 + 8 + 8 + 8)
+
+typedef struct {
+    uint32_t            failures;
+    int64_t             since;
+    int64_t             until;
+    int64_t             ok;
+} mado_loginfail_t;
+
+void mado_loginfail_encode(const mado_loginfail_t *lf, unsigned char *buf);
+int mado_loginfail_decode(const void *v, size_t len, mado_loginfail_t *lf);
 
 #endif /* MADO_STORE_H */

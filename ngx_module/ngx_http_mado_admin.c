@@ -240,6 +240,12 @@ ngx_http_mado_admin_post(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t)
     task->event.data = task;
     task->event.handler = ngx_http_mado_admin_done;
 
+    if (tt->route == NGX_HTTP_MADO_ADMIN_LOGIN) {
+        /* its turn among the worker's logins */
+        ngx_http_mado_login_post(r, tt, task);
+        return;
+    }
+
     /* the store stays open (not reopened) while the task uses it */
     mmcf->worker->busy++;
     r->main->blocked++;
@@ -351,6 +357,11 @@ ngx_http_mado_admin_done(ngx_event_t *ev)
         }
 
         w->busy--;
+    }
+
+    if (t->route == NGX_HTTP_MADO_ADMIN_LOGIN) {
+        /* the next login waiting may have its thread */
+        ngx_http_mado_login_done(w, t);
     }
 
     r->main->blocked--;

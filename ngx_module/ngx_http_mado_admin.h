@@ -60,6 +60,11 @@ typedef struct {
     unsigned                     cookie:1;  /* the session is a cookie's */
     unsigned                     feed_token:1;  /* token is a feed's */
 
+    /* a login, in the event loop: its place among the worker's logins
+       (ngx_http_mado_login.c) and its thread's task */
+    ngx_queue_t                  login_queue;
+    void                        *thread_task;
+
     /* feed: the body (pool memory the request keeps while blocked), and
        the parts of it in the temp file, read in the thread */
     u_char                      *in;
@@ -97,6 +102,12 @@ void ngx_http_mado_admin_post(ngx_http_request_t *r,
     ngx_http_mado_admin_task_t *t);
 void ngx_http_mado_admin_fail(ngx_http_mado_admin_task_t *t,
     ngx_uint_t status, const char *code, const char *message);
+
+/* ngx_http_mado_login.c */
+void ngx_http_mado_login_post(ngx_http_request_t *r,
+    ngx_http_mado_admin_task_t *t, ngx_thread_task_t *task);
+void ngx_http_mado_login_done(ngx_http_mado_worker_t *w,
+    ngx_http_mado_admin_task_t *t);
 
 /* ngx_http_mado_auth.c */
 ngx_int_t ngx_http_mado_admin_token(ngx_http_request_t *r,

@@ -1,8 +1,9 @@
 
 /*
  * mado: who may use the update API: the session's token (bearer or
- * cookie, with its CSRF token), logins with their lockouts, the session
- * cookie and the answer saying who is logged in.
+ * cookie, with its CSRF token), logins with their limits (counted before
+ * the hash, mado_login_begin), the session cookie and the answer saying
+ * who is logged in.
  */
 
 
@@ -11,6 +12,10 @@
 #include <openssl/crypto.h>
 
 
+static int ngx_http_mado_admin_login_begin(mado_store_t *s, MDB_txn *txn,
+    void *arg, mado_err_t *err);
+static void ngx_http_mado_admin_login_held(ngx_http_mado_admin_task_t *t,
+    mado_login_t *l, ngx_log_t *log);
 static int ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn,
     void *arg, mado_err_t *err);
 static void ngx_http_mado_admin_whoami(ngx_http_mado_admin_task_t *t,
@@ -180,96 +185,112 @@ ngx_http_mado_admin_cookie(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t)
 }
 
 
+/* a login in its thread: the task, and what its two transactions share */
+typedef struct {
+    ngx_http_mado_admin_task_t  *t;
+    mado_login_t                 limits;
+    mado_account_t               a;     /* zeros: no account of that id, or
+                                           one changed outside madoctl */
+    unsigned                     known:1;   /* the id names an account */
+} ngx_http_mado_login_t;
+
+
 /*
- * POST login, in a thread: the password's hash (about half a second) is
- * made outside any write transaction, then the verdict is written (the
- * account's failures and lockout, the address's, the audit) in one.
+ * POST login, in a thread.  Three steps:
+ *
+ *   1. in a write transaction: the limits checked and the attempt counted
+ *      as failed at once, so that logins sent together meet the limits as
+ *      logins sent one by one do; the account read;
+ *   2. outside any transaction: one PBKDF2 hash (about a quarter of a
+ *      second), whatever the account: one that does not exist, a feed
+ *      account (no password), a disabled one or one without a matching
+ *      seal costs the same as any;
+ *   3. in a write transaction: the verdict (a session, the count taken
+ *      back; or nothing more) and the audit.
+ *
+ * Every failure answers the same, whatever the account's state.
  */
 void
 ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
 {
-    int              rc, ok;
-    MDB_txn         *txn;
-    mado_err_t       err;
-    mado_account_t   a;
+    int                    rc, ok;
+    mado_err_t             err;
+    ngx_http_mado_login_t  lg;
 
-    ok = 0;
-    rc = mado_store_read_begin(t->store, &txn, &err);
+    static const char *const  held[] = {
+        "too many failed logins of this account from this address: wait "
+        "and try again",
+        "too many failed logins from this address: wait and try again",
+        "too many failed logins of this account: wait and try again"
+    };
 
-    if (rc == MADO_OK) {
-        /* an address trying too many: no hash is even computed */
-        t->retry_after = mado_client_locked(t->store, txn, t->client, t->now);
+    ngx_memzero(&lg, sizeof(lg));
+    lg.t = t;
 
-        if (t->retry_after) {
-            mdb_txn_abort(txn);
-            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
-                           "mado admin: auth: login of \"%s\": the address "
-                           "is locked", t->user);
-            ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: logins from %s "
-                          "wait %L s after too many failures", t->client,
-                          t->retry_after);
-            ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
-                                     "too many failed logins from this "
-                                     "address: wait and try again");
-            ngx_explicit_memzero(t->password, sizeof(t->password));
-            ngx_http_mado_admin_refusal_txn(t, NULL,
-                                            NGX_HTTP_TOO_MANY_REQUESTS,
-                                            "address_locked");
-            return;
+    rc = mado_store_write(t->store, ngx_http_mado_admin_login_begin, &lg,
+                          &err);
+
+    if (rc != MADO_OK) {
+        ngx_explicit_memzero(t->password, sizeof(t->password));
+        ngx_explicit_memzero(&lg.a, sizeof(lg.a));
+
+        if (rc != MADO_ERESIZED) {
+            ngx_log_error(NGX_LOG_ERR, log, 0, "mado admin: %s", err.text);
         }
 
-        rc = mado_account_get(t->store, txn, t->user, &a, &err);
-        mdb_txn_abort(txn);
-    }
-
-    if (rc == MADO_ESEAL) {
-        /* put in or changed outside madoctl: someone wrote the store */
-        ngx_log_error(NGX_LOG_ALERT, log, 0, "mado admin: login of \"%s\" "
-                      "refused: %s", t->user, err.text);
-    }
-
-    if (rc == MADO_ENOTFOUND || rc == MADO_ESEAL) {
-        /* as slow as a real check: no telling which users exist */
-        ngx_memzero(&a, sizeof(a));
-        (void) mado_password_check(&a, t->password);
-
-    } else if (rc == MADO_OK && a.locked_until > t->now) {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, 0,
-                       "mado admin: auth: login of \"%s\": the account is "
-                       "locked", t->user);
-
-        t->retry_after = a.locked_until - t->now;
-        ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
-                                 "too many failed logins: wait and try "
-                                 "again");
-        ngx_explicit_memzero(t->password, sizeof(t->password));
-        ngx_explicit_memzero(&a, sizeof(a));
-        ngx_http_mado_admin_refusal_txn(t, t->user,
-                                        NGX_HTTP_TOO_MANY_REQUESTS,
-                                        "account_locked");
-        return;
-
-    } else if (rc == MADO_OK) {
-        ok = !a.disabled && a.role != MADO_ROLE_FEED
-             && mado_password_check(&a, t->password);
-    }
-
-    ngx_explicit_memzero(t->password, sizeof(t->password));
-    ngx_explicit_memzero(&a, sizeof(a));
-
-    if (rc != MADO_OK && rc != MADO_ENOTFOUND && rc != MADO_ESEAL) {
         ngx_http_mado_admin_login_busy(t, rc, &err);
         return;
     }
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "mado admin: auth: login of \"%s\": %s", t->user,
-                   ok ? "ok" : rc == MADO_ENOTFOUND ? "no such user"
-                               : "wrong password, disabled or a feed account");
+    if (lg.limits.retry_after) {
+        /* refused before any hash, and not counted */
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
+                       "mado admin: auth: login of \"%s\": held, %s",
+                       t->user, held[lg.limits.held]);
+
+        ngx_explicit_memzero(t->password, sizeof(t->password));
+        ngx_explicit_memzero(&lg.a, sizeof(lg.a));
+
+        t->retry_after = lg.limits.retry_after;
+        ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
+                                 held[lg.limits.held]);
+
+        /* an id that names no account is not kept, even here */
+        if (lg.limits.held == MADO_LIMIT_ADDRESS) {
+            ngx_http_mado_admin_refusal_txn(t, NULL,
+                                            NGX_HTTP_TOO_MANY_REQUESTS,
+                                            "address_locked");
+        } else {
+            ngx_http_mado_admin_refusal_txn(t, lg.known ? t->user : NULL,
+                                            NGX_HTTP_TOO_MANY_REQUESTS,
+                                            "account_locked");
+        }
+
+        return;
+    }
+
+    /* the hash first, then what else refuses the account: equal cost */
+    ok = mado_password_check(&lg.a, t->password);
+    ok = ok && lg.a.id[0] != '\0' && !lg.a.disabled
+         && lg.a.role != MADO_ROLE_FEED;
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "mado admin: auth: login of \"%s\": one PBKDF2 of %uD "
+                   "iterations, %s%s", t->user,
+                   lg.a.iterations ? lg.a.iterations : MADO_PBKDF2_ITERATIONS,
+                   ok ? "ok"
+                   : lg.a.id[0] == '\0' ? "no such user, or not sealed"
+                   : "wrong password, disabled or a feed account",
+                   lg.limits.trusted ? " (an address it logged in from)"
+                   : "");
+
+    ngx_explicit_memzero(t->password, sizeof(t->password));
+    ngx_explicit_memzero(&lg.a, sizeof(lg.a));
 
     t->status = ok ? NGX_HTTP_OK : NGX_HTTP_UNAUTHORIZED;
 
-    rc = mado_store_write(t->store, ngx_http_mado_admin_login_write, t, &err);
+    rc = mado_store_write(t->store, ngx_http_mado_admin_login_write, &lg,
+                          &err);
 
     if (rc == MADO_ERESIZED) {
         ngx_http_mado_admin_login_busy(t, rc, &err);
@@ -283,19 +304,11 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
         return;
     }
 
+    /* the write may refuse an account changed since the hash */
+    ok = (t->status == NGX_HTTP_OK);
+
     if (!ok) {
-        if (t->retry_after) {
-            ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: account \"%s\" "
-                          "waits %L s after %d failed logins", t->user,
-                          t->retry_after, MADO_LOGIN_FAILURES);
-        }
-
-        if (t->client_locked) {
-            ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: logins from %s "
-                          "wait %L s after too many failures", t->client,
-                          t->client_locked);
-        }
-
+        ngx_http_mado_admin_login_held(t, &lg.limits, log);
         ngx_http_mado_admin_fail(t, NGX_HTTP_UNAUTHORIZED, "unauthorized",
                                  "wrong user or password");
         t->retry_after = 0;
@@ -311,6 +324,85 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
 }
 
 
+/* the limits checked, the attempt counted, the account read */
+static int
+ngx_http_mado_admin_login_begin(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err)
+{
+    int                          rc;
+    ngx_http_mado_login_t       *lg = arg;
+    ngx_http_mado_admin_task_t  *t = lg->t;
+
+    ngx_memzero(&lg->a, sizeof(mado_account_t));
+    lg->known = 0;
+
+    rc = mado_login_begin(s, txn, t->user, t->client, t->now, &lg->limits,
+                          err);
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    rc = mado_account_get(s, txn, t->user, &lg->a, err);
+
+    if (rc == MADO_ESEAL) {
+        /* put in or changed outside madoctl: someone wrote the store */
+        if (!lg->limits.retry_after) {
+            ngx_log_error(NGX_LOG_ALERT, &t->log, 0, "mado admin: login of "
+                          "\"%s\" refused: %s", t->user, err->text);
+        }
+
+        lg->known = 1;
+        ngx_explicit_memzero(&lg->a, sizeof(mado_account_t));
+        return MADO_OK;
+    }
+
+    if (rc == MADO_ENOTFOUND) {
+        /* its hash is made against no credential (zeros) */
+        ngx_memzero(&lg->a, sizeof(mado_account_t));
+        return MADO_OK;
+    }
+
+    lg->known = (rc == MADO_OK);
+
+    if (lg->limits.retry_after) {
+        /* no hash: the account was read only to name it in the audit */
+        ngx_explicit_memzero(&lg->a, sizeof(mado_account_t));
+    }
+
+    return rc;
+}
+
+
+/* the waits this failure began, at warn: someone may be guessing */
+static void
+ngx_http_mado_admin_login_held(ngx_http_mado_admin_task_t *t,
+    mado_login_t *l, ngx_log_t *log)
+{
+    if (l->set & (1u << MADO_LIMIT_PAIR)) {
+        ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: account \"%s\" "
+                      "waits %L s at %s after %uD failed logins", t->user,
+                      l->wait[MADO_LIMIT_PAIR], t->client,
+                      l->failures[MADO_LIMIT_PAIR]);
+    }
+
+    if (l->set & (1u << MADO_LIMIT_ADDRESS)) {
+        ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: logins from %s "
+                      "wait %L s after too many failures (%uD)", t->client,
+                      l->wait[MADO_LIMIT_ADDRESS],
+                      l->failures[MADO_LIMIT_ADDRESS]);
+    }
+
+    if (l->set & (1u << MADO_LIMIT_ACCOUNT)) {
+        ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: account \"%s\" "
+                      "waits %L s at every address after %uD failed logins "
+                      "(except where it logged in lately)", t->user,
+                      l->wait[MADO_LIMIT_ACCOUNT],
+                      l->failures[MADO_LIMIT_ACCOUNT]);
+    }
+}
+
+
+/* the verdict of the hash (t->status): a session, or the failure audited */
 static int
 ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err)
@@ -318,39 +410,39 @@ ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
     int                          rc, ok, known;
     const char                  *sealed[3];
     mado_account_t               a;
-    ngx_http_mado_admin_task_t  *t = arg;
+    ngx_http_mado_login_t       *lg = arg;
+    ngx_http_mado_admin_task_t  *t = lg->t;
 
     sealed[0] = NULL;
 
-    /* arg's status carries the verdict of the hash made outside the txn */
+    /* the task's status carries the verdict of the hash made outside */
     ok = (t->status == NGX_HTTP_OK);
 
     rc = mado_account_get(s, txn, t->user, &a, err);
     known = (rc == MADO_OK || rc == MADO_ESEAL);
 
-    if (rc == MADO_OK) {
-        if (ok) {
-            mado_login_ok(&a, t->now);
-            rc = mado_session_new(s, txn, t->user, t->now, t->token, err);
-
-            if (rc == MADO_OK) {
-                ngx_http_mado_admin_whoami(t, &a);
-            }
-
-        } else {
-            mado_login_failed(&a, t->now);
-            t->retry_after = a.locked_until > t->now
-                             ? a.locked_until - t->now : 0;
-        }
+    if (rc == MADO_OK && ok) {
+        mado_login_ok(&a, t->now);
+        rc = mado_session_new(s, txn, t->user, t->now, t->token, err);
 
         if (rc == MADO_OK) {
+            ngx_http_mado_admin_whoami(t, &a);
             rc = mado_account_put(s, txn, &a, err);
         }
 
-        ngx_explicit_memzero(&a, sizeof(a));
+        if (rc == MADO_OK) {
+            rc = mado_login_succeeded(s, txn, t->user, t->client, t->now,
+                                      &lg->limits, err);
+        }
 
-    } else if (rc == MADO_ENOTFOUND) {
-        /* an unknown user is a failed login too, for the audit */
+    } else if (rc == MADO_OK || rc == MADO_ENOTFOUND) {
+        /* a failure was counted before the hash: only the audit is left */
+        if (ok) {
+            /* the account went between the two transactions */
+            ok = 0;
+            t->status = NGX_HTTP_UNAUTHORIZED;
+        }
+
         rc = MADO_OK;
 
     } else if (rc == MADO_ESEAL) {
@@ -360,14 +452,11 @@ ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
                                                    : "seal broken";
         sealed[2] = NULL;
         ok = 0;
-        ngx_explicit_memzero(&a, sizeof(a));
+        t->status = NGX_HTTP_UNAUTHORIZED;
         rc = MADO_OK;
     }
 
-    if (rc == MADO_OK && !ok) {
-        rc = mado_client_failed(s, txn, t->client, t->now, &t->client_locked,
-                                err);
-    }
+    ngx_explicit_memzero(&a, sizeof(a));
 
     if (rc != MADO_OK) {
         return rc;

@@ -38,6 +38,8 @@ static char *ngx_http_mado_admin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_mado_login_threads(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_mado_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mado_check_stale_after(ngx_conf_t *cf, void *post,
@@ -154,6 +156,13 @@ static ngx_command_t  ngx_http_mado_commands[] = {
       offsetof(ngx_http_mado_loc_conf_t, admin_insecure),
       NULL },
 
+    { ngx_string("mado_login_threads"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_mado_login_threads,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("mado_staff"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
       ngx_http_mado_staff,
@@ -229,6 +238,8 @@ ngx_http_mado_create_main_conf(ngx_conf_t *cf)
 
     mmcf->stale_after = NGX_CONF_UNSET;
     mmcf->calendar = NGX_CONF_UNSET;
+    mmcf->login_threads = NGX_CONF_UNSET_UINT;
+    mmcf->login_queue = NGX_CONF_UNSET_UINT;
 
     if (ngx_array_init(&mmcf->locations, cf->pool, 4,
                        sizeof(ngx_http_mado_loc_conf_t *))
@@ -262,6 +273,8 @@ ngx_http_mado_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_value(mmcf->stale_after, 15 * 60);
     ngx_conf_init_value(mmcf->calendar, 1);
+    ngx_conf_init_uint_value(mmcf->login_threads, 1);
+    ngx_conf_init_uint_value(mmcf->login_queue, 64);
 
     if (ngx_http_mado_check_locations(cf, mmcf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
@@ -637,6 +650,60 @@ ngx_http_mado_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     return ngx_http_mado_set_handler(cf, mlcf, NGX_HTTP_MADO_LOC_ADMIN,
                                      ngx_http_mado_admin_handler);
+}
+
+
+/*
+ * mado_login_threads NUMBER [queue=NUMBER]: how many logins of a worker
+ * hash at once (each in a thread of its mado_admin pool, whose other
+ * threads stay free for counter updates), and how many more may wait
+ */
+static char *
+ngx_http_mado_login_threads(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_mado_main_conf_t *mmcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    (void) cmd;
+
+    if (mmcf->login_threads != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n < 1 || n > 512) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mado_login_threads\": "
+                           "\"%V\" must be a number of threads, 1 to 512",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    mmcf->login_threads = n;
+
+    if (cf->args->nelts == 2) {
+        return NGX_CONF_OK;
+    }
+
+    n = NGX_ERROR;
+
+    if (value[2].len > 6 && ngx_strncmp(value[2].data, "queue=", 6) == 0) {
+        n = ngx_atoi(value[2].data + 6, value[2].len - 6);
+    }
+
+    if (n < 0 || n > 65536) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mado_login_threads\": "
+                           "\"%V\" must be queue= and a number of logins, "
+                           "0 to 65536", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    mmcf->login_queue = n;
+
+    return NGX_CONF_OK;
 }
 
 

@@ -107,6 +107,12 @@ typedef struct {
     ngx_pool_t                *trends_pool;     /* forecasts of today */
     mado_date_t                trends_date;
     ngx_array_t                trends;
+    /* logins: in threads (at most mado_login_threads), and waiting for
+       one (ngx_http_mado_login.c) */
+    ngx_queue_t                logins_running;
+    ngx_queue_t                logins_waiting;
+    ngx_uint_t                 nlogins_running;
+    ngx_uint_t                 nlogins_waiting;
 } ngx_http_mado_worker_t;
 
 
@@ -141,6 +147,8 @@ typedef struct {
     ngx_str_t                  audit_key_file;
     unsigned char              audit_key[MADO_AUDIT_KEY_LEN];
     ngx_fd_t                   audit_anchor;    /* opened by the master */
+    ngx_uint_t                 login_threads;   /* mado_login_threads */
+    ngx_uint_t                 login_queue;
     time_t                     clock_offset;    /* MADO_NOW, for tests */
 
     /* locations with a mado handler, checked once the http block is read */

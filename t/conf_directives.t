@@ -66,7 +66,8 @@ is($r->{status}, 200, 'the office page');
 like($r->{body}, qr{data-office="kita"}, 'is rendered');
 $r = $t->get('/staff/');
 is($r->{status}, 200, 'the staff panel');
-$r = $t->http('POST', '/api/v1/admin/login', { timeout => 30,    # a login hashes a while under ASan
+$r = $t->http('POST', '/api/v1/admin/login', {
+    timeout => 30,          # a hash of 600 000 iterations, slow under ASan
     body => '{"user":"nobody","password":"wrong password here"}',
     headers => { 'Content-Type' => 'application/json' } });
 is($r->{status}, 401, 'the update API, with the audit key named after it');
@@ -182,5 +183,21 @@ accepted($staff_http,
 refused("$base", 'location /api/v1/admin/ { mado_admin; }',
         qr{"mado_admin" directive requires "mado_audit_key" in "http"},
         'mado_admin with no audit key');
+
+# how many logins hash at once in each worker, how many more wait
+my $admin = "$base mado_audit_key %%DIR%%/audit.key;";
+accepted("$admin mado_login_threads 4 queue=16;", 'location /api/v1/admin/ { mado_admin; }',
+         'mado_login_threads 4 queue=16');
+accepted("$admin mado_login_threads 1;", 'location /api/v1/admin/ { mado_admin; }',
+         'mado_login_threads 1');
+refused("$admin mado_login_threads 0;", 'location /api/v1/admin/ { mado_admin; }',
+        qr{"mado_login_threads": "0" must be a number of threads, 1 to 512},
+        'mado_login_threads 0');
+refused("$admin mado_login_threads 2 queue=many;", 'location /api/v1/admin/ { mado_admin; }',
+        qr{"mado_login_threads": "queue=many" must be queue= and a number of logins},
+        'mado_login_threads with a bad queue');
+refused("$admin mado_login_threads 2; mado_login_threads 3;", 'location /api/v1/admin/ { mado_admin; }',
+        qr{"mado_login_threads" directive is duplicate},
+        'mado_login_threads twice');
 
 done_testing;

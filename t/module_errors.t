@@ -188,7 +188,7 @@ for (1 .. 5) {
 }
 $t->allow_log(qr/\[warn\].*mado admin: account "suzuki" waits/);
 like($t->error_log,
-     qr{\[warn\].*mado admin: account "suzuki" waits \d+ s after \d+ failed logins, client: 127\.0\.0\.1, request: "POST /api/v1/admin/login HTTP/1\.1"},
+     qr{\[warn\].*mado admin: account "suzuki" waits \d+ s at 127\.0\.0\.1 after \d+ failed logins, client: 127\.0\.0\.1, request: "POST /api/v1/admin/login HTTP/1\.1"},
      "a thread's warning names the client and the request line");
 
 SKIP: {

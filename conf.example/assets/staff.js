@@ -88,8 +88,10 @@
           var json = null;
           try { json = JSON.parse(text); } catch (e) { json = null; }
           var res = { status: r.status, json: json || {}, retryAfter: parseInt(r.headers.get('Retry-After'), 10) || 0 };
-          /* the store is growing its map: nothing was written, try again shortly */
-          if (r.status === 503 && res.json.error === 'store_busy' && tries < 4) {
+          /* the store is growing its map, or too many logins wait for a
+             thread: nothing was done, try again shortly */
+          if (r.status === 503 && (res.json.error === 'store_busy' || res.json.error === 'login_busy')
+              && tries < 4) {
             var wait = Math.min(5, Math.max(1, res.retryAfter)) * 1000;
             return new Promise(function (ok) { W.setTimeout(ok, wait); }).then(once);
           }
@@ -505,6 +507,8 @@
       els.password.value = '';
       if (res.status === 401) {
         alertMsg('利用者IDまたはパスワードが違います。');
+      } else if (res.status === 429 && res.json.error === 'too_many_logins') {
+        alertMsg('ログインが集中しています。少し待ってからもう一度お試しください。');
       } else if (res.status === 429) {
         alertMsg('ログインの失敗が続いたため、しばらく待ってから' + (res.retryAfter ? '（約' + res.retryAfter + '秒後に）' : '')
           + 'もう一度お試しください。');

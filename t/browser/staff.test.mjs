@@ -241,6 +241,41 @@ describe('counter staff panel', { skip: skipReason(), timeout: 300000 }, () => {
     await ctx.close();
   });
 
+  test('login: 503 login_busy is tried again; 429 too_many_logins says so', async () => {
+    const { page, ctx } = await newPage(PHONE);
+    let calls = 0;
+    let answers = [];
+    await page.route('**/api/v1/admin/login', async (route) => {
+      calls++;
+      const a = answers.shift();
+      if (a === 'busy') {
+        return route.fulfill({ status: 503, headers: { 'Retry-After': '1' }, contentType: 'application/json',
+          body: '{"error":"login_busy","message":"too many logins at once: try again in a moment","status":503}' });
+      }
+      if (a === 'many') {
+        return route.fulfill({ status: 429, headers: { 'Retry-After': '1' }, contentType: 'application/json',
+          body: '{"error":"too_many_logins","message":"too many logins at once from this address","status":429}' });
+      }
+      return route.continue();
+    });
+    await page.goto(base('/staff/'));
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+
+    answers = ['many'];
+    await page.fill('#login-user', 'tanaka');
+    await page.fill('#login-password', PASSWORD);
+    await page.click('#login-form button[type="submit"]');
+    await page.locator('#alert', { hasText: 'ログインが集中しています' }).waitFor();
+    assert.equal(calls, 1, 'a 429 is not tried again by itself');
+
+    answers = ['busy'];
+    await login(page);
+    await page.locator('#panel-view').waitFor({ state: 'visible' });
+    assert.equal(calls, 3, 'the 503 login_busy was tried again');
+    await page.unroute('**/api/v1/admin/login');
+    await ctx.close();
+  });
+
   test('login, call; the citizen page in another tab shows the number called', async () => {
     const { page, ctx } = await newPage(TABLET);
     await login(page);

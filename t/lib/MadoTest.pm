@@ -903,6 +903,84 @@ sub api_counter {
 }
 
 
+# Many requests at once, each on its own connection, from its own client
+# address when it says so ("from": any 127.0.0.0/8 address is this host):
+# REQS is a list of { method, path, body, headers, from, after }.  They are
+# written in order, all before any answer is awaited, except that one with
+# "after => N" is written once N answers have come (the others' answers
+# are read meanwhile).  Returns the responses in REQS' order, each with
+# "data" (the body as JSON), "sent" and "done" (the clock when it was
+# written and when its answer was complete): tests compare their order,
+# never their durations.
+sub parallel {
+    my ($self, $reqs, %o) = @_;
+    my $timeout = $o{timeout} // 60;
+    my $deadline = time + $timeout;
+    my (@out, %by_fd);
+    my $sel = IO::Select->new;
+    my $next = 0;
+    my $answered = 0;
+
+    my $finish = sub {
+        my ($i) = @_;
+        my $c = $out[$i];
+        $sel->remove($c->{sock});
+        close $c->{sock};
+        my $r = parse_response($c->{raw}, $reqs->[$i]{method} // 'POST');
+        $r->{sent} = $c->{sent};
+        $r->{done} = time;
+        $r->{data} = eval { JSON::PP->new->utf8->decode($r->{body}) };
+        $out[$i] = $r;
+        $answered++;
+    };
+
+    while (1) {
+        # the next requests whose time has come
+        while ($next < @$reqs && $answered >= ($reqs->[$next]{after} // 0)) {
+            my $q = $reqs->[$next];
+            my $body = $q->{body};
+            my %h = %{ $q->{headers} || {} };
+            my $req = ($q->{method} // 'POST') . " $q->{path} HTTP/1.1\r\n"
+                      . "Host: localhost\r\nConnection: close\r\n";
+            $req .= "$_: $h{$_}\r\n" for sort keys %h;
+            $req .= "Content-Length: " . length($body) . "\r\n" if defined $body;
+            $req .= "\r\n" . ($body // '');
+            my $s = IO::Socket::INET->new(
+                PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+                Proto => 'tcp', Timeout => 5,
+                ($q->{from} ? (LocalAddr => $q->{from}) : ()),
+            ) or croak "connect: $!";
+            binmode $s;
+            # a request is small: the socket's buffer takes it whole
+            my $n = syswrite($s, $req);
+            croak "write: $!" unless defined $n && $n == length $req;
+            $out[$next] = { sock => $s, raw => '', sent => time };
+            $by_fd{fileno $s} = $next;
+            $sel->add($s);
+            $next++;
+        }
+
+        last if $next == @$reqs && $sel->count == 0;
+
+        my $left = $deadline - time;
+        croak "parallel: no answers for $timeout s" if $left <= 0;
+
+        for my $s ($sel->can_read($left)) {
+            my $i = $by_fd{fileno $s};
+            my $n = sysread($s, my $chunk, 65536);
+            next if !defined $n && $! == EINTR;
+            if ($n) {
+                $out[$i]{raw} .= $chunk;
+            } else {
+                $finish->($i);
+            }
+        }
+    }
+
+    return @out;
+}
+
+
 # ---------------------------------------------------------------- waiting
 
 # Poll COND (a sub) until it returns true or TIMEOUT seconds have passed:
@@ -1326,6 +1404,15 @@ the message and must be empty).  status 0 and C<error> when the connection
 failed.  C<from =E<gt> '127.0.0.2'> sends it from that loopback address
 (another client to nginx); C<< $t->from(ADDR) >> sets it for every request
 after (undef: back to any).
+
+=item $t->parallel([{method, path, body, headers, from, after}, ...], timeout => 60)
+
+Many requests at once, each on its own connection (C<from>: the client
+address, any of 127.0.0.0/8), all written before any answer is awaited,
+except one with C<< after => N >>, written once N answers have come.  The
+responses in the requests' order, each with C<data> (the body as JSON),
+C<sent> and C<done> (when it was written, when its answer was complete):
+compare their order, never durations.
 
 =item $t->get_json($path, {method => 'GET', ...})
 

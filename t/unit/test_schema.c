@@ -134,6 +134,11 @@ static const unsigned char  clientfail_value[] =
 static const unsigned char  refusal_value[] =
     "\x30\xf2\x08\x6b\x00\x00\x00\x00"   /* window start */
     "\x02\x00\x00\x00";                  /* audited in it */
+static const unsigned char  loginfail_value[] =
+    "\x05\x00\x00\x00"                   /* failures */
+    "\x30\xf2\x08\x6b\x00\x00\x00\x00"   /* window start */
+    "\x4e\xf2\x08\x6b\x00\x00\x00\x00"   /* waits until */
+    "\x30\xa7\x08\x6b\x00\x00\x00\x00";  /* the last success */
 
 
 /* ------------------------------------------------------------ helpers */
@@ -711,6 +716,31 @@ test_session_idem_client(void)
 }
 
 
+/* a count of failed logins (mado_login_begin) */
+static void
+test_loginfail(void)
+{
+    unsigned char     buf[MADO_LOGINFAIL_SIZE];
+    mado_loginfail_t  lf, back;
+
+    lf.failures = 5;
+    lf.since = T;
+    lf.until = T + 30;
+    lf.ok = T - 19200;
+    mado_loginfail_encode(&lf, buf);
+
+    if (unit_little_endian()) {
+        CHECK_BYTES(buf, sizeof(buf), loginfail_value);
+    }
+
+    CHECK_INT(mado_loginfail_decode(buf, sizeof(buf), &back), 0);
+    CHECK(back.failures == 5 && back.since == T && back.until == T + 30
+          && back.ok == T - 19200);
+    CHECK_INT(mado_loginfail_decode(buf, sizeof(buf) - 1, &back), -1);
+    CHECK_INT(back.failures, 0);
+}
+
+
 /* ------------------------------------------------------------ a store */
 
 /* what is in LMDB is what the codec makes: read raw, compare */
@@ -786,6 +816,7 @@ main(void)
     test_audit();
     test_account();
     test_session_idem_client();
+    test_loginfail();
     test_store();
 
     return unit_done("schema");
