@@ -22,7 +22,8 @@ PORT       ?= 8080
 # every Debian package the build, demo, tests and benchmarks use
 DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
                libpcre2-dev zlib1g-dev libqrencode-dev gcc make perl wrk hyperfine curl openssl \
-               chromium fonts-noto-cjk clang libclang-rt-dev
+               chromium fonts-noto-cjk clang libclang-rt-dev \
+               libnginx-mod-http-modsecurity modsecurity-crs fail2ban nftables testssl.sh
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
