@@ -442,6 +442,7 @@ mc_remote_post(mc_remote_t *r, const char *verb, const char *path,
     mc_http_res_t *res)
 {
     int              rc, attempt, again;
+    long             delay;
     char             err[1024], *req;
     size_t           hlen;
     struct timespec  ts;
@@ -483,28 +484,42 @@ mc_remote_post(mc_remote_t *r, const char *verb, const char *path,
         rc = mc_https_request(r->https, &r->url, req, hlen + blen, res, err,
                               sizeof(err));
 
+        /*
+         * A 503 was not acted on (the store unavailable, or logins crowding
+         * the server: login_busy is answered before the attempt is
+         * counted), so even a login is sent again
+         */
         again = (rc == MC_HTTP_UNSENT)
-                || (retry == MC_RETRY_LOST
-                    && (rc == MC_HTTP_LOST
-                        || (rc == MC_HTTP_OK && res->status == 503)));
+                || (rc == MC_HTTP_OK && res->status == 503)
+                || (retry == MC_RETRY_LOST && rc == MC_HTTP_LOST);
 
         if (!again || attempt == MC_ATTEMPTS) {
             break;
         }
 
+        delay = delay_ms[attempt - 1];
+
         if (rc == MC_HTTP_OK) {
-            snprintf(err, sizeof(err), "%s: 503, the store is unavailable",
-                     r->url.origin);
+            snprintf(err, sizeof(err), "%s: 503, %s", r->url.origin,
+                     strcmp(verb, "login") == 0
+                     ? "too many logins at once, or the store unavailable"
+                     : "the store is unavailable");
+
+            /* the server's Retry-After, within reason */
+            if (res->retry_after > 0) {
+                delay = res->retry_after > 5 ? 5000
+                                             : res->retry_after * 1000;
+            }
+
             mc_http_res_free(res);
         }
 
         mc_error("%s: %s; trying again in %.1f s (attempt %d of %d%s)", verb,
-                 err, delay_ms[attempt - 1] / 1000.0, attempt + 1,
-                 MC_ATTEMPTS,
+                 err, delay / 1000.0, attempt + 1, MC_ATTEMPTS,
                  idem ? ", the same Idempotency-Key" : "");
 
-        ts.tv_sec = delay_ms[attempt - 1] / 1000;
-        ts.tv_nsec = (delay_ms[attempt - 1] % 1000) * 1000000;
+        ts.tv_sec = delay / 1000;
+        ts.tv_nsec = (delay % 1000) * 1000000L;
 
         while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
             /* void */

@@ -34,6 +34,7 @@ my $t = MadoTest->new(clock => 1);      # nginx on MADO_NOW too
 my $dir = $t->dir;
 my $port = $t->port;
 my $wrong_port = MadoTest::free_port();
+my $busy_port = MadoTest::free_port();
 $ENV{MADO_NOW} = 1795748400;            # 2026-11-27T12:00:00+09:00, a Friday
 
 my $json = JSON::PP->new->utf8->canonical;
@@ -107,6 +108,20 @@ http {
         ssl_certificate_key %%DIR%%/tls/localhost.key;
         location /api/v1/admin/ { mado_admin; }
         location /api/ { mado_api; }
+    }
+
+    # what the update API answers while logins crowd it (login_busy: not
+    # counted, so safe to send again), from nginx itself, every time
+    server {
+        listen 127.0.0.1:$busy_port ssl;
+        ssl_certificate %%DIR%%/tls/localhost.pem;
+        ssl_certificate_key %%DIR%%/tls/localhost.key;
+        access_log %%DIR%%/busy.log;
+        location /api/v1/admin/ {
+            default_type application/json;
+            add_header Retry-After 1 always;
+            return 503 '{"error":"login_busy","message":"too many logins at once: try again in a second"}';
+        }
     }
 
     server {
@@ -350,6 +365,20 @@ $r = remote('--server', "https://localhost:$dead", '--cacert', $ca,
             '--token-file', $session, 'issue', 'kita', 'moving');
 is($r->{exit}, 3, 'nothing listening: exit 3 after the retries');
 is(() = $r->{err} =~ /trying again/g, 3, 'three retries said');
+
+# ------------------------------------------------------------ a busy server
+
+# 503 to a login: sent again after the server's Retry-After, then given up
+$r = remote('--server', "https://localhost:$busy_port", '--cacert', $ca,
+            '--token-file', "$dir/busy-session", 'login', '--user', 'tanaka',
+            '--password-stdin', { stdin => "$password\n" });
+is($r->{exit}, 3, 'login answered 503 every time: exit 3 after the retries');
+is(() = $r->{err} =~ /503, too many logins at once, or the store unavailable; trying again in 1\.0 s/g, 3,
+   'three retries said, after the server\'s Retry-After');
+like($r->{err}, qr/login: too many logins at once: try again in a second \(HTTP 503 login_busy\)\n\z/, "then the server's answer");
+ok(!-e "$dir/busy-session", 'no session file');
+my $busy = $t->read_file("busy.log");
+is(() = $busy =~ /"POST \/api\/v1\/admin\/login HTTP\/1\.1" 503/g, 4, 'four logins reached the server');
 
 # ------------------------------------------------------------ logout
 
