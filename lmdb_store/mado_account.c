@@ -30,6 +30,8 @@
 
 #define _GNU_SOURCE                     /* strcasestr */
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -947,12 +949,45 @@ static const struct {
 };
 
 
+/*
+ * The address a count is kept for.  An IPv6 client counts by its /64: a
+ * subscriber is given a whole /64 and picks any address in it, so the
+ * prefix is the one attacker; an IPv4-mapped address is its IPv4 address.
+ */
+static const char *
+mado_login_addr(const char *addr, char *buf)
+{
+    struct in6_addr  a6;
+
+    if (strchr(addr, ':') == NULL || inet_pton(AF_INET6, addr, &a6) != 1) {
+        return addr;
+    }
+
+    if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+        return inet_ntop(AF_INET, &a6.s6_addr[12], buf, INET6_ADDRSTRLEN + 3);
+    }
+
+    memset(&a6.s6_addr[8], 0, 8);
+
+    if (inet_ntop(AF_INET6, &a6, buf, INET6_ADDRSTRLEN) == NULL) {
+        return addr;
+    }
+
+    strcat(buf, "/64");
+
+    return buf;
+}
+
+
 /* the key of a count: USER, USER\0ADDRESS; clientfail's is the address */
 static size_t
 mado_login_key(mado_limit_e which, const char *user, const char *addr,
     unsigned char *key)
 {
     size_t  n, m;
+    char    buf[INET6_ADDRSTRLEN + 3];
+
+    addr = mado_login_addr(addr, buf);
 
     if (which == MADO_LIMIT_ADDRESS) {
         n = strlen(addr);

@@ -1493,6 +1493,7 @@ int mado_refusal_audit(mado_store_t *s, MDB_txn *txn, int64_t now,
  * held there by its own count only, and its failures there count nowhere
  * else: nobody elsewhere can lock staff out at their own counter.  Ids
  * that are no account are counted as accounts: the answers cannot tell.
+ * An IPv6 address counts as its /64 (one subscriber's prefix).
  */
 #define MADO_LOGIN_WINDOW       86400
 #define MADO_ACCOUNT_FAILURES   50
