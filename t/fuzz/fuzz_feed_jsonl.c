@@ -36,11 +36,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(mado_valid_id(e->key, strlen(e->key)));
         FUZZ_CHECK(e->line >= 1);
 
+        /*
+         * A second stamp is applied at its second; a minute stamp names
+         * the minute's start and is applied inside that minute
+         */
+        if (e->ev.flags & MADO_EV_MINUTE) {
+            FUZZ_CHECK(e->ev.time % 60 == 0);
+            FUZZ_CHECK(e->sort_time >= e->ev.time
+                       && e->sort_time <= e->ev.time + 59);
+
+        } else {
+            FUZZ_CHECK(e->sort_time == e->ev.time);
+        }
+
         /* applying order: time, then issue, call, cancel, then line */
-        FUZZ_CHECK(prev == NULL || prev->ev.time < e->ev.time
-                   || (prev->ev.time == e->ev.time
-                       && (prev->ev.type < e->ev.type
-                           || (prev->ev.type == e->ev.type
+        FUZZ_CHECK(prev == NULL || prev->sort_time < e->sort_time
+                   || (prev->sort_time == e->sort_time
+                       && (prev->sort_kind < e->sort_kind
+                           || (prev->sort_kind == e->sort_kind
                                && prev->line < e->line))));
     }
 

@@ -53,6 +53,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(fl.e.ev.ticket >= 1
                        && fl.e.ev.ticket <= MADO_COUNT_MAX);
             FUZZ_CHECK(fl.e.key[0] != '\0');
+            /* "HH:MM" names a minute: its start */
+            FUZZ_CHECK(!(fl.e.ev.flags & MADO_EV_MINUTE)
+                       || fl.e.ev.time % 60 == 0);
         }
     }
 

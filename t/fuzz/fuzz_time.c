@@ -13,6 +13,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char         *s, buf[32];
     int64_t       t, t2;
+    unsigned      minute;
     mado_date_t   d;
 
     s = fuzz_cstr(data, size);
@@ -27,6 +28,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(mado_time_iso(t, buf) == 25);
             FUZZ_CHECK(mado_parse_time(buf, &t2) == 0 && t2 == t);
         }
+    }
+
+    /* a stamp to the minute is that minute's start, and a time otherwise */
+    if (mado_parse_stamp(s, &t, &minute) == 0) {
+        FUZZ_CHECK(!minute || t % 60 == 0);
+        FUZZ_CHECK(minute || mado_parse_time(s, &t2) == 0);
     }
 
     d = mado_date_parse(s);
