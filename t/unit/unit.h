@@ -225,9 +225,14 @@ unit_store_open(unit_store_t *u, int64_t now)
         return -1;
     }
 
-    /* writes are audited: a key of zeros will do */
+    /* writes are audited, and what names people sealed: a key of zeros
+       will do */
     memset(u->s.audit_key, 0, sizeof(u->s.audit_key));
-    u->s.audit = 1;
+
+    if (mado_store_keys(&u->s, u->s.audit_key, &err) != MADO_OK) {
+        fprintf(stderr, "unit store: %s\n", err.text);
+        return -1;
+    }
 
     l.all = &u->all;
     l.now = now;
