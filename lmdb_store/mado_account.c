@@ -959,13 +959,21 @@ mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
     int            rc;
     MDB_val        k, v;
     mado_idem_t    id;
-    unsigned char  k_[MADO_LOOKUP_LEN];
+    unsigned char  k_[MADO_LOOKUP_LEN], old[MADO_KEY_MAX];
 
     mado_idem_lookup(s, user, key, k_);
     k.mv_data = k_;
     k.mv_size = sizeof(k_);
 
     rc = mdb_get(txn, s->idem, &k, &v);
+
+    /* an answer schema 1 kept under USER\0KEY, until compact rekeys it:
+       a retry across an upgrade is not applied twice */
+    if (rc == MDB_NOTFOUND) {
+        k.mv_data = old;
+        k.mv_size = mado_idem_key(user, key, old);
+        rc = mdb_get(txn, s->idem, &k, &v);
+    }
 
     if (rc == MDB_NOTFOUND
         || (rc == 0 && mado_idem_decode(v.mv_data, v.mv_size, &id) != 0))

@@ -523,6 +523,18 @@ test_migrate(void)
     CHECK_INT(mado_session_check(&u.s, txn, tok, T + 10, 1800, 43200, user,
                                  &err), MADO_OK);
     CHECK_STR(user, "legacy-user");
+    {
+        uint32_t       status;
+        size_t         len;
+        char           body2[16];
+        unsigned char  fp[MADO_HASH_LEN];
+
+        /* a retry across the upgrade gets its answer, not applied twice */
+        memset(fp, 0, sizeof(fp));
+        CHECK_INT(mado_idem_get(&u.s, txn, "legacy-user", "idem-7", fp,
+                                T + 1, &status, body2, sizeof(body2), &len,
+                                &err), MADO_OK);
+    }
     mdb_txn_abort(txn);
 
     /* two records a round: every one is sealed in the end */
