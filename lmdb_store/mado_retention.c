@@ -11,8 +11,8 @@
  *   audit       a typed user id that names no account: a keyed hash only
  *
  * None of them keeps a name or an address in clear: sessions are sealed,
- * the others are keyed by hashes (mado_crypt.c), and so is the audit
- * trail (sealed) that outlives them.
+ * the others are kept under keyed hashes (mado_crypt.c); the audit trail,
+ * which outlives them, is sealed too.
  *
  * Expired records are harmless to the checks (they read as absent) but
  * would stay forever: "madoctl compact" sweeps them all, and each login
