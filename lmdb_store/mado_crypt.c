@@ -280,19 +280,129 @@ mado_file_nonce(uint64_t i, unsigned char *nonce)
 }
 
 
+/*
+ * The chunks of a file after its header, sealed (enc 1: in is the text,
+ * chunk bytes at a time) or opened (enc 0: in is the sealed file, chunk
+ * and tag at a time).  One chunk is read ahead: the last chunk is the one
+ * nothing follows.
+ */
+static int
+mado_file_chunks(int enc, const unsigned char *fkey,
+    const unsigned char *head, size_t chunk, int in, int out,
+    mado_err_t *err)
+{
+    int             rc;
+    size_t          size, len;
+    ssize_t         n, next;
+    uint64_t        i;
+    unsigned char   nonce[MADO_CRYPT_NONCE_LEN], last;
+    unsigned char  *buf, *ahead, *done, *t;
+
+    size = enc ? chunk : chunk + MADO_CRYPT_TAG_LEN;
+
+    buf = malloc(size);
+    ahead = malloc(size);
+    done = malloc(chunk + MADO_CRYPT_TAG_LEN);
+
+    rc = MADO_OK;
+
+    if (buf == NULL || ahead == NULL || done == NULL) {
+        rc = mado_fail(err, MADO_ESTORE, "out of memory");
+        goto failed;
+    }
+
+    n = mado_read_full(in, buf, size);
+
+    for (i = 0; n >= 0; i++) {
+        next = (size_t) n == size ? mado_read_full(in, ahead, size) : 0;
+
+        if (next < 0) {
+            n = -1;
+            break;
+        }
+
+        last = (next == 0);
+        mado_file_nonce(i, nonce);
+
+        if (enc) {
+            len = (size_t) n + MADO_CRYPT_TAG_LEN;
+
+            if (mado_gcm(1, fkey, nonce, head, MADO_FILE_HEADER_LEN, &last, 1,
+                         buf, (size_t) n, done, done + n)
+                != 0)
+            {
+                rc = mado_fail(err, MADO_ESTORE, "AES-256-GCM failed");
+                goto failed;
+            }
+
+        } else {
+            if ((size_t) n < MADO_CRYPT_TAG_LEN) {
+                rc = mado_fail(err, MADO_EINVAL, "the sealed file is cut "
+                               "short (chunk %llu)", (unsigned long long) i);
+                goto failed;
+            }
+
+            len = (size_t) n - MADO_CRYPT_TAG_LEN;
+
+            if (mado_gcm(0, fkey, nonce, head, MADO_FILE_HEADER_LEN, &last, 1,
+                         buf, len, done, buf + len)
+                != 0)
+            {
+                rc = mado_fail(err, MADO_EINVAL, "the sealed file does not "
+                               "open at chunk %llu: another key, or altered, "
+                               "cut or added to", (unsigned long long) i);
+                goto failed;
+            }
+        }
+
+        if (mado_write_full(out, done, len) != 0) {
+            rc = mado_fail(err, MADO_ESTORE, "writing: %s", strerror(errno));
+            goto failed;
+        }
+
+        if (last) {
+            break;
+        }
+
+        t = buf;
+        buf = ahead;
+        ahead = t;
+        n = next;
+    }
+
+    if (n < 0) {
+        rc = mado_fail(err, MADO_ESTORE, "reading: %s", strerror(errno));
+    }
+
+failed:
+
+    /* the text, on one side or the other */
+    if (buf != NULL) {
+        OPENSSL_cleanse(buf, size);
+    }
+
+    if (ahead != NULL) {
+        OPENSSL_cleanse(ahead, size);
+    }
+
+    if (done != NULL) {
+        OPENSSL_cleanse(done, chunk + MADO_CRYPT_TAG_LEN);
+    }
+
+    free(buf);
+    free(ahead);
+    free(done);
+
+    return rc;
+}
+
+
 int
 mado_crypt_seal_fd(const unsigned char *key, unsigned kid, int in, int out,
     mado_err_t *err)
 {
-    int             rc;
-    size_t          chunk;
-    ssize_t         n, next;
-    uint64_t        i;
-    unsigned char   head[MADO_FILE_HEADER_LEN], fkey[MADO_CRYPT_KEY_LEN];
-    unsigned char   nonce[MADO_CRYPT_NONCE_LEN], last;
-    unsigned char  *buf, *ahead, *sealed, *t;
-
-    chunk = (size_t) 1 << MADO_FILE_CHUNK_LOG2;
+    int            rc;
+    unsigned char  head[MADO_FILE_HEADER_LEN], fkey[MADO_CRYPT_KEY_LEN];
 
     memcpy(head, MADO_FILE_MAGIC, 8);
     head[8] = (unsigned char) kid;
@@ -310,80 +420,16 @@ mado_crypt_seal_fd(const unsigned char *key, unsigned kid, int in, int out,
                          "the file's key");
     }
 
-    buf = malloc(chunk);
-    ahead = malloc(chunk);
-    sealed = malloc(chunk + MADO_CRYPT_TAG_LEN);
-
-    rc = MADO_OK;
-
-    if (buf == NULL || ahead == NULL || sealed == NULL) {
-        rc = mado_fail(err, MADO_ESTORE, "out of memory");
-        goto done;
-    }
-
     if (mado_write_full(out, head, sizeof(head)) != 0) {
         rc = mado_fail(err, MADO_ESTORE, "writing: %s", strerror(errno));
-        goto done;
+
+    } else {
+        rc = mado_file_chunks(1, fkey, head,
+                              (size_t) 1 << MADO_FILE_CHUNK_LOG2, in, out,
+                              err);
     }
-
-    /* one chunk read ahead: the last chunk is the one nothing follows */
-    n = mado_read_full(in, buf, chunk);
-
-    for (i = 0; n >= 0; i++) {
-        next = (size_t) n == chunk ? mado_read_full(in, ahead, chunk) : 0;
-
-        if (next < 0) {
-            n = -1;
-            break;
-        }
-
-        last = (next == 0);
-        mado_file_nonce(i, nonce);
-
-        if (mado_gcm(1, fkey, nonce, head, sizeof(head), &last, 1, buf,
-                     (size_t) n, sealed, sealed + n)
-            != 0)
-        {
-            rc = mado_fail(err, MADO_ESTORE, "AES-256-GCM failed");
-            goto done;
-        }
-
-        if (mado_write_full(out, sealed, (size_t) n + MADO_CRYPT_TAG_LEN)
-            != 0)
-        {
-            rc = mado_fail(err, MADO_ESTORE, "writing: %s", strerror(errno));
-            goto done;
-        }
-
-        if (last) {
-            break;
-        }
-
-        t = buf;
-        buf = ahead;
-        ahead = t;
-        n = next;
-    }
-
-    if (n < 0) {
-        rc = mado_fail(err, MADO_ESTORE, "reading: %s", strerror(errno));
-    }
-
-done:
 
     OPENSSL_cleanse(fkey, sizeof(fkey));
-
-    if (buf != NULL) {
-        OPENSSL_cleanse(buf, chunk);
-    }
-
-    if (ahead != NULL) {
-        OPENSSL_cleanse(ahead, chunk);
-    }
-
-    free(buf);
-    free(ahead);
-    free(sealed);
 
     return rc;
 }
@@ -393,13 +439,9 @@ int
 mado_crypt_open_fd(const unsigned char *key, int in, int out,
     mado_err_t *err)
 {
-    int             rc;
-    size_t          chunk, full;
-    ssize_t         n, next;
-    uint64_t        i;
-    unsigned char   head[MADO_FILE_HEADER_LEN], fkey[MADO_CRYPT_KEY_LEN];
-    unsigned char   nonce[MADO_CRYPT_NONCE_LEN], last;
-    unsigned char  *buf, *ahead, *plain, *t;
+    int            rc;
+    ssize_t        n;
+    unsigned char  head[MADO_FILE_HEADER_LEN], fkey[MADO_CRYPT_KEY_LEN];
 
     n = mado_read_full(in, head, sizeof(head));
 
@@ -427,81 +469,10 @@ mado_crypt_open_fd(const unsigned char *key, int in, int out,
         return mado_fail(err, MADO_ESTORE, "no HKDF for the file's key");
     }
 
-    chunk = (size_t) 1 << head[9];
-    full = chunk + MADO_CRYPT_TAG_LEN;
-
-    buf = malloc(full);
-    ahead = malloc(full);
-    plain = malloc(chunk);
-
-    rc = MADO_OK;
-
-    if (buf == NULL || ahead == NULL || plain == NULL) {
-        rc = mado_fail(err, MADO_ESTORE, "out of memory");
-        goto done;
-    }
-
-    n = mado_read_full(in, buf, full);
-
-    for (i = 0; n >= 0; i++) {
-        next = (size_t) n == full ? mado_read_full(in, ahead, full) : 0;
-
-        if (next < 0) {
-            n = -1;
-            break;
-        }
-
-        last = (next == 0);
-
-        if ((size_t) n < MADO_CRYPT_TAG_LEN) {
-            rc = mado_fail(err, MADO_EINVAL, "the sealed file is cut short "
-                           "(chunk %llu)", (unsigned long long) i);
-            goto done;
-        }
-
-        n -= MADO_CRYPT_TAG_LEN;
-        mado_file_nonce(i, nonce);
-
-        if (mado_gcm(0, fkey, nonce, head, sizeof(head), &last, 1, buf,
-                     (size_t) n, plain, buf + n)
-            != 0)
-        {
-            rc = mado_fail(err, MADO_EINVAL, "the sealed file does not open "
-                           "at chunk %llu: another key, or altered, cut or "
-                           "added to", (unsigned long long) i);
-            goto done;
-        }
-
-        if (mado_write_full(out, plain, (size_t) n) != 0) {
-            rc = mado_fail(err, MADO_ESTORE, "writing: %s", strerror(errno));
-            goto done;
-        }
-
-        if (last) {
-            break;
-        }
-
-        t = buf;
-        buf = ahead;
-        ahead = t;
-        n = next;
-    }
-
-    if (n < 0) {
-        rc = mado_fail(err, MADO_ESTORE, "reading: %s", strerror(errno));
-    }
-
-done:
+    rc = mado_file_chunks(0, fkey, head, (size_t) 1 << head[9], in, out,
+                          err);
 
     OPENSSL_cleanse(fkey, sizeof(fkey));
-
-    if (plain != NULL) {
-        OPENSSL_cleanse(plain, chunk);
-    }
-
-    free(buf);
-    free(ahead);
-    free(plain);
 
     return rc;
 }

@@ -7,8 +7,6 @@
  * login and for a feed token alike.
  */
 
-#define _GNU_SOURCE                     /* memmem */
-
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -357,33 +355,6 @@ listed(const unit_each_t *e, const char *id)
 }
 
 
-/* 1 if the store file holds len bytes of p anywhere */
-static int
-store_holds(unit_store_t *u, const void *p, size_t len)
-{
-    int      found;
-    char     path[128];
-    FILE    *f;
-    size_t   n;
-    char    *buf;
-
-    snprintf(path, sizeof(path), "%s/data.mdb", u->dir);
-    f = fopen(path, "r");
-    if (f == NULL) {
-        return -1;
-    }
-
-    buf = malloc(8 << 20);
-    n = fread(buf, 1, 8 << 20, f);
-    fclose(f);
-
-    found = memmem(buf, n, p, len) != NULL;
-    free(buf);
-
-    return found;
-}
-
-
 static void
 test_seal(unit_store_t *u)
 {
@@ -418,8 +389,8 @@ test_seal(unit_store_t *u)
     mdb_txn_abort(txn);
 
     /* and sealed in the other sense: no id in clear, key nor value */
-    CHECK_INT(store_holds(u, "machine", 7), 0);
-    CHECK_INT(store_holds(u, "\"role\"", 6), 0);
+    CHECK_INT(unit_store_holds(u, "machine", 7, 0), 0);
+    CHECK_INT(unit_store_holds(u, "\"role\"", 6, 0), 0);
     CHECK_INT(listed(accounts(u, &e), "machine"), MADO_SEAL_OK);
 
     /* failures and logins are not sealed: a login changes them */

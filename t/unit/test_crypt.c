@@ -11,7 +11,6 @@
 #define _GNU_SOURCE                     /* memmem, memfd_create */
 
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #include "unit.h"
 
@@ -315,51 +314,6 @@ raw_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v,
 }
 
 
-/*
- * 1 if the store file holds the len bytes of p.  live: in the pages in
- * use only (a compacting copy of the store, which leaves out the pages
- * LMDB freed and has not written over yet)
- */
-static int
-store_holds(unit_store_t *u, const void *p, size_t len, int live)
-{
-    int      found;
-    char     path[160], copy[128];
-    FILE    *f;
-    size_t   n;
-    char    *buf;
-
-    snprintf(path, sizeof(path), "%s/data.mdb", u->dir);
-
-    if (live) {
-        snprintf(copy, sizeof(copy), "%s/copy", u->dir);
-        (void) mkdir(copy, 0700);
-        snprintf(path, sizeof(path), "%s/data.mdb", copy);
-        (void) unlink(path);
-        CHECK_INT(mdb_env_copy2(u->s.env, copy, MDB_CP_COMPACT), 0);
-    }
-
-    f = fopen(path, "r");
-    if (f == NULL) {
-        return -1;
-    }
-
-    buf = malloc(8 << 20);
-    n = fread(buf, 1, 8 << 20, f);
-    fclose(f);
-
-    found = memmem(buf, n, p, len) != NULL;
-    free(buf);
-
-    if (live) {
-        unlink(path);
-        rmdir(copy);
-    }
-
-    return found;
-}
-
-
 typedef struct {
     int                 found;      /* records with "legacy-actor" */
     int                 null;
@@ -381,6 +335,24 @@ test_walk(uint64_t seq, const char *json, size_t len, void *arg)
     }
 
     return 0;
+}
+
+
+/* the answer kept for user's Idempotency-Key key, found */
+static int
+idem_found(unit_store_t *u, MDB_txn *txn, const char *user, const char *key)
+{
+    uint32_t       status;
+    size_t         len;
+    char           body[16];
+    mado_err_t     err;
+    unsigned char  fp[MADO_HASH_LEN];
+
+    memset(fp, 0, sizeof(fp));
+
+    return mado_idem_get(&u->s, txn, user, key, fp, T + 1, &status, body,
+                         sizeof(body), &len, &err) == MADO_OK
+           && status == 200;
 }
 
 
@@ -432,8 +404,8 @@ test_migrate(void)
     CHECK_INT(mado_store_write(&u.s, test_audit_write, NULL, &err), MADO_OK);
     CHECK_INT(mado_store_write(&u.s, test_audit_write, NULL, &err), MADO_OK);
     CHECK_INT(mado_store_write(&u.s, test_audit_write, NULL, &err), MADO_OK);
-    CHECK_INT(store_holds(&u, "legacy-actor", 12, 0), 0);
-    CHECK_INT(store_holds(&u, "192.0.2.55", 10, 0), 0);
+    CHECK_INT(unit_store_holds(&u, "legacy-actor", 12, 0), 0);
+    CHECK_INT(unit_store_holds(&u, "192.0.2.55", 10, 0), 0);
 
     CHECK_INT(mdb_txn_begin(u.s.env, NULL, 0, &txn), 0);
 
@@ -508,9 +480,9 @@ test_migrate(void)
 
     CHECK_INT(mdb_txn_commit(txn), 0);
 
-    CHECK_INT(store_holds(&u, "legacy-actor", 12, 1), 1);
-    CHECK_INT(store_holds(&u, "legacy-user", 11, 1), 1);
-    CHECK_INT(store_holds(&u, "192.0.2.5", 9, 1), 1);
+    CHECK_INT(unit_store_holds(&u, "legacy-actor", 12, 1), 1);
+    CHECK_INT(unit_store_holds(&u, "legacy-user", 11, 1), 1);
+    CHECK_INT(unit_store_holds(&u, "192.0.2.5", 9, 1), 1);
 
     /* read as they are: the trail verifies, records readable */
     memset(&w, 0, sizeof(w));
@@ -523,18 +495,8 @@ test_migrate(void)
     CHECK_INT(mado_session_check(&u.s, txn, tok, T + 10, 1800, 43200, user,
                                  &err), MADO_OK);
     CHECK_STR(user, "legacy-user");
-    {
-        uint32_t       status;
-        size_t         len;
-        char           body2[16];
-        unsigned char  fp[MADO_HASH_LEN];
-
-        /* a retry across the upgrade gets its answer, not applied twice */
-        memset(fp, 0, sizeof(fp));
-        CHECK_INT(mado_idem_get(&u.s, txn, "legacy-user", "idem-7", fp,
-                                T + 1, &status, body2, sizeof(body2), &len,
-                                &err), MADO_OK);
-    }
+    /* a retry across the upgrade gets its answer, not applied twice */
+    CHECK(idem_found(&u, txn, "legacy-user", "idem-7"));
     mdb_txn_abort(txn);
 
     /* two records a round: every one is sealed in the end */
@@ -575,9 +537,9 @@ test_migrate(void)
     /* nothing in clear in the pages in use (the pages freed keep their
        bytes until LMDB writes over them: docs/admin.md), everything still
        read */
-    CHECK_INT(store_holds(&u, "legacy-actor", 12, 1), 0);
-    CHECK_INT(store_holds(&u, "legacy-user", 11, 1), 0);
-    CHECK_INT(store_holds(&u, "192.0.2.5", 9, 1), 0);
+    CHECK_INT(unit_store_holds(&u, "legacy-actor", 12, 1), 0);
+    CHECK_INT(unit_store_holds(&u, "legacy-user", 11, 1), 0);
+    CHECK_INT(unit_store_holds(&u, "192.0.2.5", 9, 1), 0);
 
     memset(&w, 0, sizeof(w));
     CHECK_INT(mado_store_read_begin(&u.s, &txn, &err), MADO_OK);
@@ -596,18 +558,7 @@ test_migrate(void)
     CHECK_INT(mado_refusal_due(&u.s, txn, "192.0.2.59", T + 1), 1);
     mado_login_state(&u.s, txn, "legacy-user", T + 1, &failures, &until);
     CHECK_INT(failures, 4);
-    {
-        uint32_t       status;
-        size_t         len;
-        char           body2[16];
-        unsigned char  fp[MADO_HASH_LEN];
-
-        memset(fp, 0, sizeof(fp));
-        CHECK_INT(mado_idem_get(&u.s, txn, "legacy-user", "idem-7", fp,
-                                T + 1, &status, body2, sizeof(body2), &len,
-                                &err), MADO_OK);
-        CHECK_INT(status, 200);
-    }
+    CHECK(idem_found(&u, txn, "legacy-user", "idem-7"));
 
     /* an audit record altered after sealing: broken, and fn gets NULL */
     mdb_txn_abort(txn);
