@@ -152,8 +152,9 @@ mc_audit_list(mc_ctx_t *ctx, int argc, char **argv)
         return MC_EXIT_REFUSED;
     }
 
-    /* the id as failed logins keep it: a hash under the audit key */
-    if ((rc = mc_audit_open(ctx, &s, &txn, tried != NULL)) != MC_EXIT_OK) {
+    /* the records are sealed under a key derived from the audit key, and
+       --tried is the id as failed logins keep it: a hash under it */
+    if ((rc = mc_audit_open(ctx, &s, &txn, 1)) != MC_EXIT_OK) {
         return rc;
     }
 
@@ -192,10 +193,13 @@ mc_audit_print(uint64_t seq, const char *json, size_t len, void *arg)
     const char        *time, *office, *counter, *action, *actor, *tried;
     mc_audit_list_t   *l = arg;
 
-    root = mado_json_tree(json, len, &err);
+    root = json != NULL ? mado_json_tree(json, len, &err) : NULL;
 
     if (root == NULL) {
-        printf("%llu\t(unreadable record)\n", (unsigned long long) seq);
+        printf("%llu\t(%s)\n", (unsigned long long) seq,
+               json != NULL ? "unreadable record"
+               : "a sealed record that does not open: see \"madoctl audit "
+                 "verify\"");
         return 0;
     }
 

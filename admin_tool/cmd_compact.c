@@ -4,8 +4,9 @@
  * the reports, the forecast and the history API of old days use) and
  * deleted; hourly figures older than --keep-hourly-days are deleted.
  * Expired sessions, failed-login and refusal records, and day-old
- * Idempotency-Key answers go too (mado_retention.c).  Meant to run daily
- * (conf.example/systemd/mado-compact.timer).
+ * Idempotency-Key answers go too (mado_retention.c).  What a store of
+ * schema 1 kept in clear is sealed (mado_crypt_migrate).  Meant to run
+ * daily (conf.example/systemd/mado-compact.timer).
  */
 
 #include <getopt.h>
@@ -114,6 +115,44 @@ mc_compact_login(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
 }
 
 
+typedef struct {
+    mc_ctx_t               *ctx;
+    mado_crypt_migrate_t    st;     /* out: this write's */
+} mc_compact_seal_t;
+
+
+/* records an older version kept in clear, sealed: a batch a write */
+#define MC_SEAL_BATCH           4096
+
+static int
+mc_compact_seal(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
+{
+    int                 rc;
+    char                au[24], ac[24], se[24], ks[24];
+    mc_compact_seal_t  *cs = arg;
+    const char         *extra[] = { "audit_records_sealed", au,
+                                    "accounts_sealed", ac,
+                                    "sessions_sealed", se,
+                                    "keys_hashed", ks, NULL };
+
+    rc = mado_crypt_migrate(s, txn, MC_SEAL_BATCH, &cs->st, err);
+    if (rc != MADO_OK
+        || cs->st.audit + cs->st.accounts + cs->st.sessions + cs->st.keys
+           == 0)
+    {
+        return rc;
+    }
+
+    snprintf(au, sizeof(au), "%llu", (unsigned long long) cs->st.audit);
+    snprintf(ac, sizeof(ac), "%llu", (unsigned long long) cs->st.accounts);
+    snprintf(se, sizeof(se), "%llu", (unsigned long long) cs->st.sessions);
+    snprintf(ks, sizeof(ks), "%llu", (unsigned long long) cs->st.keys);
+
+    return mc_audit(s, txn, cs->ctx->now, "compact", NULL, NULL, NULL, NULL,
+                    extra, err);
+}
+
+
 int
 mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
 {
@@ -124,6 +163,8 @@ mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
     mado_store_t                 s;
     mado_compact_stats_t         st;
     mc_compact_sweep_t           sw;
+    mc_compact_seal_t            cs;
+    mado_crypt_migrate_t         sealed;
     const char                  *a_keep, *a_hourly;
     static const char *const     names[] = { NULL };
     static const struct option   opts[] = {
@@ -205,6 +246,21 @@ mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
         rc = mado_store_write(&s, mc_compact_login, ctx, &err);
     }
 
+    /* what a store of schema 1 kept in clear: sealed, a batch a write */
+    memset(&cs, 0, sizeof(cs));
+    memset(&sealed, 0, sizeof(sealed));
+    cs.ctx = ctx;
+    cs.st.more = 1;
+
+    while (rc == MADO_OK && cs.st.more) {
+        rc = mado_store_write(&s, mc_compact_seal, &cs, &err);
+
+        sealed.audit += cs.st.audit;
+        sealed.accounts += cs.st.accounts;
+        sealed.sessions += cs.st.sessions;
+        sealed.keys += cs.st.keys;
+    }
+
     mado_store_close(&s);
 
     if (rc != MADO_OK) {
@@ -221,6 +277,15 @@ mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv)
            "%llu refusal counts\n", (unsigned long long) sw.st.sessions,
            (unsigned long long) sw.st.clients,
            (unsigned long long) sw.st.refusals);
+
+    if (sealed.audit + sealed.accounts + sealed.sessions + sealed.keys) {
+        printf("sealed what an older version kept in clear: %llu audit "
+               "records, %llu accounts, %llu sessions; hashed %llu keys of "
+               "counts\n", (unsigned long long) sealed.audit,
+               (unsigned long long) sealed.accounts,
+               (unsigned long long) sealed.sessions,
+               (unsigned long long) sealed.keys);
+    }
 
     return MC_EXIT_OK;
 }

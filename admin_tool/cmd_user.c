@@ -676,6 +676,8 @@ mc_user_print(const mado_account_t *a, void *arg)
            a->role == MADO_ROLE_ADMIN ? "(all)" : offices,
            a->seal_state == MADO_SEAL_OK ? ""
            : a->seal_state == MADO_SEAL_NONE ? "  ! no seal"
+           : a->seal_state == MADO_SEAL_UNREADABLE
+           ? "  ! does not open: altered or moved outside madoctl"
            : "  ! seal broken: changed outside madoctl");
 
     return 0;
@@ -791,7 +793,11 @@ mc_seal_add(mc_user_seal_t *se, const char *id)
 static int
 mc_seal_unsealed(const mado_account_t *a, void *arg)
 {
-    if (a->seal_state != MADO_SEAL_OK && mc_seal_add(arg, a->id) != 0) {
+    /* a record that does not open has nothing to seal again */
+    if (a->seal_state != MADO_SEAL_OK
+        && a->seal_state != MADO_SEAL_UNREADABLE
+        && mc_seal_add(arg, a->id) != 0)
+    {
         return 1;
     }
 
@@ -843,6 +849,13 @@ mc_user_seal_write(mado_store_t *s, MDB_txn *txn, void *arg,
         if (rc == MADO_OK) {
             OPENSSL_cleanse(&a, sizeof(a));
             continue;
+        }
+
+        if (a.seal_state == MADO_SEAL_UNREADABLE) {
+            char  why[sizeof(err->text)];
+
+            memcpy(why, err->text, sizeof(why));
+            return mado_fail(err, MADO_EINVAL, "USER: %s", why);
         }
 
         a.updated_at = se->now;

@@ -45,17 +45,17 @@ mc_store_open(mc_ctx_t *ctx, mado_store_t *s, unsigned flags)
         return MC_EXIT_STORE;
     }
 
-    /* a writer writes nothing it cannot audit; verify needs it too */
+    /* a writer writes nothing it cannot audit; verify needs it too, and
+       so does whatever reads the records it seals */
     if (!(flags & MADO_OPEN_RDONLY) || (flags & MC_OPEN_AUDIT)) {
         if (mado_audit_key_load(ctx->audit_key, s->audit_key, &err)
-            != MADO_OK)
+            != MADO_OK
+            || mado_store_keys(s, s->audit_key, &err) != MADO_OK)
         {
             mado_store_close(s);
             mc_error("%s", err.text);
             return MC_EXIT_STORE;
         }
-
-        s->audit = 1;
     }
 
     /* a writer moves the anchor after each commit: no anchor, no write */

@@ -409,7 +409,9 @@ static const char  mc_usage_compact[] =
     "It also deletes what identifies people once it serves no more:\n"
     "expired sessions of the update API, failed-login records of addresses\n"
     "whose window and wait are over, refusal counts past their window, and\n"
-    "Idempotency-Key answers older than a day.\n"
+    "Idempotency-Key answers older than a day.  And it seals what a store\n"
+    "of schema 1 kept in clear (audit records, accounts, sessions, the\n"
+    "addresses and ids that key counts), a batch a transaction, audited.\n"
     "\n"
     "Options:\n"
     "  --keep-days N          days of full detail, 1..3660 (default 60)\n"
@@ -419,7 +421,8 @@ static const char  mc_usage_compact[] =
 
 
 static const char  mc_usage_audit[] =
-    "usage: madoctl [--store DIR] audit list [--from DATE] [--to DATE]\n"
+    "usage: madoctl [--store DIR] [--audit-key FILE] audit list\n"
+    "                                        [--from DATE] [--to DATE]\n"
     "                                        [--office OFFICE] [--action A]\n"
     "                                        [--actor TEXT] [--tried USER]\n"
     "                                        [--json]\n"
@@ -430,7 +433,9 @@ static const char  mc_usage_audit[] =
     "compact) appends an audit record in the same transaction as the\n"
     "change: time, who (the OS user, and who used sudo), from where, what,\n"
     "and the counter before and after.  Records are chained with\n"
-    "HMAC-SHA-256 under the audit key, which is kept outside the store.\n"
+    "HMAC-SHA-256 under the audit key, which is kept outside the store,\n"
+    "and sealed (AES-256-GCM) under a key derived from it: list needs the\n"
+    "key too.\n"
     "After each write its last record's number and MAC go to the anchor,\n"
     "a file beside the key (audit.key: audit.anchor) that only the key's\n"
     "owner may write.\n"

@@ -26,6 +26,13 @@
  * that sealed it, so that "madoctl audit verify" also finds an older
  * sealed copy put back (a later user.* record names the account), which a
  * MAC alone cannot tell from the real one.
+ *
+ * The seal proves who made a record; it hides nothing.  The account is
+ * also sealed in the other sense (mado_record_seal: AES-256-GCM) under
+ * L(id), a keyed hash of its id (mado_lookup), because the ids are staff
+ * members' names: the store holds no id in clear.  Sessions keep their
+ * user sealed, Idempotency-Keys and failed-login counts keep keyed hashes
+ * of the user and the address (mado_store.h, section 16).
  */
 
 #define _GNU_SOURCE                     /* strcasestr */
@@ -282,6 +289,7 @@ mado_seal_name(uint32_t state)
     case MADO_SEAL_OK:        return "ok";
     case MADO_SEAL_NONE:      return "none";
     case MADO_SEAL_BROKEN:    return "broken";
+    case MADO_SEAL_UNREADABLE: return "unreadable";
     default:                  return "unchecked";
     }
 }
@@ -373,6 +381,13 @@ mado_account_seal_fail(mado_err_t *err, const mado_account_t *a)
                          "%s\"", a->id, a->id);
     }
 
+    if (a->seal_state == MADO_SEAL_UNREADABLE) {
+        return mado_fail(err, MADO_ESEAL, "the account \"%s\" does not open "
+                         "under the key: its record was altered, or moved "
+                         "there from another account's, outside madoctl and "
+                         "the update API; add the account again", a->id);
+    }
+
     return mado_fail(err, MADO_ESEAL, "the account \"%s\" does not match its "
                      "seal: it was changed outside madoctl and the update "
                      "API", a->id);
@@ -381,17 +396,74 @@ mado_account_seal_fail(mado_err_t *err, const mado_account_t *a)
 
 /* ------------------------------------------------------------ storage */
 
+/*
+ * An account's record is sealed under its key L(id) (mado_record_open);
+ * a store of schema 1 keeps it in clear under the id, read as it is.
+ * MADO_OK: a read, and *forced 1 when it is in clear where a sealed
+ * record belongs (put there by hand: broken whatever its seal);
+ * MADO_ESEAL: a sealed record that does not open (altered, or moved
+ * from another key); MADO_EINVAL: garbled.
+ */
+static int
+mado_account_value(mado_store_t *s, const MDB_val *k, const MDB_val *v,
+    mado_account_t *a, int *forced)
+{
+    int             rc;
+    size_t          len;
+    unsigned char  *buf;
+
+    *forced = 0;
+
+    if (!mado_lookup_is(k->mv_data, k->mv_size)
+        || !mado_crypt_sealed(v->mv_data, v->mv_size))
+    {
+        *forced = mado_lookup_is(k->mv_data, k->mv_size);
+
+        return mado_account_decode(v->mv_data, v->mv_size, a) == 0
+               ? MADO_OK : MADO_EINVAL;
+    }
+
+    buf = malloc(v->mv_size);
+    if (buf == NULL) {
+        return MADO_ESTORE;
+    }
+
+    rc = mado_record_open(s, "account", k->mv_data, k->mv_size, v->mv_data,
+                          v->mv_size, buf, &len);
+
+    if (rc == MADO_OK) {
+        rc = mado_account_decode(buf, len, a) == 0 ? MADO_OK : MADO_ESEAL;
+        OPENSSL_cleanse(buf, len);
+    }
+
+    free(buf);
+
+    return rc;
+}
+
+
 int
 mado_account_get(mado_store_t *s, MDB_txn *txn, const char *id,
     mado_account_t *a, mado_err_t *err)
 {
-    int      rc;
-    MDB_val  k, v;
+    int            rc, forced;
+    MDB_val        k, v;
+    unsigned char  lk[MADO_LOOKUP_LEN];
 
-    k.mv_data = (void *) id;
-    k.mv_size = strlen(id);
+    rc = MDB_NOTFOUND;
 
-    rc = mdb_get(txn, s->account, &k, &v);
+    if (s->audit) {
+        mado_lookup(s, "account", id, strlen(id), lk);
+        k.mv_data = lk;
+        k.mv_size = sizeof(lk);
+        rc = mdb_get(txn, s->account, &k, &v);
+    }
+
+    if (rc == MDB_NOTFOUND) {
+        k.mv_data = (void *) id;
+        k.mv_size = strlen(id);
+        rc = mdb_get(txn, s->account, &k, &v);
+    }
 
     if (rc == MDB_NOTFOUND) {
         return mado_fail(err, MADO_ENOTFOUND, "no user \"%s\"", id);
@@ -401,12 +473,27 @@ mado_account_get(mado_store_t *s, MDB_txn *txn, const char *id,
         return mado_mdb_fail(err, MADO_ESTORE, "reading accounts", rc);
     }
 
-    if (mado_account_decode(v.mv_data, v.mv_size, a) != 0) {
+    rc = mado_account_value(s, &k, &v, a, &forced);
+
+    if (rc == MADO_ESEAL) {
+        /* nothing of it can be read, and nothing is built on it */
+        memset(a, 0, sizeof(mado_account_t));
+        snprintf(a->id, sizeof(a->id), "%s", id);
+        a->disabled = 1;
+        a->seal_state = MADO_SEAL_UNREADABLE;
+        return mado_account_seal_fail(err, a);
+    }
+
+    if (rc != MADO_OK) {
         return mado_fail(err, MADO_ESTORE, "the account of \"%s\" is "
                          "garbled", id);
     }
 
     mado_account_seal_check(s, a, id, strlen(id));
+
+    if (forced) {
+        a->seal_state = MADO_SEAL_BROKEN;
+    }
 
     if (a->seal_state == MADO_SEAL_BROKEN
         || (s->audit && a->seal_state != MADO_SEAL_OK))
@@ -424,10 +511,11 @@ mado_account_put(mado_store_t *s, MDB_txn *txn, const mado_account_t *a,
 {
     int                 rc;
     char               *json;
-    size_t              len;
+    size_t              len, slen;
     MDB_val             k, v;
     mado_account_t      sealed;
     mado_audit_head_t   h;
+    unsigned char      *enc, lk[MADO_LOOKUP_LEN];
 
     if (!s->audit) {
         return mado_fail(err, MADO_ESTORE, "no audit key: an account is "
@@ -463,15 +551,39 @@ mado_account_put(mado_store_t *s, MDB_txn *txn, const mado_account_t *a,
         return mado_fail(err, MADO_ESTORE, "out of memory");
     }
 
-    k.mv_data = (void *) a->id;
-    k.mv_size = strlen(a->id);
-    v.mv_data = json;
-    v.mv_size = len;
+    /* sealed under L(id): neither the id nor the account in clear */
+    mado_lookup(s, "account", a->id, strlen(a->id), lk);
 
-    rc = mdb_put(txn, s->account, &k, &v, 0);
+    enc = malloc(len + MADO_CRYPT_OVERHEAD);
+
+    rc = enc == NULL
+         ? mado_fail(err, MADO_ESTORE, "out of memory")
+         : mado_record_seal(s, "account", lk, sizeof(lk), json, len, enc,
+                            &slen, err);
 
     OPENSSL_cleanse(json, len);
     free(json);
+
+    if (rc != MADO_OK) {
+        free(enc);
+        return rc;
+    }
+
+    k.mv_data = lk;
+    k.mv_size = sizeof(lk);
+    v.mv_data = enc;
+    v.mv_size = slen;
+
+    rc = mdb_put(txn, s->account, &k, &v, 0);
+    free(enc);
+
+    /* the record schema 1 kept in clear goes */
+    if (rc == 0) {
+        k.mv_data = (void *) a->id;
+        k.mv_size = strlen(a->id);
+        rc = mdb_del(txn, s->account, &k, NULL);
+        rc = (rc == MDB_NOTFOUND) ? 0 : rc;
+    }
 
     if (rc != 0) {
         return mado_mdb_fail(err, MADO_ESTORE, "writing an account", rc);
@@ -486,10 +598,12 @@ mado_account_each(mado_store_t *s, MDB_txn *txn,
     int (*fn)(const mado_account_t *a, void *arg), void *arg,
     mado_err_t *err)
 {
-    int             rc;
-    MDB_val         k, v;
+    int             rc, vrc, forced;
+    char            hex[9];
+    MDB_val         k, v, sk, sv;
     MDB_cursor     *cur;
     mado_account_t  a;
+    unsigned char   lk[MADO_LOOKUP_LEN];
 
     rc = mdb_cursor_open(txn, s->account, &cur);
     if (rc != 0) {
@@ -500,11 +614,59 @@ mado_account_each(mado_store_t *s, MDB_txn *txn,
          rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     {
-        if (mado_account_decode(v.mv_data, v.mv_size, &a) != 0) {
+        vrc = mado_account_value(s, &k, &v, &a, &forced);
+
+        if (vrc == MADO_ESEAL) {
+            /* its id is sealed with it: named by its key, "#" and hex,
+               which no id can be; it grants nothing */
+            memset(&a, 0, sizeof(mado_account_t));
+            mado_hex((const unsigned char *) k.mv_data + 1, 4, hex);
+            snprintf(a.id, sizeof(a.id), "#%s", hex);
+            a.role = MADO_ROLE_STAFF;
+            a.disabled = 1;
+            a.seal_state = MADO_SEAL_UNREADABLE;
+
+            if (fn(&a, arg)) {
+                break;
+            }
+
             continue;
         }
 
-        mado_account_seal_check(s, &a, k.mv_data, k.mv_size);
+        if (vrc != MADO_OK) {
+            continue;
+        }
+
+        if (mado_lookup_is(k.mv_data, k.mv_size)) {
+            /* the id sealed with it is the one its key names */
+            mado_lookup(s, "account", a.id, strlen(a.id), lk);
+
+            if (memcmp(lk, k.mv_data, sizeof(lk)) == 0) {
+                mado_account_seal_check(s, &a, a.id, strlen(a.id));
+
+            } else {
+                a.seal_state = MADO_SEAL_BROKEN;
+            }
+
+            if (forced) {
+                a.seal_state = MADO_SEAL_BROKEN;
+            }
+
+        } else {
+            mado_account_seal_check(s, &a, k.mv_data, k.mv_size);
+
+            /* in clear beside its sealed record: put there by hand, as
+               a write seals an account and removes its record in clear */
+            if (s->audit) {
+                mado_lookup(s, "account", k.mv_data, k.mv_size, lk);
+                sk.mv_data = lk;
+                sk.mv_size = sizeof(lk);
+
+                if (mdb_get(txn, s->account, &sk, &sv) == 0) {
+                    a.seal_state = MADO_SEAL_BROKEN;
+                }
+            }
+        }
 
         if (fn(&a, arg)) {
             break;
@@ -587,15 +749,68 @@ mado_token_find(mado_store_t *s, MDB_txn *txn, const char *token,
 
 /* ------------------------------------------------------------ sessions */
 
+/* a session's record: its user is sealed (schema 1 kept it in clear) */
+int
+mado_session_value(const mado_store_t *s, const MDB_val *k, const MDB_val *v,
+    mado_session_t *se)
+{
+    int            rc;
+    size_t         len;
+    unsigned char  buf[MADO_SESSION_SIZE + MADO_CRYPT_OVERHEAD];
+
+    if (v->mv_size > sizeof(buf)) {
+        return -1;
+    }
+
+    rc = mado_record_open(s, "session", k->mv_data, k->mv_size, v->mv_data,
+                          v->mv_size, buf, &len);
+
+    rc = (rc == MADO_ESEAL) ? -1 : mado_session_decode(buf, len, se);
+    OPENSSL_cleanse(buf, sizeof(buf));
+
+    return rc;
+}
+
+
+static int
+mado_session_put(mado_store_t *s, MDB_txn *txn, MDB_val *k,
+    const mado_session_t *se, mado_err_t *err)
+{
+    int            rc;
+    size_t         len;
+    MDB_val        v;
+    unsigned char  val[MADO_SESSION_SIZE];
+    unsigned char  sealed[MADO_SESSION_SIZE + MADO_CRYPT_OVERHEAD];
+
+    mado_session_encode(se, val);
+
+    rc = mado_record_seal(s, "session", k->mv_data, k->mv_size, val,
+                          sizeof(val), sealed, &len, err);
+    OPENSSL_cleanse(val, sizeof(val));
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    v.mv_data = sealed;
+    v.mv_size = len;
+
+    rc = mdb_put(txn, s->session, k, &v, 0);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "writing a session", rc);
+    }
+
+    return MADO_OK;
+}
+
+
 int
 mado_session_new(mado_store_t *s, MDB_txn *txn, const char *user,
     int64_t now, char *token, mado_err_t *err)
 {
-    int             rc;
-    MDB_val         k, v;
+    MDB_val         k;
     mado_session_t  se;
     unsigned char   raw[MADO_TOKEN_BYTES], key[MADO_HASH_LEN];
-    unsigned char   val[MADO_SESSION_SIZE];
 
     if (RAND_bytes(raw, sizeof(raw)) != 1) {
         return mado_fail(err, MADO_ESTORE, "no random bytes");
@@ -613,20 +828,11 @@ mado_session_new(mado_store_t *s, MDB_txn *txn, const char *user,
     snprintf(se.user, sizeof(se.user), "%s", user);
     se.created = now;
     se.seen = now;
-    mado_session_encode(&se, val);
 
     k.mv_data = key;
     k.mv_size = sizeof(key);
-    v.mv_data = val;
-    v.mv_size = sizeof(val);
 
-    rc = mdb_put(txn, s->session, &k, &v, 0);
-
-    if (rc != 0) {
-        return mado_mdb_fail(err, MADO_ESTORE, "writing a session", rc);
-    }
-
-    return MADO_OK;
+    return mado_session_put(s, txn, &k, &se, err);
 }
 
 
@@ -637,7 +843,7 @@ mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
     int             rc;
     MDB_val         k, v;
     mado_session_t  se;
-    unsigned char   key[MADO_HASH_LEN], val[MADO_SESSION_SIZE];
+    unsigned char   key[MADO_HASH_LEN];
 
     if (strncmp(token, "mado_s_", 7) != 0
         || strlen(token) != 7 + 2 * MADO_TOKEN_BYTES
@@ -652,7 +858,7 @@ mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
     rc = mdb_get(txn, s->session, &k, &v);
 
     if (rc == MDB_NOTFOUND
-        || (rc == 0 && mado_session_decode(v.mv_data, v.mv_size, &se) != 0))
+        || (rc == 0 && mado_session_value(s, &k, &v, &se) != 0))
     {
         return mado_fail(err, MADO_ENOTFOUND, "no such session");
     }
@@ -671,12 +877,9 @@ mado_session_check(mado_store_t *s, MDB_txn *txn, const char *token,
     /* the idle clock restarts, at most once a minute (a write) */
     if (now - se.seen >= 60) {
         se.seen = now;
-        mado_session_encode(&se, val);
-        v.mv_data = val;
-        v.mv_size = sizeof(val);
 
-        rc = mdb_put(txn, s->session, &k, &v, 0);
-        if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
+        rc = mado_session_put(s, txn, &k, &se, err);
+        if (rc != MADO_OK) {
             return rc;
         }
     }
@@ -739,6 +942,17 @@ mado_session_csrf(const char *token, char *csrf)
 
 /* ------------------------------------------------------------ idempotency */
 
+/* an answer's key: L(USER\0KEY), the user's id not kept in clear */
+static void
+mado_idem_lookup(const mado_store_t *s, const char *user, const char *key,
+    unsigned char *out)
+{
+    unsigned char  k[MADO_KEY_MAX];
+
+    mado_lookup(s, "idem", k, mado_idem_key(user, key, k), out);
+}
+
+
 int
 mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
     const char *key, const unsigned char *fp, int64_t now, uint32_t *status,
@@ -747,12 +961,21 @@ mado_idem_get(mado_store_t *s, MDB_txn *txn, const char *user,
     int            rc;
     MDB_val        k, v;
     mado_idem_t    id;
-    unsigned char  k_[MADO_KEY_MAX];
+    unsigned char  k_[MADO_LOOKUP_LEN], old[MADO_KEY_MAX];
 
+    mado_idem_lookup(s, user, key, k_);
     k.mv_data = k_;
-    k.mv_size = mado_idem_key(user, key, k_);
+    k.mv_size = sizeof(k_);
 
     rc = mdb_get(txn, s->idem, &k, &v);
+
+    /* an answer schema 1 kept under USER\0KEY, until compact rekeys it:
+       a retry across an upgrade is not applied twice */
+    if (rc == MDB_NOTFOUND) {
+        k.mv_data = old;
+        k.mv_size = mado_idem_key(user, key, old);
+        rc = mdb_get(txn, s->idem, &k, &v);
+    }
 
     if (rc == MDB_NOTFOUND
         || (rc == 0 && mado_idem_decode(v.mv_data, v.mv_size, &id) != 0))
@@ -791,7 +1014,7 @@ mado_idem_put(mado_store_t *s, MDB_txn *txn, const char *user,
     int            rc;
     MDB_val        k, v;
     mado_idem_t    id;
-    unsigned char  k_[MADO_KEY_MAX];
+    unsigned char  k_[MADO_LOOKUP_LEN];
     unsigned char  val[MADO_IDEM_FIXED + MADO_IDEM_BODY_MAX];
 
     id.created = now;
@@ -800,8 +1023,9 @@ mado_idem_put(mado_store_t *s, MDB_txn *txn, const char *user,
     id.body = body;
     id.len = len;
 
+    mado_idem_lookup(s, user, key, k_);
     k.mv_data = k_;
-    k.mv_size = mado_idem_key(user, key, k_);
+    k.mv_size = sizeof(k_);
     v.mv_data = val;
     v.mv_size = mado_idem_encode(&id, val);
 
@@ -862,9 +1086,11 @@ mado_client_locked(mado_store_t *s, MDB_txn *txn, const char *addr,
 {
     MDB_val            k, v;
     mado_clientfail_t  cf;
+    unsigned char      lk[MADO_LOOKUP_LEN];
 
-    k.mv_data = (void *) addr;
-    k.mv_size = strlen(addr);
+    mado_lookup(s, "client", addr, strlen(addr), lk);
+    k.mv_data = lk;
+    k.mv_size = sizeof(lk);
 
     if (mdb_get(txn, s->clientfail, &k, &v) != 0
         || mado_clientfail_decode(v.mv_data, v.mv_size, &cf) != 0)
@@ -885,10 +1111,12 @@ mado_client_failed(mado_store_t *s, MDB_txn *txn, const char *addr,
     uint32_t           i;
     MDB_val            k, v;
     mado_clientfail_t  cf;
-    unsigned char      val[MADO_CLIENT_SIZE];
+    unsigned char      val[MADO_CLIENT_SIZE], lk[MADO_LOOKUP_LEN];
 
-    k.mv_data = (void *) addr;
-    k.mv_size = strlen(addr);
+    /* the same record as the logins' count of the address */
+    mado_lookup(s, "client", addr, strlen(addr), lk);
+    k.mv_data = lk;
+    k.mv_size = sizeof(lk);
 
     /* none yet, or unreadable: counting starts again */
     if (mdb_get(txn, s->clientfail, &k, &v) != 0) {
@@ -979,20 +1207,22 @@ mado_login_addr(const char *addr, char *buf)
 }
 
 
-/* the key of a count: USER, USER\0ADDRESS; clientfail's is the address */
+/*
+ * the key of a count: T(USER), T(USER)\0L(ADDRESS); clientfail's is
+ * L(ADDRESS) (user: the tried id already)
+ */
 static size_t
-mado_login_key(mado_limit_e which, const char *user, const char *addr,
-    unsigned char *key)
+mado_login_key(const mado_store_t *s, mado_limit_e which, const char *user,
+    const char *addr, unsigned char *key)
 {
-    size_t  n, m;
+    size_t  n;
     char    buf[INET6_ADDRSTRLEN + 3];
 
     addr = mado_login_addr(addr, buf);
 
     if (which == MADO_LIMIT_ADDRESS) {
-        n = strlen(addr);
-        memcpy(key, addr, n);
-        return n;
+        mado_lookup(s, "client", addr, strlen(addr), key);
+        return MADO_LOOKUP_LEN;
     }
 
     n = strlen(user);
@@ -1002,11 +1232,10 @@ mado_login_key(mado_limit_e which, const char *user, const char *addr,
         return n;
     }
 
-    m = strlen(addr);
     key[n] = '\0';
-    memcpy(key + n + 1, addr, m);
+    mado_lookup(s, "login", addr, strlen(addr), key + n + 1);
 
-    return n + 1 + m;
+    return n + 1 + MADO_LOOKUP_LEN;
 }
 
 
@@ -1137,7 +1366,7 @@ mado_login_begin(mado_store_t *s, MDB_txn *txn, const char *user,
 
     for (i = 0; i < MADO_NLIMITS; i++) {
         k[i].mv_data = key[i];
-        k[i].mv_size = mado_login_key(i, user, addr, key[i]);
+        k[i].mv_size = mado_login_key(s, i, user, addr, key[i]);
         mado_login_get(s, txn, i, &k[i], &lf[i]);
     }
 
@@ -1191,7 +1420,7 @@ mado_login_succeeded(mado_store_t *s, MDB_txn *txn, const char *user,
         }
 
         k.mv_data = key;
-        k.mv_size = mado_login_key(i, user, addr, key);
+        k.mv_size = mado_login_key(s, i, user, addr, key);
         mado_login_get(s, txn, i, &k, &lf);
 
         if (i == MADO_LIMIT_PAIR) {
@@ -1476,8 +1705,11 @@ mado_seen_record(uint64_t seq, const char *json, size_t len, void *arg)
     mado_seen_t  *e;
     const char   *action, *user;
 
-    /* most records are counters': no JSON parsed for them */
-    if (memmem(json, len, "\"action\":\"user.", 15) == NULL) {
+    /* most records are counters': no JSON parsed for them (and one that
+       does not open, NULL, is the trail's finding) */
+    if (json == NULL
+        || memmem(json, len, "\"action\":\"user.", 15) == NULL)
+    {
         return 0;
     }
 
@@ -1547,6 +1779,12 @@ mado_account_verify(mado_store_t *s, MDB_txn *txn,
             snprintf(why, sizeof(why), "has no seal (made before accounts "
                      "were sealed, or put in outside madoctl): check it, "
                      "then \"madoctl user seal %s\"", e->id);
+
+        } else if (e->stored && e->state == MADO_SEAL_UNREADABLE) {
+            snprintf(why, sizeof(why), "does not open under the key: its "
+                     "record was altered, or moved there from another "
+                     "account's, outside madoctl (the id shown is its key's "
+                     "first bytes)");
 
         } else if (e->stored && e->state != MADO_SEAL_OK) {
             snprintf(why, sizeof(why), "does not match its seal: it was "

@@ -9,7 +9,13 @@
  *   head    = be64(last) || mac(last) || HMAC(key, "head" || the two)
  *
  * A record is its MAC followed by one line of JSON (time, actor, client,
- * action and what changed, before and after), so that it reads as it is.
+ * action and what changed, before and after), sealed with AES-256-GCM
+ * (mado_record_seal: the actor and client name people).  The MAC is over
+ * the JSON, not over the sealed bytes: records schema 1 wrote in clear are
+ * sealed later in place (mado_crypt_migrate) with the chain, the head and
+ * the anchor as they were, and a new seal key could seal them again the
+ * same way.  A sealed record that does not open is broken like one whose
+ * MAC does not match.
  *
  * The head lives in the store, so whoever can write the store can still
  * remove every record and the head (an empty trail verifies), or cut the
@@ -235,9 +241,10 @@ mado_audit_append(mado_store_t *s, MDB_txn *txn, const char *json,
     size_t len, mado_err_t *err)
 {
     int                 rc;
+    size_t              slen;
     MDB_val             k, v;
     mado_audit_head_t   h;
-    unsigned char       head[MADO_AUDIT_HEAD_SIZE], key[8], *rec;
+    unsigned char       head[MADO_AUDIT_HEAD_SIZE], key[8], *rec, *sealed;
     unsigned char       mac[MADO_AUDIT_MAC_LEN];
 
     if (!s->audit) {
@@ -264,21 +271,38 @@ mado_audit_append(mado_store_t *s, MDB_txn *txn, const char *json,
         return MADO_ESTORE;
     }
 
-    rec = malloc(MADO_AUDIT_MAC_LEN + len);
-    if (rec == NULL) {
+    rec = malloc(MADO_AUDIT_MAC_LEN + len + MADO_CRYPT_OVERHEAD);
+    sealed = malloc(len + MADO_CRYPT_OVERHEAD);
+
+    if (rec == NULL || sealed == NULL) {
+        free(rec);
+        free(sealed);
         snprintf(err->text, sizeof(err->text), "out of memory");
         return MADO_ESTORE;
     }
 
-    /* this record's MAC over the one before */
+    /* this record's MAC over the one before, over the JSON: sealing it
+       (or sealing later what an older version wrote in clear) leaves the
+       chain as it is */
     h.seq++;
     mado_audit_mac(s->audit_key, h.seq, h.mac, json, len, mac);
 
     mado_audit_key(h.seq, key);
+
+    rc = mado_record_seal(s, "audit", key, sizeof(key), json, len, sealed,
+                          &slen, err);
+    if (rc != MADO_OK) {
+        free(rec);
+        free(sealed);
+        return rc;
+    }
+
     k.mv_data = key;
     k.mv_size = sizeof(key);
     v.mv_data = rec;
-    v.mv_size = mado_audit_record_encode(mac, json, len, rec);
+    v.mv_size = mado_audit_record_encode(mac, (const char *) sealed, slen,
+                                         rec);
+    free(sealed);
 
     /* a record never replaces one */
     rc = mdb_put(txn, s->audit_db, &k, &v, MDB_NOOVERWRITE);
@@ -317,14 +341,15 @@ int
 mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
     mado_audit_verify_t *res, mado_err_t *err)
 {
-    int                   rc;
-    size_t                jlen;
+    int                   rc, orc;
+    size_t                jlen, blen;
     uint64_t              seq, expect;
     MDB_val               k, v;
     MDB_cursor           *cur;
-    const char           *json;
+    const char           *json, *body;
     mado_audit_head_t     h;
     const unsigned char  *rmac;
+    unsigned char        *plain;
     unsigned char         prev[MADO_AUDIT_MAC_LEN], mac[MADO_AUDIT_MAC_LEN];
     unsigned char         hmac[MADO_AUDIT_MAC_LEN];
 
@@ -342,8 +367,8 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
     {
         if (mado_audit_key_decode(k.mv_data, k.mv_size, &seq) != 0
-            || mado_audit_record_decode(v.mv_data, v.mv_size, &rmac, &json,
-                                        &jlen)
+            || mado_audit_record_decode(v.mv_data, v.mv_size, &rmac, &body,
+                                        &blen)
                != 0)
         {
             if (!res->broken) {
@@ -363,7 +388,24 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
                      (unsigned long long) res->broken);
         }
 
-        if (s->audit && !res->broken) {
+        /* sealed, or in clear as schema 1 wrote it */
+        plain = malloc(blen ? blen : 1);
+        if (plain == NULL) {
+            mdb_cursor_close(cur);
+            return mado_fail(err, MADO_ESTORE, "out of memory");
+        }
+
+        orc = mado_record_open(s, "audit", k.mv_data, k.mv_size, body, blen,
+                               plain, &jlen);
+        json = (orc == MADO_ESEAL) ? NULL : (const char *) plain;
+
+        if (s->audit && !res->broken && json == NULL) {
+            res->broken = seq;
+            snprintf(res->why, sizeof(res->why), "record %llu does not "
+                     "open under the key (altered, moved, or sealed under "
+                     "another key)", (unsigned long long) seq);
+
+        } else if (s->audit && !res->broken) {
             mado_audit_mac(s->audit_key, seq, prev, json, jlen, mac);
 
             if (CRYPTO_memcmp(mac, rmac, MADO_AUDIT_MAC_LEN) != 0) {
@@ -378,11 +420,18 @@ mado_audit_walk(mado_store_t *s, MDB_txn *txn, mado_audit_pt fn, void *arg,
         expect = seq + 1;
         res->records++;
 
+        /* a record that does not open: fn gets NULL */
         if (fn != NULL) {
-            rc = fn(seq, json, jlen, arg);
-            if (rc != 0) {
-                break;
-            }
+            rc = fn(seq, json, json ? jlen : 0, arg);
+        }
+
+        if (json != NULL) {
+            OPENSSL_cleanse(plain, jlen);
+        }
+        free(plain);
+
+        if (fn != NULL && rc != 0) {
+            break;
         }
     }
 
@@ -795,9 +844,9 @@ mado_anchor_check(mado_store_t *s, MDB_txn *txn, const mado_anchor_t *a,
     const mado_audit_verify_t *res, mado_anchor_check_t *c, mado_err_t *err)
 {
     int                   rc;
-    size_t                jlen;
+    size_t                blen;
     MDB_val               k, v;
-    const char           *json;
+    const char           *body;
     unsigned char         key[8];
     const unsigned char  *rmac;
 
@@ -826,8 +875,8 @@ mado_anchor_check(mado_store_t *s, MDB_txn *txn, const mado_anchor_t *a,
                                  rc);
         }
 
-        if (mado_audit_record_decode(v.mv_data, v.mv_size, &rmac, &json,
-                                     &jlen)
+        if (mado_audit_record_decode(v.mv_data, v.mv_size, &rmac, &body,
+                                     &blen)
             != 0
             || CRYPTO_memcmp(rmac, a->mac, MADO_AUDIT_MAC_LEN) != 0)
         {

@@ -10,6 +10,10 @@
  *   refusal     until its window (a minute; an hour for "*") is over
  *   audit       a typed user id that names no account: a keyed hash only
  *
+ * None of them keeps a name or an address in clear: sessions are sealed,
+ * the others are kept under keyed hashes (mado_crypt.c); the audit trail,
+ * which outlives them, is sealed too.
+ *
  * Expired records are harmless to the checks (they read as absent) but
  * would stay forever: "madoctl compact" sweeps them all, and each login
  * sweeps a few from a random place, so that a store nobody compacts does
@@ -27,19 +31,18 @@
 
 
 /* 1: the record may go */
-typedef int (*mado_expired_pt)(const MDB_val *k, const MDB_val *v,
-    int64_t now);
+typedef int (*mado_expired_pt)(const mado_store_t *s, const MDB_val *k,
+    const MDB_val *v, int64_t now);
 
 
 static int
-mado_session_expired(const MDB_val *k, const MDB_val *v, int64_t now)
+mado_session_expired(const mado_store_t *s, const MDB_val *k,
+    const MDB_val *v, int64_t now)
 {
     mado_session_t  se;
 
-    (void) k;
-
-    /* garbled: no check can ever accept it */
-    if (mado_session_decode(v->mv_data, v->mv_size, &se) != 0) {
+    /* garbled, or does not open: no check can ever accept it */
+    if (mado_session_value(s, k, v, &se) != 0) {
         return 1;
     }
 
@@ -49,10 +52,12 @@ mado_session_expired(const MDB_val *k, const MDB_val *v, int64_t now)
 
 
 static int
-mado_client_expired(const MDB_val *k, const MDB_val *v, int64_t now)
+mado_client_expired(const mado_store_t *s, const MDB_val *k,
+    const MDB_val *v, int64_t now)
 {
     mado_clientfail_t  cf;
 
+    (void) s;
     (void) k;
 
     if (mado_clientfail_decode(v->mv_data, v->mv_size, &cf) != 0) {
@@ -74,9 +79,12 @@ mado_refusal_window(const void *key, size_t len)
 
 
 static int
-mado_refusal_expired(const MDB_val *k, const MDB_val *v, int64_t now)
+mado_refusal_expired(const mado_store_t *s, const MDB_val *k,
+    const MDB_val *v, int64_t now)
 {
     mado_refusal_t  rf;
+
+    (void) s;
 
     if (mado_refusal_decode(v->mv_data, v->mv_size, &rf) != 0) {
         return 1;
@@ -92,8 +100,9 @@ mado_refusal_expired(const MDB_val *k, const MDB_val *v, int64_t now)
  * next record already, and MDB_NEXT returns that one.
  */
 static int
-mado_sweep_db(MDB_txn *txn, MDB_dbi dbi, int64_t now, unsigned step,
-    mado_expired_pt expired, uint64_t *n, const char *what, mado_err_t *err)
+mado_sweep_db(const mado_store_t *s, MDB_txn *txn, MDB_dbi dbi, int64_t now,
+    unsigned step, mado_expired_pt expired, uint64_t *n, const char *what,
+    mado_err_t *err)
 {
     int            rc;
     size_t         left;
@@ -131,7 +140,7 @@ mado_sweep_db(MDB_txn *txn, MDB_dbi dbi, int64_t now, unsigned step,
     }
 
     while (rc == 0 && left--) {
-        if (expired(&k, &v, now)) {
+        if (expired(s, &k, &v, now)) {
             rc = mdb_cursor_del(cur, 0);
             if (rc != 0) {
                 break;
@@ -165,17 +174,17 @@ mado_sweep(mado_store_t *s, MDB_txn *txn, int64_t now, unsigned step,
 
     memset(st, 0, sizeof(mado_sweep_stats_t));
 
-    rc = mado_sweep_db(txn, s->session, now, step, mado_session_expired,
+    rc = mado_sweep_db(s, txn, s->session, now, step, mado_session_expired,
                        &st->sessions, "sweeping sessions", err);
 
     if (rc == MADO_OK) {
-        rc = mado_sweep_db(txn, s->clientfail, now, step,
+        rc = mado_sweep_db(s, txn, s->clientfail, now, step,
                            mado_client_expired, &st->clients,
                            "sweeping failed logins", err);
     }
 
     if (rc == MADO_OK) {
-        rc = mado_sweep_db(txn, s->refusal, now, step, mado_refusal_expired,
+        rc = mado_sweep_db(s, txn, s->refusal, now, step, mado_refusal_expired,
                            &st->refusals, "sweeping refusals", err);
     }
 
@@ -207,7 +216,7 @@ mado_session_end_user(mado_store_t *s, MDB_txn *txn, const char *user,
     rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 
     while (rc == 0) {
-        if (mado_session_decode(v.mv_data, v.mv_size, &se) == 0
+        if (mado_session_value(s, &k, &v, &se) == 0
             && strcmp(se.user, user) == 0
             && !(keep != NULL && k.mv_size == MADO_HASH_LEN
                  && memcmp(k.mv_data, kept, MADO_HASH_LEN) == 0))
@@ -256,17 +265,34 @@ mado_tried_id(const mado_store_t *s, const char *id, char *out)
 }
 
 
+/* the key of an address's count: L(ADDRESS); "*" for all of them */
+static void
+mado_refusal_key(const mado_store_t *s, const char *client, MDB_val *k,
+    unsigned char *lk)
+{
+    if (strcmp(client, MADO_REFUSAL_ALL_KEY) == 0) {
+        k->mv_data = (void *) client;
+        k->mv_size = strlen(client);
+        return;
+    }
+
+    mado_lookup(s, "refusal", client, strlen(client), lk);
+    k->mv_data = lk;
+    k->mv_size = MADO_LOOKUP_LEN;
+}
+
+
 /* the refusals audited in the window of key (an address, or "*") */
 static void
 mado_refusal_get(mado_store_t *s, MDB_txn *txn, const char *key, int64_t now,
     mado_refusal_t *rf)
 {
-    MDB_val  k, v;
+    MDB_val        k, v;
+    unsigned char  lk[MADO_LOOKUP_LEN];
 
-    k.mv_data = (void *) key;
-    k.mv_size = strlen(key);
+    mado_refusal_key(s, key, &k, lk);
 
-    if (k.mv_size == 0
+    if (key[0] == '\0'
         || mdb_get(txn, s->refusal, &k, &v) != 0
         || mado_refusal_decode(v.mv_data, v.mv_size, rf) != 0
         || now - rf->since >= mado_refusal_window(k.mv_data, k.mv_size))
@@ -296,12 +322,11 @@ mado_refusal_put(mado_store_t *s, MDB_txn *txn, const char *key,
 {
     int            rc;
     MDB_val        k, v;
-    unsigned char  val[MADO_REFUSAL_SIZE];
+    unsigned char  val[MADO_REFUSAL_SIZE], lk[MADO_LOOKUP_LEN];
 
     mado_refusal_encode(rf, val);
 
-    k.mv_data = (void *) key;
-    k.mv_size = strlen(key);
+    mado_refusal_key(s, key, &k, lk);
     v.mv_data = val;
     v.mv_size = sizeof(val);
 

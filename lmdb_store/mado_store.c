@@ -224,6 +224,28 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
     }
 
     rc = mado_schema_check(s, txn, err);
+
+    /* a writer's records are of this version (it seals them): older
+       builds must refuse the store from now on */
+    if (rc == MADO_OK && !s->readonly) {
+        MDB_val  k, v, old;
+        char     ver[24];
+
+        k.mv_data = MADO_META_SCHEMA;
+        k.mv_size = sizeof(MADO_META_SCHEMA) - 1;
+        v.mv_size = mado_meta_number(MADO_SCHEMA_VERSION, ver);
+        v.mv_data = ver;
+
+        if (mdb_get(txn, s->meta, &k, &old) != 0 || old.mv_size != v.mv_size
+            || memcmp(old.mv_data, ver, v.mv_size) != 0)
+        {
+            rc = mdb_put(txn, s->meta, &k, &v, 0);
+            rc = rc ? mado_fail(err, MADO_ESTORE, "writing the schema "
+                                "version: %s", mdb_strerror(rc))
+                    : MADO_OK;
+        }
+    }
+
     if (rc != MADO_OK) {
         mdb_txn_abort(txn);
         mado_store_close(s);
@@ -280,7 +302,7 @@ mado_store_anchor(mado_store_t *s, const mado_anchor_t *a, int force)
 int
 mado_schema_check(mado_store_t *s, MDB_txn *txn, mado_err_t *err)
 {
-    int      rc;
+    int      rc, n;
     char     ver[16];
     MDB_val  k, v;
 
@@ -305,11 +327,13 @@ mado_schema_check(mado_store_t *s, MDB_txn *txn, mado_err_t *err)
     memcpy(ver, v.mv_data, v.mv_size);
     ver[v.mv_size] = '\0';
 
-    if (atoi(ver) != MADO_SCHEMA_VERSION) {
+    n = atoi(ver);
+
+    if (n < MADO_SCHEMA_OLDEST || n > MADO_SCHEMA_VERSION) {
         return mado_fail(err, MADO_ESTORE,
                          "store has schema version %s, this build reads "
-                         "version %d; upgrade or re-create the store",
-                         ver, MADO_SCHEMA_VERSION);
+                         "versions %d to %d; upgrade or re-create the store",
+                         ver, MADO_SCHEMA_OLDEST, MADO_SCHEMA_VERSION);
     }
 
     return MADO_OK;

@@ -35,6 +35,9 @@
  *       retention: sweeps, refusals audited       mado_retention.c
  *   14  the update API's messages                 mado_update.c
  *   15  the schema's codec: every key and value   mado_schema.c
+ *   16  encryption: AES-256-GCM of buffers and    mado_crypt.c
+ *       files, the store's sealed records and
+ *       keyed lookups
  *
  * Layout (LMDB environment in a directory, named databases):
  *
@@ -57,17 +60,26 @@
  *   hourly  OFFICE\0CTR\0H -> events and samples of the hour starting at
  *                            H, once compacted (madoctl compact): mado_hour_t
  *   audit   N             -> audit record N (8 bytes big endian): its MAC
- *                            and one line of JSON (mado_audit.c)
- *   account ID            -> a staff account, sealed with a MAC under a key
- *                            derived from the audit key (mado_account.c)
- *   session SHA256(TOKEN) -> user, created, last seen (mado_account.c)
- *   idem    USER\0KEY     -> the answer to an Idempotency-Key, a day
- *   clientfail ADDRESS    -> failed logins from a client address
- *   refusal ADDRESS       -> refusals of the update API audited lately
+ *                            and one line of JSON, sealed (mado_audit.c)
+ *   account L(ID)         -> a staff account, sealed with a MAC under a key
+ *                            derived from the audit key (mado_account.c),
+ *                            and sealed
+ *   session SHA256(TOKEN) -> user, created, last seen, sealed
+ *                            (mado_account.c)
+ *   idem    L(USER\0KEY)  -> the answer to an Idempotency-Key, a day
+ *   clientfail L(ADDRESS) -> failed logins from a client address
+ *   refusal L(ADDRESS)    -> refusals of the update API audited lately
  *                            from an address ("*": from all of them)
- *   login   USER          -> failed logins of an account (known or not)
+ *   login   T(USER)       -> failed logins of an account (known or not)
  *                            from every address
- *           USER\0ADDRESS -> from one address, and its last success there
+ *           T(USER)\0L(ADDRESS) -> from one address, and its last success
+ *                            there
+ *
+ * What names people is never kept in clear (section 16, mado_crypt.c):
+ * "sealed" is AES-256-GCM under a key derived from the audit key, L(x)
+ * a keyed hash (mado_lookup), T(x) the tried id (mado_tried_id).  Stores
+ * of schema 1 kept them in clear: they are read as they are, and "madoctl
+ * compact" seals them (mado_crypt_migrate).
  *
  * Outside the store, next to the audit key: the anchor, the trail's last
  * record as every writer left it after its commit (mado_audit.c).
@@ -93,7 +105,13 @@
 
 /* ------------------------------------------------ 1. basics (mado_store.c) */
 
-#define MADO_SCHEMA_VERSION     1
+/*
+ * 2: what names people is sealed (section 16); a writer moves a store of
+ * 1 to 2 when it opens it, so that older builds, which would take sealed
+ * records for altered ones, refuse it
+ */
+#define MADO_SCHEMA_VERSION     2
+#define MADO_SCHEMA_OLDEST      1       /* still read */
 
 #define MADO_ID_MAX             32
 #define MADO_MESSAGE_MAX        280     /* bytes of UTF-8 */
@@ -326,6 +344,9 @@ typedef struct {
     MDB_dbi             refusal;
     MDB_dbi             login;
     unsigned char       audit_key[32];
+    /* sub-keys of audit_key, one a purpose (mado_store_keys) */
+    unsigned char       seal_key[32];   /* AES-256-GCM of records */
+    unsigned char       lookup_key[32]; /* HMAC of keys naming people */
     unsigned            readonly:1;
     unsigned            history:1;      /* event and sample exist */
     unsigned            audit:1;        /* audit_key is loaded */
@@ -1318,8 +1339,12 @@ typedef struct {
 #define MADO_SEAL_OK            2
 #define MADO_SEAL_BROKEN        3       /* changed outside mado, or copied
                                            under another id */
+#define MADO_SEAL_UNREADABLE    4       /* its record does not open
+                                           (mado_record_open): altered, or
+                                           moved from another's place; it
+                                           cannot be sealed again */
 
-/* "ok", "none", "broken" or "unchecked" */
+/* "ok", "none", "broken", "unreadable" or "unchecked" */
 const char *mado_seal_name(uint32_t state);
 
 int mado_role_parse(const char *name);
@@ -1755,7 +1780,8 @@ void mado_hour_encode(const mado_hour_t *h, unsigned char *buf);
 int mado_hour_decode(const void *v, size_t len, mado_hour_t *h);
 
 /*
- * audit: N (be64) -> the record's MAC (MADO_AUDIT_MAC_LEN) and its JSON
+ * audit: N (be64) -> the record's MAC (MADO_AUDIT_MAC_LEN) and its JSON,
+ * sealed (mado_record_seal; schema 1: in clear)
  * meta "audit_head" -> last N (be64), its MAC, the head's own MAC
  */
 #define MADO_AUDIT_MAC_LEN      32
@@ -1780,16 +1806,18 @@ void mado_audit_head_encode(const mado_audit_head_t *h, unsigned char *buf);
 int mado_audit_head_decode(const void *v, size_t len, mado_audit_head_t *h);
 
 /*
- * account: ID -> the account as a JSON object (hashes in hex), so that
- * fields can be added without a new schema.  The encoding is malloc'd
- * (and holds the hashes: cleanse it); the decoding -1 if garbled.
+ * account: L(ID) (schema 1: ID) -> the account as a JSON object (hashes
+ * in hex), so that fields can be added without a new schema, sealed
+ * (schema 1: in clear).  The encoding is malloc'd (and holds the hashes:
+ * cleanse it); the decoding -1 if garbled.
  */
 char *mado_account_encode(const mado_account_t *a, size_t *len);
 int mado_account_decode(const void *v, size_t len, mado_account_t *a);
 
 /*
  * session: SHA-256(TOKEN) -> user (MADO_ID_MAX + 1 bytes, NUL padded),
- * created, seen (i64 each).  The store never holds a usable token.
+ * created, seen (i64 each), sealed (mado_record_seal; schema 1: in
+ * clear).  The store never holds a usable token.
  */
 #define MADO_SESSION_SIZE       (MADO_ID_MAX + 1 + 8 + 8)
 
@@ -1803,9 +1831,13 @@ typedef struct {
 int mado_session_key(const char *token, unsigned char *key);
 void mado_session_encode(const mado_session_t *se, unsigned char *buf);
 int mado_session_decode(const void *v, size_t len, mado_session_t *se);
+/* a stored record k, v: opened (mado_record_open) and decoded; -1 if
+   garbled or it does not open */
+int mado_session_value(const mado_store_t *s, const MDB_val *k,
+    const MDB_val *v, mado_session_t *se);
 
 /*
- * idem: USER\0KEY -> created (i64), status (u32), the request's
+ * idem: L(USER\0KEY) -> created (i64), status (u32), the request's
  * fingerprint (MADO_HASH_LEN), then the answer's bytes
  */
 #define MADO_IDEM_FIXED         (8 + 4 + MADO_HASH_LEN)
@@ -1828,7 +1860,7 @@ int mado_idem_decode(const void *v, size_t len, mado_idem_t *id);
 int mado_idem_created(const void *v, size_t len, int64_t *created);
 
 /*
- * clientfail: ADDRESS -> failures (u32), the window's start, locked
+ * clientfail: L(ADDRESS) -> failures (u32), the window's start, locked
  * until (i64 each)
  */
 #define MADO_CLIENT_SIZE        (4 + 8 + 8)
@@ -1843,7 +1875,7 @@ void mado_clientfail_encode(const mado_clientfail_t *cf, unsigned char *buf);
 int mado_clientfail_decode(const void *v, size_t len, mado_clientfail_t *cf);
 
 /*
- * refusal: ADDRESS, or "*" for all -> the window's start (i64), the
+ * refusal: L(ADDRESS), or "*" for all -> the window's start (i64), the
  * refusals audited in it (u32)
  */
 #define MADO_REFUSAL_SIZE       (8 + 4)
@@ -1858,8 +1890,9 @@ void mado_refusal_encode(const mado_refusal_t *rf, unsigned char *buf);
 int mado_refusal_decode(const void *v, size_t len, mado_refusal_t *rf);
 
 /*
- * login: USER or USER\0ADDRESS -> failures (u32), the window's start,
- * waits until, the last success from the address (i64 each; 0: none)
+ * login: T(USER) or T(USER)\0L(ADDRESS) -> failures (u32), the window's
+ * start, waits until, the last success from the address (i64 each; 0:
+ * none)
  */
 #define MADO_LOGINFAIL_SIZE     (4 + 8 + 8 + 8)
 
@@ -1872,5 +1905,132 @@ typedef struct {
 
 void mado_loginfail_encode(const mado_loginfail_t *lf, unsigned char *buf);
 int mado_loginfail_decode(const void *v, size_t len, mado_loginfail_t *lf);
+
+
+/* ------------------------------------------------ 16. encryption (mado_crypt.c) */
+
+/*
+ * AES-256-GCM (OpenSSL EVP) of a buffer and of a file, for the store's
+ * records here and for what other parts seal (backups, log archives);
+ * HKDF-SHA-256 (RFC 5869) for keys of one purpose each.
+ */
+#define MADO_CRYPT_KEY_LEN      32
+#define MADO_CRYPT_VERSION      1       /* AES-256-GCM, 96-bit nonce */
+#define MADO_CRYPT_HEADER_LEN   4       /* 00 'm' version key-id */
+#define MADO_CRYPT_NONCE_LEN    12
+#define MADO_CRYPT_TAG_LEN      16
+#define MADO_CRYPT_OVERHEAD                                                   \
+    (MADO_CRYPT_HEADER_LEN + MADO_CRYPT_NONCE_LEN + MADO_CRYPT_TAG_LEN)
+
+/* key ids in a sealed buffer's header: which key opens it */
+#define MADO_KID_STORE          1       /* the store's seal key */
+
+/* HKDF-SHA-256 of key (salt may be NULL) with info label; -1 on failure */
+int mado_crypt_derive(const unsigned char *key, size_t klen,
+    const unsigned char *salt, size_t slen, const char *label,
+    unsigned char *out, size_t olen);
+/* 1 if in looks like a sealed buffer (its header), else 0 */
+int mado_crypt_sealed(const void *in, size_t len);
+/* the key id of a sealed buffer, -1 if it is none */
+int mado_crypt_kid(const void *in, size_t len);
+/*
+ * len bytes of in sealed under key (MADO_CRYPT_KEY_LEN) with associated
+ * data aad, into out (len + MADO_CRYPT_OVERHEAD bytes), a random nonce
+ * each time; -1 on failure
+ */
+int mado_crypt_seal(const unsigned char *key, unsigned kid, const void *aad,
+    size_t alen, const void *in, size_t len, unsigned char *out);
+/*
+ * a sealed buffer opened into out (len - MADO_CRYPT_OVERHEAD bytes), *olen
+ * its length; -1 if it is not one, is cut, was altered, or another key or
+ * other associated data were used (out is then wiped)
+ */
+int mado_crypt_open(const unsigned char *key, const void *aad, size_t alen,
+    const void *in, size_t len, unsigned char *out, size_t *olen);
+
+/*
+ * A file sealed (in to out, both streamed): a header ("MADOENC", version,
+ * key id, chunk size, a random salt), then chunks of 64 KiB each sealed
+ * under a key of the file's own (mado_crypt.c has the layout and why).
+ * Opening writes only chunks that opened; a file that does not open
+ * (MADO_EINVAL: not one, another key, altered, cut, added to) may have
+ * written some: write to a temporary file, keep it on MADO_OK only.
+ */
+#define MADO_FILE_SALT_LEN      32
+#define MADO_FILE_HEADER_LEN    (8 + 4 + MADO_FILE_SALT_LEN)
+#define MADO_FILE_CHUNK_LOG2    16
+#define MADO_FILE_CHUNK_LOG2_MIN 10     /* what a reader accepts */
+#define MADO_FILE_CHUNK_LOG2_MAX 24
+
+int mado_crypt_seal_fd(const unsigned char *key, unsigned kid, int in,
+    int out, mado_err_t *err);
+int mado_crypt_open_fd(const unsigned char *key, int in, int out,
+    mado_err_t *err);
+
+/*
+ * The store's keys: audit_key as key (from the file outside the store),
+ * and sub-keys derived from it with HKDF, one a purpose, so that no key
+ * serves two: seal_key (AES-256-GCM of records, "mado store seal v1") and
+ * lookup_key (HMAC-SHA-256 of keys, "mado store lookup v1"); s->audit
+ * set.  The audit trail's MACs, the anchor and the accounts' seals keep
+ * their own (mado_audit.c, mado_account.c).  MADO_ESTORE if HKDF fails.
+ */
+int mado_store_keys(mado_store_t *s, const unsigned char *key,
+    mado_err_t *err);
+
+/*
+ * What names people and is only looked up or counted, never shown
+ * (addresses as keys of counts, account ids as keys, Idempotency-Keys):
+ * a keyed hash, L(x) = 00 | the first 16 bytes of HMAC-SHA-256(lookup_key,
+ * what | 00 | x); what names the use ("client", "refusal", "login",
+ * "account", "idem").  The leading NUL tells it from the text older
+ * versions kept.
+ */
+#define MADO_LOOKUP_LEN         17
+
+void mado_lookup(const mado_store_t *s, const char *what, const void *data,
+    size_t len, unsigned char *out);
+/* 1 if a key (or the part of one) is a lookup, not text kept in clear */
+int mado_lookup_is(const void *key, size_t len);
+
+/*
+ * What names people and is shown back (an audit record's actor and
+ * client, an account, a session's user) is sealed: AES-256-GCM under
+ * seal_key, the associated data the database's name, a NUL and the
+ * record's key, so that a value moved to another key does not open.
+ * out: len + MADO_CRYPT_OVERHEAD bytes.
+ */
+int mado_record_seal(const mado_store_t *s, const char *db, const void *key,
+    size_t klen, const void *in, size_t len, unsigned char *out,
+    size_t *olen, mado_err_t *err);
+/*
+ * A record's value opened into out (len bytes will do): MADO_OK;
+ * MADO_ENOTFOUND when it is not sealed (kept in clear by schema 1: out
+ * holds it as it is); MADO_ESEAL when it does not open (altered, moved,
+ * another key) or there is no key
+ */
+int mado_record_open(const mado_store_t *s, const char *db, const void *key,
+    size_t klen, const void *in, size_t len, unsigned char *out,
+    size_t *olen);
+
+/*
+ * "madoctl compact": what older versions kept in clear, sealed or
+ * hashed, at most max records a call (more: call again, in a new
+ * transaction).  Audit records keep their MACs, which are over the JSON
+ * and not over what is stored: the chain, the head and the anchor stay
+ * as they were.  Accounts keep their seals.  Accounts stored under an id
+ * other than their own, and records whose sealed form already exists,
+ * are left as they are (verify and "user list" show them).
+ */
+typedef struct {
+    uint64_t            audit;      /* records sealed */
+    uint64_t            accounts;
+    uint64_t            sessions;
+    uint64_t            keys;       /* keys of counts hashed */
+    unsigned            more:1;
+} mado_crypt_migrate_t;
+
+int mado_crypt_migrate(mado_store_t *s, MDB_txn *txn, size_t max,
+    mado_crypt_migrate_t *st, mado_err_t *err);
 
 #endif /* MADO_STORE_H */

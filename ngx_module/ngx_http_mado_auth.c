@@ -449,7 +449,8 @@ ngx_http_mado_admin_login_write(mado_store_t *s, MDB_txn *txn, void *arg,
         /* refused whatever the password: said in the trail as such */
         sealed[0] = "account";
         sealed[1] = a.seal_state == MADO_SEAL_NONE ? "no seal"
-                                                   : "seal broken";
+                    : a.seal_state == MADO_SEAL_UNREADABLE ? "does not open"
+                    : "seal broken";
         sealed[2] = NULL;
         ok = 0;
         t->status = NGX_HTTP_UNAUTHORIZED;

@@ -197,8 +197,13 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
     }
 
     if (mmcf->admin) {
-        ngx_memcpy(w->store.audit_key, mmcf->audit_key, MADO_AUDIT_KEY_LEN);
-        w->store.audit = 1;
+        /* the audit key and the sub-keys of what names people */
+        if (mado_store_keys(&w->store, mmcf->audit_key, &err) != MADO_OK) {
+            mado_store_close(&w->store);
+            ngx_http_mado_store_fail(log, w, err.text);
+            return;
+        }
+
         w->store.no_grow = 1;
 
         /* the master's descriptor, shared by every worker: never closed

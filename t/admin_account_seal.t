@@ -6,7 +6,10 @@
 # alert and audited as login.refused; "madoctl user list" marks it, the
 # user verbs refuse it and "madoctl audit verify" reports it (exit 1).
 # "madoctl user seal" accepts such accounts after checking, audited.  An
-# older sealed copy of an account put back is caught by verify.
+# older sealed copy of an account put back is caught by verify.  Accounts
+# are also sealed in the other sense (AES-256-GCM, under a keyed hash of
+# their ids): the group cannot read them nor make one, only put one in
+# clear, and a sealed record moved to another's place does not open.
 
 use strict;
 use warnings;
@@ -62,28 +65,30 @@ EOF
 $t->start;
 $t->allow_log(qr/\[alert\].*mado admin: (login of|session of|feed token).*refused: the account/);
 
-# the account records as the store keeps them, by their key
+# the account records by id: sealed under L(id) (opened here with the
+# test's key), or in clear under the id as schema 1 kept them; and each
+# one's key and stored bytes
+my %raw;
 sub accounts {
-    my $dump = `mdb_dump -s account $store`;
-    die 'mdb_dump failed' if $?;
-    my ($data) = $dump =~ /HEADER=END\n(.*)DATA=END/s;
-    my @l = map { pack 'H*', substr($_, 1) } grep { length } split /\n/, $data;
     my %a;
-    while (my ($k, $v) = splice @l, 0, 2) {
-        $a{$k} = $json->decode($v);
+    for my $r (@{ $t->store_records('account') }) {
+        my $rec = $json->decode($t->unseal($r->[1]));
+        $a{ $rec->{id} } = $rec;
+        $raw{ $rec->{id} } = $r;
     }
     return \%a;
 }
 
-# an account written straight into the live store, as its group could
+# an account written straight into the live store, as its group could: it
+# has no key, so it cannot make a sealed record, only one in clear: under
+# the id (as schema 1 kept accounts), or in the place of an account's
+# sealed record (had it found which is whose)
 sub put_account {
     my ($key, $rec) = @_;
-    my $v = ref $rec ? $json->encode($rec) : $rec;
-    open my $o, '|-', "mdb_load -s account $store" or die "mdb_load: $!";
-    print {$o} "VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n",
-               ' ', unpack('H*', $key), "\n ", unpack('H*', $v), "\nDATA=END\n";
-    close $o or die "mdb_load failed: $?";
+    $t->store_put('account', $key, ref $rec ? $json->encode($rec) : $rec);
 }
+
+sub in_place { $t->lookup('account', $_[0]) }
 
 sub login {
     my ($user) = @_;
@@ -109,7 +114,10 @@ like($verify->{out}, qr/^accounts: 4, each matching its seal/m, 'verify: the acc
 
 my $orig = accounts();
 ok($orig->{tanaka}{seal}, 'an account carries its seal');
-my $old_sato = $json->encode($orig->{sato});
+my $old_sato = $raw{sato};
+is($old_sato->[0], in_place('sato'), 'an account is kept under a keyed hash of its id');
+unlike(join('', map { @$_ } values %raw), qr/tanaka|sato|chief|machine/,
+       'no id in clear in the account database');
 
 # ------------------------------------------------------------ tampering
 
@@ -120,11 +128,11 @@ my $old_sato = $json->encode($orig->{sato});
     @m{qw(id role offices)} = ('mallory', 'admin', []);
     put_account('mallory', \%m);
 
-    # tanaka made admin, the seal kept
-    put_account('tanaka', { %{ $orig->{tanaka} }, role => 'admin' });
+    # tanaka made admin, the seal kept, in place of the sealed record
+    put_account(in_place('tanaka'), { %{ $orig->{tanaka} }, role => 'admin' });
 
     # the machine granted another office
-    put_account('machine', { %{ $orig->{machine} }, offices => [qw(kita sakyo)] });
+    put_account(in_place('machine'), { %{ $orig->{machine} }, offices => [qw(kita sakyo)] });
 }
 
 ($r, $d) = login('mallory');
@@ -200,7 +208,7 @@ is($r->{exit}, 0, 'verify after sealing: exit 0') or diag($r->{err});
 # ------------------------------------------------------------ an older copy
 
 $t->madoctl_ok(qw(user disable sato));
-put_account('sato', $old_sato);         # enabled again, with its old seal
+put_account(@$old_sato);                # enabled again: its old sealed record
 $r = $t->madoctl(qw(audit verify));
 is($r->{exit}, 1, 'an older sealed copy put back: verify exit 1');
 like($r->{err}, qr/account "sato" is an older copy: sealed by record \d+, but record \d+ \(user\.disable\) changed it since/,
@@ -208,6 +216,25 @@ like($r->{err}, qr/account "sato" is an older copy: sealed by record \d+, but re
 $t->madoctl_ok(qw(user disable sato));
 $r = $t->madoctl(qw(audit verify));
 is($r->{exit}, 0, 'the change made again: verify exit 0') or diag($r->{err});
+
+# ------------------------------------------------------------ moved
+
+# chief's sealed record put in sato's place: it does not open there
+accounts();
+put_account(in_place('sato'), $raw{chief}[1]);
+($r, $d) = login('sato');
+is($r->{status}, 401, 'a sealed record moved to another account\'s place cannot log in');
+like($t->error_log, qr/\[alert\].*login of "sato" refused: the account "sato" does not open under the key/,
+     'logged at alert: does not open');
+$r = $t->madoctl(qw(user list));
+like($r->{out}, qr/^#[0-9a-f]{8}\s+staff\s+disabled\s+\S*  ! does not open/m,
+     'user list names it by its key: its id is sealed with it');
+$r = $t->madoctl(qw(user seal sato));
+is($r->{exit}, 1, 'user seal of a record that does not open: exit 1');
+like($r->{err}, qr/USER: the account "sato" does not open/, 'refused, naming USER');
+$r = $t->madoctl(qw(audit verify));
+is($r->{exit}, 1, 'verify: exit 1');
+like($r->{err}, qr/account "#[0-9a-f]{8}" does not open under the key/, 'verify reports it');
 
 $t->stop;
 $t->check_logs;

@@ -4,9 +4,10 @@
 # refused one none); "madoctl audit list" shows them; "madoctl audit
 # verify" passes an untouched trail and names the first broken record
 # after each kind of tampering, done to the LMDB file itself with
-# mdb_dump/mdb_load (lmdb-utils): a record altered, removed, inserted,
-# the tail cut, a record forged at the end, the head altered.  Writes
-# without the key (missing, readable by others) are refused.
+# mdb_dump/mdb_load (lmdb-utils): a record altered (put back in clear, or
+# a byte of it sealed changed), moved, removed, inserted, the tail cut, a
+# record forged at the end, the head altered.  Writes without the key
+# (missing, readable by others) are refused.
 #
 # The anchor beside the key (audit.anchor) catches what the chain alone
 # cannot: the whole trail wiped with its head, and the newest records cut
@@ -145,15 +146,45 @@ sub hex_of { unpack 'H*', $_[0] }
 sub unhex { pack 'H*', $_[0] }
 
 {
+    # records are sealed: without the key a record can only be put back
+    # in clear (as schema 1 kept it), altered, with its MAC
     my $s = tampered('alter', sub {
         my ($a) = @_;
         my $v = unhex($a->[2][1]);
-        $v =~ s/"waiting":3/"waiting":9/ or die 'no waiting in record 3';
-        $a->[2][1] = hex_of($v);
+        my $json = $t->unseal(substr($v, 32));
+        $json =~ s/"waiting":3/"waiting":9/ or die 'no waiting in record 3';
+        $a->[2][1] = hex_of(substr($v, 0, 32) . $json);
     });
     my ($exit, $err) = verify_at($s);
     is($exit, 1, 'altered record: verify exit 1');
-    like($err, qr/broken at record 3: .*altered/, 'altered record: record 3 named');
+    like($err, qr/broken at record 3: record 3 does not match its MAC \(altered/, 'altered record: record 3 named');
+}
+
+{
+    # or a byte of the sealed record changed
+    my $s = tampered('flip', sub {
+        my ($a) = @_;
+        my $v = unhex($a->[2][1]);
+        substr($v, 60, 1) ^= "\x01";
+        $a->[2][1] = hex_of($v);
+    });
+    my ($exit, $err) = verify_at($s);
+    is($exit, 1, 'a sealed byte changed: verify exit 1');
+    like($err, qr/broken at record 3: record 3 does not open under the key \(altered/,
+         'a sealed byte changed: record 3 named');
+    my $r = $t->madoctl(qw(audit list), { store => $s });
+    like($r->{out}, qr/^3\t\(a sealed record that does not open/m, 'audit list shows it as such');
+}
+
+{
+    # or a sealed record put in another's place
+    my $s = tampered('move', sub {
+        my ($a) = @_;
+        $a->[2][1] = $a->[3][1];
+    });
+    my ($exit, $err) = verify_at($s);
+    is($exit, 1, 'a sealed record moved: verify exit 1');
+    like($err, qr/broken at record 3: record 3 does not open/, 'a sealed record moved: record 3 named');
 }
 
 {

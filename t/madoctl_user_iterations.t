@@ -26,14 +26,13 @@ $ENV{MADO_NOW} = '2026-11-27T10:00:00+09:00';
 my $password = 'correct horse battery staple';
 my $json = JSON::PP->new->utf8;
 
-# the account records as the store keeps them
+# the account records as the store keeps them (sealed: opened with the
+# test's key)
 sub accounts {
     my ($t) = @_;
-    my $store = $t->store;
-    my $dump = `mdb_dump -p -s account $store`;
     my %a;
-    for my $v ($dump =~ /^ (\{.*\})$/mg) {
-        my $r = $json->decode($v);
+    for my $kv (@{ $t->store_records('account') }) {
+        my $r = $json->decode($t->unseal($kv->[1]));
         $a{ $r->{id} } = $r;
     }
     return \%a;

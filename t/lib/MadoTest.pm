@@ -1191,6 +1191,68 @@ sub is_json_number {
     return $e =~ /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/ ? 1 : 0;
 }
 
+
+# ---------------------------------------------------------------- sealed records
+
+# The store's sub-keys as lmdb_store/mado_crypt.c derives them from this
+# test's audit key: HKDF-SHA-256 (no salt, one block), ("seal", "lookup")
+sub store_keys {
+    my ($self) = @_;
+    require Digest::SHA;
+    my $hex = _read_file("$self->{dir}/audit.key") || croak "no audit key";
+    my $prk = Digest::SHA::hmac_sha256(pack('H*', substr($hex, 0, 64)), "\0" x 32);
+    return map { Digest::SHA::hmac_sha256("mado store $_ v1\x01", $prk) } qw(seal lookup);
+}
+
+# L(DATA) of a use (mado_lookup): the key a count or an account is kept under
+sub lookup {
+    my ($self, $what, $data) = @_;
+    my (undef, $lk) = $self->store_keys;
+    return "\0" . substr(Digest::SHA::hmac_sha256("$what\0$data", $lk), 0, 16);
+}
+
+# A sealed value of the store (mado_record_seal) in clear, by AES-256 in
+# GCM's counter mode (openssl enc: the text's first block is counter 2):
+# the tag is not checked, the library does that.  A value in clear (schema
+# 1) is returned as it is.
+sub unseal {
+    my ($self, $value) = @_;
+    return $value unless substr($value, 0, 3) eq "\0m\x01" && length $value >= 32;
+    my ($seal) = $self->store_keys;
+    my $tmp = File::Temp->new(DIR => $self->{dir}, UNLINK => 1);
+    binmode $tmp;
+    print {$tmp} substr($value, 16, length($value) - 32);
+    close $tmp;
+    my $iv = unpack('H*', substr($value, 4, 12)) . '00000002';
+    my $key = unpack 'H*', $seal;
+    my $out = `openssl enc -d -aes-256-ctr -nopad -K $key -iv $iv -in ${\ $tmp->filename}`;
+    croak 'openssl enc failed' if $?;
+    return $out;
+}
+
+# the records of database DB of the store, [key, value] each (mdb_dump)
+sub store_records {
+    my ($self, $db, $store) = @_;
+    $store //= $self->{store};
+    my $dump = `mdb_dump -s $db $store 2>/dev/null`;
+    return [] if $?;
+    my ($data) = $dump =~ /HEADER=END\n(.*)DATA=END/s or return [];
+    my @l = map { pack 'H*', substr($_, 1) } grep { length } split /\n/, $data;
+    my @r;
+    push @r, [ splice @l, 0, 2 ] while @l;
+    return \@r;
+}
+
+# put KEY => VALUE (bytes) into database DB of the store, as any process of
+# the store's group could (mdb_load)
+sub store_put {
+    my ($self, $db, $key, $value) = @_;
+    open my $o, '|-', "mdb_load -s $db $self->{store}" or die "mdb_load: $!";
+    print {$o} "VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n",
+               ' ', unpack('H*', $key), "\n ", unpack('H*', $value), "\nDATA=END\n";
+    close $o or die "mdb_load failed: $?";
+}
+
 1;
 
 __END__
@@ -1513,6 +1575,18 @@ API or C<show --json> output.
 C<YYYY-MM-DDTHH:MM:SS+09:00> to unix seconds, undef if not that form.
 
 =item MadoTest::is_json_number($v)
+
+=item $t->store_keys, $t->lookup(WHAT, DATA), $t->unseal(VALUE)
+
+The store's sub-keys derived from the test's audit key, the keyed hash a
+record naming someone is kept under, and a sealed value in clear (its tag
+not checked): what tests need to look at or tamper with the records that
+name people (lmdb_store/mado_crypt.c).
+
+=item $t->store_records(DB, [STORE]), $t->store_put(DB, KEY, VALUE)
+
+A database's records as [key, value] pairs (mdb_dump), and one record put
+as the store's group could (mdb_load).
 
 =back
 

@@ -182,7 +182,7 @@ test_meta(void)
 
     static const char  odd[] = "a\n\n0123456789012345678901234567890123\nb";
 
-    CHECK_BYTES(num, mado_meta_number(MADO_SCHEMA_VERSION, num), "1");
+    CHECK_BYTES(num, mado_meta_number(MADO_SCHEMA_VERSION, num), "2");
     CHECK_BYTES(num, mado_meta_number(T, num), "1795748400");
 
     memset(o, 0, sizeof(o));
@@ -797,7 +797,7 @@ test_store(void)
     k.mv_data = MADO_META_SCHEMA;
     k.mv_size = sizeof(MADO_META_SCHEMA) - 1;
     CHECK_INT(mdb_get(txn, u.s.meta, &k, &v), 0);
-    CHECK_BYTES(v.mv_data, v.mv_size, "1");
+    CHECK_BYTES(v.mv_data, v.mv_size, "2");
 
     mdb_txn_abort(txn);
     unit_store_close(&u);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "mado_store.h"
 
@@ -225,9 +226,14 @@ unit_store_open(unit_store_t *u, int64_t now)
         return -1;
     }
 
-    /* writes are audited: a key of zeros will do */
+    /* writes are audited, and what names people sealed: a key of zeros
+       will do */
     memset(u->s.audit_key, 0, sizeof(u->s.audit_key));
-    u->s.audit = 1;
+
+    if (mado_store_keys(&u->s, u->s.audit_key, &err) != MADO_OK) {
+        fprintf(stderr, "unit store: %s\n", err.text);
+        return -1;
+    }
 
     l.all = &u->all;
     l.now = now;
@@ -238,6 +244,62 @@ unit_store_open(unit_store_t *u, int64_t now)
     }
 
     return 0;
+}
+
+
+/*
+ * 1 if the store file holds the len bytes of p (-1: unreadable).  live:
+ * in the pages in use only, as a compacting copy of the store has them
+ * (LMDB leaves what it freed in the file until it writes over it)
+ */
+static inline int
+unit_store_holds(unit_store_t *u, const void *p, size_t len, int live)
+{
+    int      found;
+    char     path[160], copy[128];
+    FILE    *f;
+    size_t   n, i;
+    char    *buf;
+
+    snprintf(path, sizeof(path), "%s/data.mdb", u->dir);
+
+    if (live) {
+        snprintf(copy, sizeof(copy), "%s/copy", u->dir);
+        (void) mkdir(copy, 0700);
+        snprintf(path, sizeof(path), "%s/data.mdb", copy);
+        (void) unlink(path);
+
+        if (mdb_env_copy2(u->s.env, copy, MDB_CP_COMPACT) != 0) {
+            return -1;
+        }
+    }
+
+    f = fopen(path, "r");
+    buf = malloc(8 << 20);
+
+    if (f == NULL || buf == NULL) {
+        if (f != NULL) {
+            fclose(f);
+        }
+        free(buf);
+        return -1;
+    }
+
+    n = fread(buf, 1, 8 << 20, f);
+    fclose(f);
+
+    for (i = 0, found = 0; !found && i + len <= n; i++) {
+        found = memcmp(buf + i, p, len) == 0;
+    }
+
+    free(buf);
+
+    if (live) {
+        unlink(path);
+        rmdir(copy);
+    }
+
+    return found;
 }
 
 
