@@ -23,7 +23,8 @@ PORT       ?= 8080
 DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
                libpcre2-dev zlib1g-dev libqrencode-dev gcc make perl wrk hyperfine curl openssl \
                chromium fonts-noto-cjk clang libclang-rt-dev \
-               libnginx-mod-http-modsecurity modsecurity-crs fail2ban nftables testssl.sh
+               libnginx-mod-http-modsecurity modsecurity-crs fail2ban nftables testssl.sh \
+               iproute2
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g

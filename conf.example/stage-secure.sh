@@ -52,6 +52,26 @@ if [ -d "$top/conf.example/modsecurity" ]; then
     done
 fi
 
+# fail2ban (conf.example/fail2ban -> DEST/etc/fail2ban, owner: limits):
+# the error log's path as above, and the jails' "port = http,https" the
+# staged ports, so that a ban shuts the staged listeners.  nftables
+# (conf.example/nftables/mado.nft -> DEST/etc/nftables.d/): its
+# "define mado_ports = { 80, 443 }" the staged ports.
+for sub in filter.d jail.d action.d; do
+    [ -d "$top/conf.example/fail2ban/$sub" ] || continue
+    mkdir -p "$dest/etc/fail2ban/$sub"
+    for src in "$top"/conf.example/fail2ban/$sub/*.conf; do
+        [ -f "$src" ] || continue
+        rewrite "$src" /dev/stdout | sed -e "s#^\(port *= *\)http,https\$#\1$http,$https#" \
+            > "$dest/etc/fail2ban/$sub/$(basename "$src")"
+    done
+done
+if [ -f "$top/conf.example/nftables/mado.nft" ]; then
+    mkdir -p "$dest/etc/nftables.d"
+    sed -e "s#^define mado_ports = { 80, 443 }\$#define mado_ports = { $http, $https }#" \
+        "$top/conf.example/nftables/mado.nft" > "$dest/etc/nftables.d/mado.nft"
+fi
+
 if [ ! -s "$dest/etc/mado/tls/mado.pem" ]; then
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
         -keyout "$dest/etc/mado/tls/mado.key" -out "$dest/etc/mado/tls/mado.pem" \

@@ -308,6 +308,11 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
     ok = (t->status == NGX_HTTP_OK);
 
     if (!ok) {
+        /* each failure, for fail2ban (conf.example/fail2ban): the address
+           first, and not the id typed, which may be a password */
+        ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: a failed login "
+                      "from %s", t->client);
+
         ngx_http_mado_admin_login_held(t, &lg.limits, log);
         ngx_http_mado_admin_fail(t, NGX_HTTP_UNAUTHORIZED, "unauthorized",
                                  "wrong user or password");
