@@ -4,6 +4,9 @@
 #   make deps       install the Debian packages needed (idempotent)
 #   make asan       the same in build-asan/ with AddressSanitizer + UBSan
 #   make run        demo: 14 Kyoto offices on http://127.0.0.1:8080/
+#   make run PROFILE=secure
+#                   the same through the production configuration (TLS,
+#                   limits, WAF): https://127.0.0.1:8443/, :8080 redirects
 #   make unit       the library's C tests (t/unit/); unit-asan under asan
 #   make test       the whole suite (normal build, then again under asan,
 #                   then against nginx 1.26 from Debian trixie's source)
@@ -18,6 +21,8 @@ NGINX_SRC  ?= /usr/share/nginx/src
 NGINX      ?= /usr/sbin/nginx
 BUILD      ?= build
 PORT       ?= 8080
+PROFILE    ?=
+HTTPS_PORT ?= 8443
 
 # every Debian package the build, demo, tests and benchmarks use
 DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
@@ -111,7 +116,7 @@ asan:
 
 
 run: deps all
-	@bash conf.example/demo.sh "$(CURDIR)/$(BUILD)" "$(PORT)"
+	@MADO_HTTPS_PORT=$(HTTPS_PORT) bash conf.example/demo.sh "$(CURDIR)/$(BUILD)" "$(PORT)" $(PROFILE)
 
 # ---- tests --------------------------------------------------------------
 

@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
 # `make run`: a demo of Kyoto's 14 offices with moving figures.
-# usage: demo.sh BUILD_DIR PORT   (BUILD_DIR holds madoctl and the module)
+# usage: demo.sh BUILD_DIR PORT [PROFILE]  (BUILD_DIR holds madoctl and the module)
+#
+# PROFILE secure (`make run PROFILE=secure`): the production configuration
+# as shipped (conf.example/nginx: TLS, limits, WAF, the mado locations),
+# staged by conf.example/stage-secure.sh in DEMO/secure with its own store
+# and audit key: https://127.0.0.1:MADO_HTTPS_PORT/ (8443) with a
+# self-signed certificate, and http://127.0.0.1:PORT/ redirecting there.
 set -euo pipefail
 
 build=${1:?build dir}
 port=${2:-8080}
+profile=${3:-}
+https_port=${MADO_HTTPS_PORT:-8443}
 top=$(cd "$(dirname "$0")/.." && pwd)
 # outside the work tree: nginx workers (www-data) must be able to reach it
 demo=${MADO_DEMO_DIR:-${TMPDIR:-/tmp}/mado-demo-$(id -u)}
 nginx=${NGINX:-/usr/sbin/nginx}
+
+case $profile in
+    '') ;;
+    secure)
+        # a store of its own: its audit trail is under the staged key
+        mkdir -p "$demo"
+        [ "$(id -u)" -ne 0 ] || chmod 0755 "$demo"
+        demo=$demo/secure ;;
+    *)  echo "demo.sh: unknown profile \"$profile\" (none, or secure)" >&2
+        exit 2 ;;
+esac
 
 mkdir -p "$demo/logs"
 store=$demo/store
@@ -25,6 +44,13 @@ fi
 
 # the audit trail's key, outside the store as in production
 export MADO_AUDIT_KEY=$demo/audit.key
+
+if [ "$profile" = secure ]; then
+    # the shipped files with only paths and ports rewritten; the key where
+    # the staged conf.d/mado.conf expects it (/etc/mado/audit.key)
+    bash "$top/conf.example/stage-secure.sh" "$demo" "$build" "$store" "$port" "$https_port"
+    export MADO_AUDIT_KEY=$demo/etc/mado/audit.key
+fi
 
 madoctl() { "$build/madoctl" --store "$store" "$@"; }
 
@@ -56,6 +82,12 @@ else
         --office kita --password-stdin > /dev/null
 fi
 
+if [ "$profile" = secure ]; then
+    # demo only, beside the shipped files: the simulator keeps its own
+    # clock (a morning at 20x), so show what it writes
+    printf '%s\n' '# demo.sh: the simulator keeps its own clock' 'mado_calendar off;' \
+        > "$demo/etc/nginx/conf.d/demo.conf"
+else
 cat > "$demo/nginx.conf" <<CONF
 load_module $build/ngx_http_mado_module.so;
 $user_line
@@ -93,6 +125,7 @@ http {
     }
 }
 CONF
+fi
 
 "$nginx" -t -q -p "$demo/" -c "$demo/nginx.conf" -e "$demo/logs/error.log"
 
@@ -105,8 +138,17 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-echo "mado demo: http://127.0.0.1:$port/  (Ctrl-C stops)"
-echo "counter staff panel: http://127.0.0.1:$port/staff/  user $staff_user, password $staff_password (北区役所)"
-"$nginx" -p "$demo/" -c "$demo/nginx.conf" -e "$demo/logs/error.log" &
+if [ "$profile" = secure ]; then
+    echo "mado demo, secure profile: https://127.0.0.1:$https_port/  (Ctrl-C stops)"
+    echo "  a self-signed certificate ($demo/etc/mado/tls/mado.pem): the browser warns once"
+    echo "  http://127.0.0.1:$port/ redirects there; the configuration: $demo/etc/nginx"
+    echo "counter staff panel: https://127.0.0.1:$https_port/staff/  user $staff_user, password $staff_password (北区役所)"
+    # the staged main file is Debian's: a daemon
+    "$nginx" -p "$demo/" -c "$demo/nginx.conf" -e "$demo/logs/error.log" -g 'daemon off;' &
+else
+    echo "mado demo: http://127.0.0.1:$port/  (Ctrl-C stops)"
+    echo "counter staff panel: http://127.0.0.1:$port/staff/  user $staff_user, password $staff_password (北区役所)"
+    "$nginx" -p "$demo/" -c "$demo/nginx.conf" -e "$demo/logs/error.log" &
+fi
 ngx=$!
 wait "$ngx" || true

@@ -107,7 +107,7 @@ http {
     fastcgi_temp_path $dest/tmp/fastcgi;
     uwsgi_temp_path $dest/tmp/uwsgi;
     scgi_temp_path $dest/tmp/scgi;
-    server_tokens off;
+    # server_tokens as Debian leaves it (on): snippets/mado-tls.conf turns it off
     include $dest/etc/nginx/conf.d/*.conf;
     include $dest/etc/nginx/sites-enabled/*;
 }

@@ -57,6 +57,10 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
     ngx_http_mado_snapshot_t   *snap;
     ngx_http_mado_main_conf_t  *mmcf;
 
+    if (ngx_http_mado_security_headers(r, NGX_HTTP_MADO_SEC_DATA) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {

@@ -48,6 +48,10 @@ static char *ngx_http_mado_check_refresh(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_mado_public_url(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_mado_embed_ancestors(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_mado_embed_merge(ngx_conf_t *cf,
+    ngx_http_mado_loc_conf_t *prev, ngx_http_mado_loc_conf_t *conf);
 static char *ngx_http_mado_set_handler(ngx_conf_t *cf,
     ngx_http_mado_loc_conf_t *mlcf, ngx_uint_t kind,
     ngx_http_handler_pt handler);
@@ -182,6 +186,13 @@ static ngx_command_t  ngx_http_mado_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_mado_loc_conf_t, max_age),
+      NULL },
+
+    { ngx_string("mado_embed_ancestors"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_mado_embed_ancestors,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
       ngx_null_command
@@ -508,6 +519,7 @@ ngx_http_mado_create_loc_conf(ngx_conf_t *cf)
     mlcf->refresh = NGX_CONF_UNSET;
     mlcf->max_age = NGX_CONF_UNSET;
     mlcf->admin_insecure = NGX_CONF_UNSET;
+    mlcf->embed_ancestors = NGX_CONF_UNSET_PTR;
 
     return mlcf;
 }
@@ -533,6 +545,10 @@ ngx_http_mado_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->kind == NGX_HTTP_MADO_LOC_PAGES
         && ngx_http_mado_site(cf, mmcf, conf) != NGX_CONF_OK)
     {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_mado_embed_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -604,6 +620,202 @@ ngx_http_mado_site(ngx_conf_t *cf, ngx_http_mado_main_conf_t *mmcf,
     site->public_url = mlcf->public_url;
     site->refresh = mlcf->refresh;
     mlcf->site = mmcf->sites.nelts - 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * mado_embed_ancestors self | none | * | URL ...: the sites whose pages
+ * may show the widget (/embed/{office}) in an iframe, as CSP's
+ * frame-ancestors; "self" (the default) is the mado site itself.  Each
+ * URL is a scheme and host, e.g. https://www.city.kyoto.lg.jp, with an
+ * optional port and a leading "*." for any subdomain.  nginx takes quotes
+ * away, so self and none are written bare ('self' inside "…" works too).
+ */
+static char *
+ngx_http_mado_embed_ancestors(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_mado_loc_conf_t *mlcf = conf;
+
+    u_char      *c, *host, *end;
+    ngx_str_t   *value, *src;
+    ngx_uint_t   i, alone;
+
+    (void) cmd;
+
+    if (mlcf->embed_ancestors != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    mlcf->embed_ancestors = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                             sizeof(ngx_str_t));
+    if (mlcf->embed_ancestors == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+    alone = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        src = ngx_array_push(mlcf->embed_ancestors);
+        if (src == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        c = value[i].data;
+        end = c + value[i].len;
+
+        if ((value[i].len == 4 && ngx_strncmp(c, "self", 4) == 0)
+            || (value[i].len == 6 && ngx_strncmp(c, "'self'", 6) == 0))
+        {
+            ngx_str_set(src, "'self'");
+            continue;
+        }
+
+        if ((value[i].len == 4 && ngx_strncmp(c, "none", 4) == 0)
+            || (value[i].len == 6 && ngx_strncmp(c, "'none'", 6) == 0))
+        {
+            ngx_str_set(src, "'none'");
+            alone = 1;
+            continue;
+        }
+
+        if (value[i].len == 1 && *c == '*') {
+            *src = value[i];
+            continue;
+        }
+
+        if (value[i].len > 7 && ngx_strncmp(c, "http://", 7) == 0) {
+            host = c + 7;
+
+        } else if (value[i].len > 8 && ngx_strncmp(c, "https://", 8) == 0) {
+            host = c + 8;
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mado_embed_ancestors\" "
+                               "takes self, none, * or a site's URL, e.g. "
+                               "\"https://www.city.kyoto.lg.jp\", not \"%V\"",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        /* the header's value is made of these bytes: nothing else passes */
+        c = host;
+
+        if (end - c > 2 && c[0] == '*' && c[1] == '.') {
+            c += 2;
+        }
+
+        for ( /* void */ ; c < end; c++) {
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')
+                  || (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'))
+            {
+                break;
+            }
+        }
+
+        if (c == host || host[0] == '.' || host[0] == '-') {
+            c = host;
+
+        } else if (c < end && *c == ':') {
+            do {
+                c++;
+            } while (c < end && *c >= '0' && *c <= '9');
+
+            if (c == end && c[-1] == ':') {
+                c--;
+            }
+        }
+
+        if (c != end) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"mado_embed_ancestors\" "
+                               "takes a URL of a scheme, a host and an "
+                               "optional port, with no path, e.g. "
+                               "\"https://www.city.kyoto.lg.jp\", not \"%V\"",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        *src = value[i];
+    }
+
+    if (alone && cf->args->nelts > 2) {
+        return "takes none alone";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The widget's CSP and X-Frame-Options, made once per location:
+ * X-Frame-Options cannot name other sites, so with a list of them the
+ * widget has frame-ancestors alone (which browsers prefer anyway).
+ */
+static char *
+ngx_http_mado_embed_merge(ngx_conf_t *cf, ngx_http_mado_loc_conf_t *prev,
+    ngx_http_mado_loc_conf_t *conf)
+{
+    u_char      *p;
+    size_t       len;
+    ngx_str_t   *src;
+    ngx_uint_t   i, n;
+
+    static ngx_str_t  self = ngx_string("'self'");
+
+    ngx_conf_merge_ptr_value(conf->embed_ancestors, prev->embed_ancestors,
+                             NULL);
+
+    if (conf->kind != NGX_HTTP_MADO_LOC_PAGES) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->embed_ancestors != NULL) {
+        src = conf->embed_ancestors->elts;
+        n = conf->embed_ancestors->nelts;
+
+    } else {
+        src = &self;
+        n = 1;
+    }
+
+    len = sizeof(NGX_HTTP_MADO_PAGE_CSP) - 1;
+
+    for (i = 0; i < n; i++) {
+        len += src[i].len + 1;
+    }
+
+    conf->embed_csp.data = ngx_pnalloc(cf->pool, len);
+    if (conf->embed_csp.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_cpymem(conf->embed_csp.data, NGX_HTTP_MADO_PAGE_CSP,
+                   sizeof(NGX_HTTP_MADO_PAGE_CSP) - 1);
+
+    for (i = 0; i < n; i++) {
+        if (i) {
+            *p++ = ' ';
+        }
+
+        p = ngx_cpymem(p, src[i].data, src[i].len);
+    }
+
+    conf->embed_csp.len = p - conf->embed_csp.data;
+
+    ngx_str_null(&conf->embed_xfo);
+
+    if (n == 1 && src[0].len == 6
+        && ngx_strncmp(src[0].data, "'none'", 6) == 0)
+    {
+        ngx_str_set(&conf->embed_xfo, "DENY");
+
+    } else if (n == 1 && src[0].len == 6
+               && ngx_strncmp(src[0].data, "'self'", 6) == 0)
+    {
+        ngx_str_set(&conf->embed_xfo, "SAMEORIGIN");
+    }
 
     return NGX_CONF_OK;
 }

@@ -201,7 +201,32 @@ typedef struct {
     ngx_str_t                  staff_api;       /* the update API's path */
     ngx_http_mado_doc_t       *staff_page;      /* rendered when merged */
     ngx_http_mado_doc_t       *staff_icon;
+
+    /* mado_embed_ancestors: the sites that may frame /embed/{office} */
+    ngx_array_t               *embed_ancestors; /* of ngx_str_t, as CSP */
+    ngx_str_t                  embed_csp;       /* made when merged */
+    ngx_str_t                  embed_xfo;       /* X-Frame-Options, or "" */
 } ngx_http_mado_loc_conf_t;
+
+
+/*
+ * The citizen pages' Content-Security-Policy: the script and styles are
+ * files of our own origin (data in a JSON block, never inline script),
+ * the figures come from our own API; frame-ancestors is added, 'none'
+ * except for the embed widget (mado_embed_ancestors).
+ */
+#define NGX_HTTP_MADO_PAGE_CSP                                                \
+    "default-src 'none'; script-src 'self'; style-src 'self'; "               \
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; "          \
+    "base-uri 'none'; frame-ancestors "
+
+/* what a response is, for its security headers */
+typedef enum {
+    NGX_HTTP_MADO_SEC_ASSET = 0,    /* CSS, JS: nosniff */
+    NGX_HTTP_MADO_SEC_PAGE,         /* HTML: the CSP, never framed */
+    NGX_HTTP_MADO_SEC_EMBED,        /* the widget: mado_embed_ancestors */
+    NGX_HTTP_MADO_SEC_DATA          /* JSON, CSV, SVG: nothing runs */
+} ngx_http_mado_sec_e;
 
 
 extern ngx_module_t  ngx_http_mado_module;
@@ -264,6 +289,8 @@ size_t ngx_http_mado_json_error(u_char *buf, size_t size, ngx_uint_t status,
 ngx_int_t ngx_http_mado_read_only(ngx_http_request_t *r);
 ngx_int_t ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value);
+ngx_int_t ngx_http_mado_security_headers(ngx_http_request_t *r,
+    ngx_http_mado_sec_e kind);
 ngx_int_t ngx_http_mado_header_filter_init(ngx_conf_t *cf);
 ngx_table_elt_t *ngx_http_mado_header(ngx_http_request_t *r, ngx_str_t *name,
     ngx_table_elt_t *after);

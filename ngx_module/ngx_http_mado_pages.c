@@ -96,6 +96,18 @@ ngx_http_mado_pages_handler(ngx_http_request_t *r)
                    ngx_http_mado_page_names[page], &arg,
                    rc == NGX_OK ? "" : ": 404");
 
+    /* an error page of the widget's route may be framed as the widget */
+    if (ngx_http_mado_security_headers(r,
+            rc != NGX_OK ? NGX_HTTP_MADO_SEC_PAGE
+            : route == NGX_HTTP_MADO_ROUTE_ASSET ? NGX_HTTP_MADO_SEC_ASSET
+            : page == NGX_HTTP_MADO_PAGE_EMBED ? NGX_HTTP_MADO_SEC_EMBED
+            : page == NGX_HTTP_MADO_PAGE_QR ? NGX_HTTP_MADO_SEC_DATA
+            : NGX_HTTP_MADO_SEC_PAGE)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     if (rc == NGX_OK && route == NGX_HTTP_MADO_ROUTE_ASSET) {
         return ngx_http_mado_send_asset(r, mmcf, &arg);
     }

@@ -31,6 +31,20 @@ static ngx_str_t  ngx_http_mado_no_store = ngx_string("no-store");
 static ngx_str_t  ngx_http_mado_vary = ngx_string("Vary");
 static ngx_str_t  ngx_http_mado_vary_encoding = ngx_string("Accept-Encoding");
 
+/* the security headers (ngx_http_mado_security_headers()) */
+static ngx_str_t  ngx_http_mado_csp = ngx_string("Content-Security-Policy");
+static ngx_str_t  ngx_http_mado_xfo = ngx_string("X-Frame-Options");
+static ngx_str_t  ngx_http_mado_xcto = ngx_string("X-Content-Type-Options");
+static ngx_str_t  ngx_http_mado_referrer = ngx_string("Referrer-Policy");
+static ngx_str_t  ngx_http_mado_nosniff = ngx_string("nosniff");
+static ngx_str_t  ngx_http_mado_deny = ngx_string("DENY");
+/* our own links keep it; other sites learn nothing of the page */
+static ngx_str_t  ngx_http_mado_same_origin = ngx_string("same-origin");
+static ngx_str_t  ngx_http_mado_page_csp =
+    ngx_string(NGX_HTTP_MADO_PAGE_CSP "'none'");
+static ngx_str_t  ngx_http_mado_data_csp =
+    ngx_string("default-src 'none'; frame-ancestors 'none'");
+
 
 /*
  * Send a cached document without copying it: the body stays in the
@@ -286,6 +300,67 @@ ngx_http_mado_add_header(ngx_http_request_t *r, ngx_str_t *key,
     h->hash = 1;
     h->key = *key;
     h->value = *value;
+
+    return NGX_OK;
+}
+
+
+/*
+ * What a citizen's browser may do with a response: never sniff its type;
+ * an HTML page runs only our own script and styles and is framed nowhere
+ * (the embed widget: where mado_embed_ancestors says); data runs nothing.
+ * Set before the response, so that its errors (404, 503) have them too.
+ */
+ngx_int_t
+ngx_http_mado_security_headers(ngx_http_request_t *r, ngx_http_mado_sec_e kind)
+{
+    ngx_str_t                 *csp, *xfo;
+    ngx_http_mado_loc_conf_t  *mlcf;
+
+    if (ngx_http_mado_add_header(r, &ngx_http_mado_xcto,
+                                 &ngx_http_mado_nosniff)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    switch (kind) {
+
+    case NGX_HTTP_MADO_SEC_PAGE:
+        csp = &ngx_http_mado_page_csp;
+        xfo = &ngx_http_mado_deny;
+        break;
+
+    case NGX_HTTP_MADO_SEC_EMBED:
+        mlcf = ngx_http_get_module_loc_conf(r, ngx_http_mado_module);
+        csp = &mlcf->embed_csp;
+        /* X-Frame-Options cannot name sites: with a list, CSP alone */
+        xfo = &mlcf->embed_xfo;
+        break;
+
+    case NGX_HTTP_MADO_SEC_DATA:
+        csp = &ngx_http_mado_data_csp;
+        xfo = &ngx_http_mado_deny;
+        break;
+
+    default: /* NGX_HTTP_MADO_SEC_ASSET */
+        return NGX_OK;
+    }
+
+    if (ngx_http_mado_add_header(r, &ngx_http_mado_csp, csp) != NGX_OK
+        || (xfo->len
+            && ngx_http_mado_add_header(r, &ngx_http_mado_xfo, xfo) != NGX_OK))
+    {
+        return NGX_ERROR;
+    }
+
+    if (kind != NGX_HTTP_MADO_SEC_DATA
+        && ngx_http_mado_add_header(r, &ngx_http_mado_referrer,
+                                    &ngx_http_mado_same_origin)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     return NGX_OK;
 }

@@ -230,9 +230,11 @@ describe('JIS X 8341-3 AA: zoom/reflow and keyboard', { skip: skipReason(), time
   });
 
   // a fresh context and page at PATH; resolves once mado.js has run and the
-  // fonts are in (the layout to measure is final then)
+  // fonts are in (the layout to measure is final then).  The pages' CSP is
+  // bypassed here: the focus screenshots' style (caret, spin buttons) is an
+  // inline <style> Playwright adds, which it refuses (csp.test.mjs tests it)
   async function open(path, device) {
-    const ctx = await browser.newContext({ ...device, reducedMotion: 'reduce' });
+    const ctx = await browser.newContext({ ...device, reducedMotion: 'reduce', bypassCSP: true });
     const page = await ctx.newPage();
     const w = watch(page, m);
     const resp = await page.goto(m.url(path), { waitUntil: 'load' });

@@ -190,7 +190,8 @@ sub prepare_store {
 sub madoctl_env {
     my ($self) = @_;
     my $d = $self->{dir};
-    my @audit = (MADO_AUDIT_KEY => "$d/audit.key");
+    # (secure(): where the staged production configuration expects it)
+    my @audit = (MADO_AUDIT_KEY => $self->{audit_key} // "$d/audit.key");
     return @audit unless asan();
     return (
         @audit,
@@ -676,6 +677,44 @@ END {
 }
 
 
+# ---------------------------------------------------------------- secure profile
+
+# The production configuration as shipped (conf.example/nginx, staged by
+# conf.example/stage-secure.sh with only paths and ports rewritten) as this
+# test's nginx.conf, on this test's port (TLS) and another (plain HTTP, it
+# only redirects): start() then runs what a sysadmin installs.  Call it
+# before "madoctl init": from now on madoctl uses the audit key where the
+# staged mado.conf expects it, and http() goes over TLS (tls => 0 and
+# port => HTTP for the redirect server).  Returns (https port, http port).
+# Call it before any test: with another nginx than Debian's (make
+# test-compat) it skips the file, as the staged nginx.conf loads Debian's
+# ModSecurity module, which is built for Debian's nginx only.
+sub secure {
+    my ($self) = @_;
+    my $d = $self->{dir};
+
+    if (nginx_bin() ne '/usr/sbin/nginx'
+        && -e '/usr/lib/nginx/modules/ngx_http_modsecurity_module.so')
+    {
+        plan skip_all => 'the staged production configuration loads Debian\'s '
+                         . 'modules, built for /usr/sbin/nginx only';
+    }
+
+    my $http = free_port();
+
+    my $out = `bash $REPO/conf.example/stage-secure.sh $d @{[build_dir()]} $self->{store} $http $self->{port} 2>&1`;
+    die "stage-secure.sh failed: $out" if $?;
+
+    $self->{audit_key} = "$d/etc/mado/audit.key";
+    $self->{tls} = 1;
+    $self->{http_port} = $http;
+    $self->{conf_written} = 1;
+    return ($self->{port}, $http);
+}
+
+sub http_port { $_[0]{http_port} }
+
+
 # ---------------------------------------------------------------- logs
 
 sub allow_log {
@@ -702,7 +741,8 @@ sub check_logs {
     my $d = $self->{dir};
 
     my @bad;
-    for my $f ("$d/error.log", "$d/nginx.stderr") {
+    # (logs/error.log: the staged production configuration's, secure())
+    for my $f ("$d/error.log", "$d/nginx.stderr", "$d/logs/error.log") {
         next unless -e $f;
         for my $line (split /\n/, _read_file($f)) {
             next unless $line =~ $BAD_LOG;
@@ -748,6 +788,16 @@ sub http {
                   body => '', raw => '' };
     binmode $s;
 
+    # over TLS ({tls => 1}, or every request after secure()): the
+    # certificate is self-signed, what is tested is the server
+    if ($opt->{tls} // $self->{tls}) {
+        require IO::Socket::SSL;
+        IO::Socket::SSL->start_SSL($s, SSL_verify_mode => 0,
+                                   Timeout => $timeout)
+            or return { status => 0, headers => {}, body => '', raw => '',
+                        error => "TLS: " . IO::Socket::SSL::errstr() };
+    }
+
     my $deadline = time + $timeout;
     my $off = 0;
     my $sel = IO::Select->new($s);
@@ -769,7 +819,8 @@ sub http {
     while (1) {
         my $left = $deadline - time;
         if ($left <= 0) { $err = 'timeout reading'; last }
-        my @r = $sel->can_read($left);
+        # TLS may hold decrypted bytes the socket no longer signals
+        my @r = ($s->can('pending') && $s->pending) ? ($s) : $sel->can_read($left);
         next unless @r;
         my $n = sysread($s, my $chunk, 65536);
         if (!defined $n) {
