@@ -24,6 +24,8 @@ DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
                libpcre2-dev zlib1g-dev libqrencode-dev gcc make perl wrk hyperfine curl openssl \
                chromium fonts-noto-cjk clang libclang-rt-dev \
                libnginx-mod-http-modsecurity modsecurity-crs fail2ban nftables testssl.sh
+# the WAF tests' HTTPS client (t/lib/MadoTest/Staged.pm)
+DEB_PACKAGES += libio-socket-ssl-perl
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
