@@ -195,6 +195,21 @@ sub _read_until {
     return ($buf, $closed);
 }
 
+# TLS writes a record (16 KB) at a time
+sub _write_all {
+    my ($s, $bytes) = @_;
+    my $off = 0;
+    while ($off < length $bytes) {
+        my $n = syswrite($s, $bytes, length($bytes) - $off, $off);
+        if (!defined $n) {
+            next if $! == EINTR;
+            return 0;       # the server may answer and close early
+        }
+        $off += $n;
+    }
+    return 1;
+}
+
 # length of the first whole response in BUF (undef: not whole yet)
 sub _response_length {
     my ($buf, $method) = @_;
@@ -253,7 +268,7 @@ sub request {
             or return { status => 0, error => "connect: $! $IO::Socket::SSL::SSL_ERROR",
                         headers => {}, body => '' };
         my $s = $self->{sock};
-        my $ok = defined syswrite($s, $req);
+        my $ok = _write_all($s, $req);
         my ($buf, $closed) = $ok
             ? $self->_read_until($s, '', sub { defined _response_length($_[0], $method) })
             : ('', 1);
@@ -280,7 +295,7 @@ sub raw {
     my ($self, $bytes) = @_;
     my $s = $self->_connect
         or return ({ status => 0, error => "connect: $!", headers => {}, body => '' });
-    syswrite($s, $bytes);
+    _write_all($s, $bytes);
     my ($buf) = $self->_read_until($s, '', sub { 0 }, 0.3);
     $s->close(SSL_no_shutdown => 1);
     my @r;
