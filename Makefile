@@ -219,6 +219,7 @@ bench: deps all
 	bash bench/year.sh
 	bash bench/admin.sh
 	bash bench/login_flood.sh
+	bash bench/waf.sh
 
 clean:
 	rm -rf build build-asan build-compat build-fuzz
