@@ -206,5 +206,6 @@ my ($moving) = grep { $_->{id} eq 'moving' } @{ $office->{office}{counters} || [
 ok($moving && !defined $moving->{message}, 'no message of the corpus reached the counter')
     or diag($r->{body});
 
+MadoTest::Staged::check_error_log($t);
 $t->stop;
 done_testing;

@@ -296,5 +296,6 @@ ok(!@refused, scalar(@all) . ' requests: none refused by nginx\'s grammar or the
 my $denials = MadoTest::Staged::denials($t);
 ok(!%$denials, 'ModSecurity denied nothing') or diag(join "\n", values %$denials);
 
+MadoTest::Staged::check_error_log($t);
 $t->stop;
 done_testing;

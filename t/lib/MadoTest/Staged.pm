@@ -87,6 +87,15 @@ sub error_log {
     return $t->read_file('logs/error.log');
 }
 
+# one test: the staged error log has no alert, crit or emerg line
+sub check_error_log {
+    my ($t) = @_;
+    my @bad = grep { /\[(?:alert|crit|emerg)\]/ } split /\n/, error_log($t);
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    ok(!@bad, 'the staged error log: no alert, crit or emerg')
+        or diag(MadoTest::text(join "\n", @bad[0 .. ($#bad < 20 ? $#bad : 20)]));
+}
+
 # ModSecurity's refusals in the error log: { unique_id => line }
 sub denials {
     my ($t) = @_;
