@@ -30,6 +30,8 @@ DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
                chromium fonts-noto-cjk clang libclang-rt-dev \
                libnginx-mod-http-modsecurity modsecurity-crs fail2ban nftables testssl.sh \
                iproute2
+# the WAF tests' HTTPS client (t/lib/MadoTest/Staged.pm)
+DEB_PACKAGES += libio-socket-ssl-perl
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
@@ -223,6 +225,7 @@ bench: deps all
 	bash bench/year.sh
 	bash bench/admin.sh
 	bash bench/login_flood.sh
+	bash bench/waf.sh
 
 clean:
 	rm -rf build build-asan build-compat build-fuzz

@@ -322,6 +322,8 @@
     case 401:
       return '';
     case 403:
+      /* no JSON of mado's: the web application firewall in front refused it */
+      if (!j.error) return '送信した内容は、安全のため受け付けられませんでした（WAF）。記号を減らすなど文面を変えてお試しください。続く場合は管理者にご連絡ください。';
       if (j.error === 'https_required') {
         return 'この画面は暗号化された接続（HTTPS）でしか使えません。https:// で始まるアドレスで開き直してください。';
       }
