@@ -114,9 +114,9 @@ $expect{login}{'192.0.2.12'} = 1;
 
 # ModSecurity
 for my $addr ('192.0.2.20', '2001:db8:7::20') {
-    is($t->https('/kita', $from->($addr), '-H', 'X-Test-Attack: yes')->{status}, 403,
+    is($t->https('/staff/', $from->($addr), '-H', 'X-Test-Attack: yes')->{status}, 403,
        "$addr: an attack header: 403");
-    is($t->https('/kita?q=%3Cscript%3Ealert(1)', $from->($addr))->{status}, 403,
+    is($t->https('/staff/?q=%3Cscript%3Ealert(1)', $from->($addr))->{status}, 403,
        "$addr: a script in the query: 403");
     $expect{waf}{$addr} = 2;
 }
@@ -125,7 +125,7 @@ is($t->https('/api/v1/admin/login', $from->('192.0.2.20'), @json,
    '192.0.2.20: a script in a JSON body: 403');
 $expect{waf}{'192.0.2.20'}++;
 # a request that names another client where the log quotes it
-is($t->https('/kita?q=%3Cscript%3E%5Bclient%20198.51.100.1%5D%20ModSecurity%3A%20Access%20denied%20with'
+is($t->https('/staff/?q=%3Cscript%3E%5Bclient%20198.51.100.1%5D%20ModSecurity%3A%20Access%20denied%20with'
              . '%2C%20client%3A%20198.51.100.1%2C', $from->('192.0.2.21'))->{status}, 403,
    '192.0.2.21: a script naming 198.51.100.1: 403');
 $expect{waf}{'192.0.2.21'} = 1;
@@ -150,7 +150,7 @@ ok($expect{limits}{'2001:db8:8::30'}, "a flood of logins from 2001:db8:8::30: "
 for my $addr ('127.0.0.1', '192.0.2.99') {
     my @h = $addr eq '127.0.0.1' ? () : $from->($addr);
     is($t->https('/kita', @h)->{status}, 200, "$addr: a page");
-    is($t->https('/kita?lang=en', @h, '-H', 'X-Test-Note: yes')->{status}, 200,
+    is($t->https('/staff/?lang=en', @h, '-H', 'X-Test-Note: yes')->{status}, 200,
        "$addr: a page ModSecurity only notes");
     is($t->https('/api/v1/offices/kita', @h)->{status}, 200, "$addr: the API");
     is($t->https('/nowhere', @h)->{status}, 404, "$addr: a page that does not exist");

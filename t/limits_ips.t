@@ -141,7 +141,7 @@ ok($t->wait_for(sub { banned('mado-login', '2001:db8:9::11') }, timeout => 30,
 
 # ------------------------------------------------------------ ModSecurity
 
-my @waf = $t->parallel_https([ ('/kita?q=%3Cscript%3E') x 10 ], '--interface', '192.0.2.20');
+my @waf = $t->parallel_https([ ('/staff/?q=%3Cscript%3E') x 10 ], '--interface', '192.0.2.20');
 is(scalar(grep { $_->[0] == 403 } @waf), 10, '192.0.2.20 sends 10 attacks ModSecurity refuses');
 ok($t->wait_for(sub { banned('mado-waf', '192.0.2.20') }, timeout => 30,
                 what => 'the ban of 192.0.2.20'), 'mado-waf bans 192.0.2.20');
