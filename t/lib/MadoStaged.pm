@@ -60,9 +60,12 @@ sub netns {
         $why //= "no $tool (make deps)"
             unless grep { -x "$_/$tool" } split /:/, $ENV{PATH};
     }
+    # a machine may forbid namespaces (a container without CAP_SYS_ADMIN):
+    # that is the machine's, not a missing package, so it only skips
     if ($why) {
         Test::More::plan(skip_all => $why)
-            unless $ENV{MADO_REQUIRE_BINARIES} && MadoTest::is_root();
+            unless $ENV{MADO_REQUIRE_BINARIES} && MadoTest::is_root()
+                   && $why !~ /^unshare/;
         Test::More::plan(tests => 1);
         Test::More::fail("a network namespace (MADO_REQUIRE_BINARIES=1, as root): $why");
         exit 1;
