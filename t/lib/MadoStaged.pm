@@ -2,10 +2,9 @@ package MadoStaged;
 
 # nginx started from the staged production configuration
 # (conf.example/stage-secure.sh): the shipped conf.d/mado.conf, site and
-# snippets with only paths and ports rewritten.  A local stand-in for the
-# TLS part's MadoTest->secure (issue 14): once that lands, the limits
-# tests can use it instead; all they need is below (new, start,
-# https_port, extra_http, curl).
+# snippets with only paths and ports rewritten (MadoTest::stage_profile,
+# as MadoTest->secure and MadoTest::Staged stage it), with what the limits
+# tests add: a network namespace, test-only conf.d files, curl over TLS.
 #
 #   my $t = MadoStaged->new;          # a MadoTest, staged in $t->dir
 #   $t->madoctl_ok(...);              # madoctl with the staged audit key
@@ -31,12 +30,7 @@ our @ISA = ('MadoTest');
 
 sub new {
     my ($class, %opt) = @_;
-    # stage-secure.sh loads Debian's ModSecurity module, built for Debian's
-    # nginx: another nginx (make test-compat) refuses it
-    Test::More::plan(skip_all => 'the staged configuration loads Debian\'s modules, '
-                     . 'built for /usr/sbin/nginx, not ' . MadoTest::nginx_bin())
-        if MadoTest::nginx_bin() ne '/usr/sbin/nginx'
-           && -e '/usr/lib/nginx/modules/ngx_http_modsecurity_module.so';
+    MadoTest::require_profile();
     my $self = MadoTest::new($class, %opt);
     $self->{https_port} = MadoTest::free_port();
     $self->stage;
@@ -87,16 +81,11 @@ sub madoctl_env {
 sub stage {
     my ($self) = @_;
     my $d = $self->{dir};
-    my $script = File::Spec->catfile(MadoTest::repo(), 'conf.example', 'stage-secure.sh');
-    my $build = MadoTest::build_dir();
-    my $out = `bash $script $d $build $self->{store} $self->{port} $self->{https_port} 2>&1`;
-    croak "stage-secure.sh failed: $out" if $?;
+    $self->stage_profile($self->{port}, $self->{https_port});
     symlink '../error.log', "$d/logs/error.log"
         or croak "symlink $d/logs/error.log: $!";
     $self->{workers} = $1
         if MadoTest::_read_file("$d/nginx.conf") =~ /^\s*worker_processes\s+(\d+)\s*;/m;
-    # MadoTest::start runs nginx -c DIR/nginx.conf: the staged main file
-    $self->{conf_written} = 1;
     return $self;
 }
 

@@ -4,8 +4,8 @@ package MadoTest::Staged;
 # modsecurity) staged by conf.example/stage-secure.sh in a MadoTest's own
 # directory, so that MadoTest's start() and stop() run it as they run any
 # test's nginx; a keep-alive HTTPS client for it; and readers of what
-# ModSecurity logged.  The WAF tests' stand-in until MadoTest->secure (the
-# TLS part of issue 14) is there: swap stage() for it, keep the rest.
+# ModSecurity logged.  The staging itself is MadoTest::stage_profile, as
+# for MadoTest->secure; here the audit key stays where madoctl made it.
 
 use strict;
 use warnings;
@@ -19,30 +19,17 @@ use Time::HiRes qw(sleep time);
 
 use MadoTest;
 
-our $MODSECURITY = '/usr/lib/nginx/modules/ngx_http_modsecurity_module.so';
-our $CRS = '/usr/share/modsecurity-crs/rules/REQUEST-901-INITIALIZATION.conf';
-
 # plan skip_all (a failure with MADO_REQUIRE_BINARIES=1) unless the staged
-# profile can run here: Debian's ModSecurity module is built for Debian's
-# nginx, not for the nginx of "make compat"
+# profile can run here (MadoTest::require_profile) and this client too
 sub require_profile {
-    my @why;
-    push @why, "no $MODSECURITY (make deps)" unless -e $MODSECURITY;
-    push @why, "no OWASP CRS at $CRS (make deps)" unless -e $CRS;
-    push @why, 'no IO::Socket::SSL (make deps: libio-socket-ssl-perl)'
-        unless eval { require IO::Socket::SSL; 1 };
-    if ($ENV{MADO_NGINX}) {
-        plan skip_all => 'Debian\'s ModSecurity module runs only in Debian\'s '
-                       . "nginx, not $ENV{MADO_NGINX}";
-    }
-    return 1 unless @why;
+    MadoTest::require_profile();
+    return 1 if eval { require IO::Socket::SSL; 1 };
     if ($ENV{MADO_REQUIRE_BINARIES}) {
         plan tests => 1;
-        fail('the secure profile can run (MADO_REQUIRE_BINARIES=1)');
-        diag(join "\n", @why);
+        fail('IO::Socket::SSL (make deps: libio-socket-ssl-perl)');
         exit 1;
     }
-    plan skip_all => join '; ', @why;
+    plan skip_all => 'no IO::Socket::SSL (make deps: libio-socket-ssl-perl)';
 }
 
 # Stages the production configuration in T's directory: nginx.conf (which
@@ -62,17 +49,7 @@ sub stage {
             unless -l "$dir/etc/mado/$f";
     }
 
-    my $script = File::Spec->catfile(MadoTest::repo(), 'conf.example', 'stage-secure.sh');
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$dir/stage.log";
-        open STDERR, '>&', \*STDOUT;
-        exec('bash', $script, $dir, MadoTest::build_dir(), $t->store, $http, $t->port)
-            or POSIX::_exit(127);
-    }
-    waitpid($pid, 0);
-    die "stage-secure.sh failed:\n" . $t->read_file('stage.log') if $?;
+    $t->stage_profile($http, $t->port);
 
     # the staged main file, as it is, is the one T->start runs
     $t->write_config_raw($t->read_file('nginx.conf'));
