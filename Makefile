@@ -32,6 +32,8 @@ DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
                iproute2
 # the WAF tests' HTTPS client (t/lib/MadoTest/Staged.pm)
 DEB_PACKAGES += libio-socket-ssl-perl
+# madoctl --server's HTTPS client (admin_tool/https.c), proxies included
+DEB_PACKAGES += libcurl4-openssl-dev
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
@@ -104,7 +106,8 @@ $(BUILD)/ngx_http_mado_module.so: $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(LIB
 $(BUILD)/madoctl: $(TOOL_SRCS) $(TOOL_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	mkdir -p $(BUILD)
 	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -Iadmin_tool \
-	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lssl -lcrypto -lm && mv -f $@.tmp $@
+	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lcurl -lssl -lcrypto -lm \
+	    && mv -f $@.tmp $@
 
 # nginx 1.26 (Debian trixie's source package, fetched with apt into
 # build-compat/) and the module built against it, bookworm's configure flags

@@ -413,7 +413,16 @@ mc_remote_open(mc_ctx_t *ctx, const char *verb, mc_remote_t *r,
         }
     }
 
-    r->https = mc_https_new(ctx->cacert, err, sizeof(err));
+    /* a proxy's URL is the command line's: a usage error, said now */
+    if (ctx->proxy != NULL
+        && mc_proxy_parse(ctx->proxy, NULL, 0, err, sizeof(err)) == -1)
+    {
+        OPENSSL_cleanse(r->token, sizeof(r->token));
+        return mc_usage_error(NULL, "%s: %s", ctx->proxy_from, err);
+    }
+
+    r->https = mc_https_new(ctx->cacert, ctx->proxy, ctx->proxy_from, err,
+                            sizeof(err));
     if (r->https == NULL) {
         OPENSSL_cleanse(r->token, sizeof(r->token));
         mc_error("%s: %s", verb, err);
@@ -443,46 +452,14 @@ mc_remote_post(mc_remote_t *r, const char *verb, const char *path,
 {
     int              rc, attempt, again;
     long             delay;
-    char             err[1024], *req;
-    size_t           hlen;
+    char             err[1024];
     struct timespec  ts;
 
     static const long  delay_ms[MC_ATTEMPTS - 1] = { 500, 1000, 2000 };
 
-    req = malloc(2048 + blen);
-    if (req == NULL) {
-        mc_error("out of memory");
-        return MC_EXIT_STORE;
-    }
-
-    hlen = (size_t) snprintf(req, 2048,
-               "POST %s%s HTTP/1.1\r\n"
-               "Host: %s\r\n"
-               "User-Agent: madoctl/" MC_VERSION "\r\n"
-               "Accept: application/json\r\n"
-               "Content-Type: application/json\r\n"
-               "Content-Length: %zu\r\n"
-               "%s%s%s"
-               "%s%s%s"
-               "Connection: close\r\n"
-               "\r\n",
-               r->url.base, path, r->url.authority, blen,
-               r->token[0] ? "Authorization: Bearer " : "", r->token,
-               r->token[0] ? "\r\n" : "",
-               idem ? "Idempotency-Key: " : "", idem ? idem : "",
-               idem ? "\r\n" : "");
-
-    if (hlen >= 2048) {
-        free(req);
-        mc_error("%s: the request is too long", verb);
-        return MC_EXIT_USAGE;
-    }
-
-    memcpy(req + hlen, body, blen);
-
     for (attempt = 1; /* void */; attempt++) {
-        rc = mc_https_request(r->https, &r->url, req, hlen + blen, res, err,
-                              sizeof(err));
+        rc = mc_https_post(r->https, &r->url, path, r->token, idem, body,
+                           blen, res, err, sizeof(err));
 
         /*
          * A 503 was not acted on (the store unavailable, or logins crowding
@@ -525,10 +502,6 @@ mc_remote_post(mc_remote_t *r, const char *verb, const char *path,
             /* void */
         }
     }
-
-    /* the request holds the token or the password */
-    OPENSSL_cleanse(req, hlen + blen);
-    free(req);
 
     switch (rc) {
 

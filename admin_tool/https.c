@@ -1,35 +1,33 @@
 /*
- * madoctl: a minimal HTTP/1.1 client over TLS, for the remote verbs.
+ * madoctl: the HTTPS client of the remote verbs, on libcurl.
  *
- * One request per connection ("Connection: close"), TLS 1.2 or later, the
- * server's certificate verified against the system's CAs or --cacert and
- * against the host of the URL.  Failures are sorted by what a retry may
- * do: before the request left (MC_HTTP_UNSENT) anything may be retried;
- * after it (MC_HTTP_LOST) the server may have applied it, so only a
- * request with an Idempotency-Key is.
+ * One POST per connection, HTTP/1.1, TLS 1.2 or later, the server's
+ * certificate verified against the system's CAs or --cacert (only it) and
+ * against the host of the URL; no redirects.  Through a proxy when
+ * --proxy, $MADO_PROXY or libcurl's own https_proxy / all_proxy (with
+ * no_proxy) say so: a CONNECT tunnel, the TLS inside it end to end.
+ *
+ * Failures are sorted by what a retry may do: before the request left
+ * (MC_HTTP_UNSENT) anything may be retried; after it (MC_HTTP_LOST) the
+ * server may have applied it, so only a request with an Idempotency-Key
+ * is.  libcurl's prerequest callback marks the moment it leaves.
  */
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include <openssl/x509.h>
 
 #include "madoctl.h"
 
 
-#define MC_HTTP_TIMEOUT     10          /* seconds, connect and each read */
+#define MC_HTTP_TIMEOUT     10          /* seconds: connect, each wait */
 #define MC_HTTP_HEAD_MAX    16384
 #define MC_HTTP_BODY_MAX    (1024 * 1024)
 
@@ -38,13 +36,37 @@
 
 
 struct mc_https_s {
-    SSL_CTX            *ctx;
+    CURL               *curl;
+    int                 global;         /* curl_global_init done */
+
+    /* the proxy, as messages show it (no credentials), and whence */
+    char                proxy[300];
+    char                proxy_host[256];
+    long                proxy_port;
+    int                 proxy_user;     /* credentials in its URL */
+    const char         *proxy_from;
+
+    /* this request's answer */
+    int                 sent;
+    size_t              head;
+    char               *buf;
+    size_t              have;
+    size_t              cap;
+    int                 too_long;
+
+    char                errbuf[CURL_ERROR_SIZE];
 };
 
 
-static int mc_http_connect(const mc_url_t *u, char *err, size_t size);
-static int mc_http_parse(char *buf, size_t len, int complete,
-    mc_http_res_t *res);
+static int mc_https_cacert(const char *file, char *err, size_t size);
+static int mc_https_fail(mc_https_t *h, const mc_url_t *u, CURLcode rc,
+    char *err, size_t size);
+static int mc_https_hdr(struct curl_slist **l, const char *head,
+    const char *value);
+static size_t mc_https_body(char *data, size_t n, size_t m, void *arg);
+static size_t mc_https_header(char *data, size_t n, size_t m, void *arg);
+static int mc_https_prereq(void *arg, char *conn_ip, char *local_ip,
+    int conn_port, int local_port);
 static void mc_http_tls_error(const char *what, char *err, size_t size);
 
 
@@ -184,10 +206,96 @@ mc_url_parse(const char *s, mc_url_t *u, char *err, size_t size)
 }
 
 
-mc_https_t *
-mc_https_new(const char *cacert, char *err, size_t size)
+/*
+ * A proxy's URL as libcurl takes it ([SCHEME://][USER:PASSWORD@]HOST
+ * [:PORT], http:// when no scheme); shown: the same without credentials,
+ * with the port libcurl uses when none is given.  NULL shown: only check.
+ */
+int
+mc_proxy_parse(const char *s, char *shown, size_t len, char *err,
+    size_t size)
 {
+    int         rc;
+    long        port;
+    CURLU      *cu;
+    char       *scheme, *host, *p, *user;
+
+    static const char *const  schemes[] = {
+        "http", "https", "socks4", "socks4a", "socks5", "socks5h"
+    };
+
+    cu = curl_url();
+    if (cu == NULL) {
+        snprintf(err, size, "out of memory");
+        return -1;
+    }
+
+    scheme = host = p = user = NULL;
+    rc = -1;
+
+    if (curl_url_set(cu, CURLUPART_URL, s,
+                     CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME)
+        != CURLUE_OK
+        || curl_url_get(cu, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
+        || curl_url_get(cu, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+    {
+        snprintf(err, size, "not a proxy's URL, [http://][USER:PASSWORD@]"
+                 "HOST:PORT: \"%.200s\"", s);
+        goto done;
+    }
+
+    for (port = 0; port < (long) (sizeof(schemes) / sizeof(schemes[0]));
+         port++)
+    {
+        if (strcmp(scheme, schemes[port]) == 0) {
+            break;
+        }
+    }
+
+    if (port == (long) (sizeof(schemes) / sizeof(schemes[0]))) {
+        snprintf(err, size, "a proxy is http://, https://, socks4://, "
+                 "socks4a://, socks5:// or socks5h://, not %s://", scheme);
+        goto done;
+    }
+
+    /* libcurl's defaults for a proxy: 1080, 443 for an https one */
+    port = strcmp(scheme, "https") == 0 ? 443 : 1080;
+
+    if (curl_url_get(cu, CURLUPART_PORT, &p, 0) == CURLUE_OK) {
+        port = strtol(p, NULL, 10);
+    }
+
+    if (shown != NULL) {
+        snprintf(shown, len, "%s://%s:%ld", scheme, host, port);
+    }
+
+    rc = (curl_url_get(cu, CURLUPART_USER, &user, 0) == CURLUE_OK);
+
+done:
+
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(p);
+    curl_free(user);
+    curl_url_cleanup(cu);
+
+    return rc;
+}
+
+
+mc_https_t *
+mc_https_new(const char *cacert, const char *proxy, const char *proxy_from,
+    char *err, size_t size)
+{
+    int          ok;
+    char        *p, *q;
+    CURL        *c;
     mc_https_t  *h;
+    const char  *env;
+
+    static const char *const  vars[] = {
+        "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"
+    };
 
     h = calloc(1, sizeof(mc_https_t));
     if (h == NULL) {
@@ -195,27 +303,135 @@ mc_https_new(const char *cacert, char *err, size_t size)
         return NULL;
     }
 
-    h->ctx = SSL_CTX_new(TLS_client_method());
-    if (h->ctx == NULL) {
-        mc_http_tls_error("TLS setup", err, size);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(err, size, "libcurl cannot start");
         free(h);
         return NULL;
     }
 
-    SSL_CTX_set_min_proto_version(h->ctx, TLS1_2_VERSION);
+    h->global = 1;
 
-    /* without a verified peer TLS keeps out only the passive listener */
-    SSL_CTX_set_verify(h->ctx, SSL_VERIFY_PEER, NULL);
+    /* a CA file that cannot be read fails now, not at every attempt */
+    if (cacert != NULL && mc_https_cacert(cacert, err, size) != 0) {
+        mc_https_free(h);
+        return NULL;
+    }
 
-    if (cacert != NULL) {
-        if (SSL_CTX_load_verify_locations(h->ctx, cacert, NULL) != 1) {
-            mc_http_tls_error(cacert, err, size);
-            mc_https_free(h);
-            return NULL;
+    /* libcurl reads the environment itself; this only names it */
+    h->proxy_from = proxy_from;
+    env = proxy;
+
+    for (ok = 0; env == NULL && ok < (int) (sizeof(vars) / sizeof(vars[0]));
+         ok++)
+    {
+        env = getenv(vars[ok]);
+        env = (env != NULL && *env != '\0') ? env : NULL;
+        h->proxy_from = vars[ok];
+    }
+
+    if (env != NULL) {
+        h->proxy_user = mc_proxy_parse(env, h->proxy, sizeof(h->proxy),
+                                       err, size);
+        if (h->proxy_user == -1) {
+            /* libcurl will refuse it and say why; never shown raw, as it
+               may hold a password */
+            snprintf(h->proxy, sizeof(h->proxy), "(unreadable)");
+            h->proxy_user = 0;
         }
 
-    } else if (SSL_CTX_set_default_verify_paths(h->ctx) != 1) {
-        mc_http_tls_error("the system's CA certificates", err, size);
+        /* the host and port, to tell its failures from the server's */
+        p = strstr(h->proxy, "://");
+        q = strrchr(h->proxy, ':');
+
+        if (p != NULL && q != NULL && q > p + 3
+            && (size_t) (q - p - 3) < sizeof(h->proxy_host))
+        {
+            memcpy(h->proxy_host, p + 3, q - p - 3);
+            h->proxy_port = strtol(q + 1, NULL, 10);
+        }
+    }
+
+    c = curl_easy_init();
+    if (c == NULL) {
+        snprintf(err, size, "libcurl cannot start");
+        mc_https_free(h);
+        return NULL;
+    }
+
+    h->curl = c;
+
+    ok = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK
+
+         /* https only, HTTP/1.1, never a redirect */
+         && curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
+                             (long) CURL_HTTP_VERSION_1_1) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L) == CURLE_OK
+
+         /* without a verified peer TLS keeps out only the passive
+            listener; the host checked against the SANs (an address
+            against the IP SANs), SNI only for names */
+         && curl_easy_setopt(c, CURLOPT_SSLVERSION,
+                             (long) CURL_SSLVERSION_TLSv1_2) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK
+
+         /* a CA, not any certificate of a chain, is a trust anchor */
+         && curl_easy_setopt(c, CURLOPT_SSL_OPTIONS,
+                             (long) CURLSSLOPT_NO_PARTIALCHAIN) == CURLE_OK
+
+         /* one connection a request, as the retries assume */
+         && curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK
+
+         /* 10 s to connect (through the proxy and TLS too), then at most
+            10 s without a byte */
+         && curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+                             (long) MC_HTTP_TIMEOUT) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+                             (long) MC_HTTP_TIMEOUT) == CURLE_OK
+
+         && curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+                             (curl_off_t) MC_HTTP_BODY_MAX) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_USERAGENT,
+                             "madoctl/" MC_VERSION) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mc_https_body)
+            == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_WRITEDATA, h) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, mc_https_header)
+            == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_HEADERDATA, h) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, mc_https_prereq)
+            == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_PREREQDATA, h) == CURLE_OK
+
+         /* through an http:// proxy always a tunnel; its answer to the
+            CONNECT is not the server's */
+         && curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L) == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L)
+            == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_PROXYAUTH, (long) CURLAUTH_ANY)
+            == CURLE_OK
+         && curl_easy_setopt(c, CURLOPT_PROXY_SSLVERSION,
+                             (long) CURL_SSLVERSION_TLSv1_2) == CURLE_OK;
+
+    /* --cacert: that file only, not the system's directory beside it */
+    if (ok && cacert != NULL) {
+        ok = curl_easy_setopt(c, CURLOPT_CAINFO, cacert) == CURLE_OK
+             && curl_easy_setopt(c, CURLOPT_CAPATH, NULL) == CURLE_OK;
+    }
+
+    /* no proxy given: libcurl's https_proxy, all_proxy and no_proxy */
+    if (ok && proxy != NULL) {
+        ok = curl_easy_setopt(c, CURLOPT_PROXY, proxy) == CURLE_OK;
+    }
+
+    if (!ok) {
+        snprintf(err, size, "libcurl %s lacks what madoctl needs (HTTPS, "
+                 "TLS 1.2)", curl_version_info(CURLVERSION_NOW)->version);
         mc_https_free(h);
         return NULL;
     }
@@ -228,7 +444,15 @@ void
 mc_https_free(mc_https_t *h)
 {
     if (h != NULL) {
-        SSL_CTX_free(h->ctx);
+        if (h->curl != NULL) {
+            curl_easy_cleanup(h->curl);
+        }
+
+        if (h->global) {
+            curl_global_cleanup();
+        }
+
+        free(h->buf);
         free(h);
     }
 }
@@ -242,58 +466,163 @@ mc_http_res_free(mc_http_res_t *res)
 }
 
 
-/* one request on a new connection; res->buf is malloc()ed when MC_HTTP_OK */
+/*
+ * POST u's base + path with body, on a new connection; the token and the
+ * Idempotency-Key as headers when not NULL.  res->buf is malloc()ed, the
+ * body NUL-terminated, when MC_HTTP_OK.
+ */
 int
-mc_https_request(mc_https_t *h, const mc_url_t *u, const char *req,
-    size_t len, mc_http_res_t *res, char *err, size_t size)
+mc_https_post(mc_https_t *h, const mc_url_t *u, const char *path,
+    const char *token, const char *idem, const char *body, size_t blen,
+    mc_http_res_t *res, char *err, size_t size)
 {
-    int             fd, n, rc, done;
-    SSL            *ssl;
-    char           *buf, *nbuf;
-    size_t          have, cap;
-    long            verify;
-    unsigned char   addr[16];
+    int                 rc;
+    long                status;
+    char                url[1024];
+    CURL               *c;
+    CURLcode            crc;
+    curl_off_t          retry;
+    struct curl_slist  *hdrs, *l;
 
     memset(res, 0, sizeof(mc_http_res_t));
+    c = h->curl;
 
-    fd = mc_http_connect(u, err, size);
-    if (fd == -1) {
-        return MC_HTTP_UNSENT;
-    }
-
-    ssl = SSL_new(h->ctx);
-    if (ssl == NULL || SSL_set_fd(ssl, fd) != 1) {
-        mc_http_tls_error("TLS setup", err, size);
-        SSL_free(ssl);
-        close(fd);
-        return MC_HTTP_FAILED;
-    }
-
-    /* an address is checked against the IP SANs, a name against DNS SANs */
-    if (inet_pton(AF_INET, u->host, addr) == 1
-        || inet_pton(AF_INET6, u->host, addr) == 1)
+    if ((size_t) snprintf(url, sizeof(url), "https://%s%s%s", u->authority,
+                          u->base, path) >= sizeof(url))
     {
-        rc = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), u->host);
-
-    } else {
-        /* SNI only for names (RFC 6066): nginx picks its server by it */
-        rc = SSL_set1_host(ssl, u->host)
-             && SSL_set_tlsext_host_name(ssl, u->host);
-    }
-
-    if (rc != 1) {
-        mc_http_tls_error("TLS setup", err, size);
-        SSL_free(ssl);
-        close(fd);
+        snprintf(err, size, "%s: the URL is too long", u->origin);
         return MC_HTTP_FAILED;
     }
 
-    ERR_clear_error();
+    /* "Expect:" off: the body goes with the head, as it is small */
+    hdrs = NULL;
+    rc = MC_HTTP_FAILED;
 
-    if (SSL_connect(ssl) != 1) {
-        verify = SSL_get_verify_result(ssl);
+    if (mc_https_hdr(&hdrs, "Accept: application/json", "") != 0
+        || mc_https_hdr(&hdrs, "Content-Type: application/json", "") != 0
+        || mc_https_hdr(&hdrs, "Expect:", "") != 0
+        || mc_https_hdr(&hdrs, "Connection: close", "") != 0
+        || (token != NULL && token[0] != '\0'
+            && mc_https_hdr(&hdrs, "Authorization: Bearer ", token) != 0)
+        || (idem != NULL && mc_https_hdr(&hdrs, "Idempotency-Key: ", idem) != 0))
+    {
+        snprintf(err, size, "out of memory");
+        goto out;
+    }
 
-        if (verify != X509_V_OK) {
+    h->sent = 0;
+    h->head = 0;
+    h->have = 0;
+    h->too_long = 0;
+    h->errbuf[0] = '\0';
+
+    if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK
+        || curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK
+        || curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                            (curl_off_t) blen) != CURLE_OK
+        || curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK)
+    {
+        snprintf(err, size, "%s: libcurl refused the request", u->origin);
+        goto out;
+    }
+
+    crc = curl_easy_perform(c);
+
+    if (crc != CURLE_OK || h->too_long) {
+        rc = mc_https_fail(h, u, crc, err, size);
+        goto out;
+    }
+
+    /* the body, NUL-terminated, owned by res from here */
+    if (h->buf == NULL) {
+        h->buf = malloc(1);
+        if (h->buf == NULL) {
+            snprintf(err, size, "out of memory");
+            goto out;
+        }
+    }
+
+    h->buf[h->have] = '\0';
+
+    status = 0;
+    retry = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry);
+
+    res->status = (int) status;
+    res->retry_after = retry > 0 ? (int64_t) retry : -1;
+    res->buf = h->buf;
+    res->body = h->buf;
+    res->len = h->have;
+
+    h->buf = NULL;
+    h->cap = 0;
+    h->have = 0;
+    rc = MC_HTTP_OK;
+
+out:
+
+    /* the headers hold the token; a failed answer may hold anything */
+    for (l = hdrs; l != NULL; l = l->next) {
+        OPENSSL_cleanse(l->data, strlen(l->data));
+    }
+
+    curl_slist_free_all(hdrs);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+
+    if (h->buf != NULL) {
+        OPENSSL_cleanse(h->buf, h->have);
+    }
+
+    return rc;
+}
+
+
+/* a failed request: its class (MC_HTTP_*) and what to say */
+static int
+mc_https_fail(mc_https_t *h, const mc_url_t *u, CURLcode rc, char *err,
+    size_t size)
+{
+    int          proxy;
+    long         verify, pverify, connect, oserr;
+    char         at[300];
+    const char  *why;
+    unsigned char addr[16];
+
+    verify = pverify = connect = oserr = 0;
+    curl_easy_getinfo(h->curl, CURLINFO_SSL_VERIFYRESULT, &verify);
+    curl_easy_getinfo(h->curl, CURLINFO_PROXY_SSL_VERIFYRESULT, &pverify);
+    curl_easy_getinfo(h->curl, CURLINFO_HTTP_CONNECTCODE, &connect);
+    curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &oserr);
+
+    why = oserr ? strerror((int) oserr)
+          : h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc);
+
+    if (h->too_long || rc == CURLE_FILESIZE_EXCEEDED) {
+        snprintf(err, size, "%s: the answer is too long", u->origin);
+        return MC_HTTP_FAILED;
+    }
+
+    /* an https:// proxy's TLS comes before its answer to the CONNECT */
+    if (rc == CURLE_PEER_FAILED_VERIFICATION
+        && (pverify != X509_V_OK
+            || (connect == 0 && strncmp(h->proxy, "https:", 6) == 0)))
+    {
+        snprintf(err, size, "%s: the proxy %s (%s): its certificate is not "
+                 "trusted: %s", u->origin, h->proxy, h->proxy_from,
+                 pverify != X509_V_OK ? X509_verify_cert_error_string(pverify)
+                                      : h->errbuf);
+        return MC_HTTP_UNTRUSTED;
+    }
+
+    if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+        /* libcurl checks the name after OpenSSL's chain, and marks a
+           mismatch "unspecified" */
+        if (verify != X509_V_OK && verify != X509_V_ERR_UNSPECIFIED
+            && verify != X509_V_ERR_HOSTNAME_MISMATCH
+            && verify != X509_V_ERR_IP_ADDRESS_MISMATCH)
+        {
             snprintf(err, size, "%s: the server's certificate is not "
                      "trusted: %s%s", u->origin,
                      X509_verify_cert_error_string(verify),
@@ -302,322 +631,257 @@ mc_https_request(mc_https_t *h, const mc_url_t *u, const char *req,
                       || verify == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
                      ? " (a private CA? give its certificate with --cacert "
                        "FILE)" : "");
-            SSL_free(ssl);
-            close(fd);
-            return MC_HTTP_UNTRUSTED;
+
+        } else {
+            /* the chain verified, not the name */
+            snprintf(err, size, "%s: the server's certificate is not "
+                     "trusted: %s (it is not for %s)", u->origin,
+                     inet_pton(AF_INET, u->host, addr) == 1
+                     || inet_pton(AF_INET6, u->host, addr) == 1
+                     ? "IP address mismatch" : "hostname mismatch", u->host);
         }
 
-        mc_http_tls_error("TLS handshake", err, size);
-        SSL_free(ssl);
-        close(fd);
-
-        /* a reset or a timeout in the handshake: nothing was asked yet */
-        return MC_HTTP_UNSENT;
+        return MC_HTTP_UNTRUSTED;
     }
 
-    buf = NULL;
-    have = cap = 0;
-    done = 0;
-    rc = MC_HTTP_LOST;
+    if (h->sent) {
+        switch (rc) {
 
-    ERR_clear_error();
-    n = SSL_write(ssl, req, (int) len);
+        case CURLE_WEIRD_SERVER_REPLY:
+        case CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_BAD_CONTENT_ENCODING:
+            snprintf(err, size, "%s: not an HTTP answer (%s)", u->origin,
+                     h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
+            return MC_HTTP_FAILED;
 
-    if (n != (int) len) {
-        /* part of it may have arrived, or all: the server may act on it */
-        snprintf(err, size, "%s: the connection failed while sending: %s",
-                 u->origin, errno ? strerror(errno) : "TLS error");
-        goto out;
+        case CURLE_OPERATION_TIMEDOUT:
+            snprintf(err, size, "%s: no answer within "
+                     MC_STR(MC_HTTP_TIMEOUT) " seconds", u->origin);
+            break;
+
+        case CURLE_GOT_NOTHING:
+            snprintf(err, size, "%s: the connection closed without an "
+                     "answer", u->origin);
+            break;
+
+        case CURLE_PARTIAL_FILE:
+            snprintf(err, size, "%s: the connection closed in the middle "
+                     "of the answer", u->origin);
+            break;
+
+        default:
+            snprintf(err, size, "%s: the connection failed: %s", u->origin,
+                     why);
+        }
+
+        /* it left: the server may have acted on it */
+        return MC_HTTP_LOST;
     }
 
-    for ( ;; ) {
-        if (cap - have < 4096) {
-            if (cap >= MC_HTTP_HEAD_MAX + MC_HTTP_BODY_MAX) {
-                snprintf(err, size, "%s: the answer is too long", u->origin);
-                rc = MC_HTTP_FAILED;
-                goto out;
-            }
-
-            cap = cap ? cap * 2 : 8192;
-            nbuf = realloc(buf, cap + 1);
-            if (nbuf == NULL) {
-                snprintf(err, size, "out of memory");
-                rc = MC_HTTP_FAILED;
-                goto out;
-            }
-            buf = nbuf;
+    /* the proxy answered the CONNECT, but not with a tunnel */
+    if (connect != 0 && connect / 100 != 2) {
+        if (connect >= 500) {
+            snprintf(err, size, "%s: the proxy %s (%s) could not reach "
+                     "the server (HTTP %ld)", u->origin, h->proxy,
+                     h->proxy_from, connect);
+            return MC_HTTP_UNSENT;
         }
 
-        errno = 0;
-        ERR_clear_error();
-        n = SSL_read(ssl, buf + have, (int) (cap - have));
-
-        if (n > 0) {
-            have += n;
-
-            /* complete by its length or chunks: no need to wait for EOF */
-            done = mc_http_parse(buf, have, 0, res);
-            if (done == 1) {
-                rc = MC_HTTP_OK;
-                break;
-            }
-
-            if (done == -1) {
-                break;
-            }
-
-            continue;
+        if (connect == 407) {
+            snprintf(err, size, "%s: the proxy %s (%s) %s (HTTP 407)",
+                     u->origin, h->proxy, h->proxy_from,
+                     h->proxy_user ? "refused the user and password of its "
+                                     "URL"
+                                   : "asks for a user and password: give "
+                                     "them in its URL, http://USER:PASSWORD"
+                                     "@HOST:PORT");
+            return MC_HTTP_FAILED;
         }
 
-        /* a clean close: the answer ends here, if its framing agrees */
-        if (SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN) {
-            done = mc_http_parse(buf, have, 1, res);
-            if (done == 1) {
-                rc = MC_HTTP_OK;
-                break;
-            }
-        }
+        snprintf(err, size, "%s: the proxy %s (%s) refused the tunnel to "
+                 "%s (HTTP %ld): its rules may not allow this server",
+                 u->origin, h->proxy, h->proxy_from, u->authority, connect);
+        return MC_HTTP_FAILED;
+    }
 
+    switch (rc) {
+
+    /* what no retry mends: madoctl's or libcurl's setup, a bad proxy */
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_NOT_BUILT_IN:
+    case CURLE_OUT_OF_MEMORY:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_FUNCTION_NOT_FOUND:
         snprintf(err, size, "%s: %s", u->origin,
-                 (errno == EAGAIN || errno == EWOULDBLOCK)
-                 ? "no answer within " MC_STR(MC_HTTP_TIMEOUT) " seconds"
-                 : have == 0 ? (errno ? strerror(errno)
-                                      : "the connection closed without an "
-                                        "answer")
-                 : "the connection closed in the middle of the answer");
+                 h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
+        return MC_HTTP_FAILED;
+
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        snprintf(err, size, "%s: the proxy %s (%s): no such host",
+                 u->origin, h->proxy, h->proxy_from);
+        return MC_HTTP_UNSENT;
+
+    default:
         break;
     }
 
-    if (done == -1) {
-        snprintf(err, size, "%s: not an HTTP answer", u->origin);
-        rc = MC_HTTP_FAILED;
+    /* libcurl names the host it could not connect to: the proxy's? */
+    proxy = 0;
+
+    if (h->proxy_host[0] != '\0') {
+        snprintf(at, sizeof(at), " to %s port %ld ", h->proxy_host,
+                 h->proxy_port);
+        proxy = strstr(h->errbuf, at) != NULL;
     }
 
-out:
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+        snprintf(err, size, "%s: no connection within "
+                 MC_STR(MC_HTTP_TIMEOUT) " seconds%s%s%s%s%s", u->origin,
+                 h->proxy[0] ? " (the proxy " : "", h->proxy,
+                 h->proxy[0] ? ", " : "", h->proxy[0] ? h->proxy_from : "",
+                 h->proxy[0] ? ")" : "");
 
-    if (rc == MC_HTTP_OK) {
-        res->buf = buf;
-        buf = NULL;
-        SSL_shutdown(ssl);
+    } else if (proxy) {
+        snprintf(err, size, "%s: cannot connect to the proxy %s (%s): %s",
+                 u->origin, h->proxy, h->proxy_from, why);
 
+    } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
+    {
+        snprintf(err, size, "%s: cannot connect: %s", u->origin,
+                 rc == CURLE_COULDNT_RESOLVE_HOST ? "no such host" : why);
+
+    } else {
+        /* a reset or a timeout in the handshake: nothing was asked yet */
+        snprintf(err, size, "%s: TLS handshake: %s", u->origin,
+                 h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
     }
 
-    free(buf);
-    SSL_free(ssl);
-    close(fd);
-
-    return rc;
+    return MC_HTTP_UNSENT;
 }
 
 
-/*
- * 1: a complete answer in buf (res filled, body NUL-terminated in place),
- * 0: more is needed, -1: not HTTP.  complete: the peer closed cleanly, so
- * an answer without length or chunks ends here.
- */
+/* the header head + value appended to l ("Name:" alone: none) */
 static int
-mc_http_parse(char *buf, size_t len, int complete, mc_http_res_t *res)
+mc_https_hdr(struct curl_slist **l, const char *head, const char *value)
 {
-    char        *p, *end, *line, *eol, *b, *q;
-    size_t       hlen, blen;
-    unsigned long chunk;
-    long long    cl;
-    int          chunked;
+    char                line[256];
+    struct curl_slist  *n;
 
-    buf[len] = '\0';
+    snprintf(line, sizeof(line), "%s%s", head, value);
 
-    end = strstr(buf, "\r\n\r\n");
-    if (end == NULL) {
-        return (len > MC_HTTP_HEAD_MAX) ? -1 : 0;
-    }
+    n = curl_slist_append(*l, line);
+    OPENSSL_cleanse(line, sizeof(line));
 
-    if (strncmp(buf, "HTTP/1.", 7) != 0 || len < 12 || buf[8] != ' '
-        || buf[9] < '1' || buf[9] > '5' || buf[10] < '0' || buf[10] > '9'
-        || buf[11] < '0' || buf[11] > '9')
-    {
+    if (n == NULL) {
         return -1;
     }
 
-    res->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10
-                  + (buf[11] - '0');
-    res->retry_after = -1;
+    *l = n;
 
-    hlen = end - buf + 4;
-    cl = -1;
-    chunked = 0;
+    return 0;
+}
 
-    for (line = strstr(buf, "\r\n") + 2; line < end; line = eol + 2) {
-        eol = strstr(line, "\r\n");
 
-        if (strncasecmp(line, "Content-Length:", 15) == 0) {
-            cl = strtoll(line + 15, NULL, 10);
-            if (cl < 0 || cl > MC_HTTP_BODY_MAX) {
-                return -1;
-            }
+/* the body, within MC_HTTP_BODY_MAX (a byte more for the NUL) */
+static size_t
+mc_https_body(char *data, size_t n, size_t m, void *arg)
+{
+    char        *nbuf;
+    size_t       len, cap;
+    mc_https_t  *h = arg;
 
-        } else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0) {
-            for (p = line + 18; p < eol; p++) {
-                if (strncasecmp(p, "chunked", 7) == 0) {
-                    chunked = 1;
-                }
-            }
+    len = n * m;
 
-        } else if (strncasecmp(line, "Retry-After:", 12) == 0) {
-            res->retry_after = strtoll(line + 12, NULL, 10);
-        }
-    }
-
-    b = buf + hlen;
-    blen = len - hlen;
-
-    if (chunked) {
-        /* first only look whether the last chunk is there yet */
-        for (p = b; ; p += chunk + 2) {
-            eol = strstr(p, "\r\n");
-            if (eol == NULL) {
-                return 0;
-            }
-
-            errno = 0;
-            chunk = strtoul(p, &q, 16);
-            if (errno != 0 || q == p || chunk > MC_HTTP_BODY_MAX) {
-                return -1;
-            }
-
-            p = eol + 2;
-
-            if (chunk == 0) {
-                /* trailers are not used: the last chunk is enough */
-                break;
-            }
-
-            if ((size_t) (buf + len - p) < chunk + 2) {
-                return 0;
-            }
-        }
-
-        /* then decode in place: the data only ever moves towards b */
-        q = b;
-
-        for (p = b; ; p += chunk + 2) {
-            chunk = strtoul(p, NULL, 16);
-            p = strstr(p, "\r\n") + 2;
-
-            if (chunk == 0) {
-                break;
-            }
-
-            memmove(q, p, chunk);
-            q += chunk;
-        }
-
-        *q = '\0';
-        res->body = b;
-        res->len = q - b;
-        return 1;
-    }
-
-    if (cl >= 0) {
-        if (blen < (size_t) cl) {
-            return 0;
-        }
-
-        b[cl] = '\0';
-        res->body = b;
-        res->len = (size_t) cl;
-        return 1;
-    }
-
-    if (!complete) {
+    if (len > MC_HTTP_BODY_MAX - h->have) {
+        h->too_long = 1;
         return 0;
     }
 
-    res->body = b;
-    res->len = blen;
-    return 1;
+    if (h->have + len + 1 > h->cap) {
+        cap = h->cap ? h->cap : 8192;
+
+        while (cap < h->have + len + 1) {
+            cap *= 2;
+        }
+
+        nbuf = realloc(h->buf, cap);
+        if (nbuf == NULL) {
+            return 0;
+        }
+
+        h->buf = nbuf;
+        h->cap = cap;
+    }
+
+    memcpy(h->buf + h->have, data, len);
+    h->have += len;
+
+    return len;
 }
 
 
-/* a TCP connection to any address of the host, within the timeout */
-static int
-mc_http_connect(const mc_url_t *u, char *err, size_t size)
+/* only counted: the status and Retry-After come from libcurl */
+static size_t
+mc_https_header(char *data, size_t n, size_t m, void *arg)
 {
-    int               fd, rc, e, flags;
-    socklen_t         elen;
-    struct pollfd     pfd;
-    struct timeval    tv;
-    struct addrinfo   hints, *res, *ai;
+    mc_https_t  *h = arg;
 
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
+    (void) data;
 
-    rc = getaddrinfo(u->host, u->port, &hints, &res);
-    if (rc != 0) {
-        snprintf(err, size, "%s: %s", u->host, gai_strerror(rc));
-        return -1;
+    h->head += n * m;
+
+    if (h->head > MC_HTTP_HEAD_MAX) {
+        h->too_long = 1;
+        return 0;
     }
 
-    fd = -1;
-    e = ECONNREFUSED;
+    return n * m;
+}
 
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-                    ai->ai_protocol);
-        if (fd == -1) {
-            e = errno;
-            continue;
-        }
 
-        /* non-blocking only to bound the connect by the timeout */
-        flags = fcntl(fd, F_GETFL);
-        fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+/* connected (through the proxy, TLS verified): the request leaves now */
+static int
+mc_https_prereq(void *arg, char *conn_ip, char *local_ip, int conn_port,
+    int local_port)
+{
+    mc_https_t  *h = arg;
 
-        rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+    (void) conn_ip;
+    (void) local_ip;
+    (void) conn_port;
+    (void) local_port;
 
-        if (rc == -1 && errno == EINPROGRESS) {
-            pfd.fd = fd;
-            pfd.events = POLLOUT;
+    h->sent = 1;
 
-            do {
-                rc = poll(&pfd, 1, MC_HTTP_TIMEOUT * 1000);
-            } while (rc == -1 && errno == EINTR);
+    return CURL_PREREQFUNC_OK;
+}
 
-            if (rc == 0) {
-                errno = ETIMEDOUT;
-                rc = -1;
 
-            } else if (rc == 1) {
-                elen = sizeof(e);
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen);
-                errno = e;
-                rc = e ? -1 : 0;
-            }
-        }
+/* the CA file as OpenSSL (in libcurl) will read it */
+static int
+mc_https_cacert(const char *file, char *err, size_t size)
+{
+    int          ok;
+    X509_STORE  *st;
 
-        if (rc == 0) {
-            fcntl(fd, F_SETFL, flags);
+    ERR_clear_error();
+    errno = 0;
 
-            /* blocking from here on, each read and write bounded */
-            tv.tv_sec = MC_HTTP_TIMEOUT;
-            tv.tv_usec = 0;
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    st = X509_STORE_new();
+    ok = (st != NULL && X509_STORE_load_file(st, file) == 1);
 
-            freeaddrinfo(res);
-            return fd;
-        }
-
-        e = errno;
-        close(fd);
-        fd = -1;
+    if (!ok) {
+        mc_http_tls_error(file, err, size);
     }
 
-    freeaddrinfo(res);
+    X509_STORE_free(st);
 
-    snprintf(err, size, "%s: cannot connect: %s", u->origin, strerror(e));
-
-    return -1;
+    return ok ? 0 : -1;
 }
 
 

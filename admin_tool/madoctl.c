@@ -3,7 +3,7 @@
  * (verbs.c holds the verb table and the usage texts).
  *
  *   madoctl [--store DIR] VERB [options] [args]
- *   madoctl --server URL [--cacert FILE] VERB [options] [args]
+ *   madoctl --server URL [--cacert FILE] [--proxy URL] VERB [options] [args]
  */
 
 #include <errno.h>
@@ -31,6 +31,7 @@ main(int argc, char **argv)
         { "server",     required_argument, NULL, 'S' },
         { "cacert",     required_argument, NULL, 'C' },
         { "token-file", required_argument, NULL, 'T' },
+        { "proxy",      required_argument, NULL, 'P' },
         { "help",      no_argument,       NULL, 'h' },
         { "version", no_argument,       NULL, 'V' },
         { NULL, 0, NULL, 0 }
@@ -56,6 +57,11 @@ main(int argc, char **argv)
 
     env = getenv("MADO_TOKEN_FILE");
     ctx.token_file = (env != NULL && *env != '\0') ? env : NULL;
+
+    /* madoctl's own proxy; without it libcurl reads https_proxy... */
+    env = getenv("MADO_PROXY");
+    ctx.proxy = (env != NULL && *env != '\0') ? env : NULL;
+    ctx.proxy_from = "MADO_PROXY";
 
     server = NULL;
     local = 0;          /* --store or --audit-key given */
@@ -85,19 +91,24 @@ main(int argc, char **argv)
         case 'S':
         case 'C':
         case 'T':
+        case 'P':
             if (*optarg == '\0') {
                 return mc_usage_error(NULL, "%s: must not be empty",
                                       c == 'S' ? "--server"
                                       : c == 'C' ? "--cacert"
-                                      : "--token-file");
+                                      : c == 'T' ? "--token-file"
+                                      : "--proxy");
             }
 
             if (c == 'S') {
                 server = optarg;
             } else if (c == 'C') {
                 ctx.cacert = optarg;
-            } else {
+            } else if (c == 'T') {
                 ctx.token_file = optarg;
+            } else {
+                ctx.proxy = optarg;
+                ctx.proxy_from = "--proxy";
             }
 
             break;

@@ -21,7 +21,8 @@
  * cmd_user.c     user: staff accounts
  * cmd_remote.c   --server: login, logout, and set, issue, call, cancel
  *                through the update API over HTTPS
- * https.c        the HTTP/1.1 client over TLS that cmd_remote.c uses
+ * https.c        the HTTPS client that cmd_remote.c uses (libcurl),
+ *                proxies included
  */
 
 #ifndef MADOCTL_H
@@ -74,6 +75,9 @@ typedef struct {
     const char         *server;     /* --server URL: remote, else NULL */
     const char         *cacert;     /* --cacert FILE, else system CAs */
     const char         *token_file; /* --token-file, else the default */
+    const char         *proxy;      /* --proxy URL, else libcurl's own
+                                       https_proxy... from the environment */
+    const char         *proxy_from; /* "--proxy" or "MADO_PROXY" */
 } mc_ctx_t;
 
 
@@ -189,10 +193,16 @@ enum {
 typedef struct mc_https_s  mc_https_t;
 
 int mc_url_parse(const char *s, mc_url_t *u, char *err, size_t size);
-mc_https_t *mc_https_new(const char *cacert, char *err, size_t size);
+/* -1: not a proxy's URL; else whether it holds credentials */
+int mc_proxy_parse(const char *s, char *shown, size_t len, char *err,
+    size_t size);
+/* proxy NULL: libcurl's https_proxy, all_proxy, no_proxy */
+mc_https_t *mc_https_new(const char *cacert, const char *proxy,
+    const char *proxy_from, char *err, size_t size);
 void mc_https_free(mc_https_t *h);
-int mc_https_request(mc_https_t *h, const mc_url_t *u, const char *req,
-    size_t len, mc_http_res_t *res, char *err, size_t size);
+int mc_https_post(mc_https_t *h, const mc_url_t *u, const char *path,
+    const char *token, const char *idem, const char *body, size_t blen,
+    mc_http_res_t *res, char *err, size_t size);
 void mc_http_res_free(mc_http_res_t *res);
 
 /* feed_format.c: the lines of a ticket machine's log (cmd_feed.c) */
