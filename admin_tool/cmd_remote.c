@@ -382,8 +382,9 @@ static int
 mc_remote_open(mc_ctx_t *ctx, const char *verb, mc_remote_t *r,
     int need_token)
 {
-    int   rc;
-    char  err[512];
+    int          rc;
+    char         err[512];
+    const char  *proxy, *from;
 
     memset(r, 0, sizeof(mc_remote_t));
 
@@ -413,12 +414,15 @@ mc_remote_open(mc_ctx_t *ctx, const char *verb, mc_remote_t *r,
         }
     }
 
-    /* a proxy's URL is the command line's: a usage error, said now */
-    if (ctx->proxy != NULL
-        && mc_proxy_parse(ctx->proxy, NULL, 0, err, sizeof(err)) == -1)
+    /* a proxy libcurl could not use: a usage error, said now */
+    from = ctx->proxy_from;
+    proxy = ctx->proxy ? ctx->proxy : mc_proxy_env(&from);
+
+    if (proxy != NULL
+        && mc_proxy_parse(proxy, NULL, 0, err, sizeof(err)) == -1)
     {
         OPENSSL_cleanse(r->token, sizeof(r->token));
-        return mc_usage_error(NULL, "%s: %s", ctx->proxy_from, err);
+        return mc_usage_error(NULL, "%s: %s", from, err);
     }
 
     r->https = mc_https_new(ctx->cacert, ctx->proxy, ctx->proxy_from, err,

@@ -239,8 +239,9 @@ mc_proxy_parse(const char *s, char *shown, size_t len, char *err,
         || curl_url_get(cu, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
         || curl_url_get(cu, CURLUPART_HOST, &host, 0) != CURLUE_OK)
     {
+        /* not shown: it may hold a password */
         snprintf(err, size, "not a proxy's URL, [http://][USER:PASSWORD@]"
-                 "HOST:PORT: \"%.200s\"", s);
+                 "HOST:PORT");
         goto done;
     }
 
@@ -283,6 +284,31 @@ done:
 }
 
 
+/* the proxy libcurl takes from the environment for https://, and whence */
+const char *
+mc_proxy_env(const char **from)
+{
+    size_t       i;
+    const char  *env;
+
+    /* libcurl's order: the lower case name first */
+    static const char *const  vars[] = {
+        "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"
+    };
+
+    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+        env = getenv(vars[i]);
+
+        if (env != NULL && *env != '\0') {
+            *from = vars[i];
+            return env;
+        }
+    }
+
+    return NULL;
+}
+
+
 mc_https_t *
 mc_https_new(const char *cacert, const char *proxy, const char *proxy_from,
     char *err, size_t size)
@@ -292,10 +318,6 @@ mc_https_new(const char *cacert, const char *proxy, const char *proxy_from,
     CURL        *c;
     mc_https_t  *h;
     const char  *env;
-
-    static const char *const  vars[] = {
-        "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"
-    };
 
     h = calloc(1, sizeof(mc_https_t));
     if (h == NULL) {
@@ -319,24 +341,14 @@ mc_https_new(const char *cacert, const char *proxy, const char *proxy_from,
 
     /* libcurl reads the environment itself; this only names it */
     h->proxy_from = proxy_from;
-    env = proxy;
-
-    for (ok = 0; env == NULL && ok < (int) (sizeof(vars) / sizeof(vars[0]));
-         ok++)
-    {
-        env = getenv(vars[ok]);
-        env = (env != NULL && *env != '\0') ? env : NULL;
-        h->proxy_from = vars[ok];
-    }
+    env = proxy ? proxy : mc_proxy_env(&h->proxy_from);
 
     if (env != NULL) {
         h->proxy_user = mc_proxy_parse(env, h->proxy, sizeof(h->proxy),
                                        err, size);
         if (h->proxy_user == -1) {
-            /* libcurl will refuse it and say why; never shown raw, as it
-               may hold a password */
-            snprintf(h->proxy, sizeof(h->proxy), "(unreadable)");
-            h->proxy_user = 0;
+            mc_https_free(h);
+            return NULL;
         }
 
         /* the host and port, to tell its failures from the server's */
@@ -595,6 +607,11 @@ mc_https_fail(mc_https_t *h, const mc_url_t *u, CURLcode rc, char *err,
     curl_easy_getinfo(h->curl, CURLINFO_PROXY_SSL_VERIFYRESULT, &pverify);
     curl_easy_getinfo(h->curl, CURLINFO_HTTP_CONNECTCODE, &connect);
     curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &oserr);
+
+    /* libcurl's words may quote a URL, with a proxy's password */
+    if (strchr(h->errbuf, '@') != NULL) {
+        h->errbuf[0] = '\0';
+    }
 
     why = oserr ? strerror((int) oserr)
           : h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc);

@@ -196,6 +196,8 @@ int mc_url_parse(const char *s, mc_url_t *u, char *err, size_t size);
 /* -1: not a proxy's URL; else whether it holds credentials */
 int mc_proxy_parse(const char *s, char *shown, size_t len, char *err,
     size_t size);
+/* the proxy libcurl takes from the environment, NULL: none; from: which */
+const char *mc_proxy_env(const char **from);
 /* proxy NULL: libcurl's https_proxy, all_proxy, no_proxy */
 mc_https_t *mc_https_new(const char *cacert, const char *proxy,
     const char *proxy_from, char *err, size_t size);

@@ -13,7 +13,8 @@
 static const char  mc_usage[] =
     "usage: madoctl [--store DIR] VERB [options] [args]\n"
     "       madoctl --server URL [--cacert FILE] [--token-file FILE]\n"
-    "               login|logout|set|issue|call|cancel [options] [args]\n"
+    "               [--proxy URL] login|logout|set|issue|call|cancel\n"
+    "               [options] [args]\n"
     "\n"
     "Administer the mado store: the office definitions and the live state\n"
     "of their counters, which the nginx module shows to citizens.  With\n"
@@ -57,6 +58,14 @@ static const char  mc_usage[] =
     "  --cacert FILE\n"
     "               trust the CA certificate(s) in FILE (PEM) for the\n"
     "               server, instead of the system's CAs\n"
+    "  --proxy URL  reach the server through this proxy,\n"
+    "               [http://][USER:PASSWORD@]HOST:PORT (a CONNECT tunnel:\n"
+    "               TLS and the certificate checks stay end to end; also\n"
+    "               https://, socks5h:// ...; port 1080 if none is given).\n"
+    "               Without it: $MADO_PROXY, else https_proxy (or\n"
+    "               HTTPS_PROXY, all_proxy, ALL_PROXY); no_proxy (or\n"
+    "               NO_PROXY) lists hosts reached directly, comma-separated,\n"
+    "               \"*\" for all, whichever way the proxy was given\n"
     "  --token-file FILE\n"
     "               the session file (default: $MADO_TOKEN_FILE, else\n"
     "               $XDG_CONFIG_HOME/mado/session-HOST[-PORT], else\n"
@@ -73,6 +82,9 @@ static const char  mc_usage[] =
     "               given; the others ignore it)\n"
     "  MADO_CACERT  the CA file when --cacert is not given\n"
     "  MADO_TOKEN_FILE  the session file when --token-file is not given\n"
+    "  MADO_PROXY   the proxy when --proxy is not given, for madoctl only\n"
+    "  https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY, no_proxy, NO_PROXY\n"
+    "               the proxy when neither is given, as for curl (libcurl)\n"
     "  MADO_NOW     the time to take as now (updated_at), as unix seconds\n"
     "               or ISO 8601 like 2026-11-27T09:30:00+09:00 (no offset\n"
     "               means Japan time); for tests and replays\n"
@@ -84,13 +96,16 @@ static const char  mc_usage[] =
     "  2  usage error: unknown verb or option, missing or extra argument,\n"
     "     invalid MADO_NOW\n"
     "  3  store unavailable: missing, not initialised, of another schema\n"
-    "     version, or an I/O error; remote: the server cannot be reached,\n"
-    "     gives no complete answer after the retries, or answers 5xx\n"
+    "     version, or an I/O error; remote: the server cannot be reached\n"
+    "     (nor the proxy, or the proxy refuses the tunnel or the password:\n"
+    "     not retried), gives no complete answer after the retries, or\n"
+    "     answers 5xx\n"
     "  4  remote: not allowed: not logged in, the session ended (401: log\n"
     "     in again), wrong user or password, the account may not change\n"
     "     that office (403), or logins wait after failures (429)\n"
     "  5  remote: the server's certificate failed verification (unknown\n"
-    "     CA, expired, or not for that host); nothing was sent\n"
+    "     CA, expired, or not for that host), or an https:// proxy's;\n"
+    "     nothing was sent\n"
     "\n"
     "Remote mode: one login keeps a session (30 min idle, 12 h at most) in\n"
     "the session file.  A counter change whose answer is lost (connection\n"
@@ -99,7 +114,9 @@ static const char  mc_usage[] =
     "server applies it once; each retry is said on standard error.  A\n"
     "login that gets 503 (too many logins at once: not counted) is sent\n"
     "again too; a 503's Retry-After (up to 5 s) replaces the wait.  4xx\n"
-    "answers are never retried.  Timeouts: 10 s to connect, 10 s per read.\n"
+    "answers are never retried.  Timeouts: 10 s to connect (through the\n"
+    "proxy and TLS included), then 10 s without a byte of the answer.\n"
+    "Answers: HTTP/1.1, at most 1 MiB, redirects not followed.\n"
     "\n"
     "\"madoctl help VERB\" or \"madoctl VERB --help\" shows a verb's "
     "options.\n";
@@ -119,7 +136,8 @@ static const char  mc_usage[] =
     "Remote options (before the verb, see madoctl --help):\n"                \
     "  --server URL       https://HOST[:PORT][/PREFIX] ($MADO_SERVER)\n"     \
     "  --cacert FILE      the CA of the server's certificate ($MADO_CACERT)\n" \
-    "  --token-file FILE  the session file ($MADO_TOKEN_FILE)\n"
+    "  --token-file FILE  the session file ($MADO_TOKEN_FILE)\n"                \
+    "  --proxy URL        the proxy ($MADO_PROXY, else https_proxy)\n"
 
 
 static const char  mc_usage_init[] =
@@ -513,8 +531,8 @@ static const char  mc_usage_user[] =
 
 
 static const char  mc_usage_login[] =
-    "usage: madoctl --server URL [--cacert FILE] [--token-file FILE] login\n"
-    "               [--user ID] [--password-stdin]\n"
+    "usage: madoctl --server URL [--cacert FILE] [--token-file FILE]\n"
+    "               [--proxy URL] login [--user ID] [--password-stdin]\n"
     "\n"
     "Log in at the update API of URL (https://HOST[:PORT][/PREFIX]) as an\n"
     "account of \"madoctl user\" (admin or staff) and keep the session\n"
@@ -531,20 +549,17 @@ static const char  mc_usage_login[] =
     "wait after too many failures (429, the wait is said); 1 the server\n"
     "refused the request as invalid (400, naming the field); 3 the server\n"
     "cannot be reached or answers 5xx; 5 its certificate fails\n"
-    "verification.\n"
+    "verification.  Through a proxy: --proxy URL, $MADO_PROXY or\n"
+    "https_proxy (see madoctl --help).\n"
     "\n"
     "Options:\n"
     "  --user ID           the account (default: the login name, $USER)\n"
     "  --password-stdin    read the password from standard input\n"
-    "  --iterations N      add, passwd: PBKDF2 iterations of this password\n"
-    "                      (default 600000, at most 10000000); fewer only\n"
-    "                      on a test store (init --test-store), for tests\n"
-    "  --all               seal: every account without a matching seal\n"
     "  -h, --help          show this help\n";
 
 
 static const char  mc_usage_logout[] =
-    "usage: madoctl --server URL [--token-file FILE] logout\n"
+    "usage: madoctl --server URL [--token-file FILE] [--proxy URL] logout\n"
     "\n"
     "End the session at the server, then delete the session file; also\n"
     "when the server no longer knows the session (401).  Without a\n"

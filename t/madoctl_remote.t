@@ -142,15 +142,20 @@ my $session = "$xdg/mado/session-localhost-$port";
 sub remote {
     my @args = @_;
     my $opt = (@args && ref $args[-1] eq 'HASH') ? pop @args : {};
+    # straight to the server whatever proxy the caller's shell names
+    # (madoctl_proxy.t tests proxies)
     my %env = (XDG_CONFIG_HOME => $xdg, HOME => "$dir/home",
                MADO_SERVER => undef, MADO_CACERT => undef,
-               MADO_TOKEN_FILE => undef, %{ $opt->{env} || {} });
+               MADO_TOKEN_FILE => undef,
+               map({ $_ => undef } qw(https_proxy HTTPS_PROXY all_proxy ALL_PROXY
+                                     MADO_PROXY)),
+               %{ $opt->{env} || {} });
     return $t->madoctl(@args, { %$opt, nostore => 1, env => \%env });
 }
 
 sub curl {
     my (@args) = @_;
-    open my $fh, '-|', 'curl', '-sS', '--max-time', '10', '--cacert', $ca, @args
+    open my $fh, '-|', 'curl', '-sS', '--noproxy', '*', '--max-time', '10', '--cacert', $ca, @args
         or die "curl: $!";
     local $/;
     my $out = <$fh>;

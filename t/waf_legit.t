@@ -271,7 +271,8 @@ like(data($r)->{message} // '', qr/^line \d+:/, 'postFeed: mado names the line')
     my $ca = "$dir/etc/mado/tls/mado.pem";
     my @rem = ('--server', "https://$host", '--cacert', $ca);
     my %env = (XDG_CONFIG_HOME => "$dir/xdg", HOME => "$dir/home", MADO_SERVER => undef,
-               MADO_CACERT => undef, MADO_TOKEN_FILE => undef);
+               MADO_CACERT => undef, MADO_TOKEN_FILE => undef,
+               map { $_ => undef } qw(https_proxy HTTPS_PROXY all_proxy ALL_PROXY MADO_PROXY));
     my $remote = sub {
         my ($what, @args) = @_;
         my $opt = (@args && ref $args[-1] eq 'HASH') ? pop @args : {};
