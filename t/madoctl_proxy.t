@@ -14,12 +14,11 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use JSON::PP;
-use POSIX ();
 use Test::More;
 
 use MadoTest;
 use MadoTest::Proxy;
+use MadoTest::TLS;
 
 MadoTest::require_binaries(qw(madoctl module nginx));
 
@@ -33,7 +32,6 @@ my $t = MadoTest->new;
 my $dir = $t->dir;
 my $port = $t->port;
 my $wrong_port = MadoTest::free_port();
-my $json = JSON::PP->new->utf8->canonical;
 my $password = 'correct horse battery staple';
 
 $t->madoctl_ok(qw(init --test-store));
@@ -41,43 +39,10 @@ $t->madoctl_ok('load', MadoTest::offices_json());
 $t->add_user(qw(tanaka --role staff --office kita), { iterations => 1000 });
 $t->madoctl_ok(qw(set kita moving --status open --waiting 5 --staff 2));
 
-# ------------------------------------------------------------ a throwaway CA
-
-my $tls = "$dir/tls";
-mkdir $tls or die "mkdir $tls: $!";
-
-sub openssl {
-    my @cmd = ('openssl', @_);
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>>', "$tls/openssl.log";
-        open STDERR, '>&', \*STDOUT;
-        exec @cmd or POSIX::_exit(127);
-    }
-    waitpid($pid, 0);
-    die "@cmd: failed\n" if $?;
-}
-
-sub server_cert {
-    my ($name, $san) = @_;
-    open my $fh, '>', "$tls/$name.ext" or die;
-    print {$fh} "subjectAltName=$san\nbasicConstraints=CA:FALSE\n"
-              . "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n";
-    close $fh;
-    openssl(qw(req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes),
-            '-keyout', "$tls/$name.key", '-out', "$tls/$name.csr", '-subj', "/CN=$name");
-    openssl(qw(x509 -req -days 2 -sha256), '-in', "$tls/$name.csr",
-            '-CA', "$tls/ca.pem", '-CAkey', "$tls/ca.key",
-            '-set_serial', int(rand(1e9)) + 2, '-extfile', "$tls/$name.ext",
-            '-out', "$tls/$name.pem");
-}
-
-openssl(qw(req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2),
-        '-keyout', "$tls/ca.key", '-out', "$tls/ca.pem", '-subj', '/CN=mado test CA');
-server_cert('localhost', 'DNS:localhost,IP:127.0.0.1');
-server_cert('wrong', 'DNS:wrong.example');
-my $ca = "$tls/ca.pem";
+my $tls = MadoTest::TLS->new("$dir/tls");
+$tls->cert('localhost', 'DNS:localhost,IP:127.0.0.1');
+$tls->cert('wrong', 'DNS:wrong.example');
+my $ca = $tls->ca;
 
 $t->write_config_raw(<<"EOF");
 %%TEST_GLOBALS%%
