@@ -382,9 +382,8 @@ static int
 mc_remote_open(mc_ctx_t *ctx, const char *verb, mc_remote_t *r,
     int need_token)
 {
-    int          rc;
-    char         err[512];
-    const char  *proxy, *from;
+    int   rc, usage;
+    char  err[512];
 
     memset(r, 0, sizeof(mc_remote_t));
 
@@ -414,23 +413,12 @@ mc_remote_open(mc_ctx_t *ctx, const char *verb, mc_remote_t *r,
         }
     }
 
-    /* a proxy libcurl could not use: a usage error, said now */
-    from = ctx->proxy_from;
-    proxy = ctx->proxy ? ctx->proxy : mc_proxy_env(&from);
-
-    if (proxy != NULL
-        && mc_proxy_parse(proxy, NULL, 0, err, sizeof(err)) == -1)
-    {
-        OPENSSL_cleanse(r->token, sizeof(r->token));
-        return mc_usage_error(NULL, "%s: %s", from, err);
-    }
-
-    r->https = mc_https_new(ctx->cacert, ctx->proxy, ctx->proxy_from, err,
-                            sizeof(err));
+    r->https = mc_https_new(ctx->cacert, ctx->proxy, ctx->proxy_from,
+                            &usage, err, sizeof(err));
     if (r->https == NULL) {
         OPENSSL_cleanse(r->token, sizeof(r->token));
         mc_error("%s: %s", verb, err);
-        return ctx->cacert ? MC_EXIT_USAGE : MC_EXIT_TLS;
+        return usage ? MC_EXIT_USAGE : MC_EXIT_TLS;
     }
 
     return MC_EXIT_OK;

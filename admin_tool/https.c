@@ -58,6 +58,7 @@ struct mc_https_s {
 };
 
 
+static const char *mc_proxy_env(const char **from);
 static int mc_https_cacert(const char *file, char *err, size_t size);
 static int mc_https_fail(mc_https_t *h, const mc_url_t *u, CURLcode rc,
     char *err, size_t size);
@@ -217,6 +218,7 @@ mc_proxy_parse(const char *s, char *shown, size_t len, char *err,
 {
     int         rc;
     long        port;
+    size_t      i, n;
     CURLU      *cu;
     char       *scheme, *host, *p, *user;
 
@@ -245,15 +247,14 @@ mc_proxy_parse(const char *s, char *shown, size_t len, char *err,
         goto done;
     }
 
-    for (port = 0; port < (long) (sizeof(schemes) / sizeof(schemes[0]));
-         port++)
-    {
-        if (strcmp(scheme, schemes[port]) == 0) {
-            break;
-        }
+    /* libcurl's guess too: "ftp.example:3128" is ftp://, refused */
+    n = sizeof(schemes) / sizeof(schemes[0]);
+
+    for (i = 0; i < n && strcmp(scheme, schemes[i]) != 0; i++) {
+        /* void */
     }
 
-    if (port == (long) (sizeof(schemes) / sizeof(schemes[0]))) {
+    if (i == n) {
         snprintf(err, size, "a proxy is http://, https://, socks4://, "
                  "socks4a://, socks5:// or socks5h://, not %s://", scheme);
         goto done;
@@ -285,7 +286,7 @@ done:
 
 
 /* the proxy libcurl takes from the environment for https://, and whence */
-const char *
+static const char *
 mc_proxy_env(const char **from)
 {
     size_t       i;
@@ -311,13 +312,15 @@ mc_proxy_env(const char **from)
 
 mc_https_t *
 mc_https_new(const char *cacert, const char *proxy, const char *proxy_from,
-    char *err, size_t size)
+    int *usage, char *err, size_t size)
 {
     int          ok;
     char        *p, *q;
     CURL        *c;
     mc_https_t  *h;
     const char  *env;
+
+    *usage = 0;
 
     h = calloc(1, sizeof(mc_https_t));
     if (h == NULL) {
@@ -335,6 +338,7 @@ mc_https_new(const char *cacert, const char *proxy, const char *proxy_from,
 
     /* a CA file that cannot be read fails now, not at every attempt */
     if (cacert != NULL && mc_https_cacert(cacert, err, size) != 0) {
+        *usage = 1;
         mc_https_free(h);
         return NULL;
     }
@@ -343,10 +347,13 @@ mc_https_new(const char *cacert, const char *proxy, const char *proxy_from,
     h->proxy_from = proxy_from;
     env = proxy ? proxy : mc_proxy_env(&h->proxy_from);
 
+    /* one libcurl could not use is the user's to mend, said now */
     if (env != NULL) {
         h->proxy_user = mc_proxy_parse(env, h->proxy, sizeof(h->proxy),
-                                       err, size);
+                                       h->errbuf, sizeof(h->errbuf));
         if (h->proxy_user == -1) {
+            snprintf(err, size, "%s: %s", h->proxy_from, h->errbuf);
+            *usage = 1;
             mc_https_free(h);
             return NULL;
         }

@@ -196,11 +196,10 @@ int mc_url_parse(const char *s, mc_url_t *u, char *err, size_t size);
 /* -1: not a proxy's URL; else whether it holds credentials */
 int mc_proxy_parse(const char *s, char *shown, size_t len, char *err,
     size_t size);
-/* the proxy libcurl takes from the environment, NULL: none; from: which */
-const char *mc_proxy_env(const char **from);
-/* proxy NULL: libcurl's https_proxy, all_proxy, no_proxy */
+/* proxy NULL: libcurl's https_proxy, all_proxy, no_proxy; *usage: the
+   failure is of --cacert or of the proxy's URL */
 mc_https_t *mc_https_new(const char *cacert, const char *proxy,
-    const char *proxy_from, char *err, size_t size);
+    const char *proxy_from, int *usage, char *err, size_t size);
 void mc_https_free(mc_https_t *h);
 int mc_https_post(mc_https_t *h, const mc_url_t *u, const char *path,
     const char *token, const char *idem, const char *body, size_t blen,

@@ -259,7 +259,7 @@ like($r->{err}, qr/MADO_PROXY: not a proxy's URL/, 'naming MADO_PROXY');
 
 $r = remote('issue', 'kita', 'moving', { env => { https_proxy => "ftp://city:$secret\@127.0.0.1:21" } });
 is($r->{exit}, 2, 'https_proxy of a scheme libcurl cannot use: usage error, not retried');
-like($r->{err}, qr/^madoctl: https_proxy: a proxy is http:\/\//m, 'naming https_proxy');
+like($r->{err}, qr/^madoctl: issue: https_proxy: a proxy is http:\/\//m, 'naming https_proxy');
 unlike($r->{err}, qr/\Q$secret\E/, 'without its password');
 
 $r = remote('--proxy', '', 'issue', 'kita', 'moving');
