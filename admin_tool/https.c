@@ -14,6 +14,7 @@
  */
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,11 @@ struct mc_https_s {
 
 
 static const char *mc_proxy_env(const char **from);
+static void mc_curl_free(void *p);
+static void *mc_curl_malloc(size_t n);
+static void *mc_curl_realloc(void *p, size_t n);
+static char *mc_curl_strdup(const char *s);
+static void *mc_curl_calloc(size_t n, size_t m);
 static int mc_https_cacert(const char *file, char *err, size_t size);
 static int mc_https_fail(mc_https_t *h, const mc_url_t *u, CURLcode rc,
     char *err, size_t size);
@@ -328,7 +334,13 @@ mc_https_new(const char *cacert, const char *proxy, const char *proxy_from,
         return NULL;
     }
 
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    /* libcurl's copies of the request (the token, the password) and of
+       the answer are wiped when it frees them, as ours are */
+    if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, mc_curl_malloc,
+                             mc_curl_free, mc_curl_realloc, mc_curl_strdup,
+                             mc_curl_calloc)
+        != CURLE_OK)
+    {
         snprintf(err, size, "libcurl cannot start");
         free(h);
         return NULL;
@@ -833,7 +845,8 @@ mc_https_body(char *data, size_t n, size_t m, void *arg)
             cap *= 2;
         }
 
-        nbuf = realloc(h->buf, cap);
+        /* the login's answer holds the token: no copy left behind */
+        nbuf = mc_curl_realloc(h->buf, cap);
         if (nbuf == NULL) {
             return 0;
         }
@@ -883,6 +896,62 @@ mc_https_prereq(void *arg, char *conn_ip, char *local_ip, int conn_port,
     h->sent = 1;
 
     return CURL_PREREQFUNC_OK;
+}
+
+
+/* libcurl's allocator: glibc's, each block wiped before it is freed */
+static void
+mc_curl_free(void *p)
+{
+    if (p != NULL) {
+        OPENSSL_cleanse(p, malloc_usable_size(p));
+        free(p);
+    }
+}
+
+
+static void *
+mc_curl_malloc(size_t n)
+{
+    return malloc(n);
+}
+
+
+/* never in place: the old block is wiped, not left behind */
+static void *
+mc_curl_realloc(void *p, size_t n)
+{
+    void    *q;
+    size_t   old;
+
+    if (p == NULL) {
+        return malloc(n);
+    }
+
+    q = malloc(n ? n : 1);
+    if (q == NULL) {
+        return NULL;
+    }
+
+    old = malloc_usable_size(p);
+    memcpy(q, p, old < n ? old : n);
+    mc_curl_free(p);
+
+    return q;
+}
+
+
+static char *
+mc_curl_strdup(const char *s)
+{
+    return strdup(s);
+}
+
+
+static void *
+mc_curl_calloc(size_t n, size_t m)
+{
+    return calloc(n, m);
 }
 
 
