@@ -194,6 +194,53 @@ mc_destroy_add(mc_destroy_t *d, int kind, const char *what, const char *path,
 }
 
 
+/* path made absolute: its directory resolved, its last part kept */
+static int
+mc_absolute(char *path, size_t size)
+{
+    char   dir[PATH_MAX], real[PATH_MAX], base[PATH_MAX], *slash;
+
+    snprintf(dir, sizeof(dir), "%s", path);
+    slash = strrchr(dir, '/');
+
+    if (slash == NULL) {
+        snprintf(base, sizeof(base), "%s", dir);
+        snprintf(dir, sizeof(dir), ".");
+
+    } else {
+        snprintf(base, sizeof(base), "%s", slash + 1);
+
+        if (slash == dir) {
+            dir[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+    }
+
+    if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        /* "dir/", ".": the directory itself */
+        if (realpath(path, real) == NULL) {
+            return -1;
+        }
+        snprintf(path, size, "%s", real);
+        return 0;
+    }
+
+    if (realpath(dir, real) == NULL) {
+        return -1;
+    }
+
+    if (snprintf(path, size, "%s%s%s", real, strcmp(real, "/") ? "/" : "",
+                 base) >= (int) size)
+    {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+
+    return 0;
+}
+
+
 /*
  * Every target checked before anything is touched: it exists (or, with
  * resume, is noted as gone), it is of its kind, and nothing of it is
@@ -230,6 +277,13 @@ mc_destroy_check(mc_destroy_t *d, int resume)
         }
 
         t->present = 1;
+
+        /* the receipt names absolute paths */
+        if (mc_absolute(t->path, sizeof(t->path)) != 0) {
+            mc_error("%s %s: %s; nothing destroyed", t->what, t->path,
+                     strerror(errno));
+            return MC_EXIT_REFUSED;
+        }
 
         if (t->kind != MC_T_TREE && !S_ISREG(sb.st_mode)) {
             mc_error("%s %s: not a regular file; nothing destroyed",
