@@ -216,7 +216,7 @@ $t->madoctl_exit(1, qr/text after the signature line/, 'a receipt with a line ad
 
 # as docs/admin.md shows it, with openssl alone
 SKIP: {
-    skip 'openssl is needed', 2 unless -x '/usr/bin/openssl';
+    skip 'openssl is needed', 3 unless -x '/usr/bin/openssl';
     my $sh = sub {
         my ($file) = @_;
         return system('sh', '-c', <<"SH") >> 8;
@@ -230,6 +230,8 @@ SH
     };
     is($sh->("$dir/receipt.txt"), 0, 'openssl pkeyutl verifies the receipt');
     isnt($sh->("$dir/tampered.txt"), 0, 'and not the tampered one');
+    my ($sum) = `openssl pkey -pubin -in '$dir/pub.pem' -outform DER | sha256sum` =~ /^([0-9a-f]{64})/;
+    is($sum, $pkfp, 'public-key-sha256 is the SHA-256 of the key\'s DER, as openssl gives it');
 }
 
 # ---------------------------------------------------------------- --sign-key, --resume
