@@ -298,8 +298,10 @@ mc_destroy_check(mc_destroy_t *d, int resume)
                 return MC_EXIT_REFUSED;
             }
 
-            if (strcmp(t->path, "/") == 0) {
-                mc_error("%s: refusing /", t->what);
+            /* "/", "/etc", "/var": a slip of the keyboard, never backups */
+            if (strchr(t->path + 1, '/') == NULL) {
+                mc_error("%s %s: a directory right under / is refused; "
+                         "nothing destroyed", t->what, t->path);
                 return MC_EXIT_REFUSED;
             }
 

@@ -64,7 +64,8 @@ int
 mc_cmd_export(mc_ctx_t *ctx, int argc, char **argv)
 {
     int                          rc;
-    char                         partial[4096];
+    char                         partial[4096], path[4096];
+    size_t                       n;
     const char                  *dir;
     struct stat                  sb;
     mc_export_t                  x;
@@ -82,7 +83,21 @@ mc_cmd_export(mc_ctx_t *ctx, int argc, char **argv)
         return rc;
     }
 
-    dir = argv[optind];
+    /* "out/" is "out": DIR.partial must be its sibling */
+    n = strlen(argv[optind]);
+
+    if (n >= sizeof(path)) {
+        mc_error("%s: the path is too long", argv[optind]);
+        return MC_EXIT_REFUSED;
+    }
+
+    memcpy(path, argv[optind], n + 1);
+
+    while (n > 1 && path[n - 1] == '/') {
+        path[--n] = '\0';
+    }
+
+    dir = path;
 
     /* an empty directory may be given (made for it, on a USB disk say);
        anything in it could be taken for part of the export */

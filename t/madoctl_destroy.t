@@ -121,6 +121,11 @@ $t->madoctl_exit(1, qr/--receipt \S+: inside what is to be destroyed/, 'a receip
                  'destroy', @bk, '--confirm', $host, '--receipt', "$backups/receipt.txt");
 unchanged('a receipt inside');
 
+# /dev: right under / (and of devices, which would be refused too)
+$t->madoctl_exit(1, qr/backups \/dev: a directory right under \/ is refused/, 'a --backups right under /',
+                 'destroy', '--backups', '/dev', '--confirm', $host);
+unchanged('--backups /dev');
+
 $t->madoctl_exit(2, qr/--public-key goes with --verify-receipt/, 'usage', 'destroy', '--public-key', 'x');
 
 # the store open in another process (a simulator)

@@ -249,6 +249,11 @@ is($r->{exit}, 0, 'export into an empty directory');
 ok(-f "$dir/empty/MANIFEST.sha256", 'it holds the export');
 is((stat "$dir/empty")[2] & 07777, 0700, 'and is 0700');
 
+# "DIR/": DIR.partial beside it, not in it
+$r = $t->madoctl('export', "$dir/slash/");
+is($r->{exit}, 0, 'export DIR/ (a trailing slash)') or diag($r->{err});
+ok(-f "$dir/slash/MANIFEST.sha256" && !-e "$dir/slash.partial", 'the export is DIR');
+
 # ---------------------------------------------------------------- verify failing
 
 rename "$dir/audit.anchor", "$dir/audit.anchor.away" or die;
