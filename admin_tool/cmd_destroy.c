@@ -1209,6 +1209,7 @@ mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
 
     pkey = NULL;
     rf = NULL;
+    lfd = -1;
 
     if (sign != NULL) {
         pkey = mc_sign_key_load(sign);
@@ -1240,6 +1241,7 @@ mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
                      "destroyed", receipt, strerror(errno));
             if (rfd != -1) {
                 close(rfd);
+                unlink(receipt);
             }
             if (lfd != -1) {
                 close(lfd);

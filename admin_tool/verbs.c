@@ -601,7 +601,7 @@ static const char  mc_usage_export[] =
 static const char  mc_usage_destroy[] =
     "usage: madoctl [--store DIR] [--audit-key FILE] destroy\n"
     "               [--confirm HOSTNAME] [--backups DIR] [--key FILE]...\n"
-    "               [--also PATH]... [--sign-key PEM] [--receipt FILE]\n"
+    "               [--also DIR]... [--sign-key PEM] [--receipt FILE]\n"
     "               [--resume]\n"
     "       madoctl destroy --verify-receipt FILE [--public-key PEM]\n"
     "\n"
@@ -647,7 +647,7 @@ static const char  mc_usage_destroy[] =
     "  --backups DIR        the backups (default " MC_DESTROY_BACKUPS_TEXT ")\n"
     "  --key FILE           another key file to destroy first (a LUKS key\n"
     "                       file, TLS keys), up to 8\n"
-    "  --also PATH          another directory to destroy with the store\n"
+    "  --also DIR           another directory to destroy with the store\n"
     "                       (a store kept aside by restore), up to 8\n"
     "  --sign-key PEM       sign the receipt with this Ed25519 private key\n"
     "  --receipt FILE       write the receipt to FILE too (a new file)\n"
