@@ -25,13 +25,12 @@ typedef struct {
 
 
 static void mc_report_total(const mado_counter_day_t *cd, mc_total_t *t);
-static void mc_report_csv(const mado_day_t *d);
 static void mc_report_html_head(const mado_office_def_t *o, mado_date_t from,
     mado_date_t to);
 static void mc_report_html_day(const mado_office_def_t *o,
     const mado_day_t *d);
 static void mc_html(const char *s);
-static void mc_minutes(int64_t sum, uint32_t n, const char *none);
+static void mc_minutes(FILE *f, int64_t sum, uint32_t n, const char *none);
 
 
 int
@@ -163,8 +162,7 @@ mc_cmd_report(mc_ctx_t *ctx, int argc, char **argv)
         mc_report_html_head(&o, from, to);
 
     } else {
-        printf("date,counter,hour,issued,served,cancelled,"
-               "wait_avg_minutes,wait_max_minutes,peak_hour\r\n");
+        mc_report_csv_head(stdout);
     }
 
     for (day = first; day <= last && rc == MADO_OK; day++) {
@@ -177,7 +175,7 @@ mc_cmd_report(mc_ctx_t *ctx, int argc, char **argv)
             if (html) {
                 mc_report_html_day(&o, &d);
             } else {
-                mc_report_csv(&d);
+                mc_report_csv(stdout, &d);
             }
         }
 
@@ -232,19 +230,29 @@ mc_report_total(const mado_counter_day_t *cd, mc_total_t *t)
 
 
 static void
-mc_minutes(int64_t sum, uint32_t n, const char *none)
+mc_minutes(FILE *f, int64_t sum, uint32_t n, const char *none)
 {
     if (n == 0) {
-        fputs(none, stdout);
+        fputs(none, f);
         return;
     }
 
-    printf("%.1f", (double) sum / n / 60.0);
+    fprintf(f, "%.1f", (double) sum / n / 60.0);
 }
 
 
-static void
-mc_report_csv(const mado_day_t *d)
+/* the CSV's header row; "madoctl export" writes the same to its files */
+void
+mc_report_csv_head(FILE *f)
+{
+    fprintf(f, "date,counter,hour,issued,served,cancelled,"
+            "wait_avg_minutes,wait_max_minutes,peak_hour\r\n");
+}
+
+
+/* a day's rows */
+void
+mc_report_csv(FILE *f, const mado_day_t *d)
 {
     int          h;
     unsigned     i;
@@ -264,23 +272,23 @@ mc_report_csv(const mado_day_t *d)
                 continue;
             }
 
-            printf("%s,%s,%d,%u,%u,%u,", date, cd->id, h, hh->issued,
-                   hh->served, hh->cancelled);
-            mc_minutes(hh->wait_sum, hh->waits, "");
-            putchar(',');
-            mc_minutes(hh->wait_max, hh->waits ? 1 : 0, "");
-            printf(",\r\n");
+            fprintf(f, "%s,%s,%d,%u,%u,%u,", date, cd->id, h, hh->issued,
+                    hh->served, hh->cancelled);
+            mc_minutes(f, hh->wait_sum, hh->waits, "");
+            fputc(',', f);
+            mc_minutes(f, hh->wait_max, hh->waits ? 1 : 0, "");
+            fprintf(f, ",\r\n");
         }
 
         mc_report_total(cd, &t);
 
         if (t.issued || t.served || t.cancelled) {
-            printf("%s,%s,day,%u,%u,%u,", date, cd->id, t.issued, t.served,
-                   t.cancelled);
-            mc_minutes(t.wait_sum, t.waits, "");
-            putchar(',');
-            mc_minutes(t.wait_max, t.waits ? 1 : 0, "");
-            printf(",%d\r\n", t.peak);
+            fprintf(f, "%s,%s,day,%u,%u,%u,", date, cd->id, t.issued,
+                    t.served, t.cancelled);
+            mc_minutes(f, t.wait_sum, t.waits, "");
+            fputc(',', f);
+            mc_minutes(f, t.wait_max, t.waits ? 1 : 0, "");
+            fprintf(f, ",%d\r\n", t.peak);
         }
     }
 }
@@ -385,17 +393,17 @@ mc_report_html_day(const mado_office_def_t *o, const mado_day_t *d)
             printf("<tr><td>%d:00〜%d:59</td><td>%u</td><td>%u</td>"
                    "<td>%u</td><td>", h, h, hh->issued, hh->served,
                    hh->cancelled);
-            mc_minutes(hh->wait_sum, hh->waits, "—");
+            mc_minutes(stdout, hh->wait_sum, hh->waits, "—");
             printf("</td><td>");
-            mc_minutes(hh->wait_max, hh->waits ? 1 : 0, "—");
+            mc_minutes(stdout, hh->wait_max, hh->waits ? 1 : 0, "—");
             printf("</td></tr>\n");
         }
 
         printf("</tbody>\n<tfoot><tr><td>計</td><td>%u</td><td>%u</td>"
                "<td>%u</td><td>", t.issued, t.served, t.cancelled);
-        mc_minutes(t.wait_sum, t.waits, "—");
+        mc_minutes(stdout, t.wait_sum, t.waits, "—");
         printf("</td><td>");
-        mc_minutes(t.wait_max, t.waits ? 1 : 0, "—");
+        mc_minutes(stdout, t.wait_max, t.waits ? 1 : 0, "—");
         printf("</td></tr></tfoot>\n</table>\n");
     }
 

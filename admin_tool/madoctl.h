@@ -23,6 +23,9 @@
  *                through the update API over HTTPS
  * https.c        the HTTPS client that cmd_remote.c uses (libcurl),
  *                proxies included
+ * cmd_export.c   export: everything the city owns, at the contract's end
+ * cmd_destroy.c  destroy: keys, store and backups made unreadable, and a
+ *                signed receipt
  */
 
 #ifndef MADOCTL_H
@@ -31,6 +34,7 @@
 #include <iconv.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <yajl/yajl_gen.h>
 
@@ -235,5 +239,22 @@ void mc_feed_parse(const mc_feed_format_t *fmt, mado_line_e kind,
 /* l is bad (MC_LINE_BAD), e.why says why */
 void mc_feed_bad(mc_feed_line_t *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * Contract end (cmd_export.c, cmd_destroy.c): export and destroy, and
+ * what they share with the report and with each other
+ */
+int mc_cmd_export(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv);
+/* the report's CSV (cmd_report.c), to any file */
+void mc_report_csv_head(FILE *f);
+void mc_report_csv(FILE *f, const mado_day_t *d);
+/*
+ * a key's fingerprint: 32 hex digits of HKDF-SHA-256(key, "mado key
+ * fingerprint v1"), which tells keys apart and gives nothing of the key;
+ * the export and the destruction receipt both name the audit key by it
+ */
+#define MC_FINGERPRINT_LEN  32
+void mc_key_fingerprint(const unsigned char *key, char *out);
 
 #endif /* MADOCTL_H */

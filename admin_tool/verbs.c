@@ -10,6 +10,10 @@
 #include "madoctl.h"
 
 
+/* destroy's default backups directory (cmd_destroy.c) */
+#define MC_DESTROY_BACKUPS_TEXT  "/var/backups/mado"
+
+
 static const char  mc_usage[] =
     "usage: madoctl [--store DIR] VERB [options] [args]\n"
     "       madoctl --server URL [--cacert FILE] [--token-file FILE]\n"
@@ -40,6 +44,9 @@ static const char  mc_usage[] =
     "             revoke, seal\n"
     "  login      log in at a server (--server) and keep the session\n"
     "  logout     end the session at the server and delete its file\n"
+    "  export     everything the city owns, in open formats (contract end)\n"
+    "  destroy    make the store, backups and keys unreadable, with a\n"
+    "             signed receipt (contract end)\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
@@ -572,6 +579,100 @@ static const char  mc_usage_logout[] =
     "  -h, --help  show this help\n";
 
 
+static const char  mc_usage_export[] =
+    "usage: madoctl [--store DIR] [--audit-key FILE] export DIR\n"
+    "\n"
+    "At the contract's end, write everything the city owns into the new\n"
+    "directory DIR (or an empty one), in open formats, from one read\n"
+    "transaction of the store (one moment): offices.json (as loaded;\n"
+    "\"madoctl load\" reads it), counters.csv (live state), per office\n"
+    "history/OFFICE-report.csv (the rows of \"madoctl report\" for every\n"
+    "day the store holds), -samples.csv (5-minute samples, as the history\n"
+    "API's CSV), -events.csv and -hourly.csv (as stored), accounts.csv\n"
+    "(staff accounts: no hashes, salts or tokens), audit.jsonl (the audit\n"
+    "trail decrypted, a record a line as \"audit list --json\"),\n"
+    "audit-verify.txt (what \"audit verify\" says of it now), audit.anchor,\n"
+    "README.txt (Japanese and English: what each file is) and\n"
+    "MANIFEST.sha256 (\"sha256sum -c MANIFEST.sha256\" checks them).\n"
+    "\n"
+    "Files are 0600 in a 0700 directory.  They are written into DIR.partial\n"
+    "and renamed to DIR once all are on disk: a failed or killed export\n"
+    "leaves no DIR (remove a DIR.partial left by a kill).  The store is\n"
+    "only read (a read-only file system will do); the audit key is needed\n"
+    "(the trail and accounts are sealed under it).  Prints the SHA-256 of\n"
+    "MANIFEST.sha256, for the handover record, and the audit key's\n"
+    "fingerprint, which the destruction receipt names too.  A trail that\n"
+    "does not verify is exported all the same, with the findings in\n"
+    "audit-verify.txt and a warning (exit status 0).\n"
+    "\n"
+    "Exit status: 0 exported; 1 DIR exists and is not an empty directory,\n"
+    "or DIR.partial exists; 3 no store, no audit key, or an I/O error\n"
+    "(nothing left behind).\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help  show this help\n";
+
+
+static const char  mc_usage_destroy[] =
+    "usage: madoctl [--store DIR] [--audit-key FILE] destroy\n"
+    "               [--confirm HOSTNAME] [--backups DIR] [--key FILE]...\n"
+    "               [--also DIR]... [--sign-key PEM] [--receipt FILE]\n"
+    "               [--resume]\n"
+    "       madoctl destroy --verify-receipt FILE [--public-key PEM]\n"
+    "\n"
+    "At the contract's end, once the city has its export: make the keys,\n"
+    "the store and the backups unreadable, and print a signed receipt.\n"
+    "Stop nginx and the mado units first (a store open in another process\n"
+    "is refused).\n"
+    "\n"
+    "Confirmation: on a terminal, type this machine's host name when\n"
+    "asked; in a script, --confirm HOSTNAME (the name \"hostname\" prints).\n"
+    "Without it, or with another name, nothing is destroyed (exit 1).\n"
+    "Every path is checked before anything is touched: the audit key, each\n"
+    "--key, the store (data.mdb, an LMDB file), --backups and each --also\n"
+    "must exist (the default backups directory " MC_DESTROY_BACKUPS_TEXT "\n"
+    "may be missing), or nothing is destroyed (exit 1).\n"
+    "\n"
+    "Order: the keys first (the audit key, then each --key), so that\n"
+    "everything sealed under them (the store's sealed records, every\n"
+    "backup, copies elsewhere) is unreadable from then on; then the audit\n"
+    "anchor, the store's data.mdb and lock.mdb (and its directory when\n"
+    "empty), every file under --backups, each --also.  Each file is\n"
+    "overwritten in place with random bytes, flushed, and removed.  On a\n"
+    "journaling or copy-on-write file system, an SSD or under snapshots\n"
+    "older copies may remain: the keys' destruction is the guarantee\n"
+    "(docs/admin.md: erase the volume's LUKS key slots too).  Killed part\n"
+    "way, the keys are gone first; run it again with --resume, which\n"
+    "notes what is gone instead of refusing.\n"
+    "\n"
+    "The receipt (standard output, and --receipt FILE) lists each file\n"
+    "with its size and when it was destroyed, the audit key by its\n"
+    "fingerprint (as the export names it), the host, the OS user, and is\n"
+    "signed with Ed25519: by a key made for it (its public key and that\n"
+    "key's SHA-256 are in the receipt: write the SHA-256 down where the\n"
+    "city keeps its record), or by --sign-key.  --verify-receipt checks a\n"
+    "receipt's signature (with --public-key: and that it is that key's).\n"
+    "\n"
+    "Exit status: 0 destroyed (or receipt good); 1 refused, nothing\n"
+    "destroyed (or receipt bad); 2 usage; 3 stopped part way (what was\n"
+    "destroyed is said: run again with --resume).\n"
+    "\n"
+    "Options:\n"
+    "  --confirm HOSTNAME   this machine's host name, for scripts\n"
+    "  --backups DIR        the backups (default " MC_DESTROY_BACKUPS_TEXT ")\n"
+    "  --key FILE           another key file to destroy first (a LUKS key\n"
+    "                       file, TLS keys), up to 8\n"
+    "  --also DIR           another directory to destroy with the store\n"
+    "                       (a store kept aside by restore), up to 8\n"
+    "  --sign-key PEM       sign the receipt with this Ed25519 private key\n"
+    "  --receipt FILE       write the receipt to FILE too (a new file)\n"
+    "  --resume             go on after an interrupted destroy\n"
+    "  --verify-receipt FILE  check a receipt's signature\n"
+    "  --public-key PEM     with --verify-receipt: the key it must be\n"
+    "                       signed by\n"
+    "  -h, --help           show this help\n";
+
+
 static const char  mc_usage_help[] =
     "usage: madoctl help [VERB]\n"
     "\n"
@@ -601,6 +702,8 @@ static const mc_verb_t  mc_verbs[] = {
     { "logout",   mc_cmd_logout,   mc_usage_logout,   MC_REMOTE },
     /* "madoctl --server URL help call" is fine */
     { "help",     mc_cmd_help,     mc_usage_help,     MC_EITHER },
+    { "export",   mc_cmd_export,   mc_usage_export,   MC_LOCAL },
+    { "destroy",  mc_cmd_destroy,  mc_usage_destroy,  MC_LOCAL },
     { NULL, NULL, NULL, 0 }
 };
 
