@@ -22,6 +22,7 @@
  * cmd_remote.c   --server: login, logout, and set, issue, call, cancel
  *                through the update API over HTTPS
  * https.c        the HTTP/1.1 client over TLS that cmd_remote.c uses
+ * cmd_backup.c   backup, restore, migrate
  */
 
 #ifndef MADOCTL_H
@@ -153,6 +154,10 @@ int mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv);
 
 int mc_cmd_login(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_logout(mc_ctx_t *ctx, int argc, char **argv);
+
+int mc_cmd_backup(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_restore(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_migrate(mc_ctx_t *ctx, int argc, char **argv);
 
 /* cmd_remote.c: one counter change through the update API */
 int mc_remote_counter(mc_ctx_t *ctx, const char *office, const char *counter,
