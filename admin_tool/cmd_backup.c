@@ -165,6 +165,26 @@ mc_backup_name(const struct dirent *d)
 }
 
 
+/* by the time in the name, then the -N of a second one in that second */
+static int
+mc_backup_order(const struct dirent **a, const struct dirent **b)
+{
+    int          c;
+    const char  *x, *y;
+
+    x = (*a)->d_name;
+    y = (*b)->d_name;
+
+    c = strncmp(x + 5, y + 5, 15);
+    if (c != 0) {
+        return c;
+    }
+
+    return (x[20] == '-' ? atoi(x + 21) : 0)
+           - (y[20] == '-' ? atoi(y + 21) : 0);
+}
+
+
 static int
 mc_backup_keep(const char *dir, uint32_t keep)
 {
@@ -172,7 +192,7 @@ mc_backup_keep(const char *dir, uint32_t keep)
     char             path[MC_PATH_MAX + 300];
     struct dirent  **names;
 
-    n = scandir(dir, &names, mc_backup_name, versionsort);
+    n = scandir(dir, &names, mc_backup_name, mc_backup_order);
     if (n < 0) {
         mc_error("--keep: listing %s: %s", dir, strerror(errno));
         return MC_EXIT_STORE;
@@ -313,11 +333,26 @@ mc_cmd_backup(mc_ctx_t *ctx, int argc, char **argv)
         return rc;
     }
 
-    /* read-only: the copy is LMDB's own read transaction */
-    rc = mado_store_open(&s, ctx->store, MADO_OPEN_RDONLY, 0, &err);
-    if (rc != MADO_OK) {
+    /*
+     * Read-only, and as LMDB alone: the copy is LMDB's own read
+     * transaction, and a store of a schema this build does not know is
+     * copied too (a restore says whether it reads it)
+     */
+    memset(&s, 0, sizeof(s));
+    s.anchor_fd = -1;
+
+    rc = mdb_env_create(&s.env);
+
+    if (rc == 0) {
+        mdb_env_set_maxdbs(s.env, 32);
+        rc = mdb_env_open(s.env, ctx->store, MDB_RDONLY | MDB_NOTLS, 0660);
+    }
+
+    if (rc != 0) {
+        mado_store_close(&s);
         OPENSSL_cleanse(key, sizeof(key));
-        mc_error("%s", err.text);
+        mc_error("cannot open the store %s: %s", ctx->store,
+                 mdb_strerror(rc));
         return MC_EXIT_STORE;
     }
 
@@ -343,6 +378,11 @@ mc_cmd_backup(mc_ctx_t *ctx, int argc, char **argv)
     (void) fchmod(fd, 0600);
 
     rc = mado_backup_write(&s, key, fd, priv, ctx->now, &info, &err);
+
+    if (rc == MADO_OK && info.schema == 0) {
+        rc = mado_fail(&err, MADO_ESTORE, "%s is no mado store (no schema "
+                       "version)", ctx->store);
+    }
 
     if (rc == MADO_OK && fsync(fd) == -1) {
         rc = mado_fail(&err, MADO_ESTORE, "%s: %s", tmp, strerror(errno));
