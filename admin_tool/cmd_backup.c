@@ -186,9 +186,9 @@ mc_backup_order(const struct dirent **a, const struct dirent **b)
 
 
 static int
-mc_backup_keep(const char *dir, uint32_t keep)
+mc_backup_keep(const char *dir, const char *made, uint32_t keep)
 {
-    int              i, n, removed;
+    int              i, n, others, removed;
     char             path[MC_PATH_MAX + 300];
     struct dirent  **names;
 
@@ -198,11 +198,16 @@ mc_backup_keep(const char *dir, uint32_t keep)
         return MC_EXIT_STORE;
     }
 
+    /* the one just made is kept whatever its name says, and counts */
+    for (i = 0, others = 0; i < n; i++) {
+        others += strcmp(names[i]->d_name, made) != 0;
+    }
+
     removed = 0;
 
-    /* oldest first: all but the last keep go */
+    /* oldest first: all but the newest keep - 1 others go */
     for (i = 0; i < n; i++) {
-        if (i < n - (int) keep) {
+        if (strcmp(names[i]->d_name, made) != 0 && others-- > (int) keep - 1) {
             snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
 
             if (unlink(path) == 0) {
@@ -439,7 +444,7 @@ mc_cmd_backup(mc_ctx_t *ctx, int argc, char **argv)
            info.size, iso);
 
     if (keep) {
-        return mc_backup_keep(dir, keep);
+        return mc_backup_keep(dir, strrchr(target, '/') + 1, keep);
     }
 
     return MC_EXIT_OK;
