@@ -618,6 +618,10 @@ mc_cmd_restore(mc_ctx_t *ctx, int argc, char **argv)
     close(in);
     OPENSSL_cleanse(key, sizeof(key));
 
+    if (rc == MADO_OK) {
+        rc = mado_backup_schema(&r.info, &err);
+    }
+
     if (rc != MADO_OK) {
         char  w[sizeof(err.text)];
 

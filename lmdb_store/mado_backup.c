@@ -294,6 +294,22 @@ done:
 
 
 int
+mado_backup_schema(const mado_backup_info_t *info, mado_err_t *err)
+{
+    if (info->schema < MADO_SCHEMA_OLDEST
+        || info->schema > MADO_SCHEMA_VERSION)
+    {
+        return mado_fail(err, MADO_EINVAL, "a backup of a store of schema "
+                         "%u; this build reads schemas %d to %d",
+                         info->schema, MADO_SCHEMA_OLDEST,
+                         MADO_SCHEMA_VERSION);
+    }
+
+    return MADO_OK;
+}
+
+
+int
 mado_backup_read(const unsigned char *key, int in, const char *dir,
     unsigned mode, mado_backup_info_t *info, mado_err_t *err)
 {
@@ -374,15 +390,6 @@ mado_backup_read(const unsigned char *key, int in, const char *dir,
         rc = mado_fail(err, MADO_EINVAL, "the backup's trailer names %" PRIu64
                        " bytes of store, it holds %lld", info->size,
                        (long long) (sb.st_size - MADO_BACKUP_TRAILER));
-        goto failed;
-    }
-
-    if (info->schema < MADO_SCHEMA_OLDEST
-        || info->schema > MADO_SCHEMA_VERSION)
-    {
-        rc = mado_fail(err, MADO_EINVAL, "a backup of a store of schema %u; "
-                       "this build reads schemas %d to %d", info->schema,
-                       MADO_SCHEMA_OLDEST, MADO_SCHEMA_VERSION);
         goto failed;
     }
 

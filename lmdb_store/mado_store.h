@@ -2118,12 +2118,15 @@ int mado_backup_write(mado_store_t *s, const unsigned char *key, int out,
  * private directory; data.mdb made with mode), the trailer checked and
  * cut, the copy's census compared with it: MADO_OK and info;
  * MADO_EINVAL (not a backup, another key, damaged, cut, a census that
- * does not match, a schema this build does not read) with err saying
- * which; MADO_ESTORE for I/O.  On failure dir/data.mdb may hold part of
+ * does not match) with err saying which; MADO_ESTORE for I/O.  Whether
+ * this build reads its schema is mado_backup_schema's to say.  On failure dir/data.mdb may hold part of
  * it: the caller removes the directory.
  */
 int mado_backup_read(const unsigned char *key, int in, const char *dir,
     unsigned mode, mado_backup_info_t *info, mado_err_t *err);
+
+/* MADO_EINVAL, said, if this build does not read the backup's schema */
+int mado_backup_schema(const mado_backup_info_t *info, mado_err_t *err);
 
 /* the trailer's text (MADO_BACKUP_TRAILER bytes) and back; -1 if garbled */
 void mado_backup_trailer(const mado_backup_info_t *info, unsigned char *buf);
