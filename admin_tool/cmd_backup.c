@@ -565,6 +565,15 @@ mc_cmd_restore(mc_ctx_t *ctx, int argc, char **argv)
         return MC_EXIT_STORE;
     }
 
+    if (access(parent, W_OK) == -1) {
+        mc_error("the store's parent directory %s is not writable (%s): a "
+                 "restore makes the new store beside the old one and "
+                 "exchanges the two there; make it writable by who restores "
+                 "(as /var/lib/mado is: mado:www-data 2770)", parent,
+                 strerror(errno));
+        return MC_EXIT_STORE;
+    }
+
     snprintf(path, sizeof(path), "%s/data.mdb", ctx->store);
     if (stat(path, &sf) == -1) {
         mc_error("no store in %s (%s); make one with \"madoctl init\" "
@@ -575,15 +584,6 @@ mc_cmd_restore(mc_ctx_t *ctx, int argc, char **argv)
     snprintf(path, sizeof(path), "%s/lock.mdb", ctx->store);
     if (stat(path, &sl) == -1) {
         sl = sf;
-    }
-
-    if (access(parent, W_OK) == -1) {
-        mc_error("the store's parent directory %s is not writable (%s): a "
-                 "restore makes the new store beside the old one and "
-                 "exchanges the two there; make it writable by who restores "
-                 "(as /var/lib/mado is: mado:www-data 2770)", parent,
-                 strerror(errno));
-        return MC_EXIT_STORE;
     }
 
     in = open(r.file, O_RDONLY | O_CLOEXEC);
