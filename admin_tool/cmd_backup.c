@@ -835,6 +835,7 @@ refused:
 /* --------------------------------------------------------------- migrate */
 
 #define MC_MIGRATE_NONE     100     /* a write of nothing: aborted */
+#define MC_MIGRATE_BATCH    4096    /* records a call collects */
 
 typedef struct {
     mc_ctx_t               *ctx;
@@ -850,8 +851,9 @@ mc_migrate_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     int            rc;
     char           from[16], to[16], au[24], ac[24], se[24], ks[24];
     char           ver[24];
-    MDB_val        k, v;
-    mc_migrate_t  *m = arg;
+    MDB_val                k, v;
+    mc_migrate_t          *m = arg;
+    mado_crypt_migrate_t   batch;
     const char    *extra[] = { "schema_from", from, "schema_to", to,
                                "audit_records_sealed", au,
                                "accounts_sealed", ac,
@@ -870,11 +872,20 @@ mc_migrate_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         m->from = (unsigned) atoi(ver);
     }
 
-    /* 1 -> 2: what names people sealed or hashed, all in this one */
-    rc = mado_crypt_migrate(s, txn, SIZE_MAX, &m->st, err);
-    if (rc != MADO_OK) {
-        return rc;
-    }
+    /* 1 -> 2: what names people sealed or hashed, all in this one
+       transaction, a batch of records at a time */
+    do {
+        rc = mado_crypt_migrate(s, txn, MC_MIGRATE_BATCH, &batch, err);
+        if (rc != MADO_OK) {
+            return rc;
+        }
+
+        m->st.audit += batch.audit;
+        m->st.accounts += batch.accounts;
+        m->st.sessions += batch.sessions;
+        m->st.keys += batch.keys;
+
+    } while (batch.more);
 
     if (m->check
         || (m->from == MADO_SCHEMA_VERSION
