@@ -246,6 +246,9 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
 
     w->store = fresh;
 
+    /* the keys live on in w->store only */
+    ngx_explicit_memzero(&fresh, sizeof(mado_store_t));
+
     if (mmcf->admin) {
         w->store.no_grow = 1;
 
