@@ -48,7 +48,8 @@ LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_lang.c lmdb_store/mado_json.
             lmdb_store/mado_ticket.c lmdb_store/mado_feed.c \
             lmdb_store/mado_audit.c lmdb_store/mado_account.c \
             lmdb_store/mado_retention.c lmdb_store/mado_crypt.c \
-            lmdb_store/mado_update.c lmdb_store/mado_schema.c
+            lmdb_store/mado_update.c lmdb_store/mado_schema.c \
+            lmdb_store/mado_backup.c
 LIB_HDRS  = lmdb_store/mado_store.h
 TOOL_SRCS = $(wildcard admin_tool/*.c)
 TOOL_HDRS = $(wildcard admin_tool/*.h)

@@ -42,6 +42,8 @@ typedef struct {
     unsigned                seekable:1;
     unsigned                rotating:1;
     unsigned                overlong:1;     /* inside a too long line */
+    unsigned                restart:1;      /* read again from the start:
+                                               the store was restored */
     double                  interval;
     size_t                  batch_max;
 
@@ -87,6 +89,7 @@ static int mc_feed_process(mc_feed_t *f, int at_eof);
 static int mc_feed_identify(mc_feed_t *f, int at_eof);
 static int mc_feed_resume(mc_feed_t *f);
 static int mc_feed_flush(mc_feed_t *f);
+static int mc_feed_reopen(mc_feed_t *f);
 static int mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err);
 static int mc_feed_watch(mc_feed_t *f);
@@ -265,6 +268,11 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
 
         rc = mc_feed_process(&f, got == 0);
 
+        if (rc == MC_EXIT_OK && f.restart) {
+            f.restart = 0;
+            continue;
+        }
+
         if (rc != MC_EXIT_OK || got > 0) {
             continue;
         }
@@ -439,14 +447,14 @@ mc_feed_process(mc_feed_t *f, int at_eof)
         if (f->nlines == f->batch_max) {
             /* consume up to here first: the flush may exit on error */
             rc = mc_feed_flush(f);
-            if (rc != MC_EXIT_OK) {
+            if (rc != MC_EXIT_OK || f->restart) {
                 return rc;
             }
         }
     }
 
     rc = mc_feed_flush(f);
-    if (rc != MC_EXIT_OK) {
+    if (rc != MC_EXIT_OK || f->restart) {
         return rc;
     }
 
@@ -622,6 +630,16 @@ mc_feed_flush(mc_feed_t *f)
 
     rc = mado_store_write(&f->store, mc_feed_write, f, &err);
 
+    if (rc == MADO_ERETIRED) {
+        rc = mc_feed_reopen(f);
+
+        if (rc != MC_EXIT_OK || f->restart) {
+            return rc;
+        }
+
+        rc = mado_store_write(&f->store, mc_feed_write, f, &err);
+    }
+
     if (rc != MADO_OK) {
         mc_error("%s", err.text);
         return mc_exit_code(rc);
@@ -650,6 +668,70 @@ mc_feed_flush(mc_feed_t *f)
     }
 
     f->nlines = 0;
+
+    return MC_EXIT_OK;
+}
+
+
+/*
+ * A restore put another store in place of the one open (MADO_ERETIRED):
+ * open the restored one.  A file is read again from the restored store's
+ * cursor (f->restart), so what the restore took back is fed again (the
+ * ticket records count nothing twice); a pipe cannot be read again: the
+ * batch goes to the restored store, its cursor adopted.
+ */
+static int
+mc_feed_reopen(mc_feed_t *f)
+{
+    int                  rc;
+    MDB_txn             *txn;
+    mado_err_t           err;
+    mado_feed_cursor_t   cur;
+
+    fprintf(stderr, "madoctl feed: %s: the store was restored; opening the "
+            "restored one and going on from its cursor\n", f->name);
+
+    mado_store_close(&f->store);
+
+    rc = mc_store_open(f->ctx, &f->store, 0);
+    if (rc != MC_EXIT_OK) {
+        return rc;
+    }
+
+    if (f->seekable) {
+        if (lseek(f->fd, 0, SEEK_SET) == -1) {
+            mc_error("%s: %s", f->name, strerror(errno));
+            return MC_EXIT_STORE;
+        }
+
+        mc_feed_reset(f);
+        f->restart = 1;
+
+        return MC_EXIT_OK;
+    }
+
+    f->have_cursor = 0;
+    f->expect = 0;
+
+    if (f->fp_len == 0) {
+        return MC_EXIT_OK;
+    }
+
+    rc = mado_store_read_begin(&f->store, &txn, &err);
+    if (rc == MADO_OK) {
+        rc = mado_feed_cursor_get(&f->store, txn, f->office, f->fp, &cur,
+                                  &err);
+        mdb_txn_abort(txn);
+    }
+
+    if (rc == MADO_OK) {
+        f->have_cursor = 1;
+        f->expect = cur.offset;
+
+    } else if (rc != MADO_ENOTFOUND) {
+        mc_error("%s", err.text);
+        return mc_exit_code(rc);
+    }
 
     return MC_EXIT_OK;
 }

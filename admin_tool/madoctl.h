@@ -26,6 +26,7 @@
  * cmd_export.c   export: everything the city owns, at the contract's end
  * cmd_destroy.c  destroy: keys, store and backups made unreadable, and a
  *                signed receipt
+ * cmd_backup.c   backup, restore, migrate
  */
 
 #ifndef MADOCTL_H
@@ -161,6 +162,10 @@ int mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv);
 
 int mc_cmd_login(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_logout(mc_ctx_t *ctx, int argc, char **argv);
+
+int mc_cmd_backup(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_restore(mc_ctx_t *ctx, int argc, char **argv);
+int mc_cmd_migrate(mc_ctx_t *ctx, int argc, char **argv);
 
 /* cmd_remote.c: one counter change through the update API */
 int mc_remote_counter(mc_ctx_t *ctx, const char *office, const char *counter,

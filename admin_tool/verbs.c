@@ -47,6 +47,11 @@ static const char  mc_usage[] =
     "  export     everything the city owns, in open formats (contract end)\n"
     "  destroy    make the store, backups and keys unreadable, with a\n"
     "             signed receipt (contract end)\n"
+    "  backup     an encrypted, checked copy of the store, made while it\n"
+    "             is written\n"
+    "  restore    put a backup in place of the store, under a running\n"
+    "             nginx\n"
+    "  migrate    bring the store to this build's schema\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
@@ -682,6 +687,91 @@ static const char  mc_usage_help[] =
     "  -h, --help  show this help\n";
 
 
+static const char  mc_usage_backup[] =
+    "usage: madoctl [--store DIR] [--audit-key FILE] backup FILE\n"
+    "       madoctl [--store DIR] [--audit-key FILE] backup --dir DIR\n"
+    "                                               [--keep N]\n"
+    "\n"
+    "A compacted copy of the store (LMDB's own copy with compaction, one\n"
+    "read transaction: nginx, the feed and staff go on writing), sealed\n"
+    "with AES-256-GCM under a key derived from the audit key (without\n"
+    "the audit key no backup opens: keep a copy of it apart from the\n"
+    "backups), written mode 0600 to a temporary file beside FILE, flushed,\n"
+    "then opened again and checked (LMDB opens the copy; its schema and\n"
+    "number of records are those of the copy made), and only then renamed\n"
+    "to FILE.  FILE's directory must exist.  A header sealed with it names\n"
+    "the format, the store's schema, its last transaction, the audit\n"
+    "record it ends at and when it was made.\n"
+    "\n"
+    "With --dir, the backup is DIR/mado-YYYYMMDDTHHMMSS.mbk (Japan time;\n"
+    "DIR is made, mode 0700, if missing), and with --keep N the backups\n"
+    "named so beyond the N newest are removed, after the new one checked\n"
+    "(conf.example/systemd/mado-backup.timer: daily, 14 kept).\n"
+    "\n"
+    "Options:\n"
+    "  --dir DIR    dated backups in DIR\n"
+    "  --keep N     keep the N newest of them (1..100000)\n"
+    "  -h, --help   show this help\n"
+    "\n"
+    "Exit status: 0 written and checked; 1 refused (FILE's directory\n"
+    "missing, FILE a directory, --keep invalid); 3 the store, the audit key\n"
+    "or the disk failed, or the backup did not check (nothing is left\n"
+    "behind: no FILE, no temporary file).\n";
+
+
+static const char  mc_usage_restore[] =
+    "usage: madoctl [--store DIR] [--audit-key FILE] restore FILE\n"
+    "\n"
+    "Put the backup FILE in place of the store, nginx serving on: the\n"
+    "backup is opened (the audit key's backup key), checked (LMDB opens\n"
+    "it, its header and census match, its audit trail verifies) into a\n"
+    "new directory beside the store, then the two directories are\n"
+    "exchanged at once (renameat2 RENAME_EXCHANGE), so there is never a\n"
+    "moment without a store.  nginx's workers notice the new store within\n"
+    "a second and reopen it; citizens are answered throughout.  The old\n"
+    "store is marked retired in the same transaction: writers that still\n"
+    "have it open (nginx's update API, \"madoctl feed --follow\") open the\n"
+    "restored one and write there.  The old store is kept as\n"
+    "STORE.before-restore-YYYYMMDDTHHMMSS until you remove it.\n"
+    "\n"
+    "The restored trail ends before the audit anchor: restore appends a\n"
+    "\"restore\" record (the file, the backup's time and last record, the\n"
+    "replaced store's last record and MAC, the anchor it replaced, where\n"
+    "the old store went) and moves the anchor to it, so \"audit verify\"\n"
+    "passes and the restore is in the trail.\n"
+    "\n"
+    "The store must exist (a restore replaces one; \"madoctl init\" makes\n"
+    "one) and its parent directory be writable (/var/lib/mado).\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help   show this help\n"
+    "\n"
+    "Exit status: 0 restored; 1 refused, nothing changed: FILE missing,\n"
+    "not a backup, made with another audit key, damaged or cut, of a\n"
+    "schema this build does not read, or its trail broken; 3 the store,\n"
+    "its parent directory, the audit key or the disk failed, nothing\n"
+    "changed.\n";
+
+
+static const char  mc_usage_migrate[] =
+    "usage: madoctl [--store DIR] [--audit-key FILE] migrate [--check]\n"
+    "\n"
+    "Bring the store to the schema this build writes, in one audited\n"
+    "transaction, nginx serving on (it reads either).  From schema 1 to 2:\n"
+    "what names people (audit records, accounts, sessions, the addresses\n"
+    "and ids that key counts) is sealed or hashed, and the version set.\n"
+    "Running it again does nothing.  A store of a newer schema than this\n"
+    "build's is refused (exit 3): upgrade madoctl.\n"
+    "\n"
+    "Options:\n"
+    "  --check      only say whether a migration is needed; nothing written\n"
+    "  -h, --help   show this help\n"
+    "\n"
+    "Exit status: 0 migrated, or nothing to migrate (--check: none is\n"
+    "needed); 1 --check: a migration is needed; 3 the store or the audit\n"
+    "key failed, or the store's schema is newer than this build's.\n";
+
+
 static const mc_verb_t  mc_verbs[] = {
     { "init",     mc_cmd_init,     mc_usage_init,     MC_LOCAL },
     { "load",     mc_cmd_load,     mc_usage_load,     MC_LOCAL },
@@ -700,6 +790,9 @@ static const mc_verb_t  mc_verbs[] = {
     { "user",     mc_cmd_user,     mc_usage_user,     MC_LOCAL },
     { "login",    mc_cmd_login,    mc_usage_login,    MC_REMOTE },
     { "logout",   mc_cmd_logout,   mc_usage_logout,   MC_REMOTE },
+    { "backup",   mc_cmd_backup,   mc_usage_backup,   MC_LOCAL },
+    { "restore",  mc_cmd_restore,  mc_usage_restore,  MC_LOCAL },
+    { "migrate",  mc_cmd_migrate,  mc_usage_migrate,  MC_LOCAL },
     /* "madoctl --server URL help call" is fine */
     { "help",     mc_cmd_help,     mc_usage_help,     MC_EITHER },
     { "export",   mc_cmd_export,   mc_usage_export,   MC_LOCAL },

@@ -225,9 +225,19 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
 
     rc = mado_schema_check(s, txn, err);
 
+    /* a store a restore put aside takes no writer (mado_backup.c) */
+    if (rc == MADO_OK && !s->readonly) {
+        char  why[256];
+
+        if (mado_store_retired(s, txn, why, sizeof(why))) {
+            rc = mado_fail(err, MADO_ERETIRED, "store %s: %s; open it "
+                           "again", dir, why);
+        }
+    }
+
     /* a writer's records are of this version (it seals them): older
        builds must refuse the store from now on */
-    if (rc == MADO_OK && !s->readonly) {
+    if (rc == MADO_OK && !s->readonly && !(flags & MADO_OPEN_KEEP_SCHEMA)) {
         MDB_val  k, v, old;
         char     ver[24];
 
@@ -424,6 +434,7 @@ mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
     mado_err_t *err)
 {
     int            rc, attempt, due;
+    char           why[256];
     MDB_txn       *txn;
     MDB_envinfo    info;
     mado_anchor_t  anchor;
@@ -449,6 +460,14 @@ mado_store_write(mado_store_t *s, mado_write_pt fn, void *arg,
         }
 
         s->anchor_due = 0;
+
+        /* one lookup: a write never lands in a store a restore retired,
+           where nobody would read it again */
+        if (mado_store_retired(s, txn, why, sizeof(why))) {
+            mdb_txn_abort(txn);
+            return mado_fail(err, MADO_ERETIRED, "%s; open the store "
+                             "again", why);
+        }
 
         rc = fn(s, txn, arg, err);
 
@@ -1003,4 +1022,48 @@ mado_cookie_value(const char *value, size_t len, const char *name,
     }
 
     return NULL;
+}
+
+
+int
+mado_store_retire(mado_store_t *s, MDB_txn *txn, const char *why,
+    mado_err_t *err)
+{
+    int      rc;
+    MDB_val  k, v;
+
+    k.mv_data = MADO_META_RETIRED;
+    k.mv_size = sizeof(MADO_META_RETIRED) - 1;
+    v.mv_data = (void *) why;
+    v.mv_size = strlen(why);
+
+    rc = mdb_put(txn, s->meta, &k, &v, 0);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "marking the store retired",
+                             rc);
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_store_retired(mado_store_t *s, MDB_txn *txn, char *why, size_t len)
+{
+    MDB_val  k, v;
+
+    k.mv_data = MADO_META_RETIRED;
+    k.mv_size = sizeof(MADO_META_RETIRED) - 1;
+
+    if (mdb_get(txn, s->meta, &k, &v) != 0) {
+        return 0;
+    }
+
+    if (why != NULL && len > 0) {
+        snprintf(why, len, "%.*s", (int) (v.mv_size < len ? v.mv_size
+                                                         : len - 1),
+                 (const char *) v.mv_data);
+    }
+
+    return 1;
 }

@@ -38,6 +38,8 @@
  *   16  encryption: AES-256-GCM of buffers and    mado_crypt.c
  *       files, the store's sealed records and
  *       keyed lookups
+ *   17  backups: the sealed file's format,        mado_backup.c
+ *       restore's retired mark                    mado_store.c
  *
  * Layout (LMDB environment in a directory, named databases):
  *
@@ -45,6 +47,8 @@
  *           "test_store"  -> "1" in a store made for tests (mado_account.c)
  *           "offices"     -> office ids in display order, '\n' separated
  *           "loaded_at"   -> decimal unix time of the last `madoctl load`
+ *           "retired"     -> set by a restore in the store it put aside:
+ *                            every write refuses it (MADO_ERETIRED)
  *   office  ID            -> the office definition as canonical JSON, the
  *                            same shape as one element of offices.json
  *   state   OFFICE\0CTR   -> mado_counter_state_t, binary (see below)
@@ -138,6 +142,9 @@
                                    process grew it: adopt and try again */
 #define MADO_ESEAL       8      /* an account changed outside madoctl and
                                    the update API: its seal does not match */
+#define MADO_ERETIRED    9      /* the store was retired (a restore put
+                                   another in its place): close it, open
+                                   the directory again and retry */
 
 typedef struct {
     char                text[512];
@@ -385,6 +392,11 @@ typedef struct {
  * second flush per write stalls everything else on the machine.
  */
 #define MADO_OPEN_NOMETASYNC  0x04
+/*
+ * A writer that leaves the schema version as it is (madoctl migrate, which
+ * moves it in the transaction that migrates the records)
+ */
+#define MADO_OPEN_KEEP_SCHEMA 0x08
 
 int mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
     size_t mapsize, mado_err_t *err);
@@ -411,7 +423,9 @@ int mado_store_adopt(mado_store_t *s, int grow, mado_err_t *err);
 
 /*
  * Every write is one transaction: fn runs inside it and the result is
- * committed only when fn returns MADO_OK.  When the map is full the
+ * committed only when fn returns MADO_OK.  A store a restore retired
+ * (meta "retired") refuses it: MADO_ERETIRED, nothing written; the caller
+ * closes it and opens the directory again, which is the restored store.  When the map is full the
  * transaction is aborted, the map doubled and fn run again from scratch,
  * so fn must keep its effects inside txn (and overwrite, not add to, *arg).
  */
@@ -1647,6 +1661,9 @@ int mado_unhex(const char *s, unsigned char *p, size_t n);
 #define MADO_META_OFFICES       "offices"       /* ids, each and '\n' */
 #define MADO_META_LOADED_AT     "loaded_at"     /* decimal unix time */
 #define MADO_META_AUDIT_HEAD    "audit_head"    /* mado_audit_head_t */
+#define MADO_META_RETIRED       "retired"       /* text: why, when, where
+                                                   the store went
+                                                   (mado_backup.c) */
 
 /* decimal text of n (schema, loaded_at) into buf (>= 24 bytes) */
 size_t mado_meta_number(int64_t n, char *buf);
@@ -2032,5 +2049,99 @@ typedef struct {
 
 int mado_crypt_migrate(mado_store_t *s, MDB_txn *txn, size_t max,
     mado_crypt_migrate_t *st, mado_err_t *err);
+
+
+/* ----------------------------------------------- 17. backups (mado_backup.c) */
+
+/*
+ * A backup (madoctl backup, restore): a compacted copy of data.mdb
+ * (mdb_env_copyfd2 with MDB_CP_COMPACT) followed by this trailer, the
+ * whole sealed as one file (mado_crypt_seal_fd, key id MADO_KID_BACKUP)
+ * under HKDF(audit key, "mado backup v1"): the trailer is authenticated
+ * with the data, and without the audit key no backup opens.  The trailer
+ * is at the end so that a restore opens the file straight into the new
+ * data.mdb and cuts it off (ftruncate): MADO_BACKUP_TRAILER bytes of
+ * "key=value\n" lines padded with '\n', its last 8 bytes the magic:
+ *
+ *   mado-backup 1                  format version
+ *   schema=2                       the copy's schema version
+ *   txnid=N                        the store's last transaction when the
+ *                                  copy began (the copy holds it or a
+ *                                  later one)
+ *   time=ISO  unix=T               when it was made
+ *   records=N                      entries of every database of the copy
+ *   audit_seq=N audit_mac=HEX      the copy's audit head (0: none)
+ *   size=BYTES                     the length of the copy before it
+ *   ...padding...  "MADOBKP1"
+ */
+#define MADO_KID_BACKUP         2
+#define MADO_BACKUP_VERSION     1
+#define MADO_BACKUP_TRAILER     512
+#define MADO_BACKUP_MAGIC       "MADOBKP1"
+#define MADO_BACKUP_LABEL       "mado backup v1"
+
+typedef struct {
+    unsigned            version;
+    unsigned            schema;
+    uint64_t            txnid;
+    int64_t             time;
+    uint64_t            records;
+    uint64_t            audit_seq;
+    unsigned char       audit_mac[MADO_AUDIT_MAC_LEN];
+    uint64_t            size;
+} mado_backup_info_t;
+
+/* the backup key of an audit key; -1 if HKDF fails */
+int mado_backup_key(const unsigned char *audit_key, unsigned char *out);
+
+/*
+ * What a store directory holds, read with LMDB (MDB_RDONLY): its schema
+ * version (0: none), the entries of all its databases, its audit head.
+ * nolock: the directory is private to the caller (a copy being made or
+ * checked): no lock file is made.
+ */
+int mado_store_census(const char *dir, int nolock, mado_backup_info_t *info,
+    mado_err_t *err);
+
+/*
+ * A backup of the open store s into out (a file, written from where it
+ * is): the compacted copy made in tmpdir (a private directory, removed
+ * after), its census into info, the trailer, sealed under key (the
+ * backup key).  The caller checks it (mado_backup_read) before keeping it.
+ */
+int mado_backup_write(mado_store_t *s, const unsigned char *key, int out,
+    const char *tmpdir, int64_t now, mado_backup_info_t *info,
+    mado_err_t *err);
+
+/*
+ * A backup in (from its start) opened into dir/data.mdb (dir: an empty
+ * private directory; data.mdb made with mode), the trailer checked and
+ * cut, the copy's census compared with it: MADO_OK and info;
+ * MADO_EINVAL (not a backup, another key, damaged, cut, a census that
+ * does not match) with err saying which; MADO_ESTORE for I/O.  Whether
+ * this build reads its schema is mado_backup_schema's to say.  On failure dir/data.mdb may hold part of
+ * it: the caller removes the directory.
+ */
+int mado_backup_read(const unsigned char *key, int in, const char *dir,
+    unsigned mode, mado_backup_info_t *info, mado_err_t *err);
+
+/* MADO_EINVAL, said, if this build does not read the backup's schema */
+int mado_backup_schema(const mado_backup_info_t *info, mado_err_t *err);
+
+/* the trailer's text (MADO_BACKUP_TRAILER bytes) and back; -1 if garbled */
+void mado_backup_trailer(const mado_backup_info_t *info, unsigned char *buf);
+int mado_backup_trailer_parse(const unsigned char *buf,
+    mado_backup_info_t *info);
+
+/*
+ * (mado_store.c, which the module links too)
+ * Restore's mark in the store it puts aside, in its write transaction
+ * held across the exchange of the directories: why, for the error of
+ * every later write (mado_store_write refuses the store)
+ */
+int mado_store_retire(mado_store_t *s, MDB_txn *txn, const char *why,
+    mado_err_t *err);
+/* 1 and why (if not NULL, len bytes) when txn's store is retired */
+int mado_store_retired(mado_store_t *s, MDB_txn *txn, char *why, size_t len);
 
 #endif /* MADO_STORE_H */

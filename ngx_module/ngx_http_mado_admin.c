@@ -334,6 +334,39 @@ ngx_http_mado_admin_done(ngx_event_t *ev)
         w->resized = 1;
     }
 
+    if (t->retired) {
+        w->retired = 1;
+    }
+
+    /*
+     * A restore put another store in place of the one this update met
+     * retired: once no thread uses the old one, the restored one is opened
+     * and the update done again there (a login is not: its password is
+     * gone; it is answered 503 with Retry-After, as staff are, should the
+     * new store not open).  Citizens' requests never write.
+     */
+    if (w->retired && w->busy == 0) {
+        w->retired = 0;
+
+        if (ngx_http_mado_store_retired(c->log, mmcf) == NGX_OK
+            && t->retired && t->route != NGX_HTTP_MADO_ADMIN_LOGIN
+            && t->attempts++ < 2)
+        {
+            ngx_log_error(NGX_LOG_NOTICE, c->log, 0, "mado admin: the store "
+                          "was restored, the %s done again in the restored "
+                          "one", ngx_http_mado_admin_routes[t->route]);
+
+            t->retired = 0;
+            w->busy++;
+
+            if (ngx_thread_task_post(mlcf->thread_pool, task) == NGX_OK) {
+                return;
+            }
+
+            w->busy--;
+        }
+    }
+
     /*
      * The last update out of the threads adopts a map another process grew
      * or, when the map is full, grows it: nothing of this process holds a

@@ -86,6 +86,8 @@ typedef struct {
     int64_t                      client_locked;
     unsigned                     set_cookie:1;
     unsigned                     resized:1;     /* the map grew: adopt it */
+    unsigned                     retired:1;     /* a restore retired the
+                                                   store: open its successor */
     ngx_uint_t                   attempts;
     unsigned                     clear_cookie:1;
     char                         body[4096];

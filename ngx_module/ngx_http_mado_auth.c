@@ -234,7 +234,7 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
         ngx_explicit_memzero(t->password, sizeof(t->password));
         ngx_explicit_memzero(&lg.a, sizeof(lg.a));
 
-        if (rc != MADO_ERESIZED) {
+        if (rc != MADO_ERESIZED && rc != MADO_ERETIRED) {
             ngx_log_error(NGX_LOG_ERR, log, 0, "mado admin: %s", err.text);
         }
 
@@ -292,7 +292,7 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
     rc = mado_store_write(t->store, ngx_http_mado_admin_login_write, &lg,
                           &err);
 
-    if (rc == MADO_ERESIZED) {
+    if (rc == MADO_ERESIZED || rc == MADO_ERETIRED) {
         ngx_http_mado_admin_login_busy(t, rc, &err);
         return;
     }
@@ -596,8 +596,9 @@ static void
 ngx_http_mado_admin_login_busy(ngx_http_mado_admin_task_t *t, int rc,
     mado_err_t *err)
 {
-    if (rc == MADO_ERESIZED) {
-        t->resized = 1;
+    if (rc == MADO_ERESIZED || rc == MADO_ERETIRED) {
+        t->resized = (rc == MADO_ERESIZED);
+        t->retired = (rc == MADO_ERETIRED);
         t->retry_after = 1;
         ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
                                  "store_busy", err->text);

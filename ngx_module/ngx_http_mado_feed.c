@@ -257,8 +257,9 @@ ngx_http_mado_admin_feed(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
 
     rc = mado_store_write(t->store, ngx_http_mado_admin_feed_write, t, &err);
 
-    if (rc == MADO_ERESIZED) {
-        t->resized = 1;
+    if (rc == MADO_ERESIZED || rc == MADO_ERETIRED) {
+        t->resized = (rc == MADO_ERESIZED);
+        t->retired = (rc == MADO_ERETIRED);
         t->retry_after = 1;
         ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
                                  "store_busy", err.text);
@@ -279,8 +280,8 @@ done:
 
     mado_feed_body_free(&t->feed);
 
-    /* a task tried again (the map grew) needs the token again */
-    if (!t->resized) {
+    /* a task tried again (the map grew, a restore) needs the token again */
+    if (!t->resized && !t->retired) {
         ngx_explicit_memzero(t->token, sizeof(t->token));
     }
 }

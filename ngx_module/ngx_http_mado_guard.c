@@ -392,6 +392,12 @@ ngx_http_mado_admin_refusal_txn(ngx_http_mado_admin_task_t *t,
         /* the answer stands; the event loop adopts the map */
         t->resized = 1;
 
+    } else if (rc == MADO_ERETIRED) {
+        /* the answer stands; the event loop opens the restored store */
+        t->retired = 1;
+        ngx_log_error(NGX_LOG_WARN, &t->log, 0, "mado admin: a refusal not "
+                      "audited: %s", err.text);
+
     } else if (rc != MADO_OK) {
         ngx_log_error(NGX_LOG_ERR, &t->log, 0, "mado admin: auditing a "
                       "refusal: %s", err.text);

@@ -98,6 +98,8 @@ typedef struct {
     ngx_uint_t                 busy;        /* admin tasks using store */
     ngx_uint_t                 resized;     /* a grown map waits for
                                                busy == 0 to be adopted */
+    ngx_uint_t                 retired;     /* a restore retired the
+                                               store: reopen at busy == 0 */
     /* updates commit with one flush; a thread flushes the rest soon */
     ngx_event_t                sync_event;
     ngx_thread_task_t         *sync_task;
@@ -247,6 +249,8 @@ int ngx_http_mado_read_begin(ngx_log_t *log, ngx_http_mado_worker_t *w,
     MDB_txn **txn, mado_err_t *err);
 ngx_int_t ngx_http_mado_store_adopt(ngx_log_t *log,
     ngx_http_mado_worker_t *w, ngx_uint_t grow);
+ngx_int_t ngx_http_mado_store_retired(ngx_log_t *log,
+    ngx_http_mado_main_conf_t *mmcf);
 void ngx_http_mado_store_sync_later(ngx_http_mado_worker_t *w,
     ngx_thread_pool_t *pool);
 ngx_http_mado_snapshot_t *ngx_http_mado_snapshot(ngx_http_request_t *r,

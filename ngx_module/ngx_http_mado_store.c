@@ -135,6 +135,51 @@ ngx_http_mado_store_fail(ngx_log_t *log, ngx_http_mado_worker_t *w,
 }
 
 
+static ngx_int_t
+ngx_http_mado_store_open(ngx_http_mado_main_conf_t *mmcf, mado_store_t *s,
+    mado_err_t *err)
+{
+    /* with mado_admin the workers write too, in thread pools */
+    if (mado_store_open(s, (char *) mmcf->store.data,
+                        mmcf->admin ? MADO_OPEN_NOMETASYNC : MADO_OPEN_RDONLY,
+                        0, err)
+        != MADO_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* the audit key and the sub-keys of what names people */
+    if (mmcf->admin && mado_store_keys(s, mmcf->audit_key, err) != MADO_OK) {
+        mado_store_close(s);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A restore retired the store the updates wrote to (MADO_ERETIRED): once
+ * no thread uses it, look at once for the one in its place.  NGX_OK: a
+ * store is open, and it is not the one retired.
+ */
+ngx_int_t
+ngx_http_mado_store_retired(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
+{
+    ngx_http_mado_worker_t  *w = mmcf->worker;
+    ino_t                    ino;
+    dev_t                    dev;
+
+    ino = w->ino;
+    dev = w->dev;
+
+    ngx_http_mado_store_check(log, mmcf);
+
+    return (w->opened && (w->ino != ino || w->dev != dev)) ? NGX_OK
+                                                           : NGX_DECLINED;
+}
+
+
 /*
  * At most once a second: open the store if it is not open, and notice a
  * store that was removed or replaced (a new data.mdb has another inode) so
@@ -144,8 +189,9 @@ static void
 ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
 {
     char                    path[NGX_MAX_PATH];
-    ngx_file_info_t         fi;
     mado_err_t              err;
+    mado_store_t            fresh;
+    ngx_file_info_t         fi;
     ngx_http_mado_worker_t  *w;
 
     w = mmcf->worker;
@@ -182,28 +228,28 @@ ngx_http_mado_store_check(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
 
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "mado store %V was replaced, reopening", &mmcf->store);
-
-        ngx_http_mado_store_close(w);
     }
 
-    /* with mado_admin the workers write too, in thread pools */
-    if (mado_store_open(&w->store, (char *) mmcf->store.data,
-                        mmcf->admin ? MADO_OPEN_NOMETASYNC : MADO_OPEN_RDONLY,
-                        0, &err)
-        != MADO_OK)
-    {
+    /*
+     * The new store is opened before the old one is closed: should it not
+     * open (yet), the old one's figures are served, not a 503, and the
+     * next second tries again.
+     */
+    if (ngx_http_mado_store_open(mmcf, &fresh, &err) != NGX_OK) {
         ngx_http_mado_store_fail(log, w, err.text);
         return;
     }
 
-    if (mmcf->admin) {
-        /* the audit key and the sub-keys of what names people */
-        if (mado_store_keys(&w->store, mmcf->audit_key, &err) != MADO_OK) {
-            mado_store_close(&w->store);
-            ngx_http_mado_store_fail(log, w, err.text);
-            return;
-        }
+    if (w->opened) {
+        ngx_http_mado_store_close(w);
+    }
 
+    w->store = fresh;
+
+    /* the keys live on in w->store only */
+    ngx_explicit_memzero(&fresh, sizeof(mado_store_t));
+
+    if (mmcf->admin) {
         w->store.no_grow = 1;
 
         /* the master's descriptor, shared by every worker: never closed

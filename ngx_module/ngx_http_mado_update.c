@@ -125,8 +125,9 @@ ngx_http_mado_admin_update(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
         ngx_http_mado_admin_fail(t, t->status, "forbidden",
                                  "this account may not change that "
                                  "office's counters");
-    } else if (rc == MADO_ERESIZED) {
-        t->resized = 1;
+    } else if (rc == MADO_ERESIZED || rc == MADO_ERETIRED) {
+        t->resized = (rc == MADO_ERESIZED);
+        t->retired = (rc == MADO_ERETIRED);
         t->retry_after = 1;
         ngx_http_mado_admin_fail(t, NGX_HTTP_SERVICE_UNAVAILABLE,
                                  "store_busy", err.text);
@@ -148,8 +149,8 @@ ngx_http_mado_admin_update(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
                  - (u_char *) t->body;
     }
 
-    /* a task tried again (the map grew) needs the token again */
-    if (!t->resized) {
+    /* a task tried again (the map grew, a restore) needs the token again */
+    if (!t->resized && !t->retired) {
         ngx_explicit_memzero(t->token, sizeof(t->token));
     }
 }
