@@ -294,7 +294,7 @@ install: all man
 	    $(INSTALL_PATHS) $$f > $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/$${f##*/}; done
 	install -m 0644 conf.example/fail2ban/filter.d/mado-*.conf $(DESTDIR)$(SYSCONFDIR)/fail2ban/filter.d/
 	install -m 0644 conf.example/fail2ban/jail.d/mado.conf $(DESTDIR)$(SYSCONFDIR)/fail2ban/jail.d/
-	install -m 0644 conf.example/nftables/mado.nft $(DESTDIR)$(SYSCONFDIR)/nftables.d/
+	install -m 0755 conf.example/nftables/mado.nft $(DESTDIR)$(SYSCONFDIR)/nftables.d/
 	@# every unit and timer there (what later helpers add comes along)
 	for f in conf.example/systemd/*.service conf.example/systemd/*.timer; do \
 	    $(INSTALL_PATHS) $$f > $(DESTDIR)$(SYSTEMD_UNITS)/$${f##*/}; done
@@ -306,23 +306,28 @@ install: all man
 # copy's changelog; the results are moved to build/deb/
 DEB_VERSION ?=
 DEB_DIR      = build/deb
+# no -dbgsym packages unless asked for (make deb DEB_BUILD_OPTIONS=)
+DEB_BUILD_OPTIONS ?= noautodbgsym
 
 deb:
-	rm -rf $(DEB_DIR)/src && mkdir -p $(DEB_DIR)/src/mado
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src/mado
 	tar -cf - --exclude=./build --exclude='./build-*' --exclude=./node_modules \
 	    --exclude=./.git --exclude=./t/out --exclude=./bench/out . \
 	    | tar -C $(DEB_DIR)/src/mado -xf -
 	if [ -n "$(DEB_VERSION)" ]; then \
 	    sed -i -e '1s/^mado (\([^)]*\))/mado ($(DEB_VERSION))/' $(DEB_DIR)/src/mado/debian/changelog; fi
-	cd $(DEB_DIR)/src/mado && dpkg-buildpackage -b -us -uc > ../build.log 2>&1 \
+	cd $(DEB_DIR)/src/mado && DEB_BUILD_OPTIONS="$(DEB_BUILD_OPTIONS)" \
+	    dpkg-buildpackage -b -us -uc > ../build.log 2>&1 \
 	    || { tail -40 ../build.log; exit 1; }
-	mv -f $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.changes $(DEB_DIR)/src/*.buildinfo $(DEB_DIR)/
-	rm -rf $(DEB_DIR)/src/mado
+	mv -f $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.changes $(DEB_DIR)/src/*.buildinfo \
+	    $(DEB_DIR)/src/build.log $(DEB_DIR)/
+	rm -rf $(DEB_DIR)/src
 	@ls -1 $(DEB_DIR)/*.deb
 
 # lintian on what make deb built: errors fail, warnings are printed
+# (debian/*.lintian-overrides says why the ones left are)
 lintian:
-	lintian --fail-on error --info $(DEB_DIR)/*.changes
+	lintian --fail-on error $(DEB_DIR)/*.changes
 
 # the packages on this machine (root): installed, served by the system's
 # nginx, upgraded under load, purged; the machine is left as it was
