@@ -38,9 +38,6 @@ done
 if dpkg-query -W -f='${Status}\n' mado libnginx-mod-http-mado 2>/dev/null | grep -qv 'not-installed'; then
     skip "mado or libnginx-mod-http-mado is installed here: not touching a real installation"
 fi
-for d in /etc/mado /var/lib/mado /var/backups/mado; do
-    [ ! -e "$d" ] || skip "$d exists: not touching a real installation"
-done
 getent passwd mado > /dev/null && skip "a user mado exists: not touching a real installation"
 
 n=0 failed=0
@@ -66,6 +63,7 @@ snapshot() {
 }
 
 before=$(mktemp -d /tmp/mado-test-deb.XXXXXX)
+
 snapshot > "$before/snapshot"
 snakeoil_was=0
 [ -e /etc/ssl/certs/ssl-cert-snakeoil.pem ] && snakeoil_was=1
@@ -123,8 +121,24 @@ cleanup() {
         # running before: on the configuration as found
         /usr/sbin/nginx -t -q && nginx_start_or_reload
     fi
+    for d in $aside; do
+        rm -rf "$d"
+        mv "$before/aside$d" "$d"
+    done
     rm -rf "$before"
 }
+# Directories of mado without its package (a madoctl run as root with
+# the default --audit-key leaves /etc/mado/audit.key): set aside, put back
+# at the end, so that the package starts from nothing and its purge
+# removes nothing it did not make
+aside=
+for d in /etc/mado /var/lib/mado /var/backups/mado; do
+    if [ -e "$d" ]; then
+        mkdir -p "$before/aside$(dirname "$d")"
+        mv "$d" "$before/aside$d" && aside+=" $d"
+        echo "# $d (no package) set aside until the end"
+    fi
+done
 trap cleanup EXIT
 
 # ---- 1. build ------------------------------------------------------------
