@@ -201,9 +201,8 @@ key_before=$(md5sum < /etc/mado/audit.key)
 # kita's first counter, as offices.json has it
 counter=$(perl -MJSON::PP -e 'local $/; my $d = decode_json(<STDIN>); for (@{$d->{offices}}) { print $_->{counters}[0]{id} if $_->{id} eq "kita" }' < /etc/mado/offices.json)
 # as the units run it: User=mado, Group=www-data, SupplementaryGroups=mado
-check "the feed's account (mado, group www-data) writes with the key" \
-    setpriv --reuid mado --regid www-data --groups mado \
-        madoctl set kita "$counter" --waiting 3 > /dev/null
+check "the feed's account (mado, group www-data) writes with the key" bash -c \
+    "setpriv --reuid mado --regid www-data --groups mado madoctl set kita '$counter' --waiting 3 > /dev/null"
 
 # ---- 3. the site ---------------------------------------------------------
 
