@@ -27,9 +27,9 @@ mkdir -p "$dest"/etc/nginx/{conf.d,sites-available,sites-enabled,snippets} \
 rewrite() {
     sed -e "s#/etc/nginx/#$dest/etc/nginx/#g" \
         -e "s#/usr/share/mado/i18n#$top/conf.example/i18n#g" \
+        -e "s#/etc/mado/#$dest/etc/mado/#g" \
         -e "s#/etc/ssl/certs/ssl-cert-snakeoil.pem#$dest/etc/mado/tls/mado.pem#g" \
         -e "s#/etc/ssl/private/ssl-cert-snakeoil.key#$dest/etc/mado/tls/mado.key#g" \
-        -e "s#/etc/mado/#$dest/etc/mado/#g" \
         -e "s#/var/lib/mado/store#$store#g" \
         -e "s#/var/lib/mado#$store#g" \
         -e "s#/usr/share/mado/assets#$top/conf.example/assets#g" \
