@@ -14,6 +14,12 @@
 #   make fuzz       the libFuzzer targets (t/fuzz/), FUZZ_SECONDS each;
 #                   fuzz-short is make test's pass (FUZZ_SHORT seconds each)
 #   make bench      benchmarks, written to docs/benchmarks.md
+#   make deb        the Debian packages mado and libnginx-mod-http-mado
+#                   in build/deb/ (DEB_VERSION=X.Y.Z: another version)
+#   make install    DESTDIR=, PREFIX= (default /usr/local): the same files
+#                   as the packages, for systems without them
+#   make test-deb   (root) the packages installed, served by the system's
+#                   nginx, upgraded under load, purged
 
 SHELL := /bin/bash
 
@@ -34,10 +40,15 @@ DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
 DEB_PACKAGES += libio-socket-ssl-perl
 # madoctl --server's HTTPS client (admin_tool/https.c), proxies included
 DEB_PACKAGES += libcurl4-openssl-dev
+# make deb and make test-deb: the packaging tools, the site's snakeoil
+# certificate, lintian
+DEB_PACKAGES += debhelper dpkg-dev fakeroot ssl-cert adduser lintian
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
 SANITIZE  =
+# debian/rules passes dpkg-buildflags' (hardening)
+LDFLAGS  ?=
 
 LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_lang.c lmdb_store/mado_json.c \
             lmdb_store/mado_offices_parse.c lmdb_store/mado_offices_json.c \
@@ -63,7 +74,8 @@ ASAN_VARS = BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
             SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 .PHONY: all deps asan compat run test test-build test-asan test-compat \
-        test-browser bench clean unit unit-asan fuzz fuzz-short fuzz-build
+        test-browser bench clean unit unit-asan fuzz fuzz-short fuzz-build \
+        man install deb lintian test-deb
 
 all: $(BUILD)/ngx_http_mado_module.so $(BUILD)/madoctl
 
@@ -100,14 +112,14 @@ $(BUILD)/nginx/objs/Makefile: config $(NGINX_SRC)/conf_flags
 $(BUILD)/ngx_http_mado_module.so: $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(LIB_SRCS) $(LIB_HDRS)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules \
 	    CFLAGS="-pipe -fPIC $(OPT) $(WARN) -Wpointer-arith $(SANITIZE)" \
-	    LINK="$(CC) $(SANITIZE)"
+	    LINK="$(CC) $(SANITIZE) $(LDFLAGS)"
 	# a new inode: overwriting a loaded .so in place crashes running workers
 	cp $(BUILD)/nginx/objs/ngx_http_mado_module.so $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/madoctl: $(TOOL_SRCS) $(TOOL_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	mkdir -p $(BUILD)
 	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -Iadmin_tool \
-	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lcurl -lssl -lcrypto -lm \
+	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) $(LDFLAGS) -llmdb -lyajl -lcurl -lssl -lcrypto -lm \
 	    && mv -f $@.tmp $@
 
 # nginx 1.26 (Debian trixie's source package, fetched with apt into
@@ -134,6 +146,7 @@ test: deps all asan
 	$(MAKE) test-asan
 	$(MAKE) test-compat
 	$(MAKE) test-browser
+	$(MAKE) test-deb
 
 # the library's own tests in C (t/unit/), built with the same flags
 unit: $(UNIT_BINS)
@@ -230,6 +243,100 @@ bench: deps all
 	bash bench/admin.sh
 	bash bench/login_flood.sh
 	bash bench/waf.sh
+
+# ---- install, Debian packages -------------------------------------------
+
+# madoctl(8), made from madoctl's own --help texts (one source)
+man: $(BUILD)/madoctl.8
+
+$(BUILD)/madoctl.8: $(BUILD)/madoctl admin_tool/madoctl-man.pl
+	perl admin_tool/madoctl-man.pl $(BUILD)/madoctl > $@.tmp && mv -f $@.tmp $@
+
+# The installed layout (docs/admin.md, "Where everything is").  PREFIX is
+# for madoctl, the man page, the data and the docs; the configuration goes
+# to SYSCONFDIR (/etc), the module to nginx's modules directory, the units
+# to systemd's.  debian/rules runs this with PREFIX=/usr.
+PREFIX        ?= /usr/local
+SYSCONFDIR    ?= /etc
+NGINX_MODULES ?= /usr/lib/nginx/modules
+SYSTEMD_UNITS ?= /lib/systemd/system
+DESTDIR       ?=
+
+# the shipped configuration with the installed paths (nothing else)
+INSTALL_PATHS = sed -e 's\#/usr/bin/madoctl\#$(PREFIX)/bin/madoctl\#g' \
+                    -e 's\#/usr/share/mado/\#$(PREFIX)/share/mado/\#g' \
+                    -e 's\#/usr/share/doc/mado/\#$(PREFIX)/share/doc/mado/\#g' \
+                    -e 's\#/etc/nginx/\#$(SYSCONFDIR)/nginx/\#g' \
+                    -e 's\#/etc/mado/\#$(SYSCONFDIR)/mado/\#g'
+
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(NGINX_MODULES) \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/mado/i18n $(DESTDIR)$(PREFIX)/share/mado/assets \
+	    $(DESTDIR)$(PREFIX)/share/nginx/modules-available \
+	    $(DESTDIR)$(PREFIX)/share/doc/mado/examples \
+	    $(DESTDIR)$(SYSCONFDIR)/mado/modsecurity \
+	    $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available $(DESTDIR)$(SYSCONFDIR)/nginx/snippets \
+	    $(DESTDIR)$(SYSCONFDIR)/nginx/conf.d \
+	    $(DESTDIR)$(SYSCONFDIR)/fail2ban/filter.d $(DESTDIR)$(SYSCONFDIR)/fail2ban/jail.d \
+	    $(DESTDIR)$(SYSCONFDIR)/nftables.d $(DESTDIR)$(SYSTEMD_UNITS)
+	install -m 0755 $(BUILD)/madoctl $(DESTDIR)$(PREFIX)/bin/madoctl
+	install -m 0644 $(BUILD)/ngx_http_mado_module.so $(DESTDIR)$(NGINX_MODULES)/
+	echo "load_module $(NGINX_MODULES)/ngx_http_mado_module.so;" \
+	    > $(DESTDIR)$(PREFIX)/share/nginx/modules-available/mod-http-mado.conf
+	install -m 0644 $(BUILD)/madoctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 conf.example/i18n/*.json $(DESTDIR)$(PREFIX)/share/mado/i18n/
+	install -m 0644 conf.example/assets/* $(DESTDIR)$(PREFIX)/share/mado/assets/
+	install -m 0644 README.md docs/*.md docs/openapi.yaml $(DESTDIR)$(PREFIX)/share/doc/mado/
+	install -m 0644 conf.example/systemd/mado-feed.env.example $(DESTDIR)$(PREFIX)/share/doc/mado/examples/
+	install -m 0644 conf.example/offices.json $(DESTDIR)$(SYSCONFDIR)/mado/
+	for f in conf.example/modsecurity/*.conf; do \
+	    $(INSTALL_PATHS) $$f > $(DESTDIR)$(SYSCONFDIR)/mado/modsecurity/$${f##*/}; done
+	$(INSTALL_PATHS) conf.example/nginx/sites-available/mado > $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/mado
+	$(INSTALL_PATHS) conf.example/nginx/conf.d/mado.conf > $(DESTDIR)$(SYSCONFDIR)/nginx/conf.d/mado.conf
+	for f in conf.example/nginx/snippets/mado-*.conf; do \
+	    $(INSTALL_PATHS) $$f > $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/$${f##*/}; done
+	install -m 0644 conf.example/fail2ban/filter.d/mado-*.conf $(DESTDIR)$(SYSCONFDIR)/fail2ban/filter.d/
+	install -m 0644 conf.example/fail2ban/jail.d/mado.conf $(DESTDIR)$(SYSCONFDIR)/fail2ban/jail.d/
+	install -m 0755 conf.example/nftables/mado.nft $(DESTDIR)$(SYSCONFDIR)/nftables.d/
+	@# every unit and timer there (what later helpers add comes along)
+	for f in conf.example/systemd/*.service conf.example/systemd/*.timer; do \
+	    $(INSTALL_PATHS) $$f > $(DESTDIR)$(SYSTEMD_UNITS)/$${f##*/}; done
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/mado/modsecurity/* $(DESTDIR)$(SYSCONFDIR)/nginx/*/mado* \
+	    $(DESTDIR)$(SYSTEMD_UNITS)/mado*
+
+# dpkg-buildpackage in a copy of the tree (build/deb/src/), so that its
+# files beside the tree land in build/deb/ and DEB_VERSION can change the
+# copy's changelog; the results are moved to build/deb/
+DEB_VERSION ?=
+DEB_DIR      = build/deb
+# no -dbgsym packages unless asked for (make deb DEB_BUILD_OPTIONS=)
+DEB_BUILD_OPTIONS ?= noautodbgsym
+
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src/mado
+	tar -cf - --exclude=./build --exclude='./build-*' --exclude=./node_modules \
+	    --exclude=./.git --exclude=./t/out --exclude=./bench/out . \
+	    | tar -C $(DEB_DIR)/src/mado -xf -
+	if [ -n "$(DEB_VERSION)" ]; then \
+	    sed -i -e '1s/^mado (\([^)]*\))/mado ($(DEB_VERSION))/' $(DEB_DIR)/src/mado/debian/changelog; fi
+	cd $(DEB_DIR)/src/mado && DEB_BUILD_OPTIONS="$(DEB_BUILD_OPTIONS)" \
+	    dpkg-buildpackage -b -us -uc > ../build.log 2>&1 \
+	    || { tail -40 ../build.log; exit 1; }
+	mv -f $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.changes $(DEB_DIR)/src/*.buildinfo \
+	    $(DEB_DIR)/src/build.log $(DEB_DIR)/
+	rm -rf $(DEB_DIR)/src
+	@ls -1 $(DEB_DIR)/*.deb
+
+# lintian on what make deb built: errors fail, warnings are printed
+# (debian/*.lintian-overrides says why the ones left are)
+lintian:
+	lintian --fail-on error $(DEB_DIR)/*.changes
+
+# the packages on this machine (root): installed, served by the system's
+# nginx, upgraded under load, purged; the machine is left as it was
+test-deb:
+	bash t/deb/test-deb.sh
 
 clean:
 	rm -rf build build-asan build-compat build-fuzz

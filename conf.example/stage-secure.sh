@@ -7,8 +7,9 @@
 # usage: stage-secure.sh DEST BUILD_DIR STORE HTTP_PORT HTTPS_PORT
 #
 # Rewrites (nothing else): the install paths /etc/nginx, /etc/mado,
-# /var/lib/mado, /usr/share/mado/assets, /etc/mado/i18n and /var/log/nginx
-# to the staged ones; "listen 80"/"listen 443" to 127.0.0.1 and the given
+# /var/lib/mado/store, /usr/share/mado/assets, /usr/share/mado/i18n and
+# /var/log/nginx to the staged ones, the snakeoil certificate to the
+# staged one; "listen 80"/"listen 443" to 127.0.0.1 and the given
 # ports (IPv6 listens dropped); the redirect to https gains the port.
 # DEST/nginx.conf is a Debian-like main file: the module, conf.d/*.conf and
 # sites-enabled/* inside http {}.  A self-signed certificate for 127.0.0.1
@@ -25,8 +26,11 @@ mkdir -p "$dest"/etc/nginx/{conf.d,sites-available,sites-enabled,snippets} \
 
 rewrite() {
     sed -e "s#/etc/nginx/#$dest/etc/nginx/#g" \
-        -e "s#/etc/mado/i18n#$top/conf.example/i18n#g" \
+        -e "s#/usr/share/mado/i18n#$top/conf.example/i18n#g" \
         -e "s#/etc/mado/#$dest/etc/mado/#g" \
+        -e "s#/etc/ssl/certs/ssl-cert-snakeoil.pem#$dest/etc/mado/tls/mado.pem#g" \
+        -e "s#/etc/ssl/private/ssl-cert-snakeoil.key#$dest/etc/mado/tls/mado.key#g" \
+        -e "s#/var/lib/mado/store#$store#g" \
         -e "s#/var/lib/mado#$store#g" \
         -e "s#/usr/share/mado/assets#$top/conf.example/assets#g" \
         -e "s#/var/log/nginx/#$dest/logs/#g" \

@@ -78,8 +78,20 @@ mado_audit_key_load(const char *path, unsigned char key[MADO_AUDIT_KEY_LEN],
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd == -1) {
-        snprintf(err->text, sizeof(err->text), "audit key %s: %s (make one "
-                 "with \"madoctl init\")", path, strerror(errno));
+        /* only a missing key is made by init: one that exists but cannot
+           be read (a unit run as mado, a key still root's) must be given
+           to that user, never replaced */
+        if (errno == ENOENT) {
+            snprintf(err->text, sizeof(err->text), "audit key %s: %s (make "
+                     "one with \"madoctl init\")", path, strerror(errno));
+
+        } else {
+            snprintf(err->text, sizeof(err->text), "audit key %s is "
+                     "unreadable by uid %ld: %s (the writers' user must own "
+                     "it, mode 0600: chown mado:mado %s)", path,
+                     (long) geteuid(), strerror(errno), path);
+        }
+
         return MADO_ESTORE;
     }
 

@@ -126,7 +126,9 @@
 #define MADO_SPANS_MAX          4       /* opening spans per weekday */
 #define MADO_COUNT_MAX          9999    /* waiting, ticket numbers */
 
-#define MADO_DEFAULT_STORE      "/var/lib/mado"
+/* the store directory of the Debian package (its parent is the group
+   www-data's, setgid, so that a restore can swap the directory) */
+#define MADO_DEFAULT_STORE      "/var/lib/mado/store"
 #define MADO_DEFAULT_MAPSIZE    (16u * 1024 * 1024)
 #define MADO_MAXREADERS         254
 
