@@ -32,6 +32,8 @@ DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
                iproute2
 # the WAF tests' HTTPS client (t/lib/MadoTest/Staged.pm)
 DEB_PACKAGES += libio-socket-ssl-perl
+# promtool, to check the metrics exposition and the alerting rules
+DEB_PACKAGES += prometheus
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g

@@ -36,7 +36,7 @@
 #include "mado_store.h"
 
 
-#define MC_VERSION          "0.1.0"
+#define MC_VERSION          MADO_VERSION
 
 /* exit codes; the main --help documents them */
 #define MC_EXIT_OK          0

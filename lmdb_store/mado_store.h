@@ -105,6 +105,9 @@
 
 /* ------------------------------------------------ 1. basics (mado_store.c) */
 
+/* the release, for madoctl --version and the module's build info */
+#define MADO_VERSION            "0.1.0"
+
 /*
  * 2: what names people is sealed (section 16); a writer moves a store of
  * 1 to 2 when it opens it, so that older builds, which would take sealed
