@@ -242,7 +242,7 @@ ngx_http_mado_metrics_handler(ngx_http_request_t *r)
     /* each counter's lines carry its two labels (at most 6x escaped) */
     size = 16384
            + NGX_HTTP_MADO_NROUTES * NGX_HTTP_MADO_NCODES * 64
-           + n * 16 * (64 + 6 * (MADO_ID_MAX * 2));
+           + n * 18 * (64 + 6 * (MADO_ID_MAX * 2));
 
     p = ngx_pnalloc(r->pool, size);
     if (p == NULL) {
@@ -348,7 +348,7 @@ ngx_http_mado_metrics_counters(u_char *p, u_char *end,
 
     enum {
         WAITING = 0, CALLING, SERVED, STAFF, STATUS, EST, LOW, HIGH,
-        UPDATED, CALLED, STALE, NFAMILIES
+        UPDATED, CALLED, STALLED, STALE, NFAMILIES
     };
 
     static const char  *fam[NFAMILIES][3] = {
@@ -370,6 +370,9 @@ ngx_http_mado_metrics_counters(u_char *p, u_char *end,
           "Since the counter's figures last changed." },
         { "mado_desk_call_age_seconds", "gauge",
           "Since the last call (absent before the first)." },
+        { "mado_desk_stalled_seconds", "gauge",
+          "Since the queue last moved: the last call, the queue forming or "
+          "the opening (absent when not open or nobody waits)." },
         { "mado_desk_stale", "gauge",
           "1 when the figures are too old to be shown as current." }
     };
@@ -416,6 +419,14 @@ ngx_http_mado_metrics_counters(u_char *p, u_char *end,
                     }
                     value = now > st->called_at ? now - st->called_at : 0;
                     break;
+                case STALLED:
+                    value = mado_stalled_since(def, &def->counters[j], st,
+                                               now);
+                    if (value < 0) {
+                        continue;
+                    }
+                    value = now > value ? now - value : 0;
+                    break;
                 case STALE:   value = o[i].stale[j] ? 1 : 0; break;
                 default:      value = 0; break;
                 }
@@ -442,6 +453,23 @@ ngx_http_mado_metrics_counters(u_char *p, u_char *end,
                 p = ngx_slprintf(p, end, "\"} %L\n", value);
             }
         }
+    }
+
+    /* only the offices that set their own: the rules default to an hour */
+    p = ngx_slprintf(p, end,
+            "# HELP mado_office_wait_alert_seconds The office's own limit "
+            "for a wait (alert_wait_minutes in offices.json).\n"
+            "# TYPE mado_office_wait_alert_seconds gauge\n");
+
+    for (i = 0; i < snap->offices.nelts; i++) {
+        if (o[i].def.alert_wait == 0) {
+            continue;
+        }
+
+        p = ngx_slprintf(p, end, "mado_office_wait_alert_seconds{office=\"");
+        p = ngx_http_mado_label(p, end, o[i].def.id);
+        p = ngx_slprintf(p, end, "\"} %L\n",
+                         mado_alert_wait_seconds(&o[i].def));
     }
 
     return p;

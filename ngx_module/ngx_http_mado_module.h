@@ -40,6 +40,7 @@ typedef struct {
     mado_office_def_t          def;         /* freed with the snapshot */
     mado_counter_state_t      *states;      /* [def.ncounters] */
     u_char                    *stale;       /* [def.ncounters] */
+    u_char                    *alerts;      /* [def.ncounters] MADO_ALERT_ */
     ngx_uint_t                 any_stale;
     ngx_http_mado_doc_t        api;
     size_t                     tail_len;    /* of api.body after the office */
