@@ -150,6 +150,8 @@ int mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_audit(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv);
+/* alerts (issue 16) */
+int mc_cmd_check(mc_ctx_t *ctx, int argc, char **argv);
 
 int mc_cmd_login(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_logout(mc_ctx_t *ctx, int argc, char **argv);
