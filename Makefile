@@ -43,6 +43,8 @@ DEB_PACKAGES += libcurl4-openssl-dev
 # make deb and make test-deb: the packaging tools, the site's snakeoil
 # certificate, lintian
 DEB_PACKAGES += debhelper dpkg-dev fakeroot ssl-cert adduser lintian
+# promtool, to check the metrics exposition and the alerting rules
+DEB_PACKAGES += prometheus
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g

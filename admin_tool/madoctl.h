@@ -42,7 +42,7 @@
 #include "mado_store.h"
 
 
-#define MC_VERSION          "0.1.0"
+#define MC_VERSION          MADO_VERSION
 
 /* exit codes; the main --help documents them */
 #define MC_EXIT_OK          0
@@ -159,6 +159,8 @@ int mc_cmd_compact(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_audit(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_user(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_help(mc_ctx_t *ctx, int argc, char **argv);
+/* alerts (issue 16) */
+int mc_cmd_check(mc_ctx_t *ctx, int argc, char **argv);
 
 int mc_cmd_login(mc_ctx_t *ctx, int argc, char **argv);
 int mc_cmd_logout(mc_ctx_t *ctx, int argc, char **argv);

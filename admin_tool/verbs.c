@@ -52,6 +52,8 @@ static const char  mc_usage[] =
     "  restore    put a backup in place of the store, under a running\n"
     "             nginx\n"
     "  migrate    bring the store to this build's schema\n"
+    "  check      a Nagios/Icinga plugin: stale feeds, stalled counters,\n"
+    "             long waits, the store (exit 0 OK .. 3 UNKNOWN)\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
@@ -770,6 +772,56 @@ static const char  mc_usage_migrate[] =
     "Exit status: 0 migrated, or nothing to migrate (--check: none is\n"
     "needed); 1 --check: a migration is needed; 3 the store or the audit\n"
     "key failed, or the store's schema is newer than this build's.\n";
+static const char  mc_usage_check[] =
+    "usage: madoctl [--store DIR] check [--office OFFICE] [-w|--warning N]\n"
+    "           [-c|--critical N] [--stale MIN] [--stalled MIN] [--wait MIN]\n"
+    "           [--tls-cert FILE [--tls-warning DAYS] [--tls-critical DAYS]]\n"
+    "           [--disk PATH [--disk-warning PCT] [--disk-critical PCT]]\n"
+    "\n"
+    "A Nagios/Icinga plugin: the conditions the Prometheus rules alert on\n"
+    "and the staff panel shows, read from the store (read only; the user\n"
+    "running it must be in the store's group), one status line with\n"
+    "performance data, and every problem on a line after it:\n"
+    "\n"
+    "  MADO OK - 14 offices, 40 counters: 0 stale, 0 stalled, 0 long waits\n"
+    "    | stale=0;1;3;0;40 stalled=0;1;3;0;40 long_wait=0;1;3;0;40\n"
+    "      waiting=37 wait_max=2700s\n"
+    "\n"
+    "A counter is counted, in the calendar's view (closed out of hours):\n"
+    "  stale      open, and its figures older than --stale minutes (default\n"
+    "             15, as the module's mado_stale_after): its feed is down\n"
+    "  stalled    open, people waiting, and nobody called for --stalled\n"
+    "             minutes (default 30) since the last call, the queue\n"
+    "             forming or the opening of the span (after lunch)\n"
+    "  long wait  its wait estimate over the office's alert_wait_minutes\n"
+    "             (offices.json), else --wait minutes (default 60)\n"
+    "Each count reaching --warning (default 1) is a WARNING, --critical\n"
+    "(default 3) CRITICAL.  A store that is opened but cannot be read, or\n"
+    "holds no offices, is CRITICAL.\n"
+    "\n"
+    "Options:\n"
+    "  --office OFFICE     only this office\n"
+    "  -w, --warning N     counters in one condition for WARNING (1)\n"
+    "  -c, --critical N    for CRITICAL (3)\n"
+    "  --stale MIN         minutes without an update while open (15)\n"
+    "  --stalled MIN       minutes without a call while people wait (30)\n"
+    "  --wait MIN          the wait limit of offices without their own (60)\n"
+    "  --tls-cert FILE     also the expiry of this PEM certificate (e.g. the\n"
+    "                      site's ssl_certificate): WARNING under\n"
+    "                      --tls-warning days (21), CRITICAL under\n"
+    "                      --tls-critical days (7) or expired\n"
+    "  --disk PATH         also the free space of PATH's file system:\n"
+    "                      WARNING under --disk-warning per cent (15),\n"
+    "                      CRITICAL under --disk-critical (5)\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Exit status (the plugin's, not madoctl's usual):\n"
+    "  0  OK\n"
+    "  1  WARNING\n"
+    "  2  CRITICAL\n"
+    "  3  UNKNOWN: the store cannot be opened (missing, not readable by\n"
+    "     this user), no such --office, a certificate or path that cannot\n"
+    "     be read, a usage error, or an invalid MADO_NOW\n";
 
 
 static const mc_verb_t  mc_verbs[] = {
@@ -797,6 +849,7 @@ static const mc_verb_t  mc_verbs[] = {
     { "help",     mc_cmd_help,     mc_usage_help,     MC_EITHER },
     { "export",   mc_cmd_export,   mc_usage_export,   MC_LOCAL },
     { "destroy",  mc_cmd_destroy,  mc_usage_destroy,  MC_LOCAL },
+    { "check",    mc_cmd_check,    mc_usage_check,    MC_LOCAL },
     { NULL, NULL, NULL, 0 }
 };
 

@@ -122,6 +122,9 @@ http {
         location /staff/ { mado_staff /api/v1/admin/; }
         location /api/ { mado_api; }
         location / { mado_pages; }
+        # monitoring (docs/admin.md, "Monitoring"): this machine only
+        location = /healthz { allow 127.0.0.1; allow ::1; deny all; mado_health; }
+        location = /metrics { allow 127.0.0.1; allow ::1; deny all; mado_metrics; }
     }
 }
 CONF

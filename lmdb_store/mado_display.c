@@ -3,8 +3,9 @@
  * the same in the module's API and pages, in madoctl and in the history:
  * the wait in whole minutes and as a band, the congestion level, the jam
  * message, when a closed counter opens next, whether a ticket taken now
- * may be called only after the day's close; and mado_state_json, the one
- * writer of a counter's state as JSON.
+ * may be called only after the day's close, the alerts staff and
+ * monitoring see; and mado_state_json, the one writer of a counter's state
+ * as JSON.
  */
 
 #include <stdio.h>
@@ -174,6 +175,108 @@ mado_past_close(const mado_office_def_t *o, const mado_counter_def_t *c,
     }
 
     return MADO_PAST_CLOSE_NONE;
+}
+
+
+const char *const  mado_alert_names[3] = {
+    "stale", "stalled", "long_wait"
+};
+
+
+int64_t
+mado_stalled_since(const mado_office_def_t *o, const mado_counter_def_t *c,
+    const mado_counter_state_t *st, int64_t now)
+{
+    time_t       local;
+    int64_t      day0, sec, since;
+    unsigned     k, n;
+    struct tm    tm;
+    mado_span_t  spans[MADO_SPANS_MAX];
+
+    if (st->status != MADO_STATUS_OPEN || st->waiting == 0) {
+        return -1;
+    }
+
+    day0 = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
+    local = (time_t) (now + MADO_TZ_OFFSET);
+    gmtime_r(&local, &tm);
+
+    n = mado_day_spans(o, c, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       spans, NULL);
+    sec = now - day0;
+
+    for (k = 0; k < n; k++) {
+        if (sec >= (int64_t) spans[k].open * 60
+            && sec < (int64_t) spans[k].close * 60)
+        {
+            break;
+        }
+    }
+
+    /* outside the spans only with the calendar off: the state as stored */
+    since = k < n ? day0 + (int64_t) spans[k].open * 60 : 0;
+
+    if (st->called_at > since) {
+        since = st->called_at;
+    }
+
+    /* a queue that emptied and formed again waits from then, not from
+       the call before it */
+    if (st->busy_from > since) {
+        since = st->busy_from;
+    }
+
+    return since > 0 ? since : -1;
+}
+
+
+int64_t
+mado_alert_wait_seconds(const mado_office_def_t *o)
+{
+    return (int64_t) (o->alert_wait ? o->alert_wait
+                                    : MADO_ALERT_WAIT_MINUTES) * 60;
+}
+
+
+unsigned
+mado_alerts(const mado_office_def_t *o, const mado_counter_def_t *c,
+    const mado_counter_state_t *st, int64_t now, int64_t stale_after,
+    int64_t stalled_after)
+{
+    int64_t   since, est, low, high;
+    unsigned  a;
+
+    if (st->status != MADO_STATUS_OPEN) {
+        return 0;
+    }
+
+    if (stale_after <= 0) {
+        stale_after = MADO_ALERT_STALE_MINUTES * 60;
+    }
+
+    if (stalled_after <= 0) {
+        stalled_after = MADO_ALERT_STALLED_MINUTES * 60;
+    }
+
+    a = 0;
+
+    if (now - st->updated_at > stale_after) {
+        a |= MADO_ALERT_STALE;
+    }
+
+    since = mado_stalled_since(o, c, st, now);
+
+    if (since >= 0 && now - since > stalled_after) {
+        a |= MADO_ALERT_STALLED;
+    }
+
+    if (mado_estimate(c, st, &est, &low, &high) == 0
+        && est > mado_alert_wait_seconds(o))
+    {
+        a |= MADO_ALERT_LONG_WAIT;
+    }
+
+    return a;
 }
 
 

@@ -77,6 +77,11 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
 
     mado_gen_dates(g, o->closed, o->nclosed);
 
+    if (o->alert_wait) {
+        mado_gen_str(g, "alert_wait_minutes");
+        yajl_gen_integer(g, o->alert_wait);
+    }
+
     if (o->nopen) {
         mado_gen_str(g, "open_dates");
         yajl_gen_map_open(g);

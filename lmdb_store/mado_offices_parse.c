@@ -563,7 +563,8 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
 
     static const char *const  known[] = {
         "id", "kind", "name", "address", "phone", "neighbours", "hours",
-        "holidays", "closed_dates", "open_dates", "counters", NULL
+        "holidays", "closed_dates", "open_dates", "counters",
+        "alert_wait_minutes", NULL
     };
 
     memset(o, 0, sizeof(mado_office_def_t));
@@ -674,6 +675,19 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
     }
 
     o->open_on_holidays = (h != NULL && YAJL_IS_FALSE(h));
+
+    h = mado_json_get(v, "alert_wait_minutes");
+
+    if (h != NULL) {
+        if (!YAJL_IS_INTEGER(h) || YAJL_GET_INTEGER(h) < 1
+            || YAJL_GET_INTEGER(h) > MADO_ALERT_WAIT_MAX)
+        {
+            return mado_json_fail(err, path, "\"alert_wait_minutes\" must "
+                                  "be minutes, 1..%d", MADO_ALERT_WAIT_MAX);
+        }
+
+        o->alert_wait = (uint16_t) YAJL_GET_INTEGER(h);
+    }
 
     if ((rc = mado_json_dates(v, path, o->closed, &o->nclosed, err))
         != MADO_OK)

@@ -109,6 +109,9 @@
 
 /* ------------------------------------------------ 1. basics (mado_store.c) */
 
+/* the release, for madoctl --version and the module's build info */
+#define MADO_VERSION            "0.1.0"
+
 /*
  * 2: what names people is sealed (section 16); a writer moves a store of
  * 1 to 2 when it opens it, so that older builds, which would take sealed
@@ -288,6 +291,9 @@ typedef struct {
     unsigned            nspans[7];
     /* "holidays": false keeps national holidays and 年末年始 open days */
     unsigned            open_on_holidays;
+    /* "alert_wait_minutes": a wait estimate past this is alerted on;
+       0 = MADO_ALERT_WAIT_MINUTES */
+    uint16_t            alert_wait;
     mado_date_t         closed[MADO_DATES_MAX];     /* 臨時閉庁日 */
     unsigned            nclosed;
     mado_open_date_t    open[MADO_DATES_MAX];       /* 臨時開庁日 */
@@ -689,6 +695,49 @@ extern const char *const mado_past_close_names[MADO_NPAST_CLOSE];
 mado_past_close_e mado_past_close(const mado_office_def_t *o,
     const mado_counter_def_t *c, const mado_counter_state_t *st, int64_t now,
     int64_t *closes);
+
+/*
+ * Alerts: what monitoring (the Prometheus rules), madoctl check and the
+ * staff panel flag, by the same rules and the same default limits.
+ *
+ *   STALE      open, and the figures older than the stale limit (the
+ *              module's mado_stale_after, 15 minutes by default);
+ *   STALLED    open, people waiting, and nobody called since the queue
+ *              last moved (mado_stalled_since) for the stalled limit;
+ *   LONG_WAIT  the wait estimate over the office's "alert_wait_minutes"
+ *              (MADO_ALERT_WAIT_MINUTES when it says none).
+ *
+ * st is the state as citizens see it (mado_effective_state).
+ */
+#define MADO_ALERT_STALE            0x1
+#define MADO_ALERT_STALLED          0x2
+#define MADO_ALERT_LONG_WAIT        0x4
+
+#define MADO_ALERT_STALE_MINUTES    15
+#define MADO_ALERT_STALLED_MINUTES  30
+#define MADO_ALERT_WAIT_MINUTES     60
+#define MADO_ALERT_WAIT_MAX         1440    /* alert_wait_minutes' limit */
+
+/* "stale", "stalled", "long_wait": the JSON's names, bit by bit */
+extern const char *const mado_alert_names[3];
+
+/*
+ * Since when the queue has stood still: the latest of the last call, the
+ * queue forming (busy_from) and the start of the opening span now (a
+ * lunch break or the night is nobody's fault); -1 when that means
+ * nothing: not open, nobody waiting, or no time known.
+ */
+int64_t mado_stalled_since(const mado_office_def_t *o,
+    const mado_counter_def_t *c, const mado_counter_state_t *st,
+    int64_t now);
+
+/* the office's wait limit in seconds */
+int64_t mado_alert_wait_seconds(const mado_office_def_t *o);
+
+/* MADO_ALERT_* bits; limits in seconds (stalled <= 0: the default) */
+unsigned mado_alerts(const mado_office_def_t *o, const mado_counter_def_t *c,
+    const mado_counter_state_t *st, int64_t now, int64_t stale_after,
+    int64_t stalled_after);
 
 /*
  * The jam message of a counter's state in one language (Japanese when that

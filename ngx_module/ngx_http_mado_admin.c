@@ -222,6 +222,7 @@ ngx_http_mado_admin_post(ngx_http_request_t *r, ngx_http_mado_admin_task_t *t)
     tt = task->ctx;
     *tt = *t;
     tt->store = &mmcf->worker->store;
+    tt->stats = mmcf->stats;
     tt->now = ngx_http_mado_now(mmcf);
     ngx_memcpy(tt->client, r->connection->addr_text.data,
                ngx_min(r->connection->addr_text.len, NGX_SOCKADDR_STRLEN));

@@ -42,6 +42,7 @@ typedef struct {
     ngx_http_mado_admin_route_e  route;
     void                        *request;   /* for the main thread only */
     mado_store_t                *store;
+    ngx_http_mado_stats_t       *stats;     /* shared: logins counted */
     int64_t                      now;
     char                         client[NGX_SOCKADDR_STRLEN + 1];
     ngx_str_t                    request_line;  /* the request's memory,

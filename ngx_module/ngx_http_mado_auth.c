@@ -252,6 +252,7 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
         ngx_explicit_memzero(&lg.a, sizeof(lg.a));
 
         t->retry_after = lg.limits.retry_after;
+        ngx_http_mado_stat_add(t->stats, NGX_HTTP_MADO_STAT_HELD);
         ngx_http_mado_admin_fail(t, NGX_HTTP_TOO_MANY_REQUESTS, "locked",
                                  held[lg.limits.held]);
 
@@ -313,12 +314,20 @@ ngx_http_mado_admin_login(ngx_http_mado_admin_task_t *t, ngx_log_t *log)
         ngx_log_error(NGX_LOG_WARN, log, 0, "mado admin: a failed login "
                       "from %s", t->client);
 
+        ngx_http_mado_stat_add(t->stats, NGX_HTTP_MADO_STAT_LOGIN_FAILURES);
+
+        if (lg.limits.set) {
+            ngx_http_mado_stat_add(t->stats, NGX_HTTP_MADO_STAT_LOCKOUTS);
+        }
+
         ngx_http_mado_admin_login_held(t, &lg.limits, log);
         ngx_http_mado_admin_fail(t, NGX_HTTP_UNAUTHORIZED, "unauthorized",
                                  "wrong user or password");
         t->retry_after = 0;
         return;
     }
+
+    ngx_http_mado_stat_add(t->stats, NGX_HTTP_MADO_STAT_LOGINS);
 
     /* the answer was made in the transaction; a cookie takes the token */
     t->set_cookie = t->cookie;

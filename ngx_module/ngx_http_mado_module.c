@@ -17,6 +17,8 @@
  *             location /staff/ { mado_staff /api/v1/admin/; }
  *             location /api/ { mado_api; mado_max_age 5s; }
  *             location /     { mado_pages; }
+ *             location = /healthz { allow 127.0.0.1; deny all; mado_health; }
+ *             location = /metrics { allow 127.0.0.1; deny all; mado_metrics; }
  *         }
  *     }
  */
@@ -38,6 +40,11 @@ static char *ngx_http_mado_admin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_mado_health(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_mado_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_mado_postconfiguration(ngx_conf_t *cf);
 static char *ngx_http_mado_login_threads(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_mado_store(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -188,6 +195,20 @@ static ngx_command_t  ngx_http_mado_commands[] = {
       offsetof(ngx_http_mado_loc_conf_t, max_age),
       NULL },
 
+    { ngx_string("mado_health"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_mado_health,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("mado_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_mado_metrics,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("mado_embed_ancestors"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_mado_embed_ancestors,
@@ -201,7 +222,7 @@ static ngx_command_t  ngx_http_mado_commands[] = {
 
 static ngx_http_module_t  ngx_http_mado_module_ctx = {
     NULL,                                  /* preconfiguration */
-    ngx_http_mado_header_filter_init,      /* postconfiguration */
+    ngx_http_mado_postconfiguration,       /* postconfiguration */
 
     ngx_http_mado_create_main_conf,        /* create main configuration */
     ngx_http_mado_init_main_conf,          /* init main configuration */
@@ -228,6 +249,18 @@ ngx_module_t  ngx_http_mado_module = {
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+/* the header filter (security headers) and the requests' count */
+static ngx_int_t
+ngx_http_mado_postconfiguration(ngx_conf_t *cf)
+{
+    if (ngx_http_mado_header_filter_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_mado_metrics_init(cf);
+}
 
 
 static void *
@@ -288,6 +321,12 @@ ngx_http_mado_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(mmcf->login_queue, 64);
 
     if (ngx_http_mado_check_locations(cf, mmcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (mmcf->store.len
+        && ngx_http_mado_metrics_zone(cf, mmcf) != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -484,7 +523,8 @@ ngx_http_mado_loc_error(ngx_conf_t *cf, ngx_http_mado_loc_conf_t *l,
     const char *need, ngx_str_t *arg)
 {
     static const char  *names[] = {
-        "", "mado_api", "mado_pages", "mado_admin", "mado_staff"
+        "", "mado_api", "mado_pages", "mado_admin", "mado_staff",
+        "mado_health", "mado_metrics"
     };
 
     if (arg != NULL) {
@@ -990,6 +1030,29 @@ ngx_http_mado_staff(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     return ngx_http_mado_set_handler(cf, mlcf, NGX_HTTP_MADO_LOC_STAFF,
                                      ngx_http_mado_staff_handler);
+}
+
+
+/* mado_health, mado_metrics: read what every worker has (module.c's
+   store and the shared zone); the store they need is checked once the
+   http block is read */
+static char *
+ngx_http_mado_health(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    (void) cmd;
+
+    return ngx_http_mado_set_handler(cf, conf, NGX_HTTP_MADO_LOC_HEALTH,
+                                     ngx_http_mado_health_handler);
+}
+
+
+static char *
+ngx_http_mado_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    (void) cmd;
+
+    return ngx_http_mado_set_handler(cf, conf, NGX_HTTP_MADO_LOC_METRICS,
+                                     ngx_http_mado_metrics_handler);
 }
 
 

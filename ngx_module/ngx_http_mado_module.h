@@ -40,6 +40,7 @@ typedef struct {
     mado_office_def_t          def;         /* freed with the snapshot */
     mado_counter_state_t      *states;      /* [def.ncounters] */
     u_char                    *stale;       /* [def.ncounters] */
+    u_char                    *alerts;      /* [def.ncounters] MADO_ALERT_ */
     ngx_uint_t                 any_stale;
     ngx_http_mado_doc_t        api;
     size_t                     tail_len;    /* of api.body after the office */
@@ -118,6 +119,31 @@ typedef struct {
 } ngx_http_mado_worker_t;
 
 
+/*
+ * What every worker counts, in the shared zone "mado_metrics"
+ * (ngx_http_mado_metrics.c): requests by location kind and status, and
+ * events by NGX_HTTP_MADO_STAT_*.
+ */
+#define NGX_HTTP_MADO_NROUTES      7        /* ngx_http_mado_loc_e */
+#define NGX_HTTP_MADO_NCODES       32       /* 26 statuses, 5 classes, 0 */
+
+typedef enum {
+    NGX_HTTP_MADO_STAT_RENDERS = 0,
+    NGX_HTTP_MADO_STAT_LOGINS,
+    NGX_HTTP_MADO_STAT_LOGIN_FAILURES,
+    NGX_HTTP_MADO_STAT_LOCKOUTS,
+    NGX_HTTP_MADO_STAT_HELD,
+    NGX_HTTP_MADO_NSTATS
+} ngx_http_mado_stat_e;
+
+typedef struct {
+    ngx_atomic_t               requests[NGX_HTTP_MADO_NROUTES]
+                                       [NGX_HTTP_MADO_NCODES];
+    ngx_atomic_t               count[NGX_HTTP_MADO_NSTATS];
+    time_t                     started;
+} ngx_http_mado_stats_t;
+
+
 /* a static asset (mado.css, mado.js) kept in memory with its hashed name */
 typedef struct {
     ngx_str_t                  name;        /* "mado.css" */
@@ -159,6 +185,9 @@ typedef struct {
        rendered once per snapshot for each */
     ngx_array_t                sites;       /* of ngx_http_mado_site_t */
 
+    ngx_shm_zone_t            *stats_zone;
+    ngx_http_mado_stats_t     *stats;       /* in stats_zone */
+
     ngx_http_mado_worker_t    *worker;
 } ngx_http_mado_main_conf_t;
 
@@ -176,7 +205,9 @@ typedef enum {
     NGX_HTTP_MADO_LOC_API,
     NGX_HTTP_MADO_LOC_PAGES,
     NGX_HTTP_MADO_LOC_ADMIN,
-    NGX_HTTP_MADO_LOC_STAFF
+    NGX_HTTP_MADO_LOC_STAFF,
+    NGX_HTTP_MADO_LOC_HEALTH,
+    NGX_HTTP_MADO_LOC_METRICS
 } ngx_http_mado_loc_e;
 
 
@@ -350,6 +381,14 @@ ngx_int_t ngx_http_mado_render_message_page(ngx_http_request_t *r,
 ngx_int_t ngx_http_mado_staff_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_mado_staff_page(ngx_conf_t *cf,
     ngx_http_mado_main_conf_t *mmcf, ngx_http_mado_loc_conf_t *mlcf);
+
+/* ngx_http_mado_metrics.c */
+char *ngx_http_mado_metrics_zone(ngx_conf_t *cf,
+    ngx_http_mado_main_conf_t *mmcf);
+ngx_int_t ngx_http_mado_metrics_init(ngx_conf_t *cf);
+void ngx_http_mado_stat_add(ngx_http_mado_stats_t *stats, ngx_uint_t which);
+ngx_int_t ngx_http_mado_metrics_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_mado_health_handler(ngx_http_request_t *r);
 
 /* ngx_http_mado_pages.c */
 ngx_int_t ngx_http_mado_pages_handler(ngx_http_request_t *r);

@@ -201,7 +201,8 @@ ngx_http_mado_unchanged(ngx_http_mado_snapshot_t *snap,
     if (p->api.body.len == 0
         || ngx_memcmp(o->states, p->states, nc * sizeof(mado_counter_state_t))
            != 0
-        || ngx_memcmp(o->stale, p->stale, nc) != 0)
+        || ngx_memcmp(o->stale, p->stale, nc) != 0
+        || ngx_memcmp(o->alerts, p->alerts, nc) != 0)
     {
         return NULL;
     }
@@ -300,8 +301,11 @@ ngx_http_mado_read(ngx_http_mado_snapshot_t *snap,
         office->states = ngx_pcalloc(snap->pool, office->def.ncounters
                                      * sizeof(mado_counter_state_t));
         office->stale = ngx_pcalloc(snap->pool, office->def.ncounters);
+        office->alerts = ngx_pcalloc(snap->pool, office->def.ncounters);
 
-        if (office->states == NULL || office->stale == NULL) {
+        if (office->states == NULL || office->stale == NULL
+            || office->alerts == NULL)
+        {
             return NGX_ERROR;
         }
 
@@ -326,6 +330,11 @@ ngx_http_mado_read(ngx_http_mado_snapshot_t *snap,
             if (st->status != MADO_STATUS_OPEN) {
                 continue;
             }
+
+            /* what the staff panel shows, as madoctl check sees it */
+            office->alerts[j] = (u_char) mado_alerts(&office->def,
+                                                     &office->def.counters[j],
+                                                     st, now, stale_after, 0);
 
             if (now - st->updated_at > stale_after) {
                 office->stale[j] = 1;
@@ -462,7 +471,7 @@ static void
 ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
     time_t now, unsigned parts)
 {
-    unsigned               i;
+    unsigned               i, k;
     mado_office_def_t     *o;
     mado_counter_def_t    *c;
     mado_counter_state_t  *st;
@@ -496,6 +505,18 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
 
         mado_gen_lit(g, "stale");
         yajl_gen_bool(g, office->stale[i]);
+
+        /* for the staff panel: "stale", "stalled", "long_wait" */
+        mado_gen_lit(g, "alerts");
+        yajl_gen_array_open(g);
+
+        for (k = 0; k < 3; k++) {
+            if (office->alerts[i] & (1u << k)) {
+                mado_gen_str(g, mado_alert_names[k]);
+            }
+        }
+
+        yajl_gen_array_close(g);
 
         yajl_gen_map_close(g);
     }

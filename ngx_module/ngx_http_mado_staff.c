@@ -235,6 +235,11 @@ ngx_http_mado_staff_headers(ngx_http_request_t *r, ngx_uint_t page)
     "<p class=\"field\"><label for=\"pick-counter\">窓口</label>"             \
     "<select id=\"pick-counter\"></select></p></form>"                        \
                                                                               \
+    "<section id=\"office-alerts\" class=\"office-alerts\" "                  \
+    "aria-labelledby=\"alerts-title\" hidden>"                                \
+    "<h3 id=\"alerts-title\">この区役所・支所のアラート</h3>"                 \
+    "<ul id=\"alerts-list\" aria-live=\"polite\"></ul></section>"             \
+                                                                              \
     "<div class=\"columns\">"                                                 \
     "<section class=\"now\" aria-labelledby=\"now-title\">"                   \
     "<h3 id=\"now-title\">市民向けの表示</h3>"                                \

@@ -561,6 +561,8 @@ ngx_http_mado_snapshot_build(ngx_log_t *log, ngx_http_mado_main_conf_t *mmcf)
 
     mdb_txn_abort(txn);
 
+    ngx_http_mado_stat_add(mmcf->stats, NGX_HTTP_MADO_STAT_RENDERS);
+
     if (w->failing) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "mado store %V is readable again", &mmcf->store);

@@ -4,7 +4,8 @@
 # conf.example/stage-secure.sh: MadoTest->secure): plain HTTP redirects
 # with a 301 to https and the port, and offers neither the update API nor
 # the staff panel; over TLS a page, the API, the staff panel, a staff login
-# and a counter update through the update API all work.
+# and a counter update through the update API all work; the health check
+# and the metrics answer this machine only.
 
 use strict;
 use warnings;
@@ -83,6 +84,27 @@ my ($r, $d) = $t->admin_post('offices/kita/counters/moving',
                              { action => 'set', status => 'open', waiting => 7 }, $token);
 is($r->{status}, 200, 'an update through the update API over TLS') or diag($r->{body});
 is($t->counter_state('kita', 'moving')->{waiting}, 7, 'reaches the store');
+
+# ------------------------------------------------------------ monitoring
+
+{
+    my $h = $t->get('/healthz');
+    is($h->{status}, 200, 'the health check from this machine: 200');
+    like($h->{body}, qr/"status":"ok"/, 'ok');
+
+    my $m = $t->get('/metrics');
+    is($m->{status}, 200, 'the metrics from this machine: 200');
+    like($m->{body}, qr/^mado_desk_waiting\{office="kita",counter="moving"\} 7$/m,
+         'with the update just made');
+
+    for my $path ('/healthz', '/metrics') {
+        my $r = $t->get($path, { from => '127.0.0.2' });
+        is($r->{status}, 403, "$path from another address: 403");
+        unlike($r->{body}, qr/mado_|"status":"ok"/, 'and nothing of it');
+    }
+    my $p = $t->get('/metrics', { tls => 0, port => $http });
+    is($p->{status}, 301, 'over plain HTTP: only the redirect');
+}
 
 $t->stop;
 

@@ -61,7 +61,8 @@
     call: $('btn-call'), callForm: $('call-form'), callNumber: $('call-number'), callNumberBtn: $('btn-call-number'),
     plus: $('btn-plus'), minus: $('btn-minus'), pause: $('btn-pause'), end: $('btn-end'), open: $('btn-open'),
     why: $('why'), msgForm: $('message-form'), message: $('message'), msgCount: $('message-count'),
-    shortcuts: $('shortcuts')
+    shortcuts: $('shortcuts'),
+    alerts: $('office-alerts'), alertsList: $('alerts-list')
   };
 
   function alertMsg(s) {
@@ -259,7 +260,42 @@
     setText(tm, hhmm(c.updated_at));
     if (c.updated_at) tm.setAttribute('datetime', c.updated_at);
     setText(q('.updated-suffix', up), parts[1] || '');
+    if (office) renderAlerts(office);
     updateButtons();
+  }
+
+  /*
+   * The office's alerts, every counter's, as the public API says them
+   * ("alerts": the module's mado_alerts, the conditions and limits of the
+   * Prometheus rules and madoctl check): the list is rebuilt only when its
+   * text changes, so that a screen reader hears a new alert once.
+   */
+  var ALERT_TEXT = {
+    stalled: '{name}：お待ちの方がいますが、30分以上呼び出しがありません。',
+    stale: '{name}：受付時間中ですが、15分以上表示が更新されていません（発券機の連携をご確認ください）。',
+    long_wait: '{name}：待ち時間の目安（{wait}分）が基準を超えています。'
+  };
+  function renderAlerts(office) {
+    var items = [];
+    ((office && office.counters) || []).forEach(function (c) {
+      (Array.isArray(c.alerts) ? c.alerts : []).forEach(function (a) {
+        if (!ALERT_TEXT[a]) return;
+        items.push({ kind: a, counter: c.id, text: ALERT_TEXT[a].replace('{name}', officeName(c))
+          .replace('{wait}', String(num(c.wait_minutes))) });
+      });
+    });
+    var key = items.map(function (x) { return x.text; }).join('\n');
+    if (els.alertsList.getAttribute('data-key') === key) return;
+    els.alertsList.setAttribute('data-key', key);
+    els.alertsList.textContent = '';
+    items.forEach(function (x) {
+      var li = d.createElement('li');
+      li.setAttribute('data-alert', x.kind);
+      li.setAttribute('data-counter', x.counter);
+      li.textContent = x.text;
+      els.alertsList.appendChild(li);
+    });
+    els.alerts.hidden = items.length === 0;
   }
 
   /* a button that makes no sense now stays focusable, says why, and does nothing */
