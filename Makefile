@@ -32,6 +32,8 @@ DEB_PACKAGES = nginx nginx-dev liblmdb-dev lmdb-utils libyajl-dev libssl-dev \
                iproute2
 # the WAF tests' HTTPS client (t/lib/MadoTest/Staged.pm)
 DEB_PACKAGES += libio-socket-ssl-perl
+# access logs: rotation, forwarding to a log host (TCP, RELP), GoAccess
+DEB_PACKAGES += logrotate rsyslog rsyslog-relp goaccess
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
@@ -104,7 +106,7 @@ $(BUILD)/ngx_http_mado_module.so: $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(LIB
 $(BUILD)/madoctl: $(TOOL_SRCS) $(TOOL_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	mkdir -p $(BUILD)
 	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -Iadmin_tool \
-	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lssl -lcrypto -lm && mv -f $@.tmp $@
+	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) -llmdb -lyajl -lssl -lcrypto -lm -lz && mv -f $@.tmp $@
 
 # nginx 1.26 (Debian trixie's source package, fetched with apt into
 # build-compat/) and the module built against it, bookworm's configure flags
@@ -167,7 +169,7 @@ FUZZ_CFLAGS   = -std=gnu99 -g -O1 -fno-omit-frame-pointer $(WARN) $(FUZZ_SAN)
 FUZZ_NAMES    = $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BINS     = $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
 FUZZ_OBJS     = $(patsubst lmdb_store/%.c,$(FUZZ_BUILD)/lib/%.o,$(LIB_SRCS)) \
-                $(FUZZ_BUILD)/tool/feed_format.o
+                $(FUZZ_BUILD)/tool/feed_format.o $(FUZZ_BUILD)/tool/log_line.o
 
 .SECONDARY: $(FUZZ_OBJS)
 

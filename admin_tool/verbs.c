@@ -39,6 +39,8 @@ static const char  mc_usage[] =
     "             revoke, seal\n"
     "  login      log in at a server (--server) and keep the session\n"
     "  logout     end the session at the server and delete its file\n"
+    "  logs       the access logs: init, seal, verify, archive, unarchive,\n"
+    "             search, stats\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
@@ -566,6 +568,36 @@ static const char  mc_usage_help[] =
     "  -h, --help  show this help\n";
 
 
+static const char  mc_usage_logs[] =
+    "usage: madoctl logs init [--state DIR] [--verify-key FILE]\n"
+    "       madoctl logs seal [--log-dir DIR] [--state DIR] [--quiet]\n"
+    "       madoctl logs verify --key FILE [--from DATE] [--to DATE]\n"
+    "       madoctl logs verify --archive FILE [--key FILE]\n"
+    "       madoctl logs archive --from DATE --to DATE FILE\n"
+    "       madoctl logs unarchive FILE DIR [--key FILE]\n"
+    "       madoctl logs search [--from DATE] [--to DATE] [--ip ADDR[/BITS]]\n"
+    "                           [--path PATH] [--status CODE] [--ua TEXT]\n"
+    "                           [--office ID] [--json] [--count]\n"
+    "       madoctl logs stats --from DATE --to DATE [--format csv|html]\n"
+    "\n"
+    "mado's access log (log_format mado_json, in /var/log/nginx/mado/,\n"
+    "rotated daily by logrotate into access.log-YYYYMMDD.gz, kept 400\n"
+    "days).  init starts the seal and writes the verification key to move\n"
+    "off the server; seal (logrotate runs it) seals each new archive into a\n"
+    "forward-secure HMAC chain, the key moving on after each seal; verify\n"
+    "names every archive modified, truncated, deleted, renamed or inserted\n"
+    "and every chain entry reordered, removed or forged (exit status 1);\n"
+    "archive writes days of archives, AES-256-GCM under a key derived from\n"
+    "the audit key, for them to leave the server; unarchive opens one;\n"
+    "search and stats read the archives and the current log.\n"
+    "\n"
+    "Environment: MADO_LOG_DIR (the logs, default /var/log/nginx/mado),\n"
+    "MADO_LOG_STATE (the seal's state, default /var/lib/mado/logs).\n"
+    "\n"
+    "\"madoctl logs VERB --help\" shows a logs verb's options and exit\n"
+    "status.\n";
+
+
 static const mc_verb_t  mc_verbs[] = {
     { "init",     mc_cmd_init,     mc_usage_init,     MC_LOCAL },
     { "load",     mc_cmd_load,     mc_usage_load,     MC_LOCAL },
@@ -584,6 +616,7 @@ static const mc_verb_t  mc_verbs[] = {
     { "user",     mc_cmd_user,     mc_usage_user,     MC_LOCAL },
     { "login",    mc_cmd_login,    mc_usage_login,    MC_REMOTE },
     { "logout",   mc_cmd_logout,   mc_usage_logout,   MC_REMOTE },
+    { "logs",     mc_cmd_logs,     mc_usage_logs,     MC_LOCAL },
     /* "madoctl --server URL help call" is fine */
     { "help",     mc_cmd_help,     mc_usage_help,     MC_EITHER },
     { NULL, NULL, NULL, 0 }
