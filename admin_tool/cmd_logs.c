@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <zlib.h>
 
 #include "madoctl.h"
 #include "log_seal.h"
@@ -39,6 +40,8 @@
 #define MC_ARCHIVE_CHECK    16
 /* the key id in the sealed file's header (the store's records are 1) */
 #define MC_KID_LOG_ARCHIVE  0x4c
+/* more epochs (days) than this: a made-up number, not derived to */
+#define MC_EPOCH_MAX        1000000
 
 /* options, by letter */
 #define MC_O_LOGDIR   "L"
@@ -880,11 +883,15 @@ mc_logs_seal(mc_ctx_t *ctx, int argc, char **argv)
             goto done;
         }
 
+        /* each archive its own epoch: a key for one entry, then the next,
+           so that cutting the chain's end shows against the seal key */
         e.seq++;
         e.epoch = epoch;
         e.date = a[i].date;
         strcpy(e.name, a[i].name);
         mc_chain_mac(k, &e, e.mac);
+        mc_seal_evolve(k);
+        epoch++;
 
         if (cap - len < 512) {
             cap = cap ? 2 * cap : 8192;
@@ -903,7 +910,7 @@ mc_logs_seal(mc_ctx_t *ctx, int argc, char **argv)
         if (!o.quiet) {
             printf("sealed %s: %llu bytes, SHA-256 %.16s..., entry %llu, "
                    "epoch %u\n", a[i].name, (unsigned long long) e.size,
-                   e.sha, (unsigned long long) e.seq, epoch);
+                   e.sha, (unsigned long long) e.seq, e.epoch);
         }
     }
 
@@ -915,23 +922,22 @@ mc_logs_seal(mc_ctx_t *ctx, int argc, char **argv)
         goto done;
     }
 
-    /* the entries, then the key moves on: a crash between leaves entries
-       of this epoch that the next seal follows with the next one */
+    /* the entries, then the key moves on (the old one overwritten): a
+       crash between leaves entries past the key's epoch, which the next
+       seal moves the key beyond first */
     if (mc_write_all(cfd, buf, len) != 0 || fsync(cfd) != 0) {
         mc_error("%s: %s", cpath, strerror(errno));
         goto done;
     }
 
-    mc_seal_evolve(k);
-
-    if (mc_seal_key_write(kfd, epoch + 1, k) != 0) {
+    if (mc_seal_key_write(kfd, epoch, k) != 0) {
         mc_error("%s: %s", spath, strerror(errno));
         goto done;
     }
 
     if (!o.quiet) {
-        printf("%zu sealed with the key of epoch %u; the key is now at "
-               "epoch %u\n", sealed, epoch, epoch + 1);
+        printf("%zu sealed; the seal key is now at epoch %u, the keys "
+               "before it erased\n", sealed, epoch);
     }
 
     rc = MC_EXIT_OK;
@@ -953,6 +959,30 @@ done:
 
 
 /* ------------------------------------------------------------ verify */
+
+/* a gzip file read to its trailer, or a plain file: 1; cut short: 0 */
+static int
+mc_complete(const char *path)
+{
+    int      n, e;
+    char     buf[65536];
+    gzFile   gz;
+
+    gz = gzopen(path, "rb");
+    if (gz == NULL) {
+        return 0;
+    }
+
+    while ((n = gzread(gz, buf, sizeof(buf))) > 0) {
+        /* void */
+    }
+
+    gzerror(gz, &e);
+    gzclose(gz);
+
+    return n == 0 && (e == Z_OK || e == Z_STREAM_END);
+}
+
 
 typedef struct {
     unsigned            findings;
@@ -1030,8 +1060,8 @@ mc_verify_chain(mc_verify_t *v, mc_chain_t *c,
             continue;
         }
 
-        /* an epoch never passes its entry's number: see log_seal.c */
-        if (e->epoch == 0 || e->epoch > e->seq) {
+        /* an entry's epoch is its number: see log_seal.c */
+        if (e->epoch != e->seq || e->seq > MC_EPOCH_MAX) {
             e->forged = 1;
 
         } else {
@@ -1098,9 +1128,6 @@ mc_verify_chain(mc_verify_t *v, mc_chain_t *c,
                            "(the chain starts at entry %llu, %s)",
                            (unsigned long long) e->seq - 1,
                            (unsigned long long) e->seq, e->name);
-            } else if (whole && e->epoch != 1) {
-                mc_finding(v, "removed: the first entry (%s) is of epoch %u, "
-                           "not 1", e->name, e->epoch);
             }
 
         } else if (e->seq == p->seq) {
@@ -1121,11 +1148,6 @@ mc_verify_chain(mc_verify_t *v, mc_chain_t *c,
                        (unsigned long long) e->seq, e->name,
                        (unsigned long long) p->seq, p->name);
 
-        } else if (e->epoch != p->epoch && e->epoch != p->epoch + 1) {
-            mc_finding(v, "removed: entry %llu (%s) is of epoch %u, entry "
-                       "%llu of %u: the seals between are missing",
-                       (unsigned long long) e->seq, e->name, e->epoch,
-                       (unsigned long long) p->seq, p->epoch);
         }
 
         p = e;
@@ -1140,13 +1162,10 @@ mc_verify_chain(mc_verify_t *v, mc_chain_t *c,
                        "after were cut off", kep, p ? ", " : "",
                        p ? p->name : "", key_epoch);
 
-        } else if (key_epoch < kep) {
-            mc_finding(v, "forged: the chain goes to epoch %u but the seal "
-                       "key is at epoch %u", kep, key_epoch);
-
-        } else if (key_epoch == kep) {
+        } else if (key_epoch <= kep) {
             printf("note: the last seal was interrupted before its key moved "
-                   "on; the next \"logs seal\" moves it\n");
+                   "on (the chain is at epoch %u, the key at %u); the next "
+                   "\"logs seal\" moves it\n", kep, key_epoch);
         }
     }
 
@@ -1255,9 +1274,8 @@ mc_logs_verify(mc_ctx_t *ctx, int argc, char **argv)
             mc_finding(&v, "forged: %s", why);
             key_epoch = 0;
 
-        } else if (key_epoch > c.n + 1) {
-            mc_finding(&v, "forged: the seal key says epoch %u, more than "
-                       "the chain's entries allow", key_epoch);
+        } else if (key_epoch == 0 || key_epoch > MC_EPOCH_MAX) {
+            mc_finding(&v, "forged: the seal key says epoch %u", key_epoch);
             key_epoch = 0;
 
         } else {
@@ -1321,7 +1339,7 @@ mc_logs_verify(mc_ctx_t *ctx, int argc, char **argv)
                 goto done;
             }
 
-            if (size < e->size) {
+            if (size < e->size && !mc_complete(path)) {
                 mc_finding(&v, "truncated: %s is %llu bytes, sealed with "
                            "%llu (entry %llu)", e->name,
                            (unsigned long long) size,

@@ -6,19 +6,19 @@
  *   K(0)     32 random bytes, made by "logs init": the verification key,
  *            which the sysadmin moves off the server
  *   K(i+1) = HMAC(K(i), "mado log seal evolve v1")
- * The server keeps only K(e) of the current epoch e in seal.key; each
- * "logs seal" that seals something seals with K(e), then overwrites the
- * key in place with K(e+1).  HMAC does not run backwards: the key an
+ * The server keeps only K(e) of the current epoch e in seal.key; "logs
+ * seal" seals the next archive with K(e), the next with K(e+1), ..., and
+ * overwrites the key in place with the first it did not use.  HMAC does not run backwards: the key an
  * intruder finds today cannot make the MAC of an entry sealed before.
  *
  * The chain (a text file, one entry a line):
  *   SEQ EPOCH DATE NAME SIZE SHA256 PREV MAC
  *   MAC = HMAC(K(EPOCH), "mado log chain v1\n" || the line up to PREV)
  * SEQ counts from 1, PREV is the MAC of the entry before (64 zeros for the
- * first), EPOCH is the epoch of the seal that wrote it: the same as the
- * entry before or one more (each seal that writes entries moves the key
- * on once).  seal.key's epoch is one past the last entry's; a chain whose
- * end was cut ends earlier, and nobody can make an older K(e) again.
+ * first).  Each archive (a day) is an epoch of its own: EPOCH = SEQ, the
+ * key moves on after each entry.  seal.key's epoch is one past the last
+ * entry's; a chain whose end was cut ends earlier, and nobody can make an
+ * older K(e) again to add entries back.
  */
 
 #include <ctype.h>
