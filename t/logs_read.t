@@ -157,4 +157,18 @@ is(logs('stats', '--from', $from)->{exit}, 2, 'stats without --to: usage error')
 is(logs('stats', '--from', '2025-01-01', '--to', '2026-03-01')->{exit}, 1, 'more than 400 days: refused');
 is(logs('stats', '--from', $from, '--to', $to, '--format', 'pdf')->{exit}, 1, '--format pdf: refused');
 
+# ------------------------------------------------------------ GoAccess
+
+SKIP: {
+    my $goaccess = (grep { -x } map { "$_/goaccess" } split /:/, $ENV{PATH})[0];
+    skip 'no goaccess (make deps)', 3 unless $goaccess || $ENV{MADO_REQUIRE_BINARIES};
+    my $conf = MadoTest::repo() . '/conf.example/goaccess/mado.conf';
+    my $out = `'$goaccess' -p '$conf' -o '$d/goaccess.json' '$logs/access.log' 2>&1`;
+    is($?, 0, 'goaccess with the shipped configuration') or diag($out);
+    my $g = eval { decode_json(MadoTest::_read_file("$d/goaccess.json")) } || {};
+    my @cur = grep { $_ ne '' } split /\n/, MadoTest::_read_file("$logs/access.log");
+    is($g->{general}{failed_requests}, 1, 'GoAccess fails only the line that is not ours');
+    is($g->{general}{valid_requests}, @cur - 1, 'and reads every mado_json line');
+}
+
 done_testing;
