@@ -336,7 +336,7 @@ static int
 mc_logs_getopt(const char *verb, const char *allowed, int argc, char **argv,
     mc_logs_opt_t *o, const char **verify_key)
 {
-    int          c, rc;
+    int          c, rc, li;
     char         name[32];
     const char  *env;
     uint32_t     keep;
@@ -374,18 +374,19 @@ mc_logs_getopt(const char *verb, const char *allowed, int argc, char **argv,
     o->first = -1;
     o->last = LONG_MAX;
 
-    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, MC_OPTS(""), opts, &li)) != -1) {
         if (c == 'h') {
             mc_logs_help(verb);
             return MC_EXIT_OK;
         }
 
-        if (c == ':' || c == '?' || strchr(allowed, c) == NULL) {
-            if (c != ':' && c != '?') {
-                /* known to logs, not to this verb */
-                optopt = 0;
-            }
-            return mc_getopt_error(name, c == ':' ? ':' : '?', argv);
+        if (c == ':' || c == '?') {
+            return mc_getopt_error(name, c, argv);
+        }
+
+        if (strchr(allowed, c) == NULL) {
+            /* known to another logs verb, not to this one */
+            return mc_usage_error(name, "unknown option --%s", opts[li].name);
         }
 
         switch (c) {

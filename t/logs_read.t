@@ -84,7 +84,17 @@ for my $bad (['--ip', 'nope'], ['--status', '99'], ['--from', '2026-13-01'], ['-
     is(logs('search', @$bad)->{exit}, 1, "search @$bad: refused (1)");
 }
 is(logs('search', '--bogus')->{exit}, 2, 'an unknown option: 2');
-is(logs('search', '--key', 'x')->{exit}, 2, 'an option of another logs verb: 2');
+$r = logs('search', '--key', 'x');
+is($r->{exit}, 2, 'an option of another logs verb: 2');
+like($r->{err}, qr/logs search: unknown option --key/, 'named');
+for my $v (qw(init seal verify archive unarchive search stats)) {
+    $r = logs($v, '--help');
+    is($r->{exit}, 0, "logs $v --help");
+    like($r->{out}, qr/^usage: madoctl .*logs $v/, "logs $v --help: its usage");
+}
+like($t->madoctl('--help')->{out}, qr/^  logs  /m, 'madoctl --help lists logs');
+is($t->madoctl('logs')->{exit}, 2, 'logs without a verb: 2');
+is($t->madoctl('logs', 'frobnicate')->{exit}, 2, 'an unknown logs verb: 2');
 
 # ------------------------------------------------------------ stats
 
