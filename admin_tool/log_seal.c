@@ -330,7 +330,7 @@ mc_chain_parse(const char *line, mc_chain_ent_t *e)
     n = 0;
 
     if (strlen(line) > 400
-        || sscanf(line, "%llu %u %15s %65s %llu %64s %64s %64s%n", &seq,
+        || sscanf(line, "%llu %u %15s %33s %llu %64s %64s %64s%n", &seq,
                   &epoch, date, name, &size, e->sha, e->prev, e->mac, &n)
            != 8
         || line[n] != '\0' || seq == 0)
