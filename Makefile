@@ -45,6 +45,8 @@ DEB_PACKAGES += libcurl4-openssl-dev
 DEB_PACKAGES += debhelper dpkg-dev fakeroot ssl-cert adduser lintian
 # promtool, to check the metrics exposition and the alerting rules
 DEB_PACKAGES += prometheus
+# access logs: rotation, forwarding to a log host (TCP, RELP), GoAccess
+DEB_PACKAGES += logrotate rsyslog rsyslog-relp goaccess
 
 WARN      = -Wall -Wextra -Werror
 OPT       = -O2 -g
@@ -121,7 +123,7 @@ $(BUILD)/ngx_http_mado_module.so: $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(LIB
 $(BUILD)/madoctl: $(TOOL_SRCS) $(TOOL_HDRS) $(LIB_SRCS) $(LIB_HDRS)
 	mkdir -p $(BUILD)
 	$(CC) -std=gnu99 $(OPT) $(WARN) $(SANITIZE) -Ilmdb_store -Iadmin_tool \
-	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) $(LDFLAGS) -llmdb -lyajl -lcurl -lssl -lcrypto -lm \
+	    -o $@.tmp $(TOOL_SRCS) $(LIB_SRCS) $(LDFLAGS) -llmdb -lyajl -lcurl -lssl -lcrypto -lm -lz \
 	    && mv -f $@.tmp $@
 
 # nginx 1.26 (Debian trixie's source package, fetched with apt into
@@ -186,7 +188,7 @@ FUZZ_CFLAGS   = -std=gnu99 -g -O1 -fno-omit-frame-pointer $(WARN) $(FUZZ_SAN)
 FUZZ_NAMES    = $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BINS     = $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
 FUZZ_OBJS     = $(patsubst lmdb_store/%.c,$(FUZZ_BUILD)/lib/%.o,$(LIB_SRCS)) \
-                $(FUZZ_BUILD)/tool/feed_format.o
+                $(FUZZ_BUILD)/tool/feed_format.o $(FUZZ_BUILD)/tool/log_line.o
 
 .SECONDARY: $(FUZZ_OBJS)
 

@@ -264,4 +264,41 @@ void mc_report_csv(FILE *f, const mado_day_t *d);
 #define MC_FINGERPRINT_LEN  32
 void mc_key_fingerprint(const unsigned char *key, char *out);
 
+/* ---- madoctl logs: the access logs (cmd_logs*.c, log_line.c, log_seal.c) */
+
+int mc_cmd_logs(mc_ctx_t *ctx, int argc, char **argv);
+
+/* log_line.c: a line of log_format mado_json */
+typedef struct {
+    const char         *p;          /* NUL-terminated, "" when absent */
+    size_t              len;
+} mc_log_str_t;
+
+typedef struct {
+    mc_log_str_t        time, addr, method, path, ref, ua, lang, host,
+                        proto, tls, id;
+    int                 status;     /* -1: absent */
+    int64_t             bytes;      /* -1: absent */
+    double              rt;         /* -1: absent */
+    mado_date_t         date;       /* of time, as logged */
+    int                 hour;
+    const char         *why;        /* a line refused: why */
+} mc_log_rec_t;
+
+#define MC_LOG_OFFICE_MAX   32
+
+/* what a path is: page views are the pages, not the API or assets */
+enum {
+    MC_PAGE_NONE = 0,
+    MC_PAGE_TOP,            /* / */
+    MC_PAGE_OFFICE,         /* /ID */
+    MC_PAGE_SIGNAGE,        /* /ID/signage */
+    MC_PAGE_EMBED           /* /embed/ID */
+};
+
+int mc_log_parse(const char *line, size_t len, char *buf, mc_log_rec_t *r);
+int mc_log_office(const char *path, size_t len, char *out);
+const char *mc_log_bot(const char *ua, size_t len);
+size_t mc_log_ref_host(const char *ref, size_t len, char *out, size_t size);
+
 #endif /* MADOCTL_H */

@@ -54,6 +54,8 @@ static const char  mc_usage[] =
     "  migrate    bring the store to this build's schema\n"
     "  check      a Nagios/Icinga plugin: stale feeds, stalled counters,\n"
     "             long waits, the store (exit 0 OK .. 3 UNKNOWN)\n"
+    "  logs       the access logs: init, seal, verify, archive, unarchive,\n"
+    "             search, stats\n"
     "  help       show this help, or the help of a verb\n"
     "\n"
     "Options:\n"
@@ -822,6 +824,34 @@ static const char  mc_usage_check[] =
     "  3  UNKNOWN: the store cannot be opened (missing, not readable by\n"
     "     this user), no such --office, a certificate or path that cannot\n"
     "     be read, a usage error, or an invalid MADO_NOW\n";
+static const char  mc_usage_logs[] =
+    "usage: madoctl logs init [--state DIR] [--verify-key FILE]\n"
+    "       madoctl logs seal [--log-dir DIR] [--state DIR] [--quiet]\n"
+    "       madoctl logs verify --key FILE [--from DATE] [--to DATE]\n"
+    "       madoctl logs verify --archive FILE [--key FILE]\n"
+    "       madoctl logs archive --from DATE --to DATE FILE\n"
+    "       madoctl logs unarchive FILE DIR [--key FILE]\n"
+    "       madoctl logs search [--from DATE] [--to DATE] [--ip ADDR[/BITS]]\n"
+    "                           [--path PATH] [--status CODE] [--ua TEXT]\n"
+    "                           [--office ID] [--json] [--count]\n"
+    "       madoctl logs stats --from DATE --to DATE [--format csv|html]\n"
+    "\n"
+    "mado's access log (log_format mado_json, in /var/log/nginx/mado/,\n"
+    "rotated daily by logrotate into access.log-YYYYMMDD.gz, kept 400\n"
+    "days).  init starts the seal and writes the verification key to move\n"
+    "off the server; seal (logrotate runs it) seals each new archive into a\n"
+    "forward-secure HMAC chain, the key moving on after each seal; verify\n"
+    "names every archive modified, truncated, deleted, renamed or inserted\n"
+    "and every chain entry reordered, removed or forged (exit status 1);\n"
+    "archive writes days of archives, AES-256-GCM under a key derived from\n"
+    "the audit key, for them to leave the server; unarchive opens one;\n"
+    "search and stats read the archives and the current log.\n"
+    "\n"
+    "Environment: MADO_LOG_DIR (the logs, default /var/log/nginx/mado),\n"
+    "MADO_LOG_STATE (the seal's state, default /var/lib/mado/logs).\n"
+    "\n"
+    "\"madoctl logs VERB --help\" shows a logs verb's options and exit\n"
+    "status.\n";
 
 
 static const mc_verb_t  mc_verbs[] = {
@@ -845,11 +875,12 @@ static const mc_verb_t  mc_verbs[] = {
     { "backup",   mc_cmd_backup,   mc_usage_backup,   MC_LOCAL },
     { "restore",  mc_cmd_restore,  mc_usage_restore,  MC_LOCAL },
     { "migrate",  mc_cmd_migrate,  mc_usage_migrate,  MC_LOCAL },
-    /* "madoctl --server URL help call" is fine */
-    { "help",     mc_cmd_help,     mc_usage_help,     MC_EITHER },
+    { "logs",     mc_cmd_logs,     mc_usage_logs,     MC_LOCAL },
     { "export",   mc_cmd_export,   mc_usage_export,   MC_LOCAL },
     { "destroy",  mc_cmd_destroy,  mc_usage_destroy,  MC_LOCAL },
     { "check",    mc_cmd_check,    mc_usage_check,    MC_LOCAL },
+    /* "madoctl --server URL help call" is fine */
+    { "help",     mc_cmd_help,     mc_usage_help,     MC_EITHER },
     { NULL, NULL, NULL, 0 }
 };
 

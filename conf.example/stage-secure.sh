@@ -23,6 +23,8 @@ build=$(cd "$build" && pwd)
 
 mkdir -p "$dest"/etc/nginx/{conf.d,sites-available,sites-enabled,snippets} \
          "$dest"/etc/mado/tls "$dest"/logs "$dest"/tmp
+# mado's access log directory (the package makes /var/log/nginx/mado)
+mkdir -p "$dest"/logs/mado
 
 rewrite() {
     sed -e "s#/etc/nginx/#$dest/etc/nginx/#g" \
