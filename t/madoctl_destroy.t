@@ -13,8 +13,16 @@
 # --verify-receipt, and openssl pkeyutl as docs/admin.md shows), and
 # fails once a byte of it is changed.  --sign-key signs with the
 # operator's key.  An interrupted destroy (the key gone, the store not)
-# is refused until --resume.  With "madoctl backup" (the backup helper's
-# verb) a backup made before, copied elsewhere, no longer restores.
+# is refused until --resume.  A backup "madoctl backup" made is destroyed
+# with the rest, and a copy of it kept elsewhere no longer restores: the
+# audit key it opens under is gone (exit 3, said), and a new key does not
+# open it (exit 1).  In the packaged layout (/var/lib/mado/store, the
+# timer's /var/backups/mado, under a scratch root), the stores "madoctl
+# restore" kept aside beside the store (STORE.before-restore-TIME, and a
+# .STORE.restore-XXXXXX a killed restore left) are found and destroyed
+# without --also, listed in the confirmation and the receipt; one held open
+# by another process, or a link named so, is refused with nothing
+# destroyed; names restore does not make are left alone.
 
 use strict;
 use warnings;
@@ -64,11 +72,12 @@ mkdir "$backups/old" or die;
 MadoTest::write_file("$backups/old/mado-2026-11-01.enc", "sealed bytes " x 1000);
 symlink '/etc/hostname', "$backups/a-link" or die;
 
-my $have_backup = $t->madoctl(qw(help backup))->{exit} == 0;
-if ($have_backup) {
-    $t->madoctl_ok('backup', "$backups/mado-2026-11-27.enc");
-    copy("$backups/mado-2026-11-27.enc", "$dir/copy-elsewhere.enc") or die;
-}
+# a real backup, as the timer names them; a copy kept elsewhere
+my $bfile = "$backups/mado-20261127T100000.mbk";
+$t->madoctl_ok('backup', $bfile);
+copy($bfile, "$dir/copy-elsewhere.mbk") or die;
+my $bsize = -s $bfile;
+ok($bsize > 0, 'madoctl backup made a backup');
 
 my $key_hex = slurp("$dir/audit.key");
 my $data = slurp("$store/data.mdb");
@@ -179,15 +188,25 @@ isnt(reread($bfh), 'sealed bytes ' x 1000, 'a backup\'s bytes were overwritten i
 close $_ for $kfh, $dfh, $bfh;
 
 $t->madoctl_exit(3, qr/store/, 'madoctl show after destroy', 'show');
+ok(!-e $bfile, 'the backup madoctl backup made is gone');
 
-SKIP: {
-    skip 'madoctl backup is not in this build (the backup helper\'s verb): '
-         . 'a copy of a backup made before is not tried', 2 unless $have_backup;
-    $t->madoctl_ok('init', { store => "$dir/newstore", env => { MADO_AUDIT_KEY => "$dir/new.key" } });
-    my $rr = $t->madoctl('restore', "$dir/copy-elsewhere.enc",
-                         { store => "$dir/newstore", env => { MADO_AUDIT_KEY => "$dir/new.key" } });
-    isnt($rr->{exit}, 0, 'a backup copied elsewhere before does not restore under any other key');
-    ok(!-e "$dir/audit.key", 'and its key is gone');
+# the copy kept elsewhere, restored into a new store: with the destroyed
+# key's path, refused for the key; under a new key, refused as another's
+{
+    my $o = { store => "$dir/newstore", env => { MADO_AUDIT_KEY => "$dir/new.key" } };
+    $t->madoctl_ok('init', $o);
+    my $before = sha256_hex(slurp("$dir/newstore/data.mdb"));
+    $t->madoctl_exit(3, qr/restore refused: the audit key \Q$dir\E\/audit\.key is not there; a backup opens only under the audit key it was made under.*nothing changed/,
+                     'the copy of the backup, the audit key destroyed', 'restore', "$dir/copy-elsewhere.mbk",
+                     { store => "$dir/newstore", env => { MADO_AUDIT_KEY => "$dir/audit.key" } });
+    unlike($t->madoctl('restore', "$dir/copy-elsewhere.mbk",
+                       { store => "$dir/newstore", env => { MADO_AUDIT_KEY => "$dir/audit.key" } })->{err},
+           qr/madoctl init/, 'it does not advise a new key');
+    $t->madoctl_exit(1, qr/made with another audit key, or damaged.*nothing changed/,
+                     'the copy under a new audit key', 'restore', "$dir/copy-elsewhere.mbk", $o);
+    is(sha256_hex(slurp("$dir/newstore/data.mdb")), $before, 'the new store is unchanged');
+    opendir my $dh, $dir or die;
+    is_deeply([ grep { /restore/ } readdir $dh ], [], 'nothing left beside it');
 }
 
 # ---------------------------------------------------------------- the receipt
@@ -200,7 +219,11 @@ like($receipt, qr/^store \Q$store\E\/data\.mdb: $dsize bytes, overwritten/m, 're
 like($receipt, qr/^store \Q$store\E\/lock\.mdb: \d+ bytes/m, 'receipt: lock.mdb');
 like($receipt, qr/^file \Q$backups\E\/old\/mado-2026-11-01\.enc: 13000 bytes, overwritten/m,
      'receipt: each backup file and its size');
+like($receipt, qr/^file \Q$bfile\E: $bsize bytes, overwritten/m, 'receipt: the backup madoctl backup made');
 like($receipt, qr/^directory \Q$backups\E: removed/m, 'receipt: the backups directory');
+like($receipt, qr/^backups \Q$backups\E: 2 files, @{[ $bsize + 13000 ]} bytes, all destroyed at /m,
+     'receipt: the backups, counted');
+unlike($receipt, qr/before-restore|\.restore-/, 'receipt: no store kept aside (no restore was made)');
 like($receipt, qr/^directory \Q$store\E: removed/m, 'receipt: the store directory');
 like($receipt, qr/^signed-by: an Ed25519 key made for this receipt/m, 'receipt: signed by a key made for it');
 my ($pkfp) = $receipt =~ /^public-key-sha256: ([0-9a-f]{64})$/m;
