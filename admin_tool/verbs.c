@@ -740,7 +740,8 @@ static const char  mc_usage_restore[] =
     "store is marked retired in the same transaction: writers that still\n"
     "have it open (nginx's update API, \"madoctl feed --follow\") open the\n"
     "restored one and write there.  The old store is kept as\n"
-    "STORE.before-restore-YYYYMMDDTHHMMSS until you remove it.\n"
+    "STORE.before-restore-YYYYMMDDTHHMMSS until you remove it (or\n"
+    "\"madoctl destroy\" destroys it with the store).\n"
     "\n"
     "The restored trail ends before the audit anchor: restore appends a\n"
     "\"restore\" record (the file, the backup's time and last record, the\n"
@@ -757,7 +758,8 @@ static const char  mc_usage_restore[] =
     "Exit status: 0 restored; 1 refused, nothing changed: FILE missing,\n"
     "not a backup, made with another audit key, damaged or cut, of a\n"
     "schema this build does not read, or its trail broken; 3 the store,\n"
-    "its parent directory, the audit key or the disk failed, nothing\n"
+    "its parent directory, the audit key (missing: only the key the backup\n"
+    "was made under opens it, never a new one) or the disk failed, nothing\n"
     "changed.\n";
 
 
