@@ -592,6 +592,17 @@ mc_cmd_restore(mc_ctx_t *ctx, int argc, char **argv)
         return errno == ENOENT ? MC_EXIT_REFUSED : MC_EXIT_STORE;
     }
 
+    /* not "make one with madoctl init": a new key opens no backup */
+    if (access(ctx->audit_key, F_OK) == -1 && errno == ENOENT) {
+        close(in);
+        mc_error("restore refused: the audit key %s is not there; a backup "
+                 "opens only under the audit key it was made under: put that "
+                 "one back from where it is kept apart (a new key does not "
+                 "open it; after \"madoctl destroy\" nothing does); nothing "
+                 "changed", ctx->audit_key);
+        return MC_EXIT_STORE;
+    }
+
     if ((rc = mc_backup_keyfile(ctx, key)) != MC_EXIT_OK) {
         close(in);
         return rc;

@@ -7,7 +7,9 @@
  * Order: the keys first (the audit key, and any --key), so that whatever
  * is sealed under them (the store's sealed records, every backup, copies
  * of either elsewhere) is unreadable from that moment; then the anchor,
- * the store's files, the backups and any --also.  Each file is overwritten
+ * the store's files, the stores "madoctl restore" kept aside beside it
+ * (STORE.before-restore-TIME, and a .STORE.restore-XXXXXX a killed
+ * restore left), the backups and any --also.  Each file is overwritten
  * in place with random bytes, flushed (fsync), then unlinked.  Killed part
  * way, the worst left is a store without its key; "--resume" finishes.
  *
@@ -24,6 +26,8 @@
 /* nftw, and its FTW_ flags */
 #define _GNU_SOURCE
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -82,13 +86,16 @@ typedef struct {
     char                path[PATH_MAX];
     int                 present;
     int                 required;   /* missing: refused (not with --resume) */
+    int                 aside;      /* a store restore left beside ours */
+    int                 lock_fd;    /* aside: its lock.mdb, held */
     uint64_t            files, bytes;   /* trees: found beforehand */
     char                fingerprint[MC_FINGERPRINT_LEN + 1];
 } mc_target_t;
 
 typedef struct {
-    mc_target_t         t[2 * MC_DESTROY_EXTRA + 8];
-    unsigned            n;
+    mc_target_t        *t;          /* as many as restore left stores */
+    unsigned            n, nalloc;
+    dev_t               dev;        /* the file system of the store's parent */
     /* the receipt as it grows */
     char               *buf;
     size_t              len, cap;
@@ -177,8 +184,20 @@ mc_destroy_add(mc_destroy_t *d, int kind, const char *what, const char *path,
 {
     mc_target_t  *t;
 
+    if (d->n == d->nalloc) {
+        t = realloc(d->t, (d->nalloc + 16) * sizeof(mc_target_t));
+        if (t == NULL) {
+            mc_error("out of memory; nothing destroyed");
+            return MC_EXIT_STORE;
+        }
+
+        d->t = t;
+        d->nalloc += 16;
+    }
+
     t = &d->t[d->n++];
     memset(t, 0, sizeof(mc_target_t));
+    t->lock_fd = -1;
     t->kind = kind;
     t->what = what;
     t->required = required;
@@ -242,6 +261,162 @@ mc_absolute(char *path, size_t size)
 
 
 /*
+ * The stores "madoctl restore" (cmd_backup.c) leaves beside the store are
+ * the store's data too: the one it replaced, STORE.before-restore-
+ * YYYYMMDDTHHMMSS[-N], and, from a restore killed part way, its
+ * .STORE.restore-XXXXXX (the backup being opened, or the old store when
+ * the rename after the exchange failed).  Only names made exactly so.
+ * 1: kept aside, 2: a restore's own, 0: another file.
+ */
+static int
+mc_aside_kind(const char *name, const char *base)
+{
+    size_t  n, i;
+
+    n = strlen(base);
+
+    if (strncmp(name, base, n) == 0
+        && strncmp(name + n, ".before-restore-", 16) == 0)
+    {
+        name += n + 16;
+
+        for (i = 0; i < 15; i++) {
+            if (i == 8 ? name[i] != 'T' : !isdigit((unsigned char) name[i])) {
+                return 0;
+            }
+        }
+
+        name += 15;
+
+        /* -N: a second restore in the same second */
+        if (*name == '-' && isdigit((unsigned char) name[1])) {
+            for (name++; isdigit((unsigned char) *name); name++) { }
+        }
+
+        return *name == '\0' ? 1 : 0;
+    }
+
+    if (name[0] == '.' && strncmp(name + 1, base, n) == 0
+        && strncmp(name + 1 + n, ".restore-", 9) == 0)
+    {
+        name += 1 + n + 9;
+
+        /* mkdtemp's XXXXXX */
+        for (i = 0; i < 6; i++) {
+            if (!isalnum((unsigned char) name[i])) {
+                return 0;
+            }
+        }
+
+        return name[6] == '\0' ? 2 : 0;
+    }
+
+    return 0;
+}
+
+
+static const char  *mc_aside_base;
+
+static int
+mc_aside_name(const struct dirent *de)
+{
+    return mc_aside_kind(de->d_name, mc_aside_base) != 0;
+}
+
+
+/* the stores restore left beside the store, as trees to destroy */
+static int
+mc_destroy_find_aside(mc_destroy_t *d, const char *store)
+{
+    int              i, n, rc, kind;
+    char             parent[PATH_MAX], base[PATH_MAX], path[PATH_MAX];
+    size_t           len;
+    struct stat      sb;
+    const char      *slash;
+    struct dirent  **names;
+
+    /* as restore splits it: trailing slashes dropped */
+    len = strlen(store);
+
+    while (len > 1 && store[len - 1] == '/') {
+        len--;
+    }
+
+    if (len == 0 || len >= sizeof(parent)) {
+        mc_error("store %s: no directory name; nothing destroyed", store);
+        return MC_EXIT_REFUSED;
+    }
+
+    memcpy(parent, store, len);
+    parent[len] = '\0';
+    slash = strrchr(parent, '/');
+
+    if (slash == NULL) {
+        snprintf(base, sizeof(base), "%s", parent);
+        snprintf(parent, sizeof(parent), ".");
+
+    } else {
+        snprintf(base, sizeof(base), "%s", slash + 1);
+        parent[slash == parent ? 1 : slash - parent] = '\0';
+    }
+
+    if (stat(parent, &sb) == -1) {
+        if (errno == ENOENT) {
+            return MC_EXIT_OK;      /* the store's own check says it */
+        }
+
+        mc_error("the store's parent directory %s: %s; nothing destroyed",
+                 parent, strerror(errno));
+        return MC_EXIT_REFUSED;
+    }
+
+    d->dev = sb.st_dev;
+    mc_aside_base = base;
+
+    n = scandir(parent, &names, mc_aside_name, alphasort);
+    if (n < 0) {
+        mc_error("listing %s for stores kept aside by restore: %s; nothing "
+                 "destroyed", parent, strerror(errno));
+        return MC_EXIT_REFUSED;
+    }
+
+    rc = MC_EXIT_OK;
+
+    for (i = 0; i < n; i++) {
+        kind = mc_aside_kind(names[i]->d_name, base);
+
+        if (rc == MC_EXIT_OK) {
+            if (snprintf(path, sizeof(path), "%s/%s",
+                         strcmp(parent, "/") ? parent : "", names[i]->d_name)
+                >= (int) sizeof(path))
+            {
+                mc_error("%s/%s: the path is too long; nothing destroyed",
+                         parent, names[i]->d_name);
+                rc = MC_EXIT_REFUSED;
+                free(names[i]);
+                continue;
+            }
+
+            rc = mc_destroy_add(d, MC_T_TREE,
+                                kind == 1 ? "store kept aside by restore"
+                                          : "unfinished restore's store",
+                                path, 0);
+
+            if (rc == MC_EXIT_OK) {
+                d->t[d->n - 1].aside = 1;
+            }
+        }
+
+        free(names[i]);
+    }
+
+    free(names);
+
+    return rc;
+}
+
+
+/*
  * Every target checked before anything is touched: it exists (or, with
  * resume, is noted as gone), it is of its kind, and nothing of it is
  * what must not be destroyed.
@@ -294,6 +469,15 @@ mc_destroy_check(mc_destroy_t *d, int resume)
         if (t->kind == MC_T_TREE) {
             if (!S_ISDIR(sb.st_mode)) {
                 mc_error("%s %s: not a directory; nothing destroyed",
+                         t->what, t->path);
+                return MC_EXIT_REFUSED;
+            }
+
+            /* beside the store by a rename: on its file system, or it is
+               something else (a mount point named so) */
+            if (t->aside && sb.st_dev != d->dev) {
+                mc_error("%s %s: on another file system than the store's "
+                         "directory (a mount point?); nothing destroyed",
                          t->what, t->path);
                 return MC_EXIT_REFUSED;
             }
@@ -383,6 +567,58 @@ mc_destroy_lock(const char *store, int *lfd)
     *lfd = fd;
 
     return MC_EXIT_OK;
+}
+
+
+/* the store's lock, and each store kept aside (a worker that has not yet
+   reopened the restored store may hold the old one) */
+static int
+mc_destroy_lock_all(mc_destroy_t *d, const char *store, int *lfd)
+{
+    int       rc;
+    unsigned  i;
+
+    rc = mc_destroy_lock(store, lfd);
+
+    for (i = 0; rc == MC_EXIT_OK && i < d->n; i++) {
+        if (d->t[i].aside && d->t[i].present) {
+            rc = mc_destroy_lock(d->t[i].path, &d->t[i].lock_fd);
+        }
+    }
+
+    if (rc != MC_EXIT_OK) {
+        if (*lfd != -1) {
+            close(*lfd);
+            *lfd = -1;
+        }
+
+        for (i = 0; i < d->n; i++) {
+            if (d->t[i].lock_fd != -1) {
+                close(d->t[i].lock_fd);
+                d->t[i].lock_fd = -1;
+            }
+        }
+    }
+
+    return rc;
+}
+
+
+static void
+mc_destroy_unlock_all(mc_destroy_t *d, int lfd)
+{
+    unsigned  i;
+
+    if (lfd != -1) {
+        close(lfd);
+    }
+
+    for (i = 0; i < d->n; i++) {
+        if (d->t[i].lock_fd != -1) {
+            close(d->t[i].lock_fd);
+            d->t[i].lock_fd = -1;
+        }
+    }
 }
 
 
@@ -648,6 +884,11 @@ mc_destroy_target(mc_destroy_t *d, mc_target_t *t)
         {
             return -1;
         }
+
+        /* what the lines above were: backups, a store kept aside... */
+        mc_rc_add(d, "%s %s: %llu files, %llu bytes, all destroyed at %s\n",
+                  t->what, t->path, (unsigned long long) t->files,
+                  (unsigned long long) t->bytes, mc_destroy_now(d));
 
         fprintf(stderr, "madoctl: destroyed %s %s (%llu files, %llu "
                 "bytes)\n", t->what, t->path, (unsigned long long) t->files,
@@ -1005,7 +1246,7 @@ done:
 static int
 mc_destroy_confirm(mc_destroy_t *d, const char *confirm, const char *host)
 {
-    unsigned  i;
+    unsigned  i, aside;
     char      line[512];
     size_t    n;
 
@@ -1019,10 +1260,21 @@ mc_destroy_confirm(mc_destroy_t *d, const char *confirm, const char *host)
 
         fprintf(stderr, "This destroys, beyond recovery:\n");
 
+        aside = 0;
+
         for (i = 0; i < d->n; i++) {
             if (d->t[i].present) {
                 fprintf(stderr, "  %s %s\n", d->t[i].what, d->t[i].path);
+                aside += d->t[i].aside;
             }
+        }
+
+        /* their records after the backup are in no other trail */
+        if (aside) {
+            fprintf(stderr, "A store kept aside by restore holds what was "
+                    "written after its backup was made:\nexport it too if "
+                    "the city wants those records (madoctl --store DIR "
+                    "export OUT).\n");
         }
 
         fprintf(stderr, "Has the city received its export (madoctl export)?"
@@ -1047,8 +1299,8 @@ mc_destroy_confirm(mc_destroy_t *d, const char *confirm, const char *host)
 }
 
 
-int
-mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
+static int
+mc_destroy(mc_destroy_t *d, mc_ctx_t *ctx, int argc, char **argv)
 {
     int                          c, rc, lfd, resume, rfd;
     char                         host[256], path[PATH_MAX];
@@ -1058,7 +1310,6 @@ mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
     const char                  *confirm, *backups, *sign, *receipt;
     const char                  *verify, *pub, *keys[MC_DESTROY_EXTRA];
     const char                  *also[MC_DESTROY_EXTRA];
-    mc_destroy_t                 d;
     static const char *const     names[] = { NULL };
     static const struct option   opts[] = {
         { "confirm",        required_argument, NULL, 'c' },
@@ -1148,60 +1399,64 @@ mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
     }
     host[sizeof(host) - 1] = '\0';
 
-    memset(&d, 0, sizeof(d));
-    d.ctx = ctx;
+    d->ctx = ctx;
 
     /* the keys first: from then on what they seal is unreadable */
-    rc = mc_destroy_add(&d, MC_T_KEY, "audit key", ctx->audit_key, 1);
+    rc = mc_destroy_add(d, MC_T_KEY, "audit key", ctx->audit_key, 1);
 
     for (i = 0; rc == MC_EXIT_OK && i < nkeys; i++) {
-        rc = mc_destroy_add(&d, MC_T_KEY, "key", keys[i], 1);
+        rc = mc_destroy_add(d, MC_T_KEY, "key", keys[i], 1);
     }
 
     /* then what names the trail, the store, the backups */
     if (rc == MC_EXIT_OK) {
         const char  *anchor = mc_anchor_path(ctx);
 
-        rc = anchor ? mc_destroy_add(&d, MC_T_FILE, "audit anchor", anchor, 0)
+        rc = anchor ? mc_destroy_add(d, MC_T_FILE, "audit anchor", anchor, 0)
                     : MC_EXIT_REFUSED;
     }
 
     if (rc == MC_EXIT_OK) {
         snprintf(path, sizeof(path), "%s/data.mdb", ctx->store);
-        rc = mc_destroy_add(&d, MC_T_FILE, "store", path, 1);
+        rc = mc_destroy_add(d, MC_T_FILE, "store", path, 1);
     }
 
     if (rc == MC_EXIT_OK) {
         snprintf(path, sizeof(path), "%s/lock.mdb", ctx->store);
-        rc = mc_destroy_add(&d, MC_T_FILE, "store", path, 0);
+        rc = mc_destroy_add(d, MC_T_FILE, "store", path, 0);
+    }
+
+    /* what restore kept aside beside the store, found by their names */
+    if (rc == MC_EXIT_OK) {
+        rc = mc_destroy_find_aside(d, ctx->store);
     }
 
     if (rc == MC_EXIT_OK) {
-        rc = mc_destroy_add(&d, MC_T_TREE, "backups",
+        rc = mc_destroy_add(d, MC_T_TREE, "backups",
                             backups ? backups : MC_DESTROY_BACKUPS,
                             backups != NULL);
     }
 
     for (i = 0; rc == MC_EXIT_OK && i < nalso; i++) {
-        rc = mc_destroy_add(&d, MC_T_TREE, "also", also[i], 1);
+        rc = mc_destroy_add(d, MC_T_TREE, "also", also[i], 1);
     }
 
     if (rc != MC_EXIT_OK) {
         return rc;
     }
 
-    rc = mc_destroy_check(&d, resume);
+    rc = mc_destroy_check(d, resume);
     if (rc != MC_EXIT_OK) {
         return rc;
     }
 
     /* a data.mdb that is no LMDB file: a wrong --store */
-    rc = mc_destroy_is_store(&d.t[nkeys + 2], resume);
+    rc = mc_destroy_is_store(&d->t[nkeys + 2], resume);
     if (rc != MC_EXIT_OK) {
         return rc;
     }
 
-    if (receipt != NULL && mc_destroy_inside(&d, receipt)) {
+    if (receipt != NULL && mc_destroy_inside(d, receipt)) {
         mc_error("--receipt %s: inside what is to be destroyed; nothing "
                  "destroyed", receipt);
         return MC_EXIT_REFUSED;
@@ -1226,10 +1481,10 @@ mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
         }
     }
 
-    rc = mc_destroy_confirm(&d, confirm, host);
+    rc = mc_destroy_confirm(d, confirm, host);
 
     if (rc == MC_EXIT_OK) {
-        rc = mc_destroy_lock(ctx->store, &lfd);
+        rc = mc_destroy_lock_all(d, ctx->store, &lfd);
     }
 
     /* the receipt's file: made before, so that it cannot fail after */
@@ -1243,9 +1498,7 @@ mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
                 close(rfd);
                 unlink(receipt);
             }
-            if (lfd != -1) {
-                close(lfd);
-            }
+            mc_destroy_unlock_all(d, lfd);
             rc = MC_EXIT_REFUSED;
         }
     }
@@ -1255,29 +1508,27 @@ mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
         return rc;
     }
 
-    d.cap = 4096;
-    d.buf = malloc(d.cap);
+    d->cap = 4096;
+    d->buf = malloc(d->cap);
 
-    if (d.buf == NULL) {
+    if (d->buf == NULL) {
         EVP_PKEY_free(pkey);
-        if (lfd != -1) {
-            close(lfd);
-        }
+        mc_destroy_unlock_all(d, lfd);
         mc_error("out of memory; nothing destroyed");
         return MC_EXIT_STORE;
     }
 
-    mc_rc_add(&d, MC_RECEIPT_MAGIC);
-    mc_rc_add(&d, "host: %s\n", host);
-    mc_rc_add(&d, "actor: %s\n", mc_actor());
-    mc_rc_add(&d, "madoctl: %s\n", MC_VERSION);
-    mc_rc_add(&d, "store: %s\n", ctx->store);
-    mc_rc_add(&d, "started: %s\n", mc_destroy_now(&d));
+    mc_rc_add(d, MC_RECEIPT_MAGIC);
+    mc_rc_add(d, "host: %s\n", host);
+    mc_rc_add(d, "actor: %s\n", mc_actor());
+    mc_rc_add(d, "madoctl: %s\n", MC_VERSION);
+    mc_rc_add(d, "store: %s\n", ctx->store);
+    mc_rc_add(d, "started: %s\n", mc_destroy_now(d));
 
     rc = MC_EXIT_OK;
 
-    for (i = 0; i < d.n; i++) {
-        if (mc_destroy_target(&d, &d.t[i]) != 0) {
+    for (i = 0; i < d->n; i++) {
+        if (mc_destroy_target(d, &d->t[i]) != 0) {
             rc = MC_EXIT_STORE;
             break;
         }
@@ -1287,25 +1538,23 @@ mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
     if (rc == MC_EXIT_OK) {
         if (rmdir(ctx->store) == 0) {
             mc_fsync_parent(ctx->store);
-            mc_rc_add(&d, "directory %s: removed at %s\n", ctx->store,
-                      mc_destroy_now(&d));
+            mc_rc_add(d, "directory %s: removed at %s\n", ctx->store,
+                      mc_destroy_now(d));
 
         } else if (errno != ENOENT) {
-            mc_rc_add(&d, "directory %s: kept (%s)\n", ctx->store,
+            mc_rc_add(d, "directory %s: kept (%s)\n", ctx->store,
                       strerror(errno));
         }
     }
 
-    if (lfd != -1) {
-        close(lfd);
-    }
+    mc_destroy_unlock_all(d, lfd);
 
     if (rc != MC_EXIT_OK) {
         mc_error("destroy stopped part way: the lines above say what is "
                  "destroyed; fix the cause, then run it again with --resume");
-        fputs(d.buf, stderr);
+        fputs(d->buf, stderr);
         EVP_PKEY_free(pkey);
-        free(d.buf);
+        free(d->buf);
         if (rf != NULL) {
             fclose(rf);
             unlink(receipt);
@@ -1313,13 +1562,13 @@ mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
         return rc;
     }
 
-    mc_rc_add(&d, "finished: %s\n", mc_destroy_now(&d));
-    mc_rc_add(&d, "note: each file was overwritten once in place and "
+    mc_rc_add(d, "finished: %s\n", mc_destroy_now(d));
+    mc_rc_add(d, "note: each file was overwritten once in place and "
               "flushed; a journaling or copy-on-write file system, an SSD "
               "or a snapshot may keep older copies of the store, which the "
               "keys' destruction leaves unreadable only where sealed\n");
 
-    if (mc_receipt_sign(&d, pkey, sign ? sign
+    if (mc_receipt_sign(d, pkey, sign ? sign
                         : "an Ed25519 key made for this receipt (its "
                           "private part was never stored)")
         != 0)
@@ -1327,8 +1576,8 @@ mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
         EVP_PKEY_free(pkey);
         mc_error("signing the receipt failed; everything listed was "
                  "destroyed:");
-        fputs(d.buf, stderr);
-        free(d.buf);
+        fputs(d->buf, stderr);
+        free(d->buf);
         if (rf != NULL) {
             fclose(rf);
         }
@@ -1337,20 +1586,35 @@ mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
 
     EVP_PKEY_free(pkey);
 
-    fputs(d.buf, stdout);
+    fputs(d->buf, stdout);
 
     if (rf != NULL) {
-        fputs(d.buf, rf);
+        fputs(d->buf, rf);
 
         if (fflush(rf) != 0 || fsync(fileno(rf)) != 0 || fclose(rf) != 0) {
             mc_error("--receipt %s: %s (the receipt is on standard output)",
                      receipt, strerror(errno));
-            free(d.buf);
+            free(d->buf);
             return MC_EXIT_STORE;
         }
     }
 
-    free(d.buf);
+    free(d->buf);
 
     return MC_EXIT_OK;
+}
+
+
+int
+mc_cmd_destroy(mc_ctx_t *ctx, int argc, char **argv)
+{
+    int           rc;
+    mc_destroy_t  d;
+
+    memset(&d, 0, sizeof(d));
+
+    rc = mc_destroy(&d, ctx, argc, argv);
+    free(d.t);
+
+    return rc;
 }

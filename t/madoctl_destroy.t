@@ -13,8 +13,16 @@
 # --verify-receipt, and openssl pkeyutl as docs/admin.md shows), and
 # fails once a byte of it is changed.  --sign-key signs with the
 # operator's key.  An interrupted destroy (the key gone, the store not)
-# is refused until --resume.  With "madoctl backup" (the backup helper's
-# verb) a backup made before, copied elsewhere, no longer restores.
+# is refused until --resume.  A backup "madoctl backup" made is destroyed
+# with the rest, and a copy of it kept elsewhere no longer restores: the
+# audit key it opens under is gone (exit 3, said), and a new key does not
+# open it (exit 1).  In the packaged layout (/var/lib/mado/store, the
+# timer's /var/backups/mado, under a scratch root), the stores "madoctl
+# restore" kept aside beside the store (STORE.before-restore-TIME, and a
+# .STORE.restore-XXXXXX a killed restore left) are found and destroyed
+# without --also, listed in the confirmation and the receipt; one held open
+# by another process, or a link named so, is refused with nothing
+# destroyed; names restore does not make are left alone.
 
 use strict;
 use warnings;
@@ -23,7 +31,10 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Digest::SHA qw(sha256_hex);
+use Fcntl qw(F_RDLCK F_SETLK);
 use File::Copy qw(copy);
+use File::Find qw(find);
+use File::Path qw(make_path);
 use Sys::Hostname qw(hostname);
 use Test::More;
 
@@ -64,11 +75,12 @@ mkdir "$backups/old" or die;
 MadoTest::write_file("$backups/old/mado-2026-11-01.enc", "sealed bytes " x 1000);
 symlink '/etc/hostname', "$backups/a-link" or die;
 
-my $have_backup = $t->madoctl(qw(help backup))->{exit} == 0;
-if ($have_backup) {
-    $t->madoctl_ok('backup', "$backups/mado-2026-11-27.enc");
-    copy("$backups/mado-2026-11-27.enc", "$dir/copy-elsewhere.enc") or die;
-}
+# a real backup, as the timer names them; a copy kept elsewhere
+my $bfile = "$backups/mado-20261127T100000.mbk";
+$t->madoctl_ok('backup', $bfile);
+copy($bfile, "$dir/copy-elsewhere.mbk") or die;
+my $bsize = -s $bfile;
+ok($bsize > 0, 'madoctl backup made a backup');
 
 my $key_hex = slurp("$dir/audit.key");
 my $data = slurp("$store/data.mdb");
@@ -179,15 +191,25 @@ isnt(reread($bfh), 'sealed bytes ' x 1000, 'a backup\'s bytes were overwritten i
 close $_ for $kfh, $dfh, $bfh;
 
 $t->madoctl_exit(3, qr/store/, 'madoctl show after destroy', 'show');
+ok(!-e $bfile, 'the backup madoctl backup made is gone');
 
-SKIP: {
-    skip 'madoctl backup is not in this build (the backup helper\'s verb): '
-         . 'a copy of a backup made before is not tried', 2 unless $have_backup;
-    $t->madoctl_ok('init', { store => "$dir/newstore", env => { MADO_AUDIT_KEY => "$dir/new.key" } });
-    my $rr = $t->madoctl('restore', "$dir/copy-elsewhere.enc",
-                         { store => "$dir/newstore", env => { MADO_AUDIT_KEY => "$dir/new.key" } });
-    isnt($rr->{exit}, 0, 'a backup copied elsewhere before does not restore under any other key');
-    ok(!-e "$dir/audit.key", 'and its key is gone');
+# the copy kept elsewhere, restored into a new store: with the destroyed
+# key's path, refused for the key; under a new key, refused as another's
+{
+    my $o = { store => "$dir/newstore", env => { MADO_AUDIT_KEY => "$dir/new.key" } };
+    $t->madoctl_ok('init', $o);
+    my $before = sha256_hex(slurp("$dir/newstore/data.mdb"));
+    $t->madoctl_exit(3, qr/restore refused: the audit key \Q$dir\E\/audit\.key is not there; a backup opens only under the audit key it was made under.*nothing changed/,
+                     'the copy of the backup, the audit key destroyed', 'restore', "$dir/copy-elsewhere.mbk",
+                     { store => "$dir/newstore", env => { MADO_AUDIT_KEY => "$dir/audit.key" } });
+    unlike($t->madoctl('restore', "$dir/copy-elsewhere.mbk",
+                       { store => "$dir/newstore", env => { MADO_AUDIT_KEY => "$dir/audit.key" } })->{err},
+           qr/madoctl init/, 'it does not advise a new key');
+    $t->madoctl_exit(1, qr/made with another audit key, or damaged.*nothing changed/,
+                     'the copy under a new audit key', 'restore', "$dir/copy-elsewhere.mbk", $o);
+    is(sha256_hex(slurp("$dir/newstore/data.mdb")), $before, 'the new store is unchanged');
+    opendir my $dh, $dir or die;
+    is_deeply([ grep { /restore/ } readdir $dh ], [], 'nothing left beside it');
 }
 
 # ---------------------------------------------------------------- the receipt
@@ -200,7 +222,11 @@ like($receipt, qr/^store \Q$store\E\/data\.mdb: $dsize bytes, overwritten/m, 're
 like($receipt, qr/^store \Q$store\E\/lock\.mdb: \d+ bytes/m, 'receipt: lock.mdb');
 like($receipt, qr/^file \Q$backups\E\/old\/mado-2026-11-01\.enc: 13000 bytes, overwritten/m,
      'receipt: each backup file and its size');
+like($receipt, qr/^file \Q$bfile\E: $bsize bytes, overwritten/m, 'receipt: the backup madoctl backup made');
 like($receipt, qr/^directory \Q$backups\E: removed/m, 'receipt: the backups directory');
+like($receipt, qr/^backups \Q$backups\E: 2 files, @{[ $bsize + 13000 ]} bytes, all destroyed at /m,
+     'receipt: the backups, counted');
+unlike($receipt, qr/before-restore|\.restore-/, 'receipt: no store kept aside (no restore was made)');
 like($receipt, qr/^directory \Q$store\E: removed/m, 'receipt: the store directory');
 like($receipt, qr/^signed-by: an Ed25519 key made for this receipt/m, 'receipt: signed by a key made for it');
 my ($pkfp) = $receipt =~ /^public-key-sha256: ([0-9a-f]{64})$/m;
@@ -274,7 +300,154 @@ is($r->{exit}, 0, '--verify-receipt --public-key: the operator\'s key') or diag(
 $t2->madoctl_exit(1, qr/signed by another key than/, 'another --public-key', 'destroy',
                   '--verify-receipt', "$d2/r.txt", '--public-key', "$d2/other.pub");
 
+# ---------------------------------------------------------------- stores restore kept aside
+
+# the packaged layout under a scratch root: /etc/mado/audit.key,
+# /var/lib/mado/store (its parent mado:www-data 2770), the timer's
+# /var/backups/mado
+my $t3 = MadoTest->new;
+my $d3 = $t3->dir;
+my $root = "$d3/root";
+my $lib3 = "$root/var/lib/mado";
+my $s3 = "$lib3/store";
+my $bk3 = "$root/var/backups/mado";
+make_path("$root/etc/mado", $lib3, "$root/var/backups");
+chmod 02770, $lib3;
+$t3->{store} = $s3;
+$t3->{audit_key} = "$root/etc/mado/audit.key";
+
+my $marker3 = 'WRITTEN-AFTER-THE-BACKUP-27182818';
+$t3->madoctl_ok('init');
+$t3->madoctl_ok('load', MadoTest::offices_json());
+$t3->madoctl_ok(qw(set kita moving --status open --waiting 3));
+
+# as mado-backup.service runs it
+my ($b3) = $t3->madoctl_ok('backup', '--dir', $bk3, '--keep', 14) =~ /^backup (\S+): /m;
+is($b3, "$bk3/mado-20261127T100000.mbk", 'the timer\'s backup, in /var/backups/mado');
+
+# written after the backup: only in the store restore puts aside
+$t3->madoctl_ok(qw(set kita moving --waiting 9 --message), $marker3);
+my $aside = "$s3.before-restore-20261127T100000";
+like($t3->madoctl_ok('restore', $b3), qr/^the old store is kept in \Q$aside\E /m,
+     'restore kept the old store aside');
+ok(index(slurp("$aside/data.mdb"), $marker3) >= 0, 'the store kept aside holds the marker in clear');
+ok(-e "$aside/lock.mdb", 'and its lock.mdb');
+
+# a restore killed part way leaves its directory beside the store (as it
+# is when the backup is opened in it: a data.mdb)
+my $tmp3 = "$lib3/.store.restore-Ab3xYz";
+mkdir $tmp3 or die;
+copy("$aside/data.mdb", "$tmp3/data.mdb") or die;
+
+# names restore does not make: not ours, left
+my @keep3 = ("$s3.before-restore-notes/keep.txt", "$lib3/other.before-restore-20261127T100000/keep.txt",
+             "$lib3/.store.restore-Ab3xYz.txt", "$lib3/.store.restore-toolong/keep.txt");
+for my $f (@keep3) {
+    make_path($1) if $f =~ m{^(.*)/keep\.txt$};
+    MadoTest::write_file($f, 'kept');
+}
+
+sub snapshot3 {
+    my %s;
+    find({ no_chdir => 1, wanted => sub {
+        $s{$_} = -l $_ ? 'link' : -d _ ? 'dir' : sha256_hex(slurp($_));
+    } }, $root);
+    return \%s;
+}
+my $snap3 = snapshot3();
+ok(exists $snap3->{"$aside/data.mdb"} && exists $snap3->{"$tmp3/data.mdb"}, 'both are there');
+
+my @bk3 = ('--backups', $bk3);
+
+# on a terminal: the confirmation lists them (another name typed: refused)
+SKIP: {
+    skip 'script(1) is needed for a terminal', 5 unless -x '/usr/bin/script';
+    my %env = $t3->madoctl_env;
+    local @ENV{ keys %env } = values %env;
+    my $cmd = join ' ', map { "'$_'" } $t3->madoctl_argv('destroy', @bk3);
+    my $out = `echo not-this-host | script -qec "$cmd" /dev/null`;
+    is($? >> 8, 1, 'on a terminal, another name typed: exit 1');
+    like($out, qr/^  store kept aside by restore \Q$aside\E\r?$/m, 'the confirmation lists the store kept aside');
+    like($out, qr/^  unfinished restore's store \Q$tmp3\E\r?$/m, 'and the killed restore\'s directory');
+    like($out, qr/export it too if the city wants those records/, 'and says to export it first');
+    unlike($out, qr/before-restore-notes|other\.before-restore|\.txt|toolong/, 'and nothing else beside the store');
+}
+is_deeply(snapshot3(), $snap3, 'another name typed: nothing destroyed');
+
+# held open, as LMDB holds it (mdb_env_open: a shared lock on lock.mdb's
+# first byte): an nginx worker that has not reopened the restored store
+{
+    open my $lk, '+<', "$aside/lock.mdb" or die "lock.mdb: $!";
+    my $fl = pack('s s x4 q q i x4', F_RDLCK, 0, 0, 1, 0);     # struct flock
+    fcntl($lk, F_SETLK, $fl) or die "fcntl: $!";
+    $t3->madoctl_exit(1, qr/the store \Q$aside\E is open in process $$ .*nothing destroyed/,
+                      'the store kept aside open in another process', 'destroy', @bk3, '--confirm', $host);
+    close $lk;
+}
+is_deeply(snapshot3(), $snap3, 'held open: nothing destroyed');
+
+# a link named as restore names its stores: restore makes none
+symlink "$d3", "$s3.before-restore-20261127T090000" or die;
+$t3->madoctl_exit(1, qr/store kept aside by restore \S+before-restore-20261127T090000: not a directory; nothing destroyed/,
+                  'a link named as a store kept aside', 'destroy', @bk3, '--confirm', $host);
+unlink "$s3.before-restore-20261127T090000" or die;
+is_deeply(snapshot3(), $snap3, 'a link: nothing destroyed');
+
+# one on another file system (a mount point named so), in a mount
+# namespace of its own so that nothing stays mounted
+SKIP: {
+    skip 'needs root and mount namespaces (unshare -m)', 3
+        unless MadoTest::is_root() && system('unshare -m true >/dev/null 2>&1') == 0;
+    my $m = "$s3.before-restore-20261127T080000";
+    mkdir $m or die;
+    my %env = $t3->madoctl_env;
+    local @ENV{ keys %env } = values %env;
+    my $cmd = join ' ', map { "'$_'" } $t3->madoctl_argv('destroy', @bk3, '--confirm', $host);
+    my $o = `unshare -m sh -c "mount -t tmpfs -o size=1m mado-test '$m' && echo x > '$m/data.mdb' && { $cmd; echo exit=\\\$?; test -e '$m/data.mdb' && echo left; }" 2>&1`;
+    rmdir $m or die "rmdir $m: $!";
+    like($o, qr/^exit=1$/m, 'a store kept aside on another file system: refused') or diag($o);
+    like($o, qr/\Q$m\E: on another file system than the store's directory .*nothing destroyed/, '... said');
+    like($o, qr/^left$/m, '... and left');
+}
+is_deeply(snapshot3(), $snap3, 'another file system: nothing destroyed');
+
+open my $afh, '<:raw', "$aside/data.mdb" or die;
+my $r3 = $t3->madoctl('destroy', @bk3, '--confirm', $host, '--receipt', "$d3/receipt.txt");
+is($r3->{exit}, 0, 'destroy, the stores kept aside beside the store: exit 0') or diag(MadoTest::text($r3->{err}));
+my $rc3 = $r3->{out};
+
+ok(!-e $aside, 'the store kept aside by restore is gone');
+ok(!-e $tmp3, 'the killed restore\'s directory is gone');
+ok(!-e $s3 && !-e $bk3 && !-e "$root/etc/mado/audit.key", 'the store, the backups, the key are gone');
+is(index(reread($afh), $marker3), -1, 'the kept-aside data.mdb\'s old bytes (the marker) are not there');
+close $afh;
+is_deeply([ grep { !-e } @keep3 ], [], 'names restore does not make are left');
+opendir my $ld, $lib3 or die;
+is_deeply([ sort grep { !/^\.\.?$/ } readdir $ld ],
+          [ '.store.restore-Ab3xYz.txt', '.store.restore-toolong', 'other.before-restore-20261127T100000',
+            'store.before-restore-notes' ],
+          'nothing else is left in /var/lib/mado');
+
+like($rc3, qr/^file \Q$aside\E\/data\.mdb: \d+ bytes, overwritten with random bytes and removed at /m,
+     'receipt: the kept-aside data.mdb');
+like($rc3, qr/^file \Q$aside\E\/lock\.mdb: \d+ bytes, overwritten/m, 'receipt: its lock.mdb');
+like($rc3, qr/^directory \Q$aside\E: removed at /m, 'receipt: its directory');
+like($rc3, qr/^store kept aside by restore \Q$aside\E: 2 files, \d+ bytes, all destroyed at /m,
+     'receipt: what it was');
+like($rc3, qr/^file \Q$tmp3\E\/data\.mdb: \d+ bytes, overwritten/m, 'receipt: the killed restore\'s data.mdb');
+like($rc3, qr/^unfinished restore's store \Q$tmp3\E: 1 files, \d+ bytes, all destroyed at /m,
+     'receipt: what it was');
+like($rc3, qr/^file \Q$b3\E: \d+ bytes, overwritten/m, 'receipt: the timer\'s backup');
+ok(index($rc3, "audit key $root/etc/mado/audit.key") < index($rc3, "file $aside/"),
+   'receipt: the key destroyed before the store kept aside');
+unlike($rc3, qr/keep\.txt|before-restore-notes|other\.before-restore|toolong/, 'receipt: nothing not ours');
+like($r3->{err}, qr/^madoctl: destroyed store kept aside by restore \Q$aside\E \(2 files, /m, 'stderr says it');
+is(slurp("$d3/receipt.txt"), $rc3, '--receipt FILE holds it');
+$r = $t3->madoctl('destroy', '--verify-receipt', "$d3/receipt.txt");
+is($r->{exit}, 0, 'and its signature verifies') or diag($r->{err});
+
 $t->check_logs;
 $t2->check_logs;
+$t3->check_logs;
 
 done_testing;

@@ -9,7 +9,9 @@
 # fails once a file is changed.  Files are 0600, the directory 0700, the
 # store is not written (and a read-only mount of it exports the same),
 # and refusals (a DIR with files in it, a DIR.partial left over, no
-# store) leave nothing behind.
+# store) leave nothing behind.  A store that was restored from a backup
+# exports a trail that ends with the restore record (what it replaced,
+# where the old store went) and verifies against the anchor restore moved.
 
 use strict;
 use warnings;
@@ -279,6 +281,51 @@ SKIP: {
     is($? >> 8, 0, 'export of a store on a read-only mount') or diag($o);
     is(slurp("$dir/ro/audit.jsonl"), slurp("$dir/empty/audit.jsonl"),
        'the same trail');
+}
+
+# ---------------------------------------------------------------- a restored store
+
+# a backup, a change after it, the backup restored: the trail exported is
+# the backup's and the restore record, and it verifies (restore moved the
+# anchor to that record); the accounts came back with the backup
+{
+    local $ENV{MADO_NOW} = '2026-11-26T09:00:00';
+    my $json = JSON::PP->new->utf8;
+    my $bk = "$dir/backups";
+    mkdir $bk, 0700 or die;
+    $t->madoctl_ok('backup', "$bk/before.mbk");
+    my $before = $json->decode($t->madoctl_ok(qw(audit list --json)));
+    my $seq = $before->[-1]{seq};
+    $t->madoctl_ok(qw(set kita moving --message), 'after the backup');
+    my ($aside) = $t->madoctl_ok('restore', "$bk/before.mbk") =~ /^the old store is kept in (\S+) /m;
+    ok($aside && -d $aside, 'restored, the old store kept aside');
+
+    my $x = "$dir/restored";
+    $r = $t->madoctl('export', $x);
+    is($r->{exit}, 0, 'export of a restored store: exit 0') or diag(MadoTest::text($r->{err}));
+    unlike($r->{err}, qr/warning/, 'no warning');
+
+    my @lines = map { $json->decode($_) } split /\n/, slurp("$x/audit.jsonl");
+    is(scalar @lines, @$before + 1, 'audit.jsonl: the backup\'s trail and one record more');
+    is_deeply([ @lines[0 .. $#lines - 1] ], $before, 'the records before it: the backup\'s, as they were');
+    my $rec = $lines[-1]{record};
+    is($lines[-1]{seq}, $seq + 1, 'the last: the record after the backup\'s last');
+    is($rec->{action}, 'restore', 'it is the restore record');
+    is($rec->{file}, "$bk/before.mbk", 'naming the backup');
+    is($rec->{backup_audit_seq}, "$seq", 'and its last record');
+    is($rec->{replaced_audit_seq}, $seq + 1 . '', 'the replaced store\'s last record (the change after the backup)');
+    like($rec->{replaced_audit_mac}, qr/^[0-9a-f]{64}$/, 'and its MAC');
+    is($rec->{store_aside}, $aside, 'and where the old store went');
+    is_deeply($lines[-1], $json->decode($t->madoctl_ok(qw(audit list --json)))->[-1],
+              'as audit list --json has it');
+
+    my $v = slurp("$x/audit-verify.txt");
+    like($v, qr/^audit trail intact: @{[ $seq + 1 ]} records$/m, 'audit-verify.txt: the trail intact, the restore record in it');
+    like($v, qr/^compared with anchor \S+: head seq @{[ $seq + 1 ]} /m, 'audit-verify.txt: the anchor names the restore record');
+    unlike($v, qr/^FINDING/m, 'audit-verify.txt: no finding');
+    like($v, qr/^result: OK/m, 'audit-verify.txt: result OK');
+    like(slurp("$x/README.txt"), qr/audit verification: OK/, 'README.txt: the verification OK');
+    is(system("cd '$x' && sha256sum --quiet -c MANIFEST.sha256"), 0, 'its manifest checks');
 }
 
 $t->check_logs;
