@@ -398,6 +398,10 @@ static const char  mc_usage_feed[] =
     "  --interval SECONDS   how often --follow looks for more, 0.05..60\n"
     "                       (default 0.5)\n"
     "  --batch N            lines per transaction, 1..100000 (default 4096)\n"
+    "  --name NAME          the feed's name in the store's record of what\n"
+    "                       it did (events, bad lines, its last batch: the\n"
+    "                       metrics' feed=\"NAME\"); default log.  Give each\n"
+    "                       feed of one office its own\n"
     "  -q, --quiet          no summary\n"
     "  -h, --help           show this help\n";
 
