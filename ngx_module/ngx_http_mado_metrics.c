@@ -553,9 +553,13 @@ ngx_http_mado_metrics_read(ngx_http_request_t *r,
     if (ngx_http_mado_read_begin(r->connection->log, w, &txn, &err)
         != MADO_OK)
     {
-        /* the snapshot's figures are still served: these are left out */
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "mado metrics: %s", err.text);
+        /* the snapshot's figures are still served: these are left out
+           (a grown map waits for the updates in threads: not a fault) */
+        if (!w->resized) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "mado metrics: %s", err.text);
+        }
+
         return NGX_OK;
     }
 
