@@ -65,6 +65,20 @@ static int mc_check_store(mc_ctx_t *ctx, const char *only,
 static void mc_check_tls(const mc_check_opts_t *opt, int64_t now,
     mc_check_out_t *out);
 static void mc_check_disk(const mc_check_opts_t *opt, mc_check_out_t *out);
+static int mc_check_feed(int source, const char *name,
+    const mado_feed_stat_t *st, void *arg);
+
+
+/* refused lines of a feed are said for a day after the last one */
+#define MC_CHECK_FEED_BAD   86400
+
+typedef struct {
+    mc_check_out_t     *out;
+    const char         *office;
+    int64_t             now;
+    uint64_t            bad;            /* every feed's, for the perfdata */
+    unsigned            feeds;
+} mc_check_feeds_t;
 
 
 static void
@@ -265,6 +279,7 @@ mc_check_store(mc_ctx_t *ctx, const char *only, const mc_check_opts_t *opt,
     mado_store_t           s;
     mado_office_def_t      def;
     mado_counter_state_t   stored, st;
+    mc_check_feeds_t       feeds;
 
     static const char *const  words[3] = {
         "stale", "stalled", "long wait"
@@ -290,6 +305,9 @@ mc_check_store(mc_ctx_t *ctx, const char *only, const mc_check_opts_t *opt,
     nnamed = 0;
     named[0] = '\0';
     memset(count, 0, sizeof(count));
+    memset(&feeds, 0, sizeof(feeds));
+    feeds.out = out;
+    feeds.now = ctx->now;
 
     rc = mado_store_read_begin(&s, &txn, &err);
 
@@ -390,6 +408,21 @@ mc_check_store(mc_ctx_t *ctx, const char *only, const mc_check_opts_t *opt,
             }
         }
 
+        /*
+         * Feeds refusing lines: said, not a status of their own (a bad line
+         * is skipped and the rest counted; the counters' conditions tell
+         * when the figures suffer)
+         */
+        if (rc == MADO_OK) {
+            feeds.office = ids[i];
+
+            if (mado_feed_stats(&s, txn, ids[i], mc_check_feed, &feeds, &err)
+                == MADO_ESTORE)
+            {
+                rc = MADO_ESTORE;
+            }
+        }
+
         mado_office_free(&def);
     }
 
@@ -452,7 +485,50 @@ mc_check_store(mc_ctx_t *ctx, const char *only, const mc_check_opts_t *opt,
                  count[2], opt->warning, opt->critical, ncounters,
                  (unsigned long long) waiting, (long long) wait_max);
 
+    if (feeds.feeds) {
+        mc_check_add(out->perf, sizeof(out->perf), &out->perf_len,
+                     " feed_bad_lines=%lluc",
+                     (unsigned long long) feeds.bad);
+    }
+
     return MC_CHECK_OK;
+}
+
+
+static int
+mc_check_feed(int source, const char *name, const mado_feed_stat_t *st,
+    void *arg)
+{
+    int64_t            age;
+    mc_check_feeds_t  *f = arg;
+
+    f->feeds++;
+    f->bad += st->bad;
+
+    /* written by a writer whose clock was ahead: as now */
+    age = f->now > st->bad_at ? f->now - st->bad_at : 0;
+
+    if (st->bad_at != 0 && age < MC_CHECK_FEED_BAD) {
+        if (source == MADO_FEED_HTTP) {
+            mc_check_add(f->out->more, sizeof(f->out->more),
+                         &f->out->more_len, "%s: feed %s (update API) "
+                         "refused lines, %llu in all, the last %lld min "
+                         "ago: its batches were answered 400\n", f->office,
+                         name, (unsigned long long) st->bad,
+                         (long long) (age / 60));
+
+        } else {
+            mc_check_add(f->out->more, sizeof(f->out->more),
+                         &f->out->more_len, "%s: feed %s (madoctl feed) "
+                         "refused lines, %llu in all, the last %lld min "
+                         "ago: journalctl -u mado-feed@%s\n", f->office,
+                         name, (unsigned long long) st->bad,
+                         (long long) (age / 60),
+                         f->office);
+        }
+    }
+
+    return 0;
 }
 
 

@@ -36,6 +36,7 @@ typedef struct {
     const char             *office;
     const char             *path;
     const char             *name;           /* for messages */
+    const char             *feed;           /* --name: the feed's record */
     mc_feed_format_t        fmt;
     unsigned                follow:1;
     unsigned                quiet:1;
@@ -73,6 +74,11 @@ typedef struct {
     /* per batch, set by the write callback */
     uint64_t                b_applied, b_dup, b_old, b_bad;
 
+    /* bad lines found outside a batch (too long, a rotated file's
+       incomplete last line): counted in the feed's record by the next
+       write */
+    uint64_t                pend_bad;
+
     /* totals */
     uint64_t                t_lines, t_applied, t_dup, t_old, t_bad;
     uint64_t                t_before;
@@ -93,6 +99,8 @@ static int mc_feed_reopen(mc_feed_t *f);
 static int mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err);
 static int mc_feed_watch(mc_feed_t *f);
+static int mc_feed_write_bad(mado_store_t *s, MDB_txn *txn, void *arg,
+    mado_err_t *err);
 static uint64_t mc_fnv1a(const char *p, size_t len);
 
 
@@ -112,6 +120,7 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
         { "follow",   no_argument,       NULL, 'F' },
         { "interval", required_argument, NULL, 'i' },
         { "batch",    required_argument, NULL, 'b' },
+        { "name",     required_argument, NULL, 'n' },
         { "quiet",    no_argument,       NULL, 'q' },
         { "help",     no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -123,6 +132,7 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
     f.fmt.cd = (iconv_t) -1;
     f.interval = 0.5;
     f.batch_max = 4096;
+    f.feed = "log";
 
     format = encoding = interval = batch = NULL;
 
@@ -135,6 +145,7 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
         case 'F': f.follow = 1; break;
         case 'i': interval = optarg; break;
         case 'b': batch = optarg; break;
+        case 'n': f.feed = optarg; break;
         case 'q': f.quiet = 1; break;
 
         case 'h':
@@ -162,7 +173,9 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
         return rc;
     }
 
-    if (mc_check_id("--office", f.office) != MC_EXIT_OK) {
+    if (mc_check_id("--office", f.office) != MC_EXIT_OK
+        || mc_check_id("--name", f.feed) != MC_EXIT_OK)
+    {
         return MC_EXIT_REFUSED;
     }
 
@@ -288,6 +301,18 @@ mc_cmd_feed(mc_ctx_t *ctx, int argc, char **argv)
         fprintf(stderr, "madoctl feed: %s:%llu: incomplete last line left "
                 "for when it is complete\n", f.name,
                 (unsigned long long) f.line + 1);
+    }
+
+    if (f.pend_bad && f.store.env != NULL) {
+        /* even after SIGTERM or an error: they were reported */
+        mado_err_t  err;
+
+        if (mado_store_write(&f.store, mc_feed_write_bad, &f, &err)
+            != MADO_OK)
+        {
+            mc_error("%s", err.text);
+            rc = (rc == MC_EXIT_OK) ? MC_EXIT_STORE : rc;
+        }
     }
 
     if (rc == MC_EXIT_OK && !f.quiet) {
@@ -468,6 +493,7 @@ mc_feed_process(mc_feed_t *f, int at_eof)
         fprintf(stderr, "madoctl feed: %s:%llu: %s\n", f->name,
                 (unsigned long long) l->e.line, l->e.why);
         f->t_bad++;
+        f->pend_bad++;
         f->overlong = 1;
         used = f->len;
     }
@@ -661,6 +687,7 @@ mc_feed_flush(mc_feed_t *f)
     f->t_dup += f->b_dup;
     f->t_old += f->b_old;
     f->t_bad += f->b_bad;
+    f->pend_bad = 0;
 
     if (f->fp_len) {
         f->have_cursor = 1;
@@ -802,6 +829,15 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
         }
     }
 
+    /* b.bad: events the office refused; b_bad - b.bad: the parser's */
+    rc = mado_feed_stat_add(s, txn, f->office, MADO_FEED_FILE, f->feed, &b,
+                            f->order, f->norder,
+                            f->b_bad - b.bad + f->pend_bad, f->ctx->now,
+                            err);
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
     if (f->fp_len == 0) {
         return MADO_OK;
     }
@@ -817,6 +853,33 @@ mc_feed_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
     cur.updated_at = f->ctx->now;
 
     return mado_feed_cursor_put(s, txn, f->office, f->fp, &cur, err);
+}
+
+
+/* bad lines that no batch took up, into the feed's record at the end */
+static int
+mc_feed_write_bad(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
+{
+    int                 rc;
+    mc_feed_t          *f = arg;
+    mado_office_def_t   o;
+
+    memset(&o, 0, sizeof(mado_office_def_t));
+
+    rc = mado_office_get(s, txn, f->office, &o, err);
+    mado_office_free(&o);
+
+    if (rc == MADO_ENOTFOUND) {
+        return mado_fail(err, MADO_EINVAL, "--office: no office \"%s\"",
+                         f->office);
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    return mado_feed_stat_add(s, txn, f->office, MADO_FEED_FILE, f->feed,
+                              NULL, NULL, 0, f->pend_bad, f->ctx->now, err);
 }
 
 
@@ -870,6 +933,7 @@ mc_feed_watch(mc_feed_t *f)
                     "the rotated file, skipped\n", f->name,
                     (unsigned long long) f->line + 1);
             f->t_bad++;
+            f->pend_bad++;
         }
 
         fprintf(stderr, "madoctl feed: %s: rotated; reading the new file\n",

@@ -398,6 +398,10 @@ static const char  mc_usage_feed[] =
     "  --interval SECONDS   how often --follow looks for more, 0.05..60\n"
     "                       (default 0.5)\n"
     "  --batch N            lines per transaction, 1..100000 (default 4096)\n"
+    "  --name NAME          the feed's name in the store's record of what\n"
+    "                       it did (events, bad lines, its last batch: the\n"
+    "                       metrics' feed=\"NAME\"); default log.  Give each\n"
+    "                       feed of one office its own\n"
     "  -q, --quiet          no summary\n"
     "  -h, --help           show this help\n";
 
@@ -806,6 +810,12 @@ static const char  mc_usage_check[] =
     "Each count reaching --warning (default 1) is a WARNING, --critical\n"
     "(default 3) CRITICAL.  A store that is opened but cannot be read, or\n"
     "holds no offices, is CRITICAL.\n"
+    "\n"
+    "A feed that refused lines in the last 24 hours (madoctl feed's bad\n"
+    "lines, the update API's refused batches) is said on a line of its\n"
+    "own, without changing the status: the feed goes on, and the counters\n"
+    "say when the figures suffer.  feed_bad_lines=Nc in the performance\n"
+    "data counts every feed's refused lines (when the offices have feeds).\n"
     "\n"
     "Options:\n"
     "  --office OFFICE     only this office\n"

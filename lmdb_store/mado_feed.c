@@ -155,6 +155,158 @@ mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
 }
 
 
+/* ------------------------------------------------------------ feed records */
+
+int
+mado_feed_stat_get(mado_store_t *s, MDB_txn *txn, const char *office,
+    int source, const char *name, mado_feed_stat_t *st, mado_err_t *err)
+{
+    int            rc;
+    MDB_val        k, v;
+    unsigned char  key[MADO_KEY_MAX];
+
+    memset(st, 0, sizeof(mado_feed_stat_t));
+
+    if (!s->feeds) {
+        return MADO_ENOTFOUND;
+    }
+
+    k.mv_data = key;
+    k.mv_size = mado_feed_stat_key(office, source, name, key);
+
+    rc = mdb_get(txn, s->feed, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        return MADO_ENOTFOUND;
+    }
+
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "reading a feed's record", rc);
+    }
+
+    if (mado_feed_stat_decode(v.mv_data, v.mv_size, st) != 0) {
+        snprintf(err->text, sizeof(err->text), "the record of feed %s of "
+                 "office %s is garbled", name, office);
+        return MADO_ESTORE;
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_feed_stat_add(mado_store_t *s, MDB_txn *txn, const char *office,
+    int source, const char *name, const mado_feed_batch_t *b,
+    mado_feed_event_t *const *ev, size_t n, uint64_t bad, int64_t now,
+    mado_err_t *err)
+{
+    int               rc;
+    size_t            i;
+    MDB_val           k, v;
+    mado_feed_stat_t  st;
+    unsigned char     key[MADO_KEY_MAX], buf[MADO_FEED_STAT_SIZE];
+
+    rc = mado_feed_stat_get(s, txn, office, source, name, &st, err);
+    if (rc != MADO_OK && rc != MADO_ENOTFOUND) {
+        return rc;
+    }
+
+    if (b != NULL) {
+        st.applied += b->applied;
+        st.duplicate += b->duplicate;
+        st.old += b->old;
+        bad += b->bad;
+    }
+
+    st.bad += bad;
+    st.batch_at = now;
+
+    if (bad) {
+        st.bad_at = now;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (ev[i]->result != MADO_FEED_BAD && ev[i]->ev.time > st.event_at) {
+            st.event_at = ev[i]->ev.time;
+        }
+    }
+
+    mado_feed_stat_encode(&st, buf);
+
+    k.mv_data = key;
+    k.mv_size = mado_feed_stat_key(office, source, name, key);
+    v.mv_data = buf;
+    v.mv_size = sizeof(buf);
+
+    rc = mdb_put(txn, s->feed, &k, &v, 0);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "writing a feed's record", rc);
+    }
+
+    return MADO_OK;
+}
+
+
+int
+mado_feed_stats(mado_store_t *s, MDB_txn *txn, const char *office,
+    mado_feed_stat_pt fn, void *arg, mado_err_t *err)
+{
+    int               rc, source;
+    size_t            lo, n;
+    MDB_val           k, v;
+    MDB_cursor       *cur;
+    mado_feed_stat_t  st;
+    unsigned char     key[MADO_KEY_MAX];
+    char              name[MADO_ID_MAX + 1];
+
+    if (!s->feeds) {
+        return MADO_ENOTFOUND;
+    }
+
+    rc = mdb_cursor_open(txn, s->feed, &cur);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "reading the feeds", rc);
+    }
+
+    /* OFFICE\0@: the feeds' records sort together, after no cursor's */
+    n = mado_office_key_prefix(office, key);
+    lo = n - 1;
+    key[n++] = '@';
+
+    k.mv_data = key;
+    k.mv_size = n;
+
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    {
+        if (k.mv_size < n || memcmp(k.mv_data, key, n) != 0) {
+            break;
+        }
+
+        if (mado_feed_stat_key_parse(k.mv_data, k.mv_size, lo, &source, name)
+            != 0
+            || mado_feed_stat_decode(v.mv_data, v.mv_size, &st) != 0)
+        {
+            /* one garbled record hides nothing else from monitoring */
+            continue;
+        }
+
+        if (fn(source, name, &st, arg) != 0) {
+            break;
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        return mado_mdb_fail(err, MADO_ESTORE, "reading the feeds", rc);
+    }
+
+    return MADO_OK;
+}
+
+
 /* ------------------------------------------------------------ batches */
 
 static void

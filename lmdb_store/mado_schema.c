@@ -396,6 +396,88 @@ mado_cursor_decode(const void *v, size_t len, mado_feed_cursor_t *cur)
 }
 
 
+size_t
+mado_feed_stat_key(const char *office, int source, const char *name,
+    unsigned char *key)
+{
+    size_t  n, ln;
+
+    n = mado_key_prefix(office, NULL, key);
+    key[n++] = '@';
+    key[n++] = (unsigned char) source;
+
+    ln = strlen(name);
+    memcpy(key + n, name, ln);
+
+    return n + ln;
+}
+
+
+int
+mado_feed_stat_key_parse(const void *key, size_t klen, size_t lo,
+    int *source, char *name)
+{
+    size_t                ln;
+    const unsigned char  *k = key;
+
+    if (klen < lo + 4 || k[lo] != '\0' || k[lo + 1] != '@'
+        || (k[lo + 2] != MADO_FEED_FILE && k[lo + 2] != MADO_FEED_HTTP))
+    {
+        return -1;
+    }
+
+    ln = klen - lo - 3;
+
+    if (ln > MADO_ID_MAX || memchr(k + lo + 3, '\0', ln) != NULL) {
+        return -1;
+    }
+
+    *source = k[lo + 2];
+    memcpy(name, k + lo + 3, ln);
+    name[ln] = '\0';
+
+    return 0;
+}
+
+
+void
+mado_feed_stat_encode(const mado_feed_stat_t *st, unsigned char *buf)
+{
+    unsigned char  *p = buf;
+
+    memcpy(p, &st->applied, 8);      p += 8;
+    memcpy(p, &st->duplicate, 8);    p += 8;
+    memcpy(p, &st->old, 8);          p += 8;
+    memcpy(p, &st->bad, 8);          p += 8;
+    memcpy(p, &st->batch_at, 8);     p += 8;
+    memcpy(p, &st->event_at, 8);     p += 8;
+    memcpy(p, &st->bad_at, 8);
+}
+
+
+int
+mado_feed_stat_decode(const void *v, size_t len, mado_feed_stat_t *st)
+{
+    const unsigned char  *p = v;
+
+    memset(st, 0, sizeof(mado_feed_stat_t));
+
+    if (len < MADO_FEED_STAT_SIZE) {
+        return -1;
+    }
+
+    memcpy(&st->applied, p, 8);      p += 8;
+    memcpy(&st->duplicate, p, 8);    p += 8;
+    memcpy(&st->old, p, 8);          p += 8;
+    memcpy(&st->bad, p, 8);          p += 8;
+    memcpy(&st->batch_at, p, 8);     p += 8;
+    memcpy(&st->event_at, p, 8);     p += 8;
+    memcpy(&st->bad_at, p, 8);
+
+    return 0;
+}
+
+
 /* ------------------------------------------------------------ event */
 
 size_t

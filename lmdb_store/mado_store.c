@@ -223,6 +223,11 @@ mado_store_open(mado_store_t *s, const char *dir, unsigned flags,
         s->history = 0;
     }
 
+    /* for monitoring (the module's metrics): what the feeds did, the trail */
+    s->feeds = !s->readonly || mdb_dbi_open(txn, "feed", 0, &s->feed) == 0;
+    s->trail = !s->readonly
+               || mdb_dbi_open(txn, "audit", 0, &s->audit_db) == 0;
+
     rc = mado_schema_check(s, txn, err);
 
     /* a store a restore put aside takes no writer (mado_backup.c) */

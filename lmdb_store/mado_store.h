@@ -56,6 +56,8 @@
  *                            endian), kept by the ticket-machine feed
  *   feed    OFFICE\0FP     -> how far the feed has read the file whose
  *                            first line hashes to FP (16 hex digits)
+ *           OFFICE\0@SNAME -> what the feed S NAME did: events and bad
+ *                            lines, its last batch, newest event
  *   event   OFFICE\0T\0N   -> one change of a counter at unix time T (8
  *                            bytes big endian; N: 2 bytes, the order
  *                            within the second): mado_event_t
@@ -347,11 +349,11 @@ typedef struct {
     MDB_dbi             office;
     MDB_dbi             state;
     MDB_dbi             ticket;         /* writers only */
-    MDB_dbi             feed;           /* writers only */
+    MDB_dbi             feed;           /* readers: if s->feeds */
     MDB_dbi             event;
     MDB_dbi             sample;
     MDB_dbi             hourly;
-    MDB_dbi             audit_db;
+    MDB_dbi             audit_db;       /* readers: if s->trail */
     MDB_dbi             account;
     MDB_dbi             session;
     MDB_dbi             idem;
@@ -364,6 +366,9 @@ typedef struct {
     unsigned char       lookup_key[32]; /* HMAC of keys naming people */
     unsigned            readonly:1;
     unsigned            history:1;      /* event and sample exist */
+    unsigned            feeds:1;        /* feed is open (readers: if it
+                                           exists) */
+    unsigned            trail:1;        /* audit_db is open (the same) */
     unsigned            audit:1;        /* audit_key is loaded */
     /*
      * A process whose threads may hold transactions (the nginx module with
@@ -1263,6 +1268,52 @@ int mado_feed_cursor_get(mado_store_t *s, MDB_txn *txn, const char *office,
 int mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
     const char *fp, const mado_feed_cursor_t *cur, mado_err_t *err);
 
+/*
+ * What a feed has done, for monitoring (the metrics, madoctl check): one
+ * record per feed of an office, whatever files it read.  A feed is named
+ * by where it comes from: "madoctl feed --name NAME" (MADO_FEED_FILE,
+ * default "log") or a feed account posting to the update API
+ * (MADO_FEED_HTTP, the account's id).  Each batch adds to it in its own
+ * transaction; a batch the update API refuses (400) adds its bad line.
+ */
+#define MADO_FEED_FILE          'f'
+#define MADO_FEED_HTTP          'h'
+
+typedef struct {
+    uint64_t            applied;    /* events by result (mado_feed_batch) */
+    uint64_t            duplicate;
+    uint64_t            old;
+    uint64_t            bad;        /* lines refused: not an event, or an
+                                       event the office cannot take */
+    int64_t             batch_at;   /* the last batch written */
+    int64_t             event_at;   /* the newest event time of a line not
+                                       refused (a minute stamp: its first
+                                       second); 0: none yet */
+    int64_t             bad_at;     /* the last line refused; 0: none */
+} mado_feed_stat_t;
+
+/* a feed's name: what mado_check_id takes */
+int mado_feed_stat_get(mado_store_t *s, MDB_txn *txn, const char *office,
+    int source, const char *name, mado_feed_stat_t *st, mado_err_t *err);
+/*
+ * Add a batch to the feed's record: b's counts (b may be NULL), bad more
+ * lines refused before they became events (the caller's parser), the
+ * newest time of ev[0..n) not MADO_FEED_BAD, batch_at = now
+ */
+int mado_feed_stat_add(mado_store_t *s, MDB_txn *txn, const char *office,
+    int source, const char *name, const mado_feed_batch_t *b,
+    mado_feed_event_t *const *ev, size_t n, uint64_t bad, int64_t now,
+    mado_err_t *err);
+
+/*
+ * Each feed of office (readers too: MADO_ENOTFOUND when the store has no
+ * feed database yet); fn returns non-zero to stop
+ */
+typedef int (*mado_feed_stat_pt)(int source, const char *name,
+    const mado_feed_stat_t *st, void *arg);
+int mado_feed_stats(mado_store_t *s, MDB_txn *txn, const char *office,
+    mado_feed_stat_pt fn, void *arg, mado_err_t *err);
+
 
 /* -------------------------------------- 12. the audit trail (mado_audit.c) */
 
@@ -1785,6 +1836,22 @@ int mado_ticket_decode(const void *v, size_t len, mado_ticket_t *t);
  * (u64 each), updated_at (i64)
  */
 #define MADO_CURSOR_SIZE        (5 * 8)
+
+/*
+ * feed: OFFICE\0@SNAME (S: MADO_FEED_FILE or MADO_FEED_HTTP; NAME without
+ * NUL; '@' is no hex digit, so no cursor's key) -> applied, duplicate,
+ * old, bad (u64 each), batch_at, event_at, bad_at (i64 each)
+ */
+#define MADO_FEED_STAT_SIZE     (7 * 8)
+
+size_t mado_feed_stat_key(const char *office, int source, const char *name,
+    unsigned char *key);
+/* the source and name of a key of an office of lo bytes; -1 if not one */
+int mado_feed_stat_key_parse(const void *key, size_t klen, size_t lo,
+    int *source, char *name);
+void mado_feed_stat_encode(const mado_feed_stat_t *st, unsigned char *buf);
+/* -1 if too short; fields a later version appends are ignored */
+int mado_feed_stat_decode(const void *v, size_t len, mado_feed_stat_t *st);
 
 size_t mado_cursor_key(const char *office, const char *fp,
     unsigned char *key);

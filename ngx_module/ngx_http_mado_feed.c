@@ -11,6 +11,8 @@
 
 static int ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn,
     void *arg, mado_err_t *err);
+static int ngx_http_mado_admin_feed_bad(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_err_t *err);
 
 
 /*
@@ -58,9 +60,11 @@ static int
 ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     mado_err_t *err)
 {
-    int                          rc;
+    int                          rc, due;
     char                         actor[MADO_ID_MAX + 8], events[NGX_INT_T_LEN];
+    MDB_txn                     *child;
     int64_t                      locked;
+    mado_anchor_t                next;
     mado_account_t               a;
     mado_feed_batch_t            b;
     ngx_http_mado_admin_task_t  *t = arg;
@@ -178,7 +182,9 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     if (t->feed.bad) {
         ngx_http_mado_admin_fail(t, NGX_HTTP_BAD_REQUEST, "bad_request",
                                  t->feed.why);
-        return MADO_OK;
+
+        /* the line the answer names, for monitoring (a feed refused) */
+        return ngx_http_mado_admin_feed_bad(s, txn, t, err);
     }
 
     rc = ngx_http_mado_admin_replay(s, txn, t, err);
@@ -196,17 +202,52 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     b.extra = extra;
     b.strict = 1;
 
-    rc = mado_feed_batch(s, txn, &b, t->feed.order, t->feed.n, err);
+    /*
+     * In a nested transaction: a batch refused for a line the office
+     * cannot take is undone whole, and only its bad line is counted (the
+     * feed's record) in the transaction around it.
+     */
+    rc = mdb_txn_begin(mdb_txn_env(txn), txn, 0, &child);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "a feed batch", rc);
+    }
 
-    if (rc == MADO_EINVAL || rc == MADO_ENOTFOUND) {
-        /* refused: the transaction is aborted, nothing written */
-        ngx_http_mado_admin_fail(t, rc == MADO_EINVAL ? NGX_HTTP_BAD_REQUEST
-                                                      : NGX_HTTP_NOT_FOUND,
-                                 rc == MADO_EINVAL ? "bad_request"
-                                                   : "not_found", err->text);
+    /* a record the batch audited and took back is no anchor's */
+    due = s->anchor_due;
+    next = s->anchor_next;
+
+    rc = mado_feed_batch(s, child, &b, t->feed.order, t->feed.n, err);
+
+    if (rc != MADO_OK) {
+        mdb_txn_abort(child);
+        s->anchor_due = due;
+        s->anchor_next = next;
+    }
+
+    if (rc == MADO_EINVAL) {
+        /* refused: nothing of the batch written */
+        ngx_http_mado_admin_fail(t, NGX_HTTP_BAD_REQUEST, "bad_request",
+                                 err->text);
+        return ngx_http_mado_admin_feed_bad(s, txn, t, err);
+    }
+
+    if (rc == MADO_ENOTFOUND) {
+        ngx_http_mado_admin_fail(t, NGX_HTTP_NOT_FOUND, "not_found",
+                                 err->text);
         return rc;
     }
 
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    rc = mdb_txn_commit(child);
+    if (rc != 0) {
+        return mado_mdb_fail(err, MADO_ESTORE, "a feed batch", rc);
+    }
+
+    rc = mado_feed_stat_add(s, txn, t->office, MADO_FEED_HTTP, t->user, &b,
+                            t->feed.order, t->feed.n, 0, t->now, err);
     if (rc != MADO_OK) {
         return rc;
     }
@@ -219,6 +260,37 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
     }
 
     return ngx_http_mado_admin_remember(s, txn, t, err);
+}
+
+
+/*
+ * A batch refused for a bad line (400): that line counts in the feed's
+ * record, so that a machine whose batches are all refused shows; the
+ * lines after it were not looked at.  Only an office that exists has
+ * feeds (a batch refused before the office was looked up may name none).
+ */
+static int
+ngx_http_mado_admin_feed_bad(mado_store_t *s, MDB_txn *txn,
+    ngx_http_mado_admin_task_t *t, mado_err_t *err)
+{
+    int                 rc;
+    mado_office_def_t   o;
+
+    ngx_memzero(&o, sizeof(mado_office_def_t));
+
+    rc = mado_office_get(s, txn, t->office, &o, err);
+    mado_office_free(&o);
+
+    if (rc == MADO_ENOTFOUND) {
+        return MADO_OK;
+    }
+
+    if (rc != MADO_OK) {
+        return rc;
+    }
+
+    return mado_feed_stat_add(s, txn, t->office, MADO_FEED_HTTP, t->user,
+                              NULL, NULL, 0, 1, t->now, err);
 }
 
 

@@ -35,6 +35,24 @@ static const ngx_uint_t  ngx_http_mado_codes[] = {
     (sizeof(ngx_http_mado_codes) / sizeof(ngx_http_mado_codes[0]))
 
 
+/* what a scrape reads from the store itself, in one read transaction */
+typedef struct {
+    const char                *office;
+    int                        source;
+    char                       name[MADO_ID_MAX + 1];
+    mado_feed_stat_t           st;
+} ngx_http_mado_feed_row_t;
+
+typedef struct {
+    ngx_array_t                feeds;       /* of ngx_http_mado_feed_row_t */
+    const char                *office;      /* the one being read */
+    ngx_uint_t                 trail;       /* the audit figures are read */
+    size_t                     audit_records;
+    uint64_t                   audit_last;
+    time_t                     written;     /* data.mdb's mtime; 0: not */
+} ngx_http_mado_store_read_t;
+
+
 static ngx_int_t ngx_http_mado_metrics_zone_init(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_int_t ngx_http_mado_metrics_log(ngx_http_request_t *r);
@@ -42,6 +60,13 @@ static ngx_uint_t ngx_http_mado_code_slot(ngx_uint_t status);
 static u_char *ngx_http_mado_metrics_counters(u_char *p, u_char *end,
     ngx_http_mado_snapshot_t *snap, time_t now);
 static u_char *ngx_http_mado_label(u_char *p, u_char *end, const char *s);
+static ngx_int_t ngx_http_mado_metrics_read(ngx_http_request_t *r,
+    ngx_http_mado_main_conf_t *mmcf, ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_store_read_t *rd);
+static int ngx_http_mado_metrics_feed(int source, const char *name,
+    const mado_feed_stat_t *st, void *arg);
+static u_char *ngx_http_mado_metrics_store(u_char *p, u_char *end,
+    ngx_http_mado_store_read_t *rd, time_t now);
 
 
 static ngx_str_t  ngx_http_mado_metrics_type =
@@ -196,6 +221,7 @@ ngx_http_mado_metrics_handler(ngx_http_request_t *r)
     ngx_http_mado_office_t     *o;
     ngx_http_mado_snapshot_t   *snap;
     ngx_http_mado_main_conf_t  *mmcf;
+    ngx_http_mado_store_read_t  rd;
 
     static const char  *classes[] = { "1xx", "2xx", "3xx", "4xx", "5xx",
                                       "other" };
@@ -229,6 +255,7 @@ ngx_http_mado_metrics_handler(ngx_http_request_t *r)
     up = (snap != NULL);
 
     n = 0;
+    ngx_memzero(&rd, sizeof(ngx_http_mado_store_read_t));
 
     if (snap != NULL) {
         /* read here, copied into the body: no need to hold it */
@@ -237,12 +264,18 @@ ngx_http_mado_metrics_handler(ngx_http_request_t *r)
         for (i = 0; i < snap->offices.nelts; i++) {
             n += o[i].def.ncounters;
         }
+
+        if (ngx_http_mado_metrics_read(r, mmcf, snap, &rd) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
-    /* each counter's lines carry its two labels (at most 6x escaped) */
+    /* each counter's and feed's lines carry their labels (at most 6x
+       escaped) */
     size = 16384
            + NGX_HTTP_MADO_NROUTES * NGX_HTTP_MADO_NCODES * 64
-           + n * 18 * (64 + 6 * (MADO_ID_MAX * 2));
+           + n * 18 * (64 + 6 * (MADO_ID_MAX * 2))
+           + rd.feeds.nelts * 6 * (96 + 6 * (MADO_ID_MAX * 2));
 
     p = ngx_pnalloc(r->pool, size);
     if (p == NULL) {
@@ -320,6 +353,7 @@ ngx_http_mado_metrics_handler(ngx_http_request_t *r)
                 snap->txnid, now > snap->now ? now - snap->now : 0);
 
         p = ngx_http_mado_metrics_counters(p, end, snap, now);
+        p = ngx_http_mado_metrics_store(p, end, &rd, now);
     }
 
     if (p == end) {
@@ -470,6 +504,217 @@ ngx_http_mado_metrics_counters(u_char *p, u_char *end,
         p = ngx_http_mado_label(p, end, o[i].def.id);
         p = ngx_slprintf(p, end, "\"} %L\n",
                          mado_alert_wait_seconds(&o[i].def));
+    }
+
+    return p;
+}
+
+
+/*
+ * The figures the snapshot does not hold, read for each scrape in one read
+ * transaction: a look-up per office for its feeds' records, the audit
+ * database's entry count (mdb_stat, kept by LMDB) and last key, and one
+ * fstat.  Nothing is scanned, whatever the size of the store.  The store
+ * may lack what an older writer never made: those families are then left
+ * out, not failed.
+ */
+static ngx_int_t
+ngx_http_mado_metrics_read(ngx_http_request_t *r,
+    ngx_http_mado_main_conf_t *mmcf, ngx_http_mado_snapshot_t *snap,
+    ngx_http_mado_store_read_t *rd)
+{
+    int                      fd;
+    MDB_val                  k, v;
+    MDB_txn                 *txn;
+    MDB_stat                 ms;
+    ngx_uint_t               i;
+    mado_err_t               err;
+    MDB_cursor              *cur;
+    ngx_file_info_t          fi;
+    ngx_http_mado_office_t  *o;
+    ngx_http_mado_worker_t  *w;
+
+    w = mmcf->worker;
+
+    if (ngx_array_init(&rd->feeds, r->pool, 8,
+                       sizeof(ngx_http_mado_feed_row_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* the last commit wrote data.mdb: its time is the last write's */
+    if (mdb_env_get_fd(w->store.env, &fd) == 0
+        && ngx_fd_info(fd, &fi) != NGX_FILE_ERROR)
+    {
+        rd->written = ngx_file_mtime(&fi);
+    }
+
+    if (ngx_http_mado_read_begin(r->connection->log, w, &txn, &err)
+        != MADO_OK)
+    {
+        /* the snapshot's figures are still served: these are left out
+           (a grown map waits for the updates in threads: not a fault) */
+        if (!w->resized) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "mado metrics: %s", err.text);
+        }
+
+        return NGX_OK;
+    }
+
+    if (w->store.trail && mdb_stat(txn, w->store.audit_db, &ms) == 0) {
+        rd->trail = 1;
+        rd->audit_records = ms.ms_entries;
+
+        if (mdb_cursor_open(txn, w->store.audit_db, &cur) == 0) {
+            if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0
+                && k.mv_size == 8)
+            {
+                rd->audit_last = mado_be64_get(k.mv_data);
+            }
+
+            mdb_cursor_close(cur);
+        }
+    }
+
+    o = snap->offices.elts;
+
+    for (i = 0; i < snap->offices.nelts; i++) {
+        rd->office = o[i].def.id;
+
+        if (mado_feed_stats(&w->store, txn, rd->office,
+                            ngx_http_mado_metrics_feed, rd, &err)
+            == MADO_ESTORE)
+        {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "mado metrics: %s", err.text);
+            break;
+        }
+    }
+
+    mdb_txn_abort(txn);
+
+    return NGX_OK;
+}
+
+
+static int
+ngx_http_mado_metrics_feed(int source, const char *name,
+    const mado_feed_stat_t *st, void *arg)
+{
+    ngx_http_mado_store_read_t  *rd = arg;
+
+    ngx_http_mado_feed_row_t  *row;
+
+    row = ngx_array_push(&rd->feeds);
+    if (row == NULL) {
+        return 1;
+    }
+
+    row->office = rd->office;
+    row->source = source;
+    ngx_cpystrn((u_char *) row->name, (u_char *) name, sizeof(row->name));
+    row->st = *st;
+
+    return 0;
+}
+
+
+static u_char *
+ngx_http_mado_metrics_store(u_char *p, u_char *end,
+    ngx_http_mado_store_read_t *rd, time_t now)
+{
+    int64_t                    value;
+    ngx_uint_t                 f, i, k;
+    ngx_http_mado_feed_row_t  *row;
+
+    enum {
+        EVENTS = 0, BAD, BATCH, EVENT, NFAMILIES
+    };
+
+    static const char  *fam[NFAMILIES][3] = {
+        { "mado_feed_events_total", "counter",
+          "Events a feed delivered, by what they did: applied (changed the "
+          "figures), duplicate (already known), old (of an earlier day)." },
+        { "mado_feed_bad_lines_total", "counter",
+          "Lines a feed delivered that were refused: not an event, or an "
+          "event the office cannot take (a refused update API batch counts "
+          "the line it names)." },
+        { "mado_feed_batch_age_seconds", "gauge",
+          "Since the feed last wrote a batch (lines, good or bad)." },
+        { "mado_feed_event_age_seconds", "gauge",
+          "The age of the newest event the feed delivered (absent before "
+          "the first)." }
+    };
+
+    static const char  *results[] = { "applied", "duplicate", "old" };
+
+    if (rd->written) {
+        p = ngx_slprintf(p, end,
+                "# HELP mado_store_write_age_seconds Since the last write "
+                "transaction was committed (data.mdb modified).\n"
+                "# TYPE mado_store_write_age_seconds gauge\n"
+                "mado_store_write_age_seconds %T\n",
+                ngx_time() > rd->written ? ngx_time() - rd->written : 0);
+    }
+
+    if (rd->trail) {
+        p = ngx_slprintf(p, end,
+                "# HELP mado_audit_records Records in the audit trail.\n"
+                "# TYPE mado_audit_records gauge\n"
+                "mado_audit_records %uz\n"
+                "# HELP mado_audit_last_seq The number of the audit trail's "
+                "last record (0: none).\n"
+                "# TYPE mado_audit_last_seq gauge\n"
+                "mado_audit_last_seq %uL\n",
+                rd->audit_records, rd->audit_last);
+    }
+
+    row = rd->feeds.elts;
+
+    for (f = 0; f < NFAMILIES; f++) {
+        p = ngx_slprintf(p, end, "# HELP %s %s\n# TYPE %s %s\n",
+                         fam[f][0], fam[f][2], fam[f][0], fam[f][1]);
+
+        for (i = 0; i < rd->feeds.nelts; i++) {
+            if (f == EVENT && row[i].st.event_at == 0) {
+                continue;
+            }
+
+            for (k = 0; k < (f == EVENTS ? 3 : 1); k++) {
+                p = ngx_slprintf(p, end, "%s{office=\"", fam[f][0]);
+                p = ngx_http_mado_label(p, end, row[i].office);
+                p = ngx_slprintf(p, end, "\",feed=\"");
+                p = ngx_http_mado_label(p, end, row[i].name);
+                p = ngx_slprintf(p, end, "\",source=\"%s\"",
+                                 row[i].source == MADO_FEED_HTTP ? "http"
+                                                                 : "file");
+
+                switch (f) {
+                case EVENTS:
+                    p = ngx_slprintf(p, end, ",result=\"%s\"", results[k]);
+                    value = k == 0 ? (int64_t) row[i].st.applied
+                            : k == 1 ? (int64_t) row[i].st.duplicate
+                            : (int64_t) row[i].st.old;
+                    break;
+                case BAD:
+                    value = (int64_t) row[i].st.bad;
+                    break;
+                case BATCH:
+                    value = now > row[i].st.batch_at
+                            ? now - row[i].st.batch_at : 0;
+                    break;
+                default:
+                    /* an event may lead the clock by up to an hour */
+                    value = now > row[i].st.event_at
+                            ? now - row[i].st.event_at : 0;
+                    break;
+                }
+
+                p = ngx_slprintf(p, end, "} %L\n", value);
+            }
+        }
     }
 
     return p;

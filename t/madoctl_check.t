@@ -203,6 +203,29 @@ is($r->{exit}, 2, 'disk: under the critical limit: CRITICAL');
 $r = check('--office', 'kita', '--disk', $t->dir . '/no/such/dir');
 is($r->{exit}, 3, 'a path that cannot be read: UNKNOWN');
 
+# ------------------------------------------------------------ feeds refusing lines
+
+# said on a line of its own for a day after the last, never a status: the
+# feed goes on, and the counters' conditions say when the figures suffer
+$t->madoctl_ok('set', 'kamigyo', $_, qw(--status open --waiting 0 --staff 1), at($T0)) for @kita;
+my $feedfile = $t->dir . '/kamigyo.csv';
+open $fh, '>', $feedfile or die "$feedfile: $!";
+print {$fh} "20261124,10:00:00,0,11,1\n20261124,10:00:05,0,99,2\nnot a line\n";
+close $fh;
+$r = $t->madoctl(qw(feed --office kamigyo --format voicecall), $feedfile, at($T0));
+like($r->{out}, qr/3 lines: 1 applied, 0 already known, 0 of an earlier day, 2 bad/, 'a feed with two bad lines');
+$r = check('--office', 'kamigyo', at($T0 + 5 * $min));
+is($r->{exit}, 0, 'a feed refusing lines: still OK') or diag($r->{out});
+like($r->{out}, qr/^kamigyo: feed log \(madoctl feed\) refused lines, 2 in all, the last 5 min ago: journalctl -u mado-feed\@kamigyo$/m,
+     'said on a line of its own');
+like($r->{out}, qr/ feed_bad_lines=2c$/m, 'its count in the performance data');
+$r = check('--office', 'kamigyo', '--stale', 1440, at($T0 + 24 * 60 * $min + 60));
+like($r->{out}, qr/^MADO (OK|WARNING|CRITICAL) - 1 office/, 'a day later: checked') or diag($r->{out});
+unlike($r->{out}, qr/refused lines/, 'a day after the last bad line: no longer said');
+like($r->{out}, qr/ feed_bad_lines=2c$/m, 'the count stays');
+$r = check('--office', 'kita', at($T0 + 5 * $min));
+unlike($r->{out}, qr/feed_bad_lines/, 'an office without a feed: no feed count');
+
 # ------------------------------------------------------------ all offices, UNKNOWN
 
 # a Sunday: every office closed, nothing to say

@@ -150,6 +150,98 @@ $t->admin_post('login', { user => 'tanaka', password => 'correct horse battery s
 is($after{mado_logins_held_total} - $before{mado_logins_held_total}, 1, 'a login while it waits: held +1');
 promtool_ok(scrape()->{body}, 'promtool still content after logins and a reload');
 
+# ------------------------------------------------------------ feeds, audit, store
+
+# madoctl feed of a file with good and bad lines, its clock 1000 s behind
+# the real one (the module's): the counts exactly, the ages to the second
+%before = values_of(scrape()->{body});
+ok(!grep(/^mado_feed_/, keys %before), 'no feed yet: no feed series');
+ok($before{mado_audit_records} > 0, 'the audit trail counted: ' . ($before{mado_audit_records} // 'none'));
+is($before{mado_audit_last_seq}, $before{mado_audit_records}, 'its last record is the count-th');
+
+my $n0 = int(time) - 1000;
+my $file = $t->dir . '/kamigyo.jsonl';
+spew($file, join '', map { "$_\n" }
+    qq({"time": @{[$n0 - 600]}, "event": "issue", "counter": "moving", "ticket": 13}),
+    qq({"time": @{[$n0 - 590]}, "event": "issue", "counter": "moving", "ticket": 14}),
+    qq(this is no event),
+    qq({"time": @{[$n0 - 500]}, "event": "call", "counter": "moving", "ticket": 13}),
+    qq({"time": @{[$n0 - 400]}, "event": "issue", "counter": "nosuch", "ticket": 1}),
+    qq({"time": @{[$n0 - 590]}, "event": "issue", "counter": "moving", "ticket": 14}),
+    qq({"time": @{[$n0 - 300]}, "event": "issue", "counter": "family", "ticket": 999}));
+my $r = $t->madoctl(qw(feed --office kamigyo --format jsonl), $file, { env => { MADO_NOW => $n0 } });
+is($r->{exit}, 0, 'madoctl feed: bad lines do not fail it');
+like($r->{out}, qr/7 lines: 3 applied, 1 already known, 0 of an earlier day, 3 bad/, 'its summary');
+my $t0 = int(time);
+$m = scrape();
+my $t1 = int(time) + 1;
+promtool_ok($m->{body}, 'promtool check metrics with feeds');
+%v = values_of($m->{body});
+my $fl = 'office="kamigyo",feed="log",source="file"';
+is($v{"mado_feed_events_total{$fl,result=\"applied\"}"}, 3, 'events applied: 3');
+is($v{"mado_feed_events_total{$fl,result=\"duplicate\"}"}, 1, 'already known: 1');
+is($v{"mado_feed_events_total{$fl,result=\"old\"}"}, 0, 'of an earlier day: 0');
+is($v{"mado_feed_bad_lines_total{$fl}"}, 3, 'bad lines: 3 (one not an event, two the office cannot take)');
+within($v{"mado_feed_batch_age_seconds{$fl}"}, $t0 - $n0, $t1 - $n0,
+       'batch age: since madoctl\'s clock wrote it');
+within($v{"mado_feed_event_age_seconds{$fl}"}, $t0 - ($n0 - 500), $t1 - ($n0 - 500),
+       'event age: of the newest event not refused (the call at -500, not the bad line at -300)');
+is($v{mado_audit_records} - $before{mado_audit_records}, 1,
+   'the batch audited the one counter it changed: +1 record');
+is($v{mado_audit_last_seq}, $v{mado_audit_records}, 'the last record follows');
+ok(defined $v{mado_store_write_age_seconds} && $v{mado_store_write_age_seconds} <= $t1 - $t0 + 1,
+   'the store was written a moment ago: ' . ($v{mado_store_write_age_seconds} // 'none'));
+ok($v{mado_store_txn_id} > $before{mado_store_txn_id}, 'and its transaction id moved');
+
+# the same file again: nothing read twice, nothing counted
+$r = $t->madoctl(qw(feed --office kamigyo --format jsonl), $file, { env => { MADO_NOW => $n0 + 10 } });
+like($r->{out}, qr/0 lines: .* 0 bad; 7 lines were applied before/, 'fed again: applied before');
+%after = values_of(scrape()->{body});
+is($after{"mado_feed_bad_lines_total{$fl}"}, 3, 'bad lines still 3');
+is($after{"mado_feed_events_total{$fl,result=\"applied\"}"}, 3, 'applied still 3');
+
+# a second feed of the office, named: its own series
+$r = $t->madoctl(qw(feed --office kamigyo --name second --format jsonl -), {
+    stdin => qq({"time": $n0, "event": "issue", "counter": "family", "ticket": 5}\nbad\n),
+    env => { MADO_NOW => $n0 } });
+is($r->{exit}, 0, 'feed --name second');
+%after = values_of(scrape()->{body});
+my $f2 = 'office="kamigyo",feed="second",source="file"';
+is($after{"mado_feed_events_total{$f2,result=\"applied\"}"}, 1, '--name: its own applied');
+is($after{"mado_feed_bad_lines_total{$f2}"}, 1, '--name: its own bad line');
+is($after{"mado_feed_bad_lines_total{$fl}"}, 3, 'the first one unchanged');
+$r = $t->madoctl(qw(feed --office kamigyo --name), 'Not An Id', qw(--format jsonl), $file);
+isnt($r->{exit}, 0, 'feed --name must be an id');
+like($r->{err}, qr/--name/, 'the refusal names --name');
+
+# the feed endpoint: the account is the feed; a refused batch counts its bad line
+my ($token) = $t->madoctl_ok(qw(user add sakyo-machine --role feed --office sakyo))
+    =~ /^(mado_[0-9a-f]{64})$/m;
+my $now = int(time);
+sub post_feed {
+    my ($body) = @_;
+    return $t->admin_post('offices/sakyo/feed', $body, $token, 'Content-Type' => 'application/x-ndjson');
+}
+my ($pr) = post_feed(join '', map { "$_\n" }
+    qq({"time": @{[$now - 120]}, "event": "issue", "counter": "moving", "ticket": 1}),
+    qq({"time": @{[$now - 60]}, "event": "issue", "counter": "moving", "ticket": 2}));
+is($pr->{status}, 200, 'feed endpoint: a good batch');
+($pr) = post_feed(join '', map { "$_\n" }
+    qq({"time": @{[$now - 30]}, "event": "call", "counter": "moving", "ticket": 1}),
+    qq({"time": @{[$now - 20]}, "event": "issue", "counter": "nosuch", "ticket": 3}));
+is($pr->{status}, 400, 'a batch naming a counter the office lacks: 400');
+($pr) = post_feed(qq({"time": @{[$now - 10]}, "event": "call", "counter": "moving", "ticket": 2}\nnot json\n));
+is($pr->{status}, 400, 'a batch with a line that is no event: 400');
+%v = values_of(scrape()->{body});
+my $fh = 'office="sakyo",feed="sakyo-machine",source="http"';
+is($v{"mado_feed_events_total{$fh,result=\"applied\"}"}, 2, 'http: the good batch applied, the refused ones not');
+is($v{"mado_feed_bad_lines_total{$fh}"}, 2, 'http: each refused batch counts its bad line');
+is($v{'mado_desk_calling{office="sakyo",counter="moving"}'}, 0, 'the refused batches wrote no call');
+is($v{'mado_desk_waiting{office="sakyo",counter="moving"}'}, 2, 'waiting as the good batch left it');
+within($v{"mado_feed_event_age_seconds{$fh}"}, 60, int(time) + 1 - ($now - 60), 'http: event age of the newest applied');
+ok(!grep(/office="kita".*source=/, keys %v), 'no feed series for an office without a feed');
+promtool_ok(scrape()->{body}, 'promtool check metrics with both kinds of feed');
+
 # ------------------------------------------------------------ health
 
 my $h = $t->get('/healthz');
@@ -210,6 +302,21 @@ sub values_of {
         $v{$k} = $val;
     }
     return %v;
+}
+
+# lo <= value <= hi
+sub within {
+    my ($got, $lo, $hi, $name) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    ok(defined $got && $got >= $lo && $got <= $hi, $name)
+        or diag('got ' . ($got // 'none') . ", want $lo..$hi");
+}
+
+sub spew {
+    my ($path, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh or die "$path: $!";
 }
 
 sub promtool_ok {

@@ -55,6 +55,11 @@ static const unsigned char  cursor_key[] =
     "kita\0"              /* office */
     "0123456789abcdef";   /* fingerprint */
 
+static const unsigned char  feed_stat_key[] =
+    "kita\0"              /* office */
+    "@h"                  /* a feed of the update API */
+    "kita-machine";       /* its account */
+
 static const unsigned char  event_value[] =
     "\x01"                /* type: call */
     "\x00"                /* status: open */
@@ -339,6 +344,48 @@ test_ticket_cursor(void)
     CHECK_INT(mado_cursor_decode(cbuf, sizeof(cbuf), &cb), 0);
     CHECK(memcmp(&c, &cb, sizeof(c)) == 0);
     CHECK_INT(mado_cursor_decode(cbuf, sizeof(cbuf) - 1, &cb), -1);
+}
+
+
+static void
+test_feed_stat(void)
+{
+    int               source;
+    size_t            n;
+    char              name[MADO_ID_MAX + 1];
+    mado_feed_stat_t  f, fb;
+    unsigned char     key[MADO_KEY_MAX], buf[MADO_FEED_STAT_SIZE + 8];
+
+    n = mado_feed_stat_key("kita", MADO_FEED_HTTP, "kita-machine", key);
+    CHECK_BYTES(key, n, feed_stat_key);
+
+    CHECK_INT(mado_feed_stat_key_parse(key, n, 4, &source, name), 0);
+    CHECK_INT(source, MADO_FEED_HTTP);
+    CHECK_STR(name, "kita-machine");
+
+    /* a cursor's key (16 hex digits) is no feed's */
+    n = mado_cursor_key("kita", "0123456789abcdef", key);
+    CHECK_INT(mado_feed_stat_key_parse(key, n, 4, &source, name), -1);
+
+    f.applied = 65;
+    f.duplicate = 2;
+    f.old = 1;
+    f.bad = 3;
+    f.batch_at = T;
+    f.event_at = T - 500;
+    f.bad_at = T - 60;
+    mado_feed_stat_encode(&f, buf);
+
+    CHECK_INT(mado_feed_stat_decode(buf, MADO_FEED_STAT_SIZE, &fb), 0);
+    CHECK(memcmp(&f, &fb, sizeof(f)) == 0);
+
+    /* fields a later version appends are skipped */
+    memset(buf + MADO_FEED_STAT_SIZE, 0x55, 8);
+    CHECK_INT(mado_feed_stat_decode(buf, sizeof(buf), &fb), 0);
+    CHECK(memcmp(&f, &fb, sizeof(f)) == 0);
+
+    CHECK_INT(mado_feed_stat_decode(buf, MADO_FEED_STAT_SIZE - 1, &fb), -1);
+    CHECK_INT(fb.applied, 0);
 }
 
 
@@ -811,6 +858,7 @@ main(void)
     test_meta();
     test_state();
     test_ticket_cursor();
+    test_feed_stat();
     test_event();
     test_sample_hour();
     test_audit();
