@@ -1272,12 +1272,15 @@ int mado_feed_cursor_put(mado_store_t *s, MDB_txn *txn, const char *office,
  * What a feed has done, for monitoring (the metrics, madoctl check): one
  * record per feed of an office, whatever files it read.  A feed is named
  * by where it comes from: "madoctl feed --name NAME" (MADO_FEED_FILE,
- * default "log") or a feed account posting to the update API
- * (MADO_FEED_HTTP, the account's id).  Each batch adds to it in its own
+ * default "log") or the feed accounts posting to the update API
+ * (MADO_FEED_HTTP, named MADO_FEED_HTTP_NAME: one record an office, not
+ * one an account, since an account's id names a person or a machine and
+ * the store keeps ids only sealed).  Each batch adds to it in its own
  * transaction; a batch the update API refuses (400) adds its bad line.
  */
 #define MADO_FEED_FILE          'f'
 #define MADO_FEED_HTTP          'h'
+#define MADO_FEED_HTTP_NAME     "api"
 
 typedef struct {
     uint64_t            applied;    /* events by result (mado_feed_batch) */

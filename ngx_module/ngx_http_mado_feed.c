@@ -246,7 +246,8 @@ ngx_http_mado_admin_feed_write(mado_store_t *s, MDB_txn *txn, void *arg,
         return mado_mdb_fail(err, MADO_ESTORE, "a feed batch", rc);
     }
 
-    rc = mado_feed_stat_add(s, txn, t->office, MADO_FEED_HTTP, t->user, &b,
+    rc = mado_feed_stat_add(s, txn, t->office, MADO_FEED_HTTP,
+                            MADO_FEED_HTTP_NAME, &b,
                             t->feed.order, t->feed.n, 0, t->now, err);
     if (rc != MADO_OK) {
         return rc;
@@ -289,7 +290,8 @@ ngx_http_mado_admin_feed_bad(mado_store_t *s, MDB_txn *txn,
         return rc;
     }
 
-    return mado_feed_stat_add(s, txn, t->office, MADO_FEED_HTTP, t->user,
+    return mado_feed_stat_add(s, txn, t->office, MADO_FEED_HTTP,
+                              MADO_FEED_HTTP_NAME,
                               NULL, NULL, 0, 1, t->now, err);
 }
 

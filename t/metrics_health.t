@@ -233,7 +233,7 @@ is($pr->{status}, 400, 'a batch naming a counter the office lacks: 400');
 ($pr) = post_feed(qq({"time": @{[$now - 10]}, "event": "call", "counter": "moving", "ticket": 2}\nnot json\n));
 is($pr->{status}, 400, 'a batch with a line that is no event: 400');
 %v = values_of(scrape()->{body});
-my $fh = 'office="sakyo",feed="sakyo-machine",source="http"';
+my $fh = 'office="sakyo",feed="api",source="http"';
 is($v{"mado_feed_events_total{$fh,result=\"applied\"}"}, 2, 'http: the good batch applied, the refused ones not');
 is($v{"mado_feed_bad_lines_total{$fh}"}, 2, 'http: each refused batch counts its bad line');
 is($v{'mado_desk_calling{office="sakyo",counter="moving"}'}, 0, 'the refused batches wrote no call');
