@@ -12,8 +12,16 @@
 # (route "api", at most one in flight per connection and phase more) and
 # every scrape (route "metrics").
 #
+# Since single phases move by more than any cost a scrape could have on a
+# shared machine, the script also measures that cost directly: the
+# worker's CPU time (/proc/PID/schedstat, in ns) for QUIET_SCRAPES scrapes in a
+# row with nothing else served, against its CPU time per citizen answer
+# in the unscraped phases; what scraping every SCRAPE seconds can take
+# from citizens is at most that CPU's share of the worker's time.
+#
 # usage: bench/metrics.sh [BUILD_DIR]   env: ROUNDS (3), DURATION (s, 20),
-#                                            SCRAPE (s, 5), CONNS (50), PORT (18085)
+#                                            SCRAPE (s, 5), CONNS (50), PORT (18085),
+#                                            QUIET_SCRAPES (500)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +31,7 @@ duration=${DURATION:-20}
 every=${SCRAPE:-5}
 conns=${CONNS:-50}
 port=${PORT:-18085}
+quiet=${QUIET_SCRAPES:-500}
 
 . "$top/bench/lib.sh"
 bench_dir metrics
@@ -36,6 +45,11 @@ bench_nginx_conf "" "
 bench_nginx_start
 
 url=http://127.0.0.1:$port
+worker=$(pgrep -P "$(cat "$dir/nginx.pid")")
+[ "$(wc -w <<< "$worker")" = 1 ] || { echo "not one worker: $worker" >&2; exit 1; }
+# the worker's CPU time so far, in ns (the scheduler's count: a clock
+# tick's 10 ms would be coarser than a scrape)
+cpu() { cut -d' ' -f1 "/proc/$worker/schedstat"; }
 mkdir -p "$dir/scrapes"
 scrapes=0
 scrape() {    # N: one scrape, kept as scrapes/N, its HTTP status and time
@@ -57,7 +71,9 @@ phase() {    # plain|scraped: prints requests/s
         ) &
         pid=$!
     fi
+    c0=$(cpu)
     out=$(wrk -t1 -c"$conns" -d"${duration}s" "$url/api/v1/offices/kita")
+    c1=$(cpu)
     if [ -n "$pid" ]; then
         kill "$pid"
         wait "$pid" 2>/dev/null || true
@@ -68,6 +84,7 @@ phase() {    # plain|scraped: prints requests/s
     fi
     n=$(awk '/ requests in / { print $1 }' <<< "$out")
     echo "$n" >> "$dir/wrk_total"
+    echo "$kind $n $((c1 - c0))" >> "$dir/cpu"
     awk '/^Requests\/sec/ { print $2 }' <<< "$out"
 }
 
@@ -108,6 +125,18 @@ if [ "$api_ok" -lt "$wrk_total" ] || [ "$api" -gt $((wrk_total + conns * phases)
          "wrk completed $wrk_total, $scrapes scrapes made" >&2
     exit 1
 fi
+
+# the cost of a scrape, measured where it is paid: the worker's CPU
+c0=$(cpu)
+for ((i = 0; i < quiet; i++)); do
+    printf 'url = "%s/metrics"\noutput = "/dev/null"\n' "$url"
+done | curl -s -K - -w '%{http_code}\n' > "$dir/quiet.txt"
+c1=$(cpu)
+if [ "$(grep -c '^200$' "$dir/quiet.txt")" != "$quiet" ]; then
+    echo "quiet scrapes: not $quiet answers 200" >&2; exit 1
+fi
+scrape_cpu=$(awk -v c=$((c1 - c0)) -v n="$quiet" 'BEGIN { printf "%.3f", c / n / 1e6 }')
+read -r req_cpu req_n < <(awk '$1 == "plain" { n += $2; c += $3 } END { printf "%.2f %d\n", c / n / 1e3, n }' "$dir/cpu")
 bench_nginx_alerts
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -137,5 +166,9 @@ $rounds rounds of 3 phases of \`wrk -t1 -c$conns -d${duration}s\` (not scraped, 
 scraped), nginx with 1 worker; unscraped phases spread ${spread}× (fastest / slowest).
 $scrapes scrapes, all 200, $body bytes each, median $scrape_ms ms; the metrics counted
 $api_ok api answers (wrk completed $wrk_total) and $met scrapes.
+The worker's CPU: $scrape_cpu ms a scrape ($quiet in a row, nothing else served), $req_cpu µs a
+citizen answer (the unscraped phases, $req_n answers): a scrape costs as much as
+$(awk -v a="$scrape_cpu" -v b="$req_cpu" 'BEGIN { printf "%.0f", 1000 * a / b }') answers, and one every ${every} s takes at most $(awk -v a="$scrape_cpu" -v e="$every" 'BEGIN { printf "%.4f", a / (10 * e) }') % of the
+worker's time (a ratio of $(awk -v a="$scrape_cpu" -v e="$every" 'BEGIN { printf "%.5f", 1 - a / (1000 * e) }') at saturation).
 $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at the end.
 REPORT
