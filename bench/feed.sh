@@ -104,7 +104,7 @@ CURL
 export -f api_prepare bench_nginx_stop bench_nginx_start bench_store
 export dir store build top port nginx
 
-prepare_feed="rm -rf $dir/store && $build/madoctl --store $dir/store init > /dev/null && $build/madoctl --store $dir/store load $dir/offices.json > /dev/null"
+prepare_feed="rm -rf $dir/store ${MADO_AUDIT_KEY%.key}.anchor && $build/madoctl --store $dir/store init > /dev/null && $build/madoctl --store $dir/store load $dir/offices.json > /dev/null"
 prepare_puts="rm -rf $dir/puts && mkdir $dir/puts"
 
 hyperfine --style basic --shell bash --runs "$runs" --warmup 1 --export-json "$dir/h.json" \

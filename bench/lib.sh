@@ -17,7 +17,8 @@ bench_dir() {    # NAME
 # a new store with the offices of FILE (default the example's); as root the
 # workers run as www-data, which must write to it through the update API
 bench_store() {    # [OFFICES_JSON]
-    rm -rf "$store"
+    # a new store: the audit key's anchor named the old one
+    rm -rf "$store" "${MADO_AUDIT_KEY%.key}.anchor"
     mkdir -p "$store"
     user_line=
     if [ "$(id -u)" -eq 0 ]; then

@@ -16,20 +16,21 @@ build=${1:-$top/build}
 days=${DAYS:-365}
 dir=$(mktemp -d /tmp/mado-bench-year.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-export MADO_AUDIT_KEY=$dir/audit.key
 
 madoctl() { "$build/madoctl" "$@"; }
+# each store its own audit key: a key's anchor follows one store
+ms() { local s=$1; shift; madoctl --store "$dir/$s" --audit-key "$dir/$s.key" "$@"; }
 
 now=$(date +%s)
 start=$((now - (days + 1) * 86400))
 
 for s in compacted kept; do
-    MADO_NOW=$start madoctl --store "$dir/$s" init > /dev/null
-    MADO_NOW=$start madoctl --store "$dir/$s" load "$top/conf.example/offices.json" > /dev/null
+    MADO_NOW=$start ms "$s" init > /dev/null
+    MADO_NOW=$start ms "$s" load "$top/conf.example/offices.json" > /dev/null
 done
 
 mkdir -p "$dir/logs"
-MADO_STORE=$dir/kept perl "$top/conf.example/demo-history.pl" "$build/madoctl" \
+MADO_STORE=$dir/kept MADO_AUDIT_KEY=$dir/kept.key perl "$top/conf.example/demo-history.pl" "$build/madoctl" \
     "$top/conf.example/offices.json" "$dir/logs" "$days" "$now" 42
 lines=$(cat "$dir"/logs/*.log | wc -l)
 
@@ -44,11 +45,11 @@ for m in $months; do
         office=$(basename "$log" .log)
         grep "^$m" "$log" > "$dir/month.log" || continue
         for s in compacted kept; do
-            MADO_NOW=$t madoctl --store "$dir/$s" feed --office "$office" \
+            MADO_NOW=$t ms "$s" feed --office "$office" \
                 --format voicecall --quiet "$dir/month.log"
         done
     done
-    MADO_NOW=$t madoctl --store "$dir/compacted" compact > /dev/null
+    MADO_NOW=$t ms compacted compact > /dev/null
 done
 
 size() { stat -c %s "$1/data.mdb"; }
@@ -60,7 +61,7 @@ comp_file=$(size "$dir/compacted"); comp_copy=$(copy "$dir/compacted")
 # the compacted store still answers for the oldest day
 first=$(ls "$dir"/logs/*.log | head -1)
 oldest=$(head -1 "$first" | cut -c1-8)
-MADO_NOW=$now madoctl --store "$dir/compacted" report --office "$(basename "$first" .log)" \
+MADO_NOW=$now ms compacted report --office "$(basename "$first" .log)" \
     --from "${oldest:0:4}-${oldest:4:2}-${oldest:6:2}" --to "${oldest:0:4}-${oldest:4:2}-${oldest:6:2}" \
     | grep -q ',day,' || { echo "no report for the oldest day after compaction" >&2; exit 1; }
 
