@@ -247,6 +247,9 @@ bench: deps all
 	bash bench/admin.sh
 	bash bench/login_flood.sh
 	bash bench/waf.sh
+	bash bench/metrics.sh
+	bash bench/backup.sh
+	bash bench/logs.sh
 
 # ---- install, Debian packages -------------------------------------------
 
