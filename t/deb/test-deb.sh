@@ -11,7 +11,7 @@
 #      run as its User makes a backup
 #   3. the site enabled (ln -s), nginx -t, the system's nginx started or
 #      reloaded; a page and an API answer over HTTPS with the snakeoil
-#      certificate, the HTTP redirect; /healthz and /metrics on loopback;
+#      certificate, the HTTP redirect; /healthz and /metrics (HTTPS, loopback);
 #      each request once in /var/log/nginx/mado/access.log, as JSON; the
 #      seal started as the docs say, the log rotated by the shipped
 #      logrotate file, whose lastaction seals it; the textfile script
@@ -300,18 +300,17 @@ served=$(openssl s_client -connect 127.0.0.1:443 -servername $HOST < /dev/null 2
 check "served with the snakeoil certificate" \
     [ "$served" = "$(openssl x509 -noout -fingerprint -sha256 -in /etc/ssl/certs/ssl-cert-snakeoil.pem)" ]
 
-# the health check and the metrics: plain HTTP from this machine (the
-# site's :80 server; Debian's default site may be the default server, so
-# by the site's name), and over HTTPS
-code=$(curl -s -o "$before/healthz" -w '%{http_code}' "${resolve[@]}" "http://$HOST/healthz")
-check "http://…/healthz from loopback: 200, ok" bash -c "[ $code = 200 ] && grep -q '\"status\":\"ok\"' $before/healthz"
-code=$(curl -s -o "$before/metrics" -w '%{http_code}' "${resolve[@]}" "http://$HOST/metrics")
-check "http://…/metrics from loopback: 200, the exposition" bash -c "[ $code = 200 ] && grep -q '^mado_build_info{' $before/metrics"
+# the health check and the metrics from this machine, over HTTPS (the
+# :80 server only redirects, as t/secure_profile.t asserts)
+code=$(curl -s -k -o "$before/healthz" -w '%{http_code}' "${resolve[@]}" "https://$HOST/healthz")
+check "https://…/healthz from loopback: 200, ok" bash -c "[ $code = 200 ] && grep -q '\"status\":\"ok\"' $before/healthz"
+code=$(curl -s -k -o "$before/metrics" -w '%{http_code}' "${resolve[@]}" "https://$HOST/metrics")
+check "https://…/metrics from loopback: 200, the exposition" bash -c "[ $code = 200 ] && grep -q '^mado_build_info{' $before/metrics"
 if command -v promtool > /dev/null; then
     check "  ... promtool check metrics" bash -c "promtool check metrics < $before/metrics > /dev/null"
 fi
-code=$(curl -s -k -o /dev/null -w '%{http_code}' "${resolve[@]}" "https://$HOST/healthz")
-check "https://…/healthz from loopback: 200" [ "$code" = 200 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' "${resolve[@]}" "http://$HOST/healthz")
+check "http://…/healthz: the redirect only" [ "$code" = 301 ]
 
 # each request once, in mado's log, as JSON (Debian's http-level
 # access_log replaced at server level)
