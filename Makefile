@@ -274,7 +274,8 @@ INSTALL_PATHS = sed -e 's\#/usr/bin/madoctl\#$(PREFIX)/bin/madoctl\#g' \
                     -e 's\#/usr/share/mado/\#$(PREFIX)/share/mado/\#g' \
                     -e 's\#/usr/share/doc/mado/\#$(PREFIX)/share/doc/mado/\#g' \
                     -e 's\#/etc/nginx/\#$(SYSCONFDIR)/nginx/\#g' \
-                    -e 's\#/etc/mado/\#$(SYSCONFDIR)/mado/\#g'
+                    -e 's\#/etc/mado/\#$(SYSCONFDIR)/mado/\#g' \
+                    -e 's\#/usr/local/sbin/mado-textfile\#$(PREFIX)/lib/mado/mado-textfile\#g'
 
 install: all man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(NGINX_MODULES) \
@@ -286,7 +287,11 @@ install: all man
 	    $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available $(DESTDIR)$(SYSCONFDIR)/nginx/snippets \
 	    $(DESTDIR)$(SYSCONFDIR)/nginx/conf.d \
 	    $(DESTDIR)$(SYSCONFDIR)/fail2ban/filter.d $(DESTDIR)$(SYSCONFDIR)/fail2ban/jail.d \
-	    $(DESTDIR)$(SYSCONFDIR)/nftables.d $(DESTDIR)$(SYSTEMD_UNITS)
+	    $(DESTDIR)$(SYSCONFDIR)/nftables.d $(DESTDIR)$(SYSTEMD_UNITS) \
+	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(PREFIX)/lib/mado \
+	    $(DESTDIR)$(PREFIX)/share/doc/mado/examples/rsyslog \
+	    $(DESTDIR)$(PREFIX)/share/doc/mado/examples/goaccess \
+	    $(DESTDIR)$(PREFIX)/share/doc/mado/examples/prometheus
 	install -m 0755 $(BUILD)/madoctl $(DESTDIR)$(PREFIX)/bin/madoctl
 	install -m 0644 $(BUILD)/ngx_http_mado_module.so $(DESTDIR)$(NGINX_MODULES)/
 	echo "load_module $(NGINX_MODULES)/ngx_http_mado_module.so;" \
@@ -306,11 +311,22 @@ install: all man
 	install -m 0644 conf.example/fail2ban/filter.d/mado-*.conf $(DESTDIR)$(SYSCONFDIR)/fail2ban/filter.d/
 	install -m 0644 conf.example/fail2ban/jail.d/mado.conf $(DESTDIR)$(SYSCONFDIR)/fail2ban/jail.d/
 	install -m 0755 conf.example/nftables/mado.nft $(DESTDIR)$(SYSCONFDIR)/nftables.d/
-	@# every unit and timer there (what later helpers add comes along)
-	for f in conf.example/systemd/*.service conf.example/systemd/*.timer; do \
+	@# the access log's rotation, which seals each day's archive
+	$(INSTALL_PATHS) conf.example/logrotate/mado > $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mado
+	@# every unit and timer there (what later helpers add comes along), and
+	@# the textfile collector's script with its unit and timer
+	for f in conf.example/systemd/*.service conf.example/systemd/*.timer \
+	         conf.example/prometheus/mado-textfile.service conf.example/prometheus/mado-textfile.timer; do \
 	    $(INSTALL_PATHS) $$f > $(DESTDIR)$(SYSTEMD_UNITS)/$${f##*/}; done
+	install -m 0755 conf.example/prometheus/mado-textfile.sh $(DESTDIR)$(PREFIX)/lib/mado/mado-textfile
+	@# examples for other programs' configuration (a log host, GoAccess,
+	@# Prometheus and Alertmanager), as they are in conf.example/
+	install -m 0644 conf.example/rsyslog/*.conf $(DESTDIR)$(PREFIX)/share/doc/mado/examples/rsyslog/
+	install -m 0644 conf.example/goaccess/mado.conf $(DESTDIR)$(PREFIX)/share/doc/mado/examples/goaccess/
+	install -m 0644 conf.example/prometheus/mado-rules.yml conf.example/prometheus/mado-rules.test.yml \
+	    conf.example/prometheus/alertmanager.yml $(DESTDIR)$(PREFIX)/share/doc/mado/examples/prometheus/
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/mado/modsecurity/* $(DESTDIR)$(SYSCONFDIR)/nginx/*/mado* \
-	    $(DESTDIR)$(SYSTEMD_UNITS)/mado*
+	    $(DESTDIR)$(SYSTEMD_UNITS)/mado* $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mado
 
 # dpkg-buildpackage in a copy of the tree (build/deb/src/), so that its
 # files beside the tree land in build/deb/ and DEB_VERSION can change the
