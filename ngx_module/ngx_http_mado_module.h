@@ -116,6 +116,10 @@ typedef struct {
     ngx_queue_t                logins_waiting;
     ngx_uint_t                 nlogins_running;
     ngx_uint_t                 nlogins_waiting;
+    /* the master is being replaced (binary upgrade): no more keep-alive,
+       so that its QUIT finds no connection a client would send on */
+    ngx_uint_t                 replaced;
+    time_t                     replaced_checked;
 } ngx_http_mado_worker_t;
 
 

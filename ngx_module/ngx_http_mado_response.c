@@ -16,6 +16,7 @@ static u_char *ngx_http_mado_json_escape(u_char *dst, u_char *end,
 static ngx_int_t ngx_http_mado_cache_control_set(ngx_http_request_t *r,
     ngx_str_t *value);
 static ngx_int_t ngx_http_mado_header_filter(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_mado_replaced(ngx_http_request_t *r);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -413,9 +414,82 @@ ngx_http_mado_cache_control_set(ngx_http_request_t *r, ngx_str_t *value)
 
 
 /*
+ * A binary upgrade (USR2) renames the master's pid file to ccf->oldpid
+ * ("nginx.pid.oldbin") before the new master starts.  Once a worker sees
+ * its own master's pid there, it stops keep-alive: each answer says
+ * "Connection: close" and the connection is closed after it, so when the
+ * old master is told to QUIT no client has a request on its way over a
+ * connection the worker would close as idle (nginx closes idle
+ * keep-alive connections at once on shutdown, a race HTTP/1.1 clients
+ * that do not retry lose).  Looked at once a second; a worker never
+ * returns from it.
+ */
+static ngx_uint_t
+ngx_http_mado_replaced(ngx_http_request_t *r)
+{
+    u_char                     *p, buf[NGX_INT64_LEN + 2];
+    ssize_t                     n;
+    ngx_fd_t                    fd;
+    ngx_int_t                   pid;
+    ngx_core_conf_t            *ccf;
+    ngx_http_mado_worker_t     *w;
+    ngx_http_mado_main_conf_t  *mmcf;
+
+    if (ngx_process != NGX_PROCESS_WORKER) {
+        return 0;
+    }
+
+    mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
+    w = mmcf->worker;
+
+    if (w == NULL || w->replaced || w->replaced_checked == ngx_time()) {
+        return w ? w->replaced : 0;
+    }
+
+    w->replaced_checked = ngx_time();
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(ngx_cycle->conf_ctx,
+                                           ngx_core_module);
+
+    if (ccf == NULL || ccf->oldpid.len == 0) {
+        return 0;
+    }
+
+    fd = ngx_open_file(ccf->oldpid.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        return 0;
+    }
+
+    n = ngx_read_fd(fd, buf, sizeof(buf) - 1);
+    (void) ngx_close_file(fd);
+
+    if (n <= 0) {
+        return 0;
+    }
+
+    for (p = buf; p < buf + n && *p >= '0' && *p <= '9'; p++) {
+        /* the pid's digits */
+    }
+
+    pid = ngx_atoi(buf, p - buf);
+
+    if (pid != NGX_ERROR && (ngx_pid_t) pid == getppid()) {
+        w->replaced = 1;
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                      "mado: the master %P is being replaced, "
+                      "keep-alive ends in this worker", (ngx_pid_t) pid);
+    }
+
+    return w->replaced;
+}
+
+
+/*
  * The location's own "add_header Cache-Control" wins over mado_max_age:
  * this filter runs after nginx's headers filter (the module is ordered
  * before it, see "config") and drops our header when another is there.
+ * It also ends keep-alive in a worker whose master is being replaced
+ * (above), before nginx's header filter writes "Connection".
  */
 static ngx_int_t
 ngx_http_mado_header_filter(ngx_http_request_t *r)
@@ -424,7 +498,16 @@ ngx_http_mado_header_filter(ngx_http_request_t *r)
     ngx_table_elt_t   *h, *ours;
 #if (nginx_version >= 1023000)
     ngx_table_elt_t  **ph;
+#else
+    ngx_uint_t         i, j;
+    ngx_table_elt_t  **elts;
+#endif
 
+    if (r == r->main && r->keepalive && ngx_http_mado_replaced(r)) {
+        r->keepalive = 0;
+    }
+
+#if (nginx_version >= 1023000)
     n = 0;
     ours = NULL;
 
@@ -452,9 +535,6 @@ ngx_http_mado_header_filter(ngx_http_request_t *r)
     }
 
 #else
-    ngx_uint_t         i, j;
-    ngx_table_elt_t  **elts;
-
     n = 0;
     ours = NULL;
     elts = r->headers_out.cache_control.elts;

@@ -433,15 +433,17 @@ check "the key was not replaced" [ "$(md5sum < /etc/mado/audit.key)" = "$key_bef
 # Keep-alive connections, the module reinstalled (same binary upgrade).
 # HTTP/1.1: on QUIT each old worker closes its idle keep-alive
 # connections at once (nginx's ngx_close_idle_connections), also one whose
-# next request is already in its socket buffer, unread: wrk counts that
-# request as a read error, at most one per connection (after it, wrk
-# connects to the new workers).  nginx does the same at every reload
-# (docs/admin.md, "Upgrade").  Browsers send such a request again (RFC
-# 9112, 9.3.1) and speak HTTP/2 to the site, where nginx ends a connection
-# with GOAWAY naming the last stream it took, so that the client knows
-# what to send again: curl over HTTP/2, 16 streams at once, beside wrk.
-# It lost 0, 0 and 1 requests in three runs: asserted, as for HTTP/1.1,
-# at most one per stream in flight; the failures are printed.
+# next request is already in its socket buffer, unread; a plain reload
+# does the same (docs/admin.md, "Upgrade").  The module's old workers end
+# keep-alive once their master's pid file is renamed .oldbin, and the
+# postinst waits 2 s for that before QUIT: wrk must lose nothing
+# (t/upgrade_keepalive.t shows the same on one nginx, and 8 of 8
+# connections losing a request without the drain).  HTTP/2 (what
+# browsers speak to the site): nginx ends a connection with GOAWAY naming
+# the last stream it took, so that the client knows what to send again;
+# curl, 16 streams at once, beside wrk, lost 0, 0, 1 and 0 requests in
+# four runs: asserted, at most one per stream in flight; the failures
+# are printed.
 curl -sk --http2 -Z --parallel-max 16 "${resolve[@]}" \
     "https://$HOST/api/v1/offices?_=[1-9999999]" -o /dev/null \
     -w '%{http_code} %{http_version} %{errormsg}\n' > "$before/curl-h2" 2>/dev/null &
@@ -449,9 +451,12 @@ curl_pid=$!
 upgrade_under_load "reinstall, keep-alive" "" --reinstall "${V2[@]/#/./}"
 kill $curl_pid 2>/dev/null; wait $curl_pid 2>/dev/null
 read -r req conn rd wr to non <<< "$LAST"
-note "keep-alive HTTP/1.1 (wrk -c16): $rd read errors in $req requests (idle connections the old workers closed), $non non-2xx/3xx"
-check "keep-alive HTTP/1.1: at most one read error per connection (16), nothing else" \
-    bash -c "[ $rd -le 16 ] && [ $((conn + wr + to + non)) -eq 0 ]"
+note "keep-alive HTTP/1.1 (wrk -c16): $req requests; socket errors connect $conn read $rd write $wr timeout $to; non-2xx/3xx $non"
+check "keep-alive HTTP/1.1: requests served during it" [ "$req" -gt 100 ]
+check "keep-alive HTTP/1.1: 0 failed requests (the old workers drained keep-alive)" \
+    [ $((conn + rd + wr + to + non)) -eq 0 ]
+check "the old workers ended keep-alive (error log)" \
+    grep -q 'is being replaced, keep-alive ends in this worker' /var/log/nginx/error.log
 # complete lines only (curl is stopped in the middle of one)
 h2_all=$(grep -Ec '^[0-9]{3} [0-9.]+ ' "$before/curl-h2")
 h2_bad=$(grep -E '^[0-9]{3} [0-9.]+ ' "$before/curl-h2" | grep -vc '^200 2 $')
