@@ -825,6 +825,26 @@ mc_h(const char *s)
 }
 
 
+/* a two-column table of counted keys (bots, referrers) */
+static void
+mc_stats_kv_table(const char *title, const char *col, mc_kv_t *kv, size_t n)
+{
+    size_t  j;
+
+    printf("<h2>%s</h2>\n<table>\n<thead><tr><th scope=\"col\">%s</th>"
+           "<th scope=\"col\">リクエスト</th></tr></thead>\n<tbody>\n",
+           title, col);
+
+    for (j = 0; j < n; j++) {
+        printf("<tr><td>");
+        mc_h(kv[j].key);
+        printf("</td><td>%llu</td></tr>\n", (unsigned long long) kv[j].n);
+    }
+
+    printf("</tbody>\n</table>\n");
+}
+
+
 static void
 mc_stats_csv(mc_stats_t *st, mc_kv_t *pages, mc_kv_t *bots, mc_kv_t *refs)
 {
@@ -1007,27 +1027,9 @@ mc_stats_html(mc_stats_t *st, const mc_logs_opt_t *o, mc_kv_t *pages,
 
     printf("</tbody>\n</table>\n");
 
-    printf("<h2>ボット（User-Agentの型）</h2>\n<table>\n<thead><tr>"
-           "<th scope=\"col\">型</th><th scope=\"col\">リクエスト</th></tr>"
-           "</thead>\n<tbody>\n");
-
-    for (j = 0; j < st->bots.n; j++) {
-        printf("<tr><td>");
-        mc_h(bots[j].key);
-        printf("</td><td>%llu</td></tr>\n", (unsigned long long) bots[j].n);
-    }
-
-    printf("</tbody>\n</table>\n");
-
-    printf("<h2>参照元（ホスト、上位50）</h2>\n<table>\n<thead><tr>"
-           "<th scope=\"col\">ホスト</th><th scope=\"col\">リクエスト</th></tr>"
-           "</thead>\n<tbody>\n");
-
-    for (j = 0; j < st->refs.n && j < 50; j++) {
-        printf("<tr><td>");
-        mc_h(refs[j].key);
-        printf("</td><td>%llu</td></tr>\n", (unsigned long long) refs[j].n);
-    }
+    mc_stats_kv_table("ボット（User-Agentの型）", "型", bots, st->bots.n);
+    mc_stats_kv_table("参照元（ホスト、上位50）", "ホスト", refs,
+                      st->refs.n < 50 ? st->refs.n : 50);
 
     printf("</tbody>\n</table>\n</section>\n</body>\n</html>\n");
 }

@@ -162,6 +162,14 @@ like($r->{out}, qr/\@page \{ size: A4/, 'HTML for A4');
 like($r->{out}, qr/<h1>アクセスログ統計<br>2026-03-01〜2026-03-03<\/h1>/, 'its title, in Japanese');
 like($r->{out}, qr/<tr><td>2026-03-02<\/td><td>$want{'day,2026-03-02,requests'}<\/td>/, 'a day\'s row');
 unlike($r->{out}, qr/<script/i, 'no script: the User-Agents\' text is escaped');
+for my $t (['bot', 'ボット（User-Agentの型）'], ['referrer', '参照元（ホスト、上位50）']) {
+    my ($kind, $title) = @$t;
+    my ($table) = $r->{out} =~ m{<h2>\Q$title\E</h2>\s*<table>(.*?)</table>}s;
+    my %html = defined $table ? $table =~ m{<tr><td>([^<]*)</td><td>(\d+)</td></tr>}g : ();
+    my %csv = map { /^$kind,(.*),$/ ? ($1 => $want{$_}) : () } keys %want;
+    ok(%csv > 1, "$kind: several kinds counted");
+    is_deeply(\%html, \%csv, "HTML's $kind table: the same keys and counts as the CSV");
+}
 
 is(logs('stats', '--from', $from)->{exit}, 2, 'stats without --to: usage error');
 is(logs('stats', '--from', '2025-01-01', '--to', '2026-03-01')->{exit}, 1, 'more than 400 days: refused');
