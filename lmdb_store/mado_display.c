@@ -113,14 +113,48 @@ const char *const  mado_past_close_names[MADO_NPAST_CLOSE] = {
 };
 
 
+/*
+ * Today's opening spans of counter c at now: fills spans, returns their
+ * number; *day0 is local midnight, *sec the seconds since, *cur the span
+ * now falls in (== the number when none).
+ */
+static unsigned
+mado_today_spans(const mado_office_def_t *o, const mado_counter_def_t *c,
+    int64_t now, mado_span_t *spans, int64_t *day0, int64_t *sec,
+    unsigned *cur)
+{
+    time_t     local;
+    unsigned   k, n;
+    struct tm  tm;
+
+    *day0 = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
+    local = (time_t) (now + MADO_TZ_OFFSET);
+    gmtime_r(&local, &tm);
+
+    n = mado_day_spans(o, c, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       spans, NULL);
+    *sec = now - *day0;
+
+    for (k = 0; k < n; k++) {
+        if (*sec >= (int64_t) spans[k].open * 60
+            && *sec < (int64_t) spans[k].close * 60)
+        {
+            break;
+        }
+    }
+
+    *cur = k;
+
+    return n;
+}
+
+
 mado_past_close_e
 mado_past_close(const mado_office_def_t *o, const mado_counter_def_t *c,
     const mado_counter_state_t *st, int64_t now, int64_t *closes)
 {
-    time_t       local;
     int64_t      day0, sec, left, low, high, wait;
     unsigned     k, n;
-    struct tm    tm;
     mado_span_t  spans[MADO_SPANS_MAX];
 
     *closes = -1;
@@ -130,21 +164,7 @@ mado_past_close(const mado_office_def_t *o, const mado_counter_def_t *c,
     }
 
     /* today's spans, as mado_next_open walks them */
-    day0 = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
-    local = (time_t) (now + MADO_TZ_OFFSET);
-    gmtime_r(&local, &tm);
-
-    n = mado_day_spans(o, c, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                       spans, NULL);
-    sec = now - day0;
-
-    for (k = 0; k < n; k++) {
-        if (sec >= (int64_t) spans[k].open * 60
-            && sec < (int64_t) spans[k].close * 60)
-        {
-            break;
-        }
-    }
+    n = mado_today_spans(o, c, now, spans, &day0, &sec, &k);
 
     if (k == n) {
         return MADO_PAST_CLOSE_NONE;
@@ -187,31 +207,15 @@ int64_t
 mado_stalled_since(const mado_office_def_t *o, const mado_counter_def_t *c,
     const mado_counter_state_t *st, int64_t now)
 {
-    time_t       local;
     int64_t      day0, sec, since;
     unsigned     k, n;
-    struct tm    tm;
     mado_span_t  spans[MADO_SPANS_MAX];
 
     if (st->status != MADO_STATUS_OPEN || st->waiting == 0) {
         return -1;
     }
 
-    day0 = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
-    local = (time_t) (now + MADO_TZ_OFFSET);
-    gmtime_r(&local, &tm);
-
-    n = mado_day_spans(o, c, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                       spans, NULL);
-    sec = now - day0;
-
-    for (k = 0; k < n; k++) {
-        if (sec >= (int64_t) spans[k].open * 60
-            && sec < (int64_t) spans[k].close * 60)
-        {
-            break;
-        }
-    }
+    n = mado_today_spans(o, c, now, spans, &day0, &sec, &k);
 
     /* outside the spans only with the calendar off: the state as stored */
     since = k < n ? day0 + (int64_t) spans[k].open * 60 : 0;
