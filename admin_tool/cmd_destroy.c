@@ -50,6 +50,7 @@
 
 
 #define MC_DESTROY_BACKUPS  "/var/backups/mado"
+#define MC_DESTROY_BACKUP_ENV  "/etc/mado/backup.env"
 #define MC_DESTROY_EXTRA    8           /* --key, --also each */
 #define MC_RECEIPT_MAX      (1024 * 1024)
 #define MC_RECEIPT_MAGIC    "mado destruction receipt 1\n"
@@ -175,6 +176,63 @@ mc_tree_count(const char *path, const struct stat *sb, int type,
 
     mc_tree_bad = path;
     return 1;
+}
+
+
+/*
+ * MADO_BACKUP_DIR as mado-backup.service reads it from its EnvironmentFile
+ * (MADO_BACKUP_ENV, default /etc/mado/backup.env): KEY=VALUE lines, "#"
+ * comments, the value optionally quoted.  1 when it names a directory.
+ */
+static int
+mc_destroy_backup_env(char *out, size_t len)
+{
+    int          found;
+    char         line[PATH_MAX + 64], *v, *e;
+    FILE        *f;
+    const char  *file;
+
+    file = getenv("MADO_BACKUP_ENV");
+
+    f = fopen(file ? file : MC_DESTROY_BACKUP_ENV, "r");
+    if (f == NULL) {
+        return 0;
+    }
+
+    found = 0;
+
+    while (fgets(line, sizeof(line), f) != NULL) {
+        v = line + strspn(line, " \t");
+
+        if (strncmp(v, "MADO_BACKUP_DIR=", 16) != 0) {
+            continue;
+        }
+
+        v += 16;
+        e = v + strcspn(v, "\r\n");
+
+        while (e > v && (e[-1] == ' ' || e[-1] == '\t')) {
+            e--;
+        }
+
+        if (e - v >= 2 && (*v == '"' || *v == '\'') && e[-1] == *v) {
+            v++;
+            e--;
+        }
+
+        *e = '\0';
+
+        /* the last one wins, as in systemd */
+        found = *v == '/' && (size_t) (e - v) < len;
+
+        if (found) {
+            memcpy(out, v, (size_t) (e - v) + 1);
+        }
+    }
+
+    fclose(f);
+
+    return found;
 }
 
 
@@ -1308,6 +1366,7 @@ mc_destroy(mc_destroy_t *d, mc_ctx_t *ctx, int argc, char **argv)
     FILE                        *rf;
     EVP_PKEY                    *pkey;
     const char                  *confirm, *backups, *sign, *receipt;
+    char                         envdir[PATH_MAX];
     const char                  *verify, *pub, *keys[MC_DESTROY_EXTRA];
     const char                  *also[MC_DESTROY_EXTRA];
     static const char *const     names[] = { NULL };
@@ -1435,6 +1494,14 @@ mc_destroy(mc_destroy_t *d, mc_ctx_t *ctx, int argc, char **argv)
         rc = mc_destroy_add(d, MC_T_TREE, "backups",
                             backups ? backups : MC_DESTROY_BACKUPS,
                             backups != NULL);
+    }
+
+    /* the timer writes where backup.env says: those are backups too */
+    if (rc == MC_EXIT_OK && backups == NULL
+        && mc_destroy_backup_env(envdir, sizeof(envdir))
+        && strcmp(envdir, MC_DESTROY_BACKUPS) != 0)
+    {
+        rc = mc_destroy_add(d, MC_T_TREE, "backups (backup.env)", envdir, 0);
     }
 
     for (i = 0; rc == MC_EXIT_OK && i < nalso; i++) {

@@ -446,8 +446,30 @@ is(slurp("$d3/receipt.txt"), $rc3, '--receipt FILE holds it');
 $r = $t3->madoctl('destroy', '--verify-receipt', "$d3/receipt.txt");
 is($r->{exit}, 0, 'and its signature verifies') or diag($r->{err});
 
+# ---------------------------------------------------------------- backup.env's directory
+
+# the timer's backups elsewhere (MADO_BACKUP_DIR in /etc/mado/backup.env):
+# destroy without --backups finds them there
+my $t4 = MadoTest->new;
+my $d4 = $t4->dir;
+my $bk4 = "$d4/elsewhere/mado";
+make_path("$d4/elsewhere");
+$t4->{backup_env} = "$d4/backup.env";
+MadoTest::write_file("$d4/backup.env", "# as mado-backup.env.example\nMADO_BACKUP_DIR=/nope\n"
+                                     . "  MADO_BACKUP_DIR=\"$bk4\"\nMADO_BACKUP_KEEP=14\n");
+$t4->madoctl_ok('init');
+$t4->madoctl_ok('load', MadoTest::offices_json());
+my ($b4) = $t4->madoctl_ok('backup', '--dir', $bk4, '--keep', 14) =~ /^backup (\S+): /m;
+ok(defined $b4 && -s $b4, 'a backup where backup.env says');
+$r = $t4->madoctl('destroy', '--confirm', $host);
+is($r->{exit}, 0, 'destroy without --backups: exit 0') or diag(MadoTest::text($r->{err}));
+ok(!-e $b4, 'the backup in backup.env\'s MADO_BACKUP_DIR is gone');
+like($r->{out}, qr/^file \Q$b4\E: \d+ bytes, overwritten/m, 'receipt: that backup');
+like($r->{out}, qr/^backups \(backup\.env\) \Q$bk4\E: 1 files, /m, 'receipt: what it was');
+
 $t->check_logs;
 $t2->check_logs;
 $t3->check_logs;
+$t4->check_logs;
 
 done_testing;

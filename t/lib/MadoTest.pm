@@ -191,7 +191,9 @@ sub madoctl_env {
     my ($self) = @_;
     my $d = $self->{dir};
     # (secure(): where the staged production configuration expects it)
-    my @audit = (MADO_AUDIT_KEY => $self->{audit_key} // "$d/audit.key");
+    # (backup.env: a test's destroy never reaches the machine's backups)
+    my @audit = (MADO_AUDIT_KEY => $self->{audit_key} // "$d/audit.key",
+                 MADO_BACKUP_ENV => $self->{backup_env} // "$d/backup.env");
     return @audit unless asan();
     return (
         @audit,
