@@ -150,6 +150,30 @@ ok($html =~ /お使いのネットワークからのアクセスが多すぎま�
 ok($html =~ /Too many requests from your network/, 'and in English');
 ok($html =~ /lang="ko"/ && $html =~ /lang="zh-Hant"/, 'and in the other languages');
 
+# the 429s' headers: when to come back, and HSTS kept (the locations'
+# add_header would drop the server's)
+{
+    my @paths = map { ('/api/v1/offices/kita', '/kita') } 1 .. 500;
+    my %seen;
+    for my $round (1 .. 3) {
+        my ($rc, $o) = $t->curl('--parallel', '--parallel-max', '50', '-o', '/dev/null',
+                                '-w', '%{http_code} %{url_effective} [%header{retry-after}] '
+                                      . '[%header{strict-transport-security}]\n',
+                                $from->('192.0.2.53'), map { $t->url($_) } @paths);
+        for (split /\n/, $o) {
+            my ($code, $url, $ra, $hsts) = /^(\d+) (\S+) \[(.*)\] \[(.*)\]$/ or next;
+            next unless $code == 429;
+            $seen{ $url =~ m{/api/} ? 'api' : 'page' } //= [$ra, $hsts];
+        }
+        last if keys %seen == 2;
+    }
+    for my $k ('api', 'page') {
+        my ($ra, $hsts) = @{ $seen{$k} // ['(no 429)', ''] };
+        is($ra, '2', "the ${k}'s 429 says Retry-After: 2");
+        like($hsts, qr/^max-age=31536000$/, "and keeps HSTS");
+    }
+}
+
 my $r = $t->https('/kita', $from->('192.0.2.52'));
 is($r->{status}, 200, 'another address meanwhile: 200');
 ok($r->{body} =~ /北区役所/, 'the page itself');
