@@ -132,7 +132,8 @@ fi
 
 "$nginx" -t -q -p "$demo/" -c "$demo/nginx.conf" -e "$demo/logs/error.log"
 
-madoctl simulate --speed 20 --start 08:45 &
+# madoctl itself, not the function: a subshell killed would leave it running
+"$build/madoctl" --store "$store" simulate --speed 20 --start 08:45 &
 sim=$!
 
 stop() {
