@@ -781,6 +781,7 @@ mc_sim_new_day(mc_sim_t *sim)
         st->last_issued = 0;
         st->served_today = 0;
         st->staff = sim->defs[i].staff;
+        st->recent_n = 0;
         mado_counter_message(st, "");
     }
 }

@@ -556,6 +556,9 @@ mado_new_day(mado_counter_state_t *st, int64_t now)
     st->issued_at = 0;
     st->called_at = 0;
     mado_service_new_day(st);
+    st->recent_n = 0;
+    memset(st->recent_number, 0, sizeof(st->recent_number));
+    memset(st->recent_at, 0, sizeof(st->recent_at));
     st->message_len = 0;
     st->message[0] = '\0';
     st->updated_at = midnight;

@@ -51,6 +51,7 @@ mado_counter_call(mado_counter_state_t *st, const mado_counter_def_t *c,
 
     st->calling = number;
     st->called_at = now;
+    mado_counter_recent(st, number, now);
 
     /* a re-call when nobody waits leaves waiting at 0 */
     if (st->waiting > 0) {
@@ -78,6 +79,96 @@ mado_counter_message(mado_counter_state_t *st, const char *msg)
     memcpy(st->message, msg, len);
     st->message[len] = '\0';
     st->message_len = (uint32_t) len;
+}
+
+
+void
+mado_counter_recent(mado_counter_state_t *st, uint32_t number, int64_t at)
+{
+    unsigned  i, n;
+
+    n = st->recent_n > MADO_RECENT_MAX ? MADO_RECENT_MAX : st->recent_n;
+
+    /* a recall moves the number up; an earlier call of it is no news */
+    for (i = 0; i < n; i++) {
+        if (st->recent_number[i] != number) {
+            continue;
+        }
+
+        if (st->recent_at[i] >= at) {
+            return;
+        }
+
+        n--;
+        memmove(&st->recent_number[i], &st->recent_number[i + 1],
+                (n - i) * sizeof(uint32_t));
+        memmove(&st->recent_at[i], &st->recent_at[i + 1],
+                (n - i) * sizeof(int64_t));
+        st->recent_number[n] = 0;
+        st->recent_at[n] = 0;
+        break;
+    }
+
+    /* newest first: the feed may read a call after later ones */
+    for (i = 0; i < n && st->recent_at[i] > at; i++) { /* void */ }
+
+    if (i == MADO_RECENT_MAX) {
+        st->recent_n = n;
+        return;
+    }
+
+    if (n == MADO_RECENT_MAX) {
+        n--;
+    }
+
+    memmove(&st->recent_number[i + 1], &st->recent_number[i],
+            (n - i) * sizeof(uint32_t));
+    memmove(&st->recent_at[i + 1], &st->recent_at[i],
+            (n - i) * sizeof(int64_t));
+    st->recent_number[i] = number;
+    st->recent_at[i] = at;
+    st->recent_n = n + 1;
+}
+
+
+unsigned
+mado_recent_today(const mado_counter_state_t *st, int64_t now)
+{
+    int64_t   midnight;
+    unsigned  i, n;
+
+    midnight = (now + MADO_TZ_OFFSET) / 86400 * 86400 - MADO_TZ_OFFSET;
+    n = st->recent_n > MADO_RECENT_MAX ? MADO_RECENT_MAX : st->recent_n;
+
+    for (i = 0; i < n && st->recent_at[i] >= midnight; i++) { /* void */ }
+
+    return i;
+}
+
+
+void
+mado_recent_json(yajl_gen g, const mado_counter_state_t *st, int64_t now)
+{
+    char      iso[40];
+    size_t    len;
+    unsigned  i, n;
+
+    n = mado_recent_today(st, now);
+
+    yajl_gen_string(g, (const unsigned char *) "recent_calls", 12);
+    yajl_gen_array_open(g);
+
+    for (i = 0; i < n; i++) {
+        yajl_gen_map_open(g);
+        yajl_gen_string(g, (const unsigned char *) "number", 6);
+        yajl_gen_integer(g, st->recent_number[i]);
+        yajl_gen_string(g, (const unsigned char *) "at", 2);
+        len = mado_time_iso(st->recent_at[i], iso);
+        yajl_gen_string(g, (const unsigned char *) iso, len);
+        yajl_gen_map_close(g);
+    }
+
+    yajl_gen_array_close(g);
 }
 
 
@@ -202,10 +293,21 @@ mado_counter_change(const mado_counter_op_t *op, const char *office,
     const mado_counter_def_t *c, mado_counter_state_t *st, int64_t now,
     uint32_t *result, const char **field, mado_err_t *err)
 {
+    int       rc;
+    uint32_t  was;
+
     switch (op->type) {
 
     case MADO_HEV_SET:
-        return mado_counter_set(op, c, st, field, err);
+        was = st->calling;
+        rc = mado_counter_set(op, c, st, field, err);
+
+        /* staff stating a new number called have called it */
+        if (rc == MADO_OK && st->calling != was && st->calling != 0) {
+            mado_counter_recent(st, st->calling, now);
+        }
+
+        return rc;
 
     case MADO_HEV_ISSUE:
         if (st->status == MADO_STATUS_CLOSED) {

@@ -522,5 +522,9 @@ mado_state_same(const mado_counter_state_t *a, const mado_counter_state_t *b)
            && a->served_today == b->served_today
            && a->staff == b->staff
            && a->message_len == b->message_len
-           && memcmp(a->message, b->message, a->message_len) == 0;
+           && memcmp(a->message, b->message, a->message_len) == 0
+           && a->recent_n == b->recent_n
+           && memcmp(a->recent_number, b->recent_number,
+                     sizeof(a->recent_number)) == 0
+           && memcmp(a->recent_at, b->recent_at, sizeof(a->recent_at)) == 0;
 }

@@ -226,6 +226,11 @@ mado_state_encode(const mado_counter_state_t *st, unsigned char *buf)
     memcpy(p, &st->busy_from, 8);     p += 8;
     memcpy(p, &st->svc_ms, 4);        p += 4;
     memcpy(p, &st->svc_n, 4);         p += 4;
+    memcpy(p, &st->recent_n, 4);      p += 4;
+    memcpy(p, st->recent_number, 4 * MADO_RECENT_MAX);
+    p += 4 * MADO_RECENT_MAX;
+    memcpy(p, st->recent_at, 8 * MADO_RECENT_MAX);
+    p += 8 * MADO_RECENT_MAX;
     memcpy(p, st->message, mlen);     p += mlen;
 
     return (size_t) (p - buf);
@@ -270,7 +275,15 @@ mado_state_decode(const void *v, size_t len, mado_counter_state_t *st)
     memcpy(&st->called_at, p, 8);     p += 8;
     memcpy(&st->busy_from, p, 8);     p += 8;
     memcpy(&st->svc_ms, p, 4);        p += 4;
-    memcpy(&st->svc_n, p, 4);
+    memcpy(&st->svc_n, p, 4);         p += 4;
+    memcpy(&st->recent_n, p, 4);      p += 4;
+    memcpy(st->recent_number, p, 4 * MADO_RECENT_MAX);
+    p += 4 * MADO_RECENT_MAX;
+    memcpy(st->recent_at, p, 8 * MADO_RECENT_MAX);
+
+    if (st->recent_n > MADO_RECENT_MAX) {
+        st->recent_n = MADO_RECENT_MAX;
+    }
 
     if (st->status >= MADO_NSTATUS) {
         st->status = MADO_STATUS_CLOSED;

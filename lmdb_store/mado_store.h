@@ -130,6 +130,7 @@
 #define MADO_NEIGHBOURS_MAX     8
 #define MADO_SPANS_MAX          4       /* opening spans per weekday */
 #define MADO_COUNT_MAX          9999    /* waiting, ticket numbers */
+#define MADO_RECENT_MAX         5       /* recent calls kept per counter */
 
 /* the store directory of the Debian package (its parent is the group
    www-data's, setgid, so that a restore can swap the directory) */
@@ -329,6 +330,10 @@ typedef struct {
     int64_t             busy_from;      /* queue not empty since */
     uint32_t            svc_ms;         /* staff-ms per call, smoothed */
     uint32_t            svc_n;          /* calls it has learnt from */
+    /* the last calls, newest first (mado_counter_recent) */
+    uint32_t            recent_n;
+    uint32_t            recent_number[MADO_RECENT_MAX];
+    int64_t             recent_at[MADO_RECENT_MAX];
     uint32_t            message_len;
     char                message[MADO_MESSAGE_MAX + 1];
 } mado_counter_state_t;
@@ -1021,6 +1026,21 @@ uint32_t mado_counter_issue(mado_counter_state_t *st,
 uint32_t mado_counter_call(mado_counter_state_t *st,
     const mado_counter_def_t *c, uint32_t number, int64_t now);
 void mado_counter_message(mado_counter_state_t *st, const char *msg);
+
+/*
+ * Recently called numbers (for those who stepped away): every call, by
+ * staff, set's calling, the feed or the simulator, goes into the list
+ * kept newest first in the state, MADO_RECENT_MAX long.  A number called
+ * again moves up with its new time (listed once); a call reported late
+ * (the feed) takes its place by time; a new day (mado_new_day) empties it.
+ */
+void mado_counter_recent(mado_counter_state_t *st, uint32_t number,
+    int64_t at);
+/* how many of the list, from its start, were called on now's local day */
+unsigned mado_recent_today(const mado_counter_state_t *st, int64_t now);
+/* "recent_calls": [{"number": 41, "at": ISO 8601}, …] of now's day */
+void mado_recent_json(yajl_gen g, const mado_counter_state_t *st,
+    int64_t now);
 
 
 /* -------------------- 11. ticket-machine feed (mado_ticket.c, mado_feed.c) */
@@ -1790,9 +1810,12 @@ unsigned mado_meta_offices_parse(const char *v, size_t len,
  * waiting, calling, last_issued, served_today, staff (u32 each),
  * updated_at (i64), message_len (u32); then fields added later, which
  * read as 0 from records too short for them: issued_at, called_at,
- * busy_from (i64 each), svc_ms, svc_n (u32 each); then the message
+ * busy_from (i64 each), svc_ms, svc_n (u32 each), recent_n (u32),
+ * recent_number (MADO_RECENT_MAX u32), recent_at (MADO_RECENT_MAX i64);
+ * then the message
  */
-#define MADO_STATE_FIXED        (4 + 6 * 4 + 8 + 4 + 8 + 8 + 8 + 4 + 4)
+#define MADO_STATE_FIXED        (4 + 6 * 4 + 8 + 4 + 8 + 8 + 8 + 4 + 4       \
+                                 + 4 + MADO_RECENT_MAX * (4 + 8))
 
 size_t mado_state_key(const char *office, const char *counter,
     unsigned char *key);

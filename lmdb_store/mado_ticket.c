@@ -438,6 +438,7 @@ mado_ticket_apply(mado_store_t *s, MDB_txn *txn, const char *office,
 
         mado_ticket_push(&t, MADO_EV_CALL);
         t.call_seen = ev->time;
+        mado_counter_recent(st, ev->ticket, ev->time);
 
         if (mado_ticket_latest(c, ev->time, ev->ticket, st->called_at,
                                st->calling))

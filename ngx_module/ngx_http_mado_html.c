@@ -19,6 +19,7 @@ static void h_counters(ngx_http_mado_html_t *h,
     ngx_http_mado_office_t *office, ngx_uint_t compact);
 static void h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     ngx_uint_t i, ngx_uint_t heading, ngx_uint_t compact);
+static void h_recent(ngx_http_mado_html_t *h, mado_counter_state_t *st);
 
 
 ngx_int_t
@@ -44,6 +45,7 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
     case NGX_HTTP_MADO_PAGE_SIGNAGE:
         self.len = ngx_sprintf(buf, "/%V/signage", &office->id) - buf;
         h_head(&h, "signage", office, &self);
+        h.signage = 1;
 
         h_lit(&h, "<main id=\"main\"><h1>");
         h_name(&h, &office->def.name);
@@ -578,6 +580,10 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
         h_lit(h, "</p>");
     }
 
+    if (!compact) {
+        h_recent(h, st);
+    }
+
     if (!compact || office->stale[i]) {
         h_lit(h, "<p class=\"updated\">");
 
@@ -592,6 +598,44 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     }
 
     h_lit(h, "</article>");
+}
+
+
+/*
+ * Recently called numbers, newest first, today's only: not in the live
+ * region, so read on demand; hidden while there are none (mado.js shows
+ * it when the first call comes)
+ */
+static void
+h_recent(ngx_http_mado_html_t *h, mado_counter_state_t *st)
+{
+    unsigned  j, n;
+
+    n = mado_recent_today(st, h->snap->now);
+
+    h_lit(h, "<");
+    h_cstr(h, h->signage ? "div" : "details");
+    h_lit(h, " class=\"recent\"");
+
+    if (n == 0) {
+        h_lit(h, " hidden");
+    }
+
+    h_cstr(h, h->signage ? "><h3 class=\"recent-title\">" : "><summary>");
+    h_msg(h, RECENT_TITLE);
+    h_cstr(h, h->signage ? "</h3>" : "</summary>");
+    h_lit(h, "<ol class=\"recent-list\">");
+
+    for (j = 0; j < n; j++) {
+        h_lit(h, "<li><span class=\"recent-number\">");
+        h_num(h, st->recent_number[j]);
+        h_lit(h, "</span> ");
+        h_time(h, st->recent_at[j]);
+        h_lit(h, "</li>");
+    }
+
+    h_lit(h, "</ol>");
+    h_cstr(h, h->signage ? "</div>" : "</details>");
 }
 
 

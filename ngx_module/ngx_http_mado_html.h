@@ -24,6 +24,8 @@ typedef struct {
     ngx_http_mado_main_conf_t  *mmcf;
     ngx_http_mado_site_t       *site;
     ngx_http_mado_snapshot_t   *snap;
+    ngx_uint_t                  signage;    /* recent calls shown, not in
+                                               a <details> */
 } ngx_http_mado_html_t;
 
 

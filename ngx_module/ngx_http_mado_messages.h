@@ -48,6 +48,7 @@
     X(MINUTES_NONE,            "minutes_none") \
     X(UNKNOWN,                 "unknown") \
     X(NONE_CALLED,             "none_called") \
+    X(RECENT_TITLE,            "recent.title") \
     X(STALE_BANNER,            "stale.banner") \
     X(STALE_COUNTER,           "stale.counter") \
     X(HOURS_TITLE,             "hours.title") \

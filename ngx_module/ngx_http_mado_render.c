@@ -503,6 +503,8 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
                         | MADO_SJ_WAIT | MADO_SJ_DISPLAY | MADO_SJ_MESSAGE
                         | MADO_SJ_UPDATED | parts);
 
+        mado_recent_json(g, st, now);
+
         mado_gen_lit(g, "stale");
         yajl_gen_bool(g, office->stale[i]);
 

@@ -130,6 +130,32 @@
     var up = q('.updated', el);
     setTime(up, c.updated_at);
     staleNote(up, !!c.stale);
+    updateRecent(el, c);
+  }
+
+  /* ---- recently called numbers: rebuilt when the API's list differs; not a live region ---- */
+  function updateRecent(el, c) {
+    var box = q('.recent', el), list = box && q('.recent-list', box);
+    if (!list || !Array.isArray(c.recent_calls)) return;
+    var calls = c.recent_calls.filter(function (x) { return x && num(x.number) > 0 && typeof x.at === 'string'; });
+    var want = calls.map(function (x) { return x.number + '@' + x.at; }).join(' ');
+    var have = Array.prototype.map.call(list.children, function (li) {
+      var n = q('.recent-number', li), tm = q('time', li);
+      return (n ? n.textContent : '') + '@' + (tm ? tm.getAttribute('datetime') : '');
+    }).join(' ');
+    if (want !== have) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      calls.forEach(function (x) {
+        var li = d.createElement('li'), n = li.appendChild(make('span', 'recent-number'));
+        n.textContent = String(x.number);
+        li.appendChild(d.createTextNode(' '));
+        var tm = li.appendChild(d.createElement('time'));
+        tm.setAttribute('datetime', x.at);
+        tm.textContent = hhmm(x.at);
+        list.appendChild(li);
+      });
+    }
+    box.hidden = calls.length === 0;
   }
 
   // the module writes "情報が古い可能性があります " before the time of a stale counter

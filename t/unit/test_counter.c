@@ -362,6 +362,56 @@ test_wrapped(unit_store_t *u)
 }
 
 
+/* the recent calls: newest first, five, a recall moved up, a late one placed */
+static void
+test_recent(void)
+{
+    unsigned              i;
+    mado_counter_state_t  st;
+
+    memset(&st, 0, sizeof(st));
+
+    for (i = 1; i <= 7; i++) {
+        mado_counter_recent(&st, i, DAY + i * 60);
+    }
+
+    CHECK_INT(st.recent_n, MADO_RECENT_MAX);
+    CHECK_INT(st.recent_number[0], 7);
+    CHECK_INT(st.recent_number[4], 3);
+    CHECK(st.recent_at[0] == DAY + 7 * 60);
+
+    /* 5 again: up with its new time, listed once */
+    mado_counter_recent(&st, 5, DAY + 600);
+    CHECK_INT(st.recent_n, 5);
+    CHECK_INT(st.recent_number[0], 5);
+    CHECK(st.recent_at[0] == DAY + 600);
+    CHECK_INT(st.recent_number[1], 7);
+    CHECK_INT(st.recent_number[2], 6);
+    CHECK_INT(st.recent_number[3], 4);
+    CHECK_INT(st.recent_number[4], 3);
+
+    /* an earlier report of 5 is no news; a call older than all is dropped */
+    mado_counter_recent(&st, 5, DAY + 120);
+    CHECK(st.recent_at[0] == DAY + 600);
+    mado_counter_recent(&st, 9, DAY + 1);
+    CHECK_INT(st.recent_number[4], 3);
+
+    /* a call read late takes its place by time */
+    mado_counter_recent(&st, 8, DAY + 390);
+    CHECK_INT(st.recent_number[1], 7);
+    CHECK_INT(st.recent_number[2], 8);
+    CHECK_INT(st.recent_number[3], 6);
+    CHECK_INT(st.recent_number[4], 4);
+
+    /* today only: tomorrow none; a new day empties the list */
+    CHECK_INT(mado_recent_today(&st, DAY + 3600), 5);
+    CHECK_INT(mado_recent_today(&st, DAY + 86400 + 3600), 0);
+    st.updated_at = DAY + 600;
+    CHECK_INT(mado_new_day(&st, DAY + 86400 + 3600), 1);
+    CHECK_INT(st.recent_n, 0);
+}
+
+
 int
 main(void)
 {
@@ -369,6 +419,7 @@ main(void)
 
     test_predicate();
     test_call_next();
+    test_recent();
 
     if (unit_store_open(&u, DAY - 4 * 3600) != 0) {
         CHECK(!"a store");

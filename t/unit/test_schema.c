@@ -14,7 +14,7 @@
 /* ------------------------------------------------------------ literals */
 
 static const unsigned char  state_value[] =
-    "\x48\x00\x00\x00"                  /* size: MADO_STATE_FIXED, 72 */
+    "\x88\x00\x00\x00"                  /* size: MADO_STATE_FIXED, 136 */
     "\x01\x00\x00\x00"                  /* status: paused */
     "\x11\x00\x00\x00"                  /* waiting */
     "\x22\x00\x00\x00"                  /* calling */
@@ -28,6 +28,14 @@ static const unsigned char  state_value[] =
     "\x41\x00\x00\x00\x00\x00\x00\x00"  /* busy_from */
     "\x54\x53\x52\x51"                  /* svc_ms */
     "\x07\x00\x00\x00"                  /* svc_n */
+    "\x02\x00\x00\x00"                  /* recent_n */
+    "\x29\x00\x00\x00" "\x28\x00\x00\x00"  /* recent_number[5] */
+    "\x00\x00\x00\x00" "\x00\x00\x00\x00" "\x00\x00\x00\x00"
+    "\x61\x00\x00\x00\x00\x00\x00\x00"  /* recent_at[5] */
+    "\x60\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00"
+    "\x00\x00\x00\x00\x00\x00\x00\x00"
     "ok";                               /* the message */
 
 static const unsigned char  ticket_value[] =
@@ -219,7 +227,7 @@ test_state(void)
     char                  office[MADO_ID_MAX + 1], counter[MADO_ID_MAX + 1];
     unsigned char         key[MADO_KEY_MAX];
     unsigned char         buf[MADO_STATE_FIXED + MADO_MESSAGE_MAX];
-    unsigned char         old[40 + 3];
+    unsigned char         old[MADO_STATE_FIXED + MADO_MESSAGE_MAX];
     mado_counter_state_t  st, back;
 
     n = mado_state_key("kita", "moving", key);
@@ -243,6 +251,11 @@ test_state(void)
     st.busy_from = 0x41;
     st.svc_ms = 0x51525354;
     st.svc_n = 7;
+    st.recent_n = 2;
+    st.recent_number[0] = 0x29;
+    st.recent_number[1] = 0x28;
+    st.recent_at[0] = 0x61;
+    st.recent_at[1] = 0x60;
     st.message_len = 2;
     strcpy(st.message, "ok");
 
@@ -269,6 +282,22 @@ test_state(void)
     CHECK_INT(back.issued_at, 0);
     CHECK_INT(back.svc_n, 0);
     CHECK_STR(back.message, "abc");
+
+    /* a record of the version before the recent calls: size 72, none */
+    memcpy(old, buf, 72);
+    old[0] = 72;
+    memcpy(old + 72, "abc", 3);
+    old[36] = 3;
+    CHECK_INT(mado_state_decode(old, sizeof(old), &back), 0);
+    CHECK_INT(back.svc_n, 7);
+    CHECK_INT(back.recent_n, 0);
+    CHECK_STR(back.message, "abc");
+
+    /* more recent calls than kept: as many as kept */
+    memcpy(old, buf, n);
+    old[72] = MADO_RECENT_MAX + 3;
+    CHECK_INT(mado_state_decode(old, n, &back), 0);
+    CHECK_INT(back.recent_n, MADO_RECENT_MAX);
 
     /* garbled: too short, a size past the value, a message past it */
     CHECK_INT(mado_state_decode(buf, 3, &back), -1);
