@@ -141,12 +141,15 @@ ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
 
     h_lit(&h, "<main id=\"main\"><h1>");
     h_msg(&h, SITE_TITLE);
-    h_lit(&h, "</h1><p class=\"lead\">");
-    h_msg(&h, SITE_LEAD);
-    h_lit(&h, "</p>");
+    h_lit(&h, "</h1>");
     h_asof(&h, snap->any_stale);
 
+    /* the table first: on a phone it is the first screen */
     h_index_jump(&h);
+
+    h_lit(&h, "<p class=\"lead\">");
+    h_msg(&h, SITE_LEAD);
+    h_lit(&h, "</p>");
 
     h_lit(&h, "<div class=\"offices\">");
 
