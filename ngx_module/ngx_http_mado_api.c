@@ -6,6 +6,10 @@
  *     /api/v1/offices/{id}                 one office
  *     /api/v1/offices/{id}/history[.csv]   one day (ngx_http_mado_history.c)
  *     /api/v1/offices/{id}/forecast        weekday x hour, and today
+ *     /api/v1/summary                      the index's figures only
+ *
+ * The snapshot's documents go gzipped to clients that accept it (made once
+ * per snapshot, as the pages are), each encoding with its own ETag.
  */
 
 
@@ -17,7 +21,8 @@ typedef enum {
     NGX_HTTP_MADO_ROUTE_OFFICE,
     NGX_HTTP_MADO_ROUTE_HISTORY,
     NGX_HTTP_MADO_ROUTE_HISTORY_CSV,
-    NGX_HTTP_MADO_ROUTE_FORECAST
+    NGX_HTTP_MADO_ROUTE_FORECAST,
+    NGX_HTTP_MADO_ROUTE_SUMMARY
 } ngx_http_mado_route_e;
 
 
@@ -26,7 +31,7 @@ typedef enum {
 
 #if (NGX_DEBUG)
 static const char *const  ngx_http_mado_routes[] = {
-    "offices", "office", "history", "history.csv", "forecast"
+    "offices", "office", "history", "history.csv", "forecast", "summary"
 };
 #endif
 
@@ -52,6 +57,7 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
     ngx_str_t                   office, msg;
     ngx_uint_t                  status;
     ngx_http_mado_route_e       route;
+    ngx_http_mado_doc_t        *doc;
     ngx_http_mado_office_t     *o;
     ngx_http_mado_loc_conf_t   *mlcf;
     ngx_http_mado_snapshot_t   *snap;
@@ -110,7 +116,8 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
 
     if (route != NGX_HTTP_MADO_ROUTE_ALL
-        && route != NGX_HTTP_MADO_ROUTE_OFFICE)
+        && route != NGX_HTTP_MADO_ROUTE_OFFICE
+        && route != NGX_HTTP_MADO_ROUTE_SUMMARY)
     {
         rc = ngx_http_mado_history_handler(r, &office,
                        route == NGX_HTTP_MADO_ROUTE_HISTORY_CSV
@@ -173,7 +180,20 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
         return ngx_http_mado_send_doc(r, snap, &snap->all,
                                       &ngx_http_mado_json_type,
                                       &mlcf->cache_control,
-                                      NGX_HTTP_MADO_SEND_CORS);
+                                      NGX_HTTP_MADO_SEND_CORS
+                                      |NGX_HTTP_MADO_SEND_GZIP);
+    }
+
+    if (route == NGX_HTTP_MADO_ROUTE_SUMMARY) {
+        doc = ngx_http_mado_summary(snap, mmcf->calendar, r->connection->log);
+        if (doc == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_mado_send_doc(r, snap, doc, &ngx_http_mado_json_type,
+                                      &mlcf->cache_control,
+                                      NGX_HTTP_MADO_SEND_CORS
+                                      |NGX_HTTP_MADO_SEND_GZIP);
     }
 
     o = ngx_http_mado_snapshot_office(snap, &office);
@@ -182,7 +202,8 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
         return ngx_http_mado_send_doc(r, snap, &o->api,
                                       &ngx_http_mado_json_type,
                                       &mlcf->cache_control,
-                                      NGX_HTTP_MADO_SEND_CORS);
+                                      NGX_HTTP_MADO_SEND_CORS
+                                      |NGX_HTTP_MADO_SEND_GZIP);
     }
 
     return ngx_http_mado_send_error(r, NGX_HTTP_MADO_SEND_CORS,
@@ -264,6 +285,14 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
 
         n++;
         p++;
+    }
+
+    if (n == 2
+        && seg[0].len == 2 && ngx_memcmp(seg[0].data, "v1", 2) == 0
+        && seg[1].len == 7 && ngx_memcmp(seg[1].data, "summary", 7) == 0)
+    {
+        *route = NGX_HTTP_MADO_ROUTE_SUMMARY;
+        return NGX_OK;
     }
 
     if (n >= 2

@@ -20,6 +20,12 @@ static void h_counters(ngx_http_mado_html_t *h,
 static void h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     ngx_uint_t i, ngx_uint_t heading, ngx_uint_t compact);
 static void h_recent(ngx_http_mado_html_t *h, mado_counter_state_t *st);
+static void h_index_jump(ngx_http_mado_html_t *h);
+static void h_index_longest(ngx_http_mado_html_t *h,
+    ngx_http_mado_office_t *office);
+
+/* h_counter()'s compact: the index's rows, whose ids name the office too */
+#define NGX_HTTP_MADO_COMPACT_INDEX  2
 
 
 ngx_int_t
@@ -123,10 +129,8 @@ ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
     ngx_http_mado_site_t *site, ngx_http_mado_snapshot_t *snap, mado_lang_e lang, ngx_log_t *log,
     ngx_http_mado_doc_t **out)
 {
-    int64_t                  wait, longest, low, high, best_low, best_high;
     ngx_str_t                self;
     ngx_uint_t               i, j;
-    ngx_http_mado_var_t      var[2];
     ngx_http_mado_html_t     h;
     ngx_http_mado_office_t  *office;
 
@@ -139,10 +143,15 @@ ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
 
     h_lit(&h, "<main id=\"main\"><h1>");
     h_msg(&h, SITE_TITLE);
-    h_lit(&h, "</h1><p class=\"lead\">");
+    h_lit(&h, "</h1>");
+    h_asof(&h, snap->any_stale);
+
+    /* the table first: on a phone it is the first screen */
+    h_index_jump(&h);
+
+    h_lit(&h, "<p class=\"lead\">");
     h_msg(&h, SITE_LEAD);
     h_lit(&h, "</p>");
-    h_asof(&h, snap->any_stale);
 
     h_lit(&h, "<div class=\"offices\">");
 
@@ -161,53 +170,15 @@ ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
         h_name(&h, &office[i].def.name);
         h_lit(&h, "</a></h2>");
 
-        longest = -1;
-        best_low = best_high = 0;
-
-        for (j = 0; j < office[i].def.ncounters; j++) {
-            wait = mado_wait_minutes(&office[i].def.counters[j],
-                                     &office[i].states[j]);
-
-            if (wait > longest
-                && mado_wait_range(&office[i].def.counters[j],
-                                   &office[i].states[j], &low, &high) == 0)
-            {
-                longest = wait;
-                best_low = low;
-                best_high = high;
-            }
-        }
-
         h_lit(&h, "<p class=\"longest\">");
         h_msg(&h, LABEL_LONGEST_WAIT);
         h_lit(&h, ": <span class=\"longest-wait\">");
-
-        if (longest < 0) {
-            h_msg(&h, UNKNOWN);
-
-        } else if (best_high == 0) {
-            h_msg(&h, MINUTES_NONE);
-
-        } else {
-            var[0].name = "low";
-            var[0].value.data = ngx_pnalloc(h.pool, NGX_INT64_LEN);
-            var[1].name = "high";
-            var[1].value.data = ngx_pnalloc(h.pool, NGX_INT64_LEN);
-
-            if (var[0].value.data && var[1].value.data) {
-                var[0].value.len = ngx_sprintf(var[0].value.data, "%L",
-                                               best_low) - var[0].value.data;
-                var[1].value.len = ngx_sprintf(var[1].value.data, "%L",
-                                               best_high) - var[1].value.data;
-                h_fmt(&h, NGX_HTTP_MADO_MSG_MINUTES_RANGE, var, 2);
-            }
-        }
-
+        h_index_longest(&h, &office[i]);
         h_lit(&h, "</span></p><ul class=\"counters\">");
 
         for (j = 0; j < office[i].def.ncounters; j++) {
             h_lit(&h, "<li>");
-            h_counter(&h, &office[i], j, 3, 1);
+            h_counter(&h, &office[i], j, 3, NGX_HTTP_MADO_COMPACT_INDEX);
             h_lit(&h, "</li>");
         }
 
@@ -219,6 +190,87 @@ ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
     h_foot(&h, NGX_HTTP_MADO_NPAGES);
 
     return h_done(&h, snap->pool, out);
+}
+
+
+/*
+ * The index's first screen on a phone: every office in one short table,
+ * in the city's order (the order of offices.json: the wards by their
+ * code, then the branches), its longest wait and the people waiting; the
+ * name jumps to the office's card below.  mado.js refreshes the figures
+ * from /api/v1/summary.
+ */
+static void
+h_index_jump(ngx_http_mado_html_t *h)
+{
+    u_char                   nbuf[NGX_INT64_LEN];
+    ngx_uint_t               i;
+    ngx_http_mado_var_t      var;
+    ngx_http_mado_office_t  *office;
+
+    h_lit(h, "<nav class=\"jump\" aria-labelledby=\"jump-title\">"
+          "<table><caption id=\"jump-title\">");
+    h_msg(h, NAV_ALL_OFFICES);
+    h_lit(h, "</caption><thead><tr><th scope=\"col\">");
+    h_msg(h, INDEX_COL_OFFICE);
+    h_lit(h, "</th><th scope=\"col\">");
+    h_msg(h, INDEX_COL_LONGEST);
+    h_lit(h, "</th><th scope=\"col\">");
+    h_msg(h, LABEL_WAITING);
+    h_lit(h, "</th></tr></thead><tbody>");
+
+    office = h->snap->offices.elts;
+
+    for (i = 0; i < h->snap->offices.nelts; i++) {
+        h_lit(h, "<tr data-office-row=\"");
+        h_esc_str(h, &office[i].id);
+        h_lit(h, "\" data-stale=\"");
+        h_cstr(h, office[i].any_stale ? "true" : "false");
+        h_lit(h, "\"><th scope=\"row\"><a href=\"#o-");
+        h_esc_str(h, &office[i].id);
+        h_lit(h, "\">");
+        h_name(h, &office[i].def.name);
+        h_lit(h, "</a></th><td class=\"longest-wait\">");
+        h_index_longest(h, &office[i]);
+        h_lit(h, "</td><td class=\"office-waiting\">");
+
+        var.name = "n";
+        var.value.data = nbuf;
+        var.value.len = ngx_sprintf(nbuf, "%ui",
+                                    ngx_http_mado_office_waiting(&office[i]))
+                        - nbuf;
+        h_fmt(h, NGX_HTTP_MADO_MSG_PEOPLE, &var, 1);
+
+        h_lit(h, "</td></tr>");
+    }
+
+    h_lit(h, "</tbody></table></nav>");
+}
+
+
+/* an office's longest wait: "About 10-20 min", "No wait" or "—" */
+static void
+h_index_longest(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office)
+{
+    u_char               nbuf[2][NGX_INT64_LEN];
+    int64_t              low, high;
+    ngx_http_mado_var_t  var[2];
+
+    if (ngx_http_mado_office_longest(office, &low, &high) != NGX_OK) {
+        h_msg(h, UNKNOWN);
+
+    } else if (high == 0) {
+        h_msg(h, MINUTES_NONE);
+
+    } else {
+        var[0].name = "low";
+        var[0].value.data = nbuf[0];
+        var[0].value.len = ngx_sprintf(nbuf[0], "%L", low) - nbuf[0];
+        var[1].name = "high";
+        var[1].value.data = nbuf[1];
+        var[1].value.len = ngx_sprintf(nbuf[1], "%L", high) - nbuf[1];
+        h_fmt(h, NGX_HTTP_MADO_MSG_MINUTES_RANGE, var, 2);
+    }
 }
 
 
@@ -299,7 +351,8 @@ h_head(ngx_http_mado_html_t *h, const char *page,
         h_lit(h, "\"");
 
     } else if (ngx_strcmp(page, "index") == 0) {
-        h_lit(h, " data-api=\"/api/v1/offices\"");
+        /* the index's figures only (ngx_http_mado_summary.c) */
+        h_lit(h, " data-api=\"/api/v1/summary\"");
     }
 
     h_lit(h, " data-refresh=\"");
@@ -449,7 +502,15 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     st = &office->states[i];
     level = mado_level(c, st);
 
-    h_lit(h, "<article class=\"counter\" id=\"c-");
+    h_lit(h, "<article class=\"counter\" id=\"");
+
+    /* the index shows every office's counters: "kita-c-moving" */
+    if (compact == NGX_HTTP_MADO_COMPACT_INDEX) {
+        h_esc_str(h, &office->id);
+        h_lit(h, "-");
+    }
+
+    h_lit(h, "c-");
     h_cstr(h, c->id);
     h_lit(h, "\" data-counter=\"");
     h_cstr(h, c->id);

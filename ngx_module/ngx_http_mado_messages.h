@@ -13,6 +13,8 @@
     X(LANG_NAME,               "lang.name") \
     X(SITE_TITLE,              "site.title") \
     X(SITE_LEAD,               "site.lead") \
+    X(INDEX_COL_OFFICE,        "index.col_office") \
+    X(INDEX_COL_LONGEST,       "index.col_longest") \
     X(NAV_SKIP,                "nav.skip") \
     X(NAV_LANGUAGES,           "nav.languages") \
     X(NAV_ALL_OFFICES,         "nav.all_offices") \

@@ -79,6 +79,7 @@ typedef struct {
     time_t                     expires;     /* re-render: staleness or clock */
     ngx_uint_t                 any_stale;
     ngx_http_mado_doc_t        all;
+    ngx_http_mado_doc_t        summary;     /* /api/v1/summary, on demand */
     ngx_http_mado_doc_t      **index;       /* [site][lang], on demand */
     ngx_array_t                offices;     /* of ngx_http_mado_office_t */
     ngx_http_mado_defs_t      *defs;        /* office[].def points here */
@@ -310,6 +311,13 @@ ngx_int_t ngx_http_mado_doc_set(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
     u_char *data, size_t len);
 ngx_int_t ngx_http_mado_doc_gzip(ngx_pool_t *pool, ngx_http_mado_doc_t *doc,
     ngx_log_t *log);
+
+/* ngx_http_mado_summary.c: what the index shows */
+ngx_http_mado_doc_t *ngx_http_mado_summary(ngx_http_mado_snapshot_t *snap,
+    ngx_flag_t calendar, ngx_log_t *log);
+ngx_int_t ngx_http_mado_office_longest(ngx_http_mado_office_t *office,
+    int64_t *low, int64_t *high);
+ngx_uint_t ngx_http_mado_office_waiting(ngx_http_mado_office_t *office);
 
 /* ngx_http_mado_api.c */
 ngx_int_t ngx_http_mado_api_handler(ngx_http_request_t *r);

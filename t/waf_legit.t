@@ -94,6 +94,7 @@ for my $id (qw(kita sakyo fushimi rakusai)) {
     through("getOffice $id", 200, 'GET', "/api/v1/offices/$id");
 }
 through('getOffice, gzip', 200, 'GET', '/api/v1/offices/kita', { headers => { 'Accept-Encoding' => 'gzip' } });
+through('getSummary, gzip', 200, 'GET', '/api/v1/summary', { headers => { 'Accept-Encoding' => 'gzip' } });
 through('getHistory', 200, 'GET', '/api/v1/offices/kita/history');
 through('getHistory ?date= yesterday', 200, 'GET', "/api/v1/offices/kita/history?date=$yesterday");
 $r = through('getHistory as CSV (Accept)', 200, 'GET', "/api/v1/offices/kita/history?date=$today",

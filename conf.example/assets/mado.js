@@ -171,6 +171,21 @@
     }
   }
 
+  /* ---- index: the jump table's and the cards' office figures (/api/v1/summary) ---- */
+  function longestText(lw) {
+    return !lw || typeof lw !== 'object' ? t('unknown')
+      : num(lw.high) === 0 ? t('minutes_none') : fmt('minutes_range', { low: lw.low, high: lw.high });
+  }
+  function updateOffice(o) {
+    if (!('longest_wait' in o)) return;  // a document without the office's figures
+    var row = q('[data-office-row="' + esc(o.id) + '"]'), card = q('[data-office-card="' + esc(o.id) + '"]');
+    var text = longestText(o.longest_wait);
+    [row, card].forEach(function (el) { if (el) setText(q('.longest-wait', el), text); });
+    if (!row) return;
+    setText(q('.office-waiting', row), fmt('people', { n: num(o.waiting) }));
+    row.setAttribute('data-stale', o.counters.some(function (c) { return c && c.stale; }) ? 'true' : 'false');
+  }
+
   function apply(json) {
     var offices = Array.isArray(json.offices) ? json.offices : json.office ? [json.office] : [];
     var stale = false, said = [];
@@ -178,6 +193,7 @@
       if (!o || !Array.isArray(o.counters)) return;
       var scope = page === 'index' ? q('[data-office-card="' + esc(o.id) + '"]') : d;
       if (!scope) return;
+      if (page === 'index') updateOffice(o);
       o.counters.forEach(function (c) {
         if (!c || c.id == null) return;
         var els = scope.querySelectorAll('.counter[data-counter="' + esc(c.id) + '"]');
