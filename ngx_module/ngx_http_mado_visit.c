@@ -257,7 +257,7 @@ static void
 h_visit_closure(ngx_http_mado_html_t *h, mado_office_def_t *o,
     mado_closure_t *cl)
 {
-    u_char               dbuf[3][160], hbuf[64], *p;
+    u_char               dbuf[3][160], hbuf[64], iso[16], *p;
     unsigned             k;
     mado_i18n_t         *n;
     ngx_http_mado_var_t  var[4];
@@ -326,9 +326,8 @@ h_visit_closure(ngx_http_mado_html_t *h, mado_office_def_t *o,
     h_lit(h, "<li data-kind=\"");
     h_cstr(h, mado_closure_names[cl->kind]);
     h_lit(h, "\" data-from=\"");
-    h_raw(h, dbuf[0], ngx_sprintf(dbuf[0], "%04D-%02D-%02D", cl->from / 10000,
-                                  cl->from / 100 % 100, cl->from % 100)
-                      - dbuf[0]);
+    h_raw(h, iso, ngx_sprintf(iso, "%04D-%02D-%02D", cl->from / 10000,
+                              cl->from / 100 % 100, cl->from % 100) - iso);
     h_lit(h, "\">");
     h_fmt(h, key, var, 4);
     h_lit(h, "</li>");
