@@ -139,8 +139,10 @@ mado_closures(const mado_office_def_t *o, int64_t now, unsigned days,
                                      last);
             }
 
-        } else if (strcmp(why, "年末年始") == 0) {
-            /* the whole of it, weekend or not: that is how it is known */
+        } else if (strcmp(why, "年末年始") == 0
+                   || (!o->open_on_holidays && mado_is_year_end(m, d)))
+        {
+            /* the whole of it, weekend or not, 元日 too: one closure */
             n = mado_closure_add(out, n, max, day, date,
                                  MADO_CLOSURE_YEAR_END, -1, NULL, NULL, 0,
                                  last);
