@@ -121,6 +121,15 @@ is($c->{best_time}{weeks}, 8, 'weeks looked at');
 ok(exists counter($d, 'moving')->{best_time} && !defined counter($d, 'moving')->{best_time},
    'no history: best_time is null');
 
+# getting there: address, phone, map and the services' pages
+is($d->{office}{phone}, '075-681-3111', 'phone in the API');
+like($d->{office}{address}{ja} // '', qr{^京都市南区}, 'address in the API');
+ok(exists $d->{office}{map_url} && !defined $d->{office}{map_url}, 'map_url: null when not configured');
+like(counter($d, 'moving')->{service_url} // '', qr{^https://www\.call3755\.city\.kyoto\.lg\.jp/}, 'service_url in the API');
+ok(exists counter($d, 'family')->{service_url} && !defined counter($d, 'family')->{service_url},
+   'service_url: null when not configured');
+is_deeply($d->{office}{closures}, [], 'no closures in the next 14 days');
+
 my ($ra, $all) = $t->get_json('/api/v1/offices');
 my ($mall) = grep { $_->{id} eq 'minami' } @{ $all->{offices} };
 is_deeply((grep { $_->{id} eq 'certificates' } @{ $mall->{counters} })[0]{best_time}, $c->{best_time},
