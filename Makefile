@@ -59,7 +59,7 @@ LIB_SRCS  = lmdb_store/mado_store.c lmdb_store/mado_lang.c lmdb_store/mado_json.
             lmdb_store/mado_calendar.c lmdb_store/mado_estimate.c \
             lmdb_store/mado_display.c lmdb_store/mado_history.c \
             lmdb_store/mado_history_doc.c lmdb_store/mado_compact.c \
-            lmdb_store/mado_forecast.c lmdb_store/mado_counter.c \
+            lmdb_store/mado_forecast.c lmdb_store/mado_visit.c lmdb_store/mado_counter.c \
             lmdb_store/mado_ticket.c lmdb_store/mado_feed.c \
             lmdb_store/mado_audit.c lmdb_store/mado_account.c \
             lmdb_store/mado_retention.c lmdb_store/mado_crypt.c \

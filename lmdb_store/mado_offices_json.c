@@ -63,6 +63,11 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
         mado_gen_str(g, o->phone);
     }
 
+    if (o->map_url != NULL) {
+        mado_gen_str(g, "map_url");
+        mado_gen_str(g, o->map_url);
+    }
+
     mado_gen_str(g, "neighbours");
     yajl_gen_array_open(g);
     for (i = 0; i < o->nneighbours; i++) {
@@ -140,6 +145,11 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
         if (o->counters[i].any_office) {
             mado_gen_str(g, "any_office");
             yajl_gen_bool(g, 1);
+        }
+
+        if (o->counters[i].service_url != NULL) {
+            mado_gen_str(g, "service_url");
+            mado_gen_str(g, o->counters[i].service_url);
         }
 
         if (o->counters[i].ncodes) {

@@ -125,6 +125,45 @@ mado_json_string(yajl_val obj, const char *key, const char *path,
 }
 
 
+/*
+ * A link the citizen pages show as it is ("service_url", "map_url"):
+ * https only, printable ASCII with no space, quote or angle bracket, so
+ * that it can neither run script nor break out of an attribute.
+ */
+static int
+mado_json_https(yajl_val obj, const char *key, const char *path, char **out,
+    mado_err_t *err)
+{
+    int           rc;
+    const char   *p;
+
+    rc = mado_json_string(obj, key, path, 0, MADO_URL_MAX, out, err);
+
+    if (rc != MADO_OK || *out == NULL) {
+        return rc;
+    }
+
+    for (p = *out; *p != '\0'; p++) {
+        if (*p <= ' ' || *p >= 0x7f || *p == '"' || *p == '\''
+            || *p == '<' || *p == '>' || *p == '\\' || *p == '`')
+        {
+            break;
+        }
+    }
+
+    if (*p != '\0' || strncmp(*out, "https://", 8) != 0
+        || (*out)[8] == '\0' || (*out)[8] == '/')
+    {
+        free(*out);
+        *out = NULL;
+        return mado_json_fail(err, path, "\"%s\" must be an https:// URL "
+                              "with no spaces or quotes", key);
+    }
+
+    return MADO_OK;
+}
+
+
 static int
 mado_json_id(yajl_val obj, const char *key, const char *path, char *out,
     mado_err_t *err)
@@ -397,7 +436,7 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
     static const char *const  known[] = {
         "id", "name", "minutes_per_person", "levels", "closed_dates",
         "reception_ends", "jam_messages", "business_codes", "ticket_range",
-        "any_office", NULL
+        "any_office", "service_url", NULL
     };
 
     if (!YAJL_IS_OBJECT(v)) {
@@ -516,6 +555,12 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
         c->any_office = YAJL_IS_TRUE(m) ? 1 : 0;
     }
 
+    if ((rc = mado_json_https(v, "service_url", path, &c->service_url, err))
+        != MADO_OK)
+    {
+        return rc;
+    }
+
     /* minutes of wait where やや混雑, 混雑, 大変混雑 begin */
     c->levels[0] = 15;
     c->levels[1] = 30;
@@ -564,7 +609,7 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
     static const char *const  known[] = {
         "id", "kind", "name", "address", "phone", "neighbours", "hours",
         "holidays", "closed_dates", "open_dates", "counters",
-        "alert_wait_minutes", NULL
+        "alert_wait_minutes", "map_url", NULL
     };
 
     memset(o, 0, sizeof(mado_office_def_t));
@@ -579,6 +624,8 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
         || (rc = mado_json_i18n(v, "address", path, 0, &o->address, err))
            != MADO_OK
         || (rc = mado_json_string(v, "phone", path, 0, 32, &o->phone, err))
+           != MADO_OK
+        || (rc = mado_json_https(v, "map_url", path, &o->map_url, err))
            != MADO_OK
         || (rc = mado_json_string(v, "kind", path, 0, 16, &s, err)) != MADO_OK)
     {
@@ -939,9 +986,13 @@ mado_office_free(mado_office_def_t *o)
     mado_i18n_free(&o->address);
     free(o->phone);
     o->phone = NULL;
+    free(o->map_url);
+    o->map_url = NULL;
 
     for (i = 0; i < o->ncounters; i++) {
         mado_i18n_free(&o->counters[i].name);
+        free(o->counters[i].service_url);
+        o->counters[i].service_url = NULL;
 
         while (o->counters[i].njam) {
             mado_i18n_free(&o->counters[i].jam[--o->counters[i].njam].text);

@@ -125,6 +125,7 @@
 #define MADO_ID_MAX             32
 #define MADO_MESSAGE_MAX        280     /* bytes of UTF-8 */
 #define MADO_TEXT_MAX           256     /* names, addresses */
+#define MADO_URL_MAX            256     /* service_url, map_url */
 #define MADO_COUNTERS_MAX       16
 #define MADO_OFFICES_MAX        64
 #define MADO_NEIGHBOURS_MAX     8
@@ -279,6 +280,8 @@ typedef struct {
     uint16_t            ticket_last;
     /* a service any office does: pages suggest quieter neighbours */
     unsigned            any_office:1;
+    /* the service's page on the city's site ("service_url"), https */
+    char               *service_url;
 } mado_counter_def_t;
 
 
@@ -288,6 +291,9 @@ typedef struct {
     mado_i18n_t         name;
     mado_i18n_t         address;
     char               *phone;
+    /* a map of the office ("map_url"), https; none: pages link to
+       OpenStreetMap's search for the address */
+    char               *map_url;
     char                neighbours[MADO_NEIGHBOURS_MAX][MADO_ID_MAX + 1];
     unsigned            nneighbours;
     mado_span_t         hours[7][MADO_SPANS_MAX];   /* [0] is Sunday */
@@ -972,6 +978,66 @@ int mado_forecast(mado_store_t *s, MDB_txn *txn, const mado_office_def_t *o,
 void mado_forecast_free(mado_forecast_t *f);
 void mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
     const mado_forecast_t *f);
+
+
+/*
+ * Planning a visit (mado_visit.c).  The closures of the days from today
+ * on (days of them), in words: 臨時閉庁日, national holidays on days the
+ * office would open, 年末年始 (all of it), a counter's own closed days,
+ * and 臨時開庁日 (extra openings, with their spans); days in a row of the
+ * same kind are one entry.  Returns the number of entries.
+ */
+#define MADO_CLOSURES_MAX       16
+
+typedef enum {
+    MADO_CLOSURE_OFFICE = 0,    /* 臨時閉庁日 */
+    MADO_CLOSURE_HOLIDAY,       /* a national holiday: name */
+    MADO_CLOSURE_YEAR_END,      /* 年末年始 */
+    MADO_CLOSURE_COUNTER,       /* one counter closed: counter */
+    MADO_CLOSURE_OPEN,          /* 臨時開庁日: spans */
+    MADO_NCLOSURES
+} mado_closure_e;
+
+/* what the JSON says: "closed", "holiday", ... */
+extern const char *const mado_closure_names[MADO_NCLOSURES];
+
+typedef struct {
+    mado_date_t         from, to;
+    mado_closure_e      kind;
+    int                 counter;        /* index, or -1: the office */
+    const char         *name;           /* a holiday's Japanese name */
+    mado_span_t         spans[MADO_SPANS_MAX];
+    unsigned            nspans;
+} mado_closure_t;
+
+unsigned mado_closures(const mado_office_def_t *o, int64_t now,
+    unsigned days, mado_closure_t *out, unsigned max);
+
+/*
+ * The best time to come later today (混雑の少ない時間帯): of the hours
+ * still to come in which the counter takes tickets, the one whose
+ * tickets usually waited least, on this weekday in the forecast's weeks.
+ * Said only when it is honest: each hour weighed needs
+ * MADO_BEST_TIME_DAYS days of history, and the hour must be quieter than
+ * the wait now (by MADO_BEST_TIME_MARGIN minutes) when the counter is
+ * open, else than the other hours to come.  Nothing on a day the counter
+ * is closed, once reception has ended, or when closed by staff.
+ * Returns bt->has.
+ */
+#define MADO_BEST_TIME_DAYS     3
+#define MADO_BEST_TIME_MARGIN   5
+
+typedef struct {
+    unsigned            has;
+    uint16_t            from;           /* minutes after midnight */
+    uint16_t            typical;        /* minutes, rounded to 5 */
+    uint16_t            days;           /* days of history behind it */
+    uint16_t            weeks;          /* the weeks looked at */
+} mado_best_time_t;
+
+int mado_best_time(const mado_office_def_t *o, unsigned ci,
+    const mado_counter_forecast_t *cf, unsigned weeks,
+    const mado_counter_state_t *st, int64_t now, mado_best_time_t *bt);
 
 
 /* ------------------------------------ 10. counter changes (mado_counter.c) */

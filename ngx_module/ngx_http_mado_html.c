@@ -95,7 +95,9 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
         h_lit(&h, "</h1>");
         h_asof(&h, office->any_stale);
 
+        h.best_time = 1;
         h_counters(&h, office, 0);
+        h.best_time = 0;
 
         h_suggest(&h, office);
         h_myticket(&h, office);
@@ -109,6 +111,7 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
         }
 
         h_hours(&h, office);
+        h_visit(&h, office);
 
         h_lit(&h, "<p class=\"links\"><a href=\"/");
         h_esc_str(&h, &office->id);
@@ -602,6 +605,10 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     }
 
     h_lit(h, "</span></dd></div></dl>");
+
+    if (h->best_time) {
+        h_best_time(h, office, i);
+    }
 
     /* the hours apply only when the states follow the calendar */
     past = MADO_PAST_CLOSE_NONE;

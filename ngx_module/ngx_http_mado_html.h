@@ -26,6 +26,8 @@ typedef struct {
     ngx_http_mado_snapshot_t   *snap;
     ngx_uint_t                  signage;    /* recent calls shown, not in
                                                a <details> */
+    ngx_uint_t                  best_time;  /* counters say their best
+                                               time (the office page) */
 } ngx_http_mado_html_t;
 
 
@@ -56,6 +58,8 @@ typedef struct {
 #define h_myticket ngx_http_mado_html_myticket
 #define h_hours    ngx_http_mado_html_hours
 #define h_trends   ngx_http_mado_html_trends
+#define h_visit    ngx_http_mado_html_visit
+#define h_best_time ngx_http_mado_html_best_time
 
 
 /* ngx_http_mado_htmlbuf.c */
@@ -88,6 +92,11 @@ void h_myticket(ngx_http_mado_html_t *h,
 void h_hours(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office);
 void h_trends(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     mado_forecast_t *f, mado_day_t *today);
+
+/* ngx_http_mado_visit.c */
+void h_visit(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office);
+void h_best_time(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
+    ngx_uint_t i);
 
 
 #endif /* _NGX_HTTP_MADO_HTML_H_INCLUDED_ */

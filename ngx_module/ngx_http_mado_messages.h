@@ -56,6 +56,20 @@
     X(HOURS_TITLE,             "hours.title") \
     X(HOURS_CLOSED_TODAY,      "hours.closed_today") \
     X(HOURS_WEEK_TITLE,        "hours.week_title") \
+    X(VISIT_TITLE,             "visit.title") \
+    X(VISIT_ADDRESS,           "visit.address") \
+    X(VISIT_MAP,               "visit.map") \
+    X(VISIT_PHONE,             "visit.phone") \
+    X(VISIT_SERVICES,          "visit.services") \
+    X(VISIT_SERVICE_LINK,      "visit.service_link") \
+    X(VISIT_DATE,              "visit.date") \
+    X(CLOSURES_TITLE,          "closures.title") \
+    X(CLOSURES_RANGE,          "closures.range") \
+    X(CLOSURES_OFFICE,         "closures.office") \
+    X(CLOSURES_HOLIDAY,        "closures.holiday") \
+    X(CLOSURES_YEAR_END,       "closures.year_end") \
+    X(CLOSURES_COUNTER,        "closures.counter") \
+    X(CLOSURES_OPEN,           "closures.open") \
     X(WEEKDAY_0,               "weekday.0") \
     X(WEEKDAY_1,               "weekday.1") \
     X(WEEKDAY_2,               "weekday.2") \
@@ -93,6 +107,9 @@
     X(TREND_NONE,              "trend.none") \
     X(SUGGEST_TITLE,           "suggest.title") \
     X(SUGGEST_TEXT,            "suggest.text") \
+    X(BEST_TIME_TEXT,          "best_time.text") \
+    X(BEST_TIME_TEXT_NO_WAIT,  "best_time.text_no_wait") \
+    X(BEST_TIME_BASIS,         "best_time.basis") \
     X(FOOTER_NO_JS,            "footer.no_js")
 
 

@@ -41,6 +41,8 @@ typedef struct {
     mado_counter_state_t      *states;      /* [def.ncounters] */
     u_char                    *stale;       /* [def.ncounters] */
     u_char                    *alerts;      /* [def.ncounters] MADO_ALERT_ */
+    mado_best_time_t          *best;        /* [def.ncounters], once per
+                                               snapshot (ngx_http_mado_visit.c) */
     ngx_uint_t                 any_stale;
     ngx_http_mado_doc_t        api;
     size_t                     tail_len;    /* of api.body after the office */
@@ -318,6 +320,13 @@ ngx_http_mado_doc_t *ngx_http_mado_summary(ngx_http_mado_snapshot_t *snap,
 ngx_int_t ngx_http_mado_office_longest(ngx_http_mado_office_t *office,
     int64_t *low, int64_t *high);
 ngx_uint_t ngx_http_mado_office_waiting(ngx_http_mado_office_t *office);
+/* ngx_http_mado_visit.c: planning a visit, per snapshot */
+void ngx_http_mado_visit_best(ngx_http_mado_snapshot_t *snap,
+    mado_store_t *store, MDB_txn *txn, ngx_log_t *log);
+void ngx_http_mado_visit_json(yajl_gen g, ngx_http_mado_office_t *office,
+    ngx_uint_t i);
+void ngx_http_mado_visit_office_json(yajl_gen g,
+    ngx_http_mado_office_t *office, time_t now);
 
 /* ngx_http_mado_api.c */
 ngx_int_t ngx_http_mado_api_handler(ngx_http_request_t *r);
@@ -370,6 +379,8 @@ ngx_int_t ngx_http_mado_admin_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_mado_trends_get(ngx_http_mado_main_conf_t *mmcf,
     ngx_http_mado_office_t *office, time_t now, ngx_log_t *log,
     mado_forecast_t **forecast, mado_day_t *today);
+mado_forecast_t *ngx_http_mado_trends_forecast(ngx_http_mado_worker_t *w,
+    MDB_txn *txn, ngx_http_mado_office_t *office, time_t now, ngx_log_t *log);
 
 /* ngx_http_mado_i18n.c */
 char *ngx_http_mado_messages_load(ngx_conf_t *cf,

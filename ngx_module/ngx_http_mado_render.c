@@ -59,6 +59,9 @@ ngx_http_mado_render(ngx_http_mado_snapshot_t *snap,
         return NGX_ERROR;
     }
 
+    /* once per snapshot: the API and the pages say the same */
+    ngx_http_mado_visit_best(snap, store, txn, log);
+
     n = snap->offices.nelts;
     office = snap->offices.elts;
 
@@ -488,6 +491,7 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
     mado_gen_i18n(g, NULL, &o->name);
 
     mado_gen_hours(g, o);
+    ngx_http_mado_visit_office_json(g, office, now);
 
     mado_gen_lit(g, "counters");
     yajl_gen_array_open(g);
@@ -507,6 +511,8 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
 
         mado_gen_lit(g, "stale");
         yajl_gen_bool(g, office->stale[i]);
+
+        ngx_http_mado_visit_json(g, office, i);
 
         /* for the staff panel: "stale", "stalled", "long_wait" */
         mado_gen_lit(g, "alerts");

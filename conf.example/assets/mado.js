@@ -131,6 +131,7 @@
     setTime(up, c.updated_at);
     staleNote(up, !!c.stale);
     updateRecent(el, c);
+    updateBestTime(el, c, gen);
   }
 
   /* ---- recently called numbers: rebuilt when the API's list differs; not a live region ---- */
@@ -156,6 +157,30 @@
       });
     }
     box.hidden = calls.length === 0;
+  }
+
+
+  // best time to visit: the office page's sentence from the API's
+  // best_time (computed once per snapshot; none: no sentence)
+  function updateBestTime(el, c, gen) {
+    if (page !== 'office') return;
+    var b = c.best_time && typeof c.best_time === 'object' ? c.best_time : null;
+    var p = q('.best-time', el);
+    if (!b) { drop(p); return; }
+    var m = /^(\d{4})-(\d\d)-(\d\d)/.exec(gen || '');
+    var wd = m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay() : 0;
+    if (!p) {
+      p = make('p', 'best-time');
+      p.appendChild(make('span', 'best-time-text'));
+      p.appendChild(d.createTextNode(' '));
+      p.appendChild(make('span', 'best-time-basis'));
+      after(q('.figures', el) || q('dl', el), p);
+    }
+    p.setAttribute('data-from', String(b.from));
+    p.setAttribute('data-minutes', String(num(b.typical_minutes)));
+    setText(q('.best-time-text', p), fmt(num(b.typical_minutes) ? 'best_time.text' : 'best_time.text_no_wait',
+      { from: b.from, minutes: num(b.typical_minutes) }));
+    setText(q('.best-time-basis', p), fmt('best_time.basis', { days: num(b.days), weekday: t('weekday.' + wd) }));
   }
 
   // the module writes "情報が古い可能性があります " before the time of a stale counter
