@@ -54,6 +54,8 @@ typedef struct {
 #define h_myticket ngx_http_mado_html_myticket
 #define h_hours    ngx_http_mado_html_hours
 #define h_trends   ngx_http_mado_html_trends
+#define h_signage_qr ngx_http_mado_html_signage_qr
+#define h_qr_link  ngx_http_mado_html_qr_link
 
 
 /* ngx_http_mado_htmlbuf.c */
@@ -84,6 +86,9 @@ void h_suggest(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office);
 void h_myticket(ngx_http_mado_html_t *h,
     ngx_http_mado_office_t *office);
 void h_hours(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office);
+void h_signage_qr(ngx_http_mado_html_t *h,
+    ngx_http_mado_office_t *office);
+void h_qr_link(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office);
 void h_trends(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     mado_forecast_t *f, mado_day_t *today);
 
