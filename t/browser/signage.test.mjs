@@ -117,6 +117,53 @@ describe('signage on waiting-room TVs', { skip: skipReason(), timeout: 600000 },
     await m?.stop();
   });
 
+  test('alternates with a second language (#alt=en): the other page fetched once, without cookies', async () => {
+    const office = widest.en;
+    const o = offices.find((x) => x.id === office);
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    try {
+      const page = await ctx.newPage();
+      const wt = watch(page, m);
+      await page.goto(m.url(`/${office}/signage?lang=ja#alt=en&every=5`), { waitUntil: 'load' });
+      const texts = () => page.evaluate(() => ({
+        lang: document.documentElement.lang,
+        h1: document.querySelector('main h1').textContent.trim(),
+        dt: document.querySelector('.counter .figures dt').textContent.trim(),
+        waiting: document.querySelector('.counter .waiting').textContent.trim(),
+        caption: document.querySelector('.signage-qr figcaption').textContent,
+        alt: document.querySelector('.signage-qr img').alt,
+        counters: document.querySelectorAll('main .counter').length,
+      }));
+      const ja = await texts();
+      assert.equal(ja.lang, 'ja');
+      assert.equal(ja.h1, o.name.ja);
+      await page.waitForFunction(() => document.documentElement.lang === 'en', null, { timeout: 30000 });
+      const en = await texts();
+      assert.equal(en.h1, o.name.en);
+      assert.equal(en.dt, catalog('en')['label.calling']);
+      assert.equal(en.waiting, '38 people');
+      assert.ok(en.caption.includes(catalog('en')['signage.qr_caption']), en.caption);
+      assert.equal(en.alt, catalog('en')['signage.qr_alt']);
+      assert.equal(en.counters, ja.counters);
+      const r = await page.evaluate(measure);
+      assert.deepEqual(r.problems, []);
+      assert.equal(r.scrollH, 720);
+      await page.screenshot({ path: screenshotPath('signage-alternate-ja-en-1280x720') });
+      await page.waitForFunction(() => document.documentElement.lang === 'ja', null, { timeout: 30000 });
+      const back = await texts();
+      assert.equal(back.h1, o.name.ja);
+      assert.equal(back.dt, catalog('ja')['label.calling']);
+      assert.equal(back.waiting, '38人');
+      const fetched = wt.requests.filter((u) => /[?&]lang=en\b/.test(u));
+      assert.equal(fetched.length, 1, `the English page fetched ${fetched.length} times`);
+      const cookie = (await ctx.cookies()).find((c) => c.name === 'mado_lang');
+      assert.equal(cookie && cookie.value, 'ja', 'the TV keeps its language cookie');
+      assert.deepEqual(wt.problems(), []);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   for (const [w, h] of SIZES) {
     test(`${w}x${h}: fits in every language, readable, with the QR code`, async () => {
       const fails = [];
