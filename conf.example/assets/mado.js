@@ -472,6 +472,25 @@
   if (page === 'signage') {
     try { initAlternate(); } catch (e) { /* the page stays in its language */ }
   }
+  /* ---- embed: tell the host page the widget's height (docs/pages.md, "Embedding") ---- */
+  // Only a number leaves, so to any parent ('*'); the host checks the message's origin.
+  function initHeight() {
+    if (W.parent === W || !W.parent.postMessage) return;
+    var last = 0;
+    function send() {
+      var h = Math.ceil(d.body.getBoundingClientRect().height);
+      if (!(h > 0) || h === last) return;
+      last = h;
+      try { W.parent.postMessage({ type: 'mado:height', office: officeId, height: h }, '*'); } catch (e) { /* ignore */ }
+    }
+    if (W.ResizeObserver) new ResizeObserver(send).observe(d.body);
+    W.addEventListener('load', send);
+    d.addEventListener('mado:refresh', send);
+    send();
+  }
+  if (page === 'embed') {
+    try { initHeight(); } catch (e) { /* the frame keeps its size */ }
+  }
   // only pages with figures poll (not the 404 or "unavailable" pages)
   polling = !!api && /^(index|office|signage|embed)$/.test(page) && !!q('.counter[data-counter]');
   if (polling) schedule();
