@@ -59,6 +59,7 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
         h_asof(&h, office->any_stale);
 
         h_counters(&h, office, 0);
+        h_signage_qr(&h, office);
         break;
 
     case NGX_HTTP_MADO_PAGE_EMBED:
@@ -118,6 +119,7 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
         h_lit(&h, "/signage\">");
         h_msg(&h, NAV_SIGNAGE);
         h_lit(&h, "</a></p>");
+        h_qr_link(&h, office);
         break;
     }
 

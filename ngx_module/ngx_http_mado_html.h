@@ -60,6 +60,8 @@ typedef struct {
 #define h_trends   ngx_http_mado_html_trends
 #define h_visit    ngx_http_mado_html_visit
 #define h_best_time ngx_http_mado_html_best_time
+#define h_signage_qr ngx_http_mado_html_signage_qr
+#define h_qr_link  ngx_http_mado_html_qr_link
 
 
 /* ngx_http_mado_htmlbuf.c */
@@ -90,6 +92,9 @@ void h_suggest(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office);
 void h_myticket(ngx_http_mado_html_t *h,
     ngx_http_mado_office_t *office);
 void h_hours(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office);
+void h_signage_qr(ngx_http_mado_html_t *h,
+    ngx_http_mado_office_t *office);
+void h_qr_link(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office);
 void h_trends(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     mado_forecast_t *f, mado_day_t *today);
 

@@ -601,3 +601,47 @@ h_trend_week(ngx_http_mado_html_t *h, mado_forecast_t *f, ngx_uint_t i,
 
     h_lit(h, "</tbody></table></details>");
 }
+
+
+/*
+ * Signage: the office page's QR code (/{office}/qr.svg, the public URL)
+ * with a caption and the address to type, for people in the lobby to
+ * follow the queue on their phones.
+ */
+void
+h_signage_qr(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office)
+{
+    u_char     *p, *end;
+    ngx_str_t  *url;
+
+    url = &h->site->public_url;
+    end = url->data + url->len;
+
+    /* the address without its scheme: shorter to read and to type */
+    p = ngx_strlcasestrn(url->data, end, (u_char *) "://", 3 - 1);
+    p = (p == NULL) ? url->data : p + 3;
+
+    h_lit(h, "<figure class=\"signage-qr\"><img src=\"/");
+    h_esc_str(h, &office->id);
+    h_lit(h, "/qr.svg\" width=\"160\" height=\"160\" alt=\"");
+    h_msg(h, SIGNAGE_QR_ALT);
+    h_lit(h, "\"><figcaption>");
+    h_msg(h, SIGNAGE_QR_CAPTION);
+    h_lit(h, " <span class=\"qr-url\">");
+    h_esc(h, p, end - p);
+    h_lit(h, "/");
+    h_esc_str(h, &office->id);
+    h_lit(h, "</span></figcaption></figure>");
+}
+
+
+/* Office page: the same QR code, to print and post at the office */
+void
+h_qr_link(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office)
+{
+    h_lit(h, "<p class=\"links qr-link\"><a href=\"/");
+    h_esc_str(h, &office->id);
+    h_lit(h, "/qr.svg\">");
+    h_msg(h, NAV_QR);
+    h_lit(h, "</a></p>");
+}

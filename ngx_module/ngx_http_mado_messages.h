@@ -20,6 +20,9 @@
     X(NAV_ALL_OFFICES,         "nav.all_offices") \
     X(NAV_OFFICE_PAGE,         "nav.office_page") \
     X(NAV_SIGNAGE,             "nav.signage") \
+    X(SIGNAGE_QR_CAPTION,      "signage.qr_caption") \
+    X(SIGNAGE_QR_ALT,          "signage.qr_alt") \
+    X(NAV_QR,                  "nav.qr") \
     X(PAGE_OFFICE_TITLE,       "page.office_title") \
     X(PAGE_SIGNAGE_TITLE,      "page.signage_title") \
     X(PAGE_NOT_FOUND_TITLE,    "page.not_found_title") \

@@ -468,6 +468,96 @@
   if (page === 'office') {
     try { initTicket(); } catch (e) { /* the figures still refresh */ }
   }
+  /* ---- signage: alternate with a second language (/kita/signage?lang=ja#alt=en&every=20) ---- */
+  // The page stays complete in its own language; the other is the same page in
+  // that language, fetched once (without cookies: the TV's mado_lang stays), and
+  // its texts swap in place every `every` seconds; the figures follow the API.
+  function initAlternate() {
+    var p = {};
+    location.hash.slice(1).split('&').forEach(function (kv) {
+      var i = kv.indexOf('=');
+      if (i > 0) p[kv.slice(0, i)] = kv.slice(i + 1).toLowerCase();
+    });
+    var alt = /^[a-z]{2}(-[a-z]+)?$/.test(p.alt || '') ? p.alt : '';
+    if (!alt || alt === pageLang || !W.fetch || !W.DOMParser) return;
+    var every = Math.max(5, parseInt(p.every, 10) || 20);
+    function capture(doc) {
+      var s = { lang: doc.documentElement.getAttribute('lang') || alt, code: doc.documentElement.getAttribute('data-lang'),
+        title: doc.title, T: {}, nodes: {} };
+      try { s.T = JSON.parse(doc.getElementById('mado-i18n').textContent) || {}; } catch (e) { s.T = {}; }
+      var img = q('.signage-qr img', doc);
+      s.alt = img ? img.getAttribute('alt') : '';
+      [['h1', 'main h1'], ['asof', 'main .asof'], ['cap', '.signage-qr figcaption']].forEach(function (k) {
+        var el = q(k[1], doc);
+        if (el) s.nodes[k[0]] = el;
+      });
+      Array.prototype.forEach.call(doc.querySelectorAll('main .counter[data-counter]'), function (el) {
+        s.nodes['c:' + el.getAttribute('data-counter')] = el;
+      });
+      return s;
+    }
+    function show(s, shown) {
+      Object.keys(shown).forEach(function (k) {
+        var el = s.nodes[k], cur = shown[k];
+        if (!el || el === cur || !cur.parentNode) return;
+        cur.parentNode.replaceChild(el, cur);
+        shown[k] = el;
+      });
+      T = s.T;
+      lang = s.lang.toLowerCase();
+      pageLang = s.code;
+      root.setAttribute('lang', s.lang);
+      root.setAttribute('data-lang', s.code);
+      d.title = s.title;
+      var img = q('.signage-qr img');
+      if (img && s.alt) img.setAttribute('alt', s.alt);
+      setText(q('.stale-banner'), t('stale.banner'));
+      if (state.lastJson) apply(state.lastJson);
+      emit('mado:language', { lang: s.code });
+    }
+    fetch(location.pathname + '?lang=' + encodeURIComponent(alt),
+      { credentials: 'omit', cache: 'no-cache', headers: { Accept: 'text/html' } })
+      .then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        if (doc.documentElement.getAttribute('data-lang') !== alt) return;
+        var sets = [capture(d), capture(doc)], shown = {}, cur = 0;
+        Object.keys(sets[1].nodes).forEach(function (k) {
+          if (sets[0].nodes[k]) sets[1].nodes[k] = d.importNode(sets[1].nodes[k], true);
+        });
+        Object.keys(sets[0].nodes).forEach(function (k) { if (sets[1].nodes[k]) shown[k] = sets[0].nodes[k]; });
+        state.alternate = alt;
+        setInterval(function () { cur = 1 - cur; show(sets[cur], shown); }, every * 1000);
+      })
+      .catch(function (e) {
+        if (W.console && console.debug) console.debug('mado: no second language', e && e.message);
+      });
+  }
+  if (page === 'signage') {
+    try { initAlternate(); } catch (e) { /* the page stays in its language */ }
+  }
+  /* ---- embed: tell the host page the widget's height (docs/pages.md, "Embedding") ---- */
+  // Only a number leaves, so to any parent ('*'); the host checks the message's origin.
+  function initHeight() {
+    if (W.parent === W || !W.parent.postMessage) return;
+    var last = 0;
+    function send() {
+      var h = Math.ceil(d.body.getBoundingClientRect().height);
+      if (!(h > 0) || h === last) return;
+      last = h;
+      try { W.parent.postMessage({ type: 'mado:height', office: officeId, height: h }, '*'); } catch (e) { /* ignore */ }
+    }
+    if (W.ResizeObserver) new ResizeObserver(send).observe(d.body);
+    W.addEventListener('load', send);
+    d.addEventListener('mado:refresh', send);
+    send();
+  }
+  if (page === 'embed') {
+    try { initHeight(); } catch (e) { /* the frame keeps its size */ }
+  }
   // only pages with figures poll (not the 404 or "unavailable" pages)
   polling = !!api && /^(index|office|signage|embed)$/.test(page) && !!q('.counter[data-counter]');
   if (polling) schedule();
