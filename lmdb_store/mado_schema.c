@@ -226,6 +226,9 @@ mado_state_encode(const mado_counter_state_t *st, unsigned char *buf)
     memcpy(p, &st->busy_from, 8);     p += 8;
     memcpy(p, &st->svc_ms, 4);        p += 4;
     memcpy(p, &st->svc_n, 4);         p += 4;
+    memset(p, 0, MADO_ID_MAX);
+    memcpy(p, st->notice, strnlen(st->notice, MADO_ID_MAX));
+                                      p += MADO_ID_MAX;
     memcpy(p, st->message, mlen);     p += mlen;
 
     return (size_t) (p - buf);
@@ -270,7 +273,14 @@ mado_state_decode(const void *v, size_t len, mado_counter_state_t *st)
     memcpy(&st->called_at, p, 8);     p += 8;
     memcpy(&st->busy_from, p, 8);     p += 8;
     memcpy(&st->svc_ms, p, 4);        p += 4;
-    memcpy(&st->svc_n, p, 4);
+    memcpy(&st->svc_n, p, 4);         p += 4;
+    memcpy(st->notice, p, MADO_ID_MAX);
+    st->notice[MADO_ID_MAX] = '\0';
+
+    /* an id is what a writer checked; anything else reads as none */
+    if (!mado_valid_id(st->notice, strlen(st->notice))) {
+        st->notice[0] = '\0';
+    }
 
     if (st->status >= MADO_NSTATUS) {
         st->status = MADO_STATUS_CLOSED;
