@@ -6,6 +6,8 @@
  *     /api/v1/offices/{id}                 one office
  *     /api/v1/offices/{id}/history[.csv]   one day (ngx_http_mado_history.c)
  *     /api/v1/offices/{id}/forecast        weekday x hour, and today
+ *     /api/v1/offices/{id}/notices         the preset staff notices
+ *                                          (ngx_http_mado_notices.c)
  */
 
 
@@ -17,7 +19,8 @@ typedef enum {
     NGX_HTTP_MADO_ROUTE_OFFICE,
     NGX_HTTP_MADO_ROUTE_HISTORY,
     NGX_HTTP_MADO_ROUTE_HISTORY_CSV,
-    NGX_HTTP_MADO_ROUTE_FORECAST
+    NGX_HTTP_MADO_ROUTE_FORECAST,
+    NGX_HTTP_MADO_ROUTE_NOTICES
 } ngx_http_mado_route_e;
 
 
@@ -26,7 +29,7 @@ typedef enum {
 
 #if (NGX_DEBUG)
 static const char *const  ngx_http_mado_routes[] = {
-    "offices", "office", "history", "history.csv", "forecast"
+    "offices", "office", "history", "history.csv", "forecast", "notices"
 };
 #endif
 
@@ -110,7 +113,8 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
     mmcf = ngx_http_get_module_main_conf(r, ngx_http_mado_module);
 
     if (route != NGX_HTTP_MADO_ROUTE_ALL
-        && route != NGX_HTTP_MADO_ROUTE_OFFICE)
+        && route != NGX_HTTP_MADO_ROUTE_OFFICE
+        && route != NGX_HTTP_MADO_ROUTE_NOTICES)
     {
         rc = ngx_http_mado_history_handler(r, &office,
                        route == NGX_HTTP_MADO_ROUTE_HISTORY_CSV
@@ -177,6 +181,10 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
     }
 
     o = ngx_http_mado_snapshot_office(snap, &office);
+
+    if (o != NULL && route == NGX_HTTP_MADO_ROUTE_NOTICES) {
+        return ngx_http_mado_notices_handler(r, o, &mlcf->cache_control);
+    }
 
     if (o != NULL) {
         return ngx_http_mado_send_doc(r, snap, &o->api,
@@ -293,6 +301,14 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
             && ngx_memcmp(seg[3].data, "forecast", 8) == 0)
         {
             *route = NGX_HTTP_MADO_ROUTE_FORECAST;
+            *office = seg[2];
+            return NGX_OK;
+        }
+
+        if (n == 4 && seg[3].len == 7
+            && ngx_memcmp(seg[3].data, "notices", 7) == 0)
+        {
+            *route = NGX_HTTP_MADO_ROUTE_NOTICES;
             *office = seg[2];
             return NGX_OK;
         }

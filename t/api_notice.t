@@ -73,6 +73,20 @@ sub page {
     return decode_utf8($r->{body});
 }
 
+# ------------------------------------------------------------ the list of presets
+
+{
+    my $l = $t->get_json('/api/v1/offices/kita/notices');
+    is($l->{office}, 'kita', '/notices: the office');
+    is_deeply([ map { $_->{id} } @{ $l->{notices} } ], [ map { $_->{id} } @{ $offices->{notices} } ],
+              '/notices: every preset, in the order of offices.json');
+    is_deeply($l->{notices}[0]{text}, $offices->{notices}[0]{text}, '/notices: the text in every language');
+    my $r = $t->http('GET', '/api/v1/offices/nowhere/notices');
+    is($r->{status}, 404, '/notices of no office: 404');
+    unlike($t->http('GET', '/api/v1/offices')->{body}, qr/"notices"/,
+           'the list of all offices does not carry the presets (its size stays)');
+}
+
 # ------------------------------------------------------------ none yet
 
 is($t->api_counter('kita', 'moving')->{notice}, undef, 'no notice: null in the API');
