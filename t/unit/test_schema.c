@@ -14,7 +14,7 @@
 /* ------------------------------------------------------------ literals */
 
 static const unsigned char  state_value[] =
-    "\x48\x00\x00\x00"                  /* size: MADO_STATE_FIXED, 72 */
+    "\x68\x00\x00\x00"                  /* size: MADO_STATE_FIXED, 104 */
     "\x01\x00\x00\x00"                  /* status: paused */
     "\x11\x00\x00\x00"                  /* waiting */
     "\x22\x00\x00\x00"                  /* calling */
@@ -28,6 +28,8 @@ static const unsigned char  state_value[] =
     "\x41\x00\x00\x00\x00\x00\x00\x00"  /* busy_from */
     "\x54\x53\x52\x51"                  /* svc_ms */
     "\x07\x00\x00\x00"                  /* svc_n */
+    "away\0\0\0\0\0\0\0\0\0\0\0\0"          /* notice: 32 bytes, */
+    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"      /* NUL-padded */
     "ok";                               /* the message */
 
 static const unsigned char  ticket_value[] =
@@ -245,6 +247,7 @@ test_state(void)
     st.svc_n = 7;
     st.message_len = 2;
     strcpy(st.message, "ok");
+    strcpy(st.notice, "away");
 
     n = mado_state_encode(&st, buf);
 
@@ -268,6 +271,7 @@ test_state(void)
     CHECK(back.updated_at == 0x0102030405060708LL);
     CHECK_INT(back.issued_at, 0);
     CHECK_INT(back.svc_n, 0);
+    CHECK_STR(back.notice, "");
     CHECK_STR(back.message, "abc");
 
     /* garbled: too short, a size past the value, a message past it */
