@@ -54,6 +54,8 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
         { "status",      required_argument, NULL, 's' },
         { "message",     required_argument, NULL, 'm' },
         { "staff",       required_argument, NULL, 'f' },
+        { "notice",      required_argument, NULL, 'n' },
+        { "no-notice",   no_argument,       NULL, 'N' },
         { "help",        no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -77,6 +79,8 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
         case 's': status = optarg; break;
         case 'm': op.op.message = optarg; break;
         case 'f': staff = optarg; break;
+        case 'n': op.op.notice = optarg; break;
+        case 'N': op.op.notice = ""; break;
 
         case 'h':
             return mc_help("set");
@@ -95,7 +99,7 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
     if (!any) {
         return mc_usage_error("set", "nothing to set: give one or more of "
                               "--waiting, --calling, --last-issued, "
-                              "--status, --message, --staff");
+                              "--status, --message, --staff, --notice");
     }
 
     if ((rc = mc_clock(ctx)) != MC_EXIT_OK) {
@@ -151,6 +155,15 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
         }
     }
 
+    /* the office's list is checked with the write (mado_counter_apply) */
+    if (op.op.notice != NULL && op.op.notice[0] != '\0'
+        && !mado_valid_id(op.op.notice, strlen(op.op.notice)))
+    {
+        mc_error("--notice: must be a notice id (a-z 0-9 - _), not \"%s\"",
+                 op.op.notice);
+        return MC_EXIT_REFUSED;
+    }
+
     if ((rc = mc_op_args(argc, argv, names, &op)) != MC_EXIT_OK
         || (rc = mc_op_run(ctx, &op)) != MC_EXIT_OK)
     {
@@ -164,6 +177,10 @@ mc_cmd_set(mc_ctx_t *ctx, int argc, char **argv)
 
     if (op.st.message_len > 0) {
         printf(" message=\"%s\"", op.st.message);
+    }
+
+    if (op.st.notice[0] != '\0') {
+        printf(" notice=%s", op.st.notice);
     }
 
     putchar('\n');
@@ -313,6 +330,7 @@ mc_op_write(mado_store_t *s, MDB_txn *txn, void *arg, mado_err_t *err)
                  strcmp(field, "office") == 0 ? "OFFICE"
                  : strcmp(field, "counter") == 0 ? "COUNTER"
                  : strcmp(field, "calling") == 0 ? "--calling"
+                 : strcmp(field, "notice") == 0 ? "--notice"
                  : "--last-issued", e.text);
     }
 

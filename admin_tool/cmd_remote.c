@@ -364,10 +364,17 @@ mc_remote_counter(mc_ctx_t *ctx, const char *office, const char *counter,
         mc_error("%s: %s answered 200 but not with a counter's state: "
                  "%.200s", verb, r.url.origin, res.body);
 
-    } else if (op->message != NULL) {
-        /* the answer leaves the message out: it is what was sent */
-        st->message_len = strlen(op->message);
-        memcpy(st->message, op->message, st->message_len + 1);
+    } else {
+        /* the answer leaves the message and notice out: they are what
+           was sent */
+        if (op->message != NULL) {
+            st->message_len = strlen(op->message);
+            memcpy(st->message, op->message, st->message_len + 1);
+        }
+
+        if (op->notice != NULL) {
+            snprintf(st->notice, sizeof(st->notice), "%s", op->notice);
+        }
     }
 
     mc_http_res_free(&res);
@@ -541,6 +548,7 @@ mc_remote_refused(mc_remote_t *r, const char *verb, mc_http_res_t *res)
         { "staff", "--staff" },
         { "status", "--status" },
         { "message", "--message" },
+        { "notice", "--notice" },
         { "number", "NUMBER" },
         { "user", "--user" },
     };

@@ -278,6 +278,10 @@ mc_show_table(const mc_show_office_t *offices, unsigned n, int64_t now)
                    mado_status_names[st->status], num[0], num[1], num[2],
                    wait, upd);
 
+            if (st->notice[0] != '\0') {
+                printf("  [%s]", st->notice);
+            }
+
             if (st->message_len > 0) {
                 printf("  %s", st->message);
             }
@@ -335,7 +339,7 @@ mc_show_json(const mc_show_office_t *offices, unsigned n)
             mado_state_json(g, o, &o->counters[j], st, 0,
                             MADO_SJ_ID | MADO_SJ_LAST_ISSUED | MADO_SJ_COUNTS
                             | MADO_SJ_WAIT | MADO_SJ_MESSAGE
-                            | MADO_SJ_UPDATED);
+                            | MADO_SJ_NOTICE | MADO_SJ_UPDATED);
             yajl_gen_map_close(g);
         }
 

@@ -214,8 +214,8 @@ static const char  mc_usage_set[] =
     "ticket_range (after its last comes its first), and the number called\n"
     "is one that was issued: a --calling after the last issued raises it,\n"
     "or is refused when --last-issued is given too.  Prints the new state\n"
-    "(remote: message= only when --message gave it; the API's answer does\n"
-    "not hold the message).\n"
+    "(remote: message= and notice= only when --message and --notice gave\n"
+    "them; the API's answer does not hold them).\n"
     "\n"
     "Options (at least one):\n"
     "  --waiting N      tickets waiting, 0..9999\n"
@@ -228,6 +228,11 @@ static const char  mc_usage_set[] =
     "  --message TEXT   a notice shown with the counter: at most 280 bytes\n"
     "                   of UTF-8 without control characters; \"\" clears it\n"
     "  --staff N        staff serving, 0..99 (0: unknown)\n"
+    "  --notice ID      a preset notice shown with the counter, in each\n"
+    "                   page's language: an id of \"notices\" in\n"
+    "                   offices.json (an unknown id is refused, listing\n"
+    "                   the valid ones); \"\" clears it\n"
+    "  --no-notice      clear the preset notice (the same as --notice \"\")\n"
     "  -h, --help       show this help\n"
     MC_USAGE_REMOTE;
 

@@ -580,7 +580,7 @@ mado_audit_gen_state(yajl_gen g, const char *key,
     yajl_gen_map_open(g);
     mado_state_json(g, NULL, NULL, st, 0,
                     MADO_SJ_LAST_ISSUED | MADO_SJ_COUNTS | MADO_SJ_MESSAGE
-                    | MADO_SJ_MESSAGE_TEXT);
+                    | MADO_SJ_MESSAGE_TEXT | MADO_SJ_NOTICE);
     yajl_gen_map_close(g);
 }
 

@@ -561,6 +561,7 @@ mado_new_day(mado_counter_state_t *st, int64_t now)
     memset(st->recent_at, 0, sizeof(st->recent_at));
     st->message_len = 0;
     st->message[0] = '\0';
+    st->notice[0] = '\0';
     st->updated_at = midnight;
 
     return 1;

@@ -172,6 +172,41 @@ mado_recent_json(yajl_gen g, const mado_counter_state_t *st, int64_t now)
 }
 
 
+int
+mado_counter_notice_check(const mado_office_def_t *o,
+    const mado_counter_op_t *op, const char **field, mado_err_t *err)
+{
+    char      ids[MADO_NOTICES_MAX * (MADO_ID_MAX + 2) + 1];
+    size_t    n;
+    unsigned  i;
+
+    if (op->type != MADO_HEV_SET || op->notice == NULL
+        || op->notice[0] == '\0' || mado_office_notice(o, op->notice) >= 0)
+    {
+        return MADO_OK;
+    }
+
+    n = 0;
+    ids[0] = '\0';
+
+    for (i = 0; i < o->nnotices; i++) {
+        n += snprintf(ids + n, sizeof(ids) - n, "%s%s", i ? ", " : "",
+                      o->notices[i].id);
+    }
+
+    *field = "notice";
+
+    if (o->nnotices == 0) {
+        return mado_fail(err, MADO_EINVAL, "no notice \"%.32s\": office %s "
+                         "has no notices (\"notices\" in offices.json)",
+                         op->notice, o->id);
+    }
+
+    return mado_fail(err, MADO_EINVAL, "no notice \"%.32s\" at office %s; "
+                     "valid ids: %s", op->notice, o->id, ids);
+}
+
+
 /* a number a call or cancel may name: 1 and err if it is not one */
 static int
 mado_counter_unissued(const mado_counter_def_t *c,
@@ -282,6 +317,10 @@ mado_counter_set(const mado_counter_op_t *op, const mado_counter_def_t *c,
 
     if (op->message != NULL) {
         mado_counter_message(st, op->message);
+    }
+
+    if (op->notice != NULL) {
+        snprintf(st->notice, sizeof(st->notice), "%s", op->notice);
     }
 
     return MADO_OK;
@@ -411,6 +450,11 @@ mado_counter_apply(mado_store_t *s, MDB_txn *txn, const char *office,
         *field = "counter";
         return mado_fail(err, MADO_EINVAL, "office %s has no counter "
                          "\"%s\"", office, counter);
+    }
+
+    if (mado_counter_notice_check(&o, op, field, err) != MADO_OK) {
+        mado_office_free(&o);
+        return MADO_EINVAL;
     }
 
     rc = mado_state_get(s, txn, office, counter, after, err);

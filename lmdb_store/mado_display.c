@@ -347,6 +347,40 @@ mado_jam_message(const mado_counter_def_t *c, const mado_counter_state_t *st,
 }
 
 
+/* "notice": see MADO_SJ_NOTICE */
+static void
+mado_state_json_notice(yajl_gen g, const mado_office_def_t *o,
+    const mado_counter_state_t *st, unsigned parts)
+{
+    int  i;
+
+    mado_gen_lit(g, "notice");
+
+    if (o == NULL) {
+        if (st->notice[0] == '\0' && !(parts & MADO_SJ_MESSAGE_TEXT)) {
+            yajl_gen_null(g);
+        } else {
+            mado_gen_str(g, st->notice);
+        }
+
+        return;
+    }
+
+    i = st->notice[0] ? mado_office_notice(o, st->notice) : -1;
+
+    if (i < 0) {
+        yajl_gen_null(g);
+        return;
+    }
+
+    yajl_gen_map_open(g);
+    mado_gen_lit(g, "id");
+    mado_gen_str(g, o->notices[i].id);
+    mado_gen_i18n(g, "text", &o->notices[i].text);
+    yajl_gen_map_close(g);
+}
+
+
 void
 mado_state_json(yajl_gen g, const mado_office_def_t *o,
     const mado_counter_def_t *c, const mado_counter_state_t *st,
@@ -504,6 +538,10 @@ mado_state_json(yajl_gen g, const mado_office_def_t *o,
         }
     }
 
+    if (parts & MADO_SJ_NOTICE) {
+        mado_state_json_notice(g, o, st, parts);
+    }
+
     if (parts & MADO_SJ_UPDATED) {
         mado_gen_lit(g, "updated_at");
         len = mado_time_iso(st->updated_at, iso);
@@ -526,5 +564,6 @@ mado_state_same(const mado_counter_state_t *a, const mado_counter_state_t *b)
            && a->recent_n == b->recent_n
            && memcmp(a->recent_number, b->recent_number,
                      sizeof(a->recent_number)) == 0
-           && memcmp(a->recent_at, b->recent_at, sizeof(a->recent_at)) == 0;
+           && memcmp(a->recent_at, b->recent_at, sizeof(a->recent_at)) == 0
+           && strcmp(a->notice, b->notice) == 0;
 }

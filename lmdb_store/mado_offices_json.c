@@ -174,6 +174,23 @@ mado_office_to_json(const mado_office_def_t *o, size_t *len)
     }
 
     yajl_gen_array_close(g);
+
+    /* merged with the top-level ones: the record stands alone */
+    if (o->nnotices) {
+        mado_gen_str(g, "notices");
+        yajl_gen_array_open(g);
+
+        for (i = 0; i < o->nnotices; i++) {
+            yajl_gen_map_open(g);
+            mado_gen_str(g, "id");
+            mado_gen_str(g, o->notices[i].id);
+            mado_gen_i18n(g, "text", &o->notices[i].text);
+            yajl_gen_map_close(g);
+        }
+
+        yajl_gen_array_close(g);
+    }
+
     yajl_gen_map_close(g);
 
     if (yajl_gen_get_buf(g, &p, &blen) != yajl_gen_status_ok) {

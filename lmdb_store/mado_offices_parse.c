@@ -597,6 +597,203 @@ mado_parse_counter(yajl_val v, const char *path, mado_counter_def_t *c,
 }
 
 
+/*
+ * "notices": [{"id": "away", "text": {"ja": ..., "en": ..., every
+ * language}}, ...]: preset staff notices, in every language (a page shows
+ * the one of its language), each a line like a counter's message.
+ */
+static int
+mado_parse_notices(yajl_val obj, const char *path, mado_office_def_t *o,
+    mado_err_t *err)
+{
+    int         rc, l;
+    char        sub[256], tsub[264];
+    size_t      i, j;
+    yajl_val    a, n, t;
+    mado_err_t  why;
+
+    static const char *const  known[] = { "id", "text", NULL };
+
+    o->nnotices = 0;
+    a = mado_json_get(obj, "notices");
+
+    if (a == NULL) {
+        return MADO_OK;
+    }
+
+    snprintf(sub, sizeof(sub), "%s.notices", path);
+
+    if (!YAJL_IS_ARRAY(a)) {
+        return mado_json_fail(err, sub, "must be an array like [{\"id\": "
+                              "\"away\", \"text\": {\"ja\": ..., \"en\": "
+                              "...}}]");
+    }
+
+    if (a->u.array.len > MADO_NOTICES_MAX) {
+        return mado_json_fail(err, sub, "more than %d notices",
+                              MADO_NOTICES_MAX);
+    }
+
+    for (i = 0; i < a->u.array.len; i++) {
+        n = a->u.array.values[i];
+        snprintf(sub, sizeof(sub), "%s.notices[%zu]", path, i);
+
+        if (!YAJL_IS_OBJECT(n)) {
+            return mado_json_fail(err, sub, "must be an object {\"id\", "
+                                  "\"text\"}");
+        }
+
+        if ((rc = mado_json_keys(n, sub, known, err)) != MADO_OK
+            || (rc = mado_json_id(n, "id", sub, o->notices[i].id, err))
+               != MADO_OK)
+        {
+            return rc;
+        }
+
+        for (j = 0; j < i; j++) {
+            if (strcmp(o->notices[j].id, o->notices[i].id) == 0) {
+                return mado_json_fail(err, sub, "duplicate notice id \"%s\"",
+                                      o->notices[i].id);
+            }
+        }
+
+        /* counted now: what was parsed is freed on an error below */
+        o->nnotices = i + 1;
+
+        t = mado_json_get(n, "text");
+        snprintf(tsub, sizeof(tsub), "%s.text", sub);
+
+        if (t == NULL) {
+            return mado_json_fail(err, sub, "\"text\" is required");
+        }
+
+        if (!YAJL_IS_OBJECT(t)) {
+            return mado_json_fail(err, tsub, "must be an object of "
+                                  "language: text, every language");
+        }
+
+        if ((rc = mado_json_keys(t, tsub, mado_lang_codes, err)) != MADO_OK) {
+            return rc;
+        }
+
+        for (l = 0; l < MADO_NLANG; l++) {
+            rc = mado_json_string(t, mado_lang_codes[l], tsub, 1,
+                                  MADO_MESSAGE_MAX, &o->notices[i].text.text[l],
+                                  err);
+            if (rc != MADO_OK) {
+                return rc;
+            }
+
+            if (mado_message_check(o->notices[i].text.text[l],
+                                   strlen(o->notices[i].text.text[l]), &why)
+                != MADO_OK)
+            {
+                return mado_json_fail(err, tsub, "\"%s\": %s",
+                                      mado_lang_codes[l], why.text);
+            }
+        }
+    }
+
+    return MADO_OK;
+}
+
+
+/*
+ * The top-level notices g under an office's own: the office's text for an
+ * id both have, in the top-level order, then the office's other ids
+ */
+static int
+mado_merge_notices(mado_office_def_t *o, mado_office_def_t *g,
+    const char *path, mado_err_t *err)
+{
+    int                 k, l;
+    unsigned            i, n;
+    char                sub[256];
+    mado_office_def_t  *m;
+
+    if (g->nnotices == 0) {
+        return MADO_OK;
+    }
+
+    m = calloc(1, sizeof(mado_office_def_t));
+    if (m == NULL) {
+        return mado_json_fail(err, path, "out of memory");
+    }
+
+    n = 0;
+
+    for (i = 0; i < g->nnotices; i++) {
+        k = mado_office_notice(o, g->notices[i].id);
+
+        if (k >= 0) {
+            m->notices[n] = o->notices[k];
+            o->notices[k].id[0] = '\0';
+            memset(&o->notices[k].text, 0, sizeof(mado_i18n_t));
+
+        } else {
+            strcpy(m->notices[n].id, g->notices[i].id);
+
+            for (l = 0; l < MADO_NLANG; l++) {
+                m->notices[n].text.text[l] = strdup(g->notices[i].text.text[l]);
+
+                if (m->notices[n].text.text[l] == NULL) {
+                    m->nnotices = n + 1;
+                    mado_office_free(m);
+                    free(m);
+                    return mado_json_fail(err, path, "out of memory");
+                }
+            }
+        }
+
+        n++;
+    }
+
+    for (i = 0; i < o->nnotices; i++) {
+        if (o->notices[i].id[0] == '\0') {
+            continue;
+        }
+
+        if (n == MADO_NOTICES_MAX) {
+            m->nnotices = n;
+            mado_office_free(m);
+            free(m);
+            snprintf(sub, sizeof(sub), "%s.notices", path);
+            return mado_json_fail(err, sub, "more than %d notices with "
+                                  "the top-level ones", MADO_NOTICES_MAX);
+        }
+
+        m->notices[n] = o->notices[i];
+        memset(&o->notices[i], 0, sizeof(o->notices[i]));
+        n++;
+    }
+
+    /* what is left in o are moved-out husks: nothing to free */
+    for (i = 0; i < n; i++) {
+        o->notices[i] = m->notices[i];
+    }
+
+    o->nnotices = n;
+    free(m);
+
+    return MADO_OK;
+}
+
+
+int
+mado_office_notice(const mado_office_def_t *o, const char *id)
+{
+    unsigned  i;
+
+    for (i = 0; i < o->nnotices; i++) {
+        if (strcmp(o->notices[i].id, id) == 0) {
+            return (int) i;
+        }
+    }
+
+    return -1;
+}
+
+
 static int
 mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
     mado_err_t *err)
@@ -609,7 +806,7 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
     static const char *const  known[] = {
         "id", "kind", "name", "address", "phone", "neighbours", "hours",
         "holidays", "closed_dates", "open_dates", "counters",
-        "alert_wait_minutes", "map_url", NULL
+        "alert_wait_minutes", "map_url", "notices", NULL
     };
 
     memset(o, 0, sizeof(mado_office_def_t));
@@ -838,7 +1035,7 @@ mado_parse_office(yajl_val v, const char *path, mado_office_def_t *o,
         }
     }
 
-    return MADO_OK;
+    return mado_parse_notices(v, path, o, err);
 }
 
 
@@ -876,9 +1073,13 @@ mado_offices_parse(const char *json, size_t len, mado_offices_t *all,
     size_t     i, j, k;
     yajl_val   root, a, ver;
 
-    static const char *const  known[] = { "schema", "offices", NULL };
+    mado_office_def_t  *notices;
+
+    static const char *const  known[] = { "schema", "offices", "notices",
+                                          NULL };
 
     memset(all, 0, sizeof(mado_offices_t));
+    notices = NULL;
 
     root = mado_json_tree(json, len, err);
     if (root == NULL) {
@@ -898,6 +1099,17 @@ mado_offices_parse(const char *json, size_t len, mado_offices_t *all,
 
     if (ver != NULL && !(YAJL_IS_INTEGER(ver) && YAJL_GET_INTEGER(ver) == 1)) {
         rc = mado_json_fail(err, "$.schema", "must be 1");
+        goto done;
+    }
+
+    /* the top-level notices, which every office has (mado_merge_notices) */
+    notices = calloc(1, sizeof(mado_office_def_t));
+    if (notices == NULL) {
+        rc = mado_json_fail(err, "$", "out of memory");
+        goto done;
+    }
+
+    if ((rc = mado_parse_notices(root, "$", notices, err)) != MADO_OK) {
         goto done;
     }
 
@@ -927,6 +1139,11 @@ mado_offices_parse(const char *json, size_t len, mado_offices_t *all,
                                err);
         all->noffices = i + 1;
 
+        if (rc != MADO_OK) {
+            goto done;
+        }
+
+        rc = mado_merge_notices(&all->offices[i], notices, path, err);
         if (rc != MADO_OK) {
             goto done;
         }
@@ -969,6 +1186,11 @@ done:
 
     yajl_tree_free(root);
 
+    if (notices != NULL) {
+        mado_office_free(notices);
+        free(notices);
+    }
+
     if (rc != MADO_OK) {
         mado_offices_free(all);
     }
@@ -1000,6 +1222,12 @@ mado_office_free(mado_office_def_t *o)
     }
 
     o->ncounters = 0;
+
+    for (i = 0; i < o->nnotices; i++) {
+        mado_i18n_free(&o->notices[i].text);
+    }
+
+    o->nnotices = 0;
 }
 
 

@@ -231,6 +231,9 @@ mado_state_encode(const mado_counter_state_t *st, unsigned char *buf)
     p += 4 * MADO_RECENT_MAX;
     memcpy(p, st->recent_at, 8 * MADO_RECENT_MAX);
     p += 8 * MADO_RECENT_MAX;
+    memset(p, 0, MADO_ID_MAX);
+    memcpy(p, st->notice, strnlen(st->notice, MADO_ID_MAX));
+                                      p += MADO_ID_MAX;
     memcpy(p, st->message, mlen);     p += mlen;
 
     return (size_t) (p - buf);
@@ -280,9 +283,18 @@ mado_state_decode(const void *v, size_t len, mado_counter_state_t *st)
     memcpy(st->recent_number, p, 4 * MADO_RECENT_MAX);
     p += 4 * MADO_RECENT_MAX;
     memcpy(st->recent_at, p, 8 * MADO_RECENT_MAX);
+    p += 8 * MADO_RECENT_MAX;
 
     if (st->recent_n > MADO_RECENT_MAX) {
         st->recent_n = MADO_RECENT_MAX;
+    }
+
+    memcpy(st->notice, p, MADO_ID_MAX);
+    st->notice[MADO_ID_MAX] = '\0';
+
+    /* an id is what a writer checked; anything else reads as none */
+    if (!mado_valid_id(st->notice, strlen(st->notice))) {
+        st->notice[0] = '\0';
     }
 
     if (st->status >= MADO_NSTATUS) {

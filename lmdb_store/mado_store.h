@@ -243,6 +243,7 @@ typedef struct {
 #define MADO_CODES_MAX          8       /* business codes per counter */
 #define MADO_CODE_MAX           16      /* bytes of one business code */
 #define MADO_JAM_MAX            4       /* jam messages per counter */
+#define MADO_NOTICES_MAX        16      /* preset staff notices per office */
 
 /* a local date as YYYYMMDD, e.g. 20270328 */
 typedef int32_t  mado_date_t;
@@ -309,6 +310,17 @@ typedef struct {
     unsigned            nopen;
     mado_counter_def_t  counters[MADO_COUNTERS_MAX];
     unsigned            ncounters;
+    /*
+     * Preset staff notices ("notices"): offices.json's top-level list
+     * with the office's own list over it (same id: the office's text;
+     * new ids after).  Every language is required, so that no page shows
+     * a notice in a language its reader may not read.
+     */
+    struct {
+        char            id[MADO_ID_MAX + 1];
+        mado_i18n_t     text;
+    }                   notices[MADO_NOTICES_MAX];
+    unsigned            nnotices;
 } mado_office_def_t;
 
 
@@ -342,6 +354,8 @@ typedef struct {
     int64_t             recent_at[MADO_RECENT_MAX];
     uint32_t            message_len;
     char                message[MADO_MESSAGE_MAX + 1];
+    /* the preset notice shown (an id of the office's "notices"), "" none */
+    char                notice[MADO_ID_MAX + 1];
 } mado_counter_state_t;
 
 
@@ -549,6 +563,8 @@ int mado_office_parse(const char *json, size_t len, mado_office_def_t *o,
     mado_err_t *err);
 void mado_office_free(mado_office_def_t *o);
 void mado_offices_free(mado_offices_t *all);
+/* the index of an office's preset notice id; -1 if it has none */
+int mado_office_notice(const mado_office_def_t *o, const char *id);
 
 /* an office's canonical JSON, malloc'd (mado_offices_json.c) */
 char *mado_office_to_json(const mado_office_def_t *o, size_t *len);
@@ -790,6 +806,12 @@ size_t mado_jam_message(const mado_counter_def_t *c,
                                            so "closes_at" and "past_close"
                                            (mado_past_close) are said; else
                                            they are null */
+#define MADO_SJ_NOTICE          0x8000  /* "notice" after "message": with
+                                           o, {"id", "text": {every
+                                           language}} or null (none, or an
+                                           id o no longer defines); without
+                                           o, the id, or null ("" with
+                                           MESSAGE_TEXT) */
 
 void mado_state_json(yajl_gen g, const mado_office_def_t *o,
     const mado_counter_def_t *c, const mado_counter_state_t *st,
@@ -1058,6 +1080,9 @@ typedef struct {
     int64_t             staff;
     int                 status;
     const char         *message;    /* NULL: keep */
+    const char         *notice;     /* NULL: keep; "": none; else an id
+                                       of the office's "notices" (else
+                                       refused, *field "notice") */
 } mado_counter_op_t;
 
 /*
@@ -1092,6 +1117,12 @@ uint32_t mado_counter_issue(mado_counter_state_t *st,
 uint32_t mado_counter_call(mado_counter_state_t *st,
     const mado_counter_def_t *c, uint32_t number, int64_t now);
 void mado_counter_message(mado_counter_state_t *st, const char *msg);
+/*
+ * op->notice checked against o's notices: MADO_EINVAL, *field "notice"
+ * and err listing the valid ids when it names none of them
+ */
+int mado_counter_notice_check(const mado_office_def_t *o,
+    const mado_counter_op_t *op, const char **field, mado_err_t *err);
 
 /*
  * Recently called numbers (for those who stepped away): every call, by
@@ -1791,6 +1822,7 @@ typedef struct {
     /* counter: op.message points to message (when given) */
     mado_counter_op_t   op;
     char                message[MADO_MESSAGE_MAX + 1];
+    char                notice[MADO_ID_MAX + 1];    /* op.notice */
 } mado_update_req_t;
 
 /* a counter update, and a login, as a JSON object */
@@ -1878,10 +1910,10 @@ unsigned mado_meta_offices_parse(const char *v, size_t len,
  * read as 0 from records too short for them: issued_at, called_at,
  * busy_from (i64 each), svc_ms, svc_n (u32 each), recent_n (u32),
  * recent_number (MADO_RECENT_MAX u32), recent_at (MADO_RECENT_MAX i64);
- * then the message
+ * notice (32 bytes, NUL-padded: the preset notice's id); then the message
  */
 #define MADO_STATE_FIXED        (4 + 6 * 4 + 8 + 4 + 8 + 8 + 8 + 4 + 4       \
-                                 + 4 + MADO_RECENT_MAX * (4 + 8))
+                                 + 4 + MADO_RECENT_MAX * (4 + 8) + MADO_ID_MAX)
 
 size_t mado_state_key(const char *office, const char *counter,
     unsigned char *key);

@@ -64,6 +64,11 @@ mado_update_encode(yajl_gen g, const mado_counter_op_t *op)
         mado_gen_str(g, op->message);
     }
 
+    if (op->type == MADO_HEV_SET && op->notice != NULL) {
+        mado_gen_lit(g, "notice");
+        mado_gen_str(g, op->notice);
+    }
+
     yajl_gen_map_close(g);
 }
 
@@ -153,6 +158,23 @@ mado_update_member(const char *key, yajl_val v, mado_update_req_t *req,
 
         snprintf(req->message, sizeof(req->message), "%s", s);
         req->op.message = req->message;
+        return MADO_OK;
+    }
+
+    /* a preset's id, "" (or null) for none; the office's list is checked
+       when the change is applied (mado_counter_notice_check) */
+    if (strcmp(key, "notice") == 0) {
+        if (YAJL_IS_NULL(v)) {
+            s = "";
+        }
+
+        if (s == NULL || (s[0] != '\0' && !mado_valid_id(s, strlen(s)))) {
+            return mado_fail(err, MADO_EINVAL, "notice: must be the id of "
+                             "one of the office's notices, or \"\" for none");
+        }
+
+        snprintf(req->notice, sizeof(req->notice), "%s", s);
+        req->op.notice = req->notice;
         return MADO_OK;
     }
 

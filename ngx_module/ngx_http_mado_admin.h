@@ -55,6 +55,7 @@ typedef struct {
     char                         password[MADO_PASSWORD_MAX + 1];
     char                         token[MADO_SESSION_TOKEN_LEN + 1];
     char                         message[MADO_MESSAGE_MAX + 1];
+    char                         notice[MADO_ID_MAX + 1];   /* op.notice */
     char                         idem[MADO_IDEM_KEY_MAX + 1];
     unsigned char                fp[MADO_HASH_LEN];     /* the request's */
     mado_counter_op_t            op;

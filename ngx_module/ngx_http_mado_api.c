@@ -6,6 +6,8 @@
  *     /api/v1/offices/{id}                 one office
  *     /api/v1/offices/{id}/history[.csv]   one day (ngx_http_mado_history.c)
  *     /api/v1/offices/{id}/forecast        weekday x hour, and today
+ *     /api/v1/offices/{id}/notices         the preset staff notices
+ *                                          (ngx_http_mado_notices.c)
  *     /api/v1/summary                      the index's figures only
  *
  * The snapshot's documents go gzipped to clients that accept it (made once
@@ -22,7 +24,8 @@ typedef enum {
     NGX_HTTP_MADO_ROUTE_HISTORY,
     NGX_HTTP_MADO_ROUTE_HISTORY_CSV,
     NGX_HTTP_MADO_ROUTE_FORECAST,
-    NGX_HTTP_MADO_ROUTE_SUMMARY
+    NGX_HTTP_MADO_ROUTE_SUMMARY,
+    NGX_HTTP_MADO_ROUTE_NOTICES
 } ngx_http_mado_route_e;
 
 
@@ -31,7 +34,8 @@ typedef enum {
 
 #if (NGX_DEBUG)
 static const char *const  ngx_http_mado_routes[] = {
-    "offices", "office", "history", "history.csv", "forecast", "summary"
+    "offices", "office", "history", "history.csv", "forecast", "summary",
+    "notices"
 };
 #endif
 
@@ -117,7 +121,8 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
 
     if (route != NGX_HTTP_MADO_ROUTE_ALL
         && route != NGX_HTTP_MADO_ROUTE_OFFICE
-        && route != NGX_HTTP_MADO_ROUTE_SUMMARY)
+        && route != NGX_HTTP_MADO_ROUTE_SUMMARY
+        && route != NGX_HTTP_MADO_ROUTE_NOTICES)
     {
         rc = ngx_http_mado_history_handler(r, &office,
                        route == NGX_HTTP_MADO_ROUTE_HISTORY_CSV
@@ -197,6 +202,10 @@ ngx_http_mado_api_handler(ngx_http_request_t *r)
     }
 
     o = ngx_http_mado_snapshot_office(snap, &office);
+
+    if (o != NULL && route == NGX_HTTP_MADO_ROUTE_NOTICES) {
+        return ngx_http_mado_notices_handler(r, o, &mlcf->cache_control);
+    }
 
     if (o != NULL) {
         return ngx_http_mado_send_doc(r, snap, &o->api,
@@ -322,6 +331,14 @@ ngx_http_mado_route(ngx_http_request_t *r, ngx_http_mado_route_e *route,
             && ngx_memcmp(seg[3].data, "forecast", 8) == 0)
         {
             *route = NGX_HTTP_MADO_ROUTE_FORECAST;
+            *office = seg[2];
+            return NGX_OK;
+        }
+
+        if (n == 4 && seg[3].len == 7
+            && ngx_memcmp(seg[3].data, "notices", 7) == 0)
+        {
+            *route = NGX_HTTP_MADO_ROUTE_NOTICES;
             *office = seg[2];
             return NGX_OK;
         }

@@ -196,6 +196,11 @@ ngx_http_mado_admin_parse(ngx_http_request_t *r,
         t->op.message = t->message;
     }
 
+    if (req.op.notice != NULL) {
+        ngx_memcpy(t->notice, req.notice, sizeof(t->notice));
+        t->op.notice = t->notice;
+    }
+
     ngx_explicit_memzero(&req, sizeof(mado_update_req_t));
 
     return NGX_OK;

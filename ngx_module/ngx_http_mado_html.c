@@ -17,6 +17,8 @@ static void h_foot(ngx_http_mado_html_t *h, ngx_http_mado_page_e page);
 static void h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale);
 static void h_counters(ngx_http_mado_html_t *h,
     ngx_http_mado_office_t *office, ngx_uint_t compact);
+static void h_notices(ngx_http_mado_html_t *h, mado_office_def_t *o,
+    mado_counter_state_t *st);
 static void h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     ngx_uint_t i, ngx_uint_t heading, ngx_uint_t compact);
 static void h_recent(ngx_http_mado_html_t *h, mado_counter_state_t *st);
@@ -644,11 +646,7 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
         h_lit(h, "</p>");
     }
 
-    if (st->message_len) {
-        h_lit(h, "<p class=\"message\">");
-        h_esc(h, (u_char *) st->message, st->message_len);
-        h_lit(h, "</p>");
-    }
+    h_notices(h, &office->def, st);
 
     if (!compact) {
         h_recent(h, st);
@@ -706,6 +704,52 @@ h_recent(ngx_http_mado_html_t *h, mado_counter_state_t *st)
 
     h_lit(h, "</ol>");
     h_cstr(h, h->signage ? "</div>" : "</details>");
+}
+
+
+/*
+ * What staff say: the preset notice in the page's language, then the free
+ * text as it was typed, which is Japanese: marked so, and said so on the
+ * pages of other languages
+ */
+static void
+h_notices(ngx_http_mado_html_t *h, mado_office_def_t *o,
+    mado_counter_state_t *st)
+{
+    int     k;
+    char   *text;
+
+    k = st->notice[0] ? mado_office_notice(o, st->notice) : -1;
+
+    if (k >= 0) {
+        text = o->notices[k].text.text[h->lang];
+
+        if (text == NULL) {
+            text = o->notices[k].text.text[MADO_LANG_JA];
+        }
+
+        h_lit(h, "<p class=\"notice\" data-notice=\"");
+        h_cstr(h, o->notices[k].id);
+        h_lit(h, "\">");
+        h_esc(h, (u_char *) text, ngx_strlen(text));
+        h_lit(h, "</p>");
+    }
+
+    if (st->message_len == 0) {
+        return;
+    }
+
+    h_lit(h, "<p class=\"message\">");
+
+    if (h->lang != MADO_LANG_JA && h->lang != MADO_LANG_JA_EASY) {
+        h_lit(h, "<span class=\"message-label\">");
+        h_msg(h, NOTICE_STAFF_JA);
+        h_lit(h, "</span> ");
+    }
+
+    h_lit(h, "<span class=\"message-text\" lang=\"ja\">");
+    h_esc(h, (u_char *) st->message, st->message_len);
+    h_lit(h, "</span></p>");
 }
 
 

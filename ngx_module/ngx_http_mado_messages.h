@@ -56,6 +56,7 @@
     X(RECENT_TITLE,            "recent.title") \
     X(STALE_BANNER,            "stale.banner") \
     X(STALE_COUNTER,           "stale.counter") \
+    X(NOTICE_STAFF_JA,         "notice.staff_ja") \
     X(HOURS_TITLE,             "hours.title") \
     X(HOURS_CLOSED_TODAY,      "hours.closed_today") \
     X(HOURS_WEEK_TITLE,        "hours.week_title") \

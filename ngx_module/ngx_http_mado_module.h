@@ -331,6 +331,10 @@ void ngx_http_mado_visit_office_json(yajl_gen g,
 /* ngx_http_mado_api.c */
 ngx_int_t ngx_http_mado_api_handler(ngx_http_request_t *r);
 
+/* ngx_http_mado_notices.c: an office's preset staff notices */
+ngx_int_t ngx_http_mado_notices_handler(ngx_http_request_t *r,
+    ngx_http_mado_office_t *office, ngx_str_t *cache_control);
+
 /* ngx_http_mado_response.c */
 ngx_int_t ngx_http_mado_send_doc(ngx_http_request_t *r,
     ngx_http_mado_snapshot_t *snap, ngx_http_mado_doc_t *doc,

@@ -505,7 +505,7 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
         mado_state_json(g, o, c, st, now,
                         MADO_SJ_ID | MADO_SJ_LAST_ISSUED | MADO_SJ_RANGE
                         | MADO_SJ_WAIT | MADO_SJ_DISPLAY | MADO_SJ_MESSAGE
-                        | MADO_SJ_UPDATED | parts);
+                        | MADO_SJ_NOTICE | MADO_SJ_UPDATED | parts);
 
         mado_recent_json(g, st, now);
 

@@ -186,6 +186,23 @@ ngx_http_mado_staff_headers(ngx_http_request_t *r, ngx_uint_t page)
  * public address for the "citizen page" link, and the asset hashes.
  */
 
+/*
+ * Staff notices: a preset of the office's "notices", which citizens read
+ * in their page's language (staff.js fills the choice from
+ * /api/v1/offices/{id}/notices, labelled in Japanese)
+ */
+#define NGX_HTTP_MADO_STAFF_NOTICE_FORM                                       \
+    "<form id=\"notice-form\" novalidate>"                                    \
+    "<p class=\"field\"><label for=\"notice\">定型のお知らせ（各言語の訳で"  \
+    "表示）</label><select id=\"notice\" aria-describedby=\"notice-help\">"   \
+    "<option value=\"\">（表示しない）</option></select></p>"                 \
+    "<p id=\"notice-help\" class=\"help\">市民向けページには、そのページの"   \
+    "言語で表示されます。下の自由記入のお知らせは、他の言語のページでも"      \
+    "日本語のまま（日本語であることを添えて）表示されます。</p>"              \
+    "<p><button type=\"submit\" class=\"btn big\">定型のお知らせを送信"       \
+    "</button></p></form>"
+
+
 #define NGX_HTTP_MADO_STAFF_HEAD                                              \
     "<!DOCTYPE html>\n<html lang=\"ja\" data-page=\"staff\""
 
@@ -254,7 +271,8 @@ ngx_http_mado_staff_headers(ngx_http_request_t *r, ngx_uint_t page)
     "<div><dt>混雑状況</dt><dd class=\"level\"><span class=\"level-text\">"   \
     "—</span></dd></div></dl>"                                                \
     "<p class=\"past-close\" hidden></p>"                                     \
-    "<p class=\"jam\" hidden></p><p class=\"message\" hidden></p>"            \
+    "<p class=\"jam\" hidden></p><p class=\"notice\" hidden></p>"             \
+    "<p class=\"message\" hidden></p>"                                       \
     "<p class=\"updated\"><span class=\"stale-note\"></span>"                 \
     "<time></time><span class=\"updated-suffix\"></span></p></article>"       \
     "<p class=\"small\">約10秒ごと、および操作の直後に市民向けの表示を"       \
@@ -294,6 +312,7 @@ ngx_http_mado_staff_headers(ngx_http_request_t *r, ngx_uint_t page)
                                                                               \
     "<section class=\"notice-edit\" aria-labelledby=\"msg-title\">"           \
     "<h3 id=\"msg-title\">お知らせ</h3>"                                      \
+    NGX_HTTP_MADO_STAFF_NOTICE_FORM                                           \
     "<form id=\"message-form\" novalidate>"                                   \
     "<p class=\"field\"><label for=\"message\">市民向けページに表示する"      \
     "お知らせ</label>"                                                        \

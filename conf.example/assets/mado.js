@@ -120,13 +120,7 @@
       jam = null;
     }
 
-    var msg = q('.message', el);
-    if (typeof c.message === 'string' && c.message !== '') {
-      if (!msg) place(msg = make('p', 'message'), jam || pc || fig);
-      setText(msg, c.message);
-    } else {
-      drop(msg);
-    }
+    staffNotes(el, c, jam || pc || fig, place);
     var up = q('.updated', el);
     setTime(up, c.updated_at);
     staleNote(up, !!c.stale);
@@ -181,6 +175,35 @@
     setText(q('.best-time-text', p), fmt(num(b.typical_minutes) ? 'best_time.text' : 'best_time.text_no_wait',
       { from: b.from, minutes: num(b.typical_minutes) }));
     setText(q('.best-time-basis', p), fmt('best_time.basis', { days: num(b.days), weekday: t('weekday.' + wd) }));
+  }
+
+  /* ---- staff notices: the preset in the page's language, then the free text,
+     which is Japanese (lang="ja", labelled so on other languages' pages) ---- */
+  function staffNotes(el, c, ref, place) {
+    var n = c.notice && typeof c.notice === 'object' && c.notice.text ? c.notice : null;
+    var nt = n ? (n.text[pageLang] || n.text.ja || '') : '';
+    var p = q('.notice', el);
+    if (nt) {
+      if (!p) place(p = make('p', 'notice'), ref);
+      if (p.getAttribute('data-notice') !== String(n.id)) p.setAttribute('data-notice', String(n.id));
+      setText(p, nt);
+      ref = p;
+    } else {
+      drop(p);
+    }
+    var msg = q('.message', el);
+    if (typeof c.message !== 'string' || c.message === '') { drop(msg); return; }
+    if (!msg) place(msg = make('p', 'message'), ref);
+    var label = !/^ja(-easy)?$/.test(pageLang) && T['notice.staff_ja'] ? t('notice.staff_ja') : '';
+    var lab = q('.message-label', msg), txt = q('.message-text', msg);
+    if (!txt) {
+      msg.textContent = '';
+      if (label) { msg.appendChild(lab = make('span', 'message-label')); msg.appendChild(d.createTextNode(' ')); }
+      txt = msg.appendChild(make('span', 'message-text'));
+      txt.setAttribute('lang', 'ja');
+    }
+    setText(lab, label);
+    setText(txt, c.message);
   }
 
   // the module writes "情報が古い可能性があります " before the time of a stale counter

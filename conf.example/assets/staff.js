@@ -194,6 +194,7 @@
     store(STORE_KEY, JSON.stringify({ office: S.office, counter: S.counter }));
     els.publicLink.href = (PUBLIC_URL || '') + '/' + encodeURIComponent(S.office) + '#c-' + encodeURIComponent(S.counter);
     if (c) render(c, null, o);
+    loadNotices(o.id);
     refresh();
   }
 
@@ -245,6 +246,7 @@
     var jam = q('.jam', el), jm = c.jam_message && typeof c.jam_message === 'object' ? c.jam_message.ja || '' : '';
     setText(jam, jm);
     jam.hidden = !jm;
+    renderNotice(c);
     var msg = q('.message', el), m = typeof c.message === 'string' ? c.message : '';
     setText(msg, m);
     msg.hidden = !m;
@@ -353,6 +355,7 @@
       return '通信できませんでした。ネットワークを確認して、もう一度お試しください。';
     case 400:
       if (/^number/.test(m)) return '呼ぶ番号を1から9999までの数字で入力してください。';
+      if (/^notice/.test(m)) return 'この定型のお知らせは、この区役所・支所では使えません。画面を再読み込みして選び直してください。';
       if (/^message/.test(m)) return 'お知らせは1行、280バイト（全角で約93文字）までです。改行などの制御文字は使えません。';
       return '入力に誤りがあります（' + (m.split(':')[0] || '不明な項目') + '）。';
     case 401:
@@ -507,6 +510,45 @@
     act('お知らせを送信', { action: 'set', message: m }, function () {
       msgDirty = false;
       return m ? 'お知らせを表示しました。' : 'お知らせを消しました。';
+    });
+  });
+
+  /* ---- staff notices: the office's presets (offices.json "notices"), shown to
+     citizens in their page's language; labelled here in Japanese ---- */
+  var noticeForm = $('notice-form'), noticeSel = $('notice'), noticeDirty = false, noticeOffice = '';
+  function loadNotices(office) {
+    noticeDirty = false;
+    if (noticeOffice === office) return;
+    noticeOffice = office;
+    while (noticeSel.options.length > 1) noticeSel.remove(1);
+    fetch(PUBLIC + '/' + encodeURIComponent(office) + '/notices', {
+      cache: 'no-store', headers: { Accept: 'application/json' }, credentials: 'omit'
+    }).then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    }).then(function (j) {
+      if (noticeOffice !== office) return;
+      (Array.isArray(j.notices) ? j.notices : []).forEach(function (n) {
+        if (n && n.id && n.text) noticeSel.appendChild(option(n.id, n.text.ja || n.id));
+      });
+      if (S.figures) renderNotice(S.figures);
+    }, function () { noticeOffice = ''; });
+  }
+  function renderNotice(c) {
+    var n = c.notice && typeof c.notice === 'object' ? c.notice : null;
+    var p = q('.notice', els.card), nt = n && n.text ? n.text.ja || '' : '';
+    setText(p, nt);
+    p.hidden = !nt;
+    var v = n ? String(n.id) : '';
+    if (!noticeDirty && d.activeElement !== noticeSel && noticeSel.value !== v) noticeSel.value = v;
+  }
+  noticeSel.addEventListener('change', function () { noticeDirty = true; });
+  noticeForm.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var v = noticeSel.value, label = v ? noticeSel.options[noticeSel.selectedIndex].textContent : '';
+    act('定型のお知らせを送信', { action: 'set', notice: v }, function () {
+      noticeDirty = false;
+      return v ? '定型のお知らせ「' + label + '」を表示しました。' : '定型のお知らせを消しました。';
     });
   });
 

@@ -14,7 +14,7 @@
 /* ------------------------------------------------------------ literals */
 
 static const unsigned char  state_value[] =
-    "\x88\x00\x00\x00"                  /* size: MADO_STATE_FIXED, 136 */
+    "\xa8\x00\x00\x00"                  /* size: MADO_STATE_FIXED, 168 */
     "\x01\x00\x00\x00"                  /* status: paused */
     "\x11\x00\x00\x00"                  /* waiting */
     "\x22\x00\x00\x00"                  /* calling */
@@ -36,6 +36,8 @@ static const unsigned char  state_value[] =
     "\x00\x00\x00\x00\x00\x00\x00\x00"
     "\x00\x00\x00\x00\x00\x00\x00\x00"
     "\x00\x00\x00\x00\x00\x00\x00\x00"
+    "away\0\0\0\0\0\0\0\0\0\0\0\0"          /* notice: 32 bytes, */
+    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"      /* NUL-padded */
     "ok";                               /* the message */
 
 static const unsigned char  ticket_value[] =
@@ -258,6 +260,7 @@ test_state(void)
     st.recent_at[1] = 0x60;
     st.message_len = 2;
     strcpy(st.message, "ok");
+    strcpy(st.notice, "away");
 
     n = mado_state_encode(&st, buf);
 
@@ -281,6 +284,7 @@ test_state(void)
     CHECK(back.updated_at == 0x0102030405060708LL);
     CHECK_INT(back.issued_at, 0);
     CHECK_INT(back.svc_n, 0);
+    CHECK_STR(back.notice, "");
     CHECK_STR(back.message, "abc");
 
     /* a record of the version before the recent calls: size 72, none */
