@@ -174,8 +174,8 @@ ngx_http_mado_summary_office(yajl_gen g, ngx_http_mado_office_t *office,
         mado_gen_str(g, c->id);
 
         mado_state_json(g, o, c, &office->states[i], now,
-                        MADO_SJ_DISPLAY | MADO_SJ_MESSAGE | MADO_SJ_UPDATED
-                        | parts);
+                        MADO_SJ_DISPLAY | MADO_SJ_MESSAGE | MADO_SJ_NOTICE
+                        | MADO_SJ_UPDATED | parts);
 
         mado_gen_lit(g, "stale");
         yajl_gen_bool(g, office->stale[i]);
