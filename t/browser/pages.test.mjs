@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   DESKTOP, LANGS, Mado, PHONE, axeViolations, catalog, fill, launchBrowser,
-  screenshotPath, seedState, skipReason, watch,
+  rubyText, screenshotPath, seedState, skipReason, watch,
 } from './lib.mjs';
 
 const PAGES = [
@@ -123,7 +123,7 @@ describe('pages in every language', { skip: skipReason(), timeout: 360000 }, () 
           if (!got) { f(`no .counter[data-counter="${c.id}"]`); continue; }
           if (got.status !== c.status) f(`${c.id}: data-status="${got.status}", store says "${c.status}"`);
           if (got.name !== null && got.name !== c.name[lang]) f(`${c.id}: .name "${got.name}", expected "${c.name[lang]}"`);
-          const st = cat[`status.${c.status}`];
+          const st = rubyText(cat[`status.${c.status}`]);
           if (got.statusText !== null && got.statusText !== st) f(`${c.id}: .status-text "${got.statusText}", expected "${st}"`);
           const calling = c.calling ? String(c.calling) : cat.none_called;
           if (got.calling !== null && got.calling !== calling) f(`${c.id}: .calling "${got.calling}", store says ${c.calling} (expected text "${calling}")`);
@@ -237,10 +237,10 @@ describe('pages in every language', { skip: skipReason(), timeout: 360000 }, () 
           const calling = c.calling ? String(c.calling) : cat.none_called;
           const gotCalling = await text('.calling');
           if (gotCalling !== calling) fails.push(`${c.id}: .calling "${gotCalling}", madoctl show says calling=${c.calling} (expected "${calling}")`);
-          const waiting = fill(cat.people, { n: c.waiting });
+          const waiting = rubyText(fill(c.waiting === 1 && cat['people.one'] ? cat['people.one'] : cat.people, { n: c.waiting }));
           const gotWaiting = await text('.waiting');
           if (gotWaiting !== waiting) fails.push(`${c.id}: .waiting "${gotWaiting}", madoctl show says waiting=${c.waiting} (expected "${waiting}")`);
-          const st = cat[`status.${c.status}`];
+          const st = rubyText(cat[`status.${c.status}`]);
           const gotStatus = await text('.status-text');
           if (gotStatus !== st) fails.push(`${c.id}: .status-text "${gotStatus}", expected "${st}" (${c.status})`);
           const ds = await el.getAttribute('data-status');
