@@ -409,9 +409,10 @@ h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale)
     h_lit(h, "</p>");
 
     if (stale) {
-        h_lit(h, "<div class=\"stale-banner\" role=\"status\">");
+        /* one flex item: the text may hold <ruby> (ja-easy) */
+        h_lit(h, "<div class=\"stale-banner\" role=\"status\"><span>");
         h_msg(h, STALE_BANNER);
-        h_lit(h, "</div>");
+        h_lit(h, "</span></div>");
     }
 }
 

@@ -10,6 +10,8 @@
 
 
 static void h_hhmm(ngx_http_mado_html_t *h, int64_t t);
+static void h_fmt_whole(ngx_http_mado_html_t *h, ngx_str_t *fmt,
+    ngx_http_mado_var_t *vars, ngx_uint_t nvars);
 
 
 ngx_int_t
@@ -159,6 +161,12 @@ h_fmt(ngx_http_mado_html_t *h, ngx_http_mado_msg_e key,
     fmt = &h->msg[key];
     start = fmt->data;
     end = fmt->data + fmt->len;
+
+    if (h->lang == MADO_LANG_JA_EASY && !h->plain) {
+        /* filled in first: a phrase ("60〜200分") is kept whole by h_text */
+        h_fmt_whole(h, fmt, vars, nvars);
+        return;
+    }
 
     for (p = start; p < end; p++) {
         if (*p != '{') {
@@ -459,4 +467,55 @@ h_count(ngx_http_mado_html_t *h, ngx_http_mado_msg_e key,
     var.value.len = ngx_sprintf(nbuf, "%L", n) - nbuf;
 
     h_fmt(h, n == 1 && h->msg[one].len ? one : key, &var, 1);
+}
+
+
+/* h_fmt() for ja-easy: the values (numbers, names, times: never a
+   visitor's text) put in, then the whole text through h_text() */
+static void
+h_fmt_whole(ngx_http_mado_html_t *h, ngx_str_t *fmt,
+    ngx_http_mado_var_t *vars, ngx_uint_t nvars)
+{
+    u_char      *p, *end, *close, *buf, *o;
+    size_t       len, size;
+    ngx_uint_t   i;
+
+    size = fmt->len;
+
+    for (i = 0; i < nvars; i++) {
+        size += vars[i].value.len;
+    }
+
+    buf = ngx_pnalloc(h->pool, size);
+    if (buf == NULL) {
+        h->failed = 1;
+        return;
+    }
+
+    o = buf;
+    end = fmt->data + fmt->len;
+
+    for (p = fmt->data; p < end; p++) {
+        if (*p == '{' && (close = ngx_strlchr(p, end, '}')) != NULL) {
+            len = close - p - 1;
+
+            for (i = 0; i < nvars; i++) {
+                if (ngx_strlen(vars[i].name) == len
+                    && ngx_strncmp(vars[i].name, p + 1, len) == 0)
+                {
+                    break;
+                }
+            }
+
+            if (i < nvars) {
+                o = ngx_cpymem(o, vars[i].value.data, vars[i].value.len);
+                p = close;
+                continue;
+            }
+        }
+
+        *o++ = *p;
+    }
+
+    h_text(h, buf, o - buf);
 }

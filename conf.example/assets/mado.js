@@ -244,7 +244,7 @@
     if (stale && !banner && asof && asof.parentNode) {
       banner = make('div', 'stale-banner');
       banner.setAttribute('role', 'status');
-      banner.textContent = t('stale.banner');
+      put(banner.appendChild(d.createElement('span')), t('stale.banner'));
       after(asof, banner);
     } else if (!stale) {
       drop(banner);
@@ -268,7 +268,7 @@
       box.setAttribute('role', 'status');
       after(q('.stale-banner') || asof, box);
     }
-    put(box, fmt('refresh.failed', { time: hhmm(lastOk) }));
+    put(box.firstChild || box.appendChild(d.createElement('span')), fmt('refresh.failed', { time: hhmm(lastOk) }));
   }
 
   // a set ticket keeps polling in a background tab, or its alerts could never fire
