@@ -387,7 +387,7 @@ mado_state_json(yajl_gen g, const mado_office_def_t *o,
     int64_t now, unsigned parts)
 {
     int                level;
-    char               iso[32], jam[512];
+    char               iso[32], jam[512], plain[768];
     size_t             len;
     int64_t            wait, low, high, next, closes;
     unsigned           l;
@@ -396,7 +396,7 @@ mado_state_json(yajl_gen g, const mado_office_def_t *o,
     if (parts & MADO_SJ_ID) {
         mado_gen_lit(g, "id");
         mado_gen_str(g, c->id);
-        mado_gen_i18n(g, "name", &c->name);
+        mado_gen_i18n_plain(g, "name", &c->name);
     }
 
     mado_gen_lit(g, "status");
@@ -514,8 +514,15 @@ mado_state_json(yajl_gen g, const mado_office_def_t *o,
 
             for (l = 0; l < MADO_NLANG; l++) {
                 len = mado_jam_message(c, st, l, jam, sizeof(jam));
+
+                if (l == MADO_LANG_JA_EASY) {
+                    len = mado_ruby_plain(jam, len, plain, sizeof(plain));
+                }
+
                 mado_gen_str(g, mado_lang_codes[l]);
-                yajl_gen_string(g, (const unsigned char *) jam, len);
+                yajl_gen_string(g, (const unsigned char *)
+                                   (l == MADO_LANG_JA_EASY ? plain : jam),
+                                len);
             }
 
             yajl_gen_map_close(g);

@@ -89,7 +89,7 @@ mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
     yajl_gen_map_open(g);
     mado_gen_str(g, "office");
     mado_gen_str(g, o->id);
-    mado_gen_i18n(g, "name", &o->name);
+    mado_gen_i18n_plain(g, "name", &o->name);
     mado_gen_str(g, "weeks");
     yajl_gen_integer(g, f->weeks);
     mado_gen_date(g, "from", f->from);
@@ -102,7 +102,7 @@ mado_forecast_json(yajl_gen g, const mado_office_def_t *o,
         yajl_gen_map_open(g);
         mado_gen_str(g, "id");
         mado_gen_str(g, o->counters[i].id);
-        mado_gen_i18n(g, "name", &o->counters[i].name);
+        mado_gen_i18n_plain(g, "name", &o->counters[i].name);
 
         mado_gen_str(g, "weekdays");
         yajl_gen_array_open(g);

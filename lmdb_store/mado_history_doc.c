@@ -32,7 +32,7 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
     yajl_gen_map_open(g);
     mado_gen_str(g, "office");
     mado_gen_str(g, o->id);
-    mado_gen_i18n(g, "name", &o->name);
+    mado_gen_i18n_plain(g, "name", &o->name);
     mado_gen_date(g, "date", d->date);
     mado_gen_str(g, "counters");
     yajl_gen_array_open(g);
@@ -43,7 +43,7 @@ mado_day_json(yajl_gen g, const mado_office_def_t *o, const mado_day_t *d)
         yajl_gen_map_open(g);
         mado_gen_str(g, "id");
         mado_gen_str(g, cd->id);
-        mado_gen_i18n(g, "name", &o->counters[i].name);
+        mado_gen_i18n_plain(g, "name", &o->counters[i].name);
 
         mado_gen_str(g, "hours");
         yajl_gen_array_open(g);

@@ -208,6 +208,91 @@ mado_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t)
 }
 
 
+size_t
+mado_ruby_plain(const char *in, size_t len, char *out, size_t size)
+{
+    size_t       o, n;
+    const char  *p, *end, *bar, *close;
+
+    if (size == 0) {
+        return 0;
+    }
+
+    o = 0;
+    end = in + len;
+
+#define mado_put(s, l)                                                        \
+    n = (l) < size - 1 - o ? (l) : size - 1 - o;                              \
+    memcpy(out + o, s, n);                                                    \
+    o += n
+
+    for (p = in; p < end; ) {
+        close = NULL;
+        bar = NULL;
+
+        if (*p == '{') {
+            bar = memchr(p, '|', end - p);
+            close = memchr(p, '}', end - p);
+        }
+
+        /* "{base|reading}": anything else (a {placeholder}) stays as it is */
+        if (bar == NULL || close == NULL || bar > close || bar == p + 1
+            || close == bar + 1)
+        {
+            mado_put(p, (size_t) 1);
+            p++;
+            continue;
+        }
+
+        mado_put(p + 1, (size_t) (bar - p - 1));
+        mado_put("\xef\xbc\x88", (size_t) 3);           /* （ */
+        mado_put(bar + 1, (size_t) (close - bar - 1));
+        mado_put("\xef\xbc\x89", (size_t) 3);           /* ） */
+        p = close + 1;
+    }
+
+#undef mado_put
+
+    out[o] = '\0';
+
+    return o;
+}
+
+
+void
+mado_gen_i18n_plain(yajl_gen g, const char *key, const mado_i18n_t *t)
+{
+    int     l;
+    char    buf[1024];
+    size_t  n;
+
+    if (key != NULL) {
+        mado_gen_str(g, key);
+    }
+
+    yajl_gen_map_open(g);
+
+    for (l = 0; l < MADO_NLANG; l++) {
+        if (t->text[l] == NULL) {
+            continue;
+        }
+
+        mado_gen_str(g, mado_lang_codes[l]);
+
+        if (l == MADO_LANG_JA_EASY) {
+            n = mado_ruby_plain(t->text[l], strlen(t->text[l]), buf,
+                                sizeof(buf));
+            yajl_gen_string(g, (const unsigned char *) buf, n);
+
+        } else {
+            mado_gen_str(g, t->text[l]);
+        }
+    }
+
+    yajl_gen_map_close(g);
+}
+
+
 void
 mado_gen_date(yajl_gen g, const char *key, mado_date_t date)
 {

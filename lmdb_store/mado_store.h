@@ -538,6 +538,15 @@ yajl_val mado_json_tree(const char *json, size_t len, mado_err_t *err);
     yajl_gen_string(g, (const unsigned char *) (s), sizeof(s) - 1)
 /* a text in several languages as {"ja": ..., "en": ...}, after "key" if given */
 void mado_gen_i18n(yajl_gen g, const char *key, const mado_i18n_t *t);
+/*
+ * Readings in やさしい日本語 texts: "{北区役所|きたくやくしょ}" is the kanji
+ * with its reading (<ruby> on the pages).  The plain form, for JSON and
+ * wherever markup cannot go, is "北区役所（きたくやくしょ）"; into out
+ * (always NUL-terminated), its length returned.
+ */
+size_t mado_ruby_plain(const char *in, size_t len, char *out, size_t size);
+/* mado_gen_i18n() with the ja-easy text in its plain form (public JSON) */
+void mado_gen_i18n_plain(yajl_gen g, const char *key, const mado_i18n_t *t);
 /* a local date as "2027-03-28", after "key" if given */
 void mado_gen_date(yajl_gen g, const char *key, mado_date_t date);
 /* the weekdays' keys of "hours" in offices.json: "sun" .. "sat", NULL */

@@ -368,6 +368,8 @@ h_head(ngx_http_mado_html_t *h, const char *page,
           "<meta name=\"viewport\" content=\"width=device-width, "
           "initial-scale=1\"><title>");
 
+    h->plain = 1;
+
     if (office != NULL) {
         var.name = "office";
         var.value.data = (u_char *) office->def.name.text[h->lang];
@@ -393,6 +395,7 @@ h_head(ngx_http_mado_html_t *h, const char *page,
     }
 
     h_msg(h, SITE_TITLE);
+    h->plain = 0;
     /* an empty icon: browsers would otherwise fetch /favicon.ico, a 404 */
     h_lit(h, "</title><link rel=\"icon\" href=\"data:,\">"
           "<link rel=\"stylesheet\" href=\"");
@@ -410,7 +413,9 @@ h_head(ngx_http_mado_html_t *h, const char *page,
     h_lit(h, "<header class=\"site\"><p class=\"site-title\"><a href=\"/\">");
     h_msg(h, SITE_TITLE);
     h_lit(h, "</a></p><nav class=\"langs\" aria-label=\"");
+    h->plain = 1;
     h_msg(h, NAV_LANGUAGES);
+    h->plain = 0;
     h_lit(h, "\"><ul>");
 
     for (l = 0; l < MADO_NLANG; l++) {
@@ -462,13 +467,14 @@ static void
 h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale)
 {
     h_lit(h, "<p class=\"asof\">");
-    h_timed(h, NGX_HTTP_MADO_MSG_ASOF, h->snap->now);
+    h_timed_date(h, NGX_HTTP_MADO_MSG_ASOF, h->snap->now);
     h_lit(h, "</p>");
 
     if (stale) {
-        h_lit(h, "<div class=\"stale-banner\" role=\"status\">");
+        /* one flex item: the text may hold <ruby> (ja-easy) */
+        h_lit(h, "<div class=\"stale-banner\" role=\"status\"><span>");
         h_msg(h, STALE_BANNER);
-        h_lit(h, "</div>");
+        h_lit(h, "</span></div>");
     }
 }
 
@@ -540,7 +546,7 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     h_lit(h, "</h");
     h_num(h, heading);
     h_lit(h, "><p class=\"status\"><span class=\"status-text\">");
-    h_esc_str(h, &h->msg[NGX_HTTP_MADO_MSG_STATUS_OPEN + st->status]);
+    h_text_str(h, &h->msg[NGX_HTTP_MADO_MSG_STATUS_OPEN + st->status]);
     h_lit(h, "</span>");
 
     next = -1;
@@ -586,10 +592,8 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     h_msg(h, LABEL_WAITING);
     h_lit(h, "</dt><dd class=\"waiting\">");
 
-    var[0].name = "n";
-    var[0].value.data = nbuf[0];
-    var[0].value.len = ngx_sprintf(nbuf[0], "%uD", st->waiting) - nbuf[0];
-    h_fmt(h, NGX_HTTP_MADO_MSG_PEOPLE, var, 1);
+    h_count(h, NGX_HTTP_MADO_MSG_PEOPLE, NGX_HTTP_MADO_MSG_PEOPLE_ONE,
+            st->waiting);
 
     h_lit(h, "</dd></div><div><dt>");
     h_msg(h, LABEL_WAIT);
@@ -602,10 +606,13 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
     h_lit(h, "</dt><dd class=\"level\"><span class=\"level-icon\" "
           "aria-hidden=\"true\"></span><span class=\"level-text\">");
 
-    if (level < 0) {
+    if (st->status != MADO_STATUS_OPEN) {
+        /* no level while not open: say why rather than "—" */
+        h_msg(h, LEVEL_NOT_OPEN);
+    } else if (level < 0) {
         h_msg(h, LEVEL_UNKNOWN);
     } else {
-        h_esc_str(h, &h->msg[NGX_HTTP_MADO_MSG_LEVEL_0 + level]);
+        h_text_str(h, &h->msg[NGX_HTTP_MADO_MSG_LEVEL_0 + level]);
     }
 
     h_lit(h, "</span></dd></div></dl>");
@@ -642,7 +649,7 @@ h_counter(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
 
     if (jlen) {
         h_lit(h, "<p class=\"jam\">");
-        h_esc(h, (u_char *) jam, jlen);
+        h_text(h, (u_char *) jam, jlen);
         h_lit(h, "</p>");
     }
 

@@ -18,6 +18,7 @@ typedef struct {
     size_t                      len;
     size_t                      cap;
     ngx_uint_t                  failed;
+    ngx_uint_t                  plain;      /* readings as text (h_text) */
     ngx_pool_t                 *pool;       /* scratch for growing */
     ngx_str_t                  *msg;        /* the language's catalog */
     mado_lang_e                 lang;
@@ -38,7 +39,7 @@ typedef struct {
 
 
 #define h_lit(h, s)  h_raw(h, (u_char *) s, sizeof(s) - 1)
-#define h_msg(h, k)  h_esc_str(h, &(h)->msg[NGX_HTTP_MADO_MSG_##k])
+#define h_msg(h, k)  h_text_str(h, &(h)->msg[NGX_HTTP_MADO_MSG_##k])
 
 
 /* short names: a template reads as the HTML it writes */
@@ -53,6 +54,10 @@ typedef struct {
 #define h_time     ngx_http_mado_html_time
 #define h_name     ngx_http_mado_html_name
 #define h_timed    ngx_http_mado_html_timed
+#define h_text     ngx_http_mado_html_text
+#define h_text_str ngx_http_mado_html_text_str
+#define h_timed_date ngx_http_mado_html_timed_date
+#define h_count    ngx_http_mado_html_count
 #define h_wait     ngx_http_mado_html_wait
 #define h_suggest  ngx_http_mado_html_suggest
 #define h_myticket ngx_http_mado_html_myticket
@@ -82,6 +87,12 @@ void h_time(ngx_http_mado_html_t *h, int64_t t);
 void h_name(ngx_http_mado_html_t *h, mado_i18n_t *t);
 void h_timed(ngx_http_mado_html_t *h, ngx_http_mado_msg_e key,
     int64_t t);
+void h_text(ngx_http_mado_html_t *h, u_char *s, size_t len);
+void h_text_str(ngx_http_mado_html_t *h, ngx_str_t *s);
+void h_timed_date(ngx_http_mado_html_t *h, ngx_http_mado_msg_e key,
+    int64_t t);
+void h_count(ngx_http_mado_html_t *h, ngx_http_mado_msg_e key,
+    ngx_http_mado_msg_e one, int64_t n);
 
 /* ngx_http_mado_html.c */
 void h_wait(ngx_http_mado_html_t *h, const mado_counter_def_t *c,

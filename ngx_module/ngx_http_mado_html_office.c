@@ -11,7 +11,8 @@
 static void h_spans(ngx_http_mado_html_t *h, mado_office_def_t *o,
     ngx_uint_t wday);
 static void h_trend_week(ngx_http_mado_html_t *h, mado_forecast_t *f,
-    ngx_uint_t i, ngx_uint_t from, ngx_uint_t to);
+    ngx_uint_t i, mado_i18n_t *name, ngx_uint_t from, ngx_uint_t to);
+static void h_week_caption(ngx_http_mado_html_t *h, mado_i18n_t *name);
 
 
 /*
@@ -192,8 +193,9 @@ h_myticket(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office)
     h_msg(h, MYTICKET_SET);
     h_lit(h, "</button> <button type=\"button\" class=\"myticket-clear\">");
     h_msg(h, MYTICKET_CLEAR);
-    h_lit(h, "</button></p></form><p class=\"myticket-status\" "
-          "aria-live=\"polite\"></p></section>");
+    /* not a live region: mado.js announces what matters in #mado-live */
+    h_lit(h, "</button></p></form><p class=\"myticket-status\"></p>"
+          "</section>");
 }
 
 
@@ -390,7 +392,7 @@ h_trends(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
             h_lit(h, "<p class=\"none\">");
             h_msg(h, TREND_NONE);
             h_lit(h, "</p>");
-            h_trend_week(h, f, i, from, to);
+            h_trend_week(h, f, i, &o->counters[i].name, from, to);
             h_lit(h, "</figure>");
             continue;
         }
@@ -466,7 +468,7 @@ h_trends(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
 
         h_lit(h, "</tbody></table>");
 
-        h_trend_week(h, f, i, from, to);
+        h_trend_week(h, f, i, &o->counters[i].name, from, to);
 
         h_lit(h, "</figure>");
     }
@@ -475,10 +477,28 @@ h_trends(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office,
 }
 
 
+/* the week table's caption: the counter's name and what the cells are */
+static void
+h_week_caption(ngx_http_mado_html_t *h, mado_i18n_t *name)
+{
+    ngx_http_mado_var_t  var;
+
+    var.name = "counter";
+    var.value.data = (u_char *) (name->text[h->lang]
+                                 ? name->text[h->lang]
+                                 : name->text[MADO_LANG_JA]);
+    var.value.len = ngx_strlen(var.value.data);
+
+    h_lit(h, "<caption>");
+    h_fmt(h, NGX_HTTP_MADO_MSG_TREND_WEEK_CAPTION, &var, 1);
+    h_lit(h, "</caption>");
+}
+
+
 /* the usual week of counter i: a row of bars per weekday with data */
 static void
 h_trend_week(ngx_http_mado_html_t *h, mado_forecast_t *f, ngx_uint_t i,
-    ngx_uint_t from, ngx_uint_t to)
+    mado_i18n_t *name, ngx_uint_t from, ngx_uint_t to)
 {
     u_char               buf[128], nbuf[NGX_INT64_LEN];
     ngx_int_t            v, max;
@@ -569,7 +589,9 @@ h_trend_week(ngx_http_mado_html_t *h, mado_forecast_t *f, ngx_uint_t i,
                                   + slot / 2, rows * 24 + 14, hr) - buf);
     }
 
-    h_lit(h, "</svg><table class=\"week-table\"><thead><tr><td></td>");
+    h_lit(h, "</svg><table class=\"week-table\">");
+    h_week_caption(h, name);
+    h_lit(h, "<thead><tr><td></td>");
 
     for (hr = from; hr < to; hr++) {
         h_raw(h, buf, ngx_sprintf(buf, "<th scope=\"col\">%ui</th>", hr)

@@ -30,6 +30,15 @@
     X(PAGE_UNAVAILABLE_TITLE,  "page.unavailable_title") \
     X(PAGE_UNAVAILABLE_TEXT,   "page.unavailable_text") \
     X(ASOF,                    "asof") \
+    X(ASOF_DATETIME,           "asof.datetime") \
+    X(DATE_WEEKDAYS,           "date.weekdays") \
+    X(DATE_MONTHS,             "date.months") \
+    X(REFRESH_FAILED,          "refresh.failed") \
+    X(PEOPLE_ONE,              "people.one") \
+    X(MYTICKET_AHEAD_ONE,      "myticket.ahead.one") \
+    X(LEVEL_NOT_OPEN,          "level.not_open") \
+    X(LIVE_STATUS,             "live.status") \
+    X(TREND_WEEK_CAPTION,      "trend.week_caption") \
     X(UPDATED,                 "updated") \
     X(STATUS_OPEN,             "status.open") \
     X(STATUS_PAUSED,           "status.paused") \

@@ -488,7 +488,7 @@ ngx_http_mado_render_office(yajl_gen g, ngx_http_mado_office_t *office,
     mado_gen_lit(g, "kind");
     mado_gen_str(g, o->kind);
     mado_gen_lit(g, "name");
-    mado_gen_i18n(g, NULL, &o->name);
+    mado_gen_i18n_plain(g, NULL, &o->name);
 
     mado_gen_hours(g, o);
     ngx_http_mado_visit_office_json(g, office, now);

@@ -21,6 +21,11 @@ MadoTest::require_binaries(qw(madoctl module nginx));
 my $conf = MadoTest::read_json_file();
 my @ids = map { $_->{id} } @{ $conf->{offices} };
 my %def = map { $_->{id} => $_ } @{ $conf->{offices} };
+# the API gives ja-easy readings in their plain form: {北区役所|きたくやくしょ}
+# is "北区役所（きたくやくしょ）" (docs/pages.md, "Readings in やさしい日本語")
+for my $t (map { ($_->{name}, map { $_->{name} } @{ $_->{counters} }) } @{ $conf->{offices} }) {
+    $t->{'ja-easy'} =~ s/\{([^{}|]+)\|([^{}|]+)\}/$1\x{FF08}$2\x{FF09}/g if defined $t->{'ja-easy'};
+}
 
 my $CT = 'application/json; charset=utf-8';
 

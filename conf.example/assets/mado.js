@@ -48,6 +48,76 @@
     return diff === 0 ? t('today') : diff === 1 ? t('tomorrow') : t('weekday.' + new Date(a).getUTCDay());
   }
 
+  /* ---- easy: readings ({北区役所|きたくやくしょ} in ja-easy texts), plurals, dated times, announcements ---- */
+  var RUBY = /\{([^{}|]+)\|([^{}|]+)\}/g, easy = attr('data-lang') === 'ja-easy';
+  // the element's text as markup again: what put() would have been given
+  function markOf(el) {
+    var s = '';
+    Array.prototype.forEach.call(el.childNodes, function (n) {
+      if (n.nodeType === 3) s += n.nodeValue;
+      else if (n.nodeName === 'RUBY') {
+        var rt = q('rt', n);
+        s += '{' + (n.firstChild && n.firstChild.nodeType === 3 ? n.firstChild.nodeValue : '') + '|' + (rt ? rt.textContent : '') + '}';
+      } else if (n.nodeType === 1) s += markOf(n);
+    });
+    return s;
+  }
+  // "北区役所（きたくやくしょ）": the API's form of a text with readings
+  function plain(s) { return String(s).replace(RUBY, '$1\uff08$2\uff09'); }
+  // "北区役所": for the screen reader and notifications, which read the kanji
+  function bare(s) { return String(s).replace(RUBY, '$1'); }
+  // the text without its readings (what a screen reader needs once)
+  function baseText(el) {
+    var s = '';
+    Array.prototype.forEach.call(el ? el.childNodes : [], function (n) {
+      if (n.nodeType === 3) s += n.nodeValue;
+      else if (n.nodeType === 1 && n.nodeName !== 'RT') s += baseText(n);
+    });
+    return s;
+  }
+  // a catalog text into el: <ruby> for readings, a phrase holding one kept
+  // on a line (<span class="ph">), as the module writes it
+  function put(el, s) {
+    if (!el) return;
+    s = String(s);
+    if (!easy || s.indexOf('|') < 0) return setText(el, s);
+    if (markOf(el) === s) return;
+    while (el.firstChild) el.removeChild(el.firstChild);
+    s.split(/( )/).forEach(function (w) {
+      if (!RUBY.test(w)) { RUBY.lastIndex = 0; return el.appendChild(d.createTextNode(w)); }
+      RUBY.lastIndex = 0;
+      var ph = el.appendChild(make('span', 'ph')), at = 0, m;
+      while ((m = RUBY.exec(w))) {
+        if (m.index > at) ph.appendChild(d.createTextNode(w.slice(at, m.index)));
+        var r = ph.appendChild(d.createElement('ruby')), rt = d.createElement('rt');
+        r.appendChild(d.createTextNode(m[1]));
+        rt.textContent = m[2];
+        r.appendChild(rt);
+        at = RUBY.lastIndex;
+      }
+      if (at < w.length) ph.appendChild(d.createTextNode(w.slice(at)));
+    });
+  }
+  // KEY.one for 1 where the catalog has it ("1 person")
+  function fmtN(k, n) { return fmt(n === 1 && typeof T[k + '.one'] === 'string' ? k + '.one' : k, { n: n }); }
+  function word(k, i) { return (t(k).split(/\s+/)[i]) || String(i + 1); }
+  // "2026年12月3日(木) 10:42", "Thu 3 Dec 2026, 10:42" (asof.datetime), from "2026-12-03T10:42:00+09:00"
+  function dated(iso) {
+    var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d:\d\d)/.exec(iso || '');
+    if (!m) return '';
+    return fmt('asof.datetime', { year: +m[1], month: word('date.months', m[2] - 1), day: +m[3],
+      weekday: word('date.weekdays', new Date(Date.UTC(+m[1], m[2] - 1, +m[3])).getUTCDay()), time: m[4] });
+  }
+  // now, at the offices (+09:00), as the API writes times
+  function jstNow() { return new Date(Date.now() + 9 * 3600e3).toISOString().replace(/\.\d+Z$/, '+09:00'); }
+  // the one live region: what matters only (status changes, the user's own number)
+  function announce(text) {
+    var live = d.getElementById('mado-live');
+    if (!live || !text) return;
+    state.announced = (state.announced || 0) + 1;
+    live.textContent = text;
+  }
+
   /* ---- live refresh ---- */
   var prev = {}, lastText = null, timer = null, busy = false, warned = false, polling = false;
 
@@ -56,10 +126,11 @@
     return v > 0 ? v : 0;
   }
   // baseline from the server-rendered page, so nothing is announced on load
+  // (prev: the statuses; a call is not announced, a status change is)
   Array.prototype.forEach.call(d.querySelectorAll('.counter[data-counter]'), function (el) {
     var card = el.closest && el.closest('[data-office-card]');
     var key = (card ? card.getAttribute('data-office-card') : officeId) + '/' + el.getAttribute('data-counter');
-    if (!(key in prev)) prev[key] = readCalling(el);
+    if (!(key in prev)) prev[key] = el.getAttribute('data-status') || '';
   });
 
   var pageLang = d.documentElement.getAttribute('data-lang') || 'ja';
@@ -70,7 +141,7 @@
     el.setAttribute('data-status', status);
     el.setAttribute('data-level', level);
     el.setAttribute('data-stale', c.stale ? 'true' : 'false');
-    setText(q('.status-text', el), t('status.' + status));
+    put(q('.status-text', el), t('status.' + status));
 
     var st = q('.status', el), no = q('.next-open', el);
     var noText = c.next_open && status !== 'open'
@@ -79,7 +150,7 @@
       st.appendChild(d.createTextNode(' '));
       no = st.appendChild(make('span', 'next-open'));
     }
-    setText(no, noText);
+    put(no, noText);
 
     var cal = q('.calling', el), calText = num(c.calling) > 0 ? String(c.calling) : t('none_called');
     if (cal && cal.textContent !== calText) {
@@ -87,11 +158,11 @@
       cal.classList.remove('is-new');
       if (W.requestAnimationFrame) requestAnimationFrame(function () { cal.classList.add('is-new'); });
     }
-    setText(q('.waiting', el), fmt('people', { n: num(c.waiting) }));
+    put(q('.waiting', el), fmtN('people', num(c.waiting)));
     var r = c.wait_range;
-    setText(q('.wait', el), status === 'open' && num(c.waiting) === 0 ? t('minutes_none')
+    put(q('.wait', el), status === 'open' && num(c.waiting) === 0 ? t('minutes_none')
       : r && typeof r === 'object' ? fmt('minutes_range', { low: r.low, high: r.high }) : t('unknown'));
-    setText(q('.level-text', el), t('level.' + level));
+    put(q('.level-text', el), status !== 'open' && T['level.not_open'] ? t('level.not_open') : t('level.' + level));
 
     // right after the figures: a wait that runs past today's close, then
     // the jam message in the page's language
@@ -103,7 +174,7 @@
     if (pt) {
       if (!pc) place(pc = make('p', 'past-close'), fig);
       if (pc.getAttribute('data-past-close') !== pk) pc.setAttribute('data-past-close', pk);
-      setText(pc, pt);
+      put(pc, pt);
     } else {
       drop(pc);
       pc = null;
@@ -114,7 +185,7 @@
     var jam = q('.jam', el);
     if (jm) {
       if (!jam) place(jam = make('p', 'jam'), pc || fig);
-      setText(jam, jm);
+      if (plain(markOf(jam)) !== jm) setText(jam, jm);
     } else {
       drop(jam);
       jam = null;
@@ -208,15 +279,12 @@
 
   // the module writes "情報が古い可能性があります " before the time of a stale counter
   function staleNote(up, stale) {
-    var tm = up && q('time', up), note = t('stale.counter');
+    var tm = up && q('time', up);
     if (!tm || !T['stale.counter']) return;
-    var pre = tm.previousSibling, txt = pre && pre.nodeType === 3 ? pre.nodeValue : null;
-    var has = txt !== null && txt.indexOf(note) === 0;
-    if (stale && !has) {
-      if (txt !== null) pre.nodeValue = note + ' ' + txt; else up.insertBefore(d.createTextNode(note + ' '), tm);
-    } else if (!stale && has) {
-      pre.nodeValue = txt.slice(note.length).replace(/^\s+/, '');
-    }
+    var want = (stale ? t('stale.counter') + ' ' : '') + t('updated').split('{time}')[0], box = d.createElement('span'), n;
+    while ((n = up.firstChild) && n !== tm) box.appendChild(n);
+    if (markOf(box) !== want) put(box, want);
+    while (box.firstChild) up.insertBefore(box.firstChild, tm);
   }
 
   /* ---- index: the jump table's and the cards' office figures (/api/v1/summary) ---- */
@@ -248,30 +316,49 @@
         if (!els.length) return;
         if (c.stale) stale = true;
         Array.prototype.forEach.call(els, function (el) { updateCounter(el, c, json.generated_at); });
-        var key = (page === 'index' ? o.id : officeId) + '/' + c.id, cal = num(c.calling);
-        if (key in prev && prev[key] !== cal && cal > 0) {
-          // the page's own name for it (やさしい日本語 pages say lang="ja")
-          var nm = (q('.name', els[0]) || {}).textContent;
-          nm = nm && nm.trim() || (c.name && typeof c.name === 'object' ? c.name[lang] || c.name.ja : c.name);
-          said.push(fmt('live.changed', { counter: nm || c.id, calling: cal, waiting: fmt('people', { n: num(c.waiting) }) }));
+        var key = (page === 'index' ? o.id : officeId) + '/' + c.id, st = typeof c.status === 'string' ? c.status : 'closed';
+        if (key in prev && prev[key] !== st) {
+          // the page's own name for it, without its readings
+          var nm = baseText(q('.name', els[0])).trim();
+          nm = nm || (c.name && typeof c.name === 'object' ? c.name[pageLang] || c.name.ja : c.name);
+          said.push(bare(fmt('live.status', { counter: nm || c.id, status: t('status.' + st) })));
         }
-        prev[key] = cal;
+        prev[key] = st;
       });
     });
 
     var asof = q('.asof'), banner = q('.stale-banner');
     setTime(asof, json.generated_at);
+    var atm = asof && q('time', asof);
+    if (atm && T['asof.datetime'] && typeof json.generated_at === 'string') put(atm, dated(json.generated_at));
     if (stale && !banner && asof && asof.parentNode) {
       banner = make('div', 'stale-banner');
       banner.setAttribute('role', 'status');
-      banner.textContent = t('stale.banner');
+      put(banner.appendChild(d.createElement('span')), t('stale.banner'));
       after(asof, banner);
     } else if (!stale) {
       drop(banner);
     }
-    // one polite announcement per refresh; the index has too many counters to read out
-    var live = d.getElementById('mado-live');
-    if (live && said.length && page !== 'index') live.textContent = said.join(/^(ja|zh)/.test(lang) ? '\u3002' : '; ');
+    // status changes only (calls are read on demand); the index has too many counters to read out
+    if (said.length && page !== 'index') announce(said.join(/^(ja|zh)/.test(lang) ? '\u3002' : '; '));
+  }
+
+  // refreshes failing (unreachable, 5xx, timeout): say so, and since when
+  var lastOk = jstNow(), failing = false;
+  function refreshFailed(yes) {
+    var box = q('.refresh-failed');
+    if (!yes) { failing = false; lastOk = jstNow(); return drop(box); }
+    state.failures = (state.failures || 0) + 1;
+    if (failing && box) return;
+    failing = true;
+    var asof = q('.asof');
+    if (!asof || !asof.parentNode) return;
+    if (!box) {
+      box = make('div', 'refresh-failed');
+      box.setAttribute('role', 'status');
+      after(q('.stale-banner') || asof, box);
+    }
+    put(box.firstChild || box.appendChild(d.createElement('span')), fmt('refresh.failed', { time: hhmm(lastOk) }));
   }
 
   // a set ticket keeps polling in a background tab, or its alerts could never fire
@@ -284,13 +371,17 @@
     if (!polling || !W.fetch) return;
     if (busy || !wanted()) return schedule();
     busy = true;
-    fetch(api, { cache: 'no-cache', headers: { Accept: 'application/json' } })
+    // a hung request counts as a failure after a refresh period (20 s at most)
+    var ctl = W.AbortController ? new AbortController() : null;
+    var limit = setTimeout(function () { if (ctl) ctl.abort(); }, Math.min(refresh, 20) * 1000);
+    fetch(api, { cache: 'no-cache', headers: { Accept: 'application/json' }, signal: ctl ? ctl.signal : undefined })
       .then(function (r) {
         if (!r.ok) throw new Error('HTTP ' + r.status);
         return r.text();
       })
       .then(function (text) {
         state.refreshes++;
+        refreshFailed(false);
         if (text === lastText) return;
         var json = JSON.parse(text);
         if (!json || typeof json !== 'object') return;
@@ -303,8 +394,9 @@
       .catch(function (e) {
         if (!warned && W.console && console.debug) console.debug('mado: refresh failed, keeping the figures', e && e.message);
         warned = true;
+        refreshFailed(true);
       })
-      .then(function () { busy = false; schedule(); });
+      .then(function () { clearTimeout(limit); busy = false; schedule(); });
   }
   function now() { clearTimeout(timer); tick(); }
   d.addEventListener('visibilitychange', function () { if (d.hidden) schedule(); else now(); });
@@ -330,7 +422,7 @@
   }
   function show(text, kind) {
     if (!out) return;
-    setText(out, text);
+    put(out, text);
     if (kind) out.setAttribute('data-state', kind); else out.removeAttribute('data-state');
   }
   // a counter's calling, last issued and numbers (first..last): the API's once refreshed, else the page's
@@ -382,11 +474,15 @@
         ? (n - k.calling + (k.last - k.first + 1)) % (k.last - k.first + 1) - 1
         : n - k.first;
       if (ahead <= my.distance) { kind = 'soon'; text = fmt('myticket.soon', { n: ahead }); }
-      else { kind = 'ahead'; text = fmt('myticket.ahead', { n: ahead }); }
+      else { kind = 'ahead'; text = fmtN('myticket.ahead', ahead); }
     }
     show(text, kind);
     var zone = kind === 'soon' || kind === 'called';
-    if (zone && !inZone && !silent) alertNow(ahead, text);
+    // announced when it is set, and when its kind changes (soon, called,
+    // passed…), not at every count: that is read on demand
+    if (!silent && (my.said === undefined || my.said !== kind)) announce(bare(text));
+    my.said = kind;
+    if (zone && !inZone && !silent) alertNow(ahead, bare(text));
     inZone = zone;
   }
 

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   DESKTOP, LANGS, MADOCTL, Mado, PHONE, axeViolations, catalog, fill, launchBrowser,
-  screenshotPath, skipReason, watch,
+  rubyText, screenshotPath, skipReason, watch,
 } from './lib.mjs';
 
 const LIVE_MS = 12000;      // mado_refresh 5s: a change shows within two polls
@@ -72,7 +72,7 @@ describe('a wait past the close', { skip: skipReason(), timeout: 300000 }, () =>
   test('every language: office page, index card and signage say it, axe-clean', async () => {
     const fails = [];
     for (const lang of LANGS) {
-      const want = fill(catalog(lang)['past_close.likely'], { time: '17:30' });
+      const want = rubyText(fill(catalog(lang)['past_close.likely'], { time: '17:30' }));
       assert.notEqual(want, fill(catalog(lang)['past_close.possible'], { time: '17:30' }),
         `${lang}: likely is worded apart from possible`);
       for (const [name, path, scope, device] of [
@@ -115,7 +115,7 @@ describe('a wait past the close', { skip: skipReason(), timeout: 300000 }, () =>
       const page = await ctx.newPage();
       await page.goto(m.url('/kamigyo?lang=ja-easy'));
       assert.equal((await page.locator(NOTE).textContent()).trim(),
-        fill(catalog('ja-easy')['past_close.likely'], { time: '17:30' }));
+        rubyText(fill(catalog('ja-easy')['past_close.likely'], { time: '17:30' })));
     } finally {
       await ctx.close();
     }

@@ -508,3 +508,9 @@ export function seedState(m) {
 export function fill(template, vars) {
   return String(template).replace(/\{(\w+)\}/g, (all, k) => (k in vars ? String(vars[k]) : all));
 }
+
+// a catalog text with readings ({北区役所|きたくやくしょ}, ja-easy) as the
+// page's textContent has it: the kanji, then the reading of its <rt>
+export function rubyText(s) {
+  return String(s).replace(/\{([^{}|]+)\|([^{}|]+)\}/g, '$1$2');
+}

@@ -1,5 +1,5 @@
 // The office page with JavaScript: figures refresh in place from the API
-// (no reload, focus and scroll kept, a polite live-region announcement),
+// (no reload, focus and scroll kept, no announcement for a plain call),
 // and "my number" works in the browser only: the ticket number never
 // reaches the server; nearing one's turn fires 'mado:alert'.
 
@@ -112,10 +112,8 @@ describe('live office page', { skip: skipReason(), timeout: 180000 }, () => {
     assert.equal(after.marker, 'kept', 'window.__marker survived: the page was not reloaded');
     assert.ok(after.sameFocus, `the focus stayed on the ticket input (now on ${after.active})`);
     assert.ok(Math.abs(after.scrollY - before.scrollY) <= 1, `scrollY ${before.scrollY} before, ${after.scrollY} after the refresh`);
-    assert.ok(after.live, '#mado-live announced the change (it is empty)');
-    assert.ok(after.live.includes(n), `#mado-live "${after.live}" should mention the new number ${n}`);
-    const counterName = m.counter('kita', 'moving').name.ja;
-    assert.ok(after.live.includes(counterName), `#mado-live "${after.live}" should name the counter "${counterName}"`);
+    // a plain call is read on demand, not announced (issue 17; t/browser/announce.test.mjs)
+    assert.equal(after.live, '', `#mado-live says nothing for a plain call: "${after.live}"`);
     console.log(`# the new number showed ${took} ms after madoctl call`);
   });
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  LANGS, Mado, PHONE, catalog, fill, launchBrowser, screenshotPath, seedState, skipReason,
+  LANGS, Mado, PHONE, catalog, fill, launchBrowser, rubyText, screenshotPath, seedState, skipReason,
 } from './lib.mjs';
 
 const FORM = 'form.myticket-form';
@@ -55,12 +55,12 @@ describe('my number: only issued numbers are counted', { skip: skipReason(), tim
       try {
         await page.goto(m.url(`/kita?lang=${lang}#ticket=9999&counter=moving`));
         let st = await status(page);
-        assert.equal(st.text, fill(cat['myticket.range'], { first: 1, last: 300 }),
+        assert.equal(st.text, rubyText(fill(cat['myticket.range'], { first: 1, last: 300 })),
           `${lang}: #ticket=9999 at a counter of numbers 1..300`);
         assert.equal(st.kind, 'range');
 
         st = await setTicket(page, 60);
-        assert.equal(st.text, fill(cat['myticket.unissued'], { n: 60 }), `${lang}: 60 with 48 the last issued`);
+        assert.equal(st.text, rubyText(fill(cat['myticket.unissued'], { n: 60 })), `${lang}: 60 with 48 the last issued`);
         assert.equal(st.kind, 'unissued');
         if (lang === 'ja') await page.screenshot({ path: screenshotPath('myticket-unissued-ja-phone'), fullPage: true });
       } finally {

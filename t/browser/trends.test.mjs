@@ -75,6 +75,9 @@ describe('office page with history', { skip: skipReason() }, () => {
       // every number a chart shows is in a table
       const rows = await section.locator('table.week-table tbody tr').count();
       assert.ok(rows >= 5, `the week table has the weekdays (${rows})`);
+      // each week table says what it is (issue 17: the week tables lacked captions)
+      const caps = await section.locator('table.week-table').evaluateAll((ts) => ts.map((t) => t.caption?.textContent.trim() || ''));
+      assert.ok(caps.length > 0 && caps.every((c) => c.length > 0), `every week table has a <caption>: ${JSON.stringify(caps)}`);
 
       const v = await axeViolations(page);
       assert.deepEqual(v, [], `axe:\n${v.join('\n')}`);
