@@ -646,7 +646,9 @@ h_signage_qr(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office)
     h_lit(h, "<figure class=\"signage-qr\"><img src=\"/");
     h_esc_str(h, &office->id);
     h_lit(h, "/qr.svg\" width=\"160\" height=\"160\" alt=\"");
+    h->plain = 1;      /* an attribute: ja-easy readings in brackets */
     h_msg(h, SIGNAGE_QR_ALT);
+    h->plain = 0;
     h_lit(h, "\"><figcaption>");
     h_msg(h, SIGNAGE_QR_CAPTION);
     h_lit(h, " <span class=\"qr-url\">");
