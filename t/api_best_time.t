@@ -150,7 +150,7 @@ like($body, qr{本日は\Q$from\E以降が比較的すいています（通常10
 like($body, qr{過去の金曜日4日分の実績によります}, 'ja: its basis');
 for my $lang (qw(zh-hans zh-hant ko ja-easy)) {
     $page = $t->get("/minami?lang=$lang");
-    like(decode_utf8($page->{body} // ''), qr{<span class="best-time-text">[^<]*\Q$from\E[^<]*</span>}, "$lang: a sentence");
+    like(decode_utf8($page->{body} // ''), qr{<span class="best-time-text">(?:(?!best-time-basis).)*\Q$from\E(?:(?!best-time-basis).)*</span> <span class="best-time-basis">}s, "$lang: a sentence");
 }
 
 # the wait now already as low: nothing to wait for
