@@ -14,7 +14,8 @@
 static void h_head(ngx_http_mado_html_t *h, const char *page,
     ngx_http_mado_office_t *office, ngx_str_t *self);
 static void h_foot(ngx_http_mado_html_t *h, ngx_http_mado_page_e page);
-static void h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale);
+static void h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale,
+    ngx_uint_t dated);
 static void h_counters(ngx_http_mado_html_t *h,
     ngx_http_mado_office_t *office, ngx_uint_t compact);
 static void h_notices(ngx_http_mado_html_t *h, mado_office_def_t *o,
@@ -54,11 +55,15 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
         self.len = ngx_sprintf(buf, "/%V/signage", &office->id) - buf;
         h_head(&h, "signage", office, &self);
         h.signage = 1;
+        /* across a waiting room a reading over a label is too small to
+           read: ja-easy's signage says it in kana, as before, but for
+           the names, which the building shows in kanji */
+        h.kana = (lang == MADO_LANG_JA_EASY);
 
         h_lit(&h, "<main id=\"main\"><h1>");
         h_name(&h, &office->def.name);
         h_lit(&h, "</h1>");
-        h_asof(&h, office->any_stale);
+        h_asof(&h, office->any_stale, 1);
 
         h_counters(&h, office, 0);
         h_signage_qr(&h, office);
@@ -75,7 +80,7 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
         h_lit(&h, "\" target=\"_top\">");
         h_name(&h, &office->def.name);
         h_lit(&h, "</a></h1>");
-        h_asof(&h, office->any_stale);
+        h_asof(&h, office->any_stale, 0);
 
         h_counters(&h, office, 1);
         h_lit(&h, "<p class=\"more\"><a href=\"/");
@@ -96,7 +101,7 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
         h_lit(&h, "</a></p><h1>");
         h_name(&h, &office->def.name);
         h_lit(&h, "</h1>");
-        h_asof(&h, office->any_stale);
+        h_asof(&h, office->any_stale, 1);
 
         h.best_time = 1;
         h_counters(&h, office, 0);
@@ -151,7 +156,7 @@ ngx_http_mado_render_index(ngx_http_mado_main_conf_t *mmcf,
     h_lit(&h, "<main id=\"main\"><h1>");
     h_msg(&h, SITE_TITLE);
     h_lit(&h, "</h1>");
-    h_asof(&h, snap->any_stale);
+    h_asof(&h, snap->any_stale, 1);
 
     /* the table first: on a phone it is the first screen */
     h_index_jump(&h);
@@ -463,11 +468,23 @@ h_foot(ngx_http_mado_html_t *h, ngx_http_mado_page_e page)
 }
 
 
+/*
+ * The time the figures are of, dated so that a screenshot or a printout
+ * is; the embed's is the time only: its 320x260 frame has no room for a
+ * date (the page it links to has it)
+ */
 static void
-h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale)
+h_asof(ngx_http_mado_html_t *h, ngx_uint_t stale, ngx_uint_t dated)
 {
     h_lit(h, "<p class=\"asof\">");
-    h_timed_date(h, NGX_HTTP_MADO_MSG_ASOF, h->snap->now);
+
+    if (dated) {
+        h_timed_date(h, NGX_HTTP_MADO_MSG_ASOF, h->snap->now);
+
+    } else {
+        h_timed(h, NGX_HTTP_MADO_MSG_ASOF, h->snap->now);
+    }
+
     h_lit(h, "</p>");
 
     if (stale) {

@@ -19,6 +19,7 @@ typedef struct {
     size_t                      cap;
     ngx_uint_t                  failed;
     ngx_uint_t                  plain;      /* readings as text (h_text) */
+    ngx_uint_t                  kana;       /* readings only, but names */
     ngx_pool_t                 *pool;       /* scratch for growing */
     ngx_str_t                  *msg;        /* the language's catalog */
     mado_lang_e                 lang;

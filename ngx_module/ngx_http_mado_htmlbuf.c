@@ -228,7 +228,8 @@ h_time(ngx_http_mado_html_t *h, int64_t t)
 void
 h_name(ngx_http_mado_html_t *h, mado_i18n_t *t)
 {
-    char  *s;
+    char        *s;
+    ngx_uint_t   kana;
 
     s = t->text[h->lang];
 
@@ -236,7 +237,11 @@ h_name(ngx_http_mado_html_t *h, mado_i18n_t *t)
         s = t->text[MADO_LANG_JA];
     }
 
+    /* a name keeps its kanji, as on the building (h->kana) */
+    kana = h->kana;
+    h->kana = 0;
     h_text(h, (u_char *) s, ngx_strlen(s));
+    h->kana = kana;
 }
 
 
@@ -266,7 +271,8 @@ h_timed(ngx_http_mado_html_t *h, ngx_http_mado_msg_e key, int64_t t)
 /*
  * Text that may carry readings ("{北区役所|きたくやくしょ}", ja-easy only):
  * <ruby> in the page, "北区役所（きたくやくしょ）" while h->plain (the
- * <title>, attributes, SVG), escaped either way.  A phrase (up to the next
+ * <title>, attributes, SVG), the reading alone while h->kana (the
+ * signage but for names), escaped either way.  A phrase (up to the next
  * space) that holds a reading is kept on one line: a line break between a
  * <ruby> and the kana after it would cut a word in two.
  */
@@ -305,6 +311,14 @@ h_text(ngx_http_mado_html_t *h, u_char *s, size_t len)
             || close == bar + 1)
         {
             continue;   /* a {placeholder} or a lone brace: as it is */
+        }
+
+        if (h->kana && !h->plain) {
+            h_esc(h, start, p - start);
+            h_esc(h, bar + 1, close - bar - 1);
+            start = close + 1;
+            p = close;
+            continue;
         }
 
         if (!h->plain && !open) {

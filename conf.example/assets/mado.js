@@ -80,6 +80,8 @@
   function put(el, s) {
     if (!el) return;
     s = String(s);
+    // the signage says ja-easy in kana (readings too small across a room), as the module
+    if (easy && page === 'signage') s = s.replace(RUBY, '$2');
     if (!easy || s.indexOf('|') < 0) return setText(el, s);
     if (markOf(el) === s) return;
     while (el.firstChild) el.removeChild(el.firstChild);
@@ -330,7 +332,8 @@
     var asof = q('.asof'), banner = q('.stale-banner');
     setTime(asof, json.generated_at);
     var atm = asof && q('time', asof);
-    if (atm && T['asof.datetime'] && typeof json.generated_at === 'string') put(atm, dated(json.generated_at));
+    // the embed: the time only (no room in its frame)
+    if (atm && page !== 'embed' && T['asof.datetime'] && typeof json.generated_at === 'string') put(atm, dated(json.generated_at));
     if (stale && !banner && asof && asof.parentNode) {
       banner = make('div', 'stale-banner');
       banner.setAttribute('role', 'status');

@@ -37,8 +37,13 @@ describe('escaping', { skip: skipReason(), timeout: 180000 }, () => {
     const text = await msg.textContent();
     assert.ok(text.includes(message),
       `${what}: .message textContent should contain the staff's text literally.\n  got:      ${JSON.stringify(text)}\n  expected: ${JSON.stringify(message)}`);
-    const children = await msg.evaluate((e) => [...e.querySelectorAll('*')].map((x) => x.outerHTML));
-    assert.deepEqual(children, [], `${what}: .message must hold text only, it has elements`);
+    // the free text's own span (lang="ja") and, on other languages' pages,
+    // its label: nothing else, and the text's span holds text only
+    const children = await msg.evaluate((e) => [...e.querySelectorAll('*')]
+      .filter((x) => !(x.parentElement === e && /^(message-text|message-label)$/.test(x.className)))
+      .map((x) => x.outerHTML));
+    assert.deepEqual(children, [], `${what}: .message must hold the text only, it has other elements`);
+    assert.equal(await msg.locator('.message-text').getAttribute('lang'), 'ja', `${what}: the free text is marked Japanese`);
     const injected = await page.locator('img[src="x"], svg[onload], [onerror]').count();
     assert.equal(injected, 0, `${what}: elements from the message are in the DOM`);
     const scripts = await page.locator('script').evaluateAll((ss) => ss.map((s) => s.outerHTML.slice(0, 120)));

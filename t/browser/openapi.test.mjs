@@ -180,8 +180,8 @@ describe('docs/openapi.yaml against the running API', { skip: skipReason({ brows
   it('documents the routes of the API', () => {
     assert.deepEqual(routes.map(([r]) => r).sort(), [
       '/v1/offices', '/v1/offices/{office}', '/v1/offices/{office}/forecast',
-      '/v1/offices/{office}/history', '/v1/offices/{office}/history.csv', '/v1/summary',
-      '/v1/offices/{office}/notices',
+      '/v1/offices/{office}/history', '/v1/offices/{office}/history.csv',
+      '/v1/offices/{office}/notices', '/v1/summary',
     ]);
     assert.deepEqual(updates.map(([r]) => r).sort(), [
       '/v1/admin/login', '/v1/admin/logout', '/v1/admin/offices/{office}/counters/{counter}',
