@@ -70,6 +70,7 @@ ngx_http_mado_render_page(ngx_http_mado_main_conf_t *mmcf,
         break;
 
     case NGX_HTTP_MADO_PAGE_EMBED:
+        h.kana = (lang == MADO_LANG_JA_EASY);     /* as the signage */
         self.len = ngx_sprintf(buf, "/embed/%V", &office->id) - buf;
         h_head(&h, "embed", office, &self);
 

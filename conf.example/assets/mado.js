@@ -80,8 +80,9 @@
   function put(el, s) {
     if (!el) return;
     s = String(s);
-    // the signage says ja-easy in kana (readings too small across a room), as the module
-    if (easy && page === 'signage') s = s.replace(RUBY, '$2');
+    // the signage and the embed say ja-easy in kana (readings too small across a room, or
+    // in a 320x260 frame), as the module does
+    if (easy && (page === 'signage' || page === 'embed')) s = s.replace(RUBY, '$2');
     if (!easy || s.indexOf('|') < 0) return setText(el, s);
     if (markOf(el) === s) return;
     while (el.firstChild) el.removeChild(el.firstChild);

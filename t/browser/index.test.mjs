@@ -66,7 +66,7 @@ describe('index: every office in the first screen', { skip: skipReason(), timeou
         const fails = [];
         for (const [i, r] of rows.entries()) {
           const o = offices[i];
-          const want = o.name[lang] || o.name.ja;
+          const want = rubyText(o.name[lang] || o.name.ja);
           if (r.name !== want) fails.push(`${o.id}: named "${r.name}", not "${want}"`);
           if (r.target !== o.id) fails.push(`${o.id}: ${r.href} does not lead to its card`);
           const total = o.counters.reduce((s, c) => s + c.waiting, 0);
