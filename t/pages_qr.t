@@ -63,6 +63,7 @@ sub esc {
 
 sub plain { (my $s = shift) =~ s/\{([^|{}]+)\|([^{}]+)\}/$1（$2）/g; $s }
 sub kanji { (my $s = shift) =~ s/\{([^|{}]+)\|[^{}]+\}/$1/g; $s }
+sub kana { (my $s = shift) =~ s/\{[^|{}]+\|([^{}]+)\}/$1/g; $s }
 sub text_of { my $s = shift // return undef; $s =~ s{<rt>.*?</rt>}{}g; $s =~ s{<[^>]*>}{}g; $s }
 
 for my $lang (qw(ja en zh-hans zh-hant ko ja-easy)) {
@@ -76,7 +77,8 @@ for my $lang (qw(ja en zh-hans zh-hant ko ja-easy)) {
     # ja-easy's readings ({漢字|よみ}): plain 漢字（よみ） in attributes,
     # <ruby> in text (compared here without its <rt> and tags)
     my $alt = esc(plain($cat->{'signage.qr_alt'}));
-    my $cap = esc(kanji($cat->{'signage.qr_caption'}));
+    # (the signage says ja-easy in kana: the readings alone)
+    my $cap = esc(kana($cat->{'signage.qr_caption'}));
     my ($fig, $text) = $b =~ m{(<figure class="signage-qr"><img src="/fushimi/qr\.svg" width="160" height="160" alt="\Q$alt\E"><figcaption>(.*?) <span class="qr-url">mado\.example\.jp/city/fushimi</span></figcaption></figure>)};
     ok(defined $fig, "$lang: signage shows the QR code, its alt text and the address without the scheme");
     is(text_of($text), $cap, "$lang: and its caption");
