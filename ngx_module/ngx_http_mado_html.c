@@ -26,6 +26,8 @@ static void h_recent(ngx_http_mado_html_t *h, mado_counter_state_t *st);
 static void h_index_jump(ngx_http_mado_html_t *h);
 static void h_index_longest(ngx_http_mado_html_t *h,
     ngx_http_mado_office_t *office);
+static void h_minutes_range(ngx_http_mado_html_t *h, int64_t low,
+    int64_t high);
 
 /* h_counter()'s compact: the index's rows, whose ids name the office too */
 #define NGX_HTTP_MADO_COMPACT_INDEX  2
@@ -261,13 +263,28 @@ h_index_jump(ngx_http_mado_html_t *h)
 }
 
 
+/* "About {low}-{high} min" */
+static void
+h_minutes_range(ngx_http_mado_html_t *h, int64_t low, int64_t high)
+{
+    u_char               nbuf[2][NGX_INT64_LEN];
+    ngx_http_mado_var_t  var[2];
+
+    var[0].name = "low";
+    var[0].value.data = nbuf[0];
+    var[0].value.len = ngx_sprintf(nbuf[0], "%L", low) - nbuf[0];
+    var[1].name = "high";
+    var[1].value.data = nbuf[1];
+    var[1].value.len = ngx_sprintf(nbuf[1], "%L", high) - nbuf[1];
+    h_fmt(h, NGX_HTTP_MADO_MSG_MINUTES_RANGE, var, 2);
+}
+
+
 /* an office's longest wait: "About 10-20 min", "No wait" or "—" */
 static void
 h_index_longest(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office)
 {
-    u_char               nbuf[2][NGX_INT64_LEN];
-    int64_t              low, high;
-    ngx_http_mado_var_t  var[2];
+    int64_t  low, high;
 
     if (ngx_http_mado_office_longest(office, &low, &high) != NGX_OK) {
         h_msg(h, UNKNOWN);
@@ -276,13 +293,7 @@ h_index_longest(ngx_http_mado_html_t *h, ngx_http_mado_office_t *office)
         h_msg(h, MINUTES_NONE);
 
     } else {
-        var[0].name = "low";
-        var[0].value.data = nbuf[0];
-        var[0].value.len = ngx_sprintf(nbuf[0], "%L", low) - nbuf[0];
-        var[1].name = "high";
-        var[1].value.data = nbuf[1];
-        var[1].value.len = ngx_sprintf(nbuf[1], "%L", high) - nbuf[1];
-        h_fmt(h, NGX_HTTP_MADO_MSG_MINUTES_RANGE, var, 2);
+        h_minutes_range(h, low, high);
     }
 }
 
@@ -783,9 +794,7 @@ void
 h_wait(ngx_http_mado_html_t *h, const mado_counter_def_t *c,
     const mado_counter_state_t *st)
 {
-    u_char               nbuf[2][NGX_INT64_LEN];
-    int64_t              low, high;
-    ngx_http_mado_var_t  var[2];
+    int64_t  low, high;
 
     if (mado_wait_range(c, st, &low, &high) != 0) {
         h_msg(h, UNKNOWN);
@@ -794,12 +803,6 @@ h_wait(ngx_http_mado_html_t *h, const mado_counter_def_t *c,
         h_msg(h, MINUTES_NONE);
 
     } else {
-        var[0].name = "low";
-        var[0].value.data = nbuf[0];
-        var[0].value.len = ngx_sprintf(nbuf[0], "%L", low) - nbuf[0];
-        var[1].name = "high";
-        var[1].value.data = nbuf[1];
-        var[1].value.len = ngx_sprintf(nbuf[1], "%L", high) - nbuf[1];
-        h_fmt(h, NGX_HTTP_MADO_MSG_MINUTES_RANGE, var, 2);
+        h_minutes_range(h, low, high);
     }
 }
