@@ -28,6 +28,9 @@ MadoTest::require_binaries(qw(madoctl module nginx));
 # every other test's nginx)
 plan skip_all => 'demo.sh runs the normal build (an ASan module needs the ASan runtime preloaded)'
     if MadoTest::asan();
+# and Debian's nginx (the compat run's module is built for another one)
+plan skip_all => 'demo.sh runs /usr/sbin/nginx, not ' . MadoTest::nginx_bin()
+    if MadoTest::nginx_bin() ne '/usr/sbin/nginx';
 
 my $t = MadoTest->new;
 my $dir = $t->dir;
